@@ -1,0 +1,137 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[sessfix] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'sessfix'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'sessfix'= {
+            cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
+            cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
+            cand --store 'Only this index (as `openclaw sessions --store`)'
+            cand --agent 'Only this agent'
+            cand --now 'Fix the clock (RFC 3339), for tests and reproducible reports'
+            cand --stale-ms 'Transcript lock stale threshold in ms (2026.5.12''s boot cleanup uses 30 min)'
+            cand --color 'When to use colour'
+            cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand scan 'Report every inconsistency and what the next boot will do with each session'
+            cand repair 'Repair the state so the next boot resumes interrupted sessions'
+            cand undo 'Restore the files changed by the last repair, if they are still as it left them'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sessfix;scan'= {
+            cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
+            cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
+            cand --store 'Only this index (as `openclaw sessions --store`)'
+            cand --agent 'Only this agent'
+            cand --now 'Fix the clock (RFC 3339), for tests and reproducible reports'
+            cand --stale-ms 'Transcript lock stale threshold in ms (2026.5.12''s boot cleanup uses 30 min)'
+            cand --color 'When to use colour'
+            cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand --json 'Print one JSON document instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'sessfix;repair'= {
+            cand --backup-dir 'Where backups go [default: <state-dir>/sessfix-backups]'
+            cand --max-age 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)'
+            cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
+            cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
+            cand --store 'Only this index (as `openclaw sessions --store`)'
+            cand --agent 'Only this agent'
+            cand --now 'Fix the clock (RFC 3339), for tests and reproducible reports'
+            cand --stale-ms 'Transcript lock stale threshold in ms (2026.5.12''s boot cleanup uses 30 min)'
+            cand --color 'When to use colour'
+            cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand --dry-run 'Show the plan and change nothing'
+            cand --diff 'With --dry-run: a unified diff of each index'
+            cand --json 'Print the plan (and, when applied, the result) as JSON'
+            cand -y 'Apply without asking'
+            cand --yes 'Apply without asking'
+            cand -q 'Print nothing but errors (for cron and ExecStartPre)'
+            cand --quiet 'Print nothing but errors (for cron and ExecStartPre)'
+            cand --force 'Write even though a gateway looks live (only when that verdict is wrong)'
+            cand --keep-transcripts 'Never edit transcripts (no artifact removal, no torn-line cut)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'sessfix;undo'= {
+            cand --backup-dir 'Where backups are [default: <state-dir>/sessfix-backups]'
+            cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
+            cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
+            cand --store 'Only this index (as `openclaw sessions --store`)'
+            cand --agent 'Only this agent'
+            cand --now 'Fix the clock (RFC 3339), for tests and reproducible reports'
+            cand --stale-ms 'Transcript lock stale threshold in ms (2026.5.12''s boot cleanup uses 30 min)'
+            cand --color 'When to use colour'
+            cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand -y 'Restore without asking'
+            cand --yes 'Restore without asking'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'sessfix;completions'= {
+            cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
+            cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
+            cand --store 'Only this index (as `openclaw sessions --store`)'
+            cand --agent 'Only this agent'
+            cand --now 'Fix the clock (RFC 3339), for tests and reproducible reports'
+            cand --stale-ms 'Transcript lock stale threshold in ms (2026.5.12''s boot cleanup uses 30 min)'
+            cand --color 'When to use colour'
+            cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'sessfix;man'= {
+            cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
+            cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
+            cand --store 'Only this index (as `openclaw sessions --store`)'
+            cand --agent 'Only this agent'
+            cand --now 'Fix the clock (RFC 3339), for tests and reproducible reports'
+            cand --stale-ms 'Transcript lock stale threshold in ms (2026.5.12''s boot cleanup uses 30 min)'
+            cand --color 'When to use colour'
+            cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'sessfix;help'= {
+            cand scan 'Report every inconsistency and what the next boot will do with each session'
+            cand repair 'Repair the state so the next boot resumes interrupted sessions'
+            cand undo 'Restore the files changed by the last repair, if they are still as it left them'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sessfix;help;scan'= {
+        }
+        &'sessfix;help;repair'= {
+        }
+        &'sessfix;help;undo'= {
+        }
+        &'sessfix;help;completions'= {
+        }
+        &'sessfix;help;man'= {
+        }
+        &'sessfix;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,117 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sessfix_global_optspecs
+    string join \n state-dir= profile= store= agent= now= stale-ms= color= proc-root= h/help V/version
+end
+
+function __fish_sessfix_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sessfix_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sessfix_using_subcommand
+    set -l cmd (__fish_sessfix_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sessfix -n "__fish_sessfix_needs_command" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
+complete -c sessfix -n "__fish_sessfix_needs_command" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_needs_command" -l agent -d 'Only this agent' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c sessfix -n "__fish_sessfix_needs_command" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessfix -n "__fish_sessfix_needs_command" -s V -l version -d 'Print version'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "scan" -d 'Report every inconsistency and what the next boot will do with each session'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore the files changed by the last repair, if they are still as it left them'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l agent -d 'Only this agent' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l json -d 'Print one JSON document instead of tables'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l backup-dir -d 'Where backups go [default: <state-dir>/sessfix-backups]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l agent -d 'Only this agent' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l dry-run -d 'Show the plan and change nothing'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'With --dry-run: a unified diff of each index'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l json -d 'Print the plan (and, when applied, the result) as JSON'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s y -l yes -d 'Apply without asking'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s q -l quiet -d 'Print nothing but errors (for cron and ExecStartPre)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l force -d 'Write even though a gateway looks live (only when that verdict is wrong)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-transcripts -d 'Never edit transcripts (no artifact removal, no torn-line cut)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l backup-dir -d 'Where backups are [default: <state-dir>/sessfix-backups]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l agent -d 'Only this agent' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s y -l yes -d 'Restore without asking'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l agent -d 'Only this agent' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l agent -d 'Only this agent' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "scan" -d 'Report every inconsistency and what the next boot will do with each session'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "undo" -d 'Restore the files changed by the last repair, if they are still as it left them'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,942 @@
+//! From a snapshot to a report: what the next boot does with each session,
+//! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
+
+use crate::rules::{self, LockVerdict, ProcState, StaleReason};
+use crate::state::{Agent, Session, Snapshot, StoreState};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// A `sessions.json.lock` older than this is stale (older builds: 30 to 60 s).
+pub const STORE_LOCK_STALE_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub now_ms: i64,
+    pub stale_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum NextBoot {
+    Resume,
+    Fail,
+    Stranded,
+    Skip,
+    Idle,
+    Lost,
+}
+
+impl NextBoot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NextBoot::Resume => "resume",
+            NextBoot::Fail => "fail",
+            NextBoot::Stranded => "stranded",
+            NextBoot::Skip => "skip",
+            NextBoot::Idle => "idle",
+            NextBoot::Lost => "lost",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub agent: Option<String>,
+    pub key: Option<String>,
+    pub path: Option<String>,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayReport {
+    pub live: bool,
+    pub pid: Option<u64>,
+    pub lock_path: Option<String>,
+    /// How liveness was judged, in words.
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreReport {
+    pub path: String,
+    pub state: &'static str,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    pub id: String,
+    pub sessions_dir: String,
+    pub era: &'static str,
+    pub store: StoreReport,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionReport {
+    pub agent: String,
+    pub key: String,
+    pub session_id: Option<String>,
+    pub status: Option<String>,
+    pub aborted_last_run: Option<bool>,
+    pub updated_at: Option<f64>,
+    pub transcript: Option<String>,
+    pub lock: Option<String>,
+    pub next_boot: NextBoot,
+    pub reason: String,
+    /// Trailing restart artifacts (count of records) repair can move out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub restart_artifacts: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockReport {
+    pub agent: String,
+    pub path: String,
+    pub pid: Option<u64>,
+    pub created_at: Option<String>,
+    pub stale: bool,
+    pub stale_reasons: Vec<StaleReason>,
+    /// Held by a live process that looks like OpenClaw.
+    pub live_owner: bool,
+    pub owner_argv: Option<Vec<String>>,
+    pub session: Option<String>,
+    /// Boot cleanup removes it.
+    pub removed_at_boot: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub state_dir: String,
+    pub now: String,
+    pub stale_ms: u64,
+    pub gateway: GatewayReport,
+    pub agents: Vec<AgentReport>,
+    pub sessions: Vec<SessionReport>,
+    pub locks: Vec<LockReport>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+fn show(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn ago(now_ms: i64, then_ms: i64) -> String {
+    let d = (now_ms - then_ms).max(0) / 1000;
+    match d {
+        0..=59 => format!("{d}s"),
+        60..=3599 => format!("{}m", d / 60),
+        3600..=86_399 => format!("{}h", d / 3600),
+        _ => format!("{}d", d / 86_400),
+    }
+}
+
+/// Build the report.
+pub fn analyze(snap: &Snapshot, set: Settings) -> Report {
+    let mut findings = Vec::new();
+    let gateway = gateway_report(snap, &mut findings);
+    let mut agents = Vec::new();
+    let mut sessions = Vec::new();
+    let mut locks = Vec::new();
+    // Boot cleanup walks agents in order; a lock it cannot remove stops it.
+    let mut cleanup_halted_at: Option<PathBuf> = None;
+    for agent in &snap.agents {
+        agents.push(AgentReport {
+            id: agent.id.clone(),
+            sessions_dir: show(&agent.sessions_dir),
+            era: if agent.sqlite.is_some() {
+                "sqlite"
+            } else {
+                "file"
+            },
+            store: StoreReport {
+                path: show(&agent.store.path),
+                state: agent.store.state.name(),
+                error: match &agent.store.state {
+                    StoreState::Json5Only { error }
+                    | StoreState::Invalid { error }
+                    | StoreState::Unreadable { error } => Some(error.clone()),
+                    _ => None,
+                },
+            },
+        });
+        if let Some(sqlite) = &agent.sqlite {
+            let legacy = !matches!(agent.store.state, StoreState::Missing);
+            findings.push(Finding {
+                code: "sqlite-era",
+                severity: if legacy { Severity::Warning } else { Severity::Info },
+                agent: Some(agent.id.clone()),
+                key: None,
+                path: Some(show(sqlite)),
+                message: if legacy {
+                    format!(
+                        "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later); {} is a legacy file, not live state",
+                        agent.id,
+                        show(&agent.store.path)
+                    )
+                } else {
+                    format!("agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later)", agent.id)
+                },
+                fix: if legacy {
+                    "run `openclaw doctor --fix` to migrate it; sessfix never edits legacy files of the SQLite era".into()
+                } else {
+                    "nothing: the SQLite-era gateway resumes interrupted sessions itself".into()
+                },
+            });
+            continue;
+        }
+        analyze_agent(
+            agent,
+            set,
+            &mut cleanup_halted_at,
+            &mut sessions,
+            &mut locks,
+            &mut findings,
+        );
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Report {
+        state_dir: show(&snap.state_dir),
+        now: chrono::DateTime::from_timestamp_millis(set.now_ms)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        stale_ms: set.stale_ms,
+        gateway,
+        agents,
+        sessions,
+        locks,
+        findings,
+    }
+}
+
+fn argv_of(s: &ProcState) -> Option<Vec<String>> {
+    match s {
+        ProcState::Alive { argv, .. } => argv.clone(),
+        _ => None,
+    }
+}
+
+fn gateway_report(snap: &Snapshot, findings: &mut Vec<Finding>) -> GatewayReport {
+    let g = &snap.gateway;
+    let owner = g
+        .proc_state
+        .as_ref()
+        .map(|s| rules::gateway_owner(g.payload_starttime, s));
+    let live = matches!(
+        owner,
+        Some(rules::GatewayOwner::Alive | rules::GatewayOwner::Unknown)
+    );
+    let evidence = g.lock_path.as_ref().map(|p| {
+        let argv = g.proc_state.as_ref().and_then(argv_of).map(|a| a.join(" "));
+        match (owner, g.pid) {
+            (Some(rules::GatewayOwner::Alive), Some(pid)) => format!(
+                "singleton lock {} names pid {pid}, which is alive{}{}",
+                p.display(),
+                if g.payload_starttime.is_some() { " with the same start time" } else { "" },
+                argv.map(|a| format!(" ({a})")).unwrap_or_default()
+            ),
+            (Some(rules::GatewayOwner::Unknown), Some(pid)) => format!(
+                "singleton lock {} names pid {pid}, which is alive but cannot be inspected; treated as live",
+                p.display()
+            ),
+            (_, Some(pid)) => format!("singleton lock {} names pid {pid}, which is not a live gateway", p.display()),
+            (_, None) => format!("singleton lock {} names no pid", p.display()),
+        }
+    });
+    if live {
+        findings.push(Finding {
+            code: "gateway-live",
+            severity: Severity::Error,
+            agent: None,
+            key: None,
+            path: g.lock_path.as_deref().map(show),
+            message: format!("a gateway is running on this state dir: {}", evidence.clone().unwrap_or_default()),
+            fix: "stop the gateway before `sessfix repair` (it refuses to write while a gateway is live); predictions assume its next boot".into(),
+        });
+    }
+    GatewayReport {
+        live,
+        pid: if live { g.pid } else { None },
+        lock_path: g.lock_path.as_deref().map(show),
+        evidence,
+    }
+}
+
+struct LockInfo<'a> {
+    lock: &'a crate::state::LockFile,
+    verdict: LockVerdict,
+    canonical: PathBuf,
+    removed: bool,
+}
+
+fn analyze_agent(
+    agent: &Agent,
+    set: Settings,
+    halted: &mut Option<PathBuf>,
+    sessions_out: &mut Vec<SessionReport>,
+    locks_out: &mut Vec<LockReport>,
+    findings: &mut Vec<Finding>,
+) {
+    let aid = Some(agent.id.clone());
+    let f =
+        |code, severity, key: Option<&str>, path: Option<&Path>, message: String, fix: String| {
+            Finding {
+                code,
+                severity,
+                agent: aid.clone(),
+                key: key.map(str::to_string),
+                path: path.map(show),
+                message,
+                fix,
+            }
+        };
+    for p in &agent.problems {
+        findings.push(f(
+            "agent-unreadable",
+            Severity::Error,
+            None,
+            Some(&p.path),
+            p.message.clone(),
+            "fix the layout by hand; sessfix leaves this agent alone".into(),
+        ));
+    }
+    store_findings(agent, findings, &f);
+
+    // Locks: verdicts and the boot cleanup pass (in name order).
+    let mut infos: Vec<LockInfo> = Vec::new();
+    for lock in &agent.locks {
+        let verdict =
+            rules::inspect_lock(&lock.payload, &lock.proc_state, set.now_ms, set.stale_ms);
+        let canonical = agent.real_sessions_dir.join(&lock.name);
+        let mut removed = false;
+        if verdict.stale() && halted.is_none() {
+            if lock.kind == crate::fsx::Kind::File || lock.kind == crate::fsx::Kind::Symlink {
+                removed = true;
+            } else {
+                *halted = Some(lock.path.clone());
+            }
+        }
+        infos.push(LockInfo {
+            lock,
+            verdict,
+            canonical,
+            removed,
+        });
+    }
+    let removed: HashSet<&Path> = infos
+        .iter()
+        .filter(|i| i.removed)
+        .map(|i| i.canonical.as_path())
+        .collect();
+    let by_path: HashMap<&Path, &LockInfo> =
+        infos.iter().map(|i| (i.canonical.as_path(), i)).collect();
+    let mut lock_owner: HashMap<&Path, &str> = HashMap::new();
+
+    let wiped = agent.store.state.will_be_wiped();
+    for s in &agent.sessions {
+        if s.shadowed {
+            findings.push(f(
+                "entry-duplicate",
+                Severity::Warning,
+                Some(&s.key),
+                Some(&agent.store.path),
+                format!(
+                    "key {:?} appears more than once in the index; the gateway keeps only the last",
+                    s.key
+                ),
+                "remove the earlier copy by hand after checking which one is current".into(),
+            ));
+            continue;
+        }
+        let own_lock = s
+            .lock_paths
+            .iter()
+            .find_map(|p| by_path.get(p.as_path()).copied());
+        if let Some(l) = own_lock {
+            lock_owner
+                .entry(l.canonical.as_path())
+                .or_insert(s.key.as_str());
+        }
+        let (next_boot, reason) = predict(s, wiped, own_lock, &removed, halted.as_deref(), set);
+        entry_findings(agent, s, next_boot, &reason, own_lock, findings, &f);
+        let artifacts = s
+            .transcript
+            .as_ref()
+            .and_then(|t| t.tail.as_ref().ok())
+            .filter(|t| t.last_record_is_last_line)
+            .map_or(0, |t| rules::restart_artifact_count(&t.records));
+        sessions_out.push(SessionReport {
+            agent: agent.id.clone(),
+            key: s.key.clone(),
+            session_id: s.session_id.clone(),
+            status: s.status.clone(),
+            aborted_last_run: s.aborted_last_run,
+            updated_at: s.updated_at,
+            transcript: s.transcript.as_ref().map(|t| show(&t.path)),
+            lock: own_lock.map(|l| show(&l.lock.path)),
+            next_boot,
+            reason,
+            restart_artifacts: if next_boot == NextBoot::Fail || next_boot == NextBoot::Stranded {
+                artifacts
+            } else {
+                0
+            },
+        });
+    }
+
+    for i in &infos {
+        let session = lock_owner.get(i.canonical.as_path()).map(|k| k.to_string());
+        lock_findings(agent, i, session.as_deref(), set, findings, &f);
+        locks_out.push(LockReport {
+            agent: agent.id.clone(),
+            path: show(&i.lock.path),
+            pid: i.lock.payload.pid,
+            created_at: i.lock.payload.created_at.clone(),
+            stale: i.verdict.stale(),
+            stale_reasons: i.verdict.reasons.clone(),
+            live_owner: i.verdict.live_openclaw_owner,
+            owner_argv: argv_of(&i.lock.proc_state),
+            session,
+            removed_at_boot: i.removed,
+        });
+    }
+
+    // Transcripts nobody points at.
+    let used: HashSet<String> = agent
+        .sessions
+        .iter()
+        .filter_map(|s| s.transcript.as_ref())
+        .filter_map(|t| t.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let ids: HashSet<&str> = agent
+        .sessions
+        .iter()
+        .filter_map(|s| s.session_id.as_deref())
+        .collect();
+    if matches!(agent.store.state, StoreState::Valid | StoreState::Missing) {
+        for name in &agent.transcript_names {
+            let stem = name.strip_suffix(".jsonl").unwrap_or(name);
+            let base_id = stem.split("-topic-").next().unwrap_or(stem);
+            if used.contains(name) || ids.contains(stem) || ids.contains(base_id) {
+                continue;
+            }
+            findings.push(f(
+                "transcript-orphan",
+                Severity::Info,
+                None,
+                Some(&agent.sessions_dir.join(name)),
+                format!("transcript {name} has no entry in the index"),
+                "nothing required; it is history the gateway no longer lists".into(),
+            ));
+        }
+    }
+
+    for l in &agent.leftovers {
+        leftover_findings(l, set, findings, &f);
+    }
+}
+
+type MakeFinding<'a> =
+    dyn Fn(&'static str, Severity, Option<&str>, Option<&Path>, String, String) -> Finding + 'a;
+
+fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &MakeFinding) {
+    let p = Some(agent.store.path.as_path());
+    let n = agent.sessions.len();
+    match &agent.store.state {
+        StoreState::Json5Only { error } => findings.push(f(
+            "index-json5",
+            Severity::Error,
+            None,
+            p,
+            format!(
+                "the index is not strict JSON ({error}); it parses only as JSON5. The gateway loads it as empty and its next write erases all {n} sessions"
+            ),
+            "sessfix repair rewrites it as strict JSON with the same content".into(),
+        )),
+        StoreState::Invalid { error } => findings.push(f(
+            "index-invalid",
+            Severity::Error,
+            None,
+            p,
+            format!("the index cannot be parsed ({error}). The gateway loads it as empty and its next write replaces it"),
+            format!(
+                "restore it from a backup before starting the gateway; the transcripts in {} are intact",
+                agent.sessions_dir.display()
+            ),
+        )),
+        StoreState::Unreadable { error } => findings.push(f(
+            "index-unreadable",
+            Severity::Error,
+            None,
+            p,
+            format!("the index cannot be read: {error}"),
+            "fix its permissions or type by hand".into(),
+        )),
+        StoreState::Missing if !agent.transcript_names.is_empty() => findings.push(f(
+            "index-missing",
+            Severity::Warning,
+            None,
+            p,
+            format!("no index, but {} transcript(s) in the sessions dir", agent.transcript_names.len()),
+            "restore sessions.json from a backup if sessions are missing".into(),
+        )),
+        _ => {}
+    }
+}
+
+fn predict(
+    s: &Session,
+    wiped: bool,
+    own_lock: Option<&LockInfo>,
+    removed: &HashSet<&Path>,
+    halted: Option<&Path>,
+    set: Settings,
+) -> (NextBoot, String) {
+    if wiped {
+        return (
+            NextBoot::Lost,
+            "the gateway cannot parse the index: it loads it as empty and the next write drops this session".into(),
+        );
+    }
+    if !s.is_object {
+        return (
+            NextBoot::Idle,
+            "the entry is not an object; the gateway ignores it".into(),
+        );
+    }
+    if s.status.as_deref() != Some("running") {
+        return (
+            NextBoot::Idle,
+            match &s.status {
+                Some(st) => format!("status {st}: not running"),
+                None => "no status: idle".into(),
+            },
+        );
+    }
+    if let Some(why) = rules::skip_reason(&s.key, &s.skip) {
+        return (
+            NextBoot::Skip,
+            format!("{why}: boot recovery skips it by design"),
+        );
+    }
+    let marked = s.lock_paths.iter().any(|p| removed.contains(p.as_path()));
+    let flagged = s.aborted_last_run == Some(true);
+    if !flagged && !marked {
+        let reason = match own_lock {
+            Some(l) if l.verdict.live_openclaw_owner => format!(
+                "its lock is held by live OpenClaw pid {}{}; boot cleanup keeps it, so recovery never selects the row",
+                l.lock.payload.pid.unwrap_or(0),
+                l.verdict
+                    .age_ms
+                    .map(|a| format!(" (stale in {})", ago(set.stale_ms as i64, a as i64)))
+                    .unwrap_or_default()
+            ),
+            Some(l) if l.verdict.stale() && halted.is_some() => format!(
+                "boot lock cleanup stops at {} before it removes this row's lock",
+                halted.map(show).unwrap_or_default()
+            ),
+            Some(_) => "its lock is not judged stale at boot, so recovery never selects the row".into(),
+            None => "running with abortedLastRun false and no transcript lock (a graceful restart): recovery never selects it".into(),
+        };
+        return (NextBoot::Stranded, reason);
+    }
+    let how = if flagged {
+        "abortedLastRun is true"
+    } else {
+        "boot cleanup removes its stale lock and marks it"
+    };
+    if let Some(l) = own_lock.filter(|l| !l.removed && l.verdict.live_openclaw_owner) {
+        return (
+            NextBoot::Stranded,
+            format!(
+                "{how}, but the resumed run cannot take the lock held by live OpenClaw pid {}; it stays running",
+                l.lock.payload.pid.unwrap_or(0)
+            ),
+        );
+    }
+    let Some(t) = &s.transcript else {
+        return (
+            NextBoot::Fail,
+            format!("{how}; no transcript file exists, so recovery marks it failed"),
+        );
+    };
+    let tail = match &t.tail {
+        Ok(tail) => tail,
+        Err(e) => {
+            return (
+                NextBoot::Stranded,
+                format!(
+                    "{how}, but the transcript cannot be read ({e}); recovery retries and gives up"
+                ),
+            )
+        }
+    };
+    let msgs = rules::tail_messages(&tail.records);
+    match rules::resume_block_reason(&msgs) {
+        Some(block) => (
+            NextBoot::Fail,
+            format!("{how}; {block}: recovery marks it failed"),
+        ),
+        None => (
+            NextBoot::Resume,
+            format!("{how}; the transcript ends with a resumable message"),
+        ),
+    }
+}
+
+fn entry_findings(
+    agent: &Agent,
+    s: &Session,
+    next: NextBoot,
+    reason: &str,
+    own_lock: Option<&LockInfo>,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
+    let key = Some(s.key.as_str());
+    let index = Some(agent.store.path.as_path());
+    if !s.is_object {
+        findings.push(f(
+            "entry-invalid",
+            Severity::Warning,
+            key,
+            index,
+            format!("entry {:?} is not an object", s.key),
+            "remove it by hand".into(),
+        ));
+        return;
+    }
+    match &s.session_id {
+        None => findings.push(f(
+            "entry-invalid",
+            Severity::Warning,
+            key,
+            index,
+            format!("entry {:?} has no string sessionId", s.key),
+            "the gateway cannot find its transcript; remove or fix it by hand".into(),
+        )),
+        Some(id) if !rules::is_safe_session_id(id) => findings.push(f(
+            "entry-invalid",
+            Severity::Warning,
+            key,
+            index,
+            format!(
+                "entry {:?} has an unsafe sessionId {id:?}; the gateway refuses it as a file name",
+                s.key
+            ),
+            "fix it by hand".into(),
+        )),
+        _ => {}
+    }
+    let running = s.status.as_deref() == Some("running");
+    match next {
+        NextBoot::Stranded => {
+            let live = own_lock.filter(|l| l.verdict.live_openclaw_owner && !l.removed);
+            findings.push(f(
+                "session-stranded",
+                Severity::Error,
+                key,
+                index,
+                format!("{}: stays running after the next boot: {reason}", s.key),
+                match live {
+                    Some(l) => format!(
+                        "stop OpenClaw pid {} if it is not a live gateway, then run `sessfix repair`",
+                        l.lock.payload.pid.unwrap_or(0)
+                    ),
+                    None => "`sessfix repair` sets abortedLastRun: true so the next boot resumes it".into(),
+                },
+            ));
+        }
+        NextBoot::Fail => {
+            let artifacts = s
+                .transcript
+                .as_ref()
+                .and_then(|t| t.tail.as_ref().ok())
+                .filter(|t| t.last_record_is_last_line)
+                .is_some_and(|t| rules::restart_artifact_count(&t.records) > 0);
+            if !artifacts {
+                findings.push(f(
+                    "tail-unresumable",
+                    Severity::Warning,
+                    key,
+                    s.transcript.as_ref().map(|t| t.path.as_path()).or(index),
+                    format!("{}: the next boot marks it failed: {reason}", s.key),
+                    "nothing to repair: the turn cannot be resumed; the user must send the message again".into(),
+                ));
+            }
+        }
+        _ => {}
+    }
+    if let Some(t) = &s.transcript {
+        if s.transcript_outside {
+            findings.push(f(
+                "transcript-outside",
+                Severity::Warning,
+                key,
+                Some(&t.path),
+                format!("{}: its transcript resolves outside the state dir", s.key),
+                "sessfix reads it but never writes there; move it into the sessions dir by hand"
+                    .into(),
+            ));
+        }
+        match &t.tail {
+            Err(e) => findings.push(f(
+                "transcript-unreadable",
+                Severity::Error,
+                key,
+                Some(&t.path),
+                format!("{}: transcript cannot be read: {e}", s.key),
+                "fix its permissions or type by hand".into(),
+            )),
+            Ok(tail) => {
+                if let Some(at) = tail.torn_at {
+                    findings.push(f(
+                        "transcript-torn",
+                        Severity::Warning,
+                        key,
+                        Some(&t.path),
+                        format!(
+                            "{}: the last line (from byte {at}) is cut off; the gateway's next append would glue onto it",
+                            s.key
+                        ),
+                        "`sessfix repair` cuts it back to the last complete line (the cut bytes go into the backup)".into(),
+                    ));
+                }
+                if tail.last_line_exceeds_window {
+                    findings.push(f(
+                        "transcript-line-oversized",
+                        Severity::Info,
+                        key,
+                        Some(&t.path),
+                        format!("{}: the last line is longer than the 256 KiB recovery reads; recovery sees no message", s.key),
+                        "nothing sessfix can change; such a row is failed if it is recovered".into(),
+                    ));
+                }
+                if tail.last_record_is_last_line
+                    && rules::restart_artifact_count(&tail.records) > 0
+                    && running
+                {
+                    findings.push(f(
+                        "restart-artifacts",
+                        Severity::Warning,
+                        key,
+                        Some(&t.path),
+                        format!(
+                            "{}: the transcript ends with a restart's prompt-error entry and an empty aborted assistant message; 2026.5.x fails the row because of them",
+                            s.key
+                        ),
+                        "`sessfix repair` moves exactly these two lines into the backup so the user's message is the last again".into(),
+                    ));
+                }
+            }
+        }
+    } else if s.is_object && s.session_id.is_some() {
+        findings.push(f(
+            "transcript-missing",
+            if running {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            key,
+            index,
+            format!(
+                "{}: no transcript file for session {}",
+                s.key,
+                s.session_id.as_deref().unwrap_or("")
+            ),
+            if running {
+                "nothing to resume: the next boot marks it failed once it is selected".into()
+            } else {
+                "nothing required".into()
+            },
+        ));
+    }
+}
+
+fn lock_findings(
+    agent: &Agent,
+    i: &LockInfo,
+    session: Option<&str>,
+    set: Settings,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
+    let _ = agent;
+    let path = Some(i.lock.path.as_path());
+    if !matches!(i.lock.kind, crate::fsx::Kind::File) {
+        findings.push(f(
+            "lock-not-file",
+            Severity::Error,
+            session,
+            path,
+            format!(
+                "the lock is a {} (not a file){}; the gateway's lock cleanup fails on it and stops for every later sessions dir",
+                match i.lock.kind {
+                    crate::fsx::Kind::Dir => "directory",
+                    crate::fsx::Kind::Fifo => "FIFO",
+                    crate::fsx::Kind::Symlink => "symbolic link",
+                    _ => "special file",
+                },
+                i.lock.read_error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+            ),
+            "remove it by hand after checking what it is; sessfix never deletes what is not a lock file".into(),
+        ));
+        return;
+    }
+    if i.verdict.stale() {
+        let reasons: Vec<String> = i
+            .verdict
+            .reasons
+            .iter()
+            .map(|r| format!("{} ({})", r.as_str(), r.explain()))
+            .collect();
+        findings.push(f(
+            "lock-stale",
+            Severity::Warning,
+            session,
+            path,
+            format!(
+                "stale transcript lock: {}{}",
+                reasons.join(", "),
+                if i.removed {
+                    "; the next boot removes it"
+                } else {
+                    ""
+                }
+            ),
+            "`sessfix repair` removes it (after the index is written)".into(),
+        ));
+    } else if i.verdict.live_openclaw_owner {
+        let pid = i.lock.payload.pid.unwrap_or(0);
+        let argv = argv_of(&i.lock.proc_state)
+            .map(|a| a.join(" "))
+            .unwrap_or_else(|| "command line unreadable".into());
+        findings.push(f(
+            "lock-live-owner",
+            Severity::Warning,
+            session,
+            path,
+            format!(
+                "held by live OpenClaw process pid {pid} ({argv}){}",
+                i.verdict
+                    .age_ms
+                    .map(|a| format!(
+                        ", {} old (stale after {})",
+                        ago(a as i64, 0),
+                        ago(set.stale_ms as i64, 0)
+                    ))
+                    .unwrap_or_default()
+            ),
+            format!("sessfix never removes it; stop pid {pid} first if that run is dead"),
+        ));
+    }
+    if session.is_none() {
+        findings.push(f(
+            "lock-orphan",
+            Severity::Info,
+            None,
+            path,
+            "the lock belongs to no session in the index".into(),
+            if i.verdict.stale() {
+                "`sessfix repair` removes it".into()
+            } else {
+                "nothing: it is not stale".into()
+            },
+        ));
+    }
+}
+
+fn leftover_findings(
+    l: &crate::state::Leftover,
+    set: Settings,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
+    use crate::rules::FileKind;
+    let path = Some(l.path.as_path());
+    if l.file_kind != crate::fsx::Kind::File {
+        return;
+    }
+    match l.kind {
+        FileKind::StoreTemp => findings.push(f(
+            "temp-leftover",
+            Severity::Info,
+            None,
+            path,
+            "temp file of an interrupted index write".into(),
+            "`sessfix repair` removes it (a copy goes into the backup)".into(),
+        )),
+        FileKind::StoreLock => {
+            let alive = l.proc_state.as_ref().is_some_and(ProcState::is_alive);
+            let old = l
+                .created_ms
+                .is_none_or(|c| set.now_ms - c > STORE_LOCK_STALE_MS);
+            if alive && !old {
+                findings.push(f(
+                    "store-lock-live",
+                    Severity::Warning,
+                    None,
+                    path,
+                    format!("index lock held by live pid {}", l.pid.unwrap_or(0)),
+                    "an older OpenClaw build is writing the index: stop it first".into(),
+                ));
+            } else {
+                findings.push(f(
+                    "store-lock-stale",
+                    Severity::Warning,
+                    None,
+                    path,
+                    format!(
+                        "stale index lock of an older OpenClaw build ({})",
+                        match (l.pid, alive) {
+                            (None, _) => "no valid pid".to_string(),
+                            (Some(p), false) => format!("pid {p} is not running"),
+                            (Some(p), true) =>
+                                format!("pid {p} alive but the lock is older than 60 s"),
+                        }
+                    ),
+                    "`sessfix repair` removes it".into(),
+                ));
+            }
+        }
+        _ => {}
+    }
+}

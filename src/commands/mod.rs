@@ -1,0 +1,98 @@
+//! One file per subcommand. Each takes the parsed options and returns an exit code.
+
+pub mod scan;
+
+use crate::analyze::Settings;
+use crate::cli::{ColorChoice, StateArgs};
+use crate::render::Style;
+use crate::state::discover::{self, Env};
+use crate::state::process::ProcFs;
+use crate::state::{self, ReadOptions, Snapshot};
+use std::io::IsTerminal;
+
+/// An error that stops a command, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Fatal {
+    pub exit: crate::exit::Exit,
+    pub message: String,
+}
+
+impl Fatal {
+    pub fn operational(message: impl Into<String>) -> Self {
+        Fatal {
+            exit: crate::exit::Exit::Operational,
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a command needs to read the state.
+pub struct Context {
+    pub read: ReadOptions,
+    pub settings: Settings,
+    pub procs: ProcFs,
+    pub style: Style,
+    pub source: String,
+}
+
+impl Context {
+    pub fn new(args: &StateArgs) -> Result<Self, Fatal> {
+        let env = Env::from_process();
+        let resolved =
+            discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), &env)
+                .map_err(Fatal::operational)?;
+        let now_ms = match &args.now {
+            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|e| Fatal {
+                    exit: crate::exit::Exit::Usage,
+                    message: format!("--now {t:?} is not an RFC 3339 time ({e})"),
+                })?
+                .timestamp_millis(),
+            None => chrono::Utc::now().timestamp_millis(),
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+            }
+        };
+        Ok(Context {
+            read: ReadOptions {
+                state_dir: resolved.dir,
+                agent: args.agent.clone(),
+                store: args.store.clone(),
+                home: env.home_dir(),
+                tmp_dir: env.tmp_dir(),
+                config_path: env.openclaw_config_path.as_deref().map(Into::into),
+            },
+            settings: Settings {
+                now_ms,
+                stale_ms: args
+                    .stale_ms
+                    .filter(|&s| s > 0)
+                    .unwrap_or(crate::rules::DEFAULT_STALE_MS),
+            },
+            procs: ProcFs::new(&args.proc_root),
+            style: Style { color },
+            source: resolved.source,
+        })
+    }
+
+    /// Read the state, with a spinner on a terminal.
+    pub fn snapshot(&self) -> Result<Snapshot, Fatal> {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_message(format!("reading {}", self.read.state_dir.display()));
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        let snap = state::read_snapshot(&self.read, &self.procs)
+            .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", self.source)));
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        snap
+    }
+}

@@ -1,0 +1,33 @@
+//! `sessfix scan`: read, analyse, render. Never writes.
+
+use super::{Context, Fatal};
+use crate::analyze::{self, Report, Severity};
+use crate::cli::ScanArgs;
+use crate::exit::Exit;
+use crate::render::{json::Json, table::Tables, ReportRenderer};
+
+/// The exit code a report maps to.
+pub fn exit_for(report: &Report) -> Exit {
+    match report.worst() {
+        Some(Severity::Error | Severity::Warning) => Exit::Problems,
+        _ => Exit::Ok,
+    }
+}
+
+pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
+    let snap = ctx.snapshot()?;
+    let report = analyze::analyze(&snap, ctx.settings);
+    let renderer: Box<dyn ReportRenderer> = if args.json {
+        Box::new(Json)
+    } else {
+        Box::new(Tables {
+            style: ctx.style,
+            now_ms: ctx.settings.now_ms,
+        })
+    };
+    let mut out = std::io::stdout().lock();
+    renderer
+        .render(&report, &mut out)
+        .map_err(|e| Fatal::operational(format!("cannot write the report: {e}")))?;
+    Ok(exit_for(&report))
+}

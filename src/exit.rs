@@ -1,0 +1,88 @@
+//! Exit codes, merged across results: the worst one wins.
+
+/// What a run ended with. The numeric values are part of the interface
+/// (README, `--help`); never renumber them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Nothing wrong (scan), or the state was left consistent (repair).
+    Ok = 0,
+    /// Problems found (scan), or problems remain that need a person (repair).
+    Problems = 1,
+    /// Bad command line (clap's own code).
+    Usage = 2,
+    /// A file changed between plan and write: that file was left alone.
+    Changed = 5,
+    /// A gateway is live: repair changed nothing.
+    GatewayLive = 4,
+    /// The state could not be read or written.
+    Operational = 3,
+}
+
+impl Exit {
+    /// Severity order used by `merge` (not the numeric order).
+    fn rank(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Problems => 1,
+            Exit::Changed => 2,
+            Exit::GatewayLive => 3,
+            Exit::Operational => 4,
+            Exit::Usage => 5,
+        }
+    }
+
+    /// The worse of two results.
+    pub fn merge(self, other: Exit) -> Exit {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(
+            [
+                Exit::Ok,
+                Exit::Problems,
+                Exit::Usage,
+                Exit::Operational,
+                Exit::GatewayLive,
+                Exit::Changed
+            ]
+            .map(Exit::code),
+            [0, 1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn merge_keeps_the_worst() {
+        assert_eq!(Exit::Ok.merge(Exit::Problems), Exit::Problems);
+        assert_eq!(Exit::Problems.merge(Exit::Ok), Exit::Problems);
+        assert_eq!(Exit::Changed.merge(Exit::Problems), Exit::Changed);
+        assert_eq!(Exit::Problems.merge(Exit::GatewayLive), Exit::GatewayLive);
+        assert_eq!(
+            Exit::GatewayLive.merge(Exit::Operational),
+            Exit::Operational
+        );
+        assert_eq!(Exit::Operational.merge(Exit::Changed), Exit::Operational);
+        let all = [Exit::Problems, Exit::Ok, Exit::Changed];
+        assert_eq!(all.into_iter().fold(Exit::Ok, Exit::merge), Exit::Changed);
+    }
+}

@@ -1,0 +1,284 @@
+//! File-system helpers that keep sessfix's promises: never block on a FIFO,
+//! never follow a symlink out of the state dir, read tails without reading
+//! whole files, and write atomically.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+
+/// What kind of thing is at a path (without following a final symlink).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Fifo,
+    Other,
+}
+
+pub fn kind_of(meta: &Metadata) -> Kind {
+    let ft = meta.file_type();
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_symlink() {
+        Kind::Symlink
+    } else if ft.is_file() {
+        Kind::File
+    } else if ft.is_dir() {
+        Kind::Dir
+    } else if ft.is_fifo() {
+        Kind::Fifo
+    } else {
+        Kind::Other
+    }
+}
+
+/// A file's identity and the facts a re-check compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime_ns: i128,
+}
+
+impl Identity {
+    pub fn of(meta: &Metadata) -> Self {
+        Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+        }
+    }
+}
+
+/// Lexically normalise an absolute path (`.` and `..` removed, no file access).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Like `fs.realpathSync`, or the path itself when that fails.
+pub fn realpath_or_self(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| normalize(p))
+}
+
+/// Whether `p` resolves (following symlinks) to somewhere inside `root`
+/// (which must already be canonical).
+pub fn resolves_inside(p: &Path, real_root: &Path) -> bool {
+    match std::fs::canonicalize(p) {
+        Ok(real) => real.starts_with(real_root),
+        // Missing files: judge by the parent.
+        Err(_) => p
+            .parent()
+            .and_then(|d| std::fs::canonicalize(d).ok())
+            .is_some_and(|d| d.starts_with(real_root)),
+    }
+}
+
+/// Open a regular file for reading without blocking on FIFOs and without
+/// following a final symlink. Anything that is not a regular file is an error.
+pub fn open_regular(p: &Path) -> io::Result<(File, Metadata)> {
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(p)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::other("is a symbolic link")
+            } else {
+                e
+            }
+        })?;
+    let meta = f.metadata()?;
+    match kind_of(&meta) {
+        Kind::File => Ok((f, meta)),
+        Kind::Dir => Err(io::Error::other("is a directory, not a file")),
+        Kind::Fifo => Err(io::Error::other("is a FIFO, not a file")),
+        _ => Err(io::Error::other("is not a regular file")),
+    }
+}
+
+/// Read a whole regular file, refusing anything larger than `limit` bytes.
+pub fn read_regular(p: &Path, limit: u64) -> io::Result<(Vec<u8>, Metadata)> {
+    let (mut f, meta) = open_regular(p)?;
+    if meta.len() > limit {
+        return Err(io::Error::other(format!(
+            "is {} bytes, more than the {} sessfix reads",
+            meta.len(),
+            limit
+        )));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    f.read_to_end(&mut buf)?;
+    Ok((buf, meta))
+}
+
+/// Read the last `max` bytes of a regular file. Returns the bytes, the offset
+/// they start at, and the file's metadata.
+pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
+    let (mut f, meta) = open_regular(p)?;
+    let size = meta.len();
+    let start = size.saturating_sub(max);
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity((size - start) as usize);
+    f.take(size - start).read_to_end(&mut buf)?;
+    Ok((buf, start, meta))
+}
+
+/// Write `bytes` to `target` atomically: a temp file in the same directory with
+/// the target's mode and owner (or `new_mode` for a new file), fsync, rename,
+/// fsync of the directory. The target must not be a symlink.
+pub fn write_atomic(target: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| io::Error::other("has no parent directory"))?;
+    let existing = match std::fs::symlink_metadata(target) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(io::Error::other(
+                "is a symbolic link; sessfix does not write through links",
+            ))
+        }
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::other("has no file name"))?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.sessfix-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp)?;
+        let mode = existing.as_ref().map_or(new_mode, |m| m.mode() & 0o7777);
+        if let Some(m) = &existing {
+            std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid())).or_else(|e| {
+                // Not root and already the owner: nothing to change.
+                if e.kind() == io::ErrorKind::PermissionDenied
+                    && m.uid() == unsafe { libc::geteuid() }
+                {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, target)?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// fsync a directory so a rename or unlink in it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// A human description of an I/O error with the path first.
+pub fn describe(path: &Path, e: &io::Error) -> String {
+    let what = match e.kind() {
+        io::ErrorKind::NotFound => "does not exist".to_string(),
+        io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    format!("{}: {}", path.display(), what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_is_refused_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.jsonl.lock");
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_regular(&p, 1024).unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
+    }
+
+    #[test]
+    fn symlinks_and_dirs_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("real"), b"x").unwrap();
+        std::os::unix::fs::symlink(d.path().join("real"), d.path().join("link")).unwrap();
+        assert!(read_regular(&d.path().join("link"), 10)
+            .unwrap_err()
+            .to_string()
+            .contains("symbolic link"));
+        assert!(read_regular(d.path(), 10)
+            .unwrap_err()
+            .to_string()
+            .contains("directory"));
+    }
+
+    #[test]
+    fn tail_reads_only_the_end() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t");
+        std::fs::write(&p, b"0123456789").unwrap();
+        let (b, start, _) = read_tail(&p, 4).unwrap();
+        assert_eq!((b.as_slice(), start), (&b"6789"[..], 6));
+        let (b, start, _) = read_tail(&p, 40).unwrap();
+        assert_eq!((b.len(), start), (10, 0));
+    }
+
+    #[test]
+    fn atomic_write_keeps_mode_and_replaces_content() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sessions.json");
+        std::fs::write(&p, b"old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"new", 0o600).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(std::fs::metadata(&p).unwrap().mode() & 0o777, 0o640);
+        let fresh = d.path().join("fresh");
+        write_atomic(&fresh, b"x", 0o600).unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
+        // no temp files left behind
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn atomic_write_refuses_symlink_targets() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = d.path().join("outside");
+        std::fs::write(&outside, b"keep").unwrap();
+        let link = d.path().join("sessions.json");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        assert!(write_atomic(&link, b"x", 0o600).is_err());
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+    }
+}

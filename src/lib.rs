@@ -1,0 +1,45 @@
+//! sessfix: diagnose and repair the on-disk session state of the OpenClaw gateway.
+//!
+//! The pipeline: [`state`] reads a snapshot → [`analyze`] applies the gateway's
+//! [`rules`] to predict the next boot and list findings → `plan` turns that into
+//! edits → [`render`] shows it, or `apply` carries it out.
+
+pub mod analyze;
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod fsx;
+pub mod render;
+pub mod rules;
+pub mod state;
+
+use cli::{Cli, Command};
+use exit::Exit;
+
+/// Run a parsed command line; errors are printed here.
+pub fn run(cli: Cli) -> Exit {
+    let result = match &cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = cli::command();
+            clap_complete::generate(*shell, &mut cmd, "sessfix", &mut std::io::stdout());
+            Ok(Exit::Ok)
+        }
+        Command::Man => clap_mangen::Man::new(cli::command())
+            .render(&mut std::io::stdout())
+            .map(|_| Exit::Ok)
+            .map_err(|e| commands::Fatal::operational(e.to_string())),
+        Command::Scan(args) => {
+            commands::Context::new(&cli.state).and_then(|ctx| commands::scan::run(&ctx, args))
+        }
+        Command::Repair(_) | Command::Undo(_) => {
+            Err(commands::Fatal::operational("not implemented yet"))
+        }
+    };
+    match result {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("sessfix: error: {}", e.message);
+            e.exit
+        }
+    }
+}

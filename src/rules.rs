@@ -1,0 +1,1202 @@
+//! The gateway's rules, and only here.
+//!
+//! Every function in this module mirrors a piece of OpenClaw 2026.5.12
+//! (`dist/` of the npm package) and says which. They are pure: process facts,
+//! the clock and file contents come in as arguments. Where the gateway's
+//! behaviour differs from `shared/openclaw-state.md`, the gateway wins and a test
+//! below pins the case.
+
+use serde_json::Value;
+
+/// Boot cleanup's stale threshold. 2026.5.12 hardcodes it
+/// (`server-startup-post-attach`: `SESSION_LOCK_STALE_MS = 1800 * 1e3`).
+pub const DEFAULT_STALE_MS: u64 = 30 * 60 * 1000;
+/// Recovery reads at most this much of a transcript's end.
+pub const TAIL_MAX_BYTES: u64 = 256 * 1024;
+/// Recovery looks at the last this many messages.
+pub const TAIL_MAX_MESSAGES: usize = 20;
+/// Lines kept from the window before parsing (`maxMessages * 20 + 20`).
+pub const TAIL_MAX_LINES: usize = TAIL_MAX_MESSAGES * 20 + 20;
+/// A line longer than this (UTF-8 bytes) is not parsed but summarised.
+pub const MAX_PARSE_LINE_BYTES: usize = 256 * 1024;
+
+// ---------------------------------------------------------------- session keys
+
+/// `parseAgentSessionKey`: `agent:<id>:<rest>`, lower-cased, empty parts dropped.
+pub fn parse_agent_session_key(key: &str) -> Option<(String, String)> {
+    let raw = key.trim().to_lowercase();
+    if raw.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = raw.split(':').filter(|p| !p.is_empty()).collect();
+    if parts.len() < 3 || parts[0] != "agent" {
+        return None;
+    }
+    let agent = parts[1].trim();
+    let rest = parts[2..].join(":");
+    if agent.is_empty() || rest.is_empty() {
+        return None;
+    }
+    Some((agent.to_string(), rest))
+}
+
+fn rest_starts_with(key: &str, prefix: &str) -> bool {
+    parse_agent_session_key(key).is_some_and(|(_, rest)| rest.trim().starts_with(prefix))
+}
+
+/// `isSubagentSessionKey`: raw key or agent-scoped rest starts with `subagent:`.
+pub fn is_subagent_key(key: &str) -> bool {
+    key.trim().to_lowercase().starts_with("subagent:") || rest_starts_with(key, "subagent:")
+}
+
+/// `isCronSessionKey`: only agent-scoped keys; a bare `cron:x` is not a cron key.
+pub fn is_cron_key(key: &str) -> bool {
+    rest_starts_with(key, "cron:")
+}
+
+/// `isAcpSessionKey`: raw key or agent-scoped rest starts with `acp:`.
+pub fn is_acp_key(key: &str) -> bool {
+    key.trim().to_lowercase().starts_with("acp:") || rest_starts_with(key, "acp:")
+}
+
+/// The entry fields the skip rule looks at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SkipFields {
+    /// `spawnDepth` when it is a JSON number.
+    pub spawn_depth: Option<f64>,
+    /// `subagentRole` when present and not null (rendered for messages).
+    pub subagent_role: Option<String>,
+}
+
+/// `shouldSkipMainRecovery`: why boot recovery leaves this row alone, if it does.
+pub fn skip_reason(key: &str, f: &SkipFields) -> Option<String> {
+    if let Some(d) = f.spawn_depth {
+        if d > 0.0 {
+            return Some(format!(
+                "spawnDepth {d} (a spawned run, not a main session)"
+            ));
+        }
+    }
+    if let Some(role) = &f.subagent_role {
+        return Some(format!("subagentRole {role}"));
+    }
+    if is_subagent_key(key) {
+        return Some("subagent session key".into());
+    }
+    if is_cron_key(key) {
+        return Some("cron session key".into());
+    }
+    if is_acp_key(key) {
+        return Some("acp session key".into());
+    }
+    None
+}
+
+/// `SAFE_SESSION_ID_RE` plus the checkpoint-name exclusion of `validateSessionId`.
+pub fn is_safe_session_id(id: &str) -> bool {
+    let id = id.trim();
+    let b = id.as_bytes();
+    if b.is_empty() || b.len() > 128 || !b[0].is_ascii_alphanumeric() {
+        return false;
+    }
+    if !b[1..]
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    {
+        return false;
+    }
+    !is_checkpoint_transcript_name(&format!("{id}.jsonl"))
+}
+
+/// `<id>.checkpoint.<uuid>.jsonl` names are compaction checkpoints, not transcripts.
+pub fn is_checkpoint_transcript_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".jsonl") else {
+        return false;
+    };
+    match stem.rfind(".checkpoint.") {
+        Some(i) => looks_like_uuid(&stem[i + ".checkpoint.".len()..]),
+        None => false,
+    }
+}
+
+/// `looksLikeGeneratedSessionId`: a v1-v8 UUID.
+pub fn looks_like_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return false;
+    }
+    for (i, c) in b.iter().enumerate() {
+        let ok = match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            14 => (b'1'..=b'8').contains(c),
+            19 => matches!(c.to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b'),
+            _ => c.is_ascii_hexdigit(),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// What a file name in a sessions dir is, as the gateway's artifact helpers classify it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Index,
+    Transcript,
+    TranscriptLock,
+    StoreLock,
+    StoreTemp,
+    /// Archives, checkpoints, trajectories, backups: not live state.
+    Sidecar,
+    Other,
+}
+
+pub fn classify_file_name(name: &str) -> FileKind {
+    if name == "sessions.json" {
+        return FileKind::Index;
+    }
+    if name == "sessions.json.lock" {
+        return FileKind::StoreLock;
+    }
+    if name.ends_with(".jsonl.lock") {
+        return FileKind::TranscriptLock;
+    }
+    // Temp files of an interrupted atomic index write: the gateway's own
+    // (`sessions.json.<uuid>.tmp`, `.fs-safe-replace.<pid>.<uuid>.tmp`) and sessfix's.
+    if name.ends_with(".tmp")
+        && (name.starts_with("sessions.json.")
+            || name.starts_with(".fs-safe-replace.")
+            || name.starts_with(".sessions.json.sessfix-"))
+    {
+        return FileKind::StoreTemp;
+    }
+    if name.starts_with("sessions.json.bak.") {
+        return FileKind::Sidecar;
+    }
+    if name.ends_with(".jsonl") {
+        if name.ends_with(".trajectory.jsonl") || is_checkpoint_transcript_name(name) {
+            return FileKind::Sidecar;
+        }
+        return FileKind::Transcript;
+    }
+    if name.contains(".jsonl.reset.") || name.contains(".jsonl.deleted.") {
+        return FileKind::Sidecar;
+    }
+    FileKind::Other
+}
+
+// ---------------------------------------------------------------- lock payloads
+
+/// `readLockPayload` of `session-write-lock`: what survives validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockPayload {
+    /// An integer > 0.
+    pub pid: Option<u64>,
+    /// Any string (validated later with `Date.parse`).
+    pub created_at: Option<String>,
+    /// An integer >= 0.
+    pub starttime: Option<u64>,
+    /// The file parsed as JSON at all.
+    pub parsed: bool,
+}
+
+/// A JS number that is an integer >= 0 (`isValidLockNumber`).
+fn lock_number(v: Option<&Value>) -> Option<u64> {
+    let n = v?.as_number()?;
+    if let Some(u) = n.as_u64() {
+        return Some(u);
+    }
+    let f = n.as_f64()?;
+    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
+}
+
+/// Parse a transcript lock file's bytes the way the gateway does: `JSON.parse`
+/// of the whole content (a trailing token line is whitespace), then field checks.
+pub fn parse_lock_payload(raw: &[u8]) -> LockPayload {
+    let text = String::from_utf8_lossy(raw);
+    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+        return LockPayload::default();
+    };
+    let mut p = LockPayload {
+        parsed: true,
+        ..Default::default()
+    };
+    if let Value::Object(map) = &value {
+        p.pid = lock_number(map.get("pid")).filter(|&pid| pid > 0);
+        p.created_at = map
+            .get("createdAt")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        p.starttime = lock_number(map.get("starttime"));
+    }
+    p
+}
+
+/// `Date.parse` for the ISO shapes the gateway writes and a few more JS accepts.
+/// Returns epoch milliseconds.
+pub fn parse_js_date(s: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
+    let t = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.timestamp_millis());
+    }
+    // Date-only forms are UTC in JS.
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis());
+    }
+    // Date-time without an offset is local time in JS.
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(t, fmt) {
+            return chrono::Local
+                .from_local_datetime(&d)
+                .earliest()
+                .map(|d| d.timestamp_millis());
+        }
+    }
+    None
+}
+
+/// What the process table says about a pid (the facts `isPidAlive`,
+/// `getProcessStartTime` and `readGatewayProcessArgsSync` read from /proc).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcState {
+    Dead,
+    Zombie,
+    Alive {
+        /// Field 22 of `/proc/<pid>/stat`.
+        starttime: Option<u64>,
+        /// `/proc/<pid>/cmdline`, split on NUL, trimmed, empties dropped.
+        argv: Option<Vec<String>>,
+    },
+}
+
+impl ProcState {
+    pub fn is_alive(&self) -> bool {
+        matches!(self, ProcState::Alive { .. })
+    }
+}
+
+/// The reasons boot cleanup gives for removing a transcript lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StaleReason {
+    MissingPid,
+    DeadPid,
+    RecycledPid,
+    InvalidCreatedAt,
+    TooOld,
+    OrphanSelfPid,
+    NonOpenclawOwner,
+}
+
+impl StaleReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaleReason::MissingPid => "missing-pid",
+            StaleReason::DeadPid => "dead-pid",
+            StaleReason::RecycledPid => "recycled-pid",
+            StaleReason::InvalidCreatedAt => "invalid-createdAt",
+            StaleReason::TooOld => "too-old",
+            StaleReason::OrphanSelfPid => "orphan-self-pid",
+            StaleReason::NonOpenclawOwner => "non-openclaw-owner",
+        }
+    }
+
+    pub fn explain(self) -> &'static str {
+        match self {
+            StaleReason::MissingPid => "the lock names no valid pid",
+            StaleReason::DeadPid => "its pid is not running",
+            StaleReason::RecycledPid => "its pid now belongs to a different process",
+            StaleReason::InvalidCreatedAt => "its createdAt is missing or not a date",
+            StaleReason::TooOld => "it is older than the stale threshold",
+            StaleReason::OrphanSelfPid => "its pid is the inspecting gateway's own",
+            StaleReason::NonOpenclawOwner => "its pid is alive but is not an OpenClaw process",
+        }
+    }
+}
+
+impl serde::Serialize for StaleReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The verdict on one transcript lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockVerdict {
+    pub reasons: Vec<StaleReason>,
+    /// The owner is a live process that looks like OpenClaw (kept at boot).
+    pub live_openclaw_owner: bool,
+    /// Milliseconds since createdAt, when it parsed (never negative).
+    pub age_ms: Option<u64>,
+}
+
+impl LockVerdict {
+    pub fn stale(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+}
+
+/// `inspectLockPayloadForSession` as boot cleanup calls it (`cleanStaleLockFiles`:
+/// not held by this process, `reclaimLockWithoutStarttime: false`).
+///
+/// `orphan-self-pid` depends on the pid the next gateway will get, which no one
+/// can know offline; it is never predicted here.
+pub fn inspect_lock(
+    payload: &LockPayload,
+    proc_state: &ProcState,
+    now_ms: i64,
+    stale_ms: u64,
+) -> LockVerdict {
+    let mut reasons = Vec::new();
+    let alive = payload.pid.is_some() && proc_state.is_alive();
+    let recycled = match (payload.starttime, proc_state) {
+        (
+            Some(stored),
+            ProcState::Alive {
+                starttime: Some(now),
+                ..
+            },
+        ) => alive && *now != stored,
+        _ => false,
+    };
+    match payload.pid {
+        None => reasons.push(StaleReason::MissingPid),
+        Some(_) if !alive => reasons.push(StaleReason::DeadPid),
+        Some(_) if recycled => reasons.push(StaleReason::RecycledPid),
+        Some(_) => {}
+    }
+    let age_ms = payload
+        .created_at
+        .as_deref()
+        .and_then(parse_js_date)
+        .map(|t| (now_ms - t).max(0) as u64);
+    match age_ms {
+        None => reasons.push(StaleReason::InvalidCreatedAt),
+        Some(age) if age > stale_ms => reasons.push(StaleReason::TooOld),
+        Some(_) => {}
+    }
+    let mut live_openclaw_owner = false;
+    if reasons.is_empty() && alive {
+        // shouldTreatAsNonOpenClawOwner: unreadable or empty argv keeps the lock.
+        match proc_state {
+            ProcState::Alive {
+                argv: Some(argv), ..
+            } if argv.iter().any(|a| !a.trim().is_empty()) => {
+                if is_openclaw_session_owner_argv(argv) {
+                    live_openclaw_owner = true;
+                } else {
+                    reasons.push(StaleReason::NonOpenclawOwner);
+                }
+            }
+            _ => live_openclaw_owner = true,
+        }
+    }
+    LockVerdict {
+        reasons,
+        live_openclaw_owner,
+        age_ms,
+    }
+}
+
+fn normalize_arg(a: &str) -> String {
+    a.trim().replace('\\', "/").to_lowercase()
+}
+
+fn strip_exe_suffix(s: &str) -> &str {
+    for suf in [".bat", ".cmd", ".exe"] {
+        if let Some(x) = s.strip_suffix(suf) {
+            return x;
+        }
+    }
+    s
+}
+
+/// `isOpenClawSessionOwnerArgv` of `session-write-lock`.
+pub fn is_openclaw_session_owner_argv(args: &[String]) -> bool {
+    let n: Vec<String> = args
+        .iter()
+        .map(|a| normalize_arg(a))
+        .filter(|a| !a.is_empty())
+        .collect();
+    let Some(first) = n.first() else {
+        return false;
+    };
+    let exe = strip_exe_suffix(first);
+    if exe == "openclaw" || exe.ends_with("/openclaw") || exe.ends_with("/openclaw-gateway") {
+        return true;
+    }
+    if n.iter().any(|a| {
+        a == "openclaw"
+            || a.ends_with("/openclaw")
+            || a == "openclaw.mjs"
+            || a.ends_with("/openclaw.mjs")
+    }) {
+        return true;
+    }
+    const ENTRIES: [&str; 5] = [
+        "dist/index.js",
+        "dist/entry.js",
+        "scripts/run-node.mjs",
+        "src/entry.ts",
+        "src/index.ts",
+    ];
+    let has_cmd = n.iter().any(|a| a == "gateway" || a == "agent");
+    has_cmd && n.iter().any(|a| ENTRIES.iter().any(|e| a.ends_with(e)))
+}
+
+/// `isGatewayArgv` of `gateway-process-argv` (the singleton lock's owner check).
+pub fn is_gateway_argv(args: &[String]) -> bool {
+    let n: Vec<String> = args.iter().map(|a| normalize_arg(a)).collect();
+    if !n.iter().any(|a| a == "gateway") {
+        return false;
+    }
+    const ENTRIES: [&str; 6] = [
+        "dist/index.js",
+        "dist/entry.js",
+        "openclaw.mjs",
+        "scripts/run-node.mjs",
+        "src/entry.ts",
+        "src/index.ts",
+    ];
+    if n.iter().any(|a| ENTRIES.iter().any(|e| a.ends_with(e))) {
+        return true;
+    }
+    let exe = strip_exe_suffix(n.first().map(String::as_str).unwrap_or(""));
+    exe.ends_with("/openclaw") || exe == "openclaw"
+}
+
+/// The singleton lock's owner verdict (`resolveGatewayOwnerStatus`, Linux, no port probe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayOwner {
+    Alive,
+    Dead,
+    /// Alive pid whose start time or command line cannot be read: treated as live.
+    Unknown,
+}
+
+pub fn gateway_owner(payload_starttime: Option<f64>, proc_state: &ProcState) -> GatewayOwner {
+    let ProcState::Alive { starttime, argv } = proc_state else {
+        return GatewayOwner::Dead;
+    };
+    if let Some(stored) = payload_starttime.filter(|s| s.is_finite()) {
+        return match starttime {
+            None => GatewayOwner::Unknown,
+            Some(now) if (*now as f64) == stored => GatewayOwner::Alive,
+            Some(_) => GatewayOwner::Dead,
+        };
+    }
+    match argv {
+        None => GatewayOwner::Unknown,
+        Some(a) if is_gateway_argv(a) => GatewayOwner::Alive,
+        Some(_) => GatewayOwner::Dead,
+    }
+}
+
+// ---------------------------------------------------------------- transcript tail
+
+/// One parsed line of the tail window (`parseTailTranscriptRecord`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailRecord {
+    pub id: Option<String>,
+    /// `Some(None)`: `parentId: null`; `Some(Some(x))`: a non-empty string.
+    pub parent_id: Option<Option<String>>,
+    /// The record has its own `parentId` key, whatever its value.
+    pub has_parent_key: bool,
+    pub record: Value,
+}
+
+fn non_blank(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+}
+
+/// `extractJsonStringFieldPrefix` on the first 64 Ki chars of an oversized line.
+fn prefix_string_field(prefix: &str, field: &str) -> Option<String> {
+    let pat = format!("\"{field}\"");
+    let mut from = 0;
+    while let Some(i) = prefix[from..].find(&pat) {
+        let mut rest = prefix[from + i + pat.len()..].trim_start();
+        from += i + pat.len();
+        let Some(r) = rest.strip_prefix(':') else {
+            continue;
+        };
+        rest = r.trim_start();
+        let Some(r) = rest.strip_prefix('"') else {
+            continue;
+        };
+        // Find the closing quote, honouring escapes.
+        let bytes = r.as_bytes();
+        let mut j = 0;
+        while j < bytes.len() && bytes[j] != b'"' {
+            j += if bytes[j] == b'\\' { 2 } else { 1 };
+        }
+        if j >= bytes.len() {
+            return None;
+        }
+        let token = format!("\"{}\"", &r[..j]);
+        return crate::state::json::decode_string(token.as_bytes())
+            .filter(|s| !s.trim().is_empty());
+    }
+    None
+}
+
+/// `parseTailTranscriptRecord`: `None` for lines the gateway drops.
+pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
+    if line.len() > MAX_PARSE_LINE_BYTES {
+        // buildOversizedTranscriptRecord: a placeholder message from the prefix.
+        let mut cut = line.len().min(64 * 1024);
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let prefix = &line[..cut];
+        let id = prefix_string_field(prefix, "id");
+        let null_parent = {
+            let pat = "\"parentId\"";
+            prefix
+                .find(pat)
+                .map(|i| prefix[i + pat.len()..].trim_start())
+                .and_then(|r| r.strip_prefix(':'))
+                .is_some_and(|r| r.trim_start().starts_with("null"))
+        };
+        let parent_id = if null_parent {
+            Some(None)
+        } else {
+            prefix_string_field(prefix, "parentId").map(Some)
+        };
+        let role = prefix_string_field(prefix, "role").unwrap_or_else(|| "assistant".into());
+        let mut record = serde_json::Map::new();
+        if let Some(t) = prefix_string_field(prefix, "type") {
+            record.insert("type".into(), Value::String(t));
+        }
+        if let Some(id) = &id {
+            record.insert("id".into(), Value::String(id.clone()));
+        }
+        if let Some(p) = &parent_id {
+            record.insert(
+                "parentId".into(),
+                p.clone().map_or(Value::Null, Value::String),
+            );
+        }
+        record.insert(
+            "message".into(),
+            serde_json::json!({"role": role, "content": [], "__oversized": true}),
+        );
+        return Some(TailRecord {
+            id,
+            has_parent_key: parent_id.is_some(),
+            parent_id,
+            record: Value::Object(record),
+        });
+    }
+    let value: Value = serde_json::from_str(line).ok()?;
+    let obj = value.as_object()?;
+    let id = non_blank(obj.get("id"));
+    let parent_id = match obj.get("parentId") {
+        Some(Value::Null) => Some(None),
+        other => non_blank(other).map(Some),
+    };
+    let has_parent_key = obj.contains_key("parentId");
+    Some(TailRecord {
+        id,
+        parent_id,
+        has_parent_key,
+        record: value,
+    })
+}
+
+/// Split a tail window into the lines recovery keeps
+/// (`readRecentTranscriptTailLinesAsync`): split on `\n` (a trailing `\r` is
+/// dropped), the partial first line dropped when the window starts mid-file,
+/// blank lines dropped, the last 420 kept. Returns `(offset, length)` of each
+/// line within the window. Splitting bytes equals Node's decode-then-split.
+pub fn window_lines(window: &[u8], starts_mid_file: bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut first = true;
+    loop {
+        let end = window[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(window.len(), |i| start + i);
+        let mut line = &window[start..end];
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        let skip = first && starts_mid_file;
+        first = false;
+        if !skip && !line.iter().all(|b| b.is_ascii_whitespace()) {
+            out.push((start, line.len()));
+        }
+        if end >= window.len() {
+            break;
+        }
+        start = end + 1;
+    }
+    if out.len() > TAIL_MAX_LINES {
+        out.drain(..out.len() - TAIL_MAX_LINES);
+    }
+    out
+}
+
+fn has_tree_link(r: &TailRecord) -> bool {
+    r.record.get("type").and_then(Value::as_str) != Some("session")
+        && r.id.is_some()
+        && r.has_parent_key
+}
+
+/// `selectActiveTranscriptRecords`: the active branch from the last linked record,
+/// plus the nearest compaction before it. A parent cycle yields nothing.
+pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
+    if !records.iter().any(has_tree_link) {
+        return records.iter().collect();
+    }
+    let mut by_id: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut leaf: Option<&str> = None;
+    for (i, r) in records.iter().enumerate() {
+        if let Some(id) = &r.id {
+            by_id.insert(id.as_str(), i);
+            if has_tree_link(r) {
+                leaf = Some(id.as_str());
+            }
+        }
+    }
+    let mut selected: Vec<usize> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut current = leaf;
+    while let Some(id) = current {
+        if !seen.insert(id) {
+            return Vec::new();
+        }
+        let Some(&i) = by_id.get(id) else { break };
+        selected.push(i);
+        current = records[i].parent_id.as_ref().and_then(|p| p.as_deref());
+    }
+    selected.reverse();
+    let mut out: Vec<&TailRecord> = Vec::new();
+    if let Some(&first) = selected.first() {
+        if let Some(c) = records[..first]
+            .iter()
+            .rev()
+            .find(|r| r.record.get("type").and_then(Value::as_str) == Some("compaction"))
+        {
+            out.push(c);
+        }
+    }
+    out.extend(selected.into_iter().map(|i| &records[i]));
+    out
+}
+
+/// A message as recovery sees it (`parsedSessionEntryToMessage`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailMessage {
+    /// `None` when the message is not an object or has no string role.
+    pub role: Option<String>,
+    pub approval_pending: bool,
+    pub compaction: bool,
+}
+
+fn is_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+pub fn record_message(r: &TailRecord) -> Option<TailMessage> {
+    let rec = r.record.as_object()?;
+    if let Some(m) = rec.get("message").filter(|m| is_truthy(m)) {
+        let role = m.get("role").and_then(Value::as_str).map(str::to_string);
+        let approval_pending = role.as_deref() == Some("toolResult")
+            && m.get("details")
+                .and_then(|d| d.get("status"))
+                .and_then(Value::as_str)
+                == Some("approval-pending");
+        return Some(TailMessage {
+            role,
+            approval_pending,
+            compaction: false,
+        });
+    }
+    if rec.get("type").and_then(Value::as_str) == Some("compaction") {
+        return Some(TailMessage {
+            role: Some("system".into()),
+            approval_pending: false,
+            compaction: true,
+        });
+    }
+    None
+}
+
+/// `parseRecentTranscriptTailMessages`: the last 20 messages of the active branch.
+pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
+    let mut msgs: Vec<TailMessage> = active_records(records)
+        .into_iter()
+        .filter_map(record_message)
+        .collect();
+    if msgs.len() > TAIL_MAX_MESSAGES {
+        msgs.drain(..msgs.len() - TAIL_MAX_MESSAGES);
+    }
+    msgs
+}
+
+/// `resolveMainSessionResumeBlockReason`: why recovery fails the row instead of
+/// resuming it, or `None` when it resumes. The texts are the gateway's log reasons.
+pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
+    let last = messages
+        .iter()
+        .rev()
+        .find(|m| matches!(m.role.as_deref(), Some(r) if r != "system"));
+    let Some(last) = last else {
+        return Some("transcript tail is not resumable (no user or assistant message)".into());
+    };
+    let role = last.role.as_deref().unwrap_or("");
+    if !matches!(role, "user" | "tool" | "toolResult") {
+        return Some(format!(
+            "transcript tail is not resumable (last message is {role})"
+        ));
+    }
+    if last.approval_pending {
+        return Some("transcript tail is a stale approval-pending tool result".into());
+    }
+    None
+}
+
+/// The trailing artifacts a graceful restart with a drain timeout leaves: a
+/// `custom` entry `openclaw:prompt-error` followed by an empty `assistant`
+/// message with `stopReason: "aborted"`. Returns how many trailing records
+/// (counted from the end of `records`) are such artifacts, or 0.
+///
+/// Not a 2026.5.x rule (5.x fails such rows); later releases strip exactly these
+/// before deciding, which is what repair does offline.
+pub fn restart_artifact_count(records: &[TailRecord]) -> usize {
+    let n = records.len();
+    if n < 2 {
+        return 0;
+    }
+    let custom = &records[n - 2].record;
+    let assistant = &records[n - 1].record;
+    let is_prompt_error = custom.get("type").and_then(Value::as_str) == Some("custom")
+        && custom.get("customType").and_then(Value::as_str) == Some("openclaw:prompt-error");
+    let Some(m) = assistant.get("message") else {
+        return 0;
+    };
+    let empty = match m.get("content") {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::String(s)) => s.is_empty(),
+        _ => false,
+    };
+    let is_aborted_assistant = assistant.get("type").and_then(Value::as_str) == Some("message")
+        && m.get("role").and_then(Value::as_str) == Some("assistant")
+        && m.get("stopReason").and_then(Value::as_str) == Some("aborted")
+        && empty;
+    if is_prompt_error && is_aborted_assistant {
+        2
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alive(starttime: Option<u64>, argv: &[&str]) -> ProcState {
+        ProcState::Alive {
+            starttime,
+            argv: Some(argv.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    const NOW: i64 = 1_790_000_000_000;
+
+    fn payload(pid: Option<u64>, age_min: Option<i64>, starttime: Option<u64>) -> LockPayload {
+        LockPayload {
+            pid,
+            created_at: age_min.map(|m| {
+                chrono::DateTime::from_timestamp_millis(NOW - m * 60_000)
+                    .unwrap()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            }),
+            starttime,
+            parsed: true,
+        }
+    }
+
+    fn reasons(p: &LockPayload, s: &ProcState) -> Vec<&'static str> {
+        inspect_lock(p, s, NOW, DEFAULT_STALE_MS)
+            .reasons
+            .iter()
+            .map(|r| r.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn key_kinds_follow_session_key_utils() {
+        assert!(is_subagent_key("agent:main:subagent:abc"));
+        assert!(is_subagent_key("subagent:abc"));
+        assert!(is_subagent_key("AGENT:Main:SubAgent:x"));
+        assert!(is_cron_key("agent:main:cron:job1"));
+        assert!(is_cron_key("agent:main:cron:job1:run:r1"));
+        assert!(
+            !is_cron_key("cron:job1"),
+            "a bare cron: key is not a cron key"
+        );
+        assert!(is_acp_key("acp:x"));
+        assert!(is_acp_key("agent:main:acp:x"));
+        // Empty parts are dropped before the rest is joined.
+        assert!(is_cron_key("agent:main::cron:x"));
+        assert!(!is_subagent_key("agent:main:feishu:direct:ou_1"));
+        assert_eq!(
+            parse_agent_session_key("agent:main:telegram:group:-100:topic:7"),
+            Some(("main".into(), "telegram:group:-100:topic:7".into()))
+        );
+        assert_eq!(parse_agent_session_key("agent:main"), None);
+    }
+
+    #[test]
+    fn skip_rule_order_and_values() {
+        let k = "agent:main:feishu:direct:ou_1";
+        assert_eq!(skip_reason(k, &SkipFields::default()), None);
+        let depth = SkipFields {
+            spawn_depth: Some(1.0),
+            ..Default::default()
+        };
+        assert!(skip_reason(k, &depth).unwrap().contains("spawnDepth"));
+        let depth0 = SkipFields {
+            spawn_depth: Some(0.0),
+            ..Default::default()
+        };
+        assert_eq!(skip_reason(k, &depth0), None);
+        let role = SkipFields {
+            subagent_role: Some("\"worker\"".into()),
+            ..Default::default()
+        };
+        assert!(skip_reason(k, &role).unwrap().contains("subagentRole"));
+        assert!(skip_reason("agent:main:cron:j", &SkipFields::default()).is_some());
+        assert_eq!(skip_reason("cron:j", &SkipFields::default()), None);
+    }
+
+    #[test]
+    fn safe_session_ids() {
+        assert!(is_safe_session_id("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50"));
+        assert!(is_safe_session_id("abc.DEF_1-2"));
+        assert!(!is_safe_session_id("../x"));
+        assert!(!is_safe_session_id(".hidden"));
+        assert!(!is_safe_session_id(""));
+        assert!(!is_safe_session_id(&"a".repeat(129)));
+        assert!(!is_safe_session_id(
+            "s.checkpoint.0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50"
+        ));
+    }
+
+    #[test]
+    fn file_names_are_classified() {
+        assert_eq!(classify_file_name("a.jsonl"), FileKind::Transcript);
+        assert_eq!(classify_file_name("a-topic-7.jsonl"), FileKind::Transcript);
+        assert_eq!(classify_file_name("a.jsonl.lock"), FileKind::TranscriptLock);
+        assert_eq!(
+            classify_file_name("sessions.json.lock"),
+            FileKind::StoreLock
+        );
+        assert_eq!(
+            classify_file_name("sessions.json.123.tmp"),
+            FileKind::StoreTemp
+        );
+        assert_eq!(
+            classify_file_name(".fs-safe-replace.12.ab.tmp"),
+            FileKind::StoreTemp
+        );
+        assert_eq!(classify_file_name("notes.tmp"), FileKind::Other);
+        assert_eq!(classify_file_name("a.trajectory.jsonl"), FileKind::Sidecar);
+        assert_eq!(classify_file_name("a.jsonl.reset.2026"), FileKind::Sidecar);
+        assert_eq!(classify_file_name("sessions.json.bak.1"), FileKind::Sidecar);
+    }
+
+    #[test]
+    fn lock_payload_validation_matches_read_lock_payload() {
+        let p = parse_lock_payload(
+            b"{\n  \"pid\": 42,\n  \"createdAt\": \"2026-01-01T00:00:00.000Z\"\n}\n\t \t\n",
+        );
+        assert_eq!(p.pid, Some(42));
+        assert!(p.parsed);
+        assert_eq!(parse_lock_payload(b"{\"pid\": 0}").pid, None);
+        assert_eq!(parse_lock_payload(b"{\"pid\": -1}").pid, None);
+        assert_eq!(parse_lock_payload(b"{\"pid\": 1.5}").pid, None);
+        assert_eq!(
+            parse_lock_payload(b"{\"pid\": 7.0}").pid,
+            Some(7),
+            "7.0 is an integer in JS"
+        );
+        assert_eq!(parse_lock_payload(b"{\"pid\": \"42\"}").pid, None);
+        assert_eq!(
+            parse_lock_payload(b"{\"pid\": 1099511627776}").pid,
+            Some(1 << 40)
+        );
+        assert_eq!(parse_lock_payload(b"not json"), LockPayload::default());
+        assert!(!parse_lock_payload(b"").parsed);
+        assert_eq!(parse_lock_payload(b"[1]").pid, None);
+        assert_eq!(parse_lock_payload(b"{\"starttime\": 0}").starttime, Some(0));
+    }
+
+    #[test]
+    fn stale_reasons_for_each_oracle_row() {
+        let oc = alive(
+            Some(100),
+            &["node", "/opt/openclaw/openclaw.mjs", "gateway", "run"],
+        );
+        // dead pid
+        assert_eq!(
+            reasons(&payload(Some(9), Some(1), None), &ProcState::Dead),
+            ["dead-pid"]
+        );
+        // a zombie counts as dead
+        assert_eq!(
+            reasons(&payload(Some(9), Some(1), None), &ProcState::Zombie),
+            ["dead-pid"]
+        );
+        // live non-OpenClaw process, with or without starttime
+        let sleep = alive(Some(5), &["sleep", "1000"]);
+        assert_eq!(
+            reasons(&payload(Some(9), Some(1), None), &sleep),
+            ["non-openclaw-owner"]
+        );
+        assert_eq!(
+            reasons(&payload(Some(9), Some(1), Some(5)), &sleep),
+            ["non-openclaw-owner"]
+        );
+        // live OpenClaw, 1 min: kept
+        let v = inspect_lock(
+            &payload(Some(9), Some(1), Some(100)),
+            &oc,
+            NOW,
+            DEFAULT_STALE_MS,
+        );
+        assert!(!v.stale() && v.live_openclaw_owner);
+        // live OpenClaw, 31 min: too-old (2026.5.12 removes it)
+        assert_eq!(
+            reasons(&payload(Some(9), Some(31), Some(100)), &oc),
+            ["too-old"]
+        );
+        // starttime differs
+        assert_eq!(
+            reasons(&payload(Some(9), Some(1), Some(99)), &oc),
+            ["recycled-pid"]
+        );
+        // no pid / not JSON
+        assert_eq!(reasons(&payload(None, Some(1), None), &oc), ["missing-pid"]);
+        assert_eq!(
+            reasons(&LockPayload::default(), &ProcState::Dead),
+            ["missing-pid", "invalid-createdAt"]
+        );
+        // dead pid and old: both reasons
+        assert_eq!(
+            reasons(&payload(Some(9), Some(60), None), &ProcState::Dead),
+            ["dead-pid", "too-old"]
+        );
+        // a createdAt in the future has age 0
+        let v = inspect_lock(
+            &payload(Some(9), Some(-600), None),
+            &oc,
+            NOW,
+            DEFAULT_STALE_MS,
+        );
+        assert_eq!(v.age_ms, Some(0));
+        assert!(!v.stale());
+        // the threshold is strict: exactly 30 min is not too old
+        let exactly = payload(Some(9), Some(30), Some(100));
+        assert!(reasons(&exactly, &oc).is_empty());
+        // an owner whose command line cannot be read, or is empty, keeps the lock
+        let unreadable = ProcState::Alive {
+            starttime: None,
+            argv: None,
+        };
+        assert!(reasons(&payload(Some(9), Some(1), None), &unreadable).is_empty());
+        assert!(reasons(&payload(Some(9), Some(1), None), &alive(None, &["", " "])).is_empty());
+    }
+
+    #[test]
+    fn owner_argv_rules() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_openclaw_session_owner_argv(&v(&["openclaw", "gateway"])));
+        assert!(is_openclaw_session_owner_argv(&v(&["/usr/bin/openclaw"])));
+        assert!(is_openclaw_session_owner_argv(&v(&[
+            "node",
+            "/x/openclaw.mjs",
+            "gateway"
+        ])));
+        assert!(is_openclaw_session_owner_argv(&v(&[
+            "node",
+            "/x/dist/index.js",
+            "agent"
+        ])));
+        assert!(!is_openclaw_session_owner_argv(&v(&[
+            "node",
+            "/x/dist/index.js"
+        ])));
+        assert!(!is_openclaw_session_owner_argv(&v(&["sleep", "100"])));
+        assert!(is_gateway_argv(&v(&[
+            "node",
+            "/x/openclaw.mjs",
+            "gateway",
+            "run"
+        ])));
+        assert!(!is_gateway_argv(&v(&[
+            "node",
+            "/x/openclaw.mjs",
+            "sessions"
+        ])));
+        assert!(is_gateway_argv(&v(&["openclaw", "gateway"])));
+    }
+
+    #[test]
+    fn gateway_owner_prefers_start_time_over_argv() {
+        let st = alive(Some(10), &["sleep"]);
+        assert_eq!(gateway_owner(Some(10.0), &st), GatewayOwner::Alive);
+        assert_eq!(gateway_owner(Some(11.0), &st), GatewayOwner::Dead);
+        assert_eq!(gateway_owner(None, &st), GatewayOwner::Dead);
+        let gw = alive(None, &["openclaw", "gateway"]);
+        assert_eq!(gateway_owner(None, &gw), GatewayOwner::Alive);
+        assert_eq!(gateway_owner(Some(1.0), &gw), GatewayOwner::Unknown);
+        assert_eq!(gateway_owner(None, &ProcState::Dead), GatewayOwner::Dead);
+    }
+
+    fn recs(lines: &[&str]) -> Vec<TailRecord> {
+        lines.iter().filter_map(|l| parse_tail_line(l)).collect()
+    }
+
+    const HEADER: &str =
+        r#"{"type":"session","version":3,"id":"s1","timestamp":"2026-01-01T00:00:00Z","cwd":"/w"}"#;
+
+    fn msg(id: &str, parent: Option<&str>, role: &str) -> String {
+        let parent = parent.map_or("null".to_string(), |p| format!("\"{p}\""));
+        format!(
+            r#"{{"type":"message","id":"{id}","parentId":{parent},"timestamp":"2026-01-01T00:00:01Z","message":{{"role":"{role}","content":[{{"type":"text","text":"x"}}]}}}}"#
+        )
+    }
+
+    #[test]
+    fn resume_decision_follows_last_meaningful_message() {
+        let user = msg("a", None, "user");
+        let asst = msg("b", Some("a"), "assistant");
+        let m = tail_messages(&recs(&[HEADER, &user]));
+        assert_eq!(resume_block_reason(&m), None);
+        let m = tail_messages(&recs(&[HEADER, &user, &asst]));
+        assert!(resume_block_reason(&m).unwrap().contains("assistant"));
+        let tool = msg("c", Some("b"), "toolResult");
+        let m = tail_messages(&recs(&[HEADER, &user, &asst, &tool]));
+        assert_eq!(resume_block_reason(&m), None);
+        // header only
+        assert!(resume_block_reason(&tail_messages(&recs(&[HEADER]))).is_some());
+        // approval pending
+        let pending = r#"{"type":"message","id":"d","parentId":"b","message":{"role":"toolResult","details":{"status":"approval-pending"}}}"#;
+        let m = tail_messages(&recs(&[HEADER, &user, &asst, pending]));
+        assert!(resume_block_reason(&m)
+            .unwrap()
+            .contains("approval-pending"));
+    }
+
+    #[test]
+    fn active_branch_ignores_abandoned_siblings() {
+        // a -> b(assistant) ; a -> c(user) is the leaf: the assistant is on a dead branch.
+        let a = msg("a", None, "user");
+        let b = msg("b", Some("a"), "assistant");
+        let c = msg("c", Some("a"), "user");
+        let m = tail_messages(&recs(&[HEADER, &a, &b, &c]));
+        assert_eq!(m.len(), 2);
+        assert_eq!(resume_block_reason(&m), None);
+        // The leaf is the last linked record even if it is on an older branch.
+        let m = tail_messages(&recs(&[HEADER, &a, &c, &b]));
+        assert!(resume_block_reason(&m).is_some());
+    }
+
+    #[test]
+    fn parent_cycle_yields_no_messages() {
+        let a = msg("a", Some("b"), "user");
+        let b = msg("b", Some("a"), "user");
+        assert!(tail_messages(&recs(&[&a, &b])).is_empty());
+    }
+
+    #[test]
+    fn compaction_counts_as_system_and_custom_entries_are_not_messages() {
+        let u = msg("a", None, "user");
+        let comp = r#"{"type":"compaction","id":"c","parentId":"a","summary":"s"}"#;
+        let custom = r#"{"type":"custom","id":"x","parentId":"c","customType":"note","data":{}}"#;
+        let m = tail_messages(&recs(&[HEADER, &u, comp, custom]));
+        assert_eq!(m.last().unwrap().role.as_deref(), Some("system"));
+        assert_eq!(
+            resume_block_reason(&m),
+            None,
+            "user is the last meaningful message"
+        );
+    }
+
+    #[test]
+    fn only_the_last_twenty_messages_count() {
+        let mut lines = vec![HEADER.to_string(), msg("m0", None, "user")];
+        for i in 1..=25 {
+            lines.push(msg(
+                &format!("m{i}"),
+                Some(&format!("m{}", i - 1)),
+                "system",
+            ));
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let m = tail_messages(&recs(&refs));
+        assert_eq!(m.len(), 20);
+        assert!(
+            resume_block_reason(&m).is_some(),
+            "the user message fell out of the window"
+        );
+    }
+
+    #[test]
+    fn window_drops_partial_first_line_and_blank_lines() {
+        let w = b"tial}\n{\"a\":1}\r\n\n  \n{\"b\":2}";
+        assert_eq!(window_lines(w, true), vec![(6, 7), (19, 7)]);
+        assert_eq!(window_lines(b"{\"a\":1}\n", false), vec![(0, 7)]);
+        assert_eq!(window_lines(b"partial only", true), vec![]);
+        let many: Vec<u8> = "{}\n".repeat(500).into_bytes();
+        assert_eq!(window_lines(&many, false).len(), TAIL_MAX_LINES);
+    }
+
+    #[test]
+    fn oversized_lines_become_placeholders_with_prefix_role() {
+        let big = format!(
+            r#"{{"type":"message","id":"z","parentId":null,"message":{{"role":"user","content":"{}"}}}}"#,
+            "x".repeat(MAX_PARSE_LINE_BYTES)
+        );
+        let r = parse_tail_line(&big).unwrap();
+        assert_eq!(r.id.as_deref(), Some("z"));
+        assert_eq!(r.parent_id, Some(None));
+        assert_eq!(record_message(&r).unwrap().role.as_deref(), Some("user"));
+    }
+
+    #[test]
+    fn restart_artifacts_are_recognised_exactly() {
+        let u = msg("a", None, "user");
+        let err = r#"{"type":"custom","id":"e","parentId":"a","customType":"openclaw:prompt-error","data":{"error":"This operation was aborted"}}"#;
+        let ab = r#"{"type":"message","id":"f","parentId":"e","message":{"role":"assistant","content":[],"stopReason":"aborted","errorMessage":"Request was aborted"}}"#;
+        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, err, ab])), 2);
+        // an assistant with content is a real reply, not an artifact
+        let real = r#"{"type":"message","id":"f","parentId":"e","message":{"role":"assistant","content":[{"type":"text","text":"hi"}],"stopReason":"aborted"}}"#;
+        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, err, real])), 0);
+        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, ab])), 0);
+        // 5.x fails the row while they are there
+        let m = tail_messages(&recs(&[HEADER, &u, err, ab]));
+        assert!(resume_block_reason(&m).is_some());
+    }
+
+    #[test]
+    fn js_dates() {
+        assert_eq!(parse_js_date("1970-01-01T00:00:01.000Z"), Some(1000));
+        assert_eq!(parse_js_date("1970-01-02"), Some(86_400_000));
+        assert_eq!(parse_js_date("yesterday"), None);
+        assert_eq!(parse_js_date(""), None);
+    }
+}

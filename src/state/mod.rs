@@ -1,0 +1,977 @@
+//! Reading a snapshot of the state: every fact later stages need, gathered once.
+//!
+//! Nothing here decides anything about the gateway's behaviour; `rules` does.
+//! Reading never writes, never blocks on a FIFO, and never follows a symlink
+//! out of the state dir.
+
+pub mod discover;
+pub mod json;
+pub mod process;
+
+use crate::fsx::{self, Identity, Kind};
+use crate::rules::{self, FileKind, LockPayload, ProcState, SkipFields, TailRecord};
+use process::Processes;
+use std::path::{Path, PathBuf};
+
+/// The largest index sessfix reads (real stores reach tens of MB).
+pub const MAX_INDEX_BYTES: u64 = 1 << 30;
+/// A lock file larger than this is not a lock payload the gateway wrote.
+pub const MAX_LOCK_BYTES: u64 = 1 << 20;
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub state_dir: PathBuf,
+    /// Only this agent.
+    pub agent: Option<String>,
+    /// Only this index (as `openclaw sessions --store`).
+    pub store: Option<PathBuf>,
+    /// Home, for the gateway's legacy transcript location.
+    pub home: Option<PathBuf>,
+    /// Where gateway singleton locks live (`os.tmpdir()`).
+    pub tmp_dir: PathBuf,
+    /// `OPENCLAW_CONFIG_PATH`, when set.
+    pub config_path: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct Snapshot {
+    pub state_dir: PathBuf,
+    pub real_state_dir: PathBuf,
+    pub gateway: GatewayFacts,
+    pub agents: Vec<Agent>,
+}
+
+/// A gateway singleton lock found for this state dir.
+#[derive(Debug, Clone)]
+pub struct GatewayFacts {
+    pub lock_path: Option<PathBuf>,
+    pub pid: Option<u64>,
+    pub payload_starttime: Option<f64>,
+    pub proc_state: Option<ProcState>,
+}
+
+#[derive(Debug)]
+pub struct Agent {
+    pub id: String,
+    pub sessions_dir: PathBuf,
+    pub real_sessions_dir: PathBuf,
+    /// `agents/<id>/agent/openclaw-agent.sqlite`, when it exists.
+    pub sqlite: Option<PathBuf>,
+    pub store: Store,
+    pub locks: Vec<LockFile>,
+    /// Transcript file names present in the sessions dir.
+    pub transcript_names: Vec<String>,
+    /// `sessions.json.lock` and temp files of an interrupted index write.
+    pub leftovers: Vec<Leftover>,
+    /// Entries joined with their transcript facts, in index order.
+    pub sessions: Vec<Session>,
+    /// Things that stopped part of this agent from being read.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    pub path: PathBuf,
+    pub state: StoreState,
+    /// The file's bytes, when it was read.
+    pub bytes: Option<Vec<u8>>,
+    pub identity: Option<Identity>,
+    pub doc: Option<json::ObjectDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreState {
+    Missing,
+    /// Parses as the gateway parses it.
+    Valid,
+    /// `JSON.parse` fails but JSON5 parses it: the gateway loads `{}`.
+    Json5Only {
+        error: String,
+    },
+    /// Neither parses, or the root is not an object: the gateway loads `{}`.
+    Invalid {
+        error: String,
+    },
+    /// Could not be read at all (permissions, not a file, a link out).
+    Unreadable {
+        error: String,
+    },
+}
+
+impl StoreState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StoreState::Missing => "missing",
+            StoreState::Valid => "valid",
+            StoreState::Json5Only { .. } => "json5-only",
+            StoreState::Invalid { .. } => "invalid",
+            StoreState::Unreadable { .. } => "unreadable",
+        }
+    }
+
+    /// The gateway will load this index as `{}` and overwrite it.
+    pub fn will_be_wiped(&self) -> bool {
+        matches!(
+            self,
+            StoreState::Json5Only { .. } | StoreState::Invalid { .. }
+        )
+    }
+}
+
+/// One index entry with what the rules need.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub key: String,
+    /// Position among the index's members.
+    pub member: usize,
+    /// The value is a JSON object.
+    pub is_object: bool,
+    /// A later member has the same key (JSON.parse keeps the last).
+    pub shadowed: bool,
+    pub session_id: Option<String>,
+    pub status: Option<String>,
+    /// `abortedLastRun` when it is a boolean.
+    pub aborted_last_run: Option<bool>,
+    pub session_file: Option<String>,
+    pub skip: SkipFields,
+    pub updated_at: Option<f64>,
+    /// The transcript recovery would read, and its tail.
+    pub transcript: Option<Transcript>,
+    /// Lock paths the gateway associates with this entry (canonical).
+    pub lock_paths: Vec<PathBuf>,
+    /// The `sessionFile` resolved outside the state dir.
+    pub transcript_outside: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub path: PathBuf,
+    pub tail: Result<Tail, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tail {
+    pub size: u64,
+    pub identity: Identity,
+    /// Parsed records of the kept lines, in file order.
+    pub records: Vec<TailRecord>,
+    /// File offset where each record's line starts.
+    pub offsets: Vec<u64>,
+    /// File offset of a torn last line (no newline, not JSON).
+    pub torn_at: Option<u64>,
+    /// The window holds no complete line: the last line is longer than 256 KiB.
+    pub last_line_exceeds_window: bool,
+    /// The last non-blank line in the window is the last parsed record.
+    pub last_record_is_last_line: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LockFile {
+    pub path: PathBuf,
+    pub name: String,
+    pub kind: Kind,
+    pub identity: Option<Identity>,
+    pub bytes: Option<Vec<u8>>,
+    pub payload: LockPayload,
+    pub proc_state: ProcState,
+    pub read_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub file_kind: Kind,
+    pub identity: Option<Identity>,
+    pub bytes: Option<Vec<u8>>,
+    /// For `sessions.json.lock`: its pid's state.
+    pub proc_state: Option<ProcState>,
+    pub pid: Option<u64>,
+    pub created_ms: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{path}: {message}")]
+    Path { path: PathBuf, message: String },
+}
+
+fn perr(path: &Path, message: impl Into<String>) -> ReadError {
+    ReadError::Path {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Read everything. Fails only when the state dir itself cannot be used.
+pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapshot, ReadError> {
+    let state_dir = opts.state_dir.clone();
+    match std::fs::metadata(&state_dir) {
+        Err(e) => return Err(perr(&state_dir, describe_dir_err(&e, "state dir"))),
+        Ok(m) if !m.is_dir() => {
+            return Err(perr(&state_dir, "the state dir is not a directory"));
+        }
+        Ok(_) => {}
+    }
+    let real_state_dir = fsx::realpath_or_self(&state_dir);
+    let targets = match &opts.store {
+        Some(store) => vec![store_target(store, &state_dir)?],
+        None => discover::agent_dirs(&state_dir, opts.agent.as_deref())?,
+    };
+    let ctx = AgentCtx {
+        real_state_dir: &real_state_dir,
+        state_dir: &state_dir,
+        home: opts.home.as_deref(),
+        procs,
+    };
+    let agents = parallel_map(&targets, |t| read_agent(&ctx, t));
+    let gateway = discover::gateway_lock(opts, procs);
+    Ok(Snapshot {
+        state_dir,
+        real_state_dir,
+        gateway,
+        agents,
+    })
+}
+
+fn describe_dir_err(e: &std::io::Error, what: &str) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("the {what} does not exist"),
+        std::io::ErrorKind::PermissionDenied => {
+            format!("the {what} cannot be read: permission denied")
+        }
+        _ => format!("the {what} cannot be read: {e}"),
+    }
+}
+
+/// One agent to read: its id, sessions dir and index path.
+#[derive(Debug, Clone)]
+pub struct AgentTarget {
+    pub id: String,
+    pub agent_dir: PathBuf,
+    pub sessions_dir: PathBuf,
+    pub store_path: PathBuf,
+    /// Set when the sessions dir must not be read (a link out of the state dir).
+    pub refused: Option<String>,
+}
+
+fn store_target(store: &Path, state_dir: &Path) -> Result<AgentTarget, ReadError> {
+    let abs = if store.is_absolute() {
+        store.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| perr(store, e.to_string()))?
+            .join(store)
+    };
+    let abs = fsx::normalize(&abs);
+    let sessions_dir = abs
+        .parent()
+        .ok_or_else(|| perr(store, "has no parent directory"))?
+        .to_path_buf();
+    let agent_dir = sessions_dir.parent().unwrap_or(&sessions_dir).to_path_buf();
+    let id = agent_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|_| {
+            sessions_dir.file_name().is_some_and(|n| n == "sessions")
+                && agent_dir
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "agents")
+        })
+        .unwrap_or_else(|| "main".into());
+    let _ = state_dir;
+    Ok(AgentTarget {
+        id,
+        agent_dir,
+        sessions_dir,
+        store_path: abs,
+        refused: None,
+    })
+}
+
+/// Map over items on up to `available_parallelism` threads, keeping order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let slots = std::sync::Mutex::new(&mut results);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(&items[i]);
+                slots.lock().unwrap()[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.expect("every item mapped"))
+        .collect()
+}
+
+struct AgentCtx<'a> {
+    state_dir: &'a Path,
+    real_state_dir: &'a Path,
+    home: Option<&'a Path>,
+    procs: &'a dyn Processes,
+}
+
+fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
+    let sqlite_path = t.agent_dir.join("agent").join("openclaw-agent.sqlite");
+    let sqlite = std::fs::symlink_metadata(&sqlite_path)
+        .ok()
+        .map(|_| sqlite_path);
+    let mut agent = Agent {
+        id: t.id.clone(),
+        sessions_dir: t.sessions_dir.clone(),
+        real_sessions_dir: fsx::realpath_or_self(&t.sessions_dir),
+        sqlite,
+        store: Store {
+            path: t.store_path.clone(),
+            state: StoreState::Missing,
+            bytes: None,
+            identity: None,
+            doc: None,
+        },
+        locks: Vec::new(),
+        transcript_names: Vec::new(),
+        leftovers: Vec::new(),
+        sessions: Vec::new(),
+        problems: Vec::new(),
+    };
+    if let Some(why) = &t.refused {
+        agent.store.state = StoreState::Unreadable { error: why.clone() };
+        agent.problems.push(Problem {
+            path: t.sessions_dir.clone(),
+            message: why.clone(),
+        });
+        return agent;
+    }
+    read_dir_files(ctx, &mut agent);
+    read_store(ctx, &mut agent);
+    agent
+}
+
+fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
+    let dir = &agent.sessions_dir;
+    let walker = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .follow_links(false)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                if e.io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    && e.depth() == 0
+                {
+                    return;
+                }
+                agent.problems.push(Problem {
+                    path: e.path().unwrap_or(dir).to_path_buf(),
+                    message: format!("cannot list: {e}"),
+                });
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path().to_path_buf();
+        let meta = std::fs::symlink_metadata(&path).ok();
+        let kind = meta.as_ref().map_or(Kind::Other, fsx::kind_of);
+        let identity = meta.as_ref().map(Identity::of);
+        match rules::classify_file_name(&name) {
+            FileKind::Transcript => agent.transcript_names.push(name),
+            FileKind::TranscriptLock => {
+                let (bytes, read_error) = match fsx::read_regular(&path, MAX_LOCK_BYTES) {
+                    Ok((b, _)) => (Some(b), None),
+                    Err(e) => (None, Some(e.to_string())),
+                };
+                let payload = bytes
+                    .as_deref()
+                    .map(rules::parse_lock_payload)
+                    .unwrap_or_default();
+                let proc_state = payload.pid.map_or(ProcState::Dead, |p| ctx.procs.state(p));
+                agent.locks.push(LockFile {
+                    path,
+                    name,
+                    kind,
+                    identity,
+                    bytes,
+                    payload,
+                    proc_state,
+                    read_error,
+                });
+            }
+            k @ (FileKind::StoreLock | FileKind::StoreTemp) => {
+                let bytes = fsx::read_regular(&path, MAX_LOCK_BYTES)
+                    .ok()
+                    .map(|(b, _)| b);
+                let (pid, created_ms) = if k == FileKind::StoreLock {
+                    store_lock_payload(bytes.as_deref())
+                } else {
+                    (None, None)
+                };
+                agent.leftovers.push(Leftover {
+                    path,
+                    kind: k,
+                    file_kind: kind,
+                    identity,
+                    bytes,
+                    proc_state: pid.map(|p| ctx.procs.state(p)),
+                    pid,
+                    created_ms,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `sessions.json.lock` of older builds: `{pid, startedAt|createdAt}`.
+fn store_lock_payload(bytes: Option<&[u8]>) -> (Option<u64>, Option<i64>) {
+    let Some(v) = bytes.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok()) else {
+        return (None, None);
+    };
+    let pid = v
+        .get("pid")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|&p| p > 0);
+    let created = ["createdAt", "startedAt"]
+        .iter()
+        .find_map(|k| match v.get(*k)? {
+            serde_json::Value::String(s) => rules::parse_js_date(s),
+            serde_json::Value::Number(n) => n.as_f64().map(|f| f as i64),
+            _ => None,
+        });
+    (pid, created)
+}
+
+fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
+    let path = agent.store.path.clone();
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            agent.store.state = StoreState::Unreadable {
+                error: fsx::describe(&path, &e),
+            };
+            return;
+        }
+        Ok(m) if m.file_type().is_symlink() => {
+            if !fsx::resolves_inside(&path, ctx.real_state_dir) {
+                agent.store.state = StoreState::Unreadable {
+                    error: "is a symbolic link that points outside the state dir; sessfix does not follow it".into(),
+                };
+                return;
+            }
+        }
+        Ok(_) => {}
+    }
+    // Follow an in-state-dir link for reading; writes refuse links anyway.
+    let real = fsx::realpath_or_self(&path);
+    let (bytes, meta) = match fsx::read_regular(&real, MAX_INDEX_BYTES) {
+        Ok(x) => x,
+        Err(e) => {
+            agent.store.state = StoreState::Unreadable {
+                error: e.to_string(),
+            };
+            return;
+        }
+    };
+    agent.store.identity = Some(Identity::of(&meta));
+    match json::parse(&bytes) {
+        Ok(json::Parsed::Object(doc)) => {
+            agent.store.state = StoreState::Valid;
+            agent.sessions = sessions_from_doc(&bytes, &doc);
+            agent.store.doc = Some(doc);
+        }
+        Ok(json::Parsed::Other(kind)) => {
+            agent.store.state = StoreState::Invalid {
+                error: format!("the root is {}, not an object", kind.describe()),
+            };
+        }
+        Err(strict) => {
+            let lenient = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| json5::from_str::<serde_json::Value>(s).ok());
+            match lenient {
+                Some(serde_json::Value::Object(map)) => {
+                    agent.store.state = StoreState::Json5Only {
+                        error: strict.to_string(),
+                    };
+                    agent.sessions = sessions_from_value(&map);
+                }
+                _ => {
+                    agent.store.state = StoreState::Invalid {
+                        error: strict.to_string(),
+                    };
+                }
+            }
+        }
+    }
+    agent.store.bytes = Some(bytes);
+    let sessions_dir = agent.sessions_dir.clone();
+    let real_dir = agent.real_sessions_dir.clone();
+    for s in &mut agent.sessions {
+        attach_transcript(ctx, &sessions_dir, &real_dir, s);
+    }
+}
+
+/// Read a raw field value as the types the rules need.
+fn field<'a>(src: &'a [u8], fields: &[json::Member], name: &str) -> Option<&'a [u8]> {
+    // The last occurrence wins, as in JSON.parse.
+    fields
+        .iter()
+        .rev()
+        .find(|f| f.key == name)
+        .map(|f| &src[f.value_span.clone()])
+}
+
+fn as_str(raw: Option<&[u8]>) -> Option<String> {
+    raw.filter(|r| r.first() == Some(&b'"'))
+        .and_then(json::decode_string)
+}
+
+fn as_number(raw: Option<&[u8]>) -> Option<f64> {
+    let r = raw?;
+    if !matches!(r.first(), Some(b'-' | b'0'..=b'9')) {
+        return None;
+    }
+    std::str::from_utf8(r).ok()?.parse::<f64>().ok()
+}
+
+fn as_bool(raw: Option<&[u8]>) -> Option<bool> {
+    match raw? {
+        b"true" => Some(true),
+        b"false" => Some(false),
+        _ => None,
+    }
+}
+
+fn sessions_from_doc(src: &[u8], doc: &json::ObjectDoc) -> Vec<Session> {
+    let mut last_index = std::collections::HashMap::new();
+    for (i, m) in doc.members.iter().enumerate() {
+        last_index.insert(m.key.as_str(), i);
+    }
+    doc.members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let fields: &[json::Member] = m.fields.as_deref().unwrap_or(&[]);
+            let f = |name| field(src, fields, name);
+            let role = f("subagentRole").filter(|r| *r != b"null");
+            Session {
+                key: m.key.clone(),
+                member: i,
+                is_object: m.fields.is_some(),
+                shadowed: last_index[m.key.as_str()] != i,
+                session_id: as_str(f("sessionId")),
+                status: as_str(f("status")),
+                aborted_last_run: as_bool(f("abortedLastRun")),
+                session_file: as_str(f("sessionFile")),
+                skip: SkipFields {
+                    spawn_depth: as_number(f("spawnDepth")),
+                    subagent_role: role.map(|r| String::from_utf8_lossy(r).into_owned()),
+                },
+                updated_at: as_number(f("updatedAt")),
+                transcript: None,
+                lock_paths: Vec::new(),
+                transcript_outside: false,
+            }
+        })
+        .collect()
+}
+
+fn sessions_from_value(map: &serde_json::Map<String, serde_json::Value>) -> Vec<Session> {
+    use serde_json::Value;
+    map.iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            let s = |n: &str| v.get(n).and_then(Value::as_str).map(str::to_string);
+            Session {
+                key: k.clone(),
+                member: i,
+                is_object: v.is_object(),
+                shadowed: false,
+                session_id: s("sessionId"),
+                status: s("status"),
+                aborted_last_run: v.get("abortedLastRun").and_then(Value::as_bool),
+                session_file: s("sessionFile"),
+                skip: SkipFields {
+                    spawn_depth: v.get("spawnDepth").and_then(Value::as_f64),
+                    subagent_role: v
+                        .get("subagentRole")
+                        .filter(|r| !r.is_null())
+                        .map(|r| r.to_string()),
+                },
+                updated_at: v.get("updatedAt").and_then(Value::as_f64),
+                transcript: None,
+                lock_paths: Vec::new(),
+                transcript_outside: false,
+            }
+        })
+        .collect()
+}
+
+/// `resolvePathWithinSessionsDir` (no explicit agent id, as recovery calls it).
+fn resolve_within_sessions_dir(
+    state_dir: &Path,
+    sessions_dir: &Path,
+    real_base: &Path,
+    candidate: &str,
+) -> Option<PathBuf> {
+    let trimmed = candidate.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let cand = Path::new(trimmed);
+    let _ = sessions_dir;
+    let real_trimmed = if cand.is_absolute() {
+        std::fs::canonicalize(cand).unwrap_or_else(|_| cand.to_path_buf())
+    } else {
+        cand.to_path_buf()
+    };
+    let normalized: String = if real_trimmed.is_absolute() {
+        relative(real_base, &real_trimmed)
+    } else {
+        trimmed.to_string()
+    };
+    if normalized.starts_with("..") && real_trimmed.is_absolute() {
+        if let Some(p) = agent_path_fallback(state_dir, real_base, &real_trimmed) {
+            return Some(p);
+        }
+    }
+    if normalized.is_empty() || normalized.starts_with("..") || Path::new(&normalized).is_absolute()
+    {
+        return None;
+    }
+    Some(fsx::normalize(&real_base.join(normalized)))
+}
+
+/// `path.relative(from, to)` for absolute paths.
+fn relative(from: &Path, to: &Path) -> String {
+    let (from, to) = (fsx::normalize(from), fsx::normalize(to));
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); f.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// The agent fallbacks of `resolvePathWithinSessionsDir` for an absolute path
+/// shaped `.../agents/<id>/sessions/...`.
+fn agent_path_fallback(state_dir: &Path, real_base: &Path, p: &Path) -> Option<PathBuf> {
+    let parts: Vec<String> = fsx::normalize(p)
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let si = parts.iter().rposition(|x| x == "sessions")?;
+    if si < 2 || parts[si - 2] != "agents" {
+        return None;
+    }
+    let agent = &parts[si - 1];
+    if agent.is_empty() {
+        return None;
+    }
+    let norm_agent = discover::normalize_agent_id(agent);
+    let inside = |dir: PathBuf| -> Option<PathBuf> {
+        let base = fsx::realpath_or_self(&dir);
+        let real = fsx::realpath_or_self(p);
+        let rel = relative(&base, &real);
+        (!rel.is_empty() && !rel.starts_with("..")).then(|| base.join(rel))
+    };
+    // A sibling agent of this sessions dir, then the agent under the state dir.
+    if real_base.file_name().is_some_and(|n| n == "sessions") {
+        if let Some(agents) = real_base.parent().and_then(Path::parent) {
+            if agents.file_name().is_some_and(|n| n == "agents") {
+                if let Some(x) = inside(agents.join(&norm_agent).join("sessions")) {
+                    return Some(x);
+                }
+            }
+        }
+    }
+    if let Some(x) = inside(state_dir.join("agents").join(&norm_agent).join("sessions")) {
+        return Some(x);
+    }
+    // Structural fallback: a moved or copied state dir.
+    if norm_agent != agent.to_lowercase() || parts.len() != si + 2 {
+        return None;
+    }
+    let file = &parts[si + 1];
+    (file != "." && file != "..").then(|| fsx::normalize(p))
+}
+
+/// `classifySessionTranscriptCandidate`: a generated-id file name of another session.
+fn session_file_is_stale(session_id: &str, session_file: &str) -> bool {
+    let base = Path::new(session_file.trim())
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(stem) = base.strip_suffix(".jsonl") else {
+        return false;
+    };
+    let generated = if let Some(i) = stem.find("-topic-").filter(|&i| i > 0) {
+        Some(&stem[..i]).filter(|s| rules::looks_like_uuid(s))
+    } else if let Some((_, rest)) = stem
+        .split_once('_')
+        .filter(|(ts, _)| ts.len() >= 11 && ts.as_bytes()[4] == b'-' && ts.as_bytes()[10] == b'T')
+    {
+        Some(rest).filter(|s| rules::looks_like_uuid(s))
+    } else {
+        Some(stem).filter(|s| rules::looks_like_uuid(s))
+    };
+    generated.is_some_and(|g| g != session_id)
+}
+
+/// `resolveSessionFilePath` with a sessions dir: the entry's `sessionFile`
+/// inside it, else `<sessionId>.jsonl`.
+fn resolve_session_file(
+    state_dir: &Path,
+    sessions_dir: &Path,
+    real_base: &Path,
+    session_id: &str,
+    session_file: Option<&str>,
+) -> Option<PathBuf> {
+    if let Some(c) = session_file.filter(|c| !c.trim().is_empty()) {
+        if let Some(p) = resolve_within_sessions_dir(state_dir, sessions_dir, real_base, c) {
+            return Some(p);
+        }
+    }
+    default_transcript(real_base, session_id)
+}
+
+/// `resolveSessionTranscriptPathInDir`.
+fn default_transcript(real_base: &Path, session_id: &str) -> Option<PathBuf> {
+    rules::is_safe_session_id(session_id)
+        .then(|| real_base.join(format!("{}.jsonl", session_id.trim())))
+}
+
+fn attach_transcript(ctx: &AgentCtx, sessions_dir: &Path, real_base: &Path, s: &mut Session) {
+    let Some(sid) = s.session_id.clone() else {
+        return;
+    };
+    let sf = s.session_file.as_deref().filter(|f| !f.trim().is_empty());
+    let resolved = resolve_session_file(ctx.state_dir, sessions_dir, real_base, &sid, sf);
+    // Lock paths: `resolveEntryTranscriptLockPaths`.
+    let mut locks: Vec<PathBuf> = Vec::new();
+    for p in [resolved.clone(), default_transcript(real_base, &sid)]
+        .into_iter()
+        .flatten()
+    {
+        let l = PathBuf::from(format!("{}.lock", p.display()));
+        if !locks.contains(&l) {
+            locks.push(l);
+        }
+    }
+    s.lock_paths = locks;
+    // Candidates: `resolveSessionTranscriptCandidates` with a store path.
+    let stale = sf.is_some_and(|f| session_file_is_stale(&sid, f));
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if sf.is_some() && !stale {
+        candidates.extend(resolved.clone());
+    }
+    candidates.extend(default_transcript(real_base, &sid));
+    if sf.is_some() && stale {
+        candidates.extend(resolved);
+    }
+    if let Some(home) = ctx.home {
+        candidates.extend(default_transcript(
+            &home.join(".openclaw").join("sessions"),
+            &sid,
+        ));
+    }
+    let Some(found) = candidates
+        .into_iter()
+        .find(|p| std::fs::metadata(p).is_ok())
+    else {
+        return;
+    };
+    s.transcript_outside = !fsx::resolves_inside(&found, ctx.real_state_dir);
+    let tail = read_tail(&found);
+    s.transcript = Some(Transcript { path: found, tail });
+}
+
+/// Read a transcript's tail the way recovery does, plus what repair needs.
+pub fn read_tail(path: &Path) -> Result<Tail, String> {
+    let real = fsx::realpath_or_self(path);
+    let (window, start, meta) =
+        fsx::read_tail(&real, rules::TAIL_MAX_BYTES).map_err(|e| e.to_string())?;
+    let lines = rules::window_lines(&window, start > 0);
+    let mut records = Vec::new();
+    let mut offsets = Vec::new();
+    let mut last_parsed_line = None;
+    for (i, &(off, len)) in lines.iter().enumerate() {
+        let text = String::from_utf8_lossy(&window[off..off + len]);
+        if let Some(r) = rules::parse_tail_line(&text) {
+            records.push(r);
+            offsets.push(start + off as u64);
+            last_parsed_line = Some(i);
+        }
+    }
+    // A torn last line: the file does not end with a newline, and its last
+    // line is not JSON.
+    let mut torn_at = None;
+    let ends_with_newline = window.last() == Some(&b'\n');
+    let last_nl = window.iter().rposition(|&b| b == b'\n');
+    let body = if ends_with_newline {
+        &window[..window.len() - 1]
+    } else {
+        &window[..]
+    };
+    let last_line_exceeds_window = start > 0 && !body.contains(&b'\n');
+    if !window.is_empty() && !ends_with_newline && !last_line_exceeds_window {
+        let from = last_nl.map_or(0, |i| i + 1);
+        let frag = &window[from..];
+        if !frag.iter().all(u8::is_ascii_whitespace)
+            && serde_json::from_slice::<serde_json::Value>(frag).is_err()
+        {
+            torn_at = Some(start + from as u64);
+        }
+    }
+    let last_record_is_last_line = match (last_parsed_line, lines.len()) {
+        (Some(i), n) if i + 1 == n => true,
+        // A torn fragment after the last record does not count as a line.
+        (Some(i), n) if i + 2 == n && torn_at.is_some() => true,
+        _ => false,
+    };
+    Ok(Tail {
+        size: meta.len(),
+        identity: Identity::of(&meta),
+        records,
+        offsets,
+        torn_at,
+        last_line_exceeds_window,
+        last_record_is_last_line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_session_file_classification() {
+        let a = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";
+        let b = "1b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";
+        assert!(!session_file_is_stale(a, &format!("/x/{a}.jsonl")));
+        assert!(session_file_is_stale(a, &format!("/x/{b}.jsonl")));
+        assert!(session_file_is_stale(a, &format!("{b}-topic-7.jsonl")));
+        assert!(!session_file_is_stale(a, "custom-name.jsonl"));
+    }
+
+    #[test]
+    fn relative_paths_like_node() {
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/b/c.jsonl")),
+            "c.jsonl"
+        );
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/x/c.jsonl")),
+            "../x/c.jsonl"
+        );
+        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b")), "");
+    }
+
+    #[test]
+    fn session_file_resolution() {
+        let d = tempfile::tempdir().unwrap();
+        let state = d.path().canonicalize().unwrap();
+        let sessions = state.join("agents/main/sessions");
+        std::fs::create_dir_all(&sessions).unwrap();
+        let r = |c: &str| resolve_session_file(&state, &sessions, &sessions, "s1", Some(c));
+        assert_eq!(r("t.jsonl"), Some(sessions.join("t.jsonl")));
+        assert_eq!(
+            r(&sessions.join("t.jsonl").display().to_string()),
+            Some(sessions.join("t.jsonl"))
+        );
+        // escapes fall back to <sessionId>.jsonl
+        assert_eq!(r("../t.jsonl"), Some(sessions.join("s1.jsonl")));
+        assert_eq!(r("/etc/passwd"), Some(sessions.join("s1.jsonl")));
+        // a moved state dir: an old absolute path shaped like an agent sessions dir is used as is
+        assert_eq!(
+            r("/old/home/.openclaw/agents/main/sessions/t.jsonl"),
+            Some(PathBuf::from(
+                "/old/home/.openclaw/agents/main/sessions/t.jsonl"
+            ))
+        );
+        // any canonical agent id qualifies (no agent id is passed by recovery)
+        assert_eq!(
+            r("/old/agents/ops/sessions/t.jsonl"),
+            Some(PathBuf::from("/old/agents/ops/sessions/t.jsonl"))
+        );
+        // but not one nested deeper
+        assert_eq!(
+            r("/old/agents/main/sessions/sub/t.jsonl"),
+            Some(sessions.join("s1.jsonl"))
+        );
+        // unsafe id and no usable sessionFile: nothing
+        assert_eq!(
+            resolve_session_file(&state, &sessions, &sessions, "../x", None),
+            None
+        );
+    }
+
+    #[test]
+    fn torn_last_line_and_offsets() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.jsonl");
+        std::fs::write(
+            &p,
+            b"{\"type\":\"session\",\"id\":\"s\"}\n{\"a\":1}\n{\"b\":",
+        )
+        .unwrap();
+        let t = read_tail(&p).unwrap();
+        assert_eq!(t.records.len(), 2);
+        assert_eq!(t.offsets, vec![0, 28]);
+        assert_eq!(t.torn_at, Some(36));
+        assert!(t.last_record_is_last_line);
+        std::fs::write(&p, b"{\"a\":1}\n{\"b\":2}").unwrap();
+        assert_eq!(
+            read_tail(&p).unwrap().torn_at,
+            None,
+            "valid JSON without newline is not torn"
+        );
+    }
+
+    #[test]
+    fn last_line_longer_than_the_window() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.jsonl");
+        let mut body = b"{\"type\":\"session\"}\n".to_vec();
+        body.extend(format!("{{\"x\":\"{}\"}}\n", "y".repeat(300 * 1024)).into_bytes());
+        std::fs::write(&p, &body).unwrap();
+        let t = read_tail(&p).unwrap();
+        assert!(
+            t.records.is_empty(),
+            "the window holds only part of one line"
+        );
+        assert!(t.last_line_exceeds_window);
+        assert_eq!(t.torn_at, None);
+    }
+}

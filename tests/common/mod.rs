@@ -1,0 +1,129 @@
+//! Hermetic runs of the binary: cleared environment, fixed clock, a copy of a
+//! fixture in a temp dir, its fake /proc, and a private TMPDIR and HOME.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub const NOW: &str = "2026-11-24T03:00:00Z";
+pub const FEISHU: &str = "agent:main:feishu:direct:ou_63c1e2a9d3f04b1c8e7a";
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    /// A copy of `fixtures/<name>` in a fresh temp dir.
+    pub fn fixture(name: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures().join(name), dir.path());
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::create_dir_all(dir.path().join("proc")).unwrap();
+        Env { dir }
+    }
+
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    pub fn sessions(&self, agent: &str) -> PathBuf {
+        self.state().join("agents").join(agent).join("sessions")
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = self.bare();
+        c.arg("--state-dir").arg(self.state());
+        c
+    }
+
+    /// Like `cmd`, without `--state-dir`.
+    pub fn bare(&self) -> Command {
+        let mut c = Command::cargo_bin("sessfix").unwrap();
+        c.env_clear()
+            .env("SESSFIX_NOW", NOW)
+            .env("SESSFIX_PROC_ROOT", self.dir.path().join("proc"))
+            .env("TMPDIR", self.dir.path().join("tmp"))
+            .env("HOME", self.dir.path().join("home"));
+        c
+    }
+
+    /// `sessfix scan --json`, parsed, with its exit code.
+    pub fn scan_json(&self) -> (serde_json::Value, i32) {
+        let out = self.cmd().args(["scan", "--json"]).output().unwrap();
+        let code = out.status.code().unwrap();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "scan --json printed no JSON ({e}); stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (v, code)
+    }
+
+    /// Put a fake process into this env's /proc.
+    pub fn process(&self, pid: u64, argv: &[&str], starttime: u64) {
+        let d = self.dir.path().join("proc").join(pid.to_string());
+        std::fs::create_dir_all(&d).unwrap();
+        let mut fields = vec!["0".to_string(); 50];
+        fields[0] = "S".into();
+        fields[19] = starttime.to_string();
+        std::fs::write(d.join("stat"), format!("{pid} (x) {}\n", fields.join(" "))).unwrap();
+        let mut cmd = argv.join("\0");
+        cmd.push('\0');
+        std::fs::write(d.join("cmdline"), cmd).unwrap();
+    }
+
+    /// A gateway singleton lock for this state dir, owned by `pid`.
+    pub fn gateway_lock(&self, pid: u64, start_time: Option<u64>) -> PathBuf {
+        use sha2::Digest;
+        let config = self.state().join("openclaw.json");
+        let hash = sha2::Sha256::digest(config.to_string_lossy().as_bytes());
+        let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let dir = self.dir.path().join("tmp").join("openclaw-1000");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("gateway.{hex}.lock"));
+        let mut payload = serde_json::json!({"pid": pid, "createdAt": "2026-11-24T02:00:00.000Z", "configPath": config});
+        if let Some(s) = start_time {
+            payload["startTime"] = s.into();
+        }
+        std::fs::write(&path, payload.to_string()).unwrap();
+        path
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).min_depth(1) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The session object for `key` in a scan report.
+pub fn session<'a>(report: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    report["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap_or_else(|| panic!("no session {key} in report"))
+}
+
+pub fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
