@@ -5,10 +5,12 @@
 //! edits → [`render`] shows it, or `apply` carries it out.
 
 pub mod analyze;
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod fsx;
+pub mod plan;
 pub mod render;
 pub mod rules;
 pub mod state;
@@ -31,8 +33,11 @@ pub fn run(cli: Cli) -> Exit {
         Command::Scan(args) => {
             commands::Context::new(&cli.state).and_then(|ctx| commands::scan::run(&ctx, args))
         }
-        Command::Repair(_) | Command::Undo(_) => {
-            Err(commands::Fatal::operational("not implemented yet"))
+        Command::Repair(args) => {
+            commands::Context::new(&cli.state).and_then(|ctx| commands::repair::run(&ctx, args))
+        }
+        Command::Undo(args) => {
+            commands::Context::new(&cli.state).and_then(|ctx| commands::undo::run(&ctx, args))
         }
     };
     match result {

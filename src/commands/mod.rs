@@ -1,6 +1,8 @@
 //! One file per subcommand. Each takes the parsed options and returns an exit code.
 
+pub mod repair;
 pub mod scan;
+pub mod undo;
 
 use crate::analyze::Settings;
 use crate::cli::{ColorChoice, StateArgs};

@@ -1,0 +1,380 @@
+//! Carry out a plan so that nothing can be lost: an exclusive run lock, a
+//! complete backup with a manifest before the first change, every file re-read
+//! and compared just before it is changed, atomic writes, the index before the
+//! locks, each lock re-checked (content and inode) right before removal.
+
+use crate::fsx::{self, Identity};
+use crate::plan::Plan;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestEntry {
+    pub path: PathBuf,
+    /// `write`, `truncate` or `remove`.
+    pub action: String,
+    /// The backup copy, relative to the backup folder.
+    pub backup: String,
+    pub mode: u32,
+    pub before_sha256: String,
+    /// The content repair leaves (`write`), or none.
+    pub after_sha256: Option<String>,
+    /// For `truncate`: the length repair leaves.
+    pub truncated_to: Option<u64>,
+    /// Set once the change was made.
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub created: String,
+    pub state_dir: PathBuf,
+    pub entries: Vec<ManifestEntry>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub done: Vec<String>,
+    /// Files that changed since the plan was made: left alone.
+    pub changed: Vec<String>,
+    pub backup_dir: Option<PathBuf>,
+}
+
+pub fn sha256(b: &[u8]) -> String {
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+/// An exclusive lock on `<state>/.sessfix.lock` for the life of the value.
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
+    let path = state_dir.join(".sessfix.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&path)
+        .map_err(|e| fsx::describe(&path, &e))?;
+    use std::os::fd::AsRawFd;
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(format!(
+            "{}: another sessfix run holds this lock",
+            path.display()
+        ));
+    }
+    Ok(RunLock { _file: f })
+}
+
+fn backup_name(now_ms: i64) -> String {
+    let t = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
+}
+
+fn mkdir_private(p: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(p)?;
+    std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+}
+
+fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
+    let bytes = serde_json::to_vec_pretty(m).map_err(|e| e.to_string())?;
+    let p = dir.join(MANIFEST);
+    fsx::write_atomic(&p, &bytes, 0o600).map_err(|e| fsx::describe(&p, &e))
+}
+
+fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let p = dir.join(name);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&p)
+        .map_err(|e| fsx::describe(&p, &e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| fsx::describe(&p, &e))
+}
+
+fn same_file(id: Option<Identity>, meta: &std::fs::Metadata) -> bool {
+    id.is_some_and(|id| id.dev == meta.dev() && id.ino == meta.ino())
+}
+
+/// Apply `plan`. The caller holds the run lock and has checked the gateway.
+pub fn apply(
+    plan: &Plan,
+    state_dir: &Path,
+    backup_root: &Path,
+    now_ms: i64,
+) -> Result<Outcome, String> {
+    let mut out = Outcome::default();
+    if plan.is_empty() {
+        return Ok(out);
+    }
+    mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
+    let dir = backup_root.join(backup_name(now_ms));
+    mkdir_private(&dir).map_err(|e| fsx::describe(&dir, &e))?;
+    let mut manifest = Manifest {
+        created: chrono::DateTime::from_timestamp_millis(now_ms)
+            .unwrap_or_default()
+            .to_rfc3339(),
+        state_dir: state_dir.to_path_buf(),
+        entries: Vec::new(),
+    };
+    // 1. Backups of everything first, and the manifest, before any change.
+    let mut n = 0;
+    let mut next_name = |what: &str| {
+        n += 1;
+        format!("{n:04}-{what}")
+    };
+    for w in &plan.indexes {
+        let name = next_name("sessions.json");
+        save_backup(&dir, &name, &w.before)?;
+        let mode = std::fs::metadata(&w.path)
+            .map(|m| m.mode() & 0o7777)
+            .unwrap_or(0o600);
+        manifest.entries.push(ManifestEntry {
+            path: w.path.clone(),
+            action: "write".into(),
+            backup: name,
+            mode,
+            before_sha256: sha256(&w.before),
+            after_sha256: Some(sha256(&w.after)),
+            truncated_to: None,
+            done: false,
+        });
+    }
+    for c in &plan.transcripts {
+        let (tail, _, _) =
+            fsx::read_tail(&c.path, c.size - c.at).map_err(|e| fsx::describe(&c.path, &e))?;
+        let name = next_name("transcript-tail");
+        save_backup(&dir, &name, &tail)?;
+        manifest.entries.push(ManifestEntry {
+            path: c.path.clone(),
+            action: "truncate".into(),
+            backup: name,
+            mode: 0,
+            before_sha256: sha256(&tail),
+            after_sha256: None,
+            truncated_to: Some(c.at),
+            done: false,
+        });
+    }
+    for r in &plan.removals {
+        let name = next_name("removed");
+        save_backup(&dir, &name, &r.bytes)?;
+        let mode = std::fs::symlink_metadata(&r.path)
+            .map(|m| m.mode() & 0o7777)
+            .unwrap_or(0o600);
+        manifest.entries.push(ManifestEntry {
+            path: r.path.clone(),
+            action: "remove".into(),
+            backup: name,
+            mode,
+            before_sha256: sha256(&r.bytes),
+            after_sha256: None,
+            truncated_to: None,
+            done: false,
+        });
+    }
+    write_manifest(&dir, &manifest)?;
+    out.backup_dir = Some(dir.clone());
+    let mut entry = 0;
+
+    // 2. Indexes, each re-read and compared first.
+    let mut blocked_agents = Vec::new();
+    for w in &plan.indexes {
+        let i = entry;
+        entry += 1;
+        let current = fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES).map(|(b, _)| b);
+        if current.as_deref().ok() != Some(&w.before[..]) {
+            out.changed.push(format!(
+                "{}: changed since the plan was made; not written (its locks are left too)",
+                w.path.display()
+            ));
+            blocked_agents.push(w.agent.clone());
+            continue;
+        }
+        fsx::write_atomic(&w.path, &w.after, 0o600).map_err(|e| fsx::describe(&w.path, &e))?;
+        manifest.entries[i].done = true;
+        write_manifest(&dir, &manifest)?;
+        for e in &w.edits {
+            for c in &e.changes {
+                out.done.push(format!(
+                    "{}: {} {}: {} -> {}",
+                    w.path.display(),
+                    e.key,
+                    c.field,
+                    c.before.as_deref().unwrap_or("(absent)"),
+                    c.after.as_deref().unwrap_or("(removed)")
+                ));
+            }
+        }
+        if w.rewrite_strict {
+            out.done
+                .push(format!("{}: rewritten as strict JSON", w.path.display()));
+        }
+    }
+
+    // 3. Transcript cuts, re-checked by identity.
+    for c in &plan.transcripts {
+        let i = entry;
+        entry += 1;
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&c.path);
+        let ok = f
+            .as_ref()
+            .ok()
+            .and_then(|f| f.metadata().ok())
+            .is_some_and(|m| m.is_file() && Identity::of(&m) == c.identity);
+        if !ok {
+            out.changed.push(format!(
+                "{}: changed since the plan was made; not cut",
+                c.path.display()
+            ));
+            continue;
+        }
+        let f = f.map_err(|e| fsx::describe(&c.path, &e))?;
+        f.set_len(c.at)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| fsx::describe(&c.path, &e))?;
+        manifest.entries[i].done = true;
+        write_manifest(&dir, &manifest)?;
+        out.done.push(format!(
+            "{}: cut {} trailing byte(s) ({} of {})",
+            c.path.display(),
+            c.size - c.at,
+            if c.reason.starts_with("torn") {
+                "a torn last line"
+            } else {
+                "restart artifacts"
+            },
+            c.key
+        ));
+    }
+
+    // 4. Lock and leftover removals, after the index, each re-checked.
+    for r in &plan.removals {
+        let i = entry;
+        entry += 1;
+        if blocked_agents.contains(&r.agent) {
+            continue;
+        }
+        let still = fsx::read_regular(&r.path, crate::state::MAX_LOCK_BYTES);
+        let unchanged = match &still {
+            Ok((bytes, meta)) => bytes == &r.bytes && same_file(r.identity, meta),
+            Err(_) => false,
+        };
+        if !unchanged {
+            out.changed.push(format!(
+                "{}: changed since the plan was made; not removed",
+                r.path.display()
+            ));
+            continue;
+        }
+        std::fs::remove_file(&r.path).map_err(|e| fsx::describe(&r.path, &e))?;
+        if let Some(parent) = r.path.parent() {
+            let _ = fsx::sync_dir(parent);
+        }
+        manifest.entries[i].done = true;
+        write_manifest(&dir, &manifest)?;
+        out.done.push(format!(
+            "{}: removed {} ({})",
+            r.path.display(),
+            r.what,
+            r.reason
+        ));
+    }
+    Ok(out)
+}
+
+/// The newest backup folder with a manifest not yet undone.
+pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(backup_root)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST).is_file())
+        .collect();
+    dirs.sort();
+    dirs.pop()
+}
+
+/// Restore the files of one backup, if every one is still as repair left it.
+pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
+    let mp = dir.join(MANIFEST);
+    let (bytes, _) = fsx::read_regular(&mp, 1 << 26).map_err(|e| fsx::describe(&mp, &e))?;
+    let m: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}: not a sessfix manifest: {e}", mp.display()))?;
+    let mut problems = Vec::new();
+    for e in m.entries.iter().filter(|e| e.done) {
+        let now = std::fs::symlink_metadata(&e.path);
+        match e.action.as_str() {
+            "write" => {
+                let cur = fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES)
+                    .map(|(b, _)| sha256(&b));
+                if cur.ok() != e.after_sha256 {
+                    problems.push(format!("{}: changed since the repair", e.path.display()));
+                }
+            }
+            "truncate" => {
+                if now.as_ref().map(|m| m.len()).ok() != e.truncated_to {
+                    problems.push(format!("{}: changed since the repair", e.path.display()));
+                }
+            }
+            _ => {
+                if now.is_ok() {
+                    problems.push(format!(
+                        "{}: exists again since the repair",
+                        e.path.display()
+                    ));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(format!(
+            "refusing to undo {}:\n  {}",
+            dir.display(),
+            problems.join("\n  ")
+        ));
+    }
+    let mut done = Vec::new();
+    for e in m.entries.iter().filter(|e| e.done) {
+        let src = dir.join(&e.backup);
+        let (b, _) = fsx::read_regular(&src, u64::MAX).map_err(|x| fsx::describe(&src, &x))?;
+        match e.action.as_str() {
+            "truncate" => {
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&e.path)
+                    .map_err(|x| fsx::describe(&e.path, &x))?;
+                f.write_all(&b)
+                    .and_then(|_| f.sync_all())
+                    .map_err(|x| fsx::describe(&e.path, &x))?;
+            }
+            _ => fsx::write_atomic(&e.path, &b, e.mode).map_err(|x| fsx::describe(&e.path, &x))?,
+        }
+        done.push(format!("{}: restored", e.path.display()));
+    }
+    std::fs::rename(&mp, dir.join("manifest.undone.json")).map_err(|x| fsx::describe(&mp, &x))?;
+    Ok(done)
+}

@@ -1,0 +1,201 @@
+//! `sessfix repair`: the same plan for `--dry-run` and for real.
+
+use super::{Context, Fatal};
+use crate::analyze::{self, Severity};
+use crate::apply;
+use crate::cli::RepairArgs;
+use crate::exit::Exit;
+use crate::plan::{self, Plan, PlanOptions};
+use std::io::{IsTerminal, Write};
+
+fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    if plan.is_empty() {
+        writeln!(out, "Nothing to repair.")?;
+    }
+    for w in &plan.indexes {
+        writeln!(
+            out,
+            "index {}{}",
+            w.path.display(),
+            if w.rewrite_strict {
+                " (rewrite as strict JSON)"
+            } else {
+                ""
+            }
+        )?;
+        for e in &w.edits {
+            writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
+            for c in &e.changes {
+                writeln!(
+                    out,
+                    "    {}: {} -> {}",
+                    c.field,
+                    c.before.as_deref().unwrap_or("(absent)"),
+                    c.after.as_deref().unwrap_or("(removed)")
+                )?;
+            }
+        }
+        if diff {
+            let before = String::from_utf8_lossy(&w.before);
+            let after = String::from_utf8_lossy(&w.after);
+            let name = w.path.display().to_string();
+            let d = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
+            write!(
+                out,
+                "{}",
+                d.unified_diff().context_radius(3).header(&name, &name)
+            )?;
+        }
+    }
+    for c in &plan.transcripts {
+        writeln!(
+            out,
+            "transcript {}: cut {} byte(s) from offset {}: {}",
+            c.path.display(),
+            c.size - c.at,
+            c.at,
+            c.reason
+        )?;
+    }
+    for r in &plan.removals {
+        writeln!(
+            out,
+            "remove {} ({}): {}",
+            r.path.display(),
+            r.what,
+            r.reason
+        )?;
+    }
+    for l in &plan.left_alone {
+        writeln!(out, "left alone: {l}")?;
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
+    let snap = ctx.snapshot()?;
+    let report = analyze::analyze(&snap, ctx.settings);
+    let opts = PlanOptions {
+        keep_transcripts: args.keep_transcripts,
+        max_age_ms: args.max_age,
+        now_ms: ctx.settings.now_ms,
+    };
+    let plan = plan::build(&snap, &report, opts);
+    let mut stdout = std::io::stdout().lock();
+    let io = |e: std::io::Error| Fatal::operational(format!("cannot write output: {e}"));
+
+    if args.dry_run {
+        if args.json {
+            serde_json::to_writer_pretty(
+                &mut stdout,
+                &serde_json::json!({"report": report, "plan": plan}),
+            )
+            .map_err(|e| Fatal::operational(e.to_string()))?;
+            writeln!(stdout).map_err(io)?;
+        } else {
+            render_plan(&plan, args.diff, &mut stdout).map_err(io)?;
+        }
+        let problems = report.worst().is_some_and(|s| s >= Severity::Warning);
+        return Ok(if plan.is_empty() && !problems {
+            Exit::Ok
+        } else {
+            Exit::Problems
+        });
+    }
+
+    if report.gateway.live && !args.force {
+        eprintln!(
+            "sessfix: refusing to repair while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
+            report.gateway.evidence.as_deref().unwrap_or("")
+        );
+        return Ok(Exit::GatewayLive);
+    }
+    if report.gateway.live {
+        eprintln!("sessfix: warning: --force: writing although a gateway looks live");
+    }
+    if plan.is_empty() {
+        if !args.quiet && !args.json {
+            render_plan(&plan, false, &mut stdout).map_err(io)?;
+        }
+        return Ok(remaining_exit(&report));
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            render_plan(&plan, false, &mut stdout).map_err(io)?;
+            return Err(Fatal {
+                exit: Exit::Usage,
+                message: "not on a terminal: re-run with --yes to apply this plan".into(),
+            });
+        }
+        render_plan(&plan, false, &mut stdout).map_err(io)?;
+        write!(stdout, "Apply these changes? [y/N] ").map_err(io)?;
+        stdout.flush().map_err(io)?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map_err(io)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            writeln!(stdout, "Nothing changed.").map_err(io)?;
+            return Ok(Exit::Problems);
+        }
+    }
+
+    let _lock = apply::lock_run(&snap.state_dir).map_err(Fatal::operational)?;
+    // The plan was made before the lock: re-read and re-plan under it.
+    let snap = ctx.snapshot()?;
+    let report = analyze::analyze(&snap, ctx.settings);
+    let replanned = plan::build(&snap, &report, opts);
+    if serde_json::to_value(&replanned).ok() != serde_json::to_value(&plan).ok() {
+        eprintln!(
+            "sessfix: the state changed after the plan was shown; nothing was written. Run again."
+        );
+        return Ok(Exit::Changed);
+    }
+    let plan = replanned;
+    let backup_root = args
+        .backup_dir
+        .clone()
+        .unwrap_or_else(|| snap.state_dir.join("sessfix-backups"));
+    let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
+        .map_err(Fatal::operational)?;
+    if args.json {
+        serde_json::to_writer_pretty(
+            &mut stdout,
+            &serde_json::json!({"plan": plan, "done": outcome.done, "changed": outcome.changed,
+                                "backup": outcome.backup_dir}),
+        )
+        .map_err(|e| Fatal::operational(e.to_string()))?;
+        writeln!(stdout).map_err(io)?;
+    } else if !args.quiet {
+        for d in &outcome.done {
+            writeln!(stdout, "{d}").map_err(io)?;
+        }
+        if let Some(b) = &outcome.backup_dir {
+            writeln!(
+                stdout,
+                "backup: {} (`sessfix undo` restores it)",
+                b.display()
+            )
+            .map_err(io)?;
+        }
+    }
+    for c in &outcome.changed {
+        eprintln!("sessfix: {c}");
+    }
+    if !outcome.changed.is_empty() {
+        return Ok(Exit::Changed);
+    }
+    let after = analyze::analyze(&ctx.snapshot()?, ctx.settings);
+    Ok(remaining_exit(&after))
+}
+
+/// 0 when the state is consistent, 1 when errors remain that need a person.
+fn remaining_exit(report: &analyze::Report) -> Exit {
+    if report
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Error)
+    {
+        Exit::Problems
+    } else {
+        Exit::Ok
+    }
+}

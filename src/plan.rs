@@ -1,0 +1,653 @@
+//! From a snapshot and its report to a plan of edits. Scan and repair share it:
+//! `--dry-run` renders the plan, a real run applies exactly this plan.
+
+use crate::analyze::{NextBoot, Report};
+use crate::rules;
+use crate::state::json::{self, Member, ObjectDoc};
+use crate::state::{Agent, Snapshot, StoreState};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    pub keep_transcripts: bool,
+    /// End stranded sessions last updated longer ago than this.
+    pub max_age_ms: Option<u64>,
+    pub now_ms: i64,
+}
+
+/// One change to one field of one entry.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChange {
+    pub field: String,
+    /// The raw JSON before (`None`: absent).
+    pub before: Option<String>,
+    /// The raw JSON after (`None`: removed).
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryEdit {
+    pub key: String,
+    #[serde(skip)]
+    pub member: usize,
+    pub action: &'static str,
+    pub reason: String,
+    pub changes: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexWrite {
+    pub agent: String,
+    pub path: PathBuf,
+    /// The whole file is rewritten as strict JSON (it parsed only as JSON5).
+    pub rewrite_strict: bool,
+    pub edits: Vec<EntryEdit>,
+    #[serde(skip)]
+    pub before: Vec<u8>,
+    #[serde(skip)]
+    pub after: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRemoval {
+    pub agent: String,
+    pub path: PathBuf,
+    pub what: &'static str,
+    pub reason: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    #[serde(skip)]
+    pub identity: Option<crate::fsx::Identity>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptCut {
+    pub agent: String,
+    pub key: String,
+    pub path: PathBuf,
+    /// Bytes from this offset to the end move into the backup.
+    pub at: u64,
+    pub size: u64,
+    pub reason: String,
+    #[serde(skip)]
+    pub identity: crate::fsx::Identity,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub indexes: Vec<IndexWrite>,
+    pub transcripts: Vec<TranscriptCut>,
+    pub removals: Vec<FileRemoval>,
+    /// What repair leaves to a person, in words.
+    pub left_alone: Vec<String>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.indexes.is_empty() && self.transcripts.is_empty() && self.removals.is_empty()
+    }
+}
+
+const PENDING_FIELDS: [&str; 7] = [
+    "pendingFinalDelivery",
+    "pendingFinalDeliveryText",
+    "pendingFinalDeliveryCreatedAt",
+    "pendingFinalDeliveryLastAttemptAt",
+    "pendingFinalDeliveryAttemptCount",
+    "pendingFinalDeliveryLastError",
+    "pendingFinalDeliveryContext",
+];
+
+/// Field operations on one entry, in the order the gateway would apply them.
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    Set(&'static str, String),
+    Remove(&'static str),
+}
+
+pub fn build(snap: &Snapshot, report: &Report, opts: PlanOptions) -> Plan {
+    let mut plan = Plan::default();
+    for agent in &snap.agents {
+        if agent.sqlite.is_some() || !agent.problems.is_empty() {
+            continue;
+        }
+        plan_agent(agent, report, opts, &mut plan);
+    }
+    plan
+}
+
+fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan) {
+    let reports: Vec<_> = report
+        .sessions
+        .iter()
+        .filter(|s| s.agent == agent.id)
+        .collect();
+    let mut edits: Vec<(usize, EntryEdit, Vec<Op>)> = Vec::new();
+    let mut flagged_locks: Vec<PathBuf> = Vec::new();
+    let writable = matches!(
+        agent.store.state,
+        StoreState::Valid | StoreState::Json5Only { .. }
+    );
+    // Locks repair removes: the gateway marks a row only for locks it removes
+    // itself, so a row whose lock repair removes must be flagged here.
+    let removed_locks: Vec<PathBuf> = report
+        .locks
+        .iter()
+        .filter(|l| l.agent == agent.id && l.stale)
+        .filter_map(|l| {
+            agent
+                .locks
+                .iter()
+                .find(|x| x.path.display().to_string() == l.path)
+        })
+        .filter(|x| x.kind == crate::fsx::Kind::File)
+        .map(|x| agent.real_sessions_dir.join(&x.name))
+        .collect();
+    for s in agent.sessions.iter().filter(|s| !s.shadowed) {
+        let Some(r) = reports.iter().find(|r| r.key == s.key) else {
+            continue;
+        };
+        let stranded = r.next_boot == NextBoot::Stranded;
+        let artifact_fail = r.next_boot == NextBoot::Fail && r.restart_artifacts > 0;
+        let lost_running = r.next_boot == NextBoot::Lost
+            && s.status.as_deref() == Some("running")
+            && rules::skip_reason(&s.key, &s.skip).is_none();
+        let loses_boot_mark = s.status.as_deref() == Some("running")
+            && s.aborted_last_run != Some(true)
+            && rules::skip_reason(&s.key, &s.skip).is_none()
+            && s.lock_paths.iter().any(|p| removed_locks.contains(p));
+        if !(stranded || artifact_fail || lost_running || loses_boot_mark) || !writable {
+            continue;
+        }
+        let live_lock = report
+            .locks
+            .iter()
+            .find(|l| Some(&l.path) == r.lock.as_ref() && l.live_owner);
+        if let Some(l) = live_lock {
+            plan.left_alone.push(format!(
+                "{}: its lock {} is held by live OpenClaw pid {} ({}); stop that process first",
+                s.key,
+                l.path,
+                l.pid.unwrap_or(0),
+                l.owner_argv
+                    .as_ref()
+                    .map(|a| a.join(" "))
+                    .unwrap_or_default()
+            ));
+            continue;
+        }
+        let too_old = opts
+            .max_age_ms
+            .zip(s.updated_at)
+            .is_some_and(|(max, upd)| (opts.now_ms as f64 - upd) > max as f64);
+        let (action, reason, ops) = if too_old && stranded {
+            let now = opts.now_ms.to_string();
+            let mut ops = vec![
+                Op::Set("status", "\"failed\"".into()),
+                Op::Set("abortedLastRun", "true".into()),
+                Op::Set("endedAt", now.clone()),
+                Op::Set("updatedAt", now),
+            ];
+            ops.extend(PENDING_FIELDS.iter().map(|f| Op::Remove(f)));
+            ("end", "stranded and older than --max-age: ended as the gateway ends an unresumable session".to_string(), ops)
+        } else {
+            (
+                "flag",
+                if stranded || lost_running {
+                    "stranded: abortedLastRun true makes the next boot select and resume it"
+                        .to_string()
+                } else {
+                    "its stale lock is removed here, so the boot will not mark it: abortedLastRun true does".to_string()
+                },
+                vec![Op::Set("abortedLastRun", "true".into())],
+            )
+        };
+        // Restart artifacts go before the flag means anything.
+        if r.restart_artifacts > 0 && !opts.keep_transcripts && action == "flag" {
+            if let Some(t) = s.transcript.as_ref().filter(|_| !s.transcript_outside) {
+                if let Ok(tail) = &t.tail {
+                    let at = tail.offsets[tail.offsets.len() - r.restart_artifacts];
+                    plan.transcripts.push(TranscriptCut {
+                        agent: agent.id.clone(),
+                        key: s.key.clone(),
+                        path: t.path.clone(),
+                        at,
+                        size: tail.size,
+                        reason: "restart artifacts (openclaw:prompt-error entry and empty aborted assistant message) move to the backup so the user's message is the last again".into(),
+                        identity: tail.identity,
+                    });
+                }
+            }
+        }
+        flagged_locks.extend(s.lock_paths.iter().cloned());
+        edits.push((
+            s.member,
+            EntryEdit {
+                key: s.key.clone(),
+                member: s.member,
+                action,
+                reason,
+                changes: Vec::new(),
+            },
+            ops,
+        ));
+    }
+
+    // Torn last lines of transcripts inside the state dir.
+    if !opts.keep_transcripts {
+        for s in agent
+            .sessions
+            .iter()
+            .filter(|s| !s.shadowed && !s.transcript_outside)
+        {
+            let Some(t) = &s.transcript else { continue };
+            let Ok(tail) = &t.tail else { continue };
+            let Some(at) = tail.torn_at else { continue };
+            if plan.transcripts.iter().any(|c| c.path == t.path) {
+                continue; // an artifact cut already ends before the torn bytes
+            }
+            plan.transcripts.push(TranscriptCut {
+                agent: agent.id.clone(),
+                key: s.key.clone(),
+                path: t.path.clone(),
+                at,
+                size: tail.size,
+                reason: "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line".into(),
+                identity: tail.identity,
+            });
+        }
+    }
+
+    // The index write.
+    let bytes = agent.store.bytes.clone().unwrap_or_default();
+    match (&agent.store.state, &agent.store.doc) {
+        (StoreState::Valid, Some(doc)) if !edits.is_empty() => {
+            let mut splices = Vec::new();
+            let mut out_edits = Vec::new();
+            for (member, mut edit, ops) in edits {
+                let m = &doc.members[member];
+                let (sp, changes) = entry_splices(&bytes, doc, m, &ops);
+                splices.extend(sp);
+                edit.changes = changes;
+                out_edits.push(edit);
+            }
+            let after = apply_splices(&bytes, splices);
+            plan.indexes.push(IndexWrite {
+                agent: agent.id.clone(),
+                path: agent.store.path.clone(),
+                rewrite_strict: false,
+                edits: out_edits,
+                before: bytes,
+                after,
+            });
+        }
+        (StoreState::Json5Only { .. }, _) => {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Ok(serde_json::Value::Object(mut map)) = json5::from_str::<serde_json::Value>(&text) {
+                let mut out_edits = Vec::new();
+                for (_, mut edit, ops) in edits {
+                    if let Some(serde_json::Value::Object(entry)) = map.get_mut(&edit.key) {
+                        edit.changes = apply_ops_value(entry, &ops);
+                    }
+                    out_edits.push(edit);
+                }
+                let after = js_stringify(&serde_json::Value::Object(map)).into_bytes();
+                plan.indexes.push(IndexWrite {
+                    agent: agent.id.clone(),
+                    path: agent.store.path.clone(),
+                    rewrite_strict: true,
+                    edits: out_edits,
+                    before: bytes,
+                    after,
+                });
+            }
+        }
+        (StoreState::Invalid { error }, _) => plan.left_alone.push(format!(
+            "{}: cannot be parsed ({error}); never written. Restore it from a backup; the transcripts in {} are intact",
+            agent.store.path.display(),
+            agent.sessions_dir.display()
+        )),
+        _ => {}
+    }
+
+    // Stale transcript locks (regular files only), after the index.
+    for l in &report.locks {
+        if l.agent != agent.id || !l.stale {
+            continue;
+        }
+        let Some(lock) = agent
+            .locks
+            .iter()
+            .find(|x| x.path.display().to_string() == l.path)
+        else {
+            continue;
+        };
+        if lock.kind != crate::fsx::Kind::File {
+            plan.left_alone
+                .push(format!("{}: not a regular file; remove it by hand", l.path));
+            continue;
+        }
+        let reasons: Vec<&str> = l.stale_reasons.iter().map(|r| r.as_str()).collect();
+        let _ = &flagged_locks;
+        plan.removals.push(FileRemoval {
+            agent: agent.id.clone(),
+            path: lock.path.clone(),
+            what: "transcript lock",
+            reason: format!("stale: {}", reasons.join(", ")),
+            bytes: lock.bytes.clone().unwrap_or_default(),
+            identity: lock.identity,
+        });
+    }
+    for l in &agent.leftovers {
+        if l.file_kind != crate::fsx::Kind::File {
+            continue;
+        }
+        let (what, ok) = match l.kind {
+            rules::FileKind::StoreTemp => ("index temp file", true),
+            rules::FileKind::StoreLock => {
+                let alive = l
+                    .proc_state
+                    .as_ref()
+                    .is_some_and(rules::ProcState::is_alive);
+                let old = l
+                    .created_ms
+                    .is_none_or(|c| opts.now_ms - c > crate::analyze::STORE_LOCK_STALE_MS);
+                ("index lock", !alive || old)
+            }
+            _ => ("", false),
+        };
+        if ok {
+            plan.removals.push(FileRemoval {
+                agent: agent.id.clone(),
+                path: l.path.clone(),
+                what,
+                reason: "leftover of an interrupted index write".into(),
+                bytes: l.bytes.clone().unwrap_or_default(),
+                identity: l.identity,
+            });
+        }
+    }
+}
+
+/// Replace the bytes of a range of the original with new bytes.
+type Splice = (std::ops::Range<usize>, Vec<u8>);
+
+/// The splices that apply `ops` to one entry, and the field changes they make.
+fn entry_splices(
+    src: &[u8],
+    _doc: &ObjectDoc,
+    m: &Member,
+    ops: &[Op],
+) -> (Vec<Splice>, Vec<FieldChange>) {
+    let fields = m.fields.as_deref().unwrap_or(&[]);
+    let (open, close) = m.braces.expect("edited entries are objects");
+    let raw = |f: &Member| String::from_utf8_lossy(&src[f.value_span.clone()]).into_owned();
+    let find = |name: &str| fields.iter().rposition(|f| f.key == name);
+    let mut splices = Vec::new();
+    let mut changes = Vec::new();
+    let mut appended = String::new();
+    // Separator and key/value punctuation copied from the entry's own layout.
+    let (sep, colon) = match fields.len() {
+        0 => (String::new(), ": ".to_string()),
+        n => {
+            let last = &fields[n - 1];
+            let sep = if n >= 2 {
+                String::from_utf8_lossy(&src[fields[n - 2].value_span.end..last.key_span.start])
+                    .into_owned()
+            } else {
+                format!(
+                    ",{}",
+                    String::from_utf8_lossy(&src[open + 1..last.key_span.start])
+                )
+            };
+            let colon = String::from_utf8_lossy(&src[last.key_span.end..last.value_span.start])
+                .into_owned();
+            (sep, colon)
+        }
+    };
+    let mut removed: Vec<usize> = Vec::new();
+    for op in ops {
+        match op {
+            Op::Set(name, value) => match find(name) {
+                Some(i) => {
+                    if raw(&fields[i]) != *value {
+                        changes.push(FieldChange {
+                            field: name.to_string(),
+                            before: Some(raw(&fields[i])),
+                            after: Some(value.clone()),
+                        });
+                        splices.push((fields[i].value_span.clone(), value.clone().into_bytes()));
+                    }
+                }
+                None => {
+                    changes.push(FieldChange {
+                        field: name.to_string(),
+                        before: None,
+                        after: Some(value.clone()),
+                    });
+                    if fields.is_empty() && appended.is_empty() {
+                        appended.push_str(&format!("{}{colon}{value}", json::encode_string(name)));
+                    } else {
+                        appended
+                            .push_str(&format!("{sep}{}{colon}{value}", json::encode_string(name)));
+                    }
+                }
+            },
+            Op::Remove(name) => {
+                if let Some(i) = find(name) {
+                    changes.push(FieldChange {
+                        field: name.to_string(),
+                        before: Some(raw(&fields[i])),
+                        after: None,
+                    });
+                    removed.push(i);
+                }
+            }
+        }
+    }
+    for &i in &removed {
+        let range = if i > 0 {
+            fields[i - 1].value_span.end..fields[i].value_span.end
+        } else if fields.len() > 1 {
+            fields[0].key_span.start..fields[1].key_span.start
+        } else {
+            fields[0].key_span.start..fields[0].value_span.end
+        };
+        splices.push((range, Vec::new()));
+    }
+    if !appended.is_empty() {
+        let at = fields.last().map_or(open + 1, |f| f.value_span.end);
+        let _ = close;
+        splices.push((at..at, appended.into_bytes()));
+    }
+    (splices, changes)
+}
+
+/// Apply non-overlapping splices (ranges in the original) to `src`.
+fn apply_splices(src: &[u8], mut splices: Vec<Splice>) -> Vec<u8> {
+    splices.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut out = Vec::with_capacity(src.len() + 64);
+    let mut pos = 0;
+    for (r, text) in splices {
+        if r.start < pos {
+            continue; // overlapping: a removal already covers it
+        }
+        out.extend_from_slice(&src[pos..r.start]);
+        out.extend_from_slice(&text);
+        pos = r.end;
+    }
+    out.extend_from_slice(&src[pos..]);
+    out
+}
+
+fn apply_ops_value(
+    entry: &mut serde_json::Map<String, serde_json::Value>,
+    ops: &[Op],
+) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    for op in ops {
+        match op {
+            Op::Set(name, value) => {
+                let v: serde_json::Value =
+                    serde_json::from_str(value).expect("ops carry valid JSON");
+                let before = entry.get(*name).map(|b| b.to_string());
+                if before.as_deref() != Some(value.as_str()) {
+                    changes.push(FieldChange {
+                        field: name.to_string(),
+                        before,
+                        after: Some(value.clone()),
+                    });
+                    entry.insert(name.to_string(), v);
+                }
+            }
+            Op::Remove(name) => {
+                if let Some(b) = entry.shift_remove(*name) {
+                    changes.push(FieldChange {
+                        field: name.to_string(),
+                        before: Some(b.to_string()),
+                        after: None,
+                    });
+                }
+            }
+        }
+    }
+    changes
+}
+
+/// `JSON.stringify(value, null, 2)`.
+pub fn js_stringify(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_js(v, 0, &mut out);
+    out
+}
+
+fn js_number(n: &serde_json::Number) -> String {
+    if n.is_i64() || n.is_u64() {
+        return n.to_string();
+    }
+    let f = n.as_f64().unwrap_or(0.0);
+    if !f.is_finite() {
+        return "null".into();
+    }
+    if f == f.trunc() && f.abs() < 1e21 {
+        return format!("{f:.0}");
+    }
+    if f.abs() >= 1e21 || f.abs() < 1e-6 {
+        let s = format!("{f:e}");
+        return match s.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => s,
+        };
+    }
+    format!("{f}")
+}
+
+fn write_js(v: &serde_json::Value, depth: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = |d: usize| "  ".repeat(d);
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&js_number(n)),
+        Value::String(s) => out.push_str(&json::encode_string(s)),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
+        Value::Array(a) => {
+            out.push_str("[\n");
+            for (i, x) in a.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_js(x, depth + 1, out);
+                out.push_str(if i + 1 < a.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push_str("{\n");
+            for (i, (k, x)) in o.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&json::encode_string(k));
+                out.push_str(": ");
+                write_js(x, depth + 1, out);
+                out.push_str(if i + 1 < o.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(src: &str, ops: &[Op]) -> String {
+        let doc = match json::parse(src.as_bytes()).unwrap() {
+            json::Parsed::Object(d) => d,
+            _ => unreachable!(),
+        };
+        let (sp, _) = entry_splices(src.as_bytes(), &doc, &doc.members[0], ops);
+        String::from_utf8(apply_splices(src.as_bytes(), sp)).unwrap()
+    }
+
+    const SRC: &str = "{\n  \"k\": {\n    \"sessionId\": \"s\",\n    \"status\": \"running\",\n    \"abortedLastRun\": false\n  },\n  \"other\": {\n    \"x\": 1\n  }\n}";
+
+    #[test]
+    fn set_existing_field_in_place() {
+        let out = edit(SRC, &[Op::Set("abortedLastRun", "true".into())]);
+        assert_eq!(
+            out,
+            SRC.replace("\"abortedLastRun\": false", "\"abortedLastRun\": true")
+        );
+    }
+
+    #[test]
+    fn append_missing_field_in_the_entry_style() {
+        let src = SRC.replace(",\n    \"abortedLastRun\": false", "");
+        let out = edit(&src, &[Op::Set("abortedLastRun", "true".into())]);
+        assert_eq!(out, SRC.replace("false", "true"));
+        // compact entries stay compact
+        let out = edit("{\"k\":{\"a\":1}}", &[Op::Set("b", "2".into())]);
+        assert_eq!(out, "{\"k\":{\"a\":1,\"b\":2}}");
+    }
+
+    #[test]
+    fn remove_fields_first_middle_and_last() {
+        let src = "{\"k\": {\"a\": 1, \"b\": 2, \"c\": 3}}";
+        assert_eq!(
+            edit(src, &[Op::Remove("a")]),
+            "{\"k\": {\"b\": 2, \"c\": 3}}"
+        );
+        assert_eq!(
+            edit(src, &[Op::Remove("b")]),
+            "{\"k\": {\"a\": 1, \"c\": 3}}"
+        );
+        assert_eq!(
+            edit(src, &[Op::Remove("c")]),
+            "{\"k\": {\"a\": 1, \"b\": 2}}"
+        );
+        assert_eq!(
+            edit(src, &[Op::Remove("c"), Op::Set("d", "4".into())]),
+            "{\"k\": {\"a\": 1, \"b\": 2, \"d\": 4}}"
+        );
+    }
+
+    #[test]
+    fn js_stringify_matches_gateway_format() {
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{"a":{"b":[1,2.5,{}],"c":[],"d":"é\n"},"e":1e21,"f":0.0000001}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            js_stringify(&v),
+            "{\n  \"a\": {\n    \"b\": [\n      1,\n      2.5,\n      {}\n    ],\n    \"c\": [],\n    \"d\": \"é\\n\"\n  },\n  \"e\": 1e+21,\n  \"f\": 1e-7\n}"
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! `sessfix repair` and `undo` on copies of the fixtures.
+
+mod common;
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+
+fn tree(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut v = Vec::new();
+    for e in walkdir::WalkDir::new(env.state().join("agents")).sort_by_file_name() {
+        let e = e.unwrap();
+        let m = std::fs::symlink_metadata(e.path()).unwrap();
+        let bytes = if m.is_file() {
+            std::fs::read(e.path()).unwrap()
+        } else {
+            Vec::new()
+        };
+        v.push((e.path().display().to_string(), m.mode(), bytes));
+    }
+    v
+}
+
+const ALL: &[&str] = &[
+    "dead-pid-lock",
+    "non-openclaw-owner",
+    "live-openclaw-lock-1min",
+    "live-openclaw-lock-31min",
+    "recycled-pid",
+    "lock-without-pid",
+    "lock-not-json",
+    "graceful-restart",
+    "aborted-no-lock",
+    "aborted-assistant-tail",
+    "no-session-file",
+    "subagent-dead-lock",
+    "json5-trailing-comma-dead-lock",
+    "json5-trailing-comma-no-lock",
+    "sigkill-in-flight",
+    "drain-timeout-artifacts",
+    "torn-last-line",
+    "leftovers",
+    "two-agents",
+    "sqlite-era",
+    "invalid-index",
+    "bad-entries",
+    "lock-is-directory",
+    "example",
+];
+
+#[test]
+fn dry_run_never_writes() {
+    for f in ALL {
+        let env = Env::fixture(f);
+        let before = tree(&env);
+        for args in [
+            &["repair", "--dry-run"][..],
+            &["repair", "--dry-run", "--diff"],
+            &["repair", "--dry-run", "--json"],
+        ] {
+            let code = env.cmd().args(args).output().unwrap().status.code();
+            assert!(matches!(code, Some(0 | 1)), "{f}: {args:?} exited {code:?}");
+        }
+        assert_eq!(before, tree(&env), "{f}: dry run changed the state");
+    }
+}
+
+#[test]
+fn after_repair_nothing_repairable_is_stranded_or_lost_and_a_second_run_changes_nothing() {
+    for f in ALL {
+        let env = Env::fixture(f);
+        let code = env
+            .cmd()
+            .args(["repair", "--yes", "--quiet"])
+            .output()
+            .unwrap()
+            .status
+            .code();
+        assert!(matches!(code, Some(0 | 1)), "{f}: repair exited {code:?}");
+        let (r, _) = env.scan_json();
+        for s in r["sessions"].as_array().unwrap() {
+            let nb = s["nextBoot"].as_str().unwrap();
+            let live_lock = *f == "live-openclaw-lock-1min";
+            let unparseable = *f == "invalid-index";
+            if !live_lock && !unparseable {
+                assert!(
+                    nb != "stranded" && nb != "lost",
+                    "{f}: {} still {nb}: {}",
+                    s["key"],
+                    s["reason"]
+                );
+            }
+        }
+        let after_first = tree(&env);
+        let code = env
+            .cmd()
+            .args(["repair", "--yes", "--quiet"])
+            .output()
+            .unwrap()
+            .status
+            .code();
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{f}: second repair exited {code:?}"
+        );
+        assert_eq!(
+            after_first,
+            tree(&env),
+            "{f}: the second repair changed bytes"
+        );
+    }
+}
+
+#[test]
+fn the_reported_incident_is_repaired_with_a_one_field_change() {
+    let env = Env::fixture("graceful-restart");
+    let index = env.sessions("main").join("sessions.json");
+    let before = std::fs::read_to_string(&index).unwrap();
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let after = std::fs::read_to_string(&index).unwrap();
+    assert_eq!(
+        after,
+        before.replace("\"abortedLastRun\": false", "\"abortedLastRun\": true")
+    );
+    assert!(
+        !after.ends_with('\n'),
+        "written as the gateway writes: no trailing newline"
+    );
+    assert_eq!(
+        std::fs::metadata(&index).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (r, code) = env.scan_json();
+    assert_eq!(code, 0);
+    assert_eq!(session(&r, FEISHU)["nextBoot"], "resume");
+}
+
+#[test]
+fn untouched_entries_stay_byte_identical_in_a_large_index() {
+    let env = Env::fixture("graceful-restart");
+    let index = env.sessions("main").join("sessions.json");
+    let text = std::fs::read_to_string(&index).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let template = v[FEISHU].clone();
+    let obj = v.as_object_mut().unwrap();
+    for i in 0..2000 {
+        let mut e = template.clone();
+        e["status"] = "done".into();
+        e["sessionId"] = format!("idle-{i}").into();
+        e["skillsSnapshot"]["prompt"] = "x".repeat(2000).into();
+        obj.insert(format!("agent:main:telegram:direct:{i}"), e);
+    }
+    let big = sessfix::plan::js_stringify(&v);
+    std::fs::write(&index, &big).unwrap();
+    env.cmd()
+        .args(["repair", "--yes", "--quiet"])
+        .assert()
+        .code(0);
+    let after = std::fs::read_to_string(&index).unwrap();
+    assert_eq!(after.len(), big.len() - 1, "only false -> true changed");
+    assert_eq!(
+        after,
+        big.replacen("\"abortedLastRun\": false", "\"abortedLastRun\": true", 1)
+    );
+}
+
+#[test]
+fn refuses_while_a_gateway_is_live_and_changes_nothing() {
+    let env = Env::fixture("graceful-restart");
+    env.process(
+        5150,
+        &[
+            "node",
+            "/usr/lib/node_modules/openclaw/openclaw.mjs",
+            "gateway",
+            "run",
+        ],
+        777,
+    );
+    env.gateway_lock(5150, Some(777));
+    let before = tree(&env);
+    let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pid 5150"));
+    assert_eq!(before, tree(&env));
+    // --force overrides a wrong verdict, and says so
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--force"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_ne!(before, tree(&env));
+}
+
+#[test]
+fn live_openclaw_lock_is_never_removed() {
+    let env = Env::fixture("live-openclaw-lock-1min");
+    let before = tree(&env);
+    let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a person must act");
+    assert_eq!(before, tree(&env));
+    let out = env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pid 4200"));
+}
+
+#[test]
+fn json5_index_is_rewritten_strict_with_the_same_content() {
+    let env = Env::fixture("json5-trailing-comma-no-lock");
+    let index = env.sessions("main").join("sessions.json");
+    let before: serde_json::Value =
+        json5::from_str(&std::fs::read_to_string(&index).unwrap()).unwrap();
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let text = std::fs::read_to_string(&index).unwrap();
+    let mut after: serde_json::Value = serde_json::from_str(&text).expect("strict JSON now");
+    assert_eq!(after[FEISHU]["abortedLastRun"], true);
+    after[FEISHU]["abortedLastRun"] = false.into();
+    assert_eq!(before, after, "same content apart from the flag");
+    assert_eq!(session(&env.scan_json().0, FEISHU)["nextBoot"], "resume");
+}
+
+#[test]
+fn invalid_index_is_never_written() {
+    let env = Env::fixture("invalid-index");
+    let before = tree(&env);
+    let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(before, tree(&env));
+}
+
+#[test]
+fn restart_artifacts_move_to_the_backup_and_the_session_resumes() {
+    let env = Env::fixture("drain-timeout-artifacts");
+    let t = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    let before = std::fs::read_to_string(&t).unwrap();
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let after = std::fs::read_to_string(&t).unwrap();
+    let lines: Vec<&str> = before.lines().collect();
+    assert_eq!(
+        after,
+        lines[..lines.len() - 2]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    );
+    assert_eq!(session(&env.scan_json().0, FEISHU)["nextBoot"], "resume");
+    let backups: Vec<_> = std::fs::read_dir(env.state().join("sessfix-backups"))
+        .unwrap()
+        .flatten()
+        .collect();
+    let dir = backups[0].path();
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let saved: String = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("transcript-tail"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(saved.contains("openclaw:prompt-error") && saved.contains("\"aborted\""));
+    // --keep-transcripts leaves the transcript alone
+    let env = Env::fixture("drain-timeout-artifacts");
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--keep-transcripts"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept = env.sessions("main").join(t.file_name().unwrap());
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), before);
+}
+
+#[test]
+fn torn_last_line_is_cut_back() {
+    let env = Env::fixture("torn-last-line");
+    let t = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let after = std::fs::read_to_string(&t).unwrap();
+    assert!(after.ends_with("}\n"));
+    assert!(!after.contains("\"assis\n") && !after.contains("e999"));
+    assert!(!codes(&env.scan_json().0).contains(&"transcript-torn".to_string()));
+}
+
+#[test]
+fn leftovers_are_removed_and_undo_restores_everything() {
+    let env = Env::fixture("leftovers");
+    let before = tree(&env);
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let d = env.sessions("main");
+    assert!(!d.join("sessions.json.lock").exists());
+    assert!(!d
+        .join("sessions.json.4f2a9c1e-aaaa-4bbb-8ccc-123456789abc.tmp")
+        .exists());
+    assert!(!d
+        .join("00000003-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock")
+        .exists());
+    env.cmd().arg("undo").assert().code(0);
+    assert_eq!(before, tree(&env));
+    // nothing left to undo
+    env.cmd().arg("undo").assert().code(3);
+}
+
+#[test]
+fn undo_refuses_when_files_changed_since() {
+    let env = Env::fixture("graceful-restart");
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let index = env.sessions("main").join("sessions.json");
+    std::fs::write(&index, "{}").unwrap();
+    env.cmd().arg("undo").assert().code(1);
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), "{}");
+}
+
+#[test]
+fn without_a_terminal_it_needs_yes() {
+    let env = Env::fixture("graceful-restart");
+    let before = tree(&env);
+    env.cmd().arg("repair").assert().code(2);
+    assert_eq!(before, tree(&env));
+}
+
+#[test]
+fn max_age_ends_old_stranded_sessions() {
+    let env = Env::fixture("graceful-restart");
+    env.cmd()
+        .args(["repair", "--yes", "--max-age", "5m"])
+        .assert()
+        .code(0);
+    let index = env.sessions("main").join("sessions.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&index).unwrap()).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(v[FEISHU]["status"], "failed");
+    assert_eq!(v[FEISHU]["abortedLastRun"], true);
+    assert_eq!(v[FEISHU]["endedAt"], now);
+    assert_eq!(v[FEISHU]["updatedAt"], now);
+    assert_eq!(session(&env.scan_json().0, FEISHU)["nextBoot"], "idle");
+    // a younger limit leaves it to be resumed
+    let env = Env::fixture("graceful-restart");
+    env.cmd()
+        .args(["repair", "--yes", "--max-age", "1h"])
+        .assert()
+        .code(0);
+    assert_eq!(session(&env.scan_json().0, FEISHU)["nextBoot"], "resume");
+}
+
+#[test]
+fn concurrent_runs_are_refused() {
+    // A cron run and a pre-start run never overlap: the second one refuses.
+    let env = Env::fixture("graceful-restart");
+    let lock = std::fs::File::create(env.state().join(".sessfix.lock")).unwrap();
+    use std::os::fd::AsRawFd;
+    assert_eq!(
+        unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+        0
+    );
+    let before = tree(&env);
+    let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another sessfix run"));
+    assert_eq!(before, tree(&env));
+}
