@@ -454,3 +454,90 @@ pub fn tree_digest(root: &std::path::Path) -> Vec<(String, u32, Vec<u8>)> {
     }
     v
 }
+
+#[test]
+fn remaining_finding_codes_each_have_a_case() {
+    let sid = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";
+    let has = |env: &Env, code: &str| codes(&env.scan_json().0).iter().any(|c| c == code);
+
+    // index-missing: transcripts but no index
+    let env = Env::fixture("aborted-no-lock");
+    std::fs::remove_file(env.sessions("main").join("sessions.json")).unwrap();
+    assert!(has(&env, "index-missing"));
+
+    // index-unreadable: the index is a link out of the state dir
+    let env = Env::fixture("aborted-no-lock");
+    let outside = env.dir.path().join("outside.json");
+    std::fs::write(&outside, "{}").unwrap();
+    let index = env.sessions("main").join("sessions.json");
+    std::fs::remove_file(&index).unwrap();
+    std::os::unix::fs::symlink(&outside, &index).unwrap();
+    assert!(has(&env, "index-unreadable"));
+
+    // agent-unreadable: the sessions dir is a link out of the state dir
+    let env = Env::fixture("aborted-no-lock");
+    let moved = env.dir.path().join("moved-sessions");
+    std::fs::rename(env.sessions("main"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, env.sessions("main")).unwrap();
+    assert!(has(&env, "agent-unreadable"));
+
+    // transcript-unreadable: the transcript is a FIFO (never blocks)
+    let env = Env::fixture("aborted-no-lock");
+    let t = env.sessions("main").join(format!("{sid}.jsonl"));
+    std::fs::remove_file(&t).unwrap();
+    let c = std::ffi::CString::new(t.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (r, _) = env.scan_json();
+    assert!(codes(&r).contains(&"transcript-unreadable".to_string()));
+    assert_eq!(session(&r, FEISHU)["nextBoot"], "stranded");
+
+    // transcript-outside: sessionFile in another state dir's agent sessions dir
+    let env = Env::fixture("aborted-no-lock");
+    let other = env.dir.path().join("old/agents/main/sessions");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::rename(
+        env.sessions("main").join(format!("{sid}.jsonl")),
+        other.join(format!("{sid}.jsonl")),
+    )
+    .unwrap();
+    let index = env.sessions("main").join("sessions.json");
+    let text = std::fs::read_to_string(&index).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v[FEISHU]["sessionFile"] = other
+        .join(format!("{sid}.jsonl"))
+        .display()
+        .to_string()
+        .into();
+    std::fs::write(&index, sessfix::plan::js_stringify(&v)).unwrap();
+    let (r, _) = env.scan_json();
+    assert!(codes(&r).contains(&"transcript-outside".to_string()));
+    assert_eq!(
+        session(&r, FEISHU)["nextBoot"],
+        "resume",
+        "the gateway reads it there"
+    );
+
+    // transcript-line-oversized: a last line longer than the 256 KiB window
+    let env = Env::fixture("aborted-no-lock");
+    let t = env.sessions("main").join(format!("{sid}.jsonl"));
+    let mut body = std::fs::read(&t).unwrap();
+    body.extend(format!("{{\"type\":\"message\",\"id\":\"big\",\"parentId\":\"e004\",\"message\":{{\"role\":\"user\",\"content\":\"{}\"}}}}\n", "y".repeat(300 * 1024)).into_bytes());
+    std::fs::write(&t, body).unwrap();
+    let (r, _) = env.scan_json();
+    assert!(codes(&r).contains(&"transcript-line-oversized".to_string()));
+    assert_eq!(
+        session(&r, FEISHU)["nextBoot"],
+        "fail",
+        "recovery sees no message in the window"
+    );
+
+    // store-lock-live: a fresh sessions.json.lock held by a live process
+    let env = Env::fixture("aborted-no-lock");
+    env.process(4300, &["node", "old-openclaw"], 1);
+    std::fs::write(
+        env.sessions("main").join("sessions.json.lock"),
+        r#"{"pid": 4300, "createdAt": "2026-11-24T02:59:50.000Z"}"#,
+    )
+    .unwrap();
+    assert!(has(&env, "store-lock-live"));
+}
