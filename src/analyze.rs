@@ -423,7 +423,7 @@ fn analyze_agent(
 
     for i in &infos {
         let session = lock_owner.get(i.canonical.as_path()).map(|k| k.to_string());
-        lock_findings(agent, i, session.as_deref(), set, findings, &f);
+        lock_findings(i, session.as_deref(), set, findings, &f);
         locks_out.push(LockReport {
             agent: agent.id.clone(),
             path: show(&i.lock.path),
@@ -792,14 +792,12 @@ fn entry_findings(
 }
 
 fn lock_findings(
-    agent: &Agent,
     i: &LockInfo,
     session: Option<&str>,
     set: Settings,
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
-    let _ = agent;
     let path = Some(i.lock.path.as_path());
     if !matches!(i.lock.kind, crate::fsx::Kind::File) {
         findings.push(f(

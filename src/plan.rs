@@ -3,7 +3,7 @@
 
 use crate::analyze::{NextBoot, Report};
 use crate::rules;
-use crate::state::json::{self, Member, ObjectDoc};
+use crate::state::json::{self, Member};
 use crate::state::{Agent, Snapshot, StoreState};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -130,7 +130,6 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         .filter(|s| s.agent == agent.id)
         .collect();
     let mut edits: Vec<(usize, EntryEdit, Vec<Op>)> = Vec::new();
-    let mut flagged_locks: Vec<PathBuf> = Vec::new();
     let writable = matches!(
         agent.store.state,
         StoreState::Valid | StoreState::Json5Only { .. }
@@ -226,7 +225,6 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                 }
             }
         }
-        flagged_locks.extend(s.lock_paths.iter().cloned());
         edits.push((
             s.member,
             EntryEdit {
@@ -273,7 +271,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             let mut out_edits = Vec::new();
             for (member, mut edit, ops) in edits {
                 let m = &doc.members[member];
-                let (sp, changes) = entry_splices(&bytes, doc, m, &ops);
+                let (sp, changes) = entry_splices(&bytes, m, &ops);
                 splices.extend(sp);
                 edit.changes = changes;
                 out_edits.push(edit);
@@ -335,7 +333,6 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             continue;
         }
         let reasons: Vec<&str> = l.stale_reasons.iter().map(|r| r.as_str()).collect();
-        let _ = &flagged_locks;
         plan.removals.push(FileRemoval {
             agent: agent.id.clone(),
             path: lock.path.clone(),
@@ -380,14 +377,9 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
 type Splice = (std::ops::Range<usize>, Vec<u8>);
 
 /// The splices that apply `ops` to one entry, and the field changes they make.
-fn entry_splices(
-    src: &[u8],
-    _doc: &ObjectDoc,
-    m: &Member,
-    ops: &[Op],
-) -> (Vec<Splice>, Vec<FieldChange>) {
+fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldChange>) {
     let fields = m.fields.as_deref().unwrap_or(&[]);
-    let (open, close) = m.braces.expect("edited entries are objects");
+    let (open, _close) = m.braces.expect("edited entries are objects");
     let raw = |f: &Member| String::from_utf8_lossy(&src[f.value_span.clone()]).into_owned();
     let find = |name: &str| fields.iter().rposition(|f| f.key == name);
     let mut splices = Vec::new();
@@ -464,7 +456,6 @@ fn entry_splices(
     }
     if !appended.is_empty() {
         let at = fields.last().map_or(open + 1, |f| f.value_span.end);
-        let _ = close;
         splices.push((at..at, appended.into_bytes()));
     }
     (splices, changes)
@@ -593,7 +584,7 @@ mod tests {
             json::Parsed::Object(d) => d,
             _ => unreachable!(),
         };
-        let (sp, _) = entry_splices(src.as_bytes(), &doc, &doc.members[0], ops);
+        let (sp, _) = entry_splices(src.as_bytes(), &doc.members[0], ops);
         String::from_utf8(apply_splices(src.as_bytes(), sp)).unwrap()
     }
 

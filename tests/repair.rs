@@ -5,19 +5,7 @@ use common::*;
 use std::os::unix::fs::PermissionsExt;
 
 fn tree(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
-    use std::os::unix::fs::MetadataExt;
-    let mut v = Vec::new();
-    for e in walkdir::WalkDir::new(env.state().join("agents")).sort_by_file_name() {
-        let e = e.unwrap();
-        let m = std::fs::symlink_metadata(e.path()).unwrap();
-        let bytes = if m.is_file() {
-            std::fs::read(e.path()).unwrap()
-        } else {
-            Vec::new()
-        };
-        v.push((e.path().display().to_string(), m.mode(), bytes));
-    }
-    v
+    tree_digest(&env.state().join("agents"))
 }
 
 const ALL: &[&str] = &[

@@ -438,23 +438,6 @@ fn scan_never_writes() {
     assert_eq!(before, tree_digest(&env.state()));
 }
 
-/// Every file's path, mode and bytes, for before/after comparisons.
-pub fn tree_digest(root: &std::path::Path) -> Vec<(String, u32, Vec<u8>)> {
-    use std::os::unix::fs::MetadataExt;
-    let mut v = Vec::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap();
-        let m = std::fs::symlink_metadata(e.path()).unwrap();
-        let bytes = if m.is_file() {
-            std::fs::read(e.path()).unwrap()
-        } else {
-            Vec::new()
-        };
-        v.push((e.path().display().to_string(), m.mode(), bytes));
-    }
-    v
-}
-
 #[test]
 fn remaining_finding_codes_each_have_a_case() {
     let sid = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";

@@ -222,7 +222,7 @@ pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapsh
     }
     let real_state_dir = fsx::realpath_or_self(&state_dir);
     let targets = match &opts.store {
-        Some(store) => vec![store_target(store, &state_dir)?],
+        Some(store) => vec![store_target(store)?],
         None => discover::agent_dirs(&state_dir, opts.agent.as_deref())?,
     };
     let ctx = AgentCtx {
@@ -262,7 +262,7 @@ pub struct AgentTarget {
     pub refused: Option<String>,
 }
 
-fn store_target(store: &Path, state_dir: &Path) -> Result<AgentTarget, ReadError> {
+fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
     let abs = if store.is_absolute() {
         store.to_path_buf()
     } else {
@@ -287,7 +287,6 @@ fn store_target(store: &Path, state_dir: &Path) -> Result<AgentTarget, ReadError
                     .is_some_and(|n| n == "agents")
         })
         .unwrap_or_else(|| "main".into());
-    let _ = state_dir;
     Ok(AgentTarget {
         id,
         agent_dir,
@@ -528,10 +527,9 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
         }
     }
     agent.store.bytes = Some(bytes);
-    let sessions_dir = agent.sessions_dir.clone();
     let real_dir = agent.real_sessions_dir.clone();
     for s in &mut agent.sessions {
-        attach_transcript(ctx, &sessions_dir, &real_dir, s);
+        attach_transcript(ctx, &real_dir, s);
     }
 }
 
@@ -634,7 +632,6 @@ fn sessions_from_value(map: &serde_json::Map<String, serde_json::Value>) -> Vec<
 /// `resolvePathWithinSessionsDir` (no explicit agent id, as recovery calls it).
 fn resolve_within_sessions_dir(
     state_dir: &Path,
-    sessions_dir: &Path,
     real_base: &Path,
     candidate: &str,
 ) -> Option<PathBuf> {
@@ -643,7 +640,6 @@ fn resolve_within_sessions_dir(
         return None;
     }
     let cand = Path::new(trimmed);
-    let _ = sessions_dir;
     let real_trimmed = if cand.is_absolute() {
         std::fs::canonicalize(cand).unwrap_or_else(|_| cand.to_path_buf())
     } else {
@@ -753,13 +749,12 @@ fn session_file_is_stale(session_id: &str, session_file: &str) -> bool {
 /// inside it, else `<sessionId>.jsonl`.
 fn resolve_session_file(
     state_dir: &Path,
-    sessions_dir: &Path,
     real_base: &Path,
     session_id: &str,
     session_file: Option<&str>,
 ) -> Option<PathBuf> {
     if let Some(c) = session_file.filter(|c| !c.trim().is_empty()) {
-        if let Some(p) = resolve_within_sessions_dir(state_dir, sessions_dir, real_base, c) {
+        if let Some(p) = resolve_within_sessions_dir(state_dir, real_base, c) {
             return Some(p);
         }
     }
@@ -772,12 +767,12 @@ fn default_transcript(real_base: &Path, session_id: &str) -> Option<PathBuf> {
         .then(|| real_base.join(format!("{}.jsonl", session_id.trim())))
 }
 
-fn attach_transcript(ctx: &AgentCtx, sessions_dir: &Path, real_base: &Path, s: &mut Session) {
+fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Session) {
     let Some(sid) = s.session_id.clone() else {
         return;
     };
     let sf = s.session_file.as_deref().filter(|f| !f.trim().is_empty());
-    let resolved = resolve_session_file(ctx.state_dir, sessions_dir, real_base, &sid, sf);
+    let resolved = resolve_session_file(ctx.state_dir, real_base, &sid, sf);
     // Lock paths: `resolveEntryTranscriptLockPaths`.
     let mut locks: Vec<PathBuf> = Vec::new();
     for p in [resolved.clone(), default_transcript(real_base, &sid)]
@@ -904,7 +899,7 @@ mod tests {
         let state = d.path().canonicalize().unwrap();
         let sessions = state.join("agents/main/sessions");
         std::fs::create_dir_all(&sessions).unwrap();
-        let r = |c: &str| resolve_session_file(&state, &sessions, &sessions, "s1", Some(c));
+        let r = |c: &str| resolve_session_file(&state, &sessions, "s1", Some(c));
         assert_eq!(r("t.jsonl"), Some(sessions.join("t.jsonl")));
         assert_eq!(
             r(&sessions.join("t.jsonl").display().to_string()),
@@ -931,10 +926,7 @@ mod tests {
             Some(sessions.join("s1.jsonl"))
         );
         // unsafe id and no usable sessionFile: nothing
-        assert_eq!(
-            resolve_session_file(&state, &sessions, &sessions, "../x", None),
-            None
-        );
+        assert_eq!(resolve_session_file(&state, &sessions, "../x", None), None);
     }
 
     #[test]

@@ -127,3 +127,20 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Every path under `root` with its mode and bytes, for before/after comparisons.
+pub fn tree_digest(root: &Path) -> Vec<(String, u32, Vec<u8>)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut v = Vec::new();
+    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = e.unwrap();
+        let m = std::fs::symlink_metadata(e.path()).unwrap();
+        let bytes = if m.is_file() {
+            std::fs::read(e.path()).unwrap()
+        } else {
+            Vec::new()
+        };
+        v.push((e.path().display().to_string(), m.mode(), bytes));
+    }
+    v
+}
