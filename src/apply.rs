@@ -79,6 +79,25 @@ pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
     Ok(RunLock { _file: f })
 }
 
+/// Where a run can be stopped for tests of crash safety and concurrent change.
+/// `SESSFIX_STOP_AT=<point>[,<point>...]` makes the process stop itself
+/// (`SIGSTOP`) on reaching a named point; whoever stopped it continues it with
+/// `SIGCONT` or kills it. The points, in order: `backed-up` (backups and
+/// manifest written, nothing changed yet), `write` (before each index is
+/// re-read and written), `written` (after each index write), `cut` and `remove`
+/// (before each transcript cut and lock removal is re-checked), `removed`.
+pub fn checkpoint(point: &str) {
+    let Some(list) = std::env::var_os("SESSFIX_STOP_AT") else {
+        return;
+    };
+    if list.to_string_lossy().split(',').any(|p| p.trim() == point) {
+        // SAFETY: raise only sends a signal to this process.
+        unsafe {
+            libc::raise(libc::SIGSTOP);
+        }
+    }
+}
+
 fn backup_name(now_ms: i64) -> String {
     let t = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
@@ -111,8 +130,11 @@ fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| fsx::describe(&p, &e))
 }
 
+/// The very file the plan read: same inode, size, mtime and ctime. Inode
+/// numbers are reused at once on most filesystems, so the inode alone does not
+/// tell a lock deleted and written again from the original.
 fn same_file(id: Option<Identity>, meta: &std::fs::Metadata) -> bool {
-    id.is_some_and(|id| id.dev == meta.dev() && id.ino == meta.ino())
+    id.is_some_and(|id| id == Identity::of(meta))
 }
 
 /// Apply `plan`. The caller holds the run lock and has checked the gateway.
@@ -194,6 +216,7 @@ pub fn apply(
     }
     write_manifest(&dir, &manifest)?;
     out.backup_dir = Some(dir.clone());
+    checkpoint("backed-up");
     let mut entry = 0;
 
     // 2. Indexes, each re-read and compared first.
@@ -201,6 +224,7 @@ pub fn apply(
     for w in &plan.indexes {
         let i = entry;
         entry += 1;
+        checkpoint("write");
         let current = fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES).map(|(b, _)| b);
         if current.as_deref().ok() != Some(&w.before[..]) {
             out.changed.push(format!(
@@ -213,6 +237,7 @@ pub fn apply(
         fsx::write_atomic(&w.path, &w.after, 0o600).map_err(|e| fsx::describe(&w.path, &e))?;
         manifest.entries[i].done = true;
         write_manifest(&dir, &manifest)?;
+        checkpoint("written");
         for e in &w.edits {
             for c in &e.changes {
                 out.done.push(format!(
@@ -235,6 +260,7 @@ pub fn apply(
     for c in &plan.transcripts {
         let i = entry;
         entry += 1;
+        checkpoint("cut");
         let f = std::fs::OpenOptions::new()
             .write(true)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -277,6 +303,7 @@ pub fn apply(
         if blocked_agents.contains(&r.agent) {
             continue;
         }
+        checkpoint("remove");
         let still = fsx::read_regular(&r.path, crate::state::MAX_LOCK_BYTES);
         let unchanged = match &still {
             Ok((bytes, meta)) => bytes == &r.bytes && same_file(r.identity, meta),
@@ -295,6 +322,7 @@ pub fn apply(
         }
         manifest.entries[i].done = true;
         write_manifest(&dir, &manifest)?;
+        checkpoint("removed");
         out.done.push(format!(
             "{}: removed {} ({})",
             r.path.display(),

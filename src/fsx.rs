@@ -41,6 +41,9 @@ pub struct Identity {
     pub ino: u64,
     pub size: u64,
     pub mtime_ns: i128,
+    /// Changes whenever the inode does: a file deleted and created again, even
+    /// with the same inode number, bytes and mtime, has a new ctime.
+    pub ctime_ns: i128,
 }
 
 impl Identity {
@@ -50,6 +53,7 @@ impl Identity {
             ino: meta.ino(),
             size: meta.size(),
             mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+            ctime_ns: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
         }
     }
 }

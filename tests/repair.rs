@@ -359,3 +359,81 @@ fn concurrent_runs_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("another sessfix run"));
     assert_eq!(before, tree(&env));
 }
+
+const LOCK: &str = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
+
+#[test]
+fn an_index_changed_between_plan_and_write_is_not_written_and_its_locks_stay() {
+    let env = Env::fixture("dead-pid-lock");
+    let index = env.sessions("main").join("sessions.json");
+    let lock = env.sessions("main").join(LOCK);
+    let lock_before = std::fs::read(&lock).unwrap();
+    let child = env.spawn_stopped("write", &["repair", "--yes"]);
+    // A gateway (or a person) writes the index while repair is stopped.
+    let theirs = std::fs::read_to_string(&index)
+        .unwrap()
+        .replace("\"running\"", "\"done\"");
+    std::fs::write(&index, &theirs).unwrap();
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "stderr: {stderr}");
+    assert!(
+        stderr.contains(&index.display().to_string()) && stderr.contains("changed since the plan"),
+        "the operator is told which file: {stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), theirs);
+    assert_eq!(std::fs::read(&lock).unwrap(), lock_before, "lock kept");
+}
+
+#[test]
+fn a_lock_changed_between_plan_and_removal_is_kept() {
+    let env = Env::fixture("dead-pid-lock");
+    let index = env.sessions("main").join("sessions.json");
+    let lock = env.sessions("main").join(LOCK);
+    let child = env.spawn_stopped("remove", &["repair", "--yes"]);
+    // A new run took the lock: same path, new owner.
+    let theirs = br#"{"pid":4242,"createdAt":"2026-11-24T02:59:59.000Z","starttime":9}"#;
+    std::fs::write(&lock, theirs).unwrap();
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "stderr: {stderr}");
+    assert!(stderr.contains(&lock.display().to_string()), "{stderr}");
+    assert_eq!(std::fs::read(&lock).unwrap(), theirs, "their lock kept");
+    let idx = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        idx.contains("\"abortedLastRun\": true"),
+        "index was written"
+    );
+}
+
+#[test]
+fn a_lock_replaced_by_another_file_with_the_same_bytes_is_kept() {
+    let env = Env::fixture("dead-pid-lock");
+    let lock = env.sessions("main").join(LOCK);
+    let bytes = std::fs::read(&lock).unwrap();
+    let child = env.spawn_stopped("remove", &["repair", "--yes"]);
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::write(&lock, &bytes).unwrap(); // same content, new inode
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(std::fs::read(&lock).unwrap(), bytes);
+}
+
+#[test]
+fn a_transcript_changed_between_plan_and_cut_is_not_cut() {
+    let env = Env::fixture("torn-last-line");
+    let transcript = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    let child = env.spawn_stopped("cut", &["repair", "--yes"]);
+    let mut theirs = std::fs::read(&transcript).unwrap();
+    theirs.extend_from_slice(b"\n");
+    std::fs::write(&transcript, &theirs).unwrap();
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(std::fs::read(&transcript).unwrap(), theirs);
+}

@@ -43,13 +43,34 @@ impl Env {
 
     /// Like `cmd`, without `--state-dir`.
     pub fn bare(&self) -> Command {
-        let mut c = Command::cargo_bin("sessfix").unwrap();
+        Command::from_std(self.std_bare())
+    }
+
+    /// The hermetic command as a `std::process::Command`, for runs that are
+    /// spawned, stopped and continued.
+    pub fn std_bare(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("sessfix"));
         c.env_clear()
             .env("SESSFIX_NOW", NOW)
             .env("SESSFIX_PROC_ROOT", self.dir.path().join("proc"))
             .env("TMPDIR", self.dir.path().join("tmp"))
             .env("HOME", self.dir.path().join("home"));
         c
+    }
+
+    /// Start `sessfix --state-dir <state> <args>` with `SESSFIX_STOP_AT=<point>`
+    /// and return once it has stopped itself there.
+    pub fn spawn_stopped(&self, point: &str, args: &[&str]) -> std::process::Child {
+        let mut c = self.std_bare();
+        c.arg("--state-dir")
+            .arg(self.state())
+            .args(args)
+            .env("SESSFIX_STOP_AT", point)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        wait_stopped(&mut child, point);
+        child
     }
 
     /// `sessfix scan --json`, parsed, with its exit code.
@@ -143,4 +164,39 @@ pub fn tree_digest(root: &Path) -> Vec<(String, u32, Vec<u8>)> {
         v.push((e.path().display().to_string(), m.mode(), bytes));
     }
     v
+}
+
+/// Wait until `child` is in the stopped state; panic if it exits first or
+/// does not stop within 60 s.
+pub fn wait_stopped(child: &mut std::process::Child, point: &str) {
+    let stat = format!("/proc/{}/stat", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.stderr.take().map(|mut e| {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut e, &mut s).unwrap();
+                s
+            });
+            panic!("sessfix exited ({status}) before reaching {point}: {out:?}");
+        }
+        let s = std::fs::read_to_string(&stat).unwrap_or_default();
+        let state = s
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().next());
+        if state == Some("T") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sessfix did not stop at {point}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Send `sig` to `child`.
+pub fn signal(child: &std::process::Child, sig: i32) {
+    let rc = unsafe { libc::kill(child.id() as i32, sig) };
+    assert_eq!(rc, 0, "kill({}, {sig}) failed", child.id());
 }
