@@ -59,7 +59,7 @@ _sessfix() {
 
     case "${cmd}" in
         sessfix)
-            opts="-h -V --state-dir --profile --store --agent --now --stale-ms --color --proc-root --help --version scan repair undo completions man help"
+            opts="-h -V --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help --version scan repair undo completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -89,6 +89,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gateway-pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -105,7 +109,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__completions)
-            opts="-h --state-dir --profile --store --agent --now --stale-ms --color --proc-root --help bash elvish fish powershell zsh"
+            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +136,10 @@ _sessfix() {
                     return 0
                     ;;
                 --stale-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway-pid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -249,7 +257,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__man)
-            opts="-h --state-dir --profile --store --agent --now --stale-ms --color --proc-root --help"
+            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +287,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gateway-pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -295,7 +307,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__repair)
-            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --max-age --state-dir --profile --store --agent --now --stale-ms --color --proc-root --help"
+            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +345,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gateway-pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -349,7 +365,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__scan)
-            opts="-h --json --state-dir --profile --store --agent --now --stale-ms --color --proc-root --help"
+            opts="-h --json --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +395,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gateway-pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -395,7 +415,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__undo)
-            opts="-y -h --backup-dir --yes --state-dir --profile --store --agent --now --stale-ms --color --proc-root --help"
+            opts="-y -h --backup-dir --yes --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +446,10 @@ _sessfix() {
                     return 0
                     ;;
                 --stale-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway-pid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessfix_global_optspecs
-    string join \n state-dir= profile= store= agent= now= stale-ms= color= proc-root= h/help V/version
+    string join \n state-dir= profile= store= agent= now= stale-ms= gateway-pid= color= proc-root= h/help V/version
 end
 
 function __fish_sessfix_needs_command
@@ -30,6 +30,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -l store -d 'Only this ind
 complete -c sessfix -n "__fish_sessfix_needs_command" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -48,6 +49,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l store -d 'Only 
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -62,6 +64,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Onl
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -81,6 +84,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l store -d 'Only 
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -93,6 +97,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l store -d
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -104,6 +109,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l store -d 'Only t
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"

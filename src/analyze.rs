@@ -14,6 +14,8 @@ pub const STORE_LOCK_STALE_MS: i64 = 60_000;
 pub struct Settings {
     pub now_ms: i64,
     pub stale_ms: u64,
+    /// The next gateway's pid, when known (`--gateway-pid`).
+    pub next_gateway: Option<rules::NextGateway>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -101,6 +103,9 @@ pub struct AgentReport {
 pub struct SessionReport {
     pub agent: String,
     pub key: String,
+    /// The key after the gateway's startup migration, when it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_key: Option<String>,
     pub session_id: Option<String>,
     pub status: Option<String>,
     pub aborted_last_run: Option<bool>,
@@ -342,8 +347,13 @@ fn analyze_agent(
     // Locks: verdicts and the boot cleanup pass (in name order).
     let mut infos: Vec<LockInfo> = Vec::new();
     for lock in &agent.locks {
-        let verdict =
-            rules::inspect_lock(&lock.payload, &lock.proc_state, set.now_ms, set.stale_ms);
+        let verdict = rules::inspect_lock(
+            &lock.payload,
+            &lock.proc_state,
+            set.next_gateway,
+            set.now_ms,
+            set.stale_ms,
+        );
         let canonical = agent.real_sessions_dir.join(&lock.name);
         let mut removed = false;
         if verdict.stale() && halted.is_none() {
@@ -405,6 +415,7 @@ fn analyze_agent(
         sessions_out.push(SessionReport {
             agent: agent.id.clone(),
             key: s.key.clone(),
+            boot_key: (!s.boot_key.is_empty() && s.boot_key != s.key).then(|| s.boot_key.clone()),
             session_id: s.session_id.clone(),
             status: s.status.clone(),
             aborted_last_run: s.aborted_last_run,
@@ -550,10 +561,15 @@ fn predict(
             },
         );
     }
-    if let Some(why) = rules::skip_reason(&s.key, &s.skip) {
+    if let Some(why) = rules::skip_reason(&s.boot_key, &s.skip) {
+        let renamed = if s.boot_key != s.key {
+            format!("renamed {} at startup; ", s.boot_key)
+        } else {
+            String::new()
+        };
         return (
             NextBoot::Skip,
-            format!("{why}: boot recovery skips it by design"),
+            format!("{renamed}{why}: boot recovery skips it by design"),
         );
     }
     let marked = s.lock_paths.iter().any(|p| removed.contains(p.as_path()));
@@ -703,6 +719,19 @@ fn entry_findings(
             }
         }
         _ => {}
+    }
+    if s.is_object && !s.boot_key.is_empty() && s.boot_key != s.key {
+        findings.push(f(
+            "key-renamed",
+            Severity::Info,
+            key,
+            index,
+            format!(
+                "{}: the gateway renames it {} at startup, before recovery, and judges it under that name",
+                s.key, s.boot_key
+            ),
+            "nothing required".into(),
+        ));
     }
     if let Some(t) = &s.transcript {
         if s.transcript_outside {

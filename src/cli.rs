@@ -76,6 +76,10 @@ pub struct StateArgs {
         value_name = "MS"
     )]
     pub stale_ms: Option<u64>,
+    /// Predict boot cleanup for a gateway that will run as this pid (in a
+    /// container it gets the same pid at every start, e.g. 1)
+    #[arg(long, global = true, value_name = "PID", value_parser = clap::value_parser!(u64).range(1..))]
+    pub gateway_pid: Option<u64>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -157,10 +157,10 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         let artifact_fail = r.next_boot == NextBoot::Fail && r.restart_artifacts > 0;
         let lost_running = r.next_boot == NextBoot::Lost
             && s.status.as_deref() == Some("running")
-            && rules::skip_reason(&s.key, &s.skip).is_none();
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
         let loses_boot_mark = s.status.as_deref() == Some("running")
             && s.aborted_last_run != Some(true)
-            && rules::skip_reason(&s.key, &s.skip).is_none()
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none()
             && s.lock_paths.iter().any(|p| removed_locks.contains(p));
         if !(stranded || artifact_fail || lost_running || loses_boot_mark) || !writable {
             continue;

@@ -68,6 +68,30 @@ pub struct SkipFields {
     pub subagent_role: Option<String>,
 }
 
+/// The key a row has when recovery looks at it. At startup, before recovery,
+/// the gateway runs `migrateOrphanedSessionKeys`, which rewrites every key of
+/// an index through `canonicalizeSessionKeyForAgent` (trimmed, lowercased,
+/// scoped to the index's agent): `cron:job` becomes `agent:<id>:cron:job`, a
+/// cron key that recovery then skips. Channel plugins' own legacy key shapes
+/// are not modelled; they fall through to `agent:<id>:<key>` here.
+pub fn boot_key(key: &str, agent_id: &str) -> String {
+    let raw = key.trim();
+    if raw.is_empty() {
+        return raw.to_string();
+    }
+    let lower = raw.to_lowercase();
+    if lower == "global" || lower == "unknown" || lower.starts_with("agent:") {
+        return lower;
+    }
+    if lower.starts_with("subagent:") {
+        return format!("agent:{agent_id}:subagent:{}", &raw[9..]).to_lowercase();
+    }
+    if lower.starts_with("group:") || lower.starts_with("channel:") {
+        return format!("agent:{agent_id}:unknown:{raw}").to_lowercase();
+    }
+    format!("agent:{agent_id}:{raw}").to_lowercase()
+}
+
 /// `shouldSkipMainRecovery`: why boot recovery leaves this row alone, if it does.
 pub fn skip_reason(key: &str, f: &SkipFields) -> Option<String> {
     if let Some(d) = f.spawn_depth {
@@ -337,12 +361,60 @@ impl LockVerdict {
     }
 }
 
+/// The pid the next gateway will run as, when the operator knows it
+/// (`--gateway-pid`; a container's gateway gets the same pid at every start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextGateway {
+    pub pid: u64,
+    /// The start time of that pid when a process already holds it (the one that
+    /// will exec into the gateway); `None` when the gateway will be a new process.
+    pub starttime: Option<u64>,
+}
+
+/// What boot cleanup will see for a lock naming the gateway's own pid: the
+/// gateway itself, alive, an OpenClaw command line. A new process's start time
+/// is not known yet, but it cannot equal one stored in an older lock.
+fn own_pid_state(payload: &LockPayload, gw: NextGateway) -> (ProcState, bool) {
+    let argv = Some(vec!["openclaw".to_string(), "gateway".into(), "run".into()]);
+    // shouldTreatAsOrphanSelfLock with reclaimLockWithoutStarttime: false.
+    let orphan = payload.starttime.is_some() && payload.starttime == gw.starttime;
+    let starttime = match (gw.starttime, payload.starttime) {
+        (Some(t), _) => Some(t),
+        (None, Some(stored)) => Some(stored.wrapping_add(1)),
+        (None, None) => None,
+    };
+    (ProcState::Alive { starttime, argv }, orphan)
+}
+
 /// `inspectLockPayloadForSession` as boot cleanup calls it (`cleanStaleLockFiles`:
 /// not held by this process, `reclaimLockWithoutStarttime: false`).
 ///
-/// `orphan-self-pid` depends on the pid the next gateway will get, which no one
-/// can know offline; it is never predicted here.
+/// `orphan-self-pid` depends on the pid the next gateway will get: predicted
+/// only when `next_gateway` names it.
 pub fn inspect_lock(
+    payload: &LockPayload,
+    proc_state: &ProcState,
+    next_gateway: Option<NextGateway>,
+    now_ms: i64,
+    stale_ms: u64,
+) -> LockVerdict {
+    let own = next_gateway
+        .filter(|gw| payload.pid == Some(gw.pid))
+        .map(|gw| own_pid_state(payload, gw));
+    let proc_state = own.as_ref().map_or(proc_state, |(p, _)| p);
+    let mut verdict = inspect_payload(payload, proc_state, now_ms, stale_ms);
+    if own.is_some_and(|(_, orphan)| orphan) {
+        // The orphan check runs before the owner check and returns early.
+        verdict
+            .reasons
+            .retain(|r| *r != StaleReason::NonOpenclawOwner);
+        verdict.reasons.push(StaleReason::OrphanSelfPid);
+        verdict.live_openclaw_owner = false;
+    }
+    verdict
+}
+
+fn inspect_payload(
     payload: &LockPayload,
     proc_state: &ProcState,
     now_ms: i64,
@@ -813,6 +885,73 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_lock_naming_the_next_gateways_own_pid() {
+        let own = |p: &LockPayload, gw: NextGateway| -> Vec<&'static str> {
+            inspect_lock(p, &ProcState::Dead, Some(gw), NOW, DEFAULT_STALE_MS)
+                .reasons
+                .iter()
+                .map(|r| r.as_str())
+                .collect()
+        };
+        let running = NextGateway {
+            pid: 7,
+            starttime: Some(100),
+        };
+        let new = NextGateway {
+            pid: 7,
+            starttime: None,
+        };
+        // same pid and starttime: orphan-self-pid (the gateway's table)
+        assert_eq!(
+            own(&payload(Some(7), Some(1), Some(100)), running),
+            ["orphan-self-pid"]
+        );
+        // same pid, no starttime: kept at this boot (reclaimLockWithoutStarttime: false)
+        let v = inspect_lock(
+            &payload(Some(7), Some(1), None),
+            &ProcState::Dead,
+            Some(new),
+            NOW,
+            DEFAULT_STALE_MS,
+        );
+        assert!(!v.stale() && v.live_openclaw_owner);
+        // ... until it is too old
+        assert_eq!(own(&payload(Some(7), Some(31), None), new), ["too-old"]);
+        // a new process with the same pid: its starttime differs from the stored one
+        assert_eq!(
+            own(&payload(Some(7), Some(1), Some(100)), new),
+            ["recycled-pid"]
+        );
+        // another pid is judged as without --gateway-pid
+        assert_eq!(
+            own(&payload(Some(8), Some(1), Some(100)), new),
+            ["dead-pid"]
+        );
+    }
+
+    #[test]
+    fn keys_are_canonicalized_before_recovery() {
+        // observed on 2026.5.12: `cron:legacy-job` in agent main's index is
+        // renamed `agent:main:cron:legacy-job` at startup and then skipped.
+        assert_eq!(
+            boot_key("cron:legacy-job", "main"),
+            "agent:main:cron:legacy-job"
+        );
+        assert!(is_cron_key(&boot_key("cron:legacy-job", "ops")));
+        assert_eq!(boot_key(" Agent:Main:Main ", "main"), "agent:main:main");
+        assert_eq!(boot_key("main", "ops"), "agent:ops:main");
+        assert_eq!(boot_key("subagent:AbC", "ops"), "agent:ops:subagent:abc");
+        assert_eq!(
+            boot_key("group:123", "main"),
+            "agent:main:unknown:group:123"
+        );
+        assert_eq!(boot_key("global", "main"), "global");
+        assert_eq!(boot_key(FEISHU_KEY, "main"), FEISHU_KEY);
+    }
+
+    const FEISHU_KEY: &str = "agent:main:feishu:direct:ou_63c1e2a9d3f04b1c8e7a";
+
     const NOW: i64 = 1_790_000_000_000;
 
     fn payload(pid: Option<u64>, age_min: Option<i64>, starttime: Option<u64>) -> LockPayload {
@@ -829,7 +968,7 @@ mod tests {
     }
 
     fn reasons(p: &LockPayload, s: &ProcState) -> Vec<&'static str> {
-        inspect_lock(p, s, NOW, DEFAULT_STALE_MS)
+        inspect_lock(p, s, None, NOW, DEFAULT_STALE_MS)
             .reasons
             .iter()
             .map(|r| r.as_str())
@@ -974,6 +1113,7 @@ mod tests {
         let v = inspect_lock(
             &payload(Some(9), Some(1), Some(100)),
             &oc,
+            None,
             NOW,
             DEFAULT_STALE_MS,
         );
@@ -1003,6 +1143,7 @@ mod tests {
         let v = inspect_lock(
             &payload(Some(9), Some(-600), None),
             &oc,
+            None,
             NOW,
             DEFAULT_STALE_MS,
         );

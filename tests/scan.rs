@@ -184,6 +184,7 @@ fn finding_codes_per_situation() {
             &["entry-invalid", "entry-duplicate", "session-stranded"],
         ),
         ("lock-is-directory", &["lock-not-file"]),
+        ("two-agents", &["key-renamed"]),
     ];
     for (fixture, expected) in cases {
         let got = finding_codes(fixture);
@@ -254,8 +255,19 @@ fn two_agents_and_key_kinds() {
         session(&r, "agent:ops:cron:nightly-report")["nextBoot"],
         "skip"
     );
-    // A `cron:`-prefixed key that is not agent-scoped is not a cron key.
-    assert_eq!(session(&r, "cron:legacy-job")["nextBoot"], "stranded");
+    // A `cron:`-prefixed key that is not agent-scoped is not a cron key to
+    // shouldSkipMainRecovery, but the 2026.5.12 gateway renames it
+    // `agent:ops:cron:legacy-job` at startup (oracle case
+    // cron-not-agent-scoped), and then skips it.
+    let legacy = session(&r, "cron:legacy-job");
+    assert_eq!(legacy["nextBoot"], "skip");
+    assert!(
+        legacy["reason"]
+            .as_str()
+            .unwrap()
+            .contains("agent:ops:cron:legacy-job"),
+        "{legacy}"
+    );
     // --agent narrows
     let out = env
         .cmd()

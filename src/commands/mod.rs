@@ -8,7 +8,7 @@ use crate::analyze::Settings;
 use crate::cli::{ColorChoice, StateArgs};
 use crate::render::Style;
 use crate::state::discover::{self, Env};
-use crate::state::process::ProcFs;
+use crate::state::process::{ProcFs, Processes};
 use crate::state::{self, ReadOptions, Snapshot};
 use std::io::IsTerminal;
 
@@ -53,6 +53,7 @@ impl Context {
                 .timestamp_millis(),
             None => chrono::Utc::now().timestamp_millis(),
         };
+        let procs = ProcFs::new(&args.proc_root);
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -75,8 +76,15 @@ impl Context {
                     .stale_ms
                     .filter(|&s| s > 0)
                     .unwrap_or(crate::rules::DEFAULT_STALE_MS),
+                next_gateway: args.gateway_pid.map(|pid| crate::rules::NextGateway {
+                    pid,
+                    starttime: match procs.state(pid) {
+                        crate::rules::ProcState::Alive { starttime, .. } => starttime,
+                        _ => None,
+                    },
+                }),
             },
-            procs: ProcFs::new(&args.proc_root),
+            procs,
             style: Style { color },
             source: resolved.source,
         })

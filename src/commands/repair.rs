@@ -114,7 +114,14 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         eprintln!("sessfix: warning: --force: writing although a gateway looks live");
     }
     if plan.is_empty() {
-        if !args.quiet && !args.json {
+        if args.json {
+            serde_json::to_writer_pretty(
+                &mut stdout,
+                &serde_json::json!({"plan": plan, "done": [], "changed": [], "backup": null}),
+            )
+            .map_err(|e| Fatal::operational(e.to_string()))?;
+            writeln!(stdout).map_err(io)?;
+        } else if !args.quiet {
             render_plan(&plan, false, &mut stdout).map_err(io)?;
         }
         return Ok(remaining_exit(&report));

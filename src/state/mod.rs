@@ -129,6 +129,9 @@ impl StoreState {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub key: String,
+    /// The key recovery sees after the gateway's startup key migration
+    /// (`rules::boot_key`).
+    pub boot_key: String,
     /// Position among the index's members.
     pub member: usize,
     /// The value is a JSON object.
@@ -529,6 +532,7 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
     agent.store.bytes = Some(bytes);
     let real_dir = agent.real_sessions_dir.clone();
     for s in &mut agent.sessions {
+        s.boot_key = crate::rules::boot_key(&s.key, &agent.id);
         attach_transcript(ctx, &real_dir, s);
     }
 }
@@ -578,6 +582,7 @@ fn sessions_from_doc(src: &[u8], doc: &json::ObjectDoc) -> Vec<Session> {
             let role = f("subagentRole").filter(|r| *r != b"null");
             Session {
                 key: m.key.clone(),
+                boot_key: String::new(),
                 member: i,
                 is_object: m.fields.is_some(),
                 shadowed: last_index[m.key.as_str()] != i,
@@ -606,6 +611,7 @@ fn sessions_from_value(map: &serde_json::Map<String, serde_json::Value>) -> Vec<
             let s = |n: &str| v.get(n).and_then(Value::as_str).map(str::to_string);
             Session {
                 key: k.clone(),
+                boot_key: String::new(),
                 member: i,
                 is_object: v.is_object(),
                 shadowed: false,
