@@ -165,6 +165,17 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         if !(stranded || artifact_fail || lost_running || loses_boot_mark) || !writable {
             continue;
         }
+        if !s
+            .session_id
+            .as_deref()
+            .is_some_and(rules::is_safe_session_id)
+        {
+            plan.left_alone.push(format!(
+                "{}: no valid sessionId, so no transcript to resume; fix the entry by hand",
+                s.key
+            ));
+            continue;
+        }
         let live_lock = report
             .locks
             .iter()
@@ -248,6 +259,16 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             let Some(t) = &s.transcript else { continue };
             let Ok(tail) = &t.tail else { continue };
             let Some(at) = tail.torn_at else { continue };
+            if tail.records.is_empty() {
+                // Not one JSON line before the fragment: not positively a
+                // transcript (binary, or a single partial line); leave it.
+                plan.left_alone.push(format!(
+                    "{}: {} ends without a newline but has no complete JSON line to cut back to",
+                    s.key,
+                    t.path.display()
+                ));
+                continue;
+            }
             if plan.transcripts.iter().any(|c| c.path == t.path) {
                 continue; // an artifact cut already ends before the torn bytes
             }
