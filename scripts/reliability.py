@@ -111,8 +111,10 @@ def crash_safety():
     for i in range(OPTS.runs):
         root = fresh(base, "crash-run")
         args = [OPTS.sessfix, "--state-dir", os.path.join(root, "state"), "repair", "--yes", "--quiet"]
+        how = "a random moment"
         if i % 2 == 0:
             point = rng.choice(POINTS)
+            how = f"stop at {point}"
             proc = subprocess.Popen(args, env=env(root, {"SESSFIX_STOP_AT": point}), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             if wait_stopped_or_exit(proc):
@@ -157,8 +159,13 @@ def crash_safety():
                 ok = ok and all(k in covered for k in changed)
             backup_bad += not ok
         again = sessfix(root, "repair", "--yes", "--quiet")
-        if again.returncode not in (0, 1) or agents_tree(root) != ref:
+        final = agents_tree(root)
+        if again.returncode not in (0, 1) or final != ref:
             unfinished += 1
+            differ = sorted(k for k in set(final) | set(ref) if final.get(k) != ref.get(k))
+            FAIL.append(f"crash run {i} (killed at {how}): the next repair exited {again.returncode} "
+                        f"({again.stderr.decode(errors='replace').strip()[-300:]}); differs from a clean "
+                        f"repair in {differ[:3]}")
     print(f"crash safety: {OPTS.runs} runs on {len(indexes)} index(es), {entries} entries "
           f"(clean repair {clean_s * 1000:.0f} ms), {kills} killed mid-run: "
           f"torn files {torn}, lost entries {lost}, locks gone before their index {lock_early}, "
@@ -380,13 +387,20 @@ def bad_input():
         if changed:
             writes += 1
             FAIL.append(f"bad input {name}: changed {changed}")
-        for d, ds, fs in os.walk(root):
-            for x in ds + fs:
+        make_removable(root)
+    print(f"bad input: {len(BAD)} cases x 4 commands: panics {panics}, unreported {silent}, unexpected writes {writes}")
+
+
+def make_removable(root):
+    """Undo the permission cases' chmods so the tree can be deleted."""
+    for d, ds, fs in os.walk(root):
+        for x in ds + fs:
+            p = os.path.join(d, x)
+            if not os.path.islink(p):
                 try:
-                    os.chmod(os.path.join(d, x), 0o700, follow_symlinks=False)
+                    os.chmod(p, 0o700)
                 except OSError:
                     pass
-    print(f"bad input: {len(BAD)} cases x 4 commands: panics {panics}, unreported {silent}, unexpected writes {writes}")
 
 
 def snapshot_all(root):
@@ -537,12 +551,7 @@ def main():
         hostile()
         permissions()
     finally:
-        for d, ds, fs in os.walk(OPTS.work):
-            for x in ds:
-                try:
-                    os.chmod(os.path.join(d, x), 0o700)
-                except OSError:
-                    pass
+        make_removable(OPTS.work)
         shutil.rmtree(OPTS.work, ignore_errors=True)
     if FAIL:
         print(f"\n{len(FAIL)} broken guarantee(s):")

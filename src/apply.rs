@@ -304,7 +304,8 @@ pub fn apply(
             continue;
         }
         checkpoint("remove");
-        let still = fsx::read_regular(&r.path, crate::state::MAX_LOCK_BYTES);
+        // Anything larger than what the plan read has changed.
+        let still = fsx::read_regular(&r.path, r.bytes.len() as u64);
         let unchanged = match &still {
             Ok((bytes, meta)) => bytes == &r.bytes && same_file(r.identity, meta),
             Err(_) => false,

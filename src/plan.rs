@@ -353,13 +353,20 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                 .push(format!("{}: not a regular file; remove it by hand", l.path));
             continue;
         }
+        let Some(bytes) = &lock.bytes else {
+            plan.left_alone.push(format!(
+                "{}: could not be read (or is over 1 MiB), so it is not removed; the gateway removes it at boot",
+                l.path
+            ));
+            continue;
+        };
         let reasons: Vec<&str> = l.stale_reasons.iter().map(|r| r.as_str()).collect();
         plan.removals.push(FileRemoval {
             agent: agent.id.clone(),
             path: lock.path.clone(),
             what: "transcript lock",
             reason: format!("stale: {}", reasons.join(", ")),
-            bytes: lock.bytes.clone().unwrap_or_default(),
+            bytes: bytes.clone(),
             identity: lock.identity,
         });
     }
@@ -367,6 +374,14 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         if l.file_kind != crate::fsx::Kind::File {
             continue;
         }
+        let Some(bytes) = &l.bytes else {
+            // Never remove what could not be copied into the backup first.
+            plan.left_alone.push(format!(
+                "{}: could not be read, so it is not removed",
+                l.path.display()
+            ));
+            continue;
+        };
         let (what, ok) = match l.kind {
             rules::FileKind::StoreTemp => ("index temp file", true),
             rules::FileKind::StoreLock => {
@@ -387,7 +402,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                 path: l.path.clone(),
                 what,
                 reason: "leftover of an interrupted index write".into(),
-                bytes: l.bytes.clone().unwrap_or_default(),
+                bytes: bytes.clone(),
                 identity: l.identity,
             });
         }

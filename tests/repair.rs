@@ -437,3 +437,52 @@ fn a_transcript_changed_between_plan_and_cut_is_not_cut() {
     assert_eq!(out.status.code(), Some(5));
     assert_eq!(std::fs::read(&transcript).unwrap(), theirs);
 }
+
+#[test]
+fn a_large_temp_file_of_an_interrupted_index_write_is_removed_into_the_backup() {
+    // A repair killed mid-write leaves `.sessions.json.sessfix-<pid>.tmp`, as
+    // large as the index; the next run must clear it (found by
+    // scripts/reliability.sh with a 1.4 MB index).
+    let env = Env::fixture("graceful-restart");
+    let tmp = env.sessions("main").join(".sessions.json.sessfix-4242.tmp");
+    let bytes = vec![b'{'; 3 << 20];
+    std::fs::write(&tmp, &bytes).unwrap();
+    assert_eq!(
+        env.cmd()
+            .args(["repair", "--yes", "--quiet"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(!tmp.exists());
+    let backups = env.state().join("sessfix-backups");
+    let run = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let kept = std::fs::read_dir(run.path())
+        .unwrap()
+        .flatten()
+        .any(|f| std::fs::read(f.path()).unwrap() == bytes);
+    assert!(kept, "the temp file's bytes are in the backup");
+}
+
+#[test]
+fn a_lock_too_large_to_back_up_is_left_for_the_gateway() {
+    let env = Env::fixture("dead-pid-lock");
+    let lock = env.sessions("main").join(LOCK);
+    let big = format!("{{\"pid\": 4000001, \"pad\": \"{}\"}}", "x".repeat(2 << 20));
+    std::fs::write(&lock, &big).unwrap();
+    let out = env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("could not be read"), "{plan}");
+    assert!(!plan.contains("remove "), "{plan}");
+    env.cmd()
+        .args(["repair", "--yes", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), big);
+}

@@ -424,9 +424,13 @@ fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
                 });
             }
             k @ (FileKind::StoreLock | FileKind::StoreTemp) => {
-                let bytes = fsx::read_regular(&path, MAX_LOCK_BYTES)
-                    .ok()
-                    .map(|(b, _)| b);
+                // A temp file is a (partial) copy of the index: as large.
+                let limit = if k == FileKind::StoreTemp {
+                    MAX_INDEX_BYTES
+                } else {
+                    MAX_LOCK_BYTES
+                };
+                let bytes = fsx::read_regular(&path, limit).ok().map(|(b, _)| b);
                 let (pid, created_ms) = if k == FileKind::StoreLock {
                     store_lock_payload(bytes.as_deref())
                 } else {
