@@ -16,6 +16,7 @@ missing.
 """
 import argparse
 import concurrent.futures
+import contextlib
 import datetime as dt
 import json
 import os
@@ -429,7 +430,6 @@ class Gateway:
             text = open(self.out_path, errors="replace").read()
         except OSError:
             text = ""
-        log = os.path.join(self.fx.state, "gateway-file.log")
         return text
 
     def wait_for(self, needle, timeout):
@@ -492,13 +492,11 @@ def removed_lock_reasons(log):
     return out
 
 
-def boot_and_compare(fx, model, port, report, tag, gw=None):
-    """Boot (or use the already started `gw`), wait for what `report` predicts,
-    stop, and return (observed summary, problems)."""
+def boot_and_compare(fx, model, report, gw):
+    """Start `gw` (prepared, not yet started), wait for what `report`
+    predicts, stop it, and return (predicted, observed, problems)."""
     before = {a["id"]: read_index(fx, a["id"]) for a in report["agents"]}
-    if gw is None:
-        gw = Gateway(fx, port, tag)
-        gw.start()
+    gw.start()
     sessions = report["sessions"]
     want = []
     for s in sessions:
@@ -557,7 +555,7 @@ def boot_and_compare(fx, model, port, report, tag, gw=None):
             problems.append(f"{os.path.basename(path)}: predicted reasons {lock['staleReasons']}, "
                             f"gateway logged {cleaned.get(path)}")
     predicted = ",".join(s["nextBoot"] for s in sessions) or "-"
-    return predicted, ",".join(observed) or "-", problems, log
+    return predicted, ",".join(observed) or "-", problems
 
 
 def scan(fx, gw_pid):
@@ -602,47 +600,46 @@ def compare_listings(before, after, edits):
     return problems
 
 
-def run_case(name, work):
-    rows = []
-    root = os.path.join(work, name)
+@contextlib.contextmanager
+def case_env(name, root, tag):
+    """Case `name` built under `root`, its stand-in model running and its
+    gateway prepared (not started); everything stopped afterwards."""
     fx = State(root)
-    model = None
+    model = gw = None
     try:
         CASES[name](fx)
         model = Model(fx)
-        port = write_config(fx, model.port)
-        gw = Gateway(fx, port, "1")
-        report = scan(fx, gw.pid)
-        gw.start()
-        predicted, observed, problems, _ = boot_and_compare(fx, model, port, report, "1", gw)
-        rows.append((name, "boot", predicted, observed, problems))
-        if any(s["nextBoot"] in ("stranded", "lost") for s in report["sessions"]):
-            rows.append(repair_phase(name, work, report))
+        gw = Gateway(fx, write_config(fx, model.port), tag)
+        yield fx, model, gw
     finally:
+        if gw:
+            gw.stop()
         if model:
             model.stop()
         fx.cleanup()
+
+
+def run_case(name, work):
+    rows = []
+    with case_env(name, os.path.join(work, name), "1") as (fx, model, gw):
+        report = scan(fx, gw.pid)
+        predicted, observed, problems = boot_and_compare(fx, model, report, gw)
+        rows.append((name, "boot", predicted, observed, problems))
+    if any(s["nextBoot"] in ("stranded", "lost") for s in report["sessions"]):
+        rows.append(repair_phase(name, work, report))
     return rows
 
 
 def repair_phase(name, work, first):
-    fx = State(os.path.join(work, name + "+repair"))
-    model = None
-    try:
-        CASES[name](fx)
-        model = Model(fx)
-        port = write_config(fx, model.port)
-        gw = Gateway(fx, port, "2")
+    with case_env(name, os.path.join(work, name + "+repair"), "2") as (fx, model, gw):
         strict = all(a["store"]["state"] in ("valid", "missing") for a in first["agents"])
         before = sessions_listing(fx) if strict else None
-        p = sessfix(fx, "repair", "--yes", "--json", "--gateway-pid", str(gw.pid))
-        result = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {"plan": {}}
-        plan = result.get("plan", {})
-        left = " ".join(plan.get("leftAlone", []))
+        plan = json.loads(sessfix(fx, "repair", "--yes", "--json", "--gateway-pid", str(gw.pid)).stdout)["plan"]
+        left = " ".join(plan["leftAlone"])
         edits = {}
-        for w in plan.get("indexes", []):
-            for e in w.get("edits", []):
-                edits.setdefault(e["key"], []).extend(c["field"] for c in e.get("changes", []))
+        for w in plan["indexes"]:
+            for e in w["edits"]:
+                edits.setdefault(e["key"], []).extend(c["field"] for c in e["changes"])
         problems = []
         after = sessions_listing(fx)
         if before is not None:
@@ -655,13 +652,8 @@ def repair_phase(name, work, first):
         for s in report["sessions"]:
             if s["nextBoot"] in ("stranded", "lost") and s["key"] not in left:
                 problems.append(f"{s['key']}: still {s['nextBoot']} after repair, and not left alone on purpose")
-        gw.start()
-        predicted, observed, more, _ = boot_and_compare(fx, model, port, report, "2", gw)
+        predicted, observed, more = boot_and_compare(fx, model, report, gw)
         return (name, "repair+boot", predicted, observed, problems + more)
-    finally:
-        if model:
-            model.stop()
-        fx.cleanup()
 
 
 # ---------------------------------------------------------------- the incident, live
@@ -726,8 +718,7 @@ def run_incident(name, work):
         if p.returncode != 0:
             problems.append(f"repair exited {p.returncode}: {p.stderr.strip()}")
         report = scan(fx, gw.pid)
-        gw.start()
-        predicted, observed, more, _ = boot_and_compare(fx, model, port, report, "2", gw)
+        predicted, observed, more = boot_and_compare(fx, model, report, gw)
         problems += more
         for k, _ in stuck:
             row = (read_index(fx, "main") or {}).get(k, {})

@@ -7,9 +7,6 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// A `sessions.json.lock` older than this is stale (older builds: 30 to 60 s).
-pub const STORE_LOCK_STALE_MS: i64 = 60_000;
-
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
     pub now_ms: i64,
@@ -933,10 +930,7 @@ fn leftover_findings(
         )),
         FileKind::StoreLock => {
             let alive = l.proc_state.as_ref().is_some_and(ProcState::is_alive);
-            let old = l
-                .created_ms
-                .is_none_or(|c| set.now_ms - c > STORE_LOCK_STALE_MS);
-            if alive && !old {
+            if !rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms) {
                 findings.push(f(
                     "store-lock-live",
                     Severity::Warning,

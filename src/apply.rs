@@ -160,59 +160,45 @@ pub fn apply(
     };
     // 1. Backups of everything first, and the manifest, before any change.
     let mut n = 0;
-    let mut next_name = |what: &str| {
+    let mut backup = |path: &Path, action: &str, what: &str, bytes: &[u8]| {
         n += 1;
-        format!("{n:04}-{what}")
-    };
-    for w in &plan.indexes {
-        let name = next_name("sessions.json");
-        save_backup(&dir, &name, &w.before)?;
-        let mode = std::fs::metadata(&w.path)
+        let name = format!("{n:04}-{what}");
+        save_backup(&dir, &name, bytes)?;
+        let mode = std::fs::symlink_metadata(path)
             .map(|m| m.mode() & 0o7777)
             .unwrap_or(0o600);
-        manifest.entries.push(ManifestEntry {
-            path: w.path.clone(),
-            action: "write".into(),
+        Ok::<_, String>(ManifestEntry {
+            path: path.to_path_buf(),
+            action: action.into(),
             backup: name,
             mode,
-            before_sha256: sha256(&w.before),
-            after_sha256: Some(sha256(&w.after)),
+            before_sha256: sha256(bytes),
+            after_sha256: None,
             truncated_to: None,
             done: false,
+        })
+    };
+    for w in &plan.indexes {
+        let e = backup(&w.path, "write", "sessions.json", &w.before)?;
+        manifest.entries.push(ManifestEntry {
+            after_sha256: Some(sha256(&w.after)),
+            ..e
         });
     }
     for c in &plan.transcripts {
         let (tail, _, _) =
             fsx::read_tail(&c.path, c.size - c.at).map_err(|e| fsx::describe(&c.path, &e))?;
-        let name = next_name("transcript-tail");
-        save_backup(&dir, &name, &tail)?;
+        let e = backup(&c.path, "truncate", "transcript-tail", &tail)?;
         manifest.entries.push(ManifestEntry {
-            path: c.path.clone(),
-            action: "truncate".into(),
-            backup: name,
             mode: 0,
-            before_sha256: sha256(&tail),
-            after_sha256: None,
             truncated_to: Some(c.at),
-            done: false,
+            ..e
         });
     }
     for r in &plan.removals {
-        let name = next_name("removed");
-        save_backup(&dir, &name, &r.bytes)?;
-        let mode = std::fs::symlink_metadata(&r.path)
-            .map(|m| m.mode() & 0o7777)
-            .unwrap_or(0o600);
-        manifest.entries.push(ManifestEntry {
-            path: r.path.clone(),
-            action: "remove".into(),
-            backup: name,
-            mode,
-            before_sha256: sha256(&r.bytes),
-            after_sha256: None,
-            truncated_to: None,
-            done: false,
-        });
+        manifest
+            .entries
+            .push(backup(&r.path, "remove", "removed", &r.bytes)?);
     }
     write_manifest(&dir, &manifest)?;
     out.backup_dir = Some(dir.clone());

@@ -89,21 +89,41 @@ pub struct Plan {
     pub left_alone: Vec<String>,
 }
 
+impl TranscriptCut {
+    /// Cut `path` (whose tail was read as `tail`) back to `at`.
+    fn new(
+        agent: &Agent,
+        key: &str,
+        path: &std::path::Path,
+        tail: &crate::state::Tail,
+        at: u64,
+        reason: &str,
+    ) -> Self {
+        TranscriptCut {
+            agent: agent.id.clone(),
+            key: key.to_string(),
+            path: path.to_path_buf(),
+            at,
+            size: tail.size,
+            reason: reason.to_string(),
+            identity: tail.identity,
+        }
+    }
+}
+
+/// The lock file a report's lock row describes.
+fn lock_file<'a>(agent: &'a Agent, report_path: &str) -> Option<&'a crate::state::LockFile> {
+    agent
+        .locks
+        .iter()
+        .find(|x| x.path.display().to_string() == report_path)
+}
+
 impl Plan {
     pub fn is_empty(&self) -> bool {
         self.indexes.is_empty() && self.transcripts.is_empty() && self.removals.is_empty()
     }
 }
-
-const PENDING_FIELDS: [&str; 7] = [
-    "pendingFinalDelivery",
-    "pendingFinalDeliveryText",
-    "pendingFinalDeliveryCreatedAt",
-    "pendingFinalDeliveryLastAttemptAt",
-    "pendingFinalDeliveryAttemptCount",
-    "pendingFinalDeliveryLastError",
-    "pendingFinalDeliveryContext",
-];
 
 /// Field operations on one entry, in the order the gateway would apply them.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,12 +160,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         .locks
         .iter()
         .filter(|l| l.agent == agent.id && l.stale)
-        .filter_map(|l| {
-            agent
-                .locks
-                .iter()
-                .find(|x| x.path.display().to_string() == l.path)
-        })
+        .filter_map(|l| lock_file(agent, &l.path))
         .filter(|x| x.kind == crate::fsx::Kind::File)
         .map(|x| agent.real_sessions_dir.join(&x.name))
         .collect();
@@ -153,14 +168,13 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         let Some(r) = reports.iter().find(|r| r.key == s.key) else {
             continue;
         };
+        let running_main = s.status.as_deref() == Some("running")
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
         let stranded = r.next_boot == NextBoot::Stranded;
         let artifact_fail = r.next_boot == NextBoot::Fail && r.restart_artifacts > 0;
-        let lost_running = r.next_boot == NextBoot::Lost
-            && s.status.as_deref() == Some("running")
-            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
-        let loses_boot_mark = s.status.as_deref() == Some("running")
+        let lost_running = r.next_boot == NextBoot::Lost && running_main;
+        let loses_boot_mark = running_main
             && s.aborted_last_run != Some(true)
-            && rules::skip_reason(&s.boot_key, &s.skip).is_none()
             && s.lock_paths.iter().any(|p| removed_locks.contains(p));
         if !(stranded || artifact_fail || lost_running || loses_boot_mark) || !writable {
             continue;
@@ -205,7 +219,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                 Op::Set("endedAt", now.clone()),
                 Op::Set("updatedAt", now),
             ];
-            ops.extend(PENDING_FIELDS.iter().map(|f| Op::Remove(f)));
+            ops.extend(rules::MARK_FAILED_DROPS.iter().map(|f| Op::Remove(f)));
             ("end", "stranded and older than --max-age: ended as the gateway ends an unresumable session".to_string(), ops)
         } else {
             (
@@ -224,15 +238,14 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             if let Some(t) = s.transcript.as_ref().filter(|_| !s.transcript_outside) {
                 if let Ok(tail) = &t.tail {
                     let at = tail.offsets[tail.offsets.len() - r.restart_artifacts];
-                    plan.transcripts.push(TranscriptCut {
-                        agent: agent.id.clone(),
-                        key: s.key.clone(),
-                        path: t.path.clone(),
+                    plan.transcripts.push(TranscriptCut::new(
+                        agent,
+                        &s.key,
+                        &t.path,
+                        tail,
                         at,
-                        size: tail.size,
-                        reason: "restart artifacts (openclaw:prompt-error entry and empty aborted assistant message) move to the backup so the user's message is the last again".into(),
-                        identity: tail.identity,
-                    });
+                        "restart artifacts (openclaw:prompt-error entry and empty aborted assistant message) move to the backup so the user's message is the last again",
+                    ));
                 }
             }
         }
@@ -272,15 +285,14 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             if plan.transcripts.iter().any(|c| c.path == t.path) {
                 continue; // an artifact cut already ends before the torn bytes
             }
-            plan.transcripts.push(TranscriptCut {
-                agent: agent.id.clone(),
-                key: s.key.clone(),
-                path: t.path.clone(),
+            plan.transcripts.push(TranscriptCut::new(
+                agent,
+                &s.key,
+                &t.path,
+                tail,
                 at,
-                size: tail.size,
-                reason: "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line".into(),
-                identity: tail.identity,
-            });
+                "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line",
+            ));
         }
     }
 
@@ -341,11 +353,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         if l.agent != agent.id || !l.stale {
             continue;
         }
-        let Some(lock) = agent
-            .locks
-            .iter()
-            .find(|x| x.path.display().to_string() == l.path)
-        else {
+        let Some(lock) = lock_file(agent, &l.path) else {
             continue;
         };
         if lock.kind != crate::fsx::Kind::File {
@@ -384,16 +392,10 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         };
         let (what, ok) = match l.kind {
             rules::FileKind::StoreTemp => ("index temp file", true),
-            rules::FileKind::StoreLock => {
-                let alive = l
-                    .proc_state
-                    .as_ref()
-                    .is_some_and(rules::ProcState::is_alive);
-                let old = l
-                    .created_ms
-                    .is_none_or(|c| opts.now_ms - c > crate::analyze::STORE_LOCK_STALE_MS);
-                ("index lock", !alive || old)
-            }
+            rules::FileKind::StoreLock => (
+                "index lock",
+                rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, opts.now_ms),
+            ),
             _ => ("", false),
         };
         if ok {

@@ -11,6 +11,20 @@ use serde_json::Value;
 /// Boot cleanup's stale threshold. 2026.5.12 hardcodes it
 /// (`server-startup-post-attach`: `SESSION_LOCK_STALE_MS = 1800 * 1e3`).
 pub const DEFAULT_STALE_MS: u64 = 30 * 60 * 1000;
+/// A `sessions.json.lock` older than this is stale (older builds: 30 to 60 s).
+pub const STORE_LOCK_STALE_MS: i64 = 60_000;
+/// The fields `markSessionFailed` deletes when recovery (or repair's
+/// `--max-age`) ends a session; it also sets `status: "failed"`,
+/// `abortedLastRun: true` and `endedAt`/`updatedAt` to now.
+pub const MARK_FAILED_DROPS: [&str; 7] = [
+    "pendingFinalDelivery",
+    "pendingFinalDeliveryText",
+    "pendingFinalDeliveryCreatedAt",
+    "pendingFinalDeliveryLastAttemptAt",
+    "pendingFinalDeliveryAttemptCount",
+    "pendingFinalDeliveryLastError",
+    "pendingFinalDeliveryContext",
+];
 /// Recovery reads at most this much of a transcript's end.
 pub const TAIL_MAX_BYTES: u64 = 256 * 1024;
 /// Recovery looks at the last this many messages.
@@ -359,6 +373,19 @@ impl LockVerdict {
     pub fn stale(&self) -> bool {
         !self.reasons.is_empty()
     }
+}
+
+/// A leftover `sessions.json.lock` (older builds' index lock) is stale when
+/// its pid is not alive or it is older than `STORE_LOCK_STALE_MS` (or has no
+/// parseable time).
+pub fn store_lock_stale(
+    proc_state: Option<&ProcState>,
+    created_ms: Option<i64>,
+    now_ms: i64,
+) -> bool {
+    let alive = proc_state.is_some_and(ProcState::is_alive);
+    let old = created_ms.is_none_or(|c| now_ms - c > STORE_LOCK_STALE_MS);
+    !alive || old
 }
 
 /// The pid the next gateway will run as, when the operator knows it
@@ -928,6 +955,20 @@ mod tests {
             own(&payload(Some(8), Some(1), Some(100)), new),
             ["dead-pid"]
         );
+    }
+
+    #[test]
+    fn store_lock_staleness() {
+        let alive = ProcState::Alive {
+            starttime: None,
+            argv: None,
+        };
+        let at = |s: i64| Some(NOW - s * 1000);
+        assert!(!store_lock_stale(Some(&alive), at(59), NOW));
+        assert!(store_lock_stale(Some(&alive), at(61), NOW));
+        assert!(store_lock_stale(Some(&alive), None, NOW));
+        assert!(store_lock_stale(Some(&ProcState::Dead), at(1), NOW));
+        assert!(store_lock_stale(None, at(1), NOW));
     }
 
     #[test]

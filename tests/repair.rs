@@ -45,7 +45,7 @@ fn dry_run_never_writes() {
             &["repair", "--dry-run", "--diff"],
             &["repair", "--dry-run", "--json"],
         ] {
-            let code = env.cmd().args(args).output().unwrap().status.code();
+            let code = env.code(args);
             assert!(matches!(code, Some(0 | 1)), "{f}: {args:?} exited {code:?}");
         }
         assert_eq!(before, tree(&env), "{f}: dry run changed the state");
@@ -56,13 +56,7 @@ fn dry_run_never_writes() {
 fn after_repair_nothing_repairable_is_stranded_or_lost_and_a_second_run_changes_nothing() {
     for f in ALL {
         let env = Env::fixture(f);
-        let code = env
-            .cmd()
-            .args(["repair", "--yes", "--quiet"])
-            .output()
-            .unwrap()
-            .status
-            .code();
+        let code = env.code(&["repair", "--yes", "--quiet"]);
         assert!(matches!(code, Some(0 | 1)), "{f}: repair exited {code:?}");
         let (r, _) = env.scan_json();
         for s in r["sessions"].as_array().unwrap() {
@@ -79,13 +73,7 @@ fn after_repair_nothing_repairable_is_stranded_or_lost_and_a_second_run_changes_
             }
         }
         let after_first = tree(&env);
-        let code = env
-            .cmd()
-            .args(["repair", "--yes", "--quiet"])
-            .output()
-            .unwrap()
-            .status
-            .code();
+        let code = env.code(&["repair", "--yes", "--quiet"]);
         assert!(
             matches!(code, Some(0 | 1)),
             "{f}: second repair exited {code:?}"
@@ -154,17 +142,7 @@ fn untouched_entries_stay_byte_identical_in_a_large_index() {
 #[test]
 fn refuses_while_a_gateway_is_live_and_changes_nothing() {
     let env = Env::fixture("graceful-restart");
-    env.process(
-        5150,
-        &[
-            "node",
-            "/usr/lib/node_modules/openclaw/openclaw.mjs",
-            "gateway",
-            "run",
-        ],
-        777,
-    );
-    env.gateway_lock(5150, Some(777));
+    env.live_gateway(5150, 777);
     let before = tree(&env);
     let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
     assert_eq!(out.status.code(), Some(4));
@@ -439,6 +417,51 @@ fn a_transcript_changed_between_plan_and_cut_is_not_cut() {
 }
 
 #[test]
+fn json_output_with_nothing_to_change_still_gives_the_plan() {
+    let env = Env::fixture("live-openclaw-lock-1min");
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a person must act");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["done"], serde_json::json!([]));
+    let left = v["plan"]["leftAlone"][0].as_str().unwrap();
+    assert!(left.contains(FEISHU) && left.contains("4200"), "{left}");
+}
+
+#[test]
+fn a_running_entry_without_a_valid_session_id_is_left_alone() {
+    let env = Env::fixture("graceful-restart");
+    let index = env.sessions("main").join("sessions.json");
+    let text = std::fs::read_to_string(&index)
+        .unwrap()
+        .replace("\"0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50\"", "\"../x\"");
+    std::fs::write(&index, &text).unwrap();
+    let out = env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("no valid sessionId"), "{plan}");
+    env.code(&["repair", "--yes", "--quiet"]);
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), text);
+}
+
+#[test]
+fn a_file_without_one_complete_json_line_is_not_cut() {
+    let env = Env::fixture("aborted-no-lock");
+    let t = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    let bytes = b"\x00\x01\x02 not a transcript {\"type\":\"mess".to_vec();
+    std::fs::write(&t, &bytes).unwrap();
+    let out = env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("no complete JSON line"), "{plan}");
+    env.code(&["repair", "--yes", "--quiet"]);
+    assert_eq!(std::fs::read(&t).unwrap(), bytes);
+}
+
+#[test]
 fn a_large_temp_file_of_an_interrupted_index_write_is_removed_into_the_backup() {
     // A repair killed mid-write leaves `.sessions.json.sessfix-<pid>.tmp`, as
     // large as the index; the next run must clear it (found by
@@ -447,15 +470,7 @@ fn a_large_temp_file_of_an_interrupted_index_write_is_removed_into_the_backup() 
     let tmp = env.sessions("main").join(".sessions.json.sessfix-4242.tmp");
     let bytes = vec![b'{'; 3 << 20];
     std::fs::write(&tmp, &bytes).unwrap();
-    assert_eq!(
-        env.cmd()
-            .args(["repair", "--yes", "--quiet"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(env.code(&["repair", "--yes", "--quiet"]), Some(0));
     assert!(!tmp.exists());
     let backups = env.state().join("sessfix-backups");
     let run = std::fs::read_dir(&backups)
@@ -480,9 +495,6 @@ fn a_lock_too_large_to_back_up_is_left_for_the_gateway() {
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(plan.contains("could not be read"), "{plan}");
     assert!(!plan.contains("remove "), "{plan}");
-    env.cmd()
-        .args(["repair", "--yes", "--quiet"])
-        .output()
-        .unwrap();
+    env.code(&["repair", "--yes", "--quiet"]);
     assert_eq!(std::fs::read_to_string(&lock).unwrap(), big);
 }

@@ -317,17 +317,7 @@ fn lock_directory_halts_boot_cleanup_for_later_locks() {
 #[test]
 fn live_gateway_is_detected_from_its_singleton_lock() {
     let env = Env::fixture("graceful-restart");
-    env.process(
-        5150,
-        &[
-            "node",
-            "/usr/lib/node_modules/openclaw/openclaw.mjs",
-            "gateway",
-            "run",
-        ],
-        777,
-    );
-    let lock = env.gateway_lock(5150, Some(777));
+    let lock = env.live_gateway(5150, 777);
     let (r, code) = env.scan_json();
     assert_eq!(code, 1);
     assert_eq!(r["gateway"]["live"], true);

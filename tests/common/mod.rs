@@ -99,6 +99,27 @@ impl Env {
         std::fs::write(d.join("cmdline"), cmd).unwrap();
     }
 
+    /// A gateway (`node .../openclaw.mjs gateway run`) in the fake /proc as
+    /// `pid`, holding this state dir's singleton lock; returns the lock path.
+    pub fn live_gateway(&self, pid: u64, starttime: u64) -> PathBuf {
+        self.process(
+            pid,
+            &[
+                "node",
+                "/usr/lib/node_modules/openclaw/openclaw.mjs",
+                "gateway",
+                "run",
+            ],
+            starttime,
+        );
+        self.gateway_lock(pid, Some(starttime))
+    }
+
+    /// The exit code of `sessfix --state-dir <state> <args>`.
+    pub fn code(&self, args: &[&str]) -> Option<i32> {
+        self.cmd().args(args).output().unwrap().status.code()
+    }
+
     /// A gateway singleton lock for this state dir, owned by `pid`.
     pub fn gateway_lock(&self, pid: u64, start_time: Option<u64>) -> PathBuf {
         use sha2::Digest;
