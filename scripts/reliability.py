@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import stat
@@ -527,6 +528,22 @@ def permissions():
     check(mode == 0o640 and stat.S_IMODE(os.stat(run).st_mode) == 0o700 and modes == {0o600}, "permissions")
 
 
+def fuzzing():
+    """The property tests (tests/properties.rs) at a higher case count, in release."""
+    env = dict(os.environ, SESSFIX_PROPTEST_FACTOR=str(OPTS.fuzz_factor))
+    p = subprocess.run(["cargo", "test", "--locked", "--release", "--quiet", "--test", "properties",
+                        "--", "--nocapture"], cwd=OPTS.root, env=env, capture_output=True, text=True)
+    lines = [l for l in (p.stdout + p.stderr).splitlines() if l.startswith("property ")]
+    for l in lines:
+        print(f"  {l}")
+    cases = sum(int(re.search(r": (\d+) cases", l).group(1)) for l in lines if " cases, 0 failures" in l)
+    print(f"fuzzing and properties (x{OPTS.fuzz_factor}): {len(lines)} properties, {cases} cases, "
+          f"failures or panics {0 if p.returncode == 0 else 'see above'}")
+    if p.returncode != 0:
+        print("\n".join((p.stdout + p.stderr).splitlines()[-40:]))
+    check(p.returncode == 0 and len(lines) >= 8, "fuzzing and property tests")
+
+
 def main():
     global OPTS
     ap = argparse.ArgumentParser()
@@ -535,6 +552,8 @@ def main():
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--agents", type=int, default=4)
     ap.add_argument("--sessions", type=int, default=400)
+    ap.add_argument("--fuzz-factor", type=int, default=10,
+                    help="multiplier of the property tests' case counts (default 10)")
     ap.add_argument("--huge-mb", type=int, default=1100, help="size of the one-line index (default: over 1 GiB)")
     OPTS = ap.parse_args()
     OPTS.root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -550,6 +569,7 @@ def main():
         bad_input()
         hostile()
         permissions()
+        fuzzing()
     finally:
         make_removable(OPTS.work)
         shutil.rmtree(OPTS.work, ignore_errors=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Crash safety (SIGKILL at random moments and at each step), a live gateway, a
-# file changed under a run, 36 bad inputs, 12 hostile layouts, permissions.
+# file changed under a run, 36 bad inputs, 12 hostile layouts, permissions, and
+# the property tests (fuzzing of the three readers) at a higher case count.
 # Builds sessfix and the state generator, then runs scripts/reliability.py,
 # which prints the figures. Arguments go to it (default: --runs 200).
 set -euo pipefail

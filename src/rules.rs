@@ -239,34 +239,50 @@ pub struct LockPayload {
     pub parsed: bool,
 }
 
-/// A JS number that is an integer >= 0 (`isValidLockNumber`).
-fn lock_number(v: Option<&Value>) -> Option<u64> {
-    let n = v?.as_number()?;
-    if let Some(u) = n.as_u64() {
+/// A JSON number token that is an integer >= 0 (`isValidLockNumber`), read
+/// as JS reads it (`1e3`, `5.0` and `-0` are integers; `1e400` is not finite).
+/// Values past u64 are refused: no process has such a pid, and the gateway's
+/// `process.kill` throws on them, which it reads as a dead pid.
+fn lock_number(token: &[u8]) -> Option<u64> {
+    if !matches!(token.first(), Some(b'-' | b'0'..=b'9')) {
+        return None;
+    }
+    let text = std::str::from_utf8(token).ok()?;
+    if let Ok(u) = text.parse::<u64>() {
         return Some(u);
     }
-    let f = n.as_f64()?;
-    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
+    let f: f64 = text.parse().ok()?;
+    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0)
+        .then_some(f as u64)
 }
 
 /// Parse a transcript lock file's bytes the way the gateway does: `JSON.parse`
-/// of the whole content (a trailing token line is whitespace), then field checks.
+/// of the whole content (a trailing token line is whitespace), then field
+/// checks. It uses the index reader, whose grammar is `JSON.parse`'s: a payload
+/// with `1e400` or a lone surrogate escape still parses, and of duplicate keys
+/// the last one counts.
 pub fn parse_lock_payload(raw: &[u8]) -> LockPayload {
-    let text = String::from_utf8_lossy(raw);
-    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+    use crate::state::json::{self, Parsed};
+    let Ok(parsed) = json::parse(raw) else {
         return LockPayload::default();
     };
     let mut p = LockPayload {
         parsed: true,
         ..Default::default()
     };
-    if let Value::Object(map) = &value {
-        p.pid = lock_number(map.get("pid")).filter(|&pid| pid > 0);
-        p.created_at = map
-            .get("createdAt")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        p.starttime = lock_number(map.get("starttime"));
+    if let Parsed::Object(doc) = parsed {
+        let field = |name: &str| {
+            doc.members
+                .iter()
+                .rev()
+                .find(|m| m.key == name)
+                .map(|m| &raw[m.value_span.clone()])
+        };
+        p.pid = field("pid").and_then(lock_number).filter(|&pid| pid > 0);
+        p.created_at = field("createdAt")
+            .filter(|t| t.first() == Some(&b'"'))
+            .and_then(json::decode_string);
+        p.starttime = field("starttime").and_then(lock_number);
     }
     p
 }
@@ -1122,6 +1138,35 @@ mod tests {
         assert!(!parse_lock_payload(b"").parsed);
         assert_eq!(parse_lock_payload(b"[1]").pid, None);
         assert_eq!(parse_lock_payload(b"{\"starttime\": 0}").starttime, Some(0));
+    }
+
+    #[test]
+    fn lock_payload_is_read_with_json_parse_grammar() {
+        // serde_json refuses these documents; JSON.parse reads them.
+        let p = parse_lock_payload(b"{\"pid\": 1e400, \"createdAt\": \"2026-01-01T00:00:00Z\"}");
+        assert!(p.parsed);
+        assert_eq!(p.pid, None, "Infinity is not a valid pid");
+        assert_eq!(p.created_at.as_deref(), Some("2026-01-01T00:00:00Z"));
+        let p = parse_lock_payload(b"{\"pid\": 42, \"createdAt\": \"\\ud800\"}");
+        assert_eq!((p.pid, p.parsed), (Some(42), true));
+        // Of duplicate keys the last one counts.
+        assert_eq!(parse_lock_payload(b"{\"pid\": 1, \"pid\": 2}").pid, Some(2));
+        assert_eq!(
+            parse_lock_payload(b"{\"pid\": 1, \"pid\": \"x\"}").pid,
+            None
+        );
+        assert_eq!(
+            parse_lock_payload(b"{\"starttime\": 1e3}").starttime,
+            Some(1000)
+        );
+        assert_eq!(
+            parse_lock_payload(b"{\"starttime\": -0}").starttime,
+            Some(0)
+        );
+        assert_eq!(
+            parse_lock_payload(b"{\"starttime\": 18446744073709551616}").starttime,
+            None
+        );
     }
 
     #[test]

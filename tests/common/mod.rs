@@ -27,6 +27,15 @@ impl Env {
         Env { dir }
     }
 
+    /// An empty state dir (no agents yet) with its own /proc, TMPDIR and HOME.
+    pub fn empty() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["state", "tmp", "home", "proc"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        Env { dir }
+    }
+
     pub fn state(&self) -> PathBuf {
         self.dir.path().join("state")
     }
