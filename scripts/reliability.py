@@ -541,7 +541,7 @@ def fuzzing():
           f"failures or panics {0 if p.returncode == 0 else 'see above'}")
     if p.returncode != 0:
         print("\n".join((p.stdout + p.stderr).splitlines()[-40:]))
-    check(p.returncode == 0 and len(lines) >= 8, "fuzzing and property tests")
+    check(p.returncode == 0 and len(lines) >= 9, "fuzzing and property tests")
 
 
 def main():

@@ -172,15 +172,48 @@ fn ago(now_ms: i64, then_ms: i64) -> String {
 
 /// Build the report.
 pub fn analyze(snap: &Snapshot, set: Settings) -> Report {
-    let mut findings = Vec::new();
-    let gateway = gateway_report(snap, &mut findings);
-    let mut agents = Vec::new();
-    let mut sessions = Vec::new();
-    let mut locks = Vec::new();
-    // Boot cleanup walks agents in order; a lock it cannot remove stops it.
-    let mut cleanup_halted_at: Option<PathBuf> = None;
+    let mut analysis = Analysis::new(snap, set);
     for agent in &snap.agents {
-        agents.push(AgentReport {
+        analysis.add(agent);
+    }
+    analysis.finish()
+}
+
+/// A report built one agent at a time, in the order boot cleanup walks them,
+/// so that an agent's state can be dropped once it is analysed.
+pub struct Analysis {
+    set: Settings,
+    state_dir: String,
+    gateway: GatewayReport,
+    agents: Vec<AgentReport>,
+    sessions: Vec<SessionReport>,
+    locks: Vec<LockReport>,
+    findings: Vec<Finding>,
+    // Boot cleanup walks agents in order; a lock it cannot remove stops it.
+    cleanup_halted_at: Option<PathBuf>,
+}
+
+impl Analysis {
+    /// Start a report on `snap`'s gateway facts (its agents are not read here).
+    pub fn new(snap: &Snapshot, set: Settings) -> Analysis {
+        let mut findings = Vec::new();
+        let gateway = gateway_report(snap, &mut findings);
+        Analysis {
+            set,
+            state_dir: show(&snap.state_dir),
+            gateway,
+            agents: Vec::new(),
+            sessions: Vec::new(),
+            locks: Vec::new(),
+            findings,
+            cleanup_halted_at: None,
+        }
+    }
+
+    /// Analyse the next agent.
+    pub fn add(&mut self, agent: &Agent) {
+        let findings = &mut self.findings;
+        self.agents.push(AgentReport {
             id: agent.id.clone(),
             sessions_dir: show(&agent.sessions_dir),
             era: if agent.sqlite.is_some() {
@@ -222,29 +255,33 @@ pub fn analyze(snap: &Snapshot, set: Settings) -> Report {
                     "nothing: the SQLite-era gateway resumes interrupted sessions itself".into()
                 },
             });
-            continue;
+            return;
         }
         analyze_agent(
             agent,
-            set,
-            &mut cleanup_halted_at,
-            &mut sessions,
-            &mut locks,
-            &mut findings,
+            self.set,
+            &mut self.cleanup_halted_at,
+            &mut self.sessions,
+            &mut self.locks,
+            findings,
         );
     }
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    Report {
-        state_dir: show(&snap.state_dir),
-        now: chrono::DateTime::from_timestamp_millis(set.now_ms)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        stale_ms: set.stale_ms,
-        gateway,
-        agents,
-        sessions,
-        locks,
-        findings,
+
+    /// The report.
+    pub fn finish(mut self) -> Report {
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        Report {
+            state_dir: self.state_dir,
+            now: chrono::DateTime::from_timestamp_millis(self.set.now_ms)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            stale_ms: self.set.stale_ms,
+            gateway: self.gateway,
+            agents: self.agents,
+            sessions: self.sessions,
+            locks: self.locks,
+            findings: self.findings,
+        }
     }
 }
 
@@ -408,7 +445,7 @@ fn analyze_agent(
             .as_ref()
             .and_then(|t| t.tail.as_ref().ok())
             .filter(|t| t.last_record_is_last_line)
-            .map_or(0, |t| rules::restart_artifact_count(&t.records));
+            .map_or(0, |t| t.restart_artifacts);
         sessions_out.push(SessionReport {
             agent: agent.id.clone(),
             key: s.key.clone(),
@@ -621,8 +658,7 @@ fn predict(
             )
         }
     };
-    let msgs = rules::tail_messages(&tail.records);
-    match rules::resume_block_reason(&msgs) {
+    match rules::resume_block_reason(&tail.messages) {
         Some(block) => (
             NextBoot::Fail,
             format!("{how}; {block}: recovery marks it failed"),
@@ -703,7 +739,7 @@ fn entry_findings(
                 .as_ref()
                 .and_then(|t| t.tail.as_ref().ok())
                 .filter(|t| t.last_record_is_last_line)
-                .is_some_and(|t| rules::restart_artifact_count(&t.records) > 0);
+                .is_some_and(|t| t.restart_artifacts > 0);
             if !artifacts {
                 findings.push(f(
                     "tail-unresumable",
@@ -775,10 +811,7 @@ fn entry_findings(
                         "nothing sessfix can change; such a row is failed if it is recovered".into(),
                     ));
                 }
-                if tail.last_record_is_last_line
-                    && rules::restart_artifact_count(&tail.records) > 0
-                    && running
-                {
+                if tail.last_record_is_last_line && tail.restart_artifacts > 0 && running {
                     findings.push(f(
                         "restart-artifacts",
                         Severity::Warning,

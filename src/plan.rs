@@ -236,8 +236,12 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
         // Restart artifacts go before the flag means anything.
         if r.restart_artifacts > 0 && !opts.keep_transcripts && action == "flag" {
             if let Some(t) = s.transcript.as_ref().filter(|_| !s.transcript_outside) {
-                if let Ok(tail) = &t.tail {
-                    let at = tail.offsets[tail.offsets.len() - r.restart_artifacts];
+                if let Some((tail, at)) = t
+                    .tail
+                    .as_ref()
+                    .ok()
+                    .and_then(|tail| Some((tail, tail.artifacts_at?)))
+                {
                     plan.transcripts.push(TranscriptCut::new(
                         agent,
                         &s.key,
@@ -272,7 +276,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             let Some(t) = &s.transcript else { continue };
             let Ok(tail) = &t.tail else { continue };
             let Some(at) = tail.torn_at else { continue };
-            if tail.records.is_empty() {
+            if !tail.has_records {
                 // Not one JSON line before the fragment: not positively a
                 // transcript (binary, or a single partial line); leave it.
                 plan.left_alone.push(format!(

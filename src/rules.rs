@@ -610,7 +610,9 @@ pub fn gateway_owner(payload_starttime: Option<f64>, proc_state: &ProcState) -> 
 
 // ---------------------------------------------------------------- transcript tail
 
-/// One parsed line of the tail window (`parseTailTranscriptRecord`).
+/// One parsed line of the tail window (`parseTailTranscriptRecord`), reduced
+/// at parse time to what recovery reads of it, so that a scan of thousands of
+/// transcripts does not keep their parsed lines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TailRecord {
     pub id: Option<String>,
@@ -618,7 +620,42 @@ pub struct TailRecord {
     pub parent_id: Option<Option<String>>,
     /// The record has its own `parentId` key, whatever its value.
     pub has_parent_key: bool,
-    pub record: Value,
+    /// The record's `type`, when it is a string.
+    pub kind: Option<String>,
+    /// What recovery reads of it as a message (`parsedSessionEntryToMessage`).
+    pub message: Option<TailMessage>,
+    /// Which half of a graceful restart's trailing artifacts it is, if any.
+    pub artifact: Option<Artifact>,
+}
+
+/// The two records a graceful restart with a drain timeout leaves at the end
+/// of a transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artifact {
+    /// A `custom` entry with `customType: "openclaw:prompt-error"`.
+    PromptError,
+    /// An empty `assistant` message with `stopReason: "aborted"`.
+    AbortedAssistant,
+}
+
+impl TailRecord {
+    /// The record of a parsed line (`None` when it is not an object). The
+    /// line reader gives the same without building the value.
+    pub fn from_value(value: &Value) -> Option<TailRecord> {
+        let obj = value.as_object()?;
+        let parent_id = match obj.get("parentId") {
+            Some(Value::Null) => Some(None),
+            other => non_blank(other).map(Some),
+        };
+        Some(TailRecord {
+            id: non_blank(obj.get("id")),
+            parent_id,
+            has_parent_key: obj.contains_key("parentId"),
+            kind: obj.get("type").and_then(Value::as_str).map(str::to_string),
+            message: message_of(obj),
+            artifact: artifact_of(value),
+        })
+    }
 }
 
 fn non_blank(v: Option<&Value>) -> Option<String> {
@@ -698,27 +735,341 @@ pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
             "message".into(),
             serde_json::json!({"role": role, "content": [], "__oversized": true}),
         );
-        return Some(TailRecord {
-            id,
-            has_parent_key: parent_id.is_some(),
-            parent_id,
-            record: Value::Object(record),
-        });
+        return TailRecord::from_value(&Value::Object(record));
     }
-    let value: Value = serde_json::from_str(line).ok()?;
-    let obj = value.as_object()?;
-    let id = non_blank(obj.get("id"));
-    let parent_id = match obj.get("parentId") {
-        Some(Value::Null) => Some(None),
-        other => non_blank(other).map(Some),
-    };
-    let has_parent_key = obj.contains_key("parentId");
-    Some(TailRecord {
-        id,
-        parent_id,
-        has_parent_key,
-        record: value,
-    })
+    // Only objects are records; checking the first byte also keeps serde
+    // from reading an array as a record's fields.
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    let raw: line_reader::Record = serde_json::from_str(line).ok()?;
+    Some(raw.into_record())
+}
+
+/// Reads one transcript line as `JSON.parse` would, keeping only the fields
+/// recovery looks at and skipping the rest without building it (message
+/// contents are most of a transcript's bytes). Of duplicate keys the last
+/// counts, as in JS.
+mod line_reader {
+    use super::{Artifact, TailMessage, TailRecord};
+    use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
+
+    /// A JSON value reduced to what the rules compare it with.
+    #[derive(Debug, Default, Clone, PartialEq)]
+    pub enum Scalar {
+        #[default]
+        Absent,
+        Null,
+        Str(String),
+        /// `true`, a non-zero number, an array or an object.
+        Truthy,
+        /// `false` or `0`.
+        Falsy,
+        /// An empty array.
+        EmptyArray,
+    }
+
+    impl Scalar {
+        fn as_str(&self) -> Option<&str> {
+            match self {
+                Scalar::Str(s) => Some(s),
+                _ => None,
+            }
+        }
+        fn non_blank(&self) -> Option<String> {
+            self.as_str()
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string)
+        }
+    }
+
+    struct ScalarVisitor;
+
+    impl<'de> Visitor<'de> for ScalarVisitor {
+        type Value = Scalar;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E: Error>(self) -> Result<Scalar, E> {
+            Ok(Scalar::Null)
+        }
+        fn visit_bool<E: Error>(self, b: bool) -> Result<Scalar, E> {
+            Ok(if b { Scalar::Truthy } else { Scalar::Falsy })
+        }
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Scalar, E> {
+            Ok(if n != 0 {
+                Scalar::Truthy
+            } else {
+                Scalar::Falsy
+            })
+        }
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Scalar, E> {
+            Ok(if n != 0 {
+                Scalar::Truthy
+            } else {
+                Scalar::Falsy
+            })
+        }
+        fn visit_f64<E: Error>(self, n: f64) -> Result<Scalar, E> {
+            Ok(if n != 0.0 {
+                Scalar::Truthy
+            } else {
+                Scalar::Falsy
+            })
+        }
+        fn visit_str<E: Error>(self, s: &str) -> Result<Scalar, E> {
+            Ok(Scalar::Str(s.to_string()))
+        }
+        fn visit_string<E: Error>(self, s: String) -> Result<Scalar, E> {
+            Ok(Scalar::Str(s))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+            let mut empty = true;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                empty = false;
+            }
+            Ok(if empty {
+                Scalar::EmptyArray
+            } else {
+                Scalar::Truthy
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Scalar::Truthy)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Scalar {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+            d.deserialize_any(ScalarVisitor)
+        }
+    }
+
+    /// A `message` value: its truthiness and, for an object, the fields read.
+    #[derive(Debug, Default)]
+    pub struct Message {
+        present: bool,
+        truthy: bool,
+        role: Scalar,
+        stop_reason: Scalar,
+        details_status: Scalar,
+        content: Scalar,
+    }
+
+    struct MessageVisitor;
+
+    impl<'de> Visitor<'de> for MessageVisitor {
+        type Value = Message;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+            let mut m = Message {
+                present: true,
+                truthy: true,
+                ..Message::default()
+            };
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                match &*key {
+                    "role" => m.role = map.next_value()?,
+                    "stopReason" => m.stop_reason = map.next_value()?,
+                    "content" => m.content = map.next_value()?,
+                    "details" => m.details_status = map.next_value::<Details>()?.0,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(m)
+        }
+        // Any other value: only its truthiness matters.
+        fn visit_unit<E: Error>(self) -> Result<Message, E> {
+            Ok(Message::other(Scalar::Null))
+        }
+        fn visit_bool<E: Error>(self, b: bool) -> Result<Message, E> {
+            ScalarVisitor.visit_bool(b).map(Message::other)
+        }
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Message, E> {
+            ScalarVisitor.visit_i64(n).map(Message::other)
+        }
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Message, E> {
+            ScalarVisitor.visit_u64(n).map(Message::other)
+        }
+        fn visit_f64<E: Error>(self, n: f64) -> Result<Message, E> {
+            ScalarVisitor.visit_f64(n).map(Message::other)
+        }
+        fn visit_str<E: Error>(self, s: &str) -> Result<Message, E> {
+            ScalarVisitor.visit_str(s).map(Message::other)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Message, A::Error> {
+            ScalarVisitor.visit_seq(seq).map(Message::other)
+        }
+    }
+
+    impl Message {
+        fn other(v: Scalar) -> Message {
+            let truthy = match &v {
+                Scalar::Str(s) => !s.is_empty(),
+                Scalar::Truthy | Scalar::EmptyArray => true,
+                _ => false,
+            };
+            Message {
+                present: true,
+                truthy,
+                ..Message::default()
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Message {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Message, D::Error> {
+            d.deserialize_any(MessageVisitor)
+        }
+    }
+
+    /// `details.status`, when `details` is an object.
+    struct Details(Scalar);
+
+    impl<'de> Deserialize<'de> for Details {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Details, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Details;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
+                    let mut status = Scalar::Absent;
+                    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                        if key == "status" {
+                            status = map.next_value()?;
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    Ok(Details(status))
+                }
+                fn visit_unit<E: Error>(self) -> Result<Details, E> {
+                    Ok(Details(Scalar::Absent))
+                }
+                fn visit_bool<E: Error>(self, _: bool) -> Result<Details, E> {
+                    Ok(Details(Scalar::Absent))
+                }
+                fn visit_i64<E: Error>(self, _: i64) -> Result<Details, E> {
+                    Ok(Details(Scalar::Absent))
+                }
+                fn visit_u64<E: Error>(self, _: u64) -> Result<Details, E> {
+                    Ok(Details(Scalar::Absent))
+                }
+                fn visit_f64<E: Error>(self, _: f64) -> Result<Details, E> {
+                    Ok(Details(Scalar::Absent))
+                }
+                fn visit_str<E: Error>(self, _: &str) -> Result<Details, E> {
+                    Ok(Details(Scalar::Absent))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Details, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Details(Scalar::Absent))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// The fields of a record line that recovery reads.
+    #[derive(Debug, Default)]
+    pub struct Record {
+        id: Scalar,
+        parent_id: Scalar,
+        kind: Scalar,
+        custom_type: Scalar,
+        message: Message,
+    }
+
+    impl<'de> Deserialize<'de> for Record {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Record, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Record;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
+                    let mut r = Record::default();
+                    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                        match &*key {
+                            "id" => r.id = map.next_value()?,
+                            "parentId" => r.parent_id = map.next_value()?,
+                            "type" => r.kind = map.next_value()?,
+                            "customType" => r.custom_type = map.next_value()?,
+                            "message" => r.message = map.next_value()?,
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(r)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    impl Record {
+        /// `TailRecord::from_value` of the same line.
+        pub fn into_record(self) -> TailRecord {
+            let kind = self.kind.as_str().map(str::to_string);
+            let m = &self.message;
+            let message = if m.present && m.truthy {
+                let role = m.role.as_str().map(str::to_string);
+                Some(TailMessage {
+                    approval_pending: role.as_deref() == Some("toolResult")
+                        && m.details_status.as_str() == Some("approval-pending"),
+                    role,
+                    compaction: false,
+                })
+            } else if kind.as_deref() == Some("compaction") {
+                Some(TailMessage {
+                    role: Some("system".into()),
+                    approval_pending: false,
+                    compaction: true,
+                })
+            } else {
+                None
+            };
+            let artifact = if kind.as_deref() == Some("custom")
+                && self.custom_type.as_str() == Some("openclaw:prompt-error")
+            {
+                Some(Artifact::PromptError)
+            } else {
+                let empty = match &m.content {
+                    Scalar::Absent | Scalar::Null | Scalar::EmptyArray => true,
+                    Scalar::Str(s) => s.is_empty(),
+                    _ => false,
+                };
+                (m.present
+                    && kind.as_deref() == Some("message")
+                    && m.role.as_str() == Some("assistant")
+                    && m.stop_reason.as_str() == Some("aborted")
+                    && empty)
+                    .then_some(Artifact::AbortedAssistant)
+            };
+            TailRecord {
+                id: self.id.non_blank(),
+                parent_id: match &self.parent_id {
+                    Scalar::Null => Some(None),
+                    other => other.non_blank().map(Some),
+                },
+                has_parent_key: self.parent_id != Scalar::Absent,
+                kind,
+                message,
+                artifact,
+            }
+        }
+    }
 }
 
 /// Split a tail window into the lines recovery keeps
@@ -731,10 +1082,7 @@ pub fn window_lines(window: &[u8], starts_mid_file: bool) -> Vec<(usize, usize)>
     let mut start = 0;
     let mut first = true;
     loop {
-        let end = window[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(window.len(), |i| start + i);
+        let end = memchr::memchr(b'\n', &window[start..]).map_or(window.len(), |i| start + i);
         let mut line = &window[start..end];
         if line.last() == Some(&b'\r') {
             line = &line[..line.len() - 1];
@@ -756,9 +1104,7 @@ pub fn window_lines(window: &[u8], starts_mid_file: bool) -> Vec<(usize, usize)>
 }
 
 fn has_tree_link(r: &TailRecord) -> bool {
-    r.record.get("type").and_then(Value::as_str) != Some("session")
-        && r.id.is_some()
-        && r.has_parent_key
+    r.kind.as_deref() != Some("session") && r.id.is_some() && r.has_parent_key
 }
 
 /// `selectActiveTranscriptRecords`: the active branch from the last linked record,
@@ -794,7 +1140,7 @@ pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
         if let Some(c) = records[..first]
             .iter()
             .rev()
-            .find(|r| r.record.get("type").and_then(Value::as_str) == Some("compaction"))
+            .find(|r| r.kind.as_deref() == Some("compaction"))
         {
             out.push(c);
         }
@@ -822,8 +1168,7 @@ fn is_truthy(v: &Value) -> bool {
     }
 }
 
-pub fn record_message(r: &TailRecord) -> Option<TailMessage> {
-    let rec = r.record.as_object()?;
+fn message_of(rec: &serde_json::Map<String, Value>) -> Option<TailMessage> {
     if let Some(m) = rec.get("message").filter(|m| is_truthy(m)) {
         let role = m.get("role").and_then(Value::as_str).map(str::to_string);
         let approval_pending = role.as_deref() == Some("toolResult")
@@ -851,7 +1196,7 @@ pub fn record_message(r: &TailRecord) -> Option<TailMessage> {
 pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
     let mut msgs: Vec<TailMessage> = active_records(records)
         .into_iter()
-        .filter_map(record_message)
+        .filter_map(|r| r.message.clone())
         .collect();
     if msgs.len() > TAIL_MAX_MESSAGES {
         msgs.drain(..msgs.len() - TAIL_MAX_MESSAGES);
@@ -889,32 +1234,36 @@ pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
 /// Not a 2026.5.x rule (5.x fails such rows); later releases strip exactly these
 /// before deciding, which is what repair does offline.
 pub fn restart_artifact_count(records: &[TailRecord]) -> usize {
-    let n = records.len();
-    if n < 2 {
-        return 0;
+    match records {
+        [.., a, b]
+            if a.artifact == Some(Artifact::PromptError)
+                && b.artifact == Some(Artifact::AbortedAssistant) =>
+        {
+            2
+        }
+        _ => 0,
     }
-    let custom = &records[n - 2].record;
-    let assistant = &records[n - 1].record;
-    let is_prompt_error = custom.get("type").and_then(Value::as_str) == Some("custom")
-        && custom.get("customType").and_then(Value::as_str) == Some("openclaw:prompt-error");
-    let Some(m) = assistant.get("message") else {
-        return 0;
-    };
+}
+
+fn artifact_of(record: &Value) -> Option<Artifact> {
+    let kind = record.get("type").and_then(Value::as_str);
+    if kind == Some("custom")
+        && record.get("customType").and_then(Value::as_str) == Some("openclaw:prompt-error")
+    {
+        return Some(Artifact::PromptError);
+    }
+    let m = record.get("message")?;
     let empty = match m.get("content") {
         None | Some(Value::Null) => true,
         Some(Value::Array(a)) => a.is_empty(),
         Some(Value::String(s)) => s.is_empty(),
         _ => false,
     };
-    let is_aborted_assistant = assistant.get("type").and_then(Value::as_str) == Some("message")
+    (kind == Some("message")
         && m.get("role").and_then(Value::as_str) == Some("assistant")
         && m.get("stopReason").and_then(Value::as_str) == Some("aborted")
-        && empty;
-    if is_prompt_error && is_aborted_assistant {
-        2
-    } else {
-        0
-    }
+        && empty)
+        .then_some(Artifact::AbortedAssistant)
 }
 
 #[cfg(test)]
@@ -1401,7 +1750,7 @@ mod tests {
         let r = parse_tail_line(&big).unwrap();
         assert_eq!(r.id.as_deref(), Some("z"));
         assert_eq!(r.parent_id, Some(None));
-        assert_eq!(record_message(&r).unwrap().role.as_deref(), Some("user"));
+        assert_eq!(r.message.as_ref().unwrap().role.as_deref(), Some("user"));
     }
 
     #[test]

@@ -496,16 +496,16 @@ fn tail_reader_keeps_the_lines_recovery_keeps() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("t.jsonl");
             std::fs::write(&path, &bytes).unwrap();
-            let tail = sessfix::state::read_tail(&path).map_err(TestCaseError::fail)?;
+            let tail = sessfix::state::read_tail_lines(&path).map_err(TestCaseError::fail)?;
             let expected = model_tail(&bytes);
             prop_assert_eq!(tail.size, bytes.len() as u64);
             let want: Vec<u64> = expected.iter().map(|(o, _)| *o).collect();
             prop_assert_eq!(&tail.offsets, &want, "offsets of the kept records");
-            let same = tail
-                .records
-                .iter()
-                .zip(&expected)
-                .all(|(r, (_, v))| &r.record == v);
+            // Each kept record is its line: the same id and type.
+            let same = tail.records.iter().zip(&expected).all(|(r, (_, v))| {
+                let id = v["id"].as_str().filter(|s| !s.trim().is_empty());
+                r.id.as_deref() == id && r.kind.as_deref() == v["type"].as_str()
+            });
             prop_assert!(same, "a kept record differs from its line");
             if let Some(t) = tail.torn_at {
                 let frag = &bytes[t as usize..];
@@ -1074,4 +1074,128 @@ fn repair_changes_only_what_it_plans_and_a_second_run_changes_nothing() {
         );
         Ok(())
     });
+}
+
+/// A record line with the fields recovery reads in every shape.
+fn arb_record_value() -> impl Strategy<Value = Value> {
+    use serde_json::json;
+    let scalar = || {
+        prop_oneof![
+            Just(Value::Null),
+            Just(json!("")),
+            Just(json!("  ")),
+            Just(json!(0)),
+            Just(json!(1.5)),
+            Just(json!(false)),
+            Just(json!(true)),
+            Just(json!([])),
+            Just(json!([1])),
+            Just(json!({})),
+            prop::sample::select(vec![
+                "message",
+                "custom",
+                "compaction",
+                "session",
+                "user",
+                "assistant",
+                "toolResult",
+                "aborted",
+                "approval-pending",
+                "openclaw:prompt-error",
+                "e1",
+            ])
+            .prop_map(Value::from),
+        ]
+    };
+    let field = |names: Vec<&'static str>| vec((prop::sample::select(names), scalar()), 0..5);
+    let message = prop_oneof![
+        scalar(),
+        (
+            field(vec!["role", "stopReason", "content", "x"]),
+            prop::option::of(field(vec!["status", "y"]))
+        )
+            .prop_map(|(fields, details)| {
+                let mut m: serde_json::Map<String, Value> = fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                if let Some(d) = details {
+                    let d: serde_json::Map<String, Value> =
+                        d.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                    m.insert("details".into(), Value::Object(d));
+                }
+                Value::Object(m)
+            }),
+    ];
+    // Near the shapes the rules look for (restart artifacts, approvals).
+    let pick = |v: Vec<Value>| prop::sample::select(v);
+    let near = (
+        pick(vec![json!("message"), json!("custom"), json!("compaction"), Value::Null]),
+        pick(vec![json!("openclaw:prompt-error"), json!("other"), json!(1)]),
+        pick(vec![json!("assistant"), json!("toolResult"), json!("user"), json!(2)]),
+        pick(vec![json!("aborted"), json!("stop"), Value::Null]),
+        pick(vec![json!([]), json!(""), Value::Null, json!([1]), json!("x"), json!({})]),
+        pick(vec![json!({"status": "approval-pending"}), json!({"status": "ok"}), json!("approval-pending")]),
+    )
+        .prop_map(|(kind, custom, role, stop, content, details)| {
+            json!({"type": kind, "customType": custom, "id": "e2", "parentId": "e1",
+                   "message": {"role": role, "stopReason": stop, "content": content, "details": details}})
+        });
+    let near = (
+        near,
+        vec(
+            prop::sample::select(vec![
+                "customType",
+                "stopReason",
+                "content",
+                "details",
+                "role",
+            ]),
+            0..2,
+        ),
+    )
+        .prop_map(|(mut v, drop)| {
+            for k in drop {
+                v.as_object_mut().unwrap().remove(k);
+                v["message"].as_object_mut().unwrap().remove(k);
+            }
+            v
+        });
+    let arbitrary = (
+        field(vec!["id", "parentId", "type", "customType", "other"]),
+        prop::option::of(message),
+    )
+        .prop_map(|(fields, message)| {
+            let mut r: serde_json::Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            if let Some(m) = message {
+                r.insert("message".into(), m);
+            }
+            Value::Object(r)
+        });
+    prop_oneof![arbitrary, near]
+}
+
+#[test]
+fn line_reader_reads_records_as_their_parsed_value_does() {
+    check(
+        "transcript line reader",
+        20000,
+        (arb_record_value(), any::<bool>()),
+        |(v, duplicate)| {
+            let mut line = serde_json::to_string(&v).unwrap();
+            let expected = sessfix::rules::TailRecord::from_value(&v);
+            if duplicate {
+                // A key repeated earlier in the line: the last one counts.
+                if let Some((k, _)) = v.as_object().unwrap().iter().next() {
+                    line = format!("{{\"{k}\":\"shadowed\",{}", &line[1..]);
+                }
+            }
+            let got = sessfix::rules::parse_tail_line(&line);
+            prop_assert_eq!(got, expected, "line {}", line);
+            Ok(())
+        },
+    );
 }

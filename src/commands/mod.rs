@@ -4,7 +4,7 @@ pub mod repair;
 pub mod scan;
 pub mod undo;
 
-use crate::analyze::Settings;
+use crate::analyze::{Analysis, Report, Settings};
 use crate::cli::{ColorChoice, StateArgs};
 use crate::render::Style;
 use crate::state::discover::{self, Env};
@@ -69,6 +69,7 @@ impl Context {
                 home: env.home_dir(),
                 tmp_dir: env.tmp_dir(),
                 config_path: env.openclaw_config_path.as_deref().map(Into::into),
+                keep_index: true,
             },
             settings: Settings {
                 now_ms,
@@ -90,15 +91,43 @@ impl Context {
         })
     }
 
+    /// Read the state and analyse it agent by agent, keeping no agent's
+    /// state once it is analysed (a report needs no plan).
+    pub fn report(&self) -> Result<Report, Fatal> {
+        let opts = ReadOptions {
+            keep_index: false,
+            ..self.read.clone()
+        };
+        let mut analysis: Option<Analysis> = None;
+        let snap = self.with_spinner(&opts, |opts| {
+            state::read_each(opts, &self.procs, &mut |snap, agent| {
+                analysis
+                    .get_or_insert_with(|| Analysis::new(snap, self.settings))
+                    .add(&agent)
+            })
+        })?;
+        Ok(analysis
+            .unwrap_or_else(|| Analysis::new(&snap, self.settings))
+            .finish())
+    }
+
     /// Read the state, with a spinner on a terminal.
     pub fn snapshot(&self) -> Result<Snapshot, Fatal> {
+        self.with_spinner(&self.read, |opts| state::read_snapshot(opts, &self.procs))
+    }
+
+    fn with_spinner(
+        &self,
+        opts: &ReadOptions,
+        read: impl FnOnce(&ReadOptions) -> Result<Snapshot, state::ReadError>,
+    ) -> Result<Snapshot, Fatal> {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new_spinner();
-            b.set_message(format!("reading {}", self.read.state_dir.display()));
+            b.set_message(format!("reading {}", opts.state_dir.display()));
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b
         });
-        let snap = state::read_snapshot(&self.read, &self.procs)
+        let snap = read(opts)
             .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", self.source)));
         if let Some(b) = bar {
             b.finish_and_clear();

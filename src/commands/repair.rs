@@ -72,6 +72,13 @@ fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<
     Ok(())
 }
 
+/// What `repair --dry-run --json` prints.
+#[derive(serde::Serialize)]
+struct ReportAndPlan<'a> {
+    report: &'a analyze::Report,
+    plan: &'a plan::Plan,
+}
+
 pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     let snap = ctx.snapshot()?;
     let report = analyze::analyze(&snap, ctx.settings);
@@ -86,12 +93,16 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
 
     if args.dry_run {
         if args.json {
+            let mut out = std::io::BufWriter::new(&mut stdout);
             serde_json::to_writer_pretty(
-                &mut stdout,
-                &serde_json::json!({"report": report, "plan": plan}),
+                &mut out,
+                &ReportAndPlan {
+                    report: &report,
+                    plan: &plan,
+                },
             )
             .map_err(|e| Fatal::operational(e.to_string()))?;
-            writeln!(stdout).map_err(io)?;
+            writeln!(out).and_then(|()| out.flush()).map_err(io)?;
         } else {
             render_plan(&plan, args.diff, &mut stdout).map_err(io)?;
         }
@@ -190,7 +201,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     if !outcome.changed.is_empty() {
         return Ok(Exit::Changed);
     }
-    let after = analyze::analyze(&ctx.snapshot()?, ctx.settings);
+    let after = ctx.report()?;
     Ok(remaining_exit(&after))
 }
 

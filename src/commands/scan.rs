@@ -1,7 +1,7 @@
 //! `sessfix scan`: read, analyse, render. Never writes.
 
 use super::{Context, Fatal};
-use crate::analyze::{self, Report, Severity};
+use crate::analyze::{Report, Severity};
 use crate::cli::ScanArgs;
 use crate::exit::Exit;
 use crate::render::{json::Json, table::Tables, ReportRenderer};
@@ -15,8 +15,7 @@ pub fn exit_for(report: &Report) -> Exit {
 }
 
 pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
-    let snap = ctx.snapshot()?;
-    let report = analyze::analyze(&snap, ctx.settings);
+    let report = ctx.report()?;
     let renderer: Box<dyn ReportRenderer> = if args.json {
         Box::new(Json)
     } else {
@@ -25,9 +24,10 @@ pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
             now_ms: ctx.settings.now_ms,
         })
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     renderer
         .render(&report, &mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
         .map_err(|e| Fatal::operational(format!("cannot write the report: {e}")))?;
     Ok(exit_for(&report))
 }

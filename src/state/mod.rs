@@ -32,6 +32,10 @@ pub struct ReadOptions {
     pub tmp_dir: PathBuf,
     /// `OPENCLAW_CONFIG_PATH`, when set.
     pub config_path: Option<PathBuf>,
+    /// Keep each index's bytes and member spans after reading it, as a plan
+    /// needs; a report alone does not, and a scan of many agents then holds
+    /// one index at a time per thread.
+    pub keep_index: bool,
 }
 
 #[derive(Debug)]
@@ -159,20 +163,58 @@ pub struct Transcript {
     pub tail: Result<Tail, String>,
 }
 
+/// What recovery and repair need of a transcript's tail, reduced from its
+/// lines when it is read (a scan of thousands of transcripts keeps no lines).
 #[derive(Debug, Clone)]
 pub struct Tail {
     pub size: u64,
     pub identity: Identity,
-    /// Parsed records of the kept lines, in file order.
-    pub records: Vec<TailRecord>,
-    /// File offset where each record's line starts.
-    pub offsets: Vec<u64>,
+    /// The last messages of the active branch (`parseRecentTranscriptTailMessages`).
+    pub messages: Vec<rules::TailMessage>,
+    /// Trailing restart artifacts (`rules::restart_artifact_count`), and the
+    /// file offset of the first of them.
+    pub restart_artifacts: usize,
+    pub artifacts_at: Option<u64>,
+    /// At least one kept line parsed as a record.
+    pub has_records: bool,
     /// File offset of a torn last line (no newline, not JSON).
     pub torn_at: Option<u64>,
     /// The window holds no complete line: the last line is longer than 256 KiB.
     pub last_line_exceeds_window: bool,
     /// The last non-blank line in the window is the last parsed record.
     pub last_record_is_last_line: bool,
+}
+
+/// A transcript's tail window as lines: what `read_tail` reduces.
+#[derive(Debug, Clone)]
+pub struct TailLines {
+    pub size: u64,
+    pub identity: Identity,
+    /// Parsed records of the kept lines, in file order.
+    pub records: Vec<TailRecord>,
+    /// File offset where each record's line starts.
+    pub offsets: Vec<u64>,
+    pub torn_at: Option<u64>,
+    pub last_line_exceeds_window: bool,
+    pub last_record_is_last_line: bool,
+}
+
+impl From<TailLines> for Tail {
+    fn from(l: TailLines) -> Tail {
+        let restart_artifacts = rules::restart_artifact_count(&l.records);
+        Tail {
+            size: l.size,
+            identity: l.identity,
+            messages: rules::tail_messages(&l.records),
+            restart_artifacts,
+            artifacts_at: (restart_artifacts > 0)
+                .then(|| l.offsets[l.offsets.len() - restart_artifacts]),
+            has_records: !l.records.is_empty(),
+            torn_at: l.torn_at,
+            last_line_exceeds_window: l.last_line_exceeds_window,
+            last_record_is_last_line: l.last_record_is_last_line,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +257,21 @@ fn perr(path: &Path, message: impl Into<String>) -> ReadError {
 
 /// Read everything. Fails only when the state dir itself cannot be used.
 pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapshot, ReadError> {
+    let mut agents = Vec::new();
+    let mut snap = read_each(opts, procs, &mut |_, agent| agents.push(agent))?;
+    snap.agents = agents;
+    Ok(snap)
+}
+
+/// Read the state dir and hand its agents, in order, to `each` along with the
+/// rest of the snapshot (whose `agents` is empty). Agents are read in
+/// parallel, one group of as many as there are threads at a time, so at most
+/// that many are held unless `each` keeps them.
+pub fn read_each(
+    opts: &ReadOptions,
+    procs: &dyn Processes,
+    each: &mut dyn FnMut(&Snapshot, Agent),
+) -> Result<Snapshot, ReadError> {
     let state_dir = opts.state_dir.clone();
     match std::fs::metadata(&state_dir) {
         Err(e) => return Err(perr(&state_dir, describe_dir_err(&e, "state dir"))),
@@ -228,20 +285,25 @@ pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapsh
         Some(store) => vec![store_target(store)?],
         None => discover::agent_dirs(&state_dir, opts.agent.as_deref())?,
     };
-    let ctx = AgentCtx {
-        real_state_dir: &real_state_dir,
-        state_dir: &state_dir,
-        home: opts.home.as_deref(),
-        procs,
-    };
-    let agents = parallel_map(&targets, |t| read_agent(&ctx, t));
-    let gateway = discover::gateway_lock(opts, procs);
-    Ok(Snapshot {
+    let snap = Snapshot {
+        gateway: discover::gateway_lock(opts, procs),
         state_dir,
         real_state_dir,
-        gateway,
-        agents,
-    })
+        agents: Vec::new(),
+    };
+    let ctx = AgentCtx {
+        real_state_dir: &snap.real_state_dir,
+        state_dir: &snap.state_dir,
+        home: opts.home.as_deref(),
+        procs,
+        keep_index: opts.keep_index,
+    };
+    for group in targets.chunks(threads()) {
+        for agent in parallel_map(group, |t| read_agent(&ctx, t)) {
+            each(&snap, agent);
+        }
+    }
+    Ok(snap)
 }
 
 fn describe_dir_err(e: &std::io::Error, what: &str) -> String {
@@ -300,10 +362,12 @@ fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
 }
 
 /// Map over items on up to `available_parallelism` threads, keeping order.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len().max(1));
+    let threads = threads().min(items.len().max(1));
     if threads <= 1 {
         return items.iter().map(&f).collect();
     }
@@ -333,6 +397,7 @@ struct AgentCtx<'a> {
     real_state_dir: &'a Path,
     home: Option<&'a Path>,
     procs: &'a dyn Processes,
+    keep_index: bool,
 }
 
 fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
@@ -368,6 +433,10 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
     }
     read_dir_files(ctx, &mut agent);
     read_store(ctx, &mut agent);
+    if !ctx.keep_index {
+        agent.store.bytes = None;
+        agent.store.doc = None;
+    }
     agent
 }
 
@@ -817,22 +886,45 @@ fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Session) {
     else {
         return;
     };
-    s.transcript_outside = !fsx::resolves_inside(&found, ctx.real_state_dir);
-    let tail = read_tail(&found);
+    // The usual case, a file (not a link) right in the canonical sessions
+    // dir, is its own real path: no need to resolve it again.
+    let real = if found.parent() == Some(real_base)
+        && std::fs::symlink_metadata(&found).is_ok_and(|m| !m.file_type().is_symlink())
+    {
+        found.clone()
+    } else {
+        fsx::realpath_or_self(&found)
+    };
+    s.transcript_outside = !real.starts_with(ctx.real_state_dir);
+    let tail = read_tail_real(&real).map(Tail::from);
     s.transcript = Some(Transcript { path: found, tail });
 }
 
 /// Read a transcript's tail the way recovery does, plus what repair needs.
 pub fn read_tail(path: &Path) -> Result<Tail, String> {
-    let real = fsx::realpath_or_self(path);
+    read_tail_lines(path).map(Tail::from)
+}
+
+/// Read a transcript's tail window and parse its kept lines.
+pub fn read_tail_lines(path: &Path) -> Result<TailLines, String> {
+    read_tail_real(&fsx::realpath_or_self(path))
+}
+
+/// `read_tail_lines` of a path that is already real.
+fn read_tail_real(real: &Path) -> Result<TailLines, String> {
     let (window, start, meta) =
-        fsx::read_tail(&real, rules::TAIL_MAX_BYTES).map_err(|e| e.to_string())?;
+        fsx::read_tail(real, rules::TAIL_MAX_BYTES).map_err(|e| e.to_string())?;
     let lines = rules::window_lines(&window, start > 0);
     let mut records = Vec::new();
     let mut offsets = Vec::new();
     let mut last_parsed_line = None;
     for (i, &(off, len)) in lines.iter().enumerate() {
-        let text = String::from_utf8_lossy(&window[off..off + len]);
+        // As Node decodes it: lossily (valid UTF-8, the usual case, is borrowed).
+        let bytes = &window[off..off + len];
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         if let Some(r) = rules::parse_tail_line(&text) {
             records.push(r);
             offsets.push(start + off as u64);
@@ -865,7 +957,7 @@ pub fn read_tail(path: &Path) -> Result<Tail, String> {
         (Some(i), n) if i + 2 == n && torn_at.is_some() => true,
         _ => false,
     };
-    Ok(Tail {
+    Ok(TailLines {
         size: meta.len(),
         identity: Identity::of(&meta),
         records,
@@ -948,7 +1040,7 @@ mod tests {
             b"{\"type\":\"session\",\"id\":\"s\"}\n{\"a\":1}\n{\"b\":",
         )
         .unwrap();
-        let t = read_tail(&p).unwrap();
+        let t = read_tail_lines(&p).unwrap();
         assert_eq!(t.records.len(), 2);
         assert_eq!(t.offsets, vec![0, 28]);
         assert_eq!(t.torn_at, Some(36));
@@ -969,10 +1061,7 @@ mod tests {
         body.extend(format!("{{\"x\":\"{}\"}}\n", "y".repeat(300 * 1024)).into_bytes());
         std::fs::write(&p, &body).unwrap();
         let t = read_tail(&p).unwrap();
-        assert!(
-            t.records.is_empty(),
-            "the window holds only part of one line"
-        );
+        assert!(!t.has_records, "the window holds only part of one line");
         assert!(t.last_line_exceeds_window);
         assert_eq!(t.torn_at, None);
     }

@@ -1,0 +1,82 @@
+//! The floor `sessfix scan` is benchmarked against: only what any correct scan
+//! of an OpenClaw state dir must do, in one process on one thread. For every
+//! `agents/<id>/sessions/` it reads and parses `sessions.json` with serde_json,
+//! reads every `*.lock` file, and reads the last 256 KiB of every `*.jsonl`.
+//!
+//!     cargo run --release --example floor -- STATE_DIR
+//!
+//! Prints what it read, so that the work cannot be optimised away.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+const TAIL: u64 = 256 * 1024;
+
+#[derive(Default)]
+struct Totals {
+    indexes: usize,
+    entries: usize,
+    locks: usize,
+    transcripts: usize,
+    bytes: u64,
+}
+
+fn sessions_dir(dir: &Path, t: &mut Totals) -> std::io::Result<()> {
+    let index = dir.join("sessions.json");
+    if let Ok(bytes) = std::fs::read(&index) {
+        t.bytes += bytes.len() as u64;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| std::io::Error::other(format!("{}: {e}", index.display())))?;
+        t.entries += v.as_object().map_or(0, |o| o.len());
+        t.indexes += 1;
+    }
+    let mut buf = Vec::with_capacity(TAIL as usize);
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        if name.ends_with(".lock") {
+            t.bytes += std::fs::read(entry.path())?.len() as u64;
+            t.locks += 1;
+        } else if name.ends_with(".jsonl") {
+            let mut f = std::fs::File::open(entry.path())?;
+            let len = f.metadata()?.len();
+            f.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
+            buf.clear();
+            f.read_to_end(&mut buf)?;
+            t.bytes += buf.len() as u64;
+            t.transcripts += 1;
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    let Some(state) = std::env::args().nth(1) else {
+        eprintln!("usage: floor STATE_DIR");
+        std::process::exit(2);
+    };
+    let agents = Path::new(&state).join("agents");
+    let mut t = Totals::default();
+    let mut dirs: Vec<_> = match std::fs::read_dir(&agents) {
+        Ok(d) => d.filter_map(Result::ok).map(|e| e.path()).collect(),
+        Err(e) => {
+            eprintln!("floor: {}: {e}", agents.display());
+            std::process::exit(1);
+        }
+    };
+    dirs.sort();
+    for agent in dirs {
+        if let Err(e) = sessions_dir(&agent.join("sessions"), &mut t) {
+            eprintln!("floor: {}: {e}", agent.display());
+            std::process::exit(1);
+        }
+    }
+    println!(
+        "{} indexes, {} entries, {} locks, {} transcripts, {} bytes read",
+        t.indexes, t.entries, t.locks, t.transcripts, t.bytes
+    );
+}
