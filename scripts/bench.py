@@ -17,6 +17,7 @@ for reading. Exits non-zero only when a command fails.
 """
 import argparse
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -113,7 +114,6 @@ def largest_index(state):
 
 
 def entries(state):
-    import json
     n = 0
     agents = os.path.join(state, "agents")
     for a in os.listdir(agents):

@@ -234,24 +234,24 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             )
         };
         // Restart artifacts go before the flag means anything.
-        if r.restart_artifacts > 0 && !opts.keep_transcripts && action == "flag" {
-            if let Some(t) = s.transcript.as_ref().filter(|_| !s.transcript_outside) {
-                if let Some((tail, at)) = t
-                    .tail
-                    .as_ref()
-                    .ok()
-                    .and_then(|tail| Some((tail, tail.artifacts_at?)))
-                {
-                    plan.transcripts.push(TranscriptCut::new(
-                        agent,
-                        &s.key,
-                        &t.path,
-                        tail,
-                        at,
-                        "restart artifacts (openclaw:prompt-error entry and empty aborted assistant message) move to the backup so the user's message is the last again",
-                    ));
-                }
-            }
+        let artifacts = s
+            .transcript
+            .as_ref()
+            .filter(|_| r.restart_artifacts > 0 && action == "flag")
+            .filter(|_| !s.transcript_outside && !opts.keep_transcripts)
+            .and_then(|t| {
+                let tail = t.tail.as_ref().ok()?;
+                Some((t, tail, tail.artifacts_at?))
+            });
+        if let Some((t, tail, at)) = artifacts {
+            plan.transcripts.push(TranscriptCut::new(
+                agent,
+                &s.key,
+                &t.path,
+                tail,
+                at,
+                "restart artifacts (openclaw:prompt-error entry and empty aborted assistant message) move to the backup so the user's message is the last again",
+            ));
         }
         edits.push((
             s.member,

@@ -639,29 +639,13 @@ pub enum Artifact {
 }
 
 impl TailRecord {
-    /// The record of a parsed line (`None` when it is not an object). The
-    /// line reader gives the same without building the value.
+    /// The record of a parsed line (`None` when it is not an object), by the
+    /// same rules as the line reader, which gives it without building the value.
     pub fn from_value(value: &Value) -> Option<TailRecord> {
-        let obj = value.as_object()?;
-        let parent_id = match obj.get("parentId") {
-            Some(Value::Null) => Some(None),
-            other => non_blank(other).map(Some),
-        };
-        Some(TailRecord {
-            id: non_blank(obj.get("id")),
-            parent_id,
-            has_parent_key: obj.contains_key("parentId"),
-            kind: obj.get("type").and_then(Value::as_str).map(str::to_string),
-            message: message_of(obj),
-            artifact: artifact_of(value),
-        })
+        value
+            .as_object()
+            .map(|o| line_reader::Record::of(o).into_record())
     }
-}
-
-fn non_blank(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_string)
 }
 
 /// `extractJsonStringFieldPrefix` on the first 64 Ki chars of an oversized line.
@@ -751,7 +735,7 @@ pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
 /// contents are most of a transcript's bytes). Of duplicate keys the last
 /// counts, as in JS.
 mod line_reader {
-    use super::{Artifact, TailMessage, TailRecord};
+    use super::{Artifact, TailMessage, TailRecord, Value};
     use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::borrow::Cow;
     use std::fmt;
@@ -772,6 +756,20 @@ mod line_reader {
     }
 
     impl Scalar {
+        /// The same reduction of a parsed value.
+        fn of(v: &Value) -> Scalar {
+            match v {
+                Value::Null => Scalar::Null,
+                Value::Bool(true) => Scalar::Truthy,
+                Value::Bool(false) => Scalar::Falsy,
+                Value::Number(n) if n.as_f64() != Some(0.0) => Scalar::Truthy,
+                Value::Number(_) => Scalar::Falsy,
+                Value::String(s) => Scalar::Str(s.clone()),
+                Value::Array(a) if a.is_empty() => Scalar::EmptyArray,
+                Value::Array(_) | Value::Object(_) => Scalar::Truthy,
+            }
+        }
+
         fn as_str(&self) -> Option<&str> {
             match self {
                 Scalar::Str(s) => Some(s),
@@ -910,6 +908,25 @@ mod line_reader {
     }
 
     impl Message {
+        fn of(v: &Value) -> Message {
+            let Some(m) = v.as_object() else {
+                return Message::other(Scalar::of(v));
+            };
+            let field = |k: &str| m.get(k).map_or(Scalar::Absent, Scalar::of);
+            Message {
+                present: true,
+                truthy: true,
+                role: field("role"),
+                stop_reason: field("stopReason"),
+                content: field("content"),
+                details_status: m
+                    .get("details")
+                    .and_then(Value::as_object)
+                    .and_then(|d| d.get("status"))
+                    .map_or(Scalar::Absent, Scalar::of),
+            }
+        }
+
         fn other(v: Scalar) -> Message {
             let truthy = match &v {
                 Scalar::Str(s) => !s.is_empty(),
@@ -1019,7 +1036,20 @@ mod line_reader {
     }
 
     impl Record {
-        /// `TailRecord::from_value` of the same line.
+        /// The same fields of a parsed line.
+        pub fn of(obj: &serde_json::Map<String, Value>) -> Record {
+            let field = |k: &str| obj.get(k).map_or(Scalar::Absent, Scalar::of);
+            Record {
+                id: field("id"),
+                parent_id: field("parentId"),
+                kind: field("type"),
+                custom_type: field("customType"),
+                message: obj.get("message").map(Message::of).unwrap_or_default(),
+            }
+        }
+
+        /// The rules recovery applies to one record: its links,
+        /// `parsedSessionEntryToMessage`, and the restart artifacts.
         pub fn into_record(self) -> TailRecord {
             let kind = self.kind.as_str().map(str::to_string);
             let m = &self.message;
@@ -1158,40 +1188,6 @@ pub struct TailMessage {
     pub compaction: bool,
 }
 
-fn is_truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
-
-fn message_of(rec: &serde_json::Map<String, Value>) -> Option<TailMessage> {
-    if let Some(m) = rec.get("message").filter(|m| is_truthy(m)) {
-        let role = m.get("role").and_then(Value::as_str).map(str::to_string);
-        let approval_pending = role.as_deref() == Some("toolResult")
-            && m.get("details")
-                .and_then(|d| d.get("status"))
-                .and_then(Value::as_str)
-                == Some("approval-pending");
-        return Some(TailMessage {
-            role,
-            approval_pending,
-            compaction: false,
-        });
-    }
-    if rec.get("type").and_then(Value::as_str) == Some("compaction") {
-        return Some(TailMessage {
-            role: Some("system".into()),
-            approval_pending: false,
-            compaction: true,
-        });
-    }
-    None
-}
-
 /// `parseRecentTranscriptTailMessages`: the last 20 messages of the active branch.
 pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
     let mut msgs: Vec<TailMessage> = active_records(records)
@@ -1243,27 +1239,6 @@ pub fn restart_artifact_count(records: &[TailRecord]) -> usize {
         }
         _ => 0,
     }
-}
-
-fn artifact_of(record: &Value) -> Option<Artifact> {
-    let kind = record.get("type").and_then(Value::as_str);
-    if kind == Some("custom")
-        && record.get("customType").and_then(Value::as_str) == Some("openclaw:prompt-error")
-    {
-        return Some(Artifact::PromptError);
-    }
-    let m = record.get("message")?;
-    let empty = match m.get("content") {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(a)) => a.is_empty(),
-        Some(Value::String(s)) => s.is_empty(),
-        _ => false,
-    };
-    (kind == Some("message")
-        && m.get("role").and_then(Value::as_str) == Some("assistant")
-        && m.get("stopReason").and_then(Value::as_str) == Some("aborted")
-        && empty)
-        .then_some(Artifact::AbortedAssistant)
 }
 
 #[cfg(test)]
@@ -1696,6 +1671,28 @@ mod tests {
         let a = msg("a", Some("b"), "user");
         let b = msg("b", Some("a"), "user");
         assert!(tail_messages(&recs(&[&a, &b])).is_empty());
+    }
+
+    #[test]
+    fn only_a_truthy_message_field_makes_a_message() {
+        let role = |line: &str| parse_tail_line(line).unwrap().message.map(|m| m.role);
+        for falsy in ["null", "false", "0", "\"\""] {
+            let line = format!(r#"{{"type":"message","id":"a","message":{falsy}}}"#);
+            assert_eq!(role(&line), None, "message: {falsy} is not a message");
+        }
+        assert_eq!(
+            role(r#"{"type":"message","id":"a","message":"hi"}"#),
+            Some(None)
+        );
+        assert_eq!(
+            role(r#"{"type":"message","id":"a","message":{}}"#),
+            Some(None)
+        );
+        assert_eq!(
+            role(r#"{"type":"compaction","id":"a","message":0}"#),
+            Some(Some("system".into())),
+            "a compaction with a falsy message is still one"
+        );
     }
 
     #[test]

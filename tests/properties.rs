@@ -1076,6 +1076,13 @@ fn repair_changes_only_what_it_plans_and_a_second_run_changes_nothing() {
     });
 }
 
+fn object(fields: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
 /// A record line with the fields recovery reads in every shape.
 fn arb_record_value() -> impl Strategy<Value = Value> {
     use serde_json::json;
@@ -1115,14 +1122,9 @@ fn arb_record_value() -> impl Strategy<Value = Value> {
             prop::option::of(field(vec!["status", "y"]))
         )
             .prop_map(|(fields, details)| {
-                let mut m: serde_json::Map<String, Value> = fields
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect();
+                let mut m = object(fields);
                 if let Some(d) = details {
-                    let d: serde_json::Map<String, Value> =
-                        d.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-                    m.insert("details".into(), Value::Object(d));
+                    m.insert("details".into(), Value::Object(object(d)));
                 }
                 Value::Object(m)
             }),
@@ -1166,10 +1168,7 @@ fn arb_record_value() -> impl Strategy<Value = Value> {
         prop::option::of(message),
     )
         .prop_map(|(fields, message)| {
-            let mut r: serde_json::Map<String, Value> = fields
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+            let mut r = object(fields);
             if let Some(m) = message {
                 r.insert("message".into(), m);
             }

@@ -98,17 +98,15 @@ impl Context {
             keep_index: false,
             ..self.read.clone()
         };
-        let mut analysis: Option<Analysis> = None;
-        let snap = self.with_spinner(&opts, |opts| {
-            state::read_each(opts, &self.procs, &mut |snap, agent| {
-                analysis
-                    .get_or_insert_with(|| Analysis::new(snap, self.settings))
-                    .add(&agent)
-            })
+        let (_, analysis) = self.with_spinner(&opts, |opts| {
+            state::read_each(
+                opts,
+                &self.procs,
+                |snap| Analysis::new(snap, self.settings),
+                |analysis, agent| analysis.add(&agent),
+            )
         })?;
-        Ok(analysis
-            .unwrap_or_else(|| Analysis::new(&snap, self.settings))
-            .finish())
+        Ok(analysis.finish())
     }
 
     /// Read the state, with a spinner on a terminal.
@@ -116,11 +114,11 @@ impl Context {
         self.with_spinner(&self.read, |opts| state::read_snapshot(opts, &self.procs))
     }
 
-    fn with_spinner(
+    fn with_spinner<T>(
         &self,
         opts: &ReadOptions,
-        read: impl FnOnce(&ReadOptions) -> Result<Snapshot, state::ReadError>,
-    ) -> Result<Snapshot, Fatal> {
+        read: impl FnOnce(&ReadOptions) -> Result<T, state::ReadError>,
+    ) -> Result<T, Fatal> {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_message(format!("reading {}", opts.state_dir.display()));

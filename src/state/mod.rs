@@ -257,21 +257,21 @@ fn perr(path: &Path, message: impl Into<String>) -> ReadError {
 
 /// Read everything. Fails only when the state dir itself cannot be used.
 pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapshot, ReadError> {
-    let mut agents = Vec::new();
-    let mut snap = read_each(opts, procs, &mut |_, agent| agents.push(agent))?;
+    let (mut snap, agents) = read_each(opts, procs, |_| Vec::new(), |v, agent| v.push(agent))?;
     snap.agents = agents;
     Ok(snap)
 }
 
-/// Read the state dir and hand its agents, in order, to `each` along with the
-/// rest of the snapshot (whose `agents` is empty). Agents are read in
+/// Read the state dir: `start` gets the snapshot (without agents) and makes
+/// an accumulator, then `each` gets the agents in order. Agents are read in
 /// parallel, one group of as many as there are threads at a time, so at most
 /// that many are held unless `each` keeps them.
-pub fn read_each(
+pub fn read_each<A>(
     opts: &ReadOptions,
     procs: &dyn Processes,
-    each: &mut dyn FnMut(&Snapshot, Agent),
-) -> Result<Snapshot, ReadError> {
+    start: impl FnOnce(&Snapshot) -> A,
+    mut each: impl FnMut(&mut A, Agent),
+) -> Result<(Snapshot, A), ReadError> {
     let state_dir = opts.state_dir.clone();
     match std::fs::metadata(&state_dir) {
         Err(e) => return Err(perr(&state_dir, describe_dir_err(&e, "state dir"))),
@@ -298,12 +298,13 @@ pub fn read_each(
         procs,
         keep_index: opts.keep_index,
     };
+    let mut acc = start(&snap);
     for group in targets.chunks(threads()) {
         for agent in parallel_map(group, |t| read_agent(&ctx, t)) {
-            each(&snap, agent);
+            each(&mut acc, agent);
         }
     }
-    Ok(snap)
+    Ok((snap, acc))
 }
 
 fn describe_dir_err(e: &std::io::Error, what: &str) -> String {
