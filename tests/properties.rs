@@ -86,11 +86,19 @@ fn arb_document() -> impl Strategy<Value = Vec<u8>> {
         match style {
             0 => serde_json::to_vec(&v).unwrap(),
             1 => serde_json::to_vec_pretty(&v).unwrap(),
-            _ => serde_json::to_string_pretty(&v)
-                .unwrap()
-                .replace('\n', "\r\n")
-                .replace("  ", "\t")
-                .into_bytes(),
+            _ => {
+                // Indent with tabs through the formatter: replacing spaces in
+                // the text would also change string values. A raw newline
+                // cannot occur inside a JSON string, so that replace is safe.
+                let mut out = Vec::new();
+                let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+                let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+                serde::Serialize::serialize(&v, &mut ser).unwrap();
+                String::from_utf8(out)
+                    .unwrap()
+                    .replace('\n', "\r\n")
+                    .into_bytes()
+            }
         }
     })
 }
