@@ -28,6 +28,20 @@ fn factor() -> u32 {
     }
 }
 
+/// The seed of the case generator: `SESSFIX_PROPTEST_SEED` replays a run,
+/// otherwise a new one is drawn and printed so that a failure can be replayed.
+fn seed() -> u64 {
+    match std::env::var("SESSFIX_PROPTEST_SEED") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("SESSFIX_PROPTEST_SEED={v:?} is not a number")),
+        Err(_) => {
+            use std::hash::{BuildHasher, RandomState};
+            RandomState::new().hash_one(std::time::SystemTime::now())
+        }
+    }
+}
+
 /// Run `test` on `base × factor` values of `strategy`; panic with the shrunk
 /// input on the first failure (a panic inside `test` counts as one).
 fn check<S: Strategy>(
@@ -37,15 +51,20 @@ fn check<S: Strategy>(
     test: impl Fn(S::Value) -> Result<(), TestCaseError>,
 ) {
     let cases = base * factor();
+    let seed = seed();
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
         max_shrink_iters: 4096,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
         ..Config::default()
     });
     match runner.run(&strategy, test) {
-        Ok(()) => eprintln!("property {name}: {cases} cases, 0 failures"),
-        Err(e) => panic!("property {name}: {e}"),
+        Ok(()) => eprintln!("property {name}: {cases} cases, 0 failures (seed {seed})"),
+        Err(e) => panic!(
+            "property {name}: {e}\nreplay with SESSFIX_PROPTEST_SEED={seed} SESSFIX_PROPTEST_FACTOR={}",
+            factor()
+        ),
     }
 }
 
