@@ -2,7 +2,7 @@
 //! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
 
 use crate::rules::{self, LockVerdict, ProcState, StaleReason};
-use crate::state::{Agent, Session, Snapshot, StoreState};
+use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreState};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -197,7 +197,21 @@ impl Analysis {
     /// Start a report on `snap`'s gateway facts (its agents are not read here).
     pub fn new(snap: &Snapshot, set: Settings) -> Analysis {
         let mut findings = Vec::new();
-        let gateway = gateway_report(snap, &mut findings);
+        let gateway = gateway_report(&snap.gateway);
+        if gateway.live {
+            findings.push(Finding {
+                code: "gateway-live",
+                severity: Severity::Error,
+                agent: None,
+                key: None,
+                path: gateway.lock_path.clone(),
+                message: format!(
+                    "a gateway is running on this state dir: {}",
+                    gateway.evidence.clone().unwrap_or_default()
+                ),
+                fix: "stop the gateway before `sessfix repair` (it refuses to write while a gateway is live); predictions assume its next boot".into(),
+            });
+        }
         Analysis {
             set,
             state_dir: show(&snap.state_dir),
@@ -292,8 +306,8 @@ fn argv_of(s: &ProcState) -> Option<Vec<String>> {
     }
 }
 
-fn gateway_report(snap: &Snapshot, findings: &mut Vec<Finding>) -> GatewayReport {
-    let g = &snap.gateway;
+/// Whether the gateway whose singleton lock was found is live, and why.
+pub fn gateway_report(g: &GatewayFacts) -> GatewayReport {
     let owner = g
         .proc_state
         .as_ref()
@@ -319,17 +333,6 @@ fn gateway_report(snap: &Snapshot, findings: &mut Vec<Finding>) -> GatewayReport
             (_, None) => format!("singleton lock {} names no pid", p.display()),
         }
     });
-    if live {
-        findings.push(Finding {
-            code: "gateway-live",
-            severity: Severity::Error,
-            agent: None,
-            key: None,
-            path: g.lock_path.as_deref().map(show),
-            message: format!("a gateway is running on this state dir: {}", evidence.clone().unwrap_or_default()),
-            fix: "stop the gateway before `sessfix repair` (it refuses to write while a gateway is live); predictions assume its next boot".into(),
-        });
-    }
     GatewayReport {
         live,
         pid: if live { g.pid } else { None },

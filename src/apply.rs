@@ -27,7 +27,9 @@ pub struct ManifestEntry {
     pub after_sha256: Option<String>,
     /// For `truncate`: the length repair leaves.
     pub truncated_to: Option<u64>,
-    /// Set once the change was made.
+    /// Set once the change was made. The manifest is rewritten after each
+    /// phase (indexes, cuts, removals), so after a crash a change can be made
+    /// and not yet marked: `undo` then tells from the file itself.
     pub done: bool,
 }
 
@@ -48,10 +50,16 @@ pub struct Outcome {
 }
 
 pub fn sha256(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
+    sha256_pieces(&[b])
+}
+
+/// The SHA-256 of the concatenation of `pieces`, in hex.
+pub fn sha256_pieces(pieces: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in pieces {
+        h.update(p);
+    }
+    h.finalize().iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// An exclusive lock on `<state>/.sessfix.lock` for the life of the value.
@@ -163,7 +171,12 @@ pub fn apply(
     let mut backup = |path: &Path, action: &str, what: &str, bytes: &[u8]| {
         n += 1;
         let name = format!("{n:04}-{what}");
-        save_backup(&dir, &name, bytes)?;
+        // Hash while the copy is written and synced.
+        let before_sha256 = std::thread::scope(|s| {
+            let digest = s.spawn(|| sha256(bytes));
+            save_backup(&dir, &name, bytes)?;
+            Ok::<_, String>(digest.join().expect("hashing does not panic"))
+        })?;
         let mode = std::fs::symlink_metadata(path)
             .map(|m| m.mode() & 0o7777)
             .unwrap_or(0o600);
@@ -172,17 +185,21 @@ pub fn apply(
             action: action.into(),
             backup: name,
             mode,
-            before_sha256: sha256(bytes),
+            before_sha256,
             after_sha256: None,
             truncated_to: None,
             done: false,
         })
     };
     for w in &plan.indexes {
-        let e = backup(&w.path, "write", "sessions.json", &w.before)?;
+        let (e, after_sha256) = std::thread::scope(|s| {
+            let after = s.spawn(|| sha256_pieces(&w.after_pieces()));
+            let e = backup(&w.path, "write", "sessions.json", &w.before);
+            (e, after.join().expect("hashing does not panic"))
+        });
         manifest.entries.push(ManifestEntry {
-            after_sha256: Some(sha256(&w.after)),
-            ..e
+            after_sha256: Some(after_sha256),
+            ..e?
         });
     }
     for c in &plan.transcripts {
@@ -211,8 +228,7 @@ pub fn apply(
         let i = entry;
         entry += 1;
         checkpoint("write");
-        let current = fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES).map(|(b, _)| b);
-        if current.as_deref().ok() != Some(&w.before[..]) {
+        if !fsx::has_content(&w.path, &w.before).unwrap_or(false) {
             out.changed.push(format!(
                 "{}: changed since the plan was made; not written (its locks are left too)",
                 w.path.display()
@@ -220,9 +236,9 @@ pub fn apply(
             blocked_agents.push(w.agent.clone());
             continue;
         }
-        fsx::write_atomic(&w.path, &w.after, 0o600).map_err(|e| fsx::describe(&w.path, &e))?;
+        fsx::write_atomic_pieces(&w.path, &w.after_pieces(), 0o600)
+            .map_err(|e| fsx::describe(&w.path, &e))?;
         manifest.entries[i].done = true;
-        write_manifest(&dir, &manifest)?;
         checkpoint("written");
         for e in &w.edits {
             for c in &e.changes {
@@ -240,6 +256,10 @@ pub fn apply(
             out.done
                 .push(format!("{}: rewritten as strict JSON", w.path.display()));
         }
+    }
+
+    if !plan.indexes.is_empty() {
+        write_manifest(&dir, &manifest)?;
     }
 
     // 3. Transcript cuts, re-checked by identity.
@@ -268,7 +288,6 @@ pub fn apply(
             .and_then(|_| f.sync_all())
             .map_err(|e| fsx::describe(&c.path, &e))?;
         manifest.entries[i].done = true;
-        write_manifest(&dir, &manifest)?;
         out.done.push(format!(
             "{}: cut {} trailing byte(s) ({} of {})",
             c.path.display(),
@@ -282,7 +301,12 @@ pub fn apply(
         ));
     }
 
+    if !plan.transcripts.is_empty() {
+        write_manifest(&dir, &manifest)?;
+    }
+
     // 4. Lock and leftover removals, after the index, each re-checked.
+    let mut removed_from = Vec::new();
     for r in &plan.removals {
         let i = entry;
         entry += 1;
@@ -305,10 +329,11 @@ pub fn apply(
         }
         std::fs::remove_file(&r.path).map_err(|e| fsx::describe(&r.path, &e))?;
         if let Some(parent) = r.path.parent() {
-            let _ = fsx::sync_dir(parent);
+            if !removed_from.contains(&parent) {
+                removed_from.push(parent);
+            }
         }
         manifest.entries[i].done = true;
-        write_manifest(&dir, &manifest)?;
         checkpoint("removed");
         out.done.push(format!(
             "{}: removed {} ({})",
@@ -316,6 +341,12 @@ pub fn apply(
             r.what,
             r.reason
         ));
+    }
+    for d in removed_from {
+        let _ = fsx::sync_dir(d);
+    }
+    if !plan.removals.is_empty() {
+        write_manifest(&dir, &manifest)?;
     }
     Ok(out)
 }
@@ -332,36 +363,50 @@ pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
     dirs.pop()
 }
 
+/// Whether the change of a manifest entry is in the file now: what `undo`
+/// restores. `None`: the file is neither as repair left it nor as it was.
+fn change_in_place(e: &ManifestEntry) -> Option<bool> {
+    match e.action.as_str() {
+        "write" => {
+            let cur = fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES)
+                .map(|(b, _)| sha256(&b))
+                .ok();
+            if cur.is_some() && cur == e.after_sha256 {
+                Some(true)
+            } else if cur.as_ref() == Some(&e.before_sha256) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        "truncate" => {
+            let len = std::fs::symlink_metadata(&e.path).map(|m| m.len()).ok();
+            (len.is_some() && len == e.truncated_to).then_some(true)
+        }
+        _ => Some(std::fs::symlink_metadata(&e.path).is_err()),
+    }
+}
+
 /// Restore the files of one backup, if every one is still as repair left it.
+/// A change the manifest marks done must still be in place; one it does not
+/// mark (a run stopped in the middle of a phase) is restored when the file
+/// shows it was made, and left alone otherwise.
 pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
     let mp = dir.join(MANIFEST);
     let (bytes, _) = fsx::read_regular(&mp, 1 << 26).map_err(|e| fsx::describe(&mp, &e))?;
     let m: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{}: not a sessfix manifest: {e}", mp.display()))?;
     let mut problems = Vec::new();
-    for e in m.entries.iter().filter(|e| e.done) {
-        let now = std::fs::symlink_metadata(&e.path);
-        match e.action.as_str() {
-            "write" => {
-                let cur = fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES)
-                    .map(|(b, _)| sha256(&b));
-                if cur.ok() != e.after_sha256 {
-                    problems.push(format!("{}: changed since the repair", e.path.display()));
-                }
-            }
-            "truncate" => {
-                if now.as_ref().map(|m| m.len()).ok() != e.truncated_to {
-                    problems.push(format!("{}: changed since the repair", e.path.display()));
-                }
-            }
-            _ => {
-                if now.is_ok() {
-                    problems.push(format!(
-                        "{}: exists again since the repair",
-                        e.path.display()
-                    ));
-                }
-            }
+    let mut restore = Vec::new();
+    for e in &m.entries {
+        match (change_in_place(e), e.done) {
+            (Some(true), _) => restore.push(e),
+            (_, false) => {}
+            (_, true) if e.action == "remove" => problems.push(format!(
+                "{}: exists again since the repair",
+                e.path.display()
+            )),
+            (_, true) => problems.push(format!("{}: changed since the repair", e.path.display())),
         }
     }
     if !problems.is_empty() {
@@ -372,7 +417,7 @@ pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
         ));
     }
     let mut done = Vec::new();
-    for e in m.entries.iter().filter(|e| e.done) {
+    for e in restore {
         let src = dir.join(&e.backup);
         let (b, _) = fsx::read_regular(&src, u64::MAX).map_err(|x| fsx::describe(&src, &x))?;
         match e.action.as_str() {

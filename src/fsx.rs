@@ -129,6 +129,31 @@ pub fn read_regular(p: &Path, limit: u64) -> io::Result<(Vec<u8>, Metadata)> {
     Ok((buf, meta))
 }
 
+/// Whether the regular file at `p` holds exactly `expected`, compared in
+/// chunks so that a large file is never held twice.
+pub fn has_content(p: &Path, expected: &[u8]) -> io::Result<bool> {
+    let (mut f, meta) = open_regular(p)?;
+    if meta.len() != expected.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = vec![0u8; (1 << 20).min(expected.len().max(1))];
+    let mut rest = expected;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
+    }
+}
+
 /// Read the last `max` bytes of a regular file. Returns the bytes, the offset
 /// they start at, and the file's metadata.
 pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
@@ -145,6 +170,11 @@ pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
 /// the target's mode and owner (or `new_mode` for a new file), fsync, rename,
 /// fsync of the directory. The target must not be a symlink.
 pub fn write_atomic(target: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> {
+    write_atomic_pieces(target, &[bytes], new_mode)
+}
+
+/// `write_atomic` of the concatenation of `pieces`.
+pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io::Result<()> {
     let dir = target
         .parent()
         .ok_or_else(|| io::Error::other("has no parent directory"))?;
@@ -184,7 +214,12 @@ pub fn write_atomic(target: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()
             })?;
         }
         f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        f.write_all(bytes)?;
+        let mut out = io::BufWriter::with_capacity(1 << 16, &mut f);
+        for piece in pieces {
+            out.write_all(piece)?;
+        }
+        out.flush()?;
+        drop(out);
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, target)?;

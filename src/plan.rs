@@ -7,6 +7,7 @@ use crate::state::json::{self, Member};
 use crate::state::{Agent, Snapshot, StoreState};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
@@ -46,10 +47,38 @@ pub struct IndexWrite {
     /// The whole file is rewritten as strict JSON (it parsed only as JSON5).
     pub rewrite_strict: bool,
     pub edits: Vec<EntryEdit>,
+    /// The bytes the plan read, shared with the snapshot.
     #[serde(skip)]
-    pub before: Vec<u8>,
+    pub before: Arc<Vec<u8>>,
     #[serde(skip)]
-    pub after: Vec<u8>,
+    pub after: NewContent,
+}
+
+/// What an index becomes. An edit of a valid index is a list of splices into
+/// the old bytes, so the new file is never held whole: it is hashed and
+/// written piece by piece.
+#[derive(Debug, Clone)]
+pub enum NewContent {
+    /// Sorted, non-overlapping replacements of ranges of `before`.
+    Splices(Vec<Splice>),
+    /// A whole new document (a JSON5 index rewritten as strict JSON).
+    Whole(Vec<u8>),
+}
+
+impl IndexWrite {
+    /// The new file's bytes in order, as slices of the old bytes and of the
+    /// replacements.
+    pub fn after_pieces(&self) -> Vec<&[u8]> {
+        match &self.after {
+            NewContent::Whole(b) => vec![b],
+            NewContent::Splices(splices) => pieces(&self.before, splices),
+        }
+    }
+
+    /// The new file, whole (for a diff).
+    pub fn after_bytes(&self) -> Vec<u8> {
+        self.after_pieces().concat()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -313,7 +342,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                 edit.changes = changes;
                 out_edits.push(edit);
             }
-            let after = apply_splices(&bytes, splices);
+            let after = NewContent::Splices(normalize(splices));
             plan.indexes.push(IndexWrite {
                 agent: agent.id.clone(),
                 path: agent.store.path.clone(),
@@ -333,7 +362,8 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                     }
                     out_edits.push(edit);
                 }
-                let after = js_stringify(&serde_json::Value::Object(map)).into_bytes();
+                let after =
+                    NewContent::Whole(js_stringify(&serde_json::Value::Object(map)).into_bytes());
                 plan.indexes.push(IndexWrite {
                     agent: agent.id.clone(),
                     path: agent.store.path.clone(),
@@ -416,7 +446,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
 }
 
 /// Replace the bytes of a range of the original with new bytes.
-type Splice = (std::ops::Range<usize>, Vec<u8>);
+pub type Splice = (std::ops::Range<usize>, Vec<u8>);
 
 /// The splices that apply `ops` to one entry, and the field changes they make.
 fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldChange>) {
@@ -503,20 +533,31 @@ fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldC
     (splices, changes)
 }
 
-/// Apply non-overlapping splices (ranges in the original) to `src`.
-fn apply_splices(src: &[u8], mut splices: Vec<Splice>) -> Vec<u8> {
+/// Sort splices and drop any that overlap an earlier one (a removal already
+/// covers it).
+fn normalize(mut splices: Vec<Splice>) -> Vec<Splice> {
     splices.sort_by_key(|(r, _)| (r.start, r.end));
-    let mut out = Vec::with_capacity(src.len() + 64);
+    let mut pos = 0;
+    splices.retain(|(r, _)| {
+        let keep = r.start >= pos;
+        if keep {
+            pos = r.end;
+        }
+        keep
+    });
+    splices
+}
+
+/// `src` with normalized splices applied, as the slices that make it up.
+fn pieces<'a>(src: &'a [u8], splices: &'a [Splice]) -> Vec<&'a [u8]> {
+    let mut out = Vec::with_capacity(2 * splices.len() + 1);
     let mut pos = 0;
     for (r, text) in splices {
-        if r.start < pos {
-            continue; // overlapping: a removal already covers it
-        }
-        out.extend_from_slice(&src[pos..r.start]);
-        out.extend_from_slice(&text);
+        out.push(&src[pos..r.start]);
+        out.push(&text[..]);
         pos = r.end;
     }
-    out.extend_from_slice(&src[pos..]);
+    out.push(&src[pos..]);
     out
 }
 
@@ -627,7 +668,7 @@ mod tests {
             _ => unreachable!(),
         };
         let (sp, _) = entry_splices(src.as_bytes(), &doc.members[0], ops);
-        String::from_utf8(apply_splices(src.as_bytes(), sp)).unwrap()
+        String::from_utf8(pieces(src.as_bytes(), &normalize(sp)).concat()).unwrap()
     }
 
     const SRC: &str = "{\n  \"k\": {\n    \"sessionId\": \"s\",\n    \"status\": \"running\",\n    \"abortedLastRun\": false\n  },\n  \"other\": {\n    \"x\": 1\n  }\n}";

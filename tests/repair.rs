@@ -277,6 +277,47 @@ fn leftovers_are_removed_and_undo_restores_everything() {
 }
 
 #[test]
+fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
+    // The manifest marks changes done once per phase: a run killed inside a
+    // phase leaves changes made and not marked, which undo must still find,
+    // and changes not made, which it must leave alone.
+    for point in ["backed-up", "written", "remove", "removed"] {
+        let env = Env::fixture("dead-pid-lock");
+        let before = tree(&env);
+        let mut child = env.spawn_stopped(point, &["repair", "--yes"]);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if point == "removed" {
+            let backups = env.state().join("sessfix-backups");
+            let dir = std::fs::read_dir(&backups)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap();
+            let m: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap())
+                    .unwrap();
+            let unmarked = m["entries"].as_array().unwrap().iter().any(|e| {
+                e["action"] == "remove"
+                    && e["done"] == false
+                    && !std::path::Path::new(e["path"].as_str().unwrap()).exists()
+            });
+            assert!(unmarked, "{point}: a removal made and not yet marked: {m}");
+        }
+        if point != "backed-up" {
+            assert_ne!(
+                before,
+                tree(&env),
+                "{point}: the killed run changed something"
+            );
+        }
+        let out = env.cmd().arg("undo").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{point}: {out:?}");
+        assert_eq!(before, tree(&env), "{point}: undo restored the state");
+    }
+}
+
+#[test]
 fn undo_refuses_when_files_changed_since() {
     let env = Env::fixture("graceful-restart");
     env.cmd().args(["repair", "--yes"]).assert().code(0);

@@ -6,6 +6,7 @@ use crate::apply;
 use crate::cli::RepairArgs;
 use crate::exit::Exit;
 use crate::plan::{self, Plan, PlanOptions};
+use crate::state::{self, Snapshot};
 use std::io::{IsTerminal, Write};
 
 fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<()> {
@@ -37,7 +38,8 @@ fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<
         }
         if diff {
             let before = String::from_utf8_lossy(&w.before);
-            let after = String::from_utf8_lossy(&w.after);
+            let after = w.after_bytes();
+            let after = String::from_utf8_lossy(&after);
             let name = w.path.display().to_string();
             let d = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
             write!(
@@ -79,19 +81,50 @@ struct ReportAndPlan<'a> {
     plan: &'a plan::Plan,
 }
 
-pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
+/// Read the state, analyse it and plan the repair.
+fn read_and_plan(
+    ctx: &Context,
+    opts: PlanOptions,
+) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
     let snap = ctx.snapshot()?;
     let report = analyze::analyze(&snap, ctx.settings);
+    let plan = plan::build(&snap, &report, opts);
+    Ok((snap, report, plan))
+}
+
+/// The refusal to write while a gateway is live, unless forced.
+fn refuse_if_live(gateway: &analyze::GatewayReport, force: bool) -> Option<Exit> {
+    if !gateway.live || force {
+        return None;
+    }
+    eprintln!(
+        "sessfix: refusing to repair while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
+        gateway.evidence.as_deref().unwrap_or("")
+    );
+    Some(Exit::GatewayLive)
+}
+
+/// What `repair --json` prints after a real run.
+#[derive(serde::Serialize)]
+struct Applied<'a> {
+    plan: &'a Plan,
+    done: &'a [String],
+    changed: &'a [String],
+    backup: Option<&'a std::path::Path>,
+}
+
+pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     let opts = PlanOptions {
         keep_transcripts: args.keep_transcripts,
         max_age_ms: args.max_age,
         now_ms: ctx.settings.now_ms,
     };
-    let plan = plan::build(&snap, &report, opts);
     let mut stdout = std::io::stdout().lock();
     let io = |e: std::io::Error| Fatal::operational(format!("cannot write output: {e}"));
+    let json_err = |e: serde_json::Error| Fatal::operational(e.to_string());
 
     if args.dry_run {
+        let (_, report, plan) = read_and_plan(ctx, opts)?;
         if args.json {
             let mut out = std::io::BufWriter::new(&mut stdout);
             serde_json::to_writer_pretty(
@@ -101,7 +134,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
                     plan: &plan,
                 },
             )
-            .map_err(|e| Fatal::operational(e.to_string()))?;
+            .map_err(json_err)?;
             writeln!(out).and_then(|()| out.flush()).map_err(io)?;
         } else {
             render_plan(&plan, args.diff, &mut stdout).map_err(io)?;
@@ -114,23 +147,31 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         });
     }
 
-    if report.gateway.live && !args.force {
-        eprintln!(
-            "sessfix: refusing to repair while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
-            report.gateway.evidence.as_deref().unwrap_or("")
-        );
-        return Ok(Exit::GatewayLive);
+    // A live gateway sees no write at all, not even the run lock's file.
+    let gateway = state::read_gateway(&ctx.read, &ctx.procs)
+        .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
+    if let Some(exit) = refuse_if_live(&analyze::gateway_report(&gateway), args.force) {
+        return Ok(exit);
+    }
+    // Read and plan under the run lock, so no other sessfix run changes the
+    // state between the plan and its application.
+    let _lock = apply::lock_run(&ctx.read.state_dir).map_err(Fatal::operational)?;
+    let (snap, report, mut plan) = read_and_plan(ctx, opts)?;
+    if let Some(exit) = refuse_if_live(&report.gateway, args.force) {
+        return Ok(exit);
     }
     if report.gateway.live {
         eprintln!("sessfix: warning: --force: writing although a gateway looks live");
     }
     if plan.is_empty() {
         if args.json {
-            serde_json::to_writer_pretty(
-                &mut stdout,
-                &serde_json::json!({"plan": plan, "done": [], "changed": [], "backup": null}),
-            )
-            .map_err(|e| Fatal::operational(e.to_string()))?;
+            let applied = Applied {
+                plan: &plan,
+                done: &[],
+                changed: &[],
+                backup: None,
+            };
+            serde_json::to_writer_pretty(&mut stdout, &applied).map_err(json_err)?;
             writeln!(stdout).map_err(io)?;
         } else if !args.quiet {
             render_plan(&plan, false, &mut stdout).map_err(io)?;
@@ -154,33 +195,35 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
             writeln!(stdout, "Nothing changed.").map_err(io)?;
             return Ok(Exit::Problems);
         }
+        // The answer may have taken long (a gateway started, a run ended):
+        // read again and apply only the plan that was shown.
+        let (_, report, replanned) = read_and_plan(ctx, opts)?;
+        if let Some(exit) = refuse_if_live(&report.gateway, args.force) {
+            return Ok(exit);
+        }
+        if serde_json::to_value(&replanned).ok() != serde_json::to_value(&plan).ok() {
+            eprintln!(
+                "sessfix: the state changed after the plan was shown; nothing was written. Run again."
+            );
+            return Ok(Exit::Changed);
+        }
+        plan = replanned;
     }
-
-    let _lock = apply::lock_run(&snap.state_dir).map_err(Fatal::operational)?;
-    // The plan was made before the lock: re-read and re-plan under it.
-    let snap = ctx.snapshot()?;
-    let report = analyze::analyze(&snap, ctx.settings);
-    let replanned = plan::build(&snap, &report, opts);
-    if serde_json::to_value(&replanned).ok() != serde_json::to_value(&plan).ok() {
-        eprintln!(
-            "sessfix: the state changed after the plan was shown; nothing was written. Run again."
-        );
-        return Ok(Exit::Changed);
-    }
-    let plan = replanned;
     let backup_root = args
         .backup_dir
         .clone()
         .unwrap_or_else(|| snap.state_dir.join("sessfix-backups"));
     let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
         .map_err(Fatal::operational)?;
+    drop(snap);
     if args.json {
-        serde_json::to_writer_pretty(
-            &mut stdout,
-            &serde_json::json!({"plan": plan, "done": outcome.done, "changed": outcome.changed,
-                                "backup": outcome.backup_dir}),
-        )
-        .map_err(|e| Fatal::operational(e.to_string()))?;
+        let applied = Applied {
+            plan: &plan,
+            done: &outcome.done,
+            changed: &outcome.changed,
+            backup: outcome.backup_dir.as_deref(),
+        };
+        serde_json::to_writer_pretty(&mut stdout, &applied).map_err(json_err)?;
         writeln!(stdout).map_err(io)?;
     } else if !args.quiet {
         for d in &outcome.done {
@@ -201,6 +244,8 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     if !outcome.changed.is_empty() {
         return Ok(Exit::Changed);
     }
+    // Check the result by reading the state again.
+    drop(plan);
     let after = ctx.report()?;
     Ok(remaining_exit(&after))
 }

@@ -84,8 +84,8 @@ pub struct Problem {
 pub struct Store {
     pub path: PathBuf,
     pub state: StoreState,
-    /// The file's bytes, when it was read.
-    pub bytes: Option<Vec<u8>>,
+    /// The file's bytes, when it was read (shared with a plan that edits it).
+    pub bytes: Option<std::sync::Arc<Vec<u8>>>,
     pub identity: Option<Identity>,
     pub doc: Option<json::ObjectDoc>,
 }
@@ -255,6 +255,21 @@ fn perr(path: &Path, message: impl Into<String>) -> ReadError {
     }
 }
 
+fn check_state_dir(state_dir: &Path) -> Result<(), ReadError> {
+    match std::fs::metadata(state_dir) {
+        Err(e) => Err(perr(state_dir, describe_dir_err(&e, "state dir"))),
+        Ok(m) if !m.is_dir() => Err(perr(state_dir, "the state dir is not a directory")),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Only the gateway's singleton lock for this state dir, for a check before
+/// anything else. Fails as `read_each` does when the state dir cannot be used.
+pub fn read_gateway(opts: &ReadOptions, procs: &dyn Processes) -> Result<GatewayFacts, ReadError> {
+    check_state_dir(&opts.state_dir)?;
+    Ok(discover::gateway_lock(opts, procs))
+}
+
 /// Read everything. Fails only when the state dir itself cannot be used.
 pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapshot, ReadError> {
     let (mut snap, agents) = read_each(opts, procs, |_| Vec::new(), |v, agent| v.push(agent))?;
@@ -273,13 +288,7 @@ pub fn read_each<A>(
     mut each: impl FnMut(&mut A, Agent),
 ) -> Result<(Snapshot, A), ReadError> {
     let state_dir = opts.state_dir.clone();
-    match std::fs::metadata(&state_dir) {
-        Err(e) => return Err(perr(&state_dir, describe_dir_err(&e, "state dir"))),
-        Ok(m) if !m.is_dir() => {
-            return Err(perr(&state_dir, "the state dir is not a directory"));
-        }
-        Ok(_) => {}
-    }
+    check_state_dir(&state_dir)?;
     let real_state_dir = fsx::realpath_or_self(&state_dir);
     let targets = match &opts.store {
         Some(store) => vec![store_target(store)?],
@@ -603,7 +612,7 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
             }
         }
     }
-    agent.store.bytes = Some(bytes);
+    agent.store.bytes = Some(std::sync::Arc::new(bytes));
     let real_dir = agent.real_sessions_dir.clone();
     for s in &mut agent.sessions {
         s.boot_key = crate::rules::boot_key(&s.key, &agent.id);
