@@ -5,9 +5,17 @@
 //!
 //!     cargo run --release --example floor -- STATE_DIR
 //!
+//! With `--rewrite` it is the floor of `sessfix repair`: after that scan it
+//! also does what any repair that cannot lose data must do with every index it
+//! changes. It writes a copy to a backup folder and fsyncs it, writes the new
+//! content (here the same bytes) to a temp file in the same directory and
+//! fsyncs it, renames it over the index, and fsyncs the directory.
+//!
+//!     cargo run --release --example floor -- STATE_DIR --rewrite
+//!
 //! Prints what it read, so that the work cannot be optimised away.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 const TAIL: u64 = 256 * 1024;
@@ -21,7 +29,24 @@ struct Totals {
     bytes: u64,
 }
 
-fn sessions_dir(dir: &Path, t: &mut Totals) -> std::io::Result<()> {
+/// Write `bytes` to a new file at `path` and fsync it.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create_new(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Back up `index` into `backups`, then replace it atomically and durably.
+fn rewrite(index: &Path, bytes: &[u8], backups: &Path, n: usize) -> std::io::Result<()> {
+    write_synced(&backups.join(format!("{n:04}-sessions.json")), bytes)?;
+    let dir = index.parent().expect("an index has a directory");
+    let tmp = dir.join(".sessions.json.floor.tmp");
+    write_synced(&tmp, bytes)?;
+    std::fs::rename(&tmp, index)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+fn sessions_dir(dir: &Path, t: &mut Totals, backups: Option<&Path>) -> std::io::Result<()> {
     let index = dir.join("sessions.json");
     if let Ok(bytes) = std::fs::read(&index) {
         t.bytes += bytes.len() as u64;
@@ -29,6 +54,9 @@ fn sessions_dir(dir: &Path, t: &mut Totals) -> std::io::Result<()> {
             .map_err(|e| std::io::Error::other(format!("{}: {e}", index.display())))?;
         t.entries += v.as_object().map_or(0, |o| o.len());
         t.indexes += 1;
+        if let Some(backups) = backups {
+            rewrite(&index, &bytes, backups, t.indexes)?;
+        }
     }
     let mut buf = Vec::with_capacity(TAIL as usize);
     for entry in std::fs::read_dir(dir)? {
@@ -55,11 +83,23 @@ fn sessions_dir(dir: &Path, t: &mut Totals) -> std::io::Result<()> {
 }
 
 fn main() {
-    let Some(state) = std::env::args().nth(1) else {
-        eprintln!("usage: floor STATE_DIR");
-        std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (state, rewrite) = match &args[..] {
+        [s] => (s, false),
+        [s, r] if r == "--rewrite" => (s, true),
+        _ => {
+            eprintln!("usage: floor STATE_DIR [--rewrite]");
+            std::process::exit(2);
+        }
     };
-    let agents = Path::new(&state).join("agents");
+    let backups = Path::new(state).join("floor-backups");
+    if rewrite {
+        if let Err(e) = std::fs::create_dir(&backups) {
+            eprintln!("floor: {}: {e}", backups.display());
+            std::process::exit(1);
+        }
+    }
+    let agents = Path::new(state).join("agents");
     let mut t = Totals::default();
     let mut dirs: Vec<_> = match std::fs::read_dir(&agents) {
         Ok(d) => d.filter_map(Result::ok).map(|e| e.path()).collect(),
@@ -70,7 +110,8 @@ fn main() {
     };
     dirs.sort();
     for agent in dirs {
-        if let Err(e) = sessions_dir(&agent.join("sessions"), &mut t) {
+        let backups = rewrite.then_some(backups.as_path());
+        if let Err(e) = sessions_dir(&agent.join("sessions"), &mut t, backups) {
             eprintln!("floor: {}: {e}", agent.display());
             std::process::exit(1);
         }
