@@ -330,13 +330,7 @@ impl<'a> Parser<'a> {
     fn skip_string(&mut self) -> Result<(), SyntaxError> {
         self.expect(b'"')?;
         loop {
-            // Fast scan to the next quote, backslash or control byte.
-            let rest = &self.src[self.pos..];
-            let n = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(rest.len());
-            self.pos += n;
+            self.pos += string_run(&self.src[self.pos..]);
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -493,9 +487,39 @@ fn describe_byte(b: u8) -> String {
     }
 }
 
+/// How many bytes at the start of `s` can stay inside a string as they are:
+/// up to the first quote, backslash or control byte. Both scans are
+/// vectorised: memchr2 for the quote and backslash, a minimum for the rest.
+fn string_run(s: &[u8]) -> usize {
+    let end = memchr::memchr2(b'"', b'\\', s).unwrap_or(s.len());
+    let span = &s[..end];
+    if span.iter().fold(0xff, |m: u8, &b| m.min(b)) >= 0x20 {
+        return end;
+    }
+    span.iter().position(|&b| b < 0x20).unwrap_or(end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_run_stops_at_the_first_special_byte_wherever_it_is() {
+        for len in 0..100 {
+            let plain = vec![b'a'; len];
+            assert_eq!(string_run(&plain), len);
+            for at in 0..len {
+                for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                    let mut s = plain.clone();
+                    s[at] = special;
+                    s.push(b'"');
+                    assert_eq!(string_run(&s), at, "len {len}, {special:#x} at {at}");
+                }
+            }
+        }
+        // Bytes of multi-byte UTF-8 and DEL are not special.
+        assert_eq!(string_run("é中😀\u{7f}\"".as_bytes()), 10);
+    }
 
     fn obj(src: &str) -> ObjectDoc {
         match parse(src.as_bytes()).unwrap() {
