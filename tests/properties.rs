@@ -74,6 +74,9 @@ fn arb_string() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-zA-Z0-9:_-]{0,12}",
         vec(any::<char>(), 0..10).prop_map(String::from_iter),
+        // Long enough for the vectorised scans, with quotes, backslashes and
+        // control characters (escaped when serialised) anywhere.
+        "([ -~]|\\PC|[\u{0}-\u{1f}]){20,300}",
         Just("\"\\/\u{0}\u{1f}\u{2028}é中😀".to_string()),
     ]
 }
