@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: sessfix scan vs a floor program and vs `openclaw sessions`,
-# repair of a 40 MB index vs cp, peak memory, scaling from 1k to 100k entries.
+# repair of a 40 MB index vs cp and vs a repair floor (floor --rewrite), peak
+# memory, scaling from 1k to 100k entries.
 # Installs OpenClaw 2026.5.12 (oracle/install.sh), builds sessfix, the floor
 # and the generator in release, then runs scripts/bench.py, which prints the
 # figures. Arguments go to it (--runs N, --quick, --work DIR).
