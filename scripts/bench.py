@@ -11,6 +11,7 @@ On generated states (examples/generate.rs, deterministic from a seed):
     (`floor --rewrite`: the scan floor, then a backup copy with fsync and an
     atomic, synced rewrite of the index); a fresh copy of the state before
     every run, not timed;
+  - `sessfix repair` of the many-agents state (time and memory);
   - peak memory (max RSS from wait4) of every command, against
     2 x the largest index + 32 MiB;
   - how scan time grows with the number of entries.
@@ -230,6 +231,17 @@ def main():
             missed.append("repair vs floor --rewrite")
         if not memory_check("sessfix repair", t_r, big):
             missed.append("repair memory")
+
+        print(f"\nrepair of {entries(many):,} entries in {sizes['many'][0]} agents")
+
+        def fresh_many():
+            shutil.rmtree(run_state, ignore_errors=True)
+            shutil.copytree(many, run_state, symlinks=True)
+
+        t_m = measure("sessfix repair --yes --quiet", [opts.sessfix, "--state-dir", run_state, "repair", "--yes",
+                                                       "--quiet"], opts.runs, env, setup=fresh_many)
+        if not memory_check("sessfix repair", t_m, many):
+            missed.append("repair memory (many agents)")
 
         print("\nscaling of sessfix scan --json")
         base = None

@@ -170,15 +170,6 @@ fn ago(now_ms: i64, then_ms: i64) -> String {
     }
 }
 
-/// Build the report.
-pub fn analyze(snap: &Snapshot, set: Settings) -> Report {
-    let mut analysis = Analysis::new(snap, set);
-    for agent in &snap.agents {
-        analysis.add(agent);
-    }
-    analysis.finish()
-}
-
 /// A report built one agent at a time, in the order boot cleanup walks them,
 /// so that an agent's state can be dropped once it is analysed.
 pub struct Analysis {
@@ -282,6 +273,16 @@ impl Analysis {
     }
 
     /// The report.
+    /// The session rows so far, in the order agents were added.
+    pub fn sessions(&self) -> &[SessionReport] {
+        &self.sessions
+    }
+
+    /// The lock rows so far, in the order agents were added.
+    pub fn locks(&self) -> &[LockReport] {
+        &self.locks
+    }
+
     pub fn finish(mut self) -> Report {
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {

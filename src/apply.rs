@@ -6,7 +6,6 @@
 use crate::fsx::{self, Identity};
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -50,16 +49,20 @@ pub struct Outcome {
 }
 
 pub fn sha256(b: &[u8]) -> String {
-    sha256_pieces(&[b])
+    fsx::sha256(&[b])
 }
 
-/// The SHA-256 of the concatenation of `pieces`, in hex.
-pub fn sha256_pieces(pieces: &[&[u8]]) -> String {
-    let mut h = Sha256::new();
-    for p in pieces {
-        h.update(p);
-    }
-    h.finalize().iter().map(|x| format!("{x:02x}")).collect()
+/// The index as the plan read it, read again; `None` when it changed since.
+fn read_planned(w: &crate::plan::IndexWrite) -> Option<Vec<u8>> {
+    let (bytes, _) = fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES).ok()?;
+    w.is_before(&bytes).then_some(bytes)
+}
+
+fn index_changed(w: &crate::plan::IndexWrite) -> String {
+    format!(
+        "{}: changed since the plan was made; not written (its locks are left too)",
+        w.path.display()
+    )
 }
 
 /// An exclusive lock on `<state>/.sessfix.lock` for the life of the value.
@@ -90,7 +93,8 @@ pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
 /// Where a run can be stopped for tests of crash safety and concurrent change.
 /// `SESSFIX_STOP_AT=<point>[,<point>...]` makes the process stop itself
 /// (`SIGSTOP`) on reaching a named point; whoever stopped it continues it with
-/// `SIGCONT` or kills it. The points, in order: `backed-up` (backups and
+/// `SIGCONT` or kills it. The points, in order: `planned` (the plan is made,
+/// nothing read for the backups yet), `backed-up` (backups and
 /// manifest written, nothing changed yet), `write` (before each index is
 /// re-read and written), `written` (after each index write), `cut` and `remove`
 /// (before each transcript cut and lock removal is re-checked), `removed`.
@@ -156,6 +160,7 @@ pub fn apply(
     if plan.is_empty() {
         return Ok(out);
     }
+    checkpoint("planned");
     mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
     let dir = backup_root.join(backup_name(now_ms));
     mkdir_private(&dir).map_err(|e| fsx::describe(&dir, &e))?;
@@ -191,17 +196,28 @@ pub fn apply(
             done: false,
         })
     };
+    // One index in memory at a time: each is read again here and below.
+    let mut blocked_agents = Vec::new();
+    let mut index_entries = Vec::new();
     for w in &plan.indexes {
+        let Some(before) = read_planned(w) else {
+            out.changed.push(index_changed(w));
+            blocked_agents.push(w.agent.clone());
+            index_entries.push(None);
+            continue;
+        };
         let (e, after_sha256) = std::thread::scope(|s| {
-            let after = s.spawn(|| sha256_pieces(&w.after_pieces()));
-            let e = backup(&w.path, "write", "sessions.json", &w.before);
+            let after = s.spawn(|| fsx::sha256(&w.after_pieces(&before)));
+            let e = backup(&w.path, "write", "sessions.json", &before);
             (e, after.join().expect("hashing does not panic"))
         });
+        index_entries.push(Some(manifest.entries.len()));
         manifest.entries.push(ManifestEntry {
             after_sha256: Some(after_sha256),
             ..e?
         });
     }
+    let first_cut = manifest.entries.len();
     for c in &plan.transcripts {
         let (tail, _, _) =
             fsx::read_tail(&c.path, c.size - c.at).map_err(|e| fsx::describe(&c.path, &e))?;
@@ -212,6 +228,7 @@ pub fn apply(
             ..e
         });
     }
+    let first_removal = manifest.entries.len();
     for r in &plan.removals {
         manifest
             .entries
@@ -220,23 +237,17 @@ pub fn apply(
     write_manifest(&dir, &manifest)?;
     out.backup_dir = Some(dir.clone());
     checkpoint("backed-up");
-    let mut entry = 0;
 
     // 2. Indexes, each re-read and compared first.
-    let mut blocked_agents = Vec::new();
-    for w in &plan.indexes {
-        let i = entry;
-        entry += 1;
+    for (w, i) in plan.indexes.iter().zip(index_entries) {
+        let Some(i) = i else { continue };
         checkpoint("write");
-        if !fsx::has_content(&w.path, &w.before).unwrap_or(false) {
-            out.changed.push(format!(
-                "{}: changed since the plan was made; not written (its locks are left too)",
-                w.path.display()
-            ));
+        let Some(before) = read_planned(w) else {
+            out.changed.push(index_changed(w));
             blocked_agents.push(w.agent.clone());
             continue;
-        }
-        fsx::write_atomic_pieces(&w.path, &w.after_pieces(), 0o600)
+        };
+        fsx::write_atomic_pieces(&w.path, &w.after_pieces(&before), 0o600)
             .map_err(|e| fsx::describe(&w.path, &e))?;
         manifest.entries[i].done = true;
         checkpoint("written");
@@ -263,9 +274,7 @@ pub fn apply(
     }
 
     // 3. Transcript cuts, re-checked by identity.
-    for c in &plan.transcripts {
-        let i = entry;
-        entry += 1;
+    for (i, c) in (first_cut..).zip(&plan.transcripts) {
         checkpoint("cut");
         let f = std::fs::OpenOptions::new()
             .write(true)
@@ -307,9 +316,7 @@ pub fn apply(
 
     // 4. Lock and leftover removals, after the index, each re-checked.
     let mut removed_from = Vec::new();
-    for r in &plan.removals {
-        let i = entry;
-        entry += 1;
+    for (i, r) in (first_removal..).zip(&plan.removals) {
         if blocked_agents.contains(&r.agent) {
             continue;
         }

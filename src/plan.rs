@@ -1,13 +1,12 @@
-//! From a snapshot and its report to a plan of edits. Scan and repair share it:
+//! From each agent and its rows of the report to a plan of edits. Scan and repair share it:
 //! `--dry-run` renders the plan, a real run applies exactly this plan.
 
-use crate::analyze::{NextBoot, Report};
+use crate::analyze::{LockReport, NextBoot, SessionReport};
 use crate::rules;
 use crate::state::json::{self, Member};
-use crate::state::{Agent, Snapshot, StoreState};
+use crate::state::{Agent, StoreState};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
@@ -47,9 +46,12 @@ pub struct IndexWrite {
     /// The whole file is rewritten as strict JSON (it parsed only as JSON5).
     pub rewrite_strict: bool,
     pub edits: Vec<EntryEdit>,
-    /// The bytes the plan read, shared with the snapshot.
+    /// The length and SHA-256 of the bytes the plan read. The plan does not
+    /// keep them: apply reads the file again and goes on only if it matches.
     #[serde(skip)]
-    pub before: Arc<Vec<u8>>,
+    pub before_len: u64,
+    #[serde(skip)]
+    pub before_sha256: String,
     #[serde(skip)]
     pub after: NewContent,
 }
@@ -66,18 +68,18 @@ pub enum NewContent {
 }
 
 impl IndexWrite {
-    /// The new file's bytes in order, as slices of the old bytes and of the
-    /// replacements.
-    pub fn after_pieces(&self) -> Vec<&[u8]> {
-        match &self.after {
-            NewContent::Whole(b) => vec![b],
-            NewContent::Splices(splices) => pieces(&self.before, splices),
-        }
+    /// Whether `bytes` are what the plan read.
+    pub fn is_before(&self, bytes: &[u8]) -> bool {
+        bytes.len() as u64 == self.before_len && crate::fsx::sha256(&[bytes]) == self.before_sha256
     }
 
-    /// The new file, whole (for a diff).
-    pub fn after_bytes(&self) -> Vec<u8> {
-        self.after_pieces().concat()
+    /// The new file's bytes in order, as slices of `before` (the bytes the
+    /// plan read) and of the replacements.
+    pub fn after_pieces<'a>(&'a self, before: &'a [u8]) -> Vec<&'a [u8]> {
+        match &self.after {
+            NewContent::Whole(b) => vec![b],
+            NewContent::Splices(splices) => pieces(before, splices),
+        }
     }
 }
 
@@ -161,23 +163,30 @@ enum Op {
     Remove(&'static str),
 }
 
-pub fn build(snap: &Snapshot, report: &Report, opts: PlanOptions) -> Plan {
-    let mut plan = Plan::default();
-    for agent in &snap.agents {
-        if agent.sqlite.is_some() || !agent.problems.is_empty() {
-            continue;
-        }
-        plan_agent(agent, report, opts, &mut plan);
+/// Add one agent's repairs to `plan`, from that agent's rows of the analysis.
+/// Agents are planned in order as they are read and analysed, so that no more
+/// than a few are held at a time.
+pub fn add_agent(
+    plan: &mut Plan,
+    agent: &Agent,
+    sessions: &[SessionReport],
+    locks: &[LockReport],
+    opts: PlanOptions,
+) {
+    if agent.sqlite.is_some() || !agent.problems.is_empty() {
+        return;
     }
-    plan
+    plan_agent(agent, sessions, locks, opts, plan);
 }
 
-fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan) {
-    let reports: Vec<_> = report
-        .sessions
-        .iter()
-        .filter(|s| s.agent == agent.id)
-        .collect();
+fn plan_agent(
+    agent: &Agent,
+    sessions: &[SessionReport],
+    locks: &[LockReport],
+    opts: PlanOptions,
+    plan: &mut Plan,
+) {
+    let reports: Vec<_> = sessions.iter().filter(|s| s.agent == agent.id).collect();
     let mut edits: Vec<(usize, EntryEdit, Vec<Op>)> = Vec::new();
     let writable = matches!(
         agent.store.state,
@@ -185,8 +194,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
     );
     // Locks repair removes: the gateway marks a row only for locks it removes
     // itself, so a row whose lock repair removes must be flagged here.
-    let removed_locks: Vec<PathBuf> = report
-        .locks
+    let removed_locks: Vec<PathBuf> = locks
         .iter()
         .filter(|l| l.agent == agent.id && l.stale)
         .filter_map(|l| lock_file(agent, &l.path))
@@ -219,8 +227,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
             ));
             continue;
         }
-        let live_lock = report
-            .locks
+        let live_lock = locks
             .iter()
             .find(|l| Some(&l.path) == r.lock.as_ref() && l.live_owner);
         if let Some(l) = live_lock {
@@ -330,14 +337,15 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
     }
 
     // The index write.
-    let bytes = agent.store.bytes.clone().unwrap_or_default();
+    let bytes: &[u8] = agent.store.bytes.as_deref().unwrap_or_default();
+    let before_len = bytes.len() as u64;
     match (&agent.store.state, &agent.store.doc) {
         (StoreState::Valid, Some(doc)) if !edits.is_empty() => {
             let mut splices = Vec::new();
             let mut out_edits = Vec::new();
             for (member, mut edit, ops) in edits {
                 let m = &doc.members[member];
-                let (sp, changes) = entry_splices(&bytes, m, &ops);
+                let (sp, changes) = entry_splices(bytes, m, &ops);
                 splices.extend(sp);
                 edit.changes = changes;
                 out_edits.push(edit);
@@ -348,12 +356,13 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                 path: agent.store.path.clone(),
                 rewrite_strict: false,
                 edits: out_edits,
-                before: bytes,
+                before_len,
+                before_sha256: crate::fsx::sha256(&[bytes]),
                 after,
             });
         }
         (StoreState::Json5Only { .. }, _) => {
-            let text = String::from_utf8_lossy(&bytes);
+            let text = String::from_utf8_lossy(bytes);
             if let Ok(serde_json::Value::Object(mut map)) = json5::from_str::<serde_json::Value>(&text) {
                 let mut out_edits = Vec::new();
                 for (_, mut edit, ops) in edits {
@@ -369,7 +378,8 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
                     path: agent.store.path.clone(),
                     rewrite_strict: true,
                     edits: out_edits,
-                    before: bytes,
+                    before_len,
+                    before_sha256: crate::fsx::sha256(&[bytes]),
                     after,
                 });
             }
@@ -383,7 +393,7 @@ fn plan_agent(agent: &Agent, report: &Report, opts: PlanOptions, plan: &mut Plan
     }
 
     // Stale transcript locks (regular files only), after the index.
-    for l in &report.locks {
+    for l in locks {
         if l.agent != agent.id || !l.stale {
             continue;
         }

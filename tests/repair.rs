@@ -406,6 +406,31 @@ fn an_index_changed_between_plan_and_write_is_not_written_and_its_locks_stay() {
 }
 
 #[test]
+fn an_index_changed_before_its_backup_is_not_written_and_its_locks_stay() {
+    // The plan keeps only the index's length and hash: the file is read again
+    // for the backup, and a change found then stops it just as later.
+    let env = Env::fixture("dead-pid-lock");
+    let index = env.sessions("main").join("sessions.json");
+    let lock = env.sessions("main").join(LOCK);
+    let lock_before = std::fs::read(&lock).unwrap();
+    let child = env.spawn_stopped("planned", &["repair", "--yes"]);
+    let theirs = std::fs::read_to_string(&index)
+        .unwrap()
+        .replace("\"running\"", "\"done\"");
+    std::fs::write(&index, &theirs).unwrap();
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "stderr: {stderr}");
+    assert!(
+        stderr.contains(&index.display().to_string()) && stderr.contains("changed since the plan"),
+        "the operator is told which file: {stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), theirs);
+    assert_eq!(std::fs::read(&lock).unwrap(), lock_before, "lock kept");
+}
+
+#[test]
 fn a_lock_changed_between_plan_and_removal_is_kept() {
     let env = Env::fixture("dead-pid-lock");
     let index = env.sessions("main").join("sessions.json");

@@ -94,24 +94,29 @@ impl Context {
     /// Read the state and analyse it agent by agent, keeping no agent's
     /// state once it is analysed (a report needs no plan).
     pub fn report(&self) -> Result<Report, Fatal> {
-        let opts = ReadOptions {
-            keep_index: false,
-            ..self.read.clone()
-        };
-        let (_, analysis) = self.with_spinner(&opts, |opts| {
-            state::read_each(
-                opts,
-                &self.procs,
-                |snap| Analysis::new(snap, self.settings),
-                |analysis, agent| analysis.add(&agent),
-            )
-        })?;
+        let (_, analysis) = self.read_each(
+            false,
+            |snap| Analysis::new(snap, self.settings),
+            |analysis, agent| analysis.add(&agent),
+        )?;
         Ok(analysis.finish())
     }
 
-    /// Read the state, with a spinner on a terminal.
-    pub fn snapshot(&self) -> Result<Snapshot, Fatal> {
-        self.with_spinner(&self.read, |opts| state::read_snapshot(opts, &self.procs))
+    /// `state::read_each` with a spinner; `keep_index` keeps each index's
+    /// bytes and spans until `each` has had the agent (as a plan needs).
+    pub fn read_each<A>(
+        &self,
+        keep_index: bool,
+        start: impl FnOnce(&Snapshot) -> A,
+        each: impl FnMut(&mut A, state::Agent),
+    ) -> Result<(Snapshot, A), Fatal> {
+        let opts = ReadOptions {
+            keep_index,
+            ..self.read.clone()
+        };
+        self.with_spinner(&opts, |opts| {
+            state::read_each(opts, &self.procs, start, each)
+        })
     }
 
     fn with_spinner<T>(

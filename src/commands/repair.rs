@@ -1,7 +1,7 @@
 //! `sessfix repair`: the same plan for `--dry-run` and for real.
 
 use super::{Context, Fatal};
-use crate::analyze::{self, Severity};
+use crate::analyze::{self, Analysis, Severity};
 use crate::apply;
 use crate::cli::RepairArgs;
 use crate::exit::Exit;
@@ -37,8 +37,17 @@ fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<
             }
         }
         if diff {
-            let before = String::from_utf8_lossy(&w.before);
-            let after = w.after_bytes();
+            // The plan keeps no copy of the index: read it again.
+            let Some(bytes) = crate::fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES)
+                .ok()
+                .map(|(b, _)| b)
+                .filter(|b| w.is_before(b))
+            else {
+                writeln!(out, "  (no diff: the file changed since it was read)")?;
+                continue;
+            };
+            let before = String::from_utf8_lossy(&bytes);
+            let after = w.after_pieces(&bytes).concat();
             let after = String::from_utf8_lossy(&after);
             let name = w.path.display().to_string();
             let d = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
@@ -81,15 +90,29 @@ struct ReportAndPlan<'a> {
     plan: &'a plan::Plan,
 }
 
-/// Read the state, analyse it and plan the repair.
+/// Read the state, analyse it and plan the repair, agent by agent: each agent
+/// is planned from its rows of the analysis as soon as it is added, and then
+/// dropped, so only a few agents' files are held at a time.
 fn read_and_plan(
     ctx: &Context,
     opts: PlanOptions,
 ) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
-    let snap = ctx.snapshot()?;
-    let report = analyze::analyze(&snap, ctx.settings);
-    let plan = plan::build(&snap, &report, opts);
-    Ok((snap, report, plan))
+    let (snap, (analysis, plan)) = ctx.read_each(
+        true,
+        |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
+        |(analysis, plan), agent| {
+            let (sessions, locks) = (analysis.sessions().len(), analysis.locks().len());
+            analysis.add(&agent);
+            plan::add_agent(
+                plan,
+                &agent,
+                &analysis.sessions()[sessions..],
+                &analysis.locks()[locks..],
+                opts,
+            );
+        },
+    )?;
+    Ok((snap, analysis.finish(), plan))
 }
 
 /// The refusal to write while a gateway is live, unless forced.
@@ -215,7 +238,9 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         .unwrap_or_else(|| snap.state_dir.join("sessfix-backups"));
     let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
         .map_err(Fatal::operational)?;
-    drop(snap);
+    // Only the plan is needed from here: the report and the snapshot go
+    // before the state is read again.
+    drop((snap, report));
     if args.json {
         let applied = Applied {
             plan: &plan,

@@ -38,12 +38,13 @@ pub struct ReadOptions {
     pub keep_index: bool,
 }
 
+/// What is read of the state dir as a whole; its agents are handed over one at
+/// a time by `read_each`.
 #[derive(Debug)]
 pub struct Snapshot {
     pub state_dir: PathBuf,
     pub real_state_dir: PathBuf,
     pub gateway: GatewayFacts,
-    pub agents: Vec<Agent>,
 }
 
 /// A gateway singleton lock found for this state dir.
@@ -84,8 +85,8 @@ pub struct Problem {
 pub struct Store {
     pub path: PathBuf,
     pub state: StoreState,
-    /// The file's bytes, when it was read (shared with a plan that edits it).
-    pub bytes: Option<std::sync::Arc<Vec<u8>>>,
+    /// The file's bytes, when it was read.
+    pub bytes: Option<Vec<u8>>,
     pub identity: Option<Identity>,
     pub doc: Option<json::ObjectDoc>,
 }
@@ -270,13 +271,6 @@ pub fn read_gateway(opts: &ReadOptions, procs: &dyn Processes) -> Result<Gateway
     Ok(discover::gateway_lock(opts, procs))
 }
 
-/// Read everything. Fails only when the state dir itself cannot be used.
-pub fn read_snapshot(opts: &ReadOptions, procs: &dyn Processes) -> Result<Snapshot, ReadError> {
-    let (mut snap, agents) = read_each(opts, procs, |_| Vec::new(), |v, agent| v.push(agent))?;
-    snap.agents = agents;
-    Ok(snap)
-}
-
 /// Read the state dir: `start` gets the snapshot (without agents) and makes
 /// an accumulator, then `each` gets the agents in order. Agents are read in
 /// parallel, one group of as many as there are threads at a time, so at most
@@ -298,7 +292,6 @@ pub fn read_each<A>(
         gateway: discover::gateway_lock(opts, procs),
         state_dir,
         real_state_dir,
-        agents: Vec::new(),
     };
     let ctx = AgentCtx {
         real_state_dir: &snap.real_state_dir,
@@ -612,7 +605,7 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
             }
         }
     }
-    agent.store.bytes = Some(std::sync::Arc::new(bytes));
+    agent.store.bytes = Some(bytes);
     let real_dir = agent.real_sessions_dir.clone();
     for s in &mut agent.sessions {
         s.boot_key = crate::rules::boot_key(&s.key, &agent.id);
