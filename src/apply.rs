@@ -197,13 +197,14 @@ pub fn apply(
         })
     };
     // One index in memory at a time: each is read again here and below.
+    // Backed up last to first, so the bytes kept are those written first.
     let mut blocked_agents = Vec::new();
-    let mut index_entries = Vec::new();
-    for w in &plan.indexes {
+    let mut index_entries = vec![None; plan.indexes.len()];
+    let mut kept: Option<Vec<u8>> = None;
+    for (k, w) in plan.indexes.iter().enumerate().rev() {
         let Some(before) = read_planned(w) else {
             out.changed.push(index_changed(w));
             blocked_agents.push(w.agent.clone());
-            index_entries.push(None);
             continue;
         };
         let (e, after_sha256) = std::thread::scope(|s| {
@@ -211,11 +212,12 @@ pub fn apply(
             let e = backup(&w.path, "write", "sessions.json", &before);
             (e, after.join().expect("hashing does not panic"))
         });
-        index_entries.push(Some(manifest.entries.len()));
+        index_entries[k] = Some(manifest.entries.len());
         manifest.entries.push(ManifestEntry {
             after_sha256: Some(after_sha256),
             ..e?
         });
+        kept = Some(before);
     }
     let first_cut = manifest.entries.len();
     for c in &plan.transcripts {
@@ -242,7 +244,14 @@ pub fn apply(
     for (w, i) in plan.indexes.iter().zip(index_entries) {
         let Some(i) = i else { continue };
         checkpoint("write");
-        let Some(before) = read_planned(w) else {
+        // The first index's bytes are still held: compare the file with them
+        // in chunks rather than read and hash it again.
+        let before = match kept.take() {
+            Some(b) if fsx::has_content(&w.path, &b).unwrap_or(false) => Some(b),
+            Some(_) => None,
+            None => read_planned(w),
+        };
+        let Some(before) = before else {
             out.changed.push(index_changed(w));
             blocked_agents.push(w.agent.clone());
             continue;

@@ -140,6 +140,31 @@ pub fn sha256(pieces: &[&[u8]]) -> String {
     h.finalize().iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Whether the regular file at `p` holds exactly `expected`, compared in
+/// chunks so that a large file is never held twice.
+pub fn has_content(p: &Path, expected: &[u8]) -> io::Result<bool> {
+    let (mut f, meta) = open_regular(p)?;
+    if meta.len() != expected.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = vec![0u8; (1 << 20).min(expected.len().max(1))];
+    let mut rest = expected;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
+    }
+}
+
 /// Read the last `max` bytes of a regular file. Returns the bytes, the offset
 /// they start at, and the file's metadata.
 pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {

@@ -7,6 +7,7 @@ use crate::state::json::{self, Member};
 use crate::state::{Agent, StoreState};
 use serde::Serialize;
 use std::path::PathBuf;
+use xxhash_rust::xxh3::xxh3_128;
 
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
@@ -46,12 +47,13 @@ pub struct IndexWrite {
     /// The whole file is rewritten as strict JSON (it parsed only as JSON5).
     pub rewrite_strict: bool,
     pub edits: Vec<EntryEdit>,
-    /// The length and SHA-256 of the bytes the plan read. The plan does not
-    /// keep them: apply reads the file again and goes on only if it matches.
+    /// The length and XXH3-128 of the bytes the plan read. The plan does not
+    /// keep them: apply reads the file again and goes on only if both match.
+    /// (A fast hash, to tell a concurrent change; the manifest keeps SHA-256.)
     #[serde(skip)]
     pub before_len: u64,
     #[serde(skip)]
-    pub before_sha256: String,
+    pub before_hash: u128,
     #[serde(skip)]
     pub after: NewContent,
 }
@@ -70,7 +72,7 @@ pub enum NewContent {
 impl IndexWrite {
     /// Whether `bytes` are what the plan read.
     pub fn is_before(&self, bytes: &[u8]) -> bool {
-        bytes.len() as u64 == self.before_len && crate::fsx::sha256(&[bytes]) == self.before_sha256
+        bytes.len() as u64 == self.before_len && xxh3_128(bytes) == self.before_hash
     }
 
     /// The new file's bytes in order, as slices of `before` (the bytes the
@@ -357,7 +359,7 @@ fn plan_agent(
                 rewrite_strict: false,
                 edits: out_edits,
                 before_len,
-                before_sha256: crate::fsx::sha256(&[bytes]),
+                before_hash: xxh3_128(bytes),
                 after,
             });
         }
@@ -379,7 +381,7 @@ fn plan_agent(
                     rewrite_strict: true,
                     edits: out_edits,
                     before_len,
-                    before_sha256: crate::fsx::sha256(&[bytes]),
+                    before_hash: xxh3_128(bytes),
                     after,
                 });
             }

@@ -379,6 +379,16 @@ fn concurrent_runs_are_refused() {
     assert_eq!(before, tree(&env));
 }
 
+/// Change an index as a gateway or a person would (every running row marked
+/// done) and return what it now holds.
+fn write_as_someone_else(index: &std::path::Path) -> String {
+    let theirs = std::fs::read_to_string(index)
+        .unwrap()
+        .replace("\"running\"", "\"done\"");
+    std::fs::write(index, &theirs).unwrap();
+    theirs
+}
+
 const LOCK: &str = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
 
 #[test]
@@ -389,10 +399,7 @@ fn an_index_changed_between_plan_and_write_is_not_written_and_its_locks_stay() {
     let lock_before = std::fs::read(&lock).unwrap();
     let child = env.spawn_stopped("write", &["repair", "--yes"]);
     // A gateway (or a person) writes the index while repair is stopped.
-    let theirs = std::fs::read_to_string(&index)
-        .unwrap()
-        .replace("\"running\"", "\"done\"");
-    std::fs::write(&index, &theirs).unwrap();
+    let theirs = write_as_someone_else(&index);
     signal(&child, libc::SIGCONT);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -414,10 +421,7 @@ fn an_index_changed_before_its_backup_is_not_written_and_its_locks_stay() {
     let lock = env.sessions("main").join(LOCK);
     let lock_before = std::fs::read(&lock).unwrap();
     let child = env.spawn_stopped("planned", &["repair", "--yes"]);
-    let theirs = std::fs::read_to_string(&index)
-        .unwrap()
-        .replace("\"running\"", "\"done\"");
-    std::fs::write(&index, &theirs).unwrap();
+    let theirs = write_as_someone_else(&index);
     signal(&child, libc::SIGCONT);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -428,6 +432,50 @@ fn an_index_changed_before_its_backup_is_not_written_and_its_locks_stay() {
     );
     assert_eq!(std::fs::read_to_string(&index).unwrap(), theirs);
     assert_eq!(std::fs::read(&lock).unwrap(), lock_before, "lock kept");
+}
+
+#[test]
+fn a_second_index_changed_before_its_write_is_not_written_and_its_locks_stay() {
+    // The first index written is compared with the bytes still held; a later
+    // one is read again and hashed. Change the second while repair is stopped
+    // before writing it: the first is written, the second and its lock stay.
+    let env = Env::fixture("two-agents");
+    let main = env.sessions("main").join("sessions.json");
+    let ops = env.sessions("ops").join("sessions.json");
+    let ops_lock = env
+        .sessions("ops")
+        .join("0000000b-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock");
+    let main_before = std::fs::read(&main).unwrap();
+    let mut child = env.spawn_stopped("write", &["repair", "--yes"]);
+    signal(&child, libc::SIGCONT);
+    // Until the first index is written the process may still show the first
+    // stop; after it, the next stop is the second index's.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read(&main).unwrap() == main_before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "first index never written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    wait_stopped(&mut child, "write (the second index)");
+    let theirs = write_as_someone_else(&ops);
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "stderr: {stderr}");
+    assert!(stderr.contains(&ops.display().to_string()), "{stderr}");
+    assert_ne!(
+        std::fs::read(&main).unwrap(),
+        main_before,
+        "first index written"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&ops).unwrap(),
+        theirs,
+        "their write kept"
+    );
+    assert!(ops_lock.exists(), "the changed index's lock stays");
 }
 
 #[test]
