@@ -272,7 +272,14 @@ impl Analysis {
         );
     }
 
-    /// The report.
+    /// Forget the session and lock rows added so far, for a caller that needs
+    /// only the findings (they do not depend on earlier agents' rows).
+    pub fn forget_rows(&mut self) {
+        self.sessions.clear();
+        self.locks.clear();
+        self.agents.clear();
+    }
+
     /// The session rows so far, in the order agents were added.
     pub fn sessions(&self) -> &[SessionReport] {
         &self.sessions
@@ -283,6 +290,7 @@ impl Analysis {
         &self.locks
     }
 
+    /// The report.
     pub fn finish(mut self) -> Report {
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {

@@ -92,10 +92,12 @@ struct ReportAndPlan<'a> {
 
 /// Read the state, analyse it and plan the repair, agent by agent: each agent
 /// is planned from its rows of the analysis as soon as it is added, and then
-/// dropped, so only a few agents' files are held at a time.
+/// dropped, so only a few agents' files are held at a time. Without
+/// `keep_rows` the report keeps only its findings (a real run prints no rows).
 fn read_and_plan(
     ctx: &Context,
     opts: PlanOptions,
+    keep_rows: bool,
 ) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
     let (snap, (analysis, plan)) = ctx.read_each(
         true,
@@ -110,6 +112,9 @@ fn read_and_plan(
                 &analysis.locks()[locks..],
                 opts,
             );
+            if !keep_rows {
+                analysis.forget_rows();
+            }
         },
     )?;
     Ok((snap, analysis.finish(), plan))
@@ -147,7 +152,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     let json_err = |e: serde_json::Error| Fatal::operational(e.to_string());
 
     if args.dry_run {
-        let (_, report, plan) = read_and_plan(ctx, opts)?;
+        let (_, report, plan) = read_and_plan(ctx, opts, true)?;
         if args.json {
             let mut out = std::io::BufWriter::new(&mut stdout);
             serde_json::to_writer_pretty(
@@ -179,7 +184,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     // Read and plan under the run lock, so no other sessfix run changes the
     // state between the plan and its application.
     let _lock = apply::lock_run(&ctx.read.state_dir).map_err(Fatal::operational)?;
-    let (snap, report, mut plan) = read_and_plan(ctx, opts)?;
+    let (snap, report, mut plan) = read_and_plan(ctx, opts, false)?;
     if let Some(exit) = refuse_if_live(&report.gateway, args.force) {
         return Ok(exit);
     }
@@ -220,7 +225,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         }
         // The answer may have taken long (a gateway started, a run ended):
         // read again and apply only the plan that was shown.
-        let (_, report, replanned) = read_and_plan(ctx, opts)?;
+        let (_, report, replanned) = read_and_plan(ctx, opts, false)?;
         if let Some(exit) = refuse_if_live(&report.gateway, args.force) {
             return Ok(exit);
         }
@@ -232,15 +237,15 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         }
         plan = replanned;
     }
+    // Only the plan is needed from here: the report goes before apply.
+    drop(report);
     let backup_root = args
         .backup_dir
         .clone()
         .unwrap_or_else(|| snap.state_dir.join("sessfix-backups"));
     let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
         .map_err(Fatal::operational)?;
-    // Only the plan is needed from here: the report and the snapshot go
-    // before the state is read again.
-    drop((snap, report));
+    drop(snap);
     if args.json {
         let applied = Applied {
             plan: &plan,
@@ -271,8 +276,16 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     }
     // Check the result by reading the state again.
     drop(plan);
-    let after = ctx.report()?;
-    Ok(remaining_exit(&after))
+    // Only the findings are needed: rows are not kept.
+    let (_, after) = ctx.read_each(
+        false,
+        |snap| Analysis::new(snap, ctx.settings),
+        |analysis, agent| {
+            analysis.add(&agent);
+            analysis.forget_rows();
+        },
+    )?;
+    Ok(remaining_exit(&after.finish()))
 }
 
 /// 0 when the state is consistent, 1 when errors remain that need a person.
