@@ -245,7 +245,6 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         .unwrap_or_else(|| snap.state_dir.join("sessfix-backups"));
     let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
         .map_err(Fatal::operational)?;
-    drop(snap);
     if args.json {
         let applied = Applied {
             plan: &plan,
