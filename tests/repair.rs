@@ -90,6 +90,8 @@ fn after_repair_nothing_repairable_is_stranded_or_lost_and_a_second_run_changes_
 fn the_reported_incident_is_repaired_with_a_one_field_change() {
     let env = Env::fixture("graceful-restart");
     let index = env.sessions("main").join("sessions.json");
+    // The mode the gateway gives its index; repair must keep it.
+    std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o600)).unwrap();
     let before = std::fs::read_to_string(&index).unwrap();
     env.cmd().args(["repair", "--yes"]).assert().code(0);
     let after = std::fs::read_to_string(&index).unwrap();

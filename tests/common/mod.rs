@@ -147,16 +147,29 @@ impl Env {
     }
 }
 
+/// Copy a fixture tree. Modes are set here, not taken from the checkout (git
+/// keeps no modes but the executable bit, and a clone's follow its umask):
+/// dirs 0755, files 0644, and indexes and lock files 0600, as the gateway
+/// creates them and `fixtures/generate.py` writes them.
 pub fn copy_dir(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
     for entry in walkdir::WalkDir::new(from).min_depth(1) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(from).unwrap();
         let dest = to.join(rel);
-        if entry.file_type().is_dir() {
+        let mode = if entry.file_type().is_dir() {
             std::fs::create_dir_all(&dest).unwrap();
+            0o755
         } else {
             std::fs::copy(entry.path(), &dest).unwrap();
-        }
+            let name = entry.file_name().to_string_lossy();
+            if name == "sessions.json" || name.ends_with(".lock") {
+                0o600
+            } else {
+                0o644
+            }
+        };
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 }
 
