@@ -59,7 +59,7 @@ _sessfix() {
 
     case "${cmd}" in
         sessfix)
-            opts="-h -V --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help --version scan repair undo completions man help"
+            opts="-h -V --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help --version scan repair undo completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,6 +93,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --openclaw-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -109,7 +113,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__completions)
-            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help bash elvish fish powershell zsh"
+            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,6 +144,10 @@ _sessfix() {
                     return 0
                     ;;
                 --gateway-pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --openclaw-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -257,7 +265,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__man)
-            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
+            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,6 +299,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --openclaw-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -307,7 +319,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__repair)
-            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
+            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +361,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --openclaw-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -365,7 +381,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__scan)
-            opts="-h --json --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
+            opts="-h --json --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -399,6 +415,10 @@ _sessfix() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --openclaw-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -415,7 +435,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__undo)
-            opts="-y -h --backup-dir --yes --state-dir --profile --store --agent --now --stale-ms --gateway-pid --color --proc-root --help"
+            opts="-y -h --backup-dir --yes --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +470,10 @@ _sessfix() {
                     return 0
                     ;;
                 --gateway-pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --openclaw-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessfix_global_optspecs
-    string join \n state-dir= profile= store= agent= now= stale-ms= gateway-pid= color= proc-root= h/help V/version
+    string join \n state-dir= profile= store= agent= now= stale-ms= gateway-pid= openclaw-version= color= proc-root= h/help V/version
 end
 
 function __fish_sessfix_needs_command
@@ -31,6 +31,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -l agent -d 'Only this age
 complete -c sessfix -n "__fish_sessfix_needs_command" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -50,6 +51,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l agent -d 'Only 
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -65,6 +67,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l agent -d 'Onl
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -85,6 +88,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l agent -d 'Only 
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -98,6 +102,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l agent -d
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -110,6 +115,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l agent -d 'Only t
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -1,8 +1,9 @@
 //! From a snapshot to a report: what the next boot does with each session,
 //! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
 
-use crate::rules::{self, LockVerdict, ProcState, StaleReason};
-use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreState};
+use crate::release::{self, Release, Requested};
+use crate::rules::{self, LineRules, LockVerdict, ProcState, StaleReason};
+use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreOrigin, StoreState};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ pub struct Settings {
     pub stale_ms: u64,
     /// The next gateway's pid, when known (`--gateway-pid`).
     pub next_gateway: Option<rules::NextGateway>,
+    /// The release named by `--openclaw-version` / `SESSFIX_OPENCLAW_VERSION`.
+    pub requested: Option<Requested>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -24,6 +27,8 @@ pub enum NextBoot {
     Skip,
     Idle,
     Lost,
+    /// The release is unknown and its lines disagree (see `nextBootByLine`).
+    Unknown,
 }
 
 impl NextBoot {
@@ -35,6 +40,7 @@ impl NextBoot {
             NextBoot::Skip => "skip",
             NextBoot::Idle => "idle",
             NextBoot::Lost => "lost",
+            NextBoot::Unknown => "unknown",
         }
     }
 }
@@ -111,9 +117,37 @@ pub struct SessionReport {
     pub lock: Option<String>,
     pub next_boot: NextBoot,
     pub reason: String,
+    /// When the release is unknown and its lines disagree: each line's
+    /// prediction, oldest line first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub next_boot_by_line: Vec<LinePrediction>,
     /// Trailing restart artifacts (count of records) repair can move out.
     #[serde(skip_serializing_if = "is_zero")]
     pub restart_artifacts: usize,
+    /// What repair may do for this row, across every predicted line.
+    #[serde(skip)]
+    pub remedy: Remedy,
+}
+
+/// One release line's prediction for a row.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LinePrediction {
+    pub line: &'static str,
+    pub next_boot: NextBoot,
+    pub reason: String,
+}
+
+/// What repair can do for a row, merged over the predicted lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Remedy {
+    /// Stranded on some line where `abortedLastRun: true` makes the boot
+    /// select it (flagging is harmless on every file-era line).
+    pub flag: bool,
+    /// Stranded on some line where no flag helps: why, in words.
+    pub no_flag: Option<String>,
+    /// Failed on some line only because of trailing restart artifacts.
+    pub artifacts: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -133,13 +167,18 @@ pub struct LockReport {
     pub live_owner: bool,
     pub owner_argv: Option<Vec<String>>,
     pub session: Option<String>,
-    /// Boot cleanup removes it.
+    /// Boot cleanup removes it (on every predicted line).
     pub removed_at_boot: bool,
+    /// The release's boot cleanup deletes it when it reaches it (on every
+    /// predicted line), so repair may remove it too.
+    pub removable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The OpenClaw release predicted for, and where it came from.
+    pub openclaw: Release,
     pub state_dir: String,
     pub now: String,
     pub stale_ms: u64,
@@ -174,6 +213,7 @@ fn ago(now_ms: i64, then_ms: i64) -> String {
 /// so that an agent's state can be dropped once it is analysed.
 pub struct Analysis {
     set: Settings,
+    release: Release,
     state_dir: String,
     gateway: GatewayReport,
     agents: Vec<AgentReport>,
@@ -181,7 +221,11 @@ pub struct Analysis {
     locks: Vec<LockReport>,
     findings: Vec<Finding>,
     // Boot cleanup walks agents in order; a lock it cannot remove stops it.
-    cleanup_halted_at: Option<PathBuf>,
+    // One per release line (indexed as `rules::lines::ALL`).
+    cleanup_halted_at: Vec<Option<PathBuf>>,
+    // The config's agents (7.1+ refuses the others); `None`: no list, so
+    // only the default agent.
+    configured_agents: Option<Vec<String>>,
 }
 
 impl Analysis {
@@ -203,16 +247,54 @@ impl Analysis {
                 fix: "stop the gateway before `sessfix repair` (it refuses to write while a gateway is live); predictions assume its next boot".into(),
             });
         }
+        let release = release::select(set.requested, &snap.release_evidence());
+        if release.line.is_none() {
+            findings.push(Finding {
+                code: "release-unknown",
+                severity: Severity::Info,
+                agent: None,
+                key: None,
+                path: None,
+                message: format!(
+                    "the OpenClaw release the next boot runs is not known: {}",
+                    release.notes.join("; ")
+                ),
+                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them".into(),
+            });
+        } else if release
+            .line_rules()
+            .is_some_and(|l| l.era == rules::lines::Era::Sqlite)
+        {
+            findings.push(Finding {
+                code: "release-sqlite-era",
+                severity: Severity::Warning,
+                agent: None,
+                key: None,
+                path: None,
+                message: format!(
+                    "OpenClaw {} keeps sessions in SQLite: it imports file-era indexes at startup and does not start while one is unmigrated",
+                    release.version.as_deref().unwrap_or("")
+                ),
+                fix: "run `openclaw doctor --fix` to migrate; sessfix neither predicts nor edits file-era indexes for a SQLite-era release".into(),
+            });
+        }
         Analysis {
             set,
+            release,
             state_dir: show(&snap.state_dir),
             gateway,
             agents: Vec::new(),
             sessions: Vec::new(),
             locks: Vec::new(),
             findings,
-            cleanup_halted_at: None,
+            cleanup_halted_at: vec![None; rules::lines::ALL.len()],
+            configured_agents: snap.config.agents.clone(),
         }
+    }
+
+    /// The release predicted for.
+    pub fn release(&self) -> &Release {
+        &self.release
     }
 
     /// Analyse the next agent.
@@ -262,9 +344,21 @@ impl Analysis {
             });
             return;
         }
+        if self
+            .release
+            .line_rules()
+            .is_some_and(|l| l.era == rules::lines::Era::Sqlite)
+        {
+            return;
+        }
+        let ctx = AgentCtx {
+            configured: agent_configured(&agent.id, self.configured_agents.as_deref()),
+        };
         analyze_agent(
             agent,
             self.set,
+            &self.release,
+            ctx,
             &mut self.cleanup_halted_at,
             &mut self.sessions,
             &mut self.locks,
@@ -294,6 +388,7 @@ impl Analysis {
     pub fn finish(mut self) -> Report {
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
+            openclaw: self.release,
             state_dir: self.state_dir,
             now: chrono::DateTime::from_timestamp_millis(self.set.now_ms)
                 .unwrap_or_default()
@@ -305,6 +400,16 @@ impl Analysis {
             locks: self.locks,
             findings: self.findings,
         }
+    }
+}
+
+/// Whether the config lists this agent: `agents.list[].id` (normalised), or,
+/// with no list, the default agent `main` only (2026.7.1-2
+/// `agent-D6kiZtPt.js`: `resolveAgentConfig` finds no other).
+fn agent_configured(id: &str, list: Option<&[String]>) -> bool {
+    match list {
+        Some(ids) if !ids.is_empty() => ids.iter().any(|a| a == id),
+        _ => id == "main",
     }
 }
 
@@ -355,12 +460,102 @@ struct LockInfo<'a> {
     verdict: LockVerdict,
     canonical: PathBuf,
     removed: bool,
+    /// The line's boot cleanup deletes it when it reaches it.
+    removable: bool,
 }
 
+/// What the analysis knows about an agent beyond its files.
+#[derive(Debug, Clone, Copy)]
+struct AgentCtx {
+    /// Listed in the config (see `agent_configured`).
+    configured: bool,
+}
+
+/// Boot cleanup on one agent's locks under one line's rules, in name order.
+fn lock_pass<'a>(
+    agent: &'a Agent,
+    set: Settings,
+    line: &LineRules,
+    visited: bool,
+    halted: &mut Option<PathBuf>,
+) -> Vec<LockInfo<'a>> {
+    let mut infos = Vec::new();
+    for lock in &agent.locks {
+        let verdict = rules::inspect_lock(
+            &lock.payload,
+            &lock.proc_state,
+            set.next_gateway,
+            set.now_ms,
+            set.stale_ms,
+            line,
+        );
+        let mtime_age = lock.identity.map(|i| {
+            let mtime_ms = (i.mtime_ns / 1_000_000) as i64;
+            (set.now_ms - mtime_ms).max(0) as u64
+        });
+        let removable =
+            visited && rules::boot_removes_lock(line, &verdict, mtime_age, set.stale_ms);
+        let canonical = agent.real_sessions_dir.join(&lock.name);
+        let mut removed = false;
+        if removable && halted.is_none() {
+            if lock.kind == crate::fsx::Kind::File || lock.kind == crate::fsx::Kind::Symlink {
+                removed = true;
+            } else {
+                *halted = Some(lock.path.clone());
+            }
+        }
+        infos.push(LockInfo {
+            lock,
+            verdict,
+            canonical,
+            removed,
+            removable,
+        });
+    }
+    infos
+}
+
+/// Findings of one agent, each with the lines it was found on.
+struct LineFindings {
+    all: rules::LineSet,
+    found: Vec<(Finding, rules::LineSet)>,
+}
+
+impl LineFindings {
+    fn add(&mut self, line: rules::LineSet, f: Finding) {
+        match self.found.iter_mut().find(|(g, _)| *g == f) {
+            Some((_, set)) => set.0 |= line.0,
+            None => self.found.push((f, line)),
+        }
+    }
+
+    /// One finding per distinct text; one seen on only some lines says which.
+    fn finish(self, out: &mut Vec<Finding>) {
+        for (mut f, set) in self.found {
+            if set != self.all {
+                let names: Vec<&str> = set.iter().map(|l| l.name).collect();
+                f.message = format!("on OpenClaw {}: {}", lines_label(&names), f.message);
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// `2026.4.25 and 2026.5.22 lines` for a list of line names.
+fn lines_label(names: &[&str]) -> String {
+    match names {
+        [one] => format!("{one}+ line"),
+        _ => format!("{} lines", names.join(", ")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn analyze_agent(
     agent: &Agent,
     set: Settings,
-    halted: &mut Option<PathBuf>,
+    release: &Release,
+    ctx: AgentCtx,
+    halted: &mut [Option<PathBuf>],
     sessions_out: &mut Vec<SessionReport>,
     locks_out: &mut Vec<LockReport>,
     findings: &mut Vec<Finding>,
@@ -390,74 +585,165 @@ fn analyze_agent(
     }
     store_findings(agent, findings, &f);
 
-    // Locks: verdicts and the boot cleanup pass (in name order).
-    let mut infos: Vec<LockInfo> = Vec::new();
-    for lock in &agent.locks {
-        let verdict = rules::inspect_lock(
-            &lock.payload,
-            &lock.proc_state,
-            set.next_gateway,
-            set.now_ms,
-            set.stale_ms,
-        );
-        let canonical = agent.real_sessions_dir.join(&lock.name);
-        let mut removed = false;
-        if verdict.stale() && halted.is_none() {
-            if lock.kind == crate::fsx::Kind::File || lock.kind == crate::fsx::Kind::Symlink {
-                removed = true;
-            } else {
-                *halted = Some(lock.path.clone());
-            }
-        }
-        infos.push(LockInfo {
-            lock,
-            verdict,
-            canonical,
-            removed,
-        });
-    }
-    let removed: HashSet<&Path> = infos
-        .iter()
-        .filter(|i| i.removed)
-        .map(|i| i.canonical.as_path())
-        .collect();
-    let by_path: HashMap<&Path, &LockInfo> =
-        infos.iter().map(|i| (i.canonical.as_path(), i)).collect();
-    let mut lock_owner: HashMap<&Path, &str> = HashMap::new();
-
+    let lines: Vec<&'static LineRules> = release.set.iter().collect();
     let wiped = agent.store.state.will_be_wiped();
-    for s in &agent.sessions {
-        if s.shadowed {
-            findings.push(f(
-                "entry-duplicate",
-                Severity::Warning,
-                Some(&s.key),
-                Some(&agent.store.path),
-                format!(
-                    "key {:?} appears more than once in the index; the gateway keeps only the last",
-                    s.key
-                ),
-                "remove the earlier copy by hand after checking which one is current".into(),
-            ));
-            continue;
-        }
-        let own_lock = s
-            .lock_paths
+    let mut per_line = LineFindings {
+        all: release.set,
+        found: Vec::new(),
+    };
+    // [line][lock] and [line][session]
+    let mut line_locks: Vec<Vec<LockInfo>> = Vec::new();
+    let mut line_rows: Vec<Vec<Option<(NextBoot, String)>>> = Vec::new();
+    let mut lock_owner: HashMap<PathBuf, String> = HashMap::new();
+    for line in &lines {
+        let li = rules::lines::ALL
             .iter()
-            .find_map(|p| by_path.get(p.as_path()).copied());
-        if let Some(l) = own_lock {
-            lock_owner
-                .entry(l.canonical.as_path())
-                .or_insert(s.key.as_str());
+            .position(|l| *l == *line)
+            .unwrap_or(0);
+        let one = rules::LineSet::one(line);
+        let visited = store_visited(agent, line);
+        let infos = lock_pass(agent, set, line, visited, &mut halted[li]);
+        let removed: HashSet<&Path> = infos
+            .iter()
+            .filter(|i| i.removed)
+            .map(|i| i.canonical.as_path())
+            .collect();
+        let by_path: HashMap<&Path, &LockInfo> =
+            infos.iter().map(|i| (i.canonical.as_path(), i)).collect();
+        let mut rows = Vec::new();
+        let mut found = Vec::new();
+        for s in &agent.sessions {
+            if s.shadowed {
+                found.push(f(
+                    "entry-duplicate",
+                    Severity::Warning,
+                    Some(&s.key),
+                    Some(&agent.store.path),
+                    format!(
+                        "key {:?} appears more than once in the index; the gateway keeps only the last",
+                        s.key
+                    ),
+                    "remove the earlier copy by hand after checking which one is current".into(),
+                ));
+                rows.push(None);
+                continue;
+            }
+            let own_lock = s
+                .lock_paths
+                .iter()
+                .find_map(|p| by_path.get(p.as_path()).copied());
+            if let Some(l) = own_lock {
+                lock_owner
+                    .entry(l.canonical.clone())
+                    .or_insert(s.key.clone());
+            }
+            let boot = Boot {
+                line,
+                visited,
+                configured: ctx.configured,
+                wiped,
+                halted: halted[li].as_deref(),
+            };
+            let (next_boot, reason) = predict(s, &boot, own_lock, &removed, set);
+            entry_findings(
+                agent, s, next_boot, &reason, own_lock, &boot, &mut found, &f,
+            );
+            rows.push(Some((next_boot, reason)));
         }
-        let (next_boot, reason) = predict(s, wiped, own_lock, &removed, halted.as_deref(), set);
-        entry_findings(agent, s, next_boot, &reason, own_lock, findings, &f);
+        for i in &infos {
+            let session = lock_owner.get(&i.canonical).cloned();
+            lock_findings(i, session.as_deref(), set, &mut found, &f);
+        }
+        for x in found {
+            per_line.add(one, x);
+        }
+        line_rows.push(rows);
+        line_locks.push(infos);
+    }
+    per_line.finish(findings);
+
+    for (si, s) in agent.sessions.iter().enumerate() {
+        let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
+            .iter()
+            .zip(&line_rows)
+            .filter_map(|(l, rows)| rows[si].clone().map(|(n, r)| (*l, n, r)))
+            .collect();
+        let Some((_, first_next, first_reason)) = preds.first().cloned() else {
+            continue;
+        };
+        let agree = preds.iter().all(|(_, n, _)| *n == first_next);
+        let (next_boot, reason, by_line) = if agree {
+            (first_next, first_reason, Vec::new())
+        } else {
+            let by: Vec<LinePrediction> = preds
+                .iter()
+                .map(|(l, n, r)| LinePrediction {
+                    line: l.name,
+                    next_boot: *n,
+                    reason: r.clone(),
+                })
+                .collect();
+            // Runs of consecutive lines with the same outcome.
+            let mut runs: Vec<(&str, &str, NextBoot)> = Vec::new();
+            for p in &by {
+                match runs.last_mut() {
+                    Some((_, last, n)) if *n == p.next_boot => *last = p.line,
+                    _ => runs.push((p.line, p.line, p.next_boot)),
+                }
+            }
+            let summary = runs
+                .iter()
+                .map(|(a, b, n)| {
+                    let span = if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a} to {b}")
+                    };
+                    format!("{span}: {}", n.as_str())
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            (
+                NextBoot::Unknown,
+                format!(
+                    "depends on the OpenClaw release line ({summary}); pass --openclaw-version"
+                ),
+                by,
+            )
+        };
         let artifacts = s
             .transcript
             .as_ref()
             .and_then(|t| t.tail.as_ref().ok())
             .filter(|t| t.last_record_is_last_line)
             .map_or(0, |t| t.restart_artifacts);
+        let any = |n: NextBoot| preds.iter().any(|(_, x, _)| *x == n);
+        let restart_artifacts = if any(NextBoot::Fail) || any(NextBoot::Stranded) {
+            artifacts
+        } else {
+            0
+        };
+        let mut remedy = Remedy {
+            artifacts: restart_artifacts > 0 && any(NextBoot::Fail),
+            ..Remedy::default()
+        };
+        for (l, n, r) in &preds {
+            if *n != NextBoot::Stranded {
+                continue;
+            }
+            match flag_blocker(s, l, store_visited(agent, l), ctx.configured) {
+                None => remedy.flag = true,
+                Some(why) => {
+                    remedy.no_flag.get_or_insert_with(|| {
+                        if lines.len() > 1 {
+                            format!("on the {} line: {why} ({r})", l.name)
+                        } else {
+                            why
+                        }
+                    });
+                }
+            }
+        }
         sessions_out.push(SessionReport {
             agent: agent.id.clone(),
             key: s.key.clone(),
@@ -467,31 +753,37 @@ fn analyze_agent(
             aborted_last_run: s.aborted_last_run,
             updated_at: s.updated_at,
             transcript: s.transcript.as_ref().map(|t| show(&t.path)),
-            lock: own_lock.map(|l| show(&l.lock.path)),
+            lock: s.lock_paths.iter().find_map(|p| {
+                agent
+                    .locks
+                    .iter()
+                    .find(|l| agent.real_sessions_dir.join(&l.name) == *p)
+                    .map(|l| show(&l.path))
+            }),
             next_boot,
             reason,
-            restart_artifacts: if next_boot == NextBoot::Fail || next_boot == NextBoot::Stranded {
-                artifacts
-            } else {
-                0
-            },
+            next_boot_by_line: by_line,
+            restart_artifacts,
+            remedy,
         });
     }
 
-    for i in &infos {
-        let session = lock_owner.get(i.canonical.as_path()).map(|k| k.to_string());
-        lock_findings(i, session.as_deref(), set, findings, &f);
+    for (k, lock) in agent.locks.iter().enumerate() {
+        let infos: Vec<&LockInfo> = line_locks.iter().map(|v| &v[k]).collect();
+        let Some(first) = infos.first() else { continue };
+        let canonical = agent.real_sessions_dir.join(&lock.name);
         locks_out.push(LockReport {
             agent: agent.id.clone(),
-            path: show(&i.lock.path),
-            pid: i.lock.payload.pid,
-            created_at: i.lock.payload.created_at.clone(),
-            stale: i.verdict.stale(),
-            stale_reasons: i.verdict.reasons.clone(),
-            live_owner: i.verdict.live_openclaw_owner,
-            owner_argv: argv_of(&i.lock.proc_state),
-            session,
-            removed_at_boot: i.removed,
+            path: show(&lock.path),
+            pid: lock.payload.pid,
+            created_at: lock.payload.created_at.clone(),
+            stale: first.verdict.stale(),
+            stale_reasons: first.verdict.reasons.clone(),
+            live_owner: infos.iter().any(|i| i.verdict.live_openclaw_owner),
+            owner_argv: argv_of(&lock.proc_state),
+            session: lock_owner.get(&canonical).cloned(),
+            removed_at_boot: infos.iter().all(|i| i.removed),
+            removable: infos.iter().all(|i| i.removable) && lock.kind == crate::fsx::Kind::File,
         });
     }
 
@@ -528,6 +820,40 @@ fn analyze_agent(
     for l in &agent.leftovers {
         leftover_findings(l, set, findings, &f);
     }
+}
+
+/// Whether this line's boot visits the agent's store at all: the default
+/// `agents/<id>/sessions/sessions.json` always; a configured `session.store`
+/// from 2026.5.22; any other index (`--store`) never.
+fn store_visited(agent: &Agent, line: &LineRules) -> bool {
+    match &agent.origin {
+        StoreOrigin::Default => true,
+        StoreOrigin::Configured { .. } => line.visits_configured_store,
+        StoreOrigin::Explicit => false,
+    }
+}
+
+/// Why `abortedLastRun: true` would not make this line's boot resume a
+/// stranded row, if it would not.
+fn flag_blocker(s: &Session, line: &LineRules, visited: bool, configured: bool) -> Option<String> {
+    if !line.boot_recovery {
+        return Some(format!(
+            "OpenClaw before {} has no boot recovery, so no flag is read",
+            rules::lines::L2026_4_25.first
+        ));
+    }
+    if !visited {
+        return Some(
+            "the boot never visits this store (a configured session.store is visited from 2026.5.22; any other index never)".into(),
+        );
+    }
+    if line.refuses_unconfigured_agent && !configured {
+        return Some(format!(
+            "the agent of {} is not in the config's agents.list, and 2026.7.1+ refuses to resume its sessions",
+            s.key
+        ));
+    }
+    None
 }
 
 type MakeFinding<'a> =
@@ -578,15 +904,28 @@ fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &MakeFinding) {
     }
 }
 
+/// The boot a prediction is for: one line's rules on one agent.
+struct Boot<'a> {
+    line: &'a LineRules,
+    /// The boot visits this agent's store (`store_visited`).
+    visited: bool,
+    /// The agent is in the config (`agent_configured`).
+    configured: bool,
+    /// The index will be loaded as `{}`.
+    wiped: bool,
+    /// Where boot cleanup stopped, if it did.
+    halted: Option<&'a Path>,
+}
+
 fn predict(
     s: &Session,
-    wiped: bool,
+    boot: &Boot,
     own_lock: Option<&LockInfo>,
     removed: &HashSet<&Path>,
-    halted: Option<&Path>,
     set: Settings,
 ) -> (NextBoot, String) {
-    if wiped {
+    let line = boot.line;
+    if boot.wiped {
         return (
             NextBoot::Lost,
             "the gateway cannot parse the index: it loads it as empty and the next write drops this session".into(),
@@ -618,22 +957,40 @@ fn predict(
             format!("{renamed}{why}: boot recovery skips it by design"),
         );
     }
+    if !line.boot_recovery {
+        return (
+            NextBoot::Stranded,
+            format!(
+                "OpenClaw before {} has no boot recovery: nothing resumes or fails a running row",
+                rules::lines::L2026_4_25.first
+            ),
+        );
+    }
+    if !boot.visited {
+        return (
+            NextBoot::Stranded,
+            "boot cleanup and recovery never visit this store (a configured session.store is read by them from 2026.5.22 on; any other index never): it stays running".into(),
+        );
+    }
     let marked = s.lock_paths.iter().any(|p| removed.contains(p.as_path()));
     let flagged = s.aborted_last_run == Some(true);
-    if !flagged && !marked {
+    let orphan = line.orphan_marking && !flagged;
+    if !flagged && !marked && !orphan {
         let reason = match own_lock {
             Some(l) if l.verdict.live_openclaw_owner => format!(
                 "its lock is held by live OpenClaw pid {}{}; boot cleanup keeps it, so recovery never selects the row",
                 l.lock.payload.pid.unwrap_or(0),
-                l.verdict
-                    .age_ms
-                    .map(|a| format!(" (stale in {})", ago(set.stale_ms as i64, a as i64)))
-                    .unwrap_or_default()
+                match l.verdict.age_ms {
+                    Some(a) if l.verdict.stale() => format!(" ({} old: this release keeps a too-old lock of a live OpenClaw process)", ago(a as i64, 0)),
+                    Some(a) => format!(" (stale in {})", ago(set.stale_ms as i64, a as i64)),
+                    None => String::new(),
+                }
             ),
-            Some(l) if l.verdict.stale() && halted.is_some() => format!(
+            Some(l) if l.removable && boot.halted.is_some() => format!(
                 "boot lock cleanup stops at {} before it removes this row's lock",
-                halted.map(show).unwrap_or_default()
+                boot.halted.map(show).unwrap_or_default()
             ),
+            Some(l) if l.verdict.stale() && !l.removable => "its lock is stale but this release's boot cleanup keeps it for now (a lock without a valid payload waits out a grace period), so recovery never selects the row".into(),
             Some(_) => "its lock is not judged stale at boot, so recovery never selects the row".into(),
             None => "running with abortedLastRun false and no transcript lock (a graceful restart): recovery never selects it".into(),
         };
@@ -641,17 +998,24 @@ fn predict(
     }
     let how = if flagged {
         "abortedLastRun is true"
-    } else {
+    } else if marked {
         "boot cleanup removes its stale lock and marks it"
+    } else {
+        "the boot marks it as an orphaned run (2026.6.9+)"
     };
     if let Some(l) = own_lock.filter(|l| !l.removed && l.verdict.live_openclaw_owner) {
-        return (
-            NextBoot::Stranded,
-            format!(
-                "{how}, but the resumed run cannot take the lock held by live OpenClaw pid {}; it stays running",
-                l.lock.payload.pid.unwrap_or(0)
-            ),
-        );
+        let pid = l.lock.payload.pid.unwrap_or(0);
+        return if line.live_lock_fails_resume {
+            (
+                NextBoot::Fail,
+                format!("{how}, but the resumed run cannot take the lock held by live OpenClaw pid {pid}: it fails and the row is marked failed"),
+            )
+        } else {
+            (
+                NextBoot::Stranded,
+                format!("{how}, but the resumed run cannot take the lock held by live OpenClaw pid {pid}; it stays running"),
+            )
+        };
     }
     let Some(t) = &s.transcript else {
         return (
@@ -675,6 +1039,10 @@ fn predict(
             NextBoot::Fail,
             format!("{how}; {block}: recovery marks it failed"),
         ),
+        None if line.refuses_unconfigured_agent && !boot.configured => (
+            NextBoot::Stranded,
+            format!("{how}, but its agent is not in the config's agents.list: 2026.7.1+ refuses to resume it, so it stays running"),
+        ),
         None => (
             NextBoot::Resume,
             format!("{how}; the transcript ends with a resumable message"),
@@ -682,12 +1050,14 @@ fn predict(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn entry_findings(
     agent: &Agent,
     s: &Session,
     next: NextBoot,
     reason: &str,
     own_lock: Option<&LockInfo>,
+    boot: &Boot,
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
@@ -736,12 +1106,16 @@ fn entry_findings(
                 key,
                 index,
                 format!("{}: stays running after the next boot: {reason}", s.key),
-                match live {
-                    Some(l) => format!(
+                match (live, flag_blocker(s, boot.line, boot.visited, boot.configured)) {
+                    (Some(l), _) => format!(
                         "stop OpenClaw pid {} if it is not a live gateway, then run `sessfix repair`",
                         l.lock.payload.pid.unwrap_or(0)
                     ),
-                    None => "`sessfix repair` sets abortedLastRun: true so the next boot resumes it".into(),
+                    (None, Some(why)) => format!(
+                        "no flag helps here: {why}. End it with `sessfix repair --max-age DURATION` (status failed, as the gateway ends a session){}",
+                        if boot.visited { "" } else { ", or move its entry and transcript into agents/<id>/sessions/ by hand" }
+                    ),
+                    (None, None) => "`sessfix repair` sets abortedLastRun: true so the next boot resumes it".into(),
                 },
             ));
         }
@@ -830,7 +1204,7 @@ fn entry_findings(
                         key,
                         Some(&t.path),
                         format!(
-                            "{}: the transcript ends with a restart's prompt-error entry and an empty aborted assistant message; 2026.5.x fails the row because of them",
+                            "{}: the transcript ends with a restart's prompt-error entry and an empty aborted assistant message; file-era releases (to 2026.7.x) fail the row because of them",
                             s.key
                         ),
                         "`sessfix repair` moves exactly these two lines into the backup so the user's message is the last again".into(),
@@ -890,7 +1264,7 @@ fn lock_findings(
         ));
         return;
     }
-    if i.verdict.stale() {
+    if i.verdict.stale() && !i.verdict.live_openclaw_owner {
         let reasons: Vec<String> = i
             .verdict
             .reasons
@@ -911,7 +1285,11 @@ fn lock_findings(
                     ""
                 }
             ),
-            "`sessfix repair` removes it (after the index is written)".into(),
+            if i.removable {
+                "`sessfix repair` removes it (after the index is written)".into()
+            } else {
+                "nothing yet: this release's boot cleanup keeps a lock without a valid payload until its mtime is older than the grace period, and sessfix follows it".into()
+            },
         ));
     } else if i.verdict.live_openclaw_owner {
         let pid = i.lock.payload.pid.unwrap_or(0);
@@ -924,7 +1302,7 @@ fn lock_findings(
             session,
             path,
             format!(
-                "held by live OpenClaw process pid {pid} ({argv}){}",
+                "held by live OpenClaw process pid {pid} ({argv}){}{}",
                 i.verdict
                     .age_ms
                     .map(|a| format!(
@@ -932,7 +1310,12 @@ fn lock_findings(
                         ago(a as i64, 0),
                         ago(set.stale_ms as i64, 0)
                     ))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if i.verdict.stale() {
+                    "; this release's boot keeps it however old"
+                } else {
+                    ""
+                }
             ),
             format!("sessfix never removes it; stop pid {pid} first if that run is dead"),
         ));
@@ -944,10 +1327,10 @@ fn lock_findings(
             None,
             path,
             "the lock belongs to no session in the index".into(),
-            if i.verdict.stale() {
+            if i.removable {
                 "`sessfix repair` removes it".into()
             } else {
-                "nothing: it is not stale".into()
+                "nothing: the boot does not remove it".into()
             },
         ));
     }

@@ -20,8 +20,8 @@ Exit codes:
     about = "Diagnose and repair the on-disk session state of the OpenClaw gateway",
     long_about = "Diagnose and repair the on-disk session state of the OpenClaw gateway.\n\n\
         Reads agents/<id>/sessions/ offline, predicts what the next gateway boot does \
-        with every session (OpenClaw 2026.5.x rules), and repairs sessions that would \
-        stay `running` forever.",
+        with every session (with the rules of the OpenClaw release it runs, 2026.4.25 to \
+        2026.7.x), and repairs sessions that would stay `running` forever.",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
@@ -80,6 +80,16 @@ pub struct StateArgs {
     /// container it gets the same pid at every start, e.g. 1)
     #[arg(long, global = true, value_name = "PID", value_parser = clap::value_parser!(u64).range(1..))]
     pub gateway_pid: Option<u64>,
+    /// The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2)
+    /// [default: the installed openclaw package, else what last used the
+    /// state; unknown: every release line is predicted]
+    #[arg(
+        long,
+        global = true,
+        env = "SESSFIX_OPENCLAW_VERSION",
+        value_name = "VERSION"
+    )]
+    pub openclaw_version: Option<String>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod exit;
 pub mod fsx;
 pub mod plan;
+pub mod release;
 pub mod render;
 pub mod rules;
 pub mod state;

@@ -198,7 +198,7 @@ fn plan_agent(
     // itself, so a row whose lock repair removes must be flagged here.
     let removed_locks: Vec<PathBuf> = locks
         .iter()
-        .filter(|l| l.agent == agent.id && l.stale)
+        .filter(|l| l.agent == agent.id && l.removable)
         .filter_map(|l| lock_file(agent, &l.path))
         .filter(|x| x.kind == crate::fsx::Kind::File)
         .map(|x| agent.real_sessions_dir.join(&x.name))
@@ -209,8 +209,9 @@ fn plan_agent(
         };
         let running_main = s.status.as_deref() == Some("running")
             && rules::skip_reason(&s.boot_key, &s.skip).is_none();
-        let stranded = r.next_boot == NextBoot::Stranded;
-        let artifact_fail = r.next_boot == NextBoot::Fail && r.restart_artifacts > 0;
+        // Stranded on some predicted line, whether or not a flag helps there.
+        let stranded = r.remedy.flag || r.remedy.no_flag.is_some();
+        let artifact_fail = r.remedy.artifacts;
         let lost_running = r.next_boot == NextBoot::Lost && running_main;
         let loses_boot_mark = running_main
             && s.aborted_last_run != Some(true)
@@ -249,6 +250,16 @@ fn plan_agent(
             .max_age_ms
             .zip(s.updated_at)
             .is_some_and(|(max, upd)| (opts.now_ms as f64 - upd) > max as f64);
+        let only_unflaggable =
+            !r.remedy.flag && !artifact_fail && !lost_running && !loses_boot_mark;
+        if only_unflaggable && !too_old {
+            plan.left_alone.push(format!(
+                "{}: stays running, and abortedLastRun: true would not change that: {}. End it with --max-age DURATION (status failed), or move its entry and transcript into agents/<id>/sessions/ by hand",
+                s.key,
+                r.remedy.no_flag.as_deref().unwrap_or("")
+            ));
+            continue;
+        }
         let (action, reason, ops) = if too_old && stranded {
             let now = opts.now_ms.to_string();
             let mut ops = vec![
@@ -271,6 +282,14 @@ fn plan_agent(
                 vec![Op::Set("abortedLastRun", "true".into())],
             )
         };
+        if action == "flag" && !r.remedy.flag {
+            if let Some(why) = &r.remedy.no_flag {
+                plan.left_alone.push(format!(
+                    "{}: flagged only because repair removes its lock, and it still stays running: {why}",
+                    s.key
+                ));
+            }
+        }
         // Restart artifacts go before the flag means anything.
         let artifacts = s
             .transcript
@@ -405,6 +424,11 @@ fn plan_agent(
         if lock.kind != crate::fsx::Kind::File {
             plan.left_alone
                 .push(format!("{}: not a regular file; remove it by hand", l.path));
+            continue;
+        }
+        if !l.removable {
+            // The release's own boot keeps it (a live OpenClaw owner, a
+            // payload grace): repair follows the release's safety rules.
             continue;
         }
         let Some(bytes) = &lock.bytes else {

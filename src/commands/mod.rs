@@ -53,6 +53,23 @@ impl Context {
                 .timestamp_millis(),
             None => chrono::Utc::now().timestamp_millis(),
         };
+        // An empty SESSFIX_OPENCLAW_VERSION counts as unset.
+        let from_option = std::env::args().any(|a| a.starts_with("--openclaw-version"));
+        let requested = match args.openclaw_version.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => {
+                let from = if from_option {
+                    "--openclaw-version"
+                } else {
+                    "SESSFIX_OPENCLAW_VERSION"
+                };
+                let version = crate::rules::Version::parse(text).map_err(|e| Fatal {
+                    exit: crate::exit::Exit::Usage,
+                    message: format!("{from}: {e}"),
+                })?;
+                Some(crate::release::Requested { version, from })
+            }
+        };
         let procs = ProcFs::new(&args.proc_root);
         let color = match args.color {
             ColorChoice::Always => true,
@@ -77,6 +94,7 @@ impl Context {
                     .stale_ms
                     .filter(|&s| s > 0)
                     .unwrap_or(crate::rules::DEFAULT_STALE_MS),
+                requested,
                 next_gateway: args.gateway_pid.map(|pid| crate::rules::NextGateway {
                     pid,
                     starttime: match procs.state(pid) {

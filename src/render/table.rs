@@ -36,7 +36,7 @@ pub fn relative(now_ms: i64, then_ms: f64) -> String {
 fn boot_color(n: NextBoot) -> &'static str {
     match n {
         NextBoot::Stranded | NextBoot::Lost => "1;31",
-        NextBoot::Fail => "33",
+        NextBoot::Fail | NextBoot::Unknown => "33",
         NextBoot::Resume => "32",
         NextBoot::Skip | NextBoot::Idle => "2",
     }
@@ -53,6 +53,24 @@ fn sev_color(s: Severity) -> &'static str {
 impl ReportRenderer for Tables {
     fn render(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "state dir: {}", r.state_dir)?;
+        let o = &r.openclaw;
+        match (&o.version, o.line) {
+            (Some(v), Some(line)) => writeln!(
+                out,
+                "openclaw:  {v} (from {}: {}); rules of the {line} release line",
+                o.source.unwrap_or("?"),
+                o.evidence.as_deref().unwrap_or("")
+            )?,
+            _ => writeln!(
+                out,
+                "openclaw:  {}; predicting for every file-era release line ({})",
+                self.style.paint("33", "release unknown"),
+                o.lines.join(", ")
+            )?,
+        }
+        for n in &o.notes {
+            writeln!(out, "           note: {n}")?;
+        }
         match (&r.gateway.live, &r.gateway.evidence) {
             (true, Some(e)) => writeln!(
                 out,

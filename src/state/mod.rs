@@ -4,6 +4,7 @@
 //! Reading never writes, never blocks on a FIFO, and never follows a symlink
 //! out of the state dir.
 
+pub mod config;
 pub mod discover;
 pub mod json;
 pub mod process;
@@ -45,6 +46,34 @@ pub struct Snapshot {
     pub state_dir: PathBuf,
     pub real_state_dir: PathBuf,
     pub gateway: GatewayFacts,
+    /// `openclaw.json`, as far as the rules need it.
+    pub config: config::ConfigFacts,
+}
+
+impl Snapshot {
+    /// What the host says about the OpenClaw release (see `release::select`).
+    pub fn release_evidence(&self) -> crate::release::Evidence {
+        crate::release::Evidence {
+            installed: Vec::new(),
+            state_db: None,
+            config_touched: self
+                .config
+                .last_touched_version
+                .clone()
+                .zip(self.config.path.clone()),
+        }
+    }
+}
+
+/// Where an index comes from, which decides whether a boot visits it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOrigin {
+    /// `agents/<id>/sessions/sessions.json`.
+    Default,
+    /// A `session.store` of the config (its setting as written).
+    Configured { setting: String },
+    /// Named by `--store` and neither of the above.
+    Explicit,
 }
 
 /// A gateway singleton lock found for this state dir.
@@ -59,6 +88,8 @@ pub struct GatewayFacts {
 #[derive(Debug)]
 pub struct Agent {
     pub id: String,
+    /// Where the index comes from.
+    pub origin: StoreOrigin,
     pub sessions_dir: PathBuf,
     pub real_sessions_dir: PathBuf,
     /// `agents/<id>/agent/openclaw-agent.sqlite`, when it exists.
@@ -290,6 +321,10 @@ pub fn read_each<A>(
     };
     let snap = Snapshot {
         gateway: discover::gateway_lock(opts, procs),
+        config: config::read(&discover::config_path_candidates(
+            &state_dir,
+            opts.config_path.as_deref(),
+        )),
         state_dir,
         real_state_dir,
     };
@@ -328,6 +363,7 @@ pub struct AgentTarget {
     pub store_path: PathBuf,
     /// Set when the sessions dir must not be read (a link out of the state dir).
     pub refused: Option<String>,
+    pub origin: StoreOrigin,
 }
 
 fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
@@ -353,14 +389,19 @@ fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
                     .parent()
                     .and_then(Path::file_name)
                     .is_some_and(|n| n == "agents")
-        })
-        .unwrap_or_else(|| "main".into());
+        });
+    let origin = if id.is_some() && abs.file_name().is_some_and(|n| n == "sessions.json") {
+        StoreOrigin::Default
+    } else {
+        StoreOrigin::Explicit
+    };
     Ok(AgentTarget {
-        id,
+        id: id.unwrap_or_else(|| "main".into()),
         agent_dir,
         sessions_dir,
         store_path: abs,
         refused: None,
+        origin,
     })
 }
 
@@ -410,6 +451,7 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         .map(|_| sqlite_path);
     let mut agent = Agent {
         id: t.id.clone(),
+        origin: t.origin.clone(),
         sessions_dir: t.sessions_dir.clone(),
         real_sessions_dir: fsx::realpath_or_self(&t.sessions_dir),
         sqlite,

@@ -6,6 +6,9 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 pub const NOW: &str = "2026-11-24T03:00:00Z";
+/// The release the fixtures model (the reported incident's); tests of other
+/// releases override `SESSFIX_OPENCLAW_VERSION` or pass `--openclaw-version`.
+pub const RELEASE: &str = "2026.5.12";
 pub const FEISHU: &str = "agent:main:feishu:direct:ou_63c1e2a9d3f04b1c8e7a";
 
 pub fn fixtures() -> PathBuf {
@@ -61,6 +64,7 @@ impl Env {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("sessfix"));
         c.env_clear()
             .env("SESSFIX_NOW", NOW)
+            .env("SESSFIX_OPENCLAW_VERSION", RELEASE)
             .env("SESSFIX_PROC_ROOT", self.dir.path().join("proc"))
             .env("TMPDIR", self.dir.path().join("tmp"))
             .env("HOME", self.dir.path().join("home"));

@@ -8,6 +8,9 @@
 
 use serde_json::Value;
 
+pub mod lines;
+pub use lines::{LineRules, LineSet, Version};
+
 /// Boot cleanup's stale threshold. 2026.5.12 hardcodes it
 /// (`server-startup-post-attach`: `SESSION_LOCK_STALE_MS = 1800 * 1e3`).
 pub const DEFAULT_STALE_MS: u64 = 30 * 60 * 1000;
@@ -391,6 +394,44 @@ impl LockVerdict {
     }
 }
 
+/// Whether boot cleanup deletes a lock it judged stale (`cleanStaleLockFiles`).
+///
+/// - 2026.5.12 (`session-write-lock-BT1vMcpZ.js`): every stale lock, at once.
+/// - 2026.5.28 on (`shouldRemoveLockDuringCleanup`): not when every reason is
+///   report-only (`too-old`, `hold-exceeded`); a lock whose only reasons are
+///   `missing-pid`/`invalid-createdAt` only once its mtime is older than
+///   min(staleMs, `ORPHAN_LOCK_PAYLOAD_GRACE_MS`). A lock that cannot be
+///   stat'ed (`mtime_age_ms` `None`) is removed, as the gateway does on any
+///   error but ENOENT.
+///
+/// `mtime_age_ms`: now minus the lock file's mtime, in ms.
+pub fn boot_removes_lock(
+    line: &LineRules,
+    verdict: &LockVerdict,
+    mtime_age_ms: Option<u64>,
+    stale_ms: u64,
+) -> bool {
+    if !line.lock_sweep || !verdict.stale() {
+        return false;
+    }
+    if line.keeps_report_only_locks
+        && verdict
+            .reasons
+            .iter()
+            .all(|r| matches!(r, StaleReason::TooOld))
+    {
+        return false;
+    }
+    let payload_only = verdict
+        .reasons
+        .iter()
+        .all(|r| matches!(r, StaleReason::MissingPid | StaleReason::InvalidCreatedAt));
+    match (line.payload_grace_ms, payload_only, mtime_age_ms) {
+        (Some(grace), true, Some(age)) => age > stale_ms.min(grace),
+        _ => true,
+    }
+}
+
 /// A leftover `sessions.json.lock` (older builds' index lock) is stale when
 /// its pid is not alive or it is older than `STORE_LOCK_STALE_MS` (or has no
 /// parseable time).
@@ -434,18 +475,30 @@ fn own_pid_state(payload: &LockPayload, gw: NextGateway) -> (ProcState, bool) {
 ///
 /// `orphan-self-pid` depends on the pid the next gateway will get: predicted
 /// only when `next_gateway` names it.
+///
+/// `line.owner_check_on_stale`: from 2026.5.28 the owner check also runs on a
+/// lock already stale for another reason (not `recycled-pid`), so a too-old
+/// lock of a live OpenClaw process reads `[too-old]` with a live owner, and
+/// one of another process `[too-old, non-openclaw-owner]`.
 pub fn inspect_lock(
     payload: &LockPayload,
     proc_state: &ProcState,
     next_gateway: Option<NextGateway>,
     now_ms: i64,
     stale_ms: u64,
+    line: &LineRules,
 ) -> LockVerdict {
     let own = next_gateway
         .filter(|gw| payload.pid == Some(gw.pid))
         .map(|gw| own_pid_state(payload, gw));
     let proc_state = own.as_ref().map_or(proc_state, |(p, _)| p);
-    let mut verdict = inspect_payload(payload, proc_state, now_ms, stale_ms);
+    let mut verdict = inspect_payload(
+        payload,
+        proc_state,
+        now_ms,
+        stale_ms,
+        line.owner_check_on_stale,
+    );
     if own.is_some_and(|(_, orphan)| orphan) {
         // The orphan check runs before the owner check and returns early.
         verdict
@@ -462,6 +515,7 @@ fn inspect_payload(
     proc_state: &ProcState,
     now_ms: i64,
     stale_ms: u64,
+    owner_check_on_stale: bool,
 ) -> LockVerdict {
     let mut reasons = Vec::new();
     let alive = payload.pid.is_some() && proc_state.is_alive();
@@ -492,7 +546,12 @@ fn inspect_payload(
         Some(_) => {}
     }
     let mut live_openclaw_owner = false;
-    if reasons.is_empty() && alive {
+    let owner_check = if owner_check_on_stale {
+        !recycled
+    } else {
+        reasons.is_empty()
+    };
+    if owner_check && alive {
         // shouldTreatAsNonOpenClawOwner: unreadable or empty argv keeps the lock.
         match proc_state {
             ProcState::Alive {
@@ -1255,11 +1314,18 @@ mod tests {
     #[test]
     fn a_lock_naming_the_next_gateways_own_pid() {
         let own = |p: &LockPayload, gw: NextGateway| -> Vec<&'static str> {
-            inspect_lock(p, &ProcState::Dead, Some(gw), NOW, DEFAULT_STALE_MS)
-                .reasons
-                .iter()
-                .map(|r| r.as_str())
-                .collect()
+            inspect_lock(
+                p,
+                &ProcState::Dead,
+                Some(gw),
+                NOW,
+                DEFAULT_STALE_MS,
+                &lines::L2026_4_25,
+            )
+            .reasons
+            .iter()
+            .map(|r| r.as_str())
+            .collect()
         };
         let running = NextGateway {
             pid: 7,
@@ -1281,6 +1347,7 @@ mod tests {
             Some(new),
             NOW,
             DEFAULT_STALE_MS,
+            &lines::L2026_4_25,
         );
         assert!(!v.stale() && v.live_openclaw_owner);
         // ... until it is too old
@@ -1349,7 +1416,7 @@ mod tests {
     }
 
     fn reasons(p: &LockPayload, s: &ProcState) -> Vec<&'static str> {
-        inspect_lock(p, s, None, NOW, DEFAULT_STALE_MS)
+        inspect_lock(p, s, None, NOW, DEFAULT_STALE_MS, &lines::L2026_4_25)
             .reasons
             .iter()
             .map(|r| r.as_str())
@@ -1526,6 +1593,7 @@ mod tests {
             None,
             NOW,
             DEFAULT_STALE_MS,
+            &lines::L2026_4_25,
         );
         assert!(!v.stale() && v.live_openclaw_owner);
         // live OpenClaw, 31 min: too-old (2026.5.12 removes it)
@@ -1556,6 +1624,7 @@ mod tests {
             None,
             NOW,
             DEFAULT_STALE_MS,
+            &lines::L2026_4_25,
         );
         assert_eq!(v.age_ms, Some(0));
         assert!(!v.stale());
@@ -1771,5 +1840,71 @@ mod tests {
         assert_eq!(parse_js_date("1970-01-02"), Some(86_400_000));
         assert_eq!(parse_js_date("yesterday"), None);
         assert_eq!(parse_js_date(""), None);
+    }
+
+    #[test]
+    fn from_2026_5_28_boot_cleanup_keeps_a_too_old_lock_of_a_live_openclaw_process() {
+        let oc = ProcState::Alive {
+            starttime: Some(100),
+            argv: Some(vec!["openclaw".into(), "gateway".into(), "run".into()]),
+        };
+        let sleep = ProcState::Alive {
+            starttime: Some(5),
+            argv: Some(vec!["sleep".into(), "100".into()]),
+        };
+        let old = payload(Some(9), Some(31), Some(100));
+        let old_other = payload(Some(9), Some(31), Some(5));
+        let at = |line: &LineRules, p: &LockPayload, s: &ProcState| {
+            let v = inspect_lock(p, s, None, NOW, DEFAULT_STALE_MS, line);
+            let names: Vec<&str> = v.reasons.iter().map(|r| r.as_str()).collect();
+            (
+                names,
+                v.live_openclaw_owner,
+                boot_removes_lock(line, &v, Some(0), DEFAULT_STALE_MS),
+            )
+        };
+        assert_eq!(
+            at(&lines::L2026_4_25, &old, &oc),
+            (vec!["too-old"], false, true)
+        );
+        assert_eq!(
+            at(&lines::L2026_5_28, &old, &oc),
+            (vec!["too-old"], true, false)
+        );
+        assert_eq!(
+            at(&lines::L2026_7_1, &old, &oc),
+            (vec!["too-old"], true, false)
+        );
+        // another live process: the owner check adds its reason, so it goes
+        assert_eq!(
+            at(&lines::L2026_5_28, &old_other, &sleep),
+            (vec!["too-old", "non-openclaw-owner"], false, true)
+        );
+        assert_eq!(
+            at(&lines::L2026_4_25, &old_other, &sleep),
+            (vec!["too-old"], false, true)
+        );
+    }
+
+    #[test]
+    fn from_2026_5_28_a_lock_without_a_valid_payload_waits_out_the_grace() {
+        let v = inspect_lock(
+            &LockPayload::default(),
+            &ProcState::Dead,
+            None,
+            NOW,
+            DEFAULT_STALE_MS,
+            &lines::L2026_6_1,
+        );
+        assert!(v.stale());
+        let removes =
+            |line: &LineRules, age| boot_removes_lock(line, &v, Some(age), DEFAULT_STALE_MS);
+        assert!(removes(&lines::L2026_4_25, 0), "5.12 removes it at once");
+        assert!(!removes(&lines::L2026_5_28, 5_000) && removes(&lines::L2026_5_28, 5_001));
+        assert!(!removes(&lines::L2026_6_1, 30_000) && removes(&lines::L2026_6_1, 30_001));
+        // the grace never exceeds staleMs
+        assert!(boot_removes_lock(&lines::L2026_6_1, &v, Some(1_001), 1_000));
+        // no sweep before recovery existed
+        assert!(!removes(&lines::PRE_RECOVERY, 1 << 40));
     }
 }

@@ -1,0 +1,433 @@
+//! OpenClaw release lines: the boot rules that changed between releases, side
+//! by side. Everything a line changes by a constant is a field here; where a
+//! line changes the logic, the field is a switch that the rule functions in
+//! `rules` (`inspect_lock`, `boot_removes_lock`) and `analyze::predict` read,
+//! each documented with the release and `dist/` file it comes from.
+//!
+//! Measured on the real npm packages (`openclaw@VERSION`, booted offline by
+//! `oracle/`), and read from their `dist/` (file names are content-hashed per
+//! release; see the README's "Supported OpenClaw releases").
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An OpenClaw release version: `YYYY.M.D` with an optional `-N` build
+/// (`2026.7.1-2`) or a pre-release tag (`2026.6.1-beta.1`, sorted before
+/// `2026.6.1`). A leading `v` and an `OpenClaw ` prefix (as `openclaw
+/// --version` prints) are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Version {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    /// The `-N` build number, 0 when absent.
+    pub build: u16,
+    /// A pre-release (`-beta.1`, `-rc.2`): sorts before the release itself.
+    pub pre: bool,
+}
+
+impl Version {
+    pub const fn new(year: u16, month: u8, day: u8) -> Version {
+        Version {
+            year,
+            month,
+            day,
+            build: 0,
+            pre: false,
+        }
+    }
+
+    /// Parse `2026.5.12`, `2026.7.1-2`, `v2026.6.1-beta.1`, `OpenClaw 2026.7.35 (aa94808)`.
+    ///
+    /// Errors: a text that is not `YYYY.M.D[-suffix]`, said in words.
+    pub fn parse(text: &str) -> Result<Version, String> {
+        let t = text.trim();
+        let t = t.strip_prefix("OpenClaw ").unwrap_or(t);
+        let t = t.split_whitespace().next().unwrap_or("");
+        let t = t.strip_prefix('v').unwrap_or(t);
+        let bad = || {
+            format!("{text:?} is not an OpenClaw version (YYYY.M.D, e.g. 2026.5.12 or 2026.7.1-2)")
+        };
+        let (core, suffix) = match t.split_once('-') {
+            Some((c, s)) => (c, Some(s)),
+            None => (t, None),
+        };
+        let mut parts = core.split('.');
+        let mut num = |max: u32| -> Result<u32, String> {
+            let p = parts.next().ok_or_else(bad)?;
+            if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            let n: u32 = p.parse().map_err(|_| bad())?;
+            (n <= max).then_some(n).ok_or_else(bad)
+        };
+        let year = num(9999)?;
+        let month = num(12)?;
+        let day = num(999)?;
+        if parts.next().is_some() || year < 2000 || month == 0 {
+            return Err(bad());
+        }
+        let (build, pre) = match suffix {
+            None => (0, false),
+            Some(s) if !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()) => {
+                (s.parse().map_err(|_| bad())?, false)
+            }
+            Some(s) if !s.is_empty() => (0, true),
+            Some(_) => return Err(bad()),
+        };
+        Ok(Version {
+            year: year as u16,
+            month: month as u8,
+            day: day.min(255) as u8,
+            build,
+            pre,
+        })
+    }
+
+    fn key(&self) -> (u16, u8, u8, bool, u16) {
+        (self.year, self.month, self.day, !self.pre, self.build)
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.year, self.month, self.day)?;
+        if self.build > 0 {
+            write!(f, "-{}", self.build)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where an era keeps sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// `agents/<id>/sessions/sessions.json` + `<id>.jsonl` + `.jsonl.lock`.
+    File,
+    /// `agents/<id>/agent/openclaw-agent.sqlite` (2026.8.1 and later).
+    Sqlite,
+}
+
+/// What one release line's gateway does at boot, where it differs from
+/// another line. Read the constants below side by side.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LineRules {
+    /// The line's name: its first release.
+    pub name: &'static str,
+    /// First release of the line.
+    pub first: Version,
+    /// The real packages this line's rules were checked against (booted by
+    /// the oracle suite) or read from (`dist/`).
+    pub checked_with: &'static str,
+    pub era: Era,
+    /// Main-session restart recovery exists (`main-session-restart-recovery`,
+    /// about 2026.4.25): rows flagged `abortedLastRun` are resumed or failed.
+    pub boot_recovery: bool,
+    /// `cleanStaleLockFiles` of `session-write-lock` runs at startup on every
+    /// visited sessions dir.
+    pub lock_sweep: bool,
+    /// The sweep's stale threshold honours `OPENCLAW_SESSION_WRITE_LOCK_STALE_MS`
+    /// and `session.writeLock.staleMs` (`resolveSessionWriteLockStaleMs`,
+    /// from 2026.5.22); before, it is hard-coded to 30 min.
+    pub stale_ms_configurable: bool,
+    /// Locks whose only stale reasons are `too-old`/`hold-exceeded`
+    /// (`REPORT_ONLY_STALE_LOCK_REASONS`) are kept at boot, so a lock of a
+    /// live OpenClaw process is kept however old (PR #88129, 2026.5.28).
+    pub keeps_report_only_locks: bool,
+    /// The owner check (`shouldTreatAsNonOpenClawOwner`) also runs on locks
+    /// already stale for another reason (but not `recycled-pid`); 5.12 runs it
+    /// only on locks with no other reason (2026.5.28 `session-write-lock`).
+    pub owner_check_on_stale: bool,
+    /// A lock whose only reasons are `missing-pid`/`invalid-createdAt` is
+    /// removed only once its mtime is older than min(staleMs, this)
+    /// (`ORPHAN_LOCK_PAYLOAD_GRACE_MS`: 5 s in 2026.5.28, 30 s from 2026.6.1).
+    pub payload_grace_ms: Option<u64>,
+    /// Boot cleanup and recovery also visit the configured `session.store`
+    /// targets (2026.5.22); before, only `agents/*/sessions/sessions.json`.
+    pub visits_configured_store: bool,
+    /// The boot marks every running main row that no live run owns
+    /// (`abortedLastRun: true`, no lock needed), before channels start and
+    /// at each recovery pass (PR #91566, 2026.6.9,
+    /// `server-startup-post-attach`).
+    pub orphan_marking: bool,
+    /// A resumed run that meets a lock held by a live OpenClaw process ends
+    /// `failed` (lock timeout or `too-old` refusal on acquire, measured on
+    /// 6.11 and 7.35); before 6.9 the row stays `running`.
+    pub live_lock_fails_resume: bool,
+    /// The `agent` RPC refuses a session whose agent is not in the config's
+    /// `agents.list` ("Agent \"x\" no longer exists in configuration",
+    /// 2026.7.1-2 `agent-*.js`): such a row stays `running`, flagged.
+    pub refuses_unconfigured_agent: bool,
+    /// Before failing a row, recovery sends "please send that last request
+    /// again" to its channel (2026.5.28).
+    pub resend_notice: bool,
+    /// A resumed run's reply is delivered to the row's channel (2026.6.1).
+    pub delivers_resumed_reply: bool,
+}
+
+const fn v(year: u16, month: u8, day: u8) -> Version {
+    Version::new(year, month, day)
+}
+
+/// Before main-session restart recovery: nothing at boot resumes or fails a
+/// row left `running`, and no lock sweep runs.
+pub const PRE_RECOVERY: LineRules = LineRules {
+    name: "2026.1.1",
+    first: v(2026, 1, 1),
+    checked_with: "none (no recovery code to model)",
+    era: Era::File,
+    boot_recovery: false,
+    lock_sweep: false,
+    stale_ms_configurable: false,
+    keeps_report_only_locks: false,
+    owner_check_on_stale: false,
+    payload_grace_ms: None,
+    visits_configured_store: false,
+    orphan_marking: false,
+    live_lock_fails_resume: false,
+    refuses_unconfigured_agent: false,
+    resend_notice: false,
+    delivers_resumed_reply: false,
+};
+
+/// Lock-based recovery as 2026.5.12 does it (`main-session-restart-recovery-D1yxkDUR.js`,
+/// `session-write-lock-BT1vMcpZ.js`, `server-startup-post-attach-Cd490zZC.js`).
+pub const L2026_4_25: LineRules = LineRules {
+    name: "2026.4.25",
+    first: v(2026, 4, 25),
+    checked_with: "2026.5.12 (booted)",
+    boot_recovery: true,
+    lock_sweep: true,
+    ..PRE_RECOVERY
+};
+
+/// Adds configured stores visited, staleMs configurable
+/// (`main-session-restart-recovery-C_yReR9o.js`, `session-write-lock-_a5O1H8L.js`).
+pub const L2026_5_22: LineRules = LineRules {
+    name: "2026.5.22",
+    first: v(2026, 5, 22),
+    checked_with: "2026.5.22 (dist read)",
+    stale_ms_configurable: true,
+    visits_configured_store: true,
+    ..L2026_4_25
+};
+
+/// Adds report-only locks kept, owner check on stale locks, 5 s payload grace,
+/// resend notice (`session-write-lock-5bJqdAc_.js`,
+/// `main-session-restart-recovery-DyFJ9rfb.js`).
+pub const L2026_5_28: LineRules = LineRules {
+    name: "2026.5.28",
+    first: v(2026, 5, 28),
+    checked_with: "2026.5.28 (booted)",
+    keeps_report_only_locks: true,
+    owner_check_on_stale: true,
+    payload_grace_ms: Some(5_000),
+    resend_notice: true,
+    ..L2026_5_22
+};
+
+/// Adds 30 s payload grace, resumed replies delivered
+/// (`session-write-lock-D5DolpuY.js` in 6.5).
+pub const L2026_6_1: LineRules = LineRules {
+    name: "2026.6.1",
+    first: v(2026, 6, 1),
+    checked_with: "2026.6.5 (booted)",
+    payload_grace_ms: Some(30_000),
+    delivers_resumed_reply: true,
+    ..L2026_5_28
+};
+
+/// Adds orphan marking; a resumed run blocked by a live owner's lock ends failed
+/// (`server-startup-post-attach-BsqcpEFD.js` l. 405 in 6.11,
+/// `main-session-restart-recovery-x6V6ZCmn.js`).
+pub const L2026_6_9: LineRules = LineRules {
+    name: "2026.6.9",
+    first: v(2026, 6, 9),
+    checked_with: "2026.6.11 (booted)",
+    orphan_marking: true,
+    live_lock_fails_resume: true,
+    ..L2026_6_1
+};
+
+/// Adds sessions of an agent missing from `agents.list` are never resumed
+/// (`agent-D6kiZtPt.js` in 7.1-2, `agent-C3WGHzW3.js` in 7.35).
+pub const L2026_7_1: LineRules = LineRules {
+    name: "2026.7.1",
+    first: v(2026, 7, 1),
+    checked_with: "2026.7.1-2, 2026.7.35 (booted)",
+    refuses_unconfigured_agent: true,
+    ..L2026_6_9
+};
+
+/// The SQLite era: sessions in `openclaw-agent.sqlite`; a file-era index is
+/// an input to the startup migration ("Legacy session store requires
+/// migration", `startup-migration-LqDYqbTK.js` in 8.1).
+pub const L2026_8_1: LineRules = LineRules {
+    name: "2026.8.1",
+    first: v(2026, 8, 1),
+    checked_with: "2026.8.1 (dist read), 2026.9.6 (booted)",
+    era: Era::Sqlite,
+    ..L2026_7_1
+};
+
+/// Every line, oldest first.
+pub const ALL: [&LineRules; 8] = [
+    &PRE_RECOVERY,
+    &L2026_4_25,
+    &L2026_5_22,
+    &L2026_5_28,
+    &L2026_6_1,
+    &L2026_6_9,
+    &L2026_7_1,
+    &L2026_8_1,
+];
+
+/// The lines predicted for when the release cannot be told: every file-era
+/// line with boot recovery.
+pub fn file_era_lines() -> LineSet {
+    let mut set = LineSet::EMPTY;
+    for (i, l) in ALL.iter().enumerate() {
+        if l.era == Era::File && l.boot_recovery {
+            set.0 |= 1 << i;
+        }
+    }
+    set
+}
+
+/// The line a release belongs to: the last line whose first release is not
+/// after it.
+pub fn line_of(version: Version) -> &'static LineRules {
+    ALL.iter()
+        .rev()
+        .find(|l| l.first <= version)
+        .copied()
+        .unwrap_or(&PRE_RECOVERY)
+}
+
+/// The last line whose rules apply from `first`, for a name (`"2026.6.9"`).
+pub fn by_name(name: &str) -> Option<&'static LineRules> {
+    ALL.iter().find(|l| l.name == name).copied()
+}
+
+/// A set of lines, as a bit set over `ALL` (so settings stay `Copy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineSet(pub u16);
+
+impl LineSet {
+    pub const EMPTY: LineSet = LineSet(0);
+
+    pub fn one(line: &'static LineRules) -> LineSet {
+        let i = ALL
+            .iter()
+            .position(|l| std::ptr::eq(*l, line) || *l == line)
+            .unwrap_or(0);
+        LineSet(1 << i)
+    }
+
+    /// The lines in the set, oldest first.
+    pub fn iter(self) -> impl Iterator<Item = &'static LineRules> {
+        ALL.iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, l)| *l)
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// The last release of a line, for display: the day before the next line's
+/// first release, or open.
+pub fn range_label(line: &LineRules) -> String {
+    let i = ALL.iter().position(|l| *l == line).unwrap_or(0);
+    match ALL.get(i + 1) {
+        Some(next) if i == 0 => format!("before {}", next.first),
+        Some(next) => format!("{} to before {}", line.first, next.first),
+        None => format!("{} and later", line.first),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_and_order() {
+        let p = |s| Version::parse(s).unwrap();
+        assert!(p("2026.5.12") < p("2026.5.28"));
+        assert!(p("2026.7.1") < p("2026.7.1-2"));
+        assert!(p("2026.6.1-beta.1") < p("2026.6.1"));
+        assert!(p("2026.7.35") > p("2026.7.1-2"));
+        assert_eq!(p("OpenClaw 2026.7.35 (aa94808)"), p("2026.7.35"));
+        assert_eq!(p("v2026.6.11").to_string(), "2026.6.11");
+        assert_eq!(p("2026.7.1-2").to_string(), "2026.7.1-2");
+        for bad in [
+            "",
+            "2026",
+            "2026.5",
+            "2026.13.1",
+            "x.5.12",
+            "2026.5.12.1",
+            "2026.5.12-",
+        ] {
+            assert!(Version::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn releases_fall_in_the_measured_lines() {
+        let line = |s| line_of(Version::parse(s).unwrap()).name;
+        assert_eq!(line("2026.3.2"), "2026.1.1");
+        assert_eq!(line("2026.5.12"), "2026.4.25");
+        assert_eq!(line("2026.5.22"), "2026.5.22");
+        assert_eq!(line("2026.5.28"), "2026.5.28");
+        assert_eq!(line("2026.6.5"), "2026.6.1");
+        assert_eq!(line("2026.6.8"), "2026.6.1");
+        assert_eq!(line("2026.6.9"), "2026.6.9");
+        assert_eq!(line("2026.6.35"), "2026.6.9");
+        assert_eq!(line("2026.7.1-2"), "2026.7.1");
+        assert_eq!(line("2026.7.35"), "2026.7.1");
+        assert_eq!(line("2026.8.1"), "2026.8.1");
+        assert_eq!(line("2026.9.6"), "2026.8.1");
+    }
+
+    #[test]
+    fn lines_are_ordered_and_the_unknown_set_is_the_file_era_with_recovery() {
+        for w in ALL.windows(2) {
+            assert!(w[0].first < w[1].first);
+        }
+        let names: Vec<_> = file_era_lines().iter().map(|l| l.name).collect();
+        assert_eq!(
+            names,
+            [
+                "2026.4.25",
+                "2026.5.22",
+                "2026.5.28",
+                "2026.6.1",
+                "2026.6.9",
+                "2026.7.1"
+            ]
+        );
+        assert_eq!(
+            LineSet::one(&L2026_6_9).iter().next().unwrap().name,
+            "2026.6.9"
+        );
+    }
+}

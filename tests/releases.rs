@@ -1,0 +1,299 @@
+//! Predictions and repairs follow the OpenClaw release line the next boot
+//! runs (`--openclaw-version`), as measured on the real 2026.5.28, 6.5, 6.11,
+//! 7.1-2 and 7.35 gateways; and with no release known, every line is
+//! predicted and repair does only what is safe on all of them.
+
+mod common;
+use common::*;
+
+/// `sessfix <args> --json` for a release (`""`: none named), parsed, with
+/// its exit code.
+fn json_at(env: &Env, version: &str, args: &[&str]) -> (serde_json::Value, i32) {
+    let out = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", version)
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().unwrap())
+}
+
+fn scan_at(env: &Env, version: &str) -> (serde_json::Value, i32) {
+    json_at(env, version, &["scan"])
+}
+
+fn next_boot(r: &serde_json::Value, key: &str) -> String {
+    session(r, key)["nextBoot"].as_str().unwrap().to_string()
+}
+
+/// The plan of `repair --dry-run --json` for a release.
+fn dry_run_json(env: &Env, version: &str) -> serde_json::Value {
+    json_at(env, version, &["repair", "--dry-run"]).0["plan"].clone()
+}
+
+fn set_mtime_before_now(path: &std::path::Path, secs: i64) {
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .timestamp();
+    filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(now - secs, 0)).unwrap();
+}
+
+#[test]
+fn scan_says_which_release_it_predicts_for_and_where_that_came_from() {
+    let env = Env::fixture("graceful-restart");
+    let (r, _) = json_at(&env, "", &["--openclaw-version", "2026.6.11", "scan"]);
+    assert_eq!(r["openclaw"]["version"], "2026.6.11");
+    assert_eq!(r["openclaw"]["source"], "option");
+    assert_eq!(r["openclaw"]["line"], "2026.6.9");
+    let (r, _) = env.scan_json();
+    assert_eq!(r["openclaw"]["source"], "env");
+    assert_eq!(r["openclaw"]["line"], "2026.4.25");
+    let text = env
+        .cmd()
+        .args(["--openclaw-version", "2026.7.1-2", "scan"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .contains("openclaw:  2026.7.1-2 (from option: --openclaw-version); rules of the 2026.7.1 release line"),
+        "{text}"
+    );
+    // a bad version is a usage error
+    assert_eq!(env.code(&["--openclaw-version", "7.35", "scan"]), Some(2));
+}
+
+#[test]
+fn a_graceful_restart_is_stranded_until_2026_6_9_whose_boot_marks_orphans_itself() {
+    let env = Env::fixture("graceful-restart");
+    for (v, want) in [
+        ("2026.5.12", "stranded"),
+        ("2026.5.28", "stranded"),
+        ("2026.6.5", "stranded"),
+        ("2026.6.11", "resume"),
+        ("2026.7.1-2", "resume"),
+        ("2026.7.35", "resume"),
+    ] {
+        let (r, code) = scan_at(&env, v);
+        assert_eq!(next_boot(&r, FEISHU), want, "{v}");
+        assert_eq!(code, if want == "stranded" { 1 } else { 0 }, "{v}");
+        let plan = dry_run_json(&env, v);
+        let edits = plan["indexes"].as_array().unwrap().len();
+        assert_eq!(edits, usize::from(want == "stranded"), "{v}: {plan}");
+    }
+}
+
+#[test]
+fn from_2026_5_28_a_too_old_lock_of_a_live_openclaw_process_is_kept_and_repair_keeps_it() {
+    let env = Env::fixture("live-openclaw-lock-31min");
+    let lock = std::fs::read_dir(env.sessions("main"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".jsonl.lock"))
+        .unwrap();
+    for (v, want, removable) in [
+        ("2026.5.12", "resume", true),
+        ("2026.5.28", "stranded", false),
+        ("2026.6.5", "stranded", false),
+        ("2026.6.11", "fail", false),
+        ("2026.7.35", "fail", false),
+    ] {
+        let (r, _) = scan_at(&env, v);
+        assert_eq!(
+            next_boot(&r, FEISHU),
+            want,
+            "{v}: {}",
+            session(&r, FEISHU)["reason"]
+        );
+        assert_eq!(r["locks"][0]["removable"], removable, "{v}");
+        let plan = dry_run_json(&env, v);
+        let removes = plan["removals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["path"].as_str() == Some(&lock.to_string_lossy()));
+        assert_eq!(removes, removable, "{v}: {plan}");
+    }
+    // a real repair on 5.28 leaves the lock and the row, and says why (exit 1)
+    let out = env
+        .cmd()
+        .args(["--openclaw-version", "2026.5.28", "repair", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lock.exists());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("held by live OpenClaw pid"));
+}
+
+#[test]
+fn from_2026_5_28_a_lock_without_a_valid_payload_waits_out_its_grace_period() {
+    let env = Env::fixture("lock-not-json");
+    let lock = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock");
+    set_mtime_before_now(&lock, 10);
+    let (r, _) = scan_at(&env, "2026.5.12");
+    assert_eq!(next_boot(&r, FEISHU), "resume", "5.12 removes it at once");
+    let (r, _) = scan_at(&env, "2026.5.28");
+    assert_eq!(next_boot(&r, FEISHU), "resume", "past 5.28's 5 s grace");
+    let (r, _) = scan_at(&env, "2026.6.5");
+    assert_eq!(next_boot(&r, FEISHU), "stranded", "inside 6.1's 30 s grace");
+    assert_eq!(r["locks"][0]["removable"], false);
+    assert!(dry_run_json(&env, "2026.6.5")["removals"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    set_mtime_before_now(&lock, 31);
+    let (r, _) = scan_at(&env, "2026.6.5");
+    assert_eq!(next_boot(&r, FEISHU), "resume");
+    assert_eq!(r["locks"][0]["removable"], true);
+}
+
+#[test]
+fn on_2026_6_9_and_later_restart_artifacts_still_fail_the_row_and_repair_cuts_them() {
+    let env = Env::fixture("drain-timeout-artifacts");
+    for v in ["2026.6.11", "2026.7.35"] {
+        let (r, _) = scan_at(&env, v);
+        let s = session(&r, FEISHU);
+        assert_eq!(s["nextBoot"], "fail", "{v}: {}", s["reason"]);
+        assert_eq!(s["restartArtifacts"], 2, "{v}");
+        let plan = dry_run_json(&env, v);
+        assert_eq!(
+            plan["transcripts"].as_array().unwrap().len(),
+            1,
+            "{v}: {plan}"
+        );
+    }
+    env.cmd()
+        .args([
+            "--openclaw-version",
+            "2026.7.35",
+            "repair",
+            "--yes",
+            "--quiet",
+        ])
+        .assert()
+        .code(0);
+    let (r, _) = scan_at(&env, "2026.7.35");
+    assert_eq!(next_boot(&r, FEISHU), "resume");
+}
+
+#[test]
+fn from_2026_7_1_a_session_of_an_agent_missing_from_the_config_is_never_resumed() {
+    let env = Env::fixture("two-agents");
+    let ops = "agent:ops:telegram:direct:5566778899";
+    let config = env.state().join("openclaw.json");
+    // no agents.list: only the default agent `main` is configured
+    std::fs::write(&config, "{ gateway: { mode: 'local' } }").unwrap();
+    let (r, _) = scan_at(&env, "2026.6.11");
+    assert_eq!(next_boot(&r, ops), "resume");
+    let (r, _) = scan_at(&env, "2026.7.35");
+    assert_eq!(
+        next_boot(&r, ops),
+        "stranded",
+        "{}",
+        session(&r, ops)["reason"]
+    );
+    assert!(session(&r, ops)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("agents.list"));
+    // a flag does not help there: repair leaves it and says why
+    let plan = dry_run_json(&env, "2026.7.35");
+    assert!(
+        plan["leftAlone"].to_string().contains("agents.list"),
+        "{plan}"
+    );
+    // listed: resumed
+    std::fs::write(
+        &config,
+        "{ agents: { list: [ { id: 'main' }, { id: 'ops' } ] } }",
+    )
+    .unwrap();
+    let (r, _) = scan_at(&env, "2026.7.35");
+    assert_eq!(next_boot(&r, ops), "resume");
+}
+
+#[test]
+fn before_2026_4_25_nothing_is_recovered_and_repair_only_ends_with_max_age() {
+    let env = Env::fixture("graceful-restart");
+    let (r, _) = scan_at(&env, "2026.3.8");
+    assert_eq!(r["openclaw"]["line"], "2026.1.1");
+    assert_eq!(next_boot(&r, FEISHU), "stranded");
+    let plan = dry_run_json(&env, "2026.3.8");
+    assert!(plan["indexes"].as_array().unwrap().is_empty(), "{plan}");
+    assert!(plan["leftAlone"].to_string().contains("no boot recovery"));
+    let out = env
+        .cmd()
+        .args([
+            "--openclaw-version",
+            "2026.3.8",
+            "repair",
+            "--dry-run",
+            "--json",
+            "--max-age",
+            "1m",
+        ])
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        plan["plan"]["indexes"][0]["edits"][0]["action"], "end",
+        "{plan}"
+    );
+}
+
+#[test]
+fn with_no_release_known_every_line_is_predicted_and_repair_is_safe_for_all() {
+    let env = Env::fixture("graceful-restart");
+    let (r, _) = scan_at(&env, "");
+    assert_eq!(r["openclaw"]["version"], serde_json::Value::Null);
+    assert_eq!(r["openclaw"]["lines"].as_array().unwrap().len(), 6);
+    let s = session(&r, FEISHU);
+    assert_eq!(s["nextBoot"], "unknown");
+    let by: Vec<(String, String)> = s["nextBootByLine"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_str().unwrap().into(),
+                p["nextBoot"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(by[0], ("2026.4.25".into(), "stranded".into()));
+    assert_eq!(by[5], ("2026.7.1".into(), "resume".into()));
+    assert!(codes(&r).contains(&"release-unknown".to_string()));
+    // flagging is safe on every line: planned
+    let plan = dry_run_json(&env, "");
+    assert_eq!(plan["indexes"][0]["edits"][0]["action"], "flag", "{plan}");
+
+    // removing a too-old lock of a live OpenClaw process is not safe on 5.28+
+    let env = Env::fixture("live-openclaw-lock-31min");
+    let plan = dry_run_json(&env, "");
+    assert!(plan["removals"].as_array().unwrap().is_empty(), "{plan}");
+}
+
+#[test]
+fn the_state_names_the_release_when_nothing_else_does() {
+    let env = Env::fixture("graceful-restart");
+    std::fs::write(
+        env.state().join("openclaw.json"),
+        "{ meta: { lastTouchedVersion: '2026.6.11', lastTouchedAt: '2026-06-20T00:00:00Z' } }",
+    )
+    .unwrap();
+    let (r, _) = scan_at(&env, "");
+    assert_eq!(r["openclaw"]["version"], "2026.6.11");
+    assert_eq!(r["openclaw"]["source"], "config");
+    assert_eq!(next_boot(&r, FEISHU), "resume");
+    assert!(r["openclaw"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("an upgrade since then is not seen"));
+}
