@@ -641,7 +641,7 @@ fn analyze_agent(
                 line,
                 visited,
                 configured: ctx.configured,
-                wiped,
+                wiped: wiped && !(line.startup_salvages_json5 && agent.json5_salvage),
                 halted: halted[li].as_deref(),
             };
             let (next_boot, reason) = predict(s, &boot, own_lock, &removed, set);
@@ -869,7 +869,12 @@ fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &MakeFinding) {
             None,
             p,
             format!(
-                "the index is not strict JSON ({error}); it parses only as JSON5. The gateway loads it as empty and its next write erases all {n} sessions"
+                "the index is not strict JSON ({error}); it parses only as JSON5. The gateway loads it as empty and its next write erases all {n} sessions{}",
+                if agent.json5_salvage {
+                    " (from 2026.6.9 the startup state migration rewrites this one as strict JSON first)"
+                } else {
+                    ""
+                }
             ),
             "sessfix repair rewrites it as strict JSON with the same content".into(),
         )),

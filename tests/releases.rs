@@ -297,3 +297,40 @@ fn the_state_names_the_release_when_nothing_else_does() {
         .unwrap()
         .contains("an upgrade since then is not seen"));
 }
+
+#[test]
+fn from_2026_6_9_the_startup_migration_salvages_a_json5_index_with_legacy_session_files() {
+    let env = Env::fixture("json5-trailing-comma-dead-lock");
+    let index = env.sessions("main").join("sessions.json");
+    let (r, _) = scan_at(&env, "2026.6.11");
+    assert_eq!(
+        next_boot(&r, FEISHU),
+        "lost",
+        "an absolute sessionFile is no legacy file: nothing salvages the index"
+    );
+    // a relative sessionFile names a file missing from <state>/sessions/ and
+    // present in the agent's sessions dir: the migration fires
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(
+        &index,
+        text.replace("/home/ops/.openclaw/agents/main/sessions/", ""),
+    )
+    .unwrap();
+    for (v, want) in [
+        ("2026.5.12", "lost"),
+        ("2026.6.5", "lost"),
+        ("2026.6.11", "resume"),
+        ("2026.7.35", "resume"),
+    ] {
+        let (r, _) = scan_at(&env, v);
+        assert_eq!(next_boot(&r, FEISHU), want, "{v}");
+    }
+    // a header naming another session is not the entry's file
+    let transcript = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    let t = std::fs::read_to_string(&transcript).unwrap();
+    std::fs::write(&transcript, t.replacen("0b6c7f7e", "0b6c7f7f", 1)).unwrap();
+    let (r, _) = scan_at(&env, "2026.6.11");
+    assert_eq!(next_boot(&r, FEISHU), "lost");
+}

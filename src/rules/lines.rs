@@ -162,6 +162,11 @@ pub struct LineRules {
     /// at each recovery pass (PR #91566, 2026.6.9,
     /// `server-startup-post-attach`).
     pub orphan_marking: bool,
+    /// The startup state migration reads the default agent's JSON5-only
+    /// index and rewrites it as strict JSON when it finds legacy session
+    /// files (`state-migrations-CDz8cSvR.js` in 6.11, `hasStaleSessionFiles`;
+    /// measured on 6.11, 7.1-2, 7.35; 5.28 and 6.5 load it as `{}`).
+    pub startup_salvages_json5: bool,
     /// A resumed run that meets a lock held by a live OpenClaw process ends
     /// `failed` (lock timeout or `too-old` refusal on acquire, measured on
     /// 6.11 and 7.35); before 6.9 the row stays `running`.
@@ -196,6 +201,7 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     payload_grace_ms: None,
     visits_configured_store: false,
     orphan_marking: false,
+    startup_salvages_json5: false,
     live_lock_fails_resume: false,
     refuses_unconfigured_agent: false,
     resend_notice: false,
@@ -257,6 +263,7 @@ pub const L2026_6_9: LineRules = LineRules {
     first: v(2026, 6, 9),
     checked_with: "2026.6.11 (booted)",
     orphan_marking: true,
+    startup_salvages_json5: true,
     live_lock_fails_resume: true,
     ..L2026_6_1
 };

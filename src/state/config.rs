@@ -16,6 +16,9 @@ pub struct ConfigFacts {
     /// `agents.list[].id`, normalised as agent ids are; `None` when the
     /// config has no list (then only the default agent `main` exists).
     pub agents: Option<Vec<String>>,
+    /// The default agent (`resolveDefaultAgentId`): the `agents.list` entry
+    /// with `default: true`, else the first one, else `main`.
+    pub default_agent: String,
     /// `meta.lastTouchedVersion`: the release of the last CLI config write.
     pub last_touched_version: Option<String>,
     /// Why the config could not be read.
@@ -24,15 +27,19 @@ pub struct ConfigFacts {
 
 /// Read the first config candidate that exists (`discover::config_path_candidates`).
 pub fn read(candidates: &[PathBuf]) -> ConfigFacts {
+    let none = ConfigFacts {
+        default_agent: "main".into(),
+        ..ConfigFacts::default()
+    };
     let Some(path) = candidates
         .iter()
         .find(|p| std::fs::symlink_metadata(p).is_ok())
     else {
-        return ConfigFacts::default();
+        return none;
     };
     let mut facts = ConfigFacts {
         path: Some(path.clone()),
-        ..ConfigFacts::default()
+        ..none
     };
     match parse(path) {
         Ok(v) => {
@@ -45,6 +52,21 @@ pub fn read(candidates: &[PathBuf]) -> ConfigFacts {
                         .map(super::discover::normalize_agent_id)
                         .collect()
                 });
+            let list = v.pointer("/agents/list").and_then(|l| l.as_array());
+            let id_of = |a: &serde_json::Value| {
+                a.get("id")
+                    .and_then(|i| i.as_str())
+                    .map(super::discover::normalize_agent_id)
+            };
+            if let Some(list) = list {
+                let default = list
+                    .iter()
+                    .find(|a| a.get("default").and_then(|d| d.as_bool()) == Some(true))
+                    .or(list.first());
+                if let Some(id) = default.and_then(id_of) {
+                    facts.default_agent = id;
+                }
+            }
             facts.last_touched_version = v
                 .pointer("/meta/lastTouchedVersion")
                 .and_then(|x| x.as_str())
@@ -88,6 +110,7 @@ mod tests {
         let c = read(&[dir.path().join("missing.json"), p.clone()]);
         assert_eq!(c.path.as_deref(), Some(p.as_path()));
         assert_eq!(c.agents, Some(vec!["main".to_string(), "work".into()]));
+        assert_eq!(c.default_agent, "main");
         assert_eq!(c.last_touched_version.as_deref(), Some("2026.6.5"));
         assert!(c.problem.is_none());
 

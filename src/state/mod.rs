@@ -104,6 +104,10 @@ pub struct Agent {
     pub sessions: Vec<Session>,
     /// Things that stopped part of this agent from being read.
     pub problems: Vec<Problem>,
+    /// The gateway's startup state migration (2026.6.9+) would read this
+    /// JSON5-only index and rewrite it as strict JSON
+    /// (`rules::startup_migration_salvages`).
+    pub json5_salvage: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -329,6 +333,7 @@ pub fn read_each<A>(
         real_state_dir,
     };
     let ctx = AgentCtx {
+        default_agent: &snap.config.default_agent,
         real_state_dir: &snap.real_state_dir,
         state_dir: &snap.state_dir,
         home: opts.home.as_deref(),
@@ -438,6 +443,8 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 
 struct AgentCtx<'a> {
     state_dir: &'a Path,
+    /// The config's default agent (the one the startup migration targets).
+    default_agent: &'a str,
     real_state_dir: &'a Path,
     home: Option<&'a Path>,
     procs: &'a dyn Processes,
@@ -467,6 +474,7 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         leftovers: Vec::new(),
         sessions: Vec::new(),
         problems: Vec::new(),
+        json5_salvage: false,
     };
     if let Some(why) = &t.refused {
         agent.store.state = StoreState::Unreadable { error: why.clone() };
@@ -478,6 +486,12 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
     }
     read_dir_files(ctx, &mut agent);
     read_store(ctx, &mut agent);
+    if matches!(agent.store.state, StoreState::Json5Only { .. })
+        && agent.origin == StoreOrigin::Default
+        && agent.id == ctx.default_agent
+    {
+        agent.json5_salvage = json5_salvage(ctx, &agent);
+    }
     if !ctx.keep_index {
         agent.store.bytes = None;
         agent.store.doc = None;
@@ -583,6 +597,60 @@ fn store_lock_payload(bytes: Option<&[u8]>) -> (Option<u64>, Option<i64>) {
             _ => None,
         });
     (pid, created)
+}
+
+/// Whether the startup state migration of 2026.6.9+ (`state-migrations-*.js`,
+/// `detectLegacyStateMigrations`) fires on the default agent's JSON5-only
+/// index, reading it with JSON5 and writing it back as strict JSON: when a
+/// legacy `<state>/sessions/` holds `sessions.json` or a transcript, or an
+/// entry's `sessionFile` is a stale legacy path (`resolveStaleLegacySessionFile`:
+/// resolved against `<state>/sessions/` it is missing there, and the agent's
+/// sessions dir holds a file of that name whose header names the entry's
+/// session). Legacy key shapes, the third trigger, are not modelled.
+fn json5_salvage(ctx: &AgentCtx, agent: &Agent) -> bool {
+    let legacy_dir = ctx.state_dir.join("sessions");
+    let legacy_entries: Vec<String> = std::fs::read_dir(&legacy_dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if legacy_entries
+        .iter()
+        .any(|n| n == "sessions.json" || n.ends_with(".jsonl"))
+    {
+        return true;
+    }
+    agent.sessions.iter().any(|s| {
+        let (Some(file), Some(id)) = (&s.session_file, &s.session_id) else {
+            return false;
+        };
+        let legacy = fsx::normalize(&legacy_dir.join(file));
+        if !legacy.starts_with(&legacy_dir) || legacy.exists() {
+            return false;
+        }
+        let Some(name) = legacy.file_name() else {
+            return false;
+        };
+        let target = agent.sessions_dir.join(name);
+        let Ok(f) = std::fs::File::open(&target) else {
+            return false;
+        };
+        let mut head = Vec::with_capacity(8192);
+        if std::io::Read::read_to_end(&mut std::io::Read::take(f, 8192), &mut head).is_err() {
+            return false;
+        }
+        let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        match serde_json::from_slice::<serde_json::Value>(first) {
+            Ok(h) if h.get("type").and_then(|t| t.as_str()) == Some("session") => {
+                h.get("id").and_then(|i| i.as_str()) == Some(id.as_str())
+            }
+            Ok(h) if h.is_object() => name.to_string_lossy() == format!("{id}.jsonl"),
+            _ => false,
+        }
+    })
 }
 
 fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
