@@ -221,11 +221,7 @@ impl Analysis {
         self.agents.push(AgentReport {
             id: agent.id.clone(),
             sessions_dir: show(&agent.sessions_dir),
-            era: if agent.sqlite.is_some() {
-                "sqlite"
-            } else {
-                "file"
-            },
+            era: agent.era.name(),
             store: StoreReport {
                 path: show(&agent.store.path),
                 state: agent.store.state.name(),

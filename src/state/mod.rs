@@ -7,6 +7,7 @@
 pub mod discover;
 pub mod json;
 pub mod process;
+pub mod sqlite;
 
 use crate::fsx::{self, Identity, Kind};
 use crate::rules::{self, FileKind, LockPayload, ProcState, SkipFields, TailRecord};
@@ -61,8 +62,18 @@ pub struct Agent {
     pub id: String,
     pub sessions_dir: PathBuf,
     pub real_sessions_dir: PathBuf,
-    /// `agents/<id>/agent/openclaw-agent.sqlite`, when it exists.
+    /// `agents/<id>/agent/openclaw-agent.sqlite`, only when it is the session
+    /// store: it exists and has session tables (`agent_db.session_tables`,
+    /// OpenClaw 2026.8.1 and later). A file-era database (auth profiles and
+    /// memory index only, 2026.6.5 to 2026.7.x) leaves this `None`.
     pub sqlite: Option<PathBuf>,
+    /// What `agents/<id>/agent/openclaw-agent.sqlite` is, when it exists and
+    /// could be read. When it exists but cannot be read (not SQLite, corrupt,
+    /// unreadable, a WAL that cannot be read without writing), this is `None`
+    /// and `problems` names the file and what is wrong: the era is unknown.
+    pub agent_db: Option<sqlite::AgentDb>,
+    /// Where this agent keeps its sessions, from the agent database's content.
+    pub era: Era,
     pub store: Store,
     pub locks: Vec<LockFile>,
     /// Transcript file names present in the sessions dir.
@@ -73,6 +84,28 @@ pub struct Agent {
     pub sessions: Vec<Session>,
     /// Things that stopped part of this agent from being read.
     pub problems: Vec<Problem>,
+}
+
+/// Where an agent keeps its sessions, read from what is on disk (never from
+/// a file's existence alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// No agent database, or one without session tables: `sessions.json`.
+    File,
+    /// The agent database has session tables (OpenClaw 2026.8.1 and later).
+    Sqlite,
+    /// The agent database exists but could not be read; `problems` says why.
+    Unknown,
+}
+
+impl Era {
+    pub fn name(self) -> &'static str {
+        match self {
+            Era::File => "file",
+            Era::Sqlite => "sqlite",
+            Era::Unknown => "unknown",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -403,16 +436,43 @@ struct AgentCtx<'a> {
     keep_index: bool,
 }
 
+/// The agent database of `t`, if any: `Ok(None)` when there is no file.
+fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::AgentDb>, Problem> {
+    let path = t.agent_dir.join("agent").join("openclaw-agent.sqlite");
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    sqlite::read_agent_db(&path, ctx.real_state_dir)
+        .map(Some)
+        .map_err(|message| Problem {
+            message: format!(
+                "{message}; sessfix cannot tell whether it is this agent's session store (OpenClaw 2026.8+) or only its auth/memory database (2026.6.5 to 2026.7.x)"
+            ),
+            path,
+        })
+}
+
 fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
-    let sqlite_path = t.agent_dir.join("agent").join("openclaw-agent.sqlite");
-    let sqlite = std::fs::symlink_metadata(&sqlite_path)
-        .ok()
-        .map(|_| sqlite_path);
+    let (agent_db, db_problem) = match read_agent_db(ctx, t) {
+        Ok(db) => (db, None),
+        Err(p) => (None, Some(p)),
+    };
+    let sqlite = agent_db
+        .as_ref()
+        .filter(|db| db.session_tables)
+        .map(|db| db.path.clone());
     let mut agent = Agent {
         id: t.id.clone(),
         sessions_dir: t.sessions_dir.clone(),
         real_sessions_dir: fsx::realpath_or_self(&t.sessions_dir),
         sqlite,
+        era: match (&agent_db, &db_problem) {
+            (_, Some(_)) => Era::Unknown,
+            (Some(db), None) if db.session_tables => Era::Sqlite,
+            _ => Era::File,
+        },
+        agent_db,
         store: Store {
             path: t.store_path.clone(),
             state: StoreState::Missing,
@@ -424,7 +484,7 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         transcript_names: Vec::new(),
         leftovers: Vec::new(),
         sessions: Vec::new(),
-        problems: Vec::new(),
+        problems: db_problem.into_iter().collect(),
     };
     if let Some(why) = &t.refused {
         agent.store.state = StoreState::Unreadable { error: why.clone() };
