@@ -4,9 +4,11 @@
 //! Reading never writes, never blocks on a FIFO, and never follows a symlink
 //! out of the state dir.
 
+pub mod config;
 pub mod discover;
 pub mod json;
 pub mod process;
+pub mod release;
 pub mod sqlite;
 
 use crate::fsx::{self, Identity, Kind};
@@ -46,6 +48,9 @@ pub struct Snapshot {
     pub state_dir: PathBuf,
     pub real_state_dir: PathBuf,
     pub gateway: GatewayFacts,
+    /// Which OpenClaw release is installed and which last ran, as read
+    /// (`release::read`, with the environment of this process).
+    pub release: release::ReleaseFacts,
 }
 
 /// A gateway singleton lock found for this state dir.
@@ -321,10 +326,14 @@ pub fn read_each<A>(
         Some(store) => vec![store_target(store)?],
         None => discover::agent_dirs(&state_dir, opts.agent.as_deref())?,
     };
+    let (config, config_problems) = config::read_for(&state_dir, opts.config_path.as_deref());
+    let mut release = release::read(&state_dir, &config, &discover::Env::from_process());
+    release.problems.splice(0..0, config_problems);
     let snap = Snapshot {
         gateway: discover::gateway_lock(opts, procs),
         state_dir,
         real_state_dir,
+        release,
     };
     let ctx = AgentCtx {
         real_state_dir: &snap.real_state_dir,
