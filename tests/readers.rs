@@ -101,3 +101,154 @@ fn an_agent_db_that_is_not_sqlite_is_a_problem_and_the_agent_is_left_alone() {
         "repair wrote"
     );
 }
+
+/// The custom-session-store case with `setup.sh` applied: `session.store` is
+/// the absolute path of this copy's `sessions/store.json`, or `store` with
+/// `@STATE_DIR@` replaced.
+fn custom_store_case(store: Option<&str>) -> Env {
+    let env = Env::fixture("custom-session-store");
+    let cfg = env.state().join("openclaw.json");
+    let text = match store {
+        Some(s) => format!("{{ session: {{ store: {s:?} }} }}"),
+        None => std::fs::read_to_string(&cfg).unwrap(),
+    };
+    std::fs::write(
+        &cfg,
+        text.replace("@STATE_DIR@", &env.state().display().to_string()),
+    )
+    .unwrap();
+    env
+}
+
+const CODER_MAIN: &str = "agent:coder:main";
+const MAIN_FEISHU: &str = "agent:main:feishu:direct:ou_7c8d9e0f1a2b3c4d5e6f";
+
+fn read_units(env: &Env, store: Option<&Path>) -> Vec<sessfix::state::Agent> {
+    let opts = sessfix::state::ReadOptions {
+        state_dir: env.state(),
+        agent: None,
+        store: store.map(Path::to_path_buf),
+        home: Some(env.dir.path().join("home")),
+        tmp_dir: env.dir.path().join("tmp"),
+        config_path: None,
+        keep_index: false,
+    };
+    let procs = sessfix::state::process::ProcFs::new(env.dir.path().join("proc"));
+    let (_, units) = sessfix::state::read_each(
+        &opts,
+        &procs,
+        |_| Vec::new(),
+        |v: &mut Vec<sessfix::state::Agent>, a| v.push(a),
+    )
+    .unwrap();
+    units
+}
+
+#[test]
+fn a_shared_configured_store_is_read_and_rows_name_their_agents() {
+    use sessfix::state::{stores::SHARED_STORE_ID, StoreOrigin};
+    let env = custom_store_case(None);
+    let units = read_units(&env, None);
+    let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["coder", "main", SHARED_STORE_ID]);
+    let shared = &units[2];
+    assert_eq!(
+        shared.origin,
+        StoreOrigin::Configured {
+            setting: format!("{}/sessions/store.json", env.state().display())
+        }
+    );
+    assert!(units[..2].iter().all(|u| u.origin == StoreOrigin::Default));
+    let rows: Vec<(&str, Option<&str>)> = shared
+        .sessions
+        .iter()
+        .map(|s| (s.key.as_str(), s.agent_id.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(MAIN_FEISHU, Some("main")), (CODER_MAIN, Some("coder"))]
+    );
+    assert!(shared
+        .sessions
+        .iter()
+        .all(|s| s.transcript.as_ref().is_some_and(|t| t.tail.is_ok())));
+
+    // Through the binary: both rows are listed.
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", "2026-05-18T10:00:00Z")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(session(&r, CODER_MAIN)["status"], "running");
+    assert_eq!(session(&r, MAIN_FEISHU)["status"], "running");
+
+    // `--store` names the same index: one explicit unit.
+    let units = read_units(&env, Some(&env.state().join("sessions/store.json")));
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0].origin, StoreOrigin::Explicit);
+    assert_eq!(units[0].sessions[1].agent_id.as_deref(), Some("coder"));
+}
+
+#[test]
+fn an_agent_id_template_gives_one_unit_per_agent() {
+    use sessfix::state::StoreOrigin;
+    let env = custom_store_case(Some("@STATE_DIR@/stores/{agentId}/sessions.json"));
+    // Split the shared store into one store per agent, transcripts beside.
+    let src = env.state().join("sessions");
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(src.join("store.json")).unwrap()).unwrap();
+    for (agent, key) in [("main", MAIN_FEISHU), ("coder", CODER_MAIN)] {
+        let dir = env.state().join("stores").join(agent);
+        std::fs::create_dir_all(&dir).unwrap();
+        let entry = &all[key];
+        let mut one = serde_json::Map::new();
+        one.insert(key.to_string(), entry.clone());
+        std::fs::write(
+            dir.join("sessions.json"),
+            serde_json::to_string_pretty(&one).unwrap(),
+        )
+        .unwrap();
+        let t = format!("{}.jsonl", entry["sessionId"].as_str().unwrap());
+        std::fs::rename(src.join(&t), dir.join(&t)).unwrap();
+    }
+    std::fs::remove_dir_all(&src).unwrap();
+    let units = read_units(&env, None);
+    let configured: Vec<(&str, &str, Option<&str>)> = units
+        .iter()
+        .filter(|u| matches!(u.origin, StoreOrigin::Configured { .. }))
+        .map(|u| {
+            (
+                u.id.as_str(),
+                u.sessions[0].key.as_str(),
+                u.sessions[0].agent_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        configured,
+        [
+            ("coder", CODER_MAIN, Some("coder")),
+            ("main", MAIN_FEISHU, Some("main"))
+        ]
+    );
+    assert!(units
+        .iter()
+        .filter(|u| matches!(u.origin, StoreOrigin::Configured { .. }))
+        .all(|u| u.sessions[0].transcript.is_some() && u.problems.is_empty()));
+}
+
+#[test]
+fn a_relative_configured_store_is_a_problem_not_a_guess() {
+    let env = custom_store_case(Some("sessions/store.json"));
+    let units = read_units(&env, None);
+    let u = units.last().unwrap();
+    assert_eq!(u.id, sessfix::state::stores::SHARED_STORE_ID);
+    assert!(u.sessions.is_empty());
+    assert!(
+        u.problems[0].message.contains("working directory"),
+        "{:?}",
+        u.problems
+    );
+}

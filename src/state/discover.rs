@@ -221,6 +221,7 @@ pub fn agent_dirs(state_dir: &Path, only: Option<&str>) -> Result<Vec<AgentTarge
             agent_dir,
             sessions_dir,
             refused,
+            origin: super::StoreOrigin::Default,
         });
     }
     out.sort_by(|a, b| a.sessions_dir.cmp(&b.sessions_dir));

@@ -10,6 +10,7 @@ pub mod json;
 pub mod process;
 pub mod release;
 pub mod sqlite;
+pub mod stores;
 
 use crate::fsx::{self, Identity, Kind};
 use crate::rules::{self, FileKind, LockPayload, ProcState, SkipFields, TailRecord};
@@ -62,9 +63,29 @@ pub struct GatewayFacts {
     pub proc_state: Option<ProcState>,
 }
 
+/// Why a unit (an `Agent`) was read: which session store it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOrigin {
+    /// `<state>/agents/<id>/sessions/sessions.json`, the store the gateway's
+    /// boot lock cleanup and recovery visit.
+    Default,
+    /// A store named by `session.store` in `openclaw.json` that is not a
+    /// default store (`stores::configured_targets`); `setting` is the value as
+    /// written. The unit's id is the agent the `{agentId}` template was
+    /// expanded for, or `stores::SHARED_STORE_ID` for a store shared by all
+    /// agents.
+    Configured { setting: String },
+    /// The index given with `--store`.
+    Explicit,
+}
+
+/// One session store and what was read of it: an agent's default store, a
+/// configured store, or the `--store` index (`origin` says which).
 #[derive(Debug)]
 pub struct Agent {
+    /// The agent id; for a shared configured store, `stores::SHARED_STORE_ID`.
     pub id: String,
+    pub origin: StoreOrigin,
     pub sessions_dir: PathBuf,
     pub real_sessions_dir: PathBuf,
     /// `agents/<id>/agent/openclaw-agent.sqlite`, only when it is the session
@@ -172,6 +193,10 @@ impl StoreState {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub key: String,
+    /// The agent the key names (`agent:<id>:...`, lower-cased, by
+    /// `rules::parse_agent_session_key`); `None` for a key of another shape.
+    /// In a shared store this, not the unit's id, says whose session it is.
+    pub agent_id: Option<String>,
     /// The key recovery sees after the gateway's startup key migration
     /// (`rules::boot_key`).
     pub boot_key: String,
@@ -322,11 +347,22 @@ pub fn read_each<A>(
     let state_dir = opts.state_dir.clone();
     check_state_dir(&state_dir)?;
     let real_state_dir = fsx::realpath_or_self(&state_dir);
+    let (config, config_problems) = config::read_for(&state_dir, opts.config_path.as_deref());
     let targets = match &opts.store {
         Some(store) => vec![store_target(store)?],
-        None => discover::agent_dirs(&state_dir, opts.agent.as_deref())?,
+        None => {
+            let mut t = discover::agent_dirs(&state_dir, opts.agent.as_deref())?;
+            let configured = stores::configured_targets(
+                &config,
+                &state_dir,
+                opts.home.as_deref(),
+                &t,
+                opts.agent.as_deref(),
+            );
+            t.extend(configured);
+            t
+        }
     };
-    let (config, config_problems) = config::read_for(&state_dir, opts.config_path.as_deref());
     let mut release = release::read(&state_dir, &config, &discover::Env::from_process());
     release.problems.splice(0..0, config_problems);
     let snap = Snapshot {
@@ -361,15 +397,19 @@ fn describe_dir_err(e: &std::io::Error, what: &str) -> String {
     }
 }
 
-/// One agent to read: its id, sessions dir and index path.
+/// One unit to read: its id, sessions dir and index path.
 #[derive(Debug, Clone)]
 pub struct AgentTarget {
     pub id: String,
+    /// `<state>/agents/<id>`, where the agent database is looked for; empty
+    /// for a shared configured store (no agent database).
     pub agent_dir: PathBuf,
     pub sessions_dir: PathBuf,
     pub store_path: PathBuf,
-    /// Set when the sessions dir must not be read (a link out of the state dir).
+    /// Set when the sessions dir must not be read (a link out of the state
+    /// dir, a configured store whose location is unknown).
     pub refused: Option<String>,
+    pub origin: StoreOrigin,
 }
 
 fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
@@ -403,6 +443,7 @@ fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
         sessions_dir,
         store_path: abs,
         refused: None,
+        origin: StoreOrigin::Explicit,
     })
 }
 
@@ -447,6 +488,9 @@ struct AgentCtx<'a> {
 
 /// The agent database of `t`, if any: `Ok(None)` when there is no file.
 fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::AgentDb>, Problem> {
+    if t.agent_dir.as_os_str().is_empty() {
+        return Ok(None);
+    }
     let path = t.agent_dir.join("agent").join("openclaw-agent.sqlite");
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -473,6 +517,7 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         .map(|db| db.path.clone());
     let mut agent = Agent {
         id: t.id.clone(),
+        origin: t.origin.clone(),
         sessions_dir: t.sessions_dir.clone(),
         real_sessions_dir: fsx::realpath_or_self(&t.sessions_dir),
         sqlite,
@@ -727,6 +772,7 @@ fn sessions_from_doc(src: &[u8], doc: &json::ObjectDoc) -> Vec<Session> {
             let role = f("subagentRole").filter(|r| *r != b"null");
             Session {
                 key: m.key.clone(),
+                agent_id: rules::parse_agent_session_key(&m.key).map(|(a, _)| a),
                 boot_key: String::new(),
                 member: i,
                 is_object: m.fields.is_some(),
@@ -756,6 +802,7 @@ fn sessions_from_value(map: &serde_json::Map<String, serde_json::Value>) -> Vec<
             let s = |n: &str| v.get(n).and_then(Value::as_str).map(str::to_string);
             Session {
                 key: k.clone(),
+                agent_id: rules::parse_agent_session_key(k).map(|(a, _)| a),
                 boot_key: String::new(),
                 member: i,
                 is_object: v.is_object(),
