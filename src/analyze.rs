@@ -288,7 +288,7 @@ impl Analysis {
             locks: Vec::new(),
             findings,
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
-            configured_agents: snap.config.agents.clone(),
+            configured_agents: snap.config.agents(),
         }
     }
 
@@ -303,11 +303,7 @@ impl Analysis {
         self.agents.push(AgentReport {
             id: agent.id.clone(),
             sessions_dir: show(&agent.sessions_dir),
-            era: if agent.sqlite.is_some() {
-                "sqlite"
-            } else {
-                "file"
-            },
+            era: agent.era.name(),
             store: StoreReport {
                 path: show(&agent.store.path),
                 state: agent.store.state.name(),
@@ -352,7 +348,7 @@ impl Analysis {
             return;
         }
         let ctx = AgentCtx {
-            configured: agent_configured(&agent.id, self.configured_agents.as_deref()),
+            configured_agents: self.configured_agents.as_deref(),
         };
         analyze_agent(
             agent,
@@ -466,9 +462,9 @@ struct LockInfo<'a> {
 
 /// What the analysis knows about an agent beyond its files.
 #[derive(Debug, Clone, Copy)]
-struct AgentCtx {
-    /// Listed in the config (see `agent_configured`).
-    configured: bool,
+struct AgentCtx<'a> {
+    /// The config's `agents.list` ids (see `agent_configured`).
+    configured_agents: Option<&'a [String]>,
 }
 
 /// Boot cleanup on one agent's locks under one line's rules, in name order.
@@ -640,7 +636,10 @@ fn analyze_agent(
             let boot = Boot {
                 line,
                 visited,
-                configured: ctx.configured,
+                configured: agent_configured(
+                    s.agent_id.as_deref().unwrap_or(&agent.id),
+                    ctx.configured_agents,
+                ),
                 wiped: wiped && !(line.startup_salvages_json5 && agent.json5_salvage),
                 halted: halted[li].as_deref(),
             };
@@ -731,7 +730,11 @@ fn analyze_agent(
             if *n != NextBoot::Stranded {
                 continue;
             }
-            match flag_blocker(s, l, store_visited(agent, l), ctx.configured) {
+            let configured = agent_configured(
+                s.agent_id.as_deref().unwrap_or(&agent.id),
+                ctx.configured_agents,
+            );
+            match flag_blocker(s, l, store_visited(agent, l), configured) {
                 None => remedy.flag = true,
                 Some(why) => {
                     remedy.no_flag.get_or_insert_with(|| {

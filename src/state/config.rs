@@ -1,97 +1,125 @@
-//! The gateway's config file (`openclaw.json`, JSON5), read for the facts the
-//! boot rules depend on. Reading never fails the run: a config that cannot be
-//! read is a problem reported with its path, and the facts stay unknown.
+//! The gateway's config file, `openclaw.json` (JSON5), read once for the
+//! facts other readers need (`session.store`, `meta.lastTouchedVersion`).
 
 use super::Problem;
+use crate::fsx;
 use std::path::{Path, PathBuf};
 
 /// The largest config sessfix reads.
-const MAX_CONFIG_BYTES: u64 = 16 << 20;
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
-/// What the config says, where sessfix needs it.
+/// The config file the gateway would load, parsed.
 #[derive(Debug, Clone, Default)]
-pub struct ConfigFacts {
-    /// The config file read (the first candidate that exists).
+pub struct Config {
+    /// The first existing candidate of `discover::config_path_candidates`
+    /// (`OPENCLAW_CONFIG_PATH`, then `<state>/openclaw.json`, then
+    /// `<state>/clawdbot.json`); `None` when none exists.
     pub path: Option<PathBuf>,
+    /// Its JSON5 value, when it could be read and parsed.
+    pub value: Option<serde_json::Value>,
+}
+
+impl Config {
+    /// The value at a dotted path of object keys (`"session.store"`).
+    pub fn get(&self, dotted: &str) -> Option<&serde_json::Value> {
+        dotted
+            .split('.')
+            .try_fold(self.value.as_ref()?, |v, k| v.as_object()?.get(k))
+    }
+
+    /// `get` as a string.
+    pub fn get_str(&self, dotted: &str) -> Option<&str> {
+        self.get(dotted).and_then(serde_json::Value::as_str)
+    }
+}
+
+impl Config {
     /// `agents.list[].id`, normalised as agent ids are; `None` when the
     /// config has no list (then only the default agent `main` exists).
-    pub agents: Option<Vec<String>>,
+    pub fn agents(&self) -> Option<Vec<String>> {
+        self.get("agents.list")?.as_array().map(|list| {
+            list.iter()
+                .filter_map(|a| a.get("id").and_then(|i| i.as_str()))
+                .map(super::discover::normalize_agent_id)
+                .collect()
+        })
+    }
+
     /// The default agent (`resolveDefaultAgentId`): the `agents.list` entry
     /// with `default: true`, else the first one, else `main`.
-    pub default_agent: String,
-    /// `meta.lastTouchedVersion`: the release of the last CLI config write.
-    pub last_touched_version: Option<String>,
-    /// Why the config could not be read.
-    pub problem: Option<Problem>,
+    pub fn default_agent(&self) -> String {
+        let list = self.get("agents.list").and_then(|l| l.as_array());
+        list.and_then(|list| {
+            list.iter()
+                .find(|a| a.get("default").and_then(|d| d.as_bool()) == Some(true))
+                .or(list.first())
+        })
+        .and_then(|a| a.get("id").and_then(|i| i.as_str()))
+        .map(super::discover::normalize_agent_id)
+        .unwrap_or_else(|| "main".into())
+    }
 }
 
-/// Read the first config candidate that exists (`discover::config_path_candidates`).
-pub fn read(candidates: &[PathBuf]) -> ConfigFacts {
-    let none = ConfigFacts {
-        default_agent: "main".into(),
-        ..ConfigFacts::default()
-    };
-    let Some(path) = candidates
-        .iter()
-        .find(|p| std::fs::symlink_metadata(p).is_ok())
-    else {
-        return none;
-    };
-    let mut facts = ConfigFacts {
-        path: Some(path.clone()),
-        ..none
-    };
-    match parse(path) {
-        Ok(v) => {
-            facts.agents = v
-                .pointer("/agents/list")
-                .and_then(|l| l.as_array())
-                .map(|list| {
-                    list.iter()
-                        .filter_map(|a| a.get("id").and_then(|i| i.as_str()))
-                        .map(super::discover::normalize_agent_id)
-                        .collect()
-                });
-            let list = v.pointer("/agents/list").and_then(|l| l.as_array());
-            let id_of = |a: &serde_json::Value| {
-                a.get("id")
-                    .and_then(|i| i.as_str())
-                    .map(super::discover::normalize_agent_id)
-            };
-            if let Some(list) = list {
-                let default = list
-                    .iter()
-                    .find(|a| a.get("default").and_then(|d| d.as_bool()) == Some(true))
-                    .or(list.first());
-                if let Some(id) = default.and_then(id_of) {
-                    facts.default_agent = id;
-                }
+/// Read the config from the first candidate that exists. A config that is a
+/// symlink is followed wherever it points (it is only read, and
+/// `OPENCLAW_CONFIG_PATH` may name any file). `$include` and `${VAR}`
+/// substitution of the gateway's config loader are not applied.
+///
+/// A candidate that exists but cannot be read or parsed as JSON5 gives a
+/// `Problem` and a `Config` with that `path` and no `value`; the later
+/// candidates are not tried (the gateway would not try them either).
+pub fn read(candidates: &[PathBuf]) -> (Config, Vec<Problem>) {
+    for path in candidates {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            _ => {}
+        }
+        let problem = |message: String| Problem {
+            path: path.clone(),
+            message,
+        };
+        let real = fsx::realpath_or_self(path);
+        let bytes = match fsx::read_regular(&real, MAX_CONFIG_BYTES) {
+            Ok((b, _)) => b,
+            Err(e) => {
+                return (
+                    Config {
+                        path: Some(path.clone()),
+                        value: None,
+                    },
+                    vec![problem(format!("the config cannot be read: {e}"))],
+                )
             }
-            facts.last_touched_version = v
-                .pointer("/meta/lastTouchedVersion")
-                .and_then(|x| x.as_str())
-                .map(str::to_string);
-        }
-        Err(message) => {
-            facts.problem = Some(Problem {
-                path: path.clone(),
-                message,
-            })
-        }
+        };
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|s| json5::from_str::<serde_json::Value>(s).map_err(|e| e.to_string()));
+        return match parsed {
+            Ok(value) => (
+                Config {
+                    path: Some(path.clone()),
+                    value: Some(value),
+                },
+                Vec::new(),
+            ),
+            Err(e) => (
+                Config {
+                    path: Some(path.clone()),
+                    value: None,
+                },
+                vec![problem(format!("the config is not valid JSON5: {e}"))],
+            ),
+        };
     }
-    facts
+    (Config::default(), Vec::new())
 }
 
-fn parse(path: &Path) -> Result<serde_json::Value, String> {
-    let (bytes, _) = crate::fsx::read_regular(path, MAX_CONFIG_BYTES)
-        .map_err(|e| format!("the config cannot be read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| "the config is not UTF-8".to_string())?;
-    let value: serde_json::Value =
-        json5::from_str(&text).map_err(|e| format!("the config is not JSON5: {e}"))?;
-    if !value.is_object() {
-        return Err("the config is not a JSON5 object".into());
-    }
-    Ok(value)
+/// `read` of `discover::config_path_candidates(state_dir, override_path)`.
+pub fn read_for(state_dir: &Path, override_path: Option<&Path>) -> (Config, Vec<Problem>) {
+    read(&super::discover::config_path_candidates(
+        state_dir,
+        override_path,
+    ))
 }
 
 #[cfg(test)]
@@ -99,26 +127,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn agents_list_and_last_touched_version_from_json5() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("openclaw.json");
+    fn json5_config_and_dotted_lookup() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openclaw.json");
         std::fs::write(
             &p,
-            "{ // JSON5\n agents: { list: [ {id: 'Main'}, {id: \"work\"}, ] },\n meta: {lastTouchedVersion: '2026.6.5'} }",
+            "// written by hand\n{ meta: { lastTouchedVersion: '2026.7.35', }, session: { store: \"~/s.json\" } }",
         )
         .unwrap();
-        let c = read(&[dir.path().join("missing.json"), p.clone()]);
+        let (c, problems) = read_for(d.path(), None);
+        assert!(problems.is_empty());
         assert_eq!(c.path.as_deref(), Some(p.as_path()));
-        assert_eq!(c.agents, Some(vec!["main".to_string(), "work".into()]));
-        assert_eq!(c.default_agent, "main");
-        assert_eq!(c.last_touched_version.as_deref(), Some("2026.6.5"));
-        assert!(c.problem.is_none());
+        assert_eq!(c.get_str("meta.lastTouchedVersion"), Some("2026.7.35"));
+        assert_eq!(c.get_str("session.store"), Some("~/s.json"));
+        assert_eq!(c.get("session.nope"), None);
+        assert_eq!(c.agents(), None);
+        assert_eq!(c.default_agent(), "main");
+        std::fs::write(
+            &p,
+            "{ agents: { list: [ {id: 'Main'}, {id: \"work\", default: true}, ] } }",
+        )
+        .unwrap();
+        let (c, _) = read_for(d.path(), None);
+        assert_eq!(c.agents(), Some(vec!["main".to_string(), "work".into()]));
+        assert_eq!(c.default_agent(), "work");
+    }
 
-        std::fs::write(&p, "{ agents: ").unwrap();
-        let c = read(std::slice::from_ref(&p));
-        assert!(c.agents.is_none());
-        assert!(c.problem.unwrap().message.contains("not JSON5"));
-
-        assert!(read(&[dir.path().join("none.json")]).path.is_none());
+    #[test]
+    fn missing_and_invalid_configs() {
+        let d = tempfile::tempdir().unwrap();
+        let (c, problems) = read_for(d.path(), None);
+        assert!(c.path.is_none() && problems.is_empty());
+        std::fs::write(d.path().join("openclaw.json"), "{ nope").unwrap();
+        std::fs::write(d.path().join("clawdbot.json"), "{}").unwrap();
+        let (c, problems) = read_for(d.path(), None);
+        assert!(c.value.is_none());
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("JSON5"), "{problems:?}");
     }
 }

@@ -16,6 +16,22 @@ pub struct Env {
     pub home: Option<String>,
     pub openclaw_config_path: Option<String>,
     pub tmpdir: Option<String>,
+    /// `PATH`, to find the `openclaw` the next command would run.
+    pub path: Option<String>,
+    /// `NPM_CONFIG_PREFIX` (or `npm_config_prefix`).
+    pub npm_config_prefix: Option<String>,
+    /// `NVM_DIR`.
+    pub nvm_dir: Option<String>,
+    /// `VOLTA_HOME`.
+    pub volta_home: Option<String>,
+    /// `PNPM_HOME`.
+    pub pnpm_home: Option<String>,
+    /// `APPDATA` (Windows: npm's global prefix is `%APPDATA%\npm`).
+    pub appdata: Option<String>,
+    /// `SESSFIX_NPM_PREFIXES` (hidden, for tests and unusual installs): a
+    /// `PATH`-style list of npm prefixes. When set (even empty), only these
+    /// are searched for installed packages (`release::npm_prefixes`).
+    pub npm_prefixes_override: Option<String>,
 }
 
 impl Env {
@@ -28,6 +44,13 @@ impl Env {
             home: get("HOME"),
             openclaw_config_path: get("OPENCLAW_CONFIG_PATH"),
             tmpdir: get("TMPDIR"),
+            path: get("PATH"),
+            npm_config_prefix: get("NPM_CONFIG_PREFIX").or_else(|| get("npm_config_prefix")),
+            nvm_dir: get("NVM_DIR"),
+            volta_home: get("VOLTA_HOME"),
+            pnpm_home: get("PNPM_HOME"),
+            appdata: get("APPDATA"),
+            npm_prefixes_override: std::env::var("SESSFIX_NPM_PREFIXES").ok(),
         }
     }
 

@@ -8,6 +8,9 @@ pub mod config;
 pub mod discover;
 pub mod json;
 pub mod process;
+pub mod release;
+pub mod sqlite;
+pub mod stores;
 
 use crate::fsx::{self, Identity, Kind};
 use crate::rules::{self, FileKind, LockPayload, ProcState, SkipFields, TailRecord};
@@ -46,34 +49,30 @@ pub struct Snapshot {
     pub state_dir: PathBuf,
     pub real_state_dir: PathBuf,
     pub gateway: GatewayFacts,
-    /// `openclaw.json`, as far as the rules need it.
-    pub config: config::ConfigFacts,
+    /// `openclaw.json`, as the gateway would load it.
+    pub config: config::Config,
+    /// Which OpenClaw release is installed and which last ran, as read
+    /// (`release::read`, with the environment of this process).
+    pub release: release::ReleaseFacts,
 }
 
 impl Snapshot {
-    /// What the host says about the OpenClaw release (see `release::select`).
+    /// What the host says about the OpenClaw release (see `crate::release::select`).
     pub fn release_evidence(&self) -> crate::release::Evidence {
+        let r = &self.release;
         crate::release::Evidence {
-            installed: Vec::new(),
-            state_db: None,
-            config_touched: self
-                .config
-                .last_touched_version
+            installed: r
+                .installed
+                .iter()
+                .map(|i| (i.version.clone(), i.package_dir.clone()))
+                .collect(),
+            state_db: r
+                .state_db
                 .clone()
-                .zip(self.config.path.clone()),
+                .map(|v| (v, self.state_dir.join("state").join("openclaw.sqlite"))),
+            config_touched: r.config_touched.clone().zip(self.config.path.clone()),
         }
     }
-}
-
-/// Where an index comes from, which decides whether a boot visits it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreOrigin {
-    /// `agents/<id>/sessions/sessions.json`.
-    Default,
-    /// A `session.store` of the config (its setting as written).
-    Configured { setting: String },
-    /// Named by `--store` and neither of the above.
-    Explicit,
 }
 
 /// A gateway singleton lock found for this state dir.
@@ -85,15 +84,43 @@ pub struct GatewayFacts {
     pub proc_state: Option<ProcState>,
 }
 
+/// Why a unit (an `Agent`) was read: which session store it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOrigin {
+    /// `<state>/agents/<id>/sessions/sessions.json`, the store the gateway's
+    /// boot lock cleanup and recovery visit.
+    Default,
+    /// A store named by `session.store` in `openclaw.json` that is not a
+    /// default store (`stores::configured_targets`); `setting` is the value as
+    /// written. The unit's id is the agent the `{agentId}` template was
+    /// expanded for, or `stores::SHARED_STORE_ID` for a store shared by all
+    /// agents.
+    Configured { setting: String },
+    /// The index given with `--store`.
+    Explicit,
+}
+
+/// One session store and what was read of it: an agent's default store, a
+/// configured store, or the `--store` index (`origin` says which).
 #[derive(Debug)]
 pub struct Agent {
+    /// The agent id; for a shared configured store, `stores::SHARED_STORE_ID`.
     pub id: String,
-    /// Where the index comes from.
     pub origin: StoreOrigin,
     pub sessions_dir: PathBuf,
     pub real_sessions_dir: PathBuf,
-    /// `agents/<id>/agent/openclaw-agent.sqlite`, when it exists.
+    /// `agents/<id>/agent/openclaw-agent.sqlite`, only when it is the session
+    /// store: it exists and has session tables (`agent_db.session_tables`,
+    /// OpenClaw 2026.8.1 and later). A file-era database (auth profiles and
+    /// memory index only, 2026.6.5 to 2026.7.x) leaves this `None`.
     pub sqlite: Option<PathBuf>,
+    /// What `agents/<id>/agent/openclaw-agent.sqlite` is, when it exists and
+    /// could be read. When it exists but cannot be read (not SQLite, corrupt,
+    /// unreadable, a WAL that cannot be read without writing), this is `None`
+    /// and `problems` names the file and what is wrong: the era is unknown.
+    pub agent_db: Option<sqlite::AgentDb>,
+    /// Where this agent keeps its sessions, from the agent database's content.
+    pub era: Era,
     pub store: Store,
     pub locks: Vec<LockFile>,
     /// Transcript file names present in the sessions dir.
@@ -108,6 +135,28 @@ pub struct Agent {
     /// JSON5-only index and rewrite it as strict JSON
     /// (`rules::startup_migration_salvages`).
     pub json5_salvage: bool,
+}
+
+/// Where an agent keeps its sessions, read from what is on disk (never from
+/// a file's existence alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// No agent database, or one without session tables: `sessions.json`.
+    File,
+    /// The agent database has session tables (OpenClaw 2026.8.1 and later).
+    Sqlite,
+    /// The agent database exists but could not be read; `problems` says why.
+    Unknown,
+}
+
+impl Era {
+    pub fn name(self) -> &'static str {
+        match self {
+            Era::File => "file",
+            Era::Sqlite => "sqlite",
+            Era::Unknown => "unknown",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +218,10 @@ impl StoreState {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub key: String,
+    /// The agent the key names (`agent:<id>:...`, lower-cased, by
+    /// `rules::parse_agent_session_key`); `None` for a key of another shape.
+    /// In a shared store this, not the unit's id, says whose session it is.
+    pub agent_id: Option<String>,
     /// The key recovery sees after the gateway's startup key migration
     /// (`rules::boot_key`).
     pub boot_key: String,
@@ -319,21 +372,34 @@ pub fn read_each<A>(
     let state_dir = opts.state_dir.clone();
     check_state_dir(&state_dir)?;
     let real_state_dir = fsx::realpath_or_self(&state_dir);
+    let (config, config_problems) = config::read_for(&state_dir, opts.config_path.as_deref());
     let targets = match &opts.store {
         Some(store) => vec![store_target(store)?],
-        None => discover::agent_dirs(&state_dir, opts.agent.as_deref())?,
+        None => {
+            let mut t = discover::agent_dirs(&state_dir, opts.agent.as_deref())?;
+            let configured = stores::configured_targets(
+                &config,
+                &state_dir,
+                opts.home.as_deref(),
+                &t,
+                opts.agent.as_deref(),
+            );
+            t.extend(configured);
+            t
+        }
     };
+    let mut release = release::read(&state_dir, &config, &discover::Env::from_process());
+    release.problems.splice(0..0, config_problems);
     let snap = Snapshot {
         gateway: discover::gateway_lock(opts, procs),
-        config: config::read(&discover::config_path_candidates(
-            &state_dir,
-            opts.config_path.as_deref(),
-        )),
+        config,
         state_dir,
         real_state_dir,
+        release,
     };
+    let default_agent = snap.config.default_agent();
     let ctx = AgentCtx {
-        default_agent: &snap.config.default_agent,
+        default_agent: &default_agent,
         real_state_dir: &snap.real_state_dir,
         state_dir: &snap.state_dir,
         home: opts.home.as_deref(),
@@ -359,14 +425,17 @@ fn describe_dir_err(e: &std::io::Error, what: &str) -> String {
     }
 }
 
-/// One agent to read: its id, sessions dir and index path.
+/// One unit to read: its id, sessions dir and index path.
 #[derive(Debug, Clone)]
 pub struct AgentTarget {
     pub id: String,
+    /// `<state>/agents/<id>`, where the agent database is looked for; empty
+    /// for a shared configured store (no agent database).
     pub agent_dir: PathBuf,
     pub sessions_dir: PathBuf,
     pub store_path: PathBuf,
-    /// Set when the sessions dir must not be read (a link out of the state dir).
+    /// Set when the sessions dir must not be read (a link out of the state
+    /// dir, a configured store whose location is unknown).
     pub refused: Option<String>,
     pub origin: StoreOrigin,
 }
@@ -451,17 +520,47 @@ struct AgentCtx<'a> {
     keep_index: bool,
 }
 
+/// The agent database of `t`, if any: `Ok(None)` when there is no file.
+fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::AgentDb>, Problem> {
+    if t.agent_dir.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let path = t.agent_dir.join("agent").join("openclaw-agent.sqlite");
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    sqlite::read_agent_db(&path, ctx.real_state_dir)
+        .map(Some)
+        .map_err(|message| Problem {
+            message: format!(
+                "{message}; sessfix cannot tell whether it is this agent's session store (OpenClaw 2026.8+) or only its auth/memory database (2026.6.5 to 2026.7.x)"
+            ),
+            path,
+        })
+}
+
 fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
-    let sqlite_path = t.agent_dir.join("agent").join("openclaw-agent.sqlite");
-    let sqlite = std::fs::symlink_metadata(&sqlite_path)
-        .ok()
-        .map(|_| sqlite_path);
+    let (agent_db, db_problem) = match read_agent_db(ctx, t) {
+        Ok(db) => (db, None),
+        Err(p) => (None, Some(p)),
+    };
+    let sqlite = agent_db
+        .as_ref()
+        .filter(|db| db.session_tables)
+        .map(|db| db.path.clone());
     let mut agent = Agent {
         id: t.id.clone(),
         origin: t.origin.clone(),
         sessions_dir: t.sessions_dir.clone(),
         real_sessions_dir: fsx::realpath_or_self(&t.sessions_dir),
         sqlite,
+        era: match (&agent_db, &db_problem) {
+            (_, Some(_)) => Era::Unknown,
+            (Some(db), None) if db.session_tables => Era::Sqlite,
+            _ => Era::File,
+        },
+        agent_db,
         store: Store {
             path: t.store_path.clone(),
             state: StoreState::Missing,
@@ -473,7 +572,7 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         transcript_names: Vec::new(),
         leftovers: Vec::new(),
         sessions: Vec::new(),
-        problems: Vec::new(),
+        problems: db_problem.into_iter().collect(),
         json5_salvage: false,
     };
     if let Some(why) = &t.refused {
@@ -768,6 +867,7 @@ fn sessions_from_doc(src: &[u8], doc: &json::ObjectDoc) -> Vec<Session> {
             let role = f("subagentRole").filter(|r| *r != b"null");
             Session {
                 key: m.key.clone(),
+                agent_id: rules::parse_agent_session_key(&m.key).map(|(a, _)| a),
                 boot_key: String::new(),
                 member: i,
                 is_object: m.fields.is_some(),
@@ -797,6 +897,7 @@ fn sessions_from_value(map: &serde_json::Map<String, serde_json::Value>) -> Vec<
             let s = |n: &str| v.get(n).and_then(Value::as_str).map(str::to_string);
             Session {
                 key: k.clone(),
+                agent_id: rules::parse_agent_session_key(k).map(|(a, _)| a),
                 boot_key: String::new(),
                 member: i,
                 is_object: v.is_object(),

@@ -1,0 +1,254 @@
+//! The readers through the binary: the era per agent from the agent
+//! database's content, configured session stores, release facts.
+
+mod common;
+
+use common::{codes, session, Env};
+use std::path::Path;
+
+/// The per-agent database of a 2026.6.6 to 7.x install, with the exact schema
+/// of `/work/shared/cases/agent-db-not-session-store` (auth and memory index;
+/// no session tables).
+fn file_era_agent_db(path: &Path) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE memory_index_meta (key TEXT PRIMARY KEY, value TEXT);
+         CREATE TABLE memory_index_sources (path TEXT PRIMARY KEY, hash TEXT, mtime INTEGER, size INTEGER);
+         CREATE TABLE memory_index_chunks (id INTEGER PRIMARY KEY, path TEXT, text TEXT, embedding BLOB);
+         CREATE TABLE memory_index_state (revision INTEGER);
+         CREATE TABLE auth_profiles (id TEXT PRIMARY KEY, provider TEXT, data TEXT);",
+    )
+    .unwrap();
+}
+
+fn agent_db_case() -> Env {
+    let env = Env::fixture("agent-db-not-session-store");
+    file_era_agent_db(&env.state().join("agents/main/agent/openclaw-agent.sqlite"));
+    env
+}
+
+fn scan(env: &Env) -> serde_json::Value {
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn an_agent_db_without_session_tables_is_the_file_era() {
+    let env = agent_db_case();
+    let before = common::tree_digest(&env.state());
+    let r = scan(&env);
+    assert_eq!(r["agents"][0]["era"], "file");
+    let s = session(&r, "agent:main:telegram:direct:7000000009");
+    assert_eq!(s["status"], "running");
+    assert!(!codes(&r).iter().any(|c| c == "sqlite-era"), "{r:#}");
+    assert!(!codes(&r).iter().any(|c| c == "agent-unreadable"), "{r:#}");
+    assert_eq!(before, common::tree_digest(&env.state()), "scan wrote");
+}
+
+#[test]
+fn an_agent_db_with_session_tables_is_the_sqlite_era() {
+    let env = agent_db_case();
+    let db = env.state().join("agents/main/agent/openclaw-agent.sqlite");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE session_nodes (session_key TEXT PRIMARY KEY);")
+        .unwrap();
+    let r = scan(&env);
+    assert_eq!(r["agents"][0]["era"], "sqlite");
+    assert!(codes(&r).iter().any(|c| c == "sqlite-era"), "{r:#}");
+}
+
+#[test]
+fn an_agent_db_that_is_not_sqlite_is_a_problem_and_the_agent_is_left_alone() {
+    let env = agent_db_case();
+    let db = env.state().join("agents/main/agent/openclaw-agent.sqlite");
+    std::fs::write(&db, b"this is not a database, but it is long enough to have a header ....................................").unwrap();
+    let r = scan(&env);
+    assert_eq!(r["agents"][0]["era"], "unknown");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "agent-unreadable")
+        .unwrap_or_else(|| panic!("no agent-unreadable finding: {r:#}"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an SQLite database"),
+        "{f}"
+    );
+    // (repair keeps its own run lock, `.sessfix.lock`, in the state dir)
+    let before = common::tree_digest(&env.state().join("agents"));
+    env.cmd()
+        .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")
+        .args(["repair", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        before,
+        common::tree_digest(&env.state().join("agents")),
+        "repair wrote"
+    );
+}
+
+/// The custom-session-store case with `setup.sh` applied: `session.store` is
+/// the absolute path of this copy's `sessions/store.json`, or `store` with
+/// `@STATE_DIR@` replaced.
+fn custom_store_case(store: Option<&str>) -> Env {
+    let env = Env::fixture("custom-session-store");
+    let cfg = env.state().join("openclaw.json");
+    let text = match store {
+        Some(s) => format!("{{ session: {{ store: {s:?} }} }}"),
+        None => std::fs::read_to_string(&cfg).unwrap(),
+    };
+    std::fs::write(
+        &cfg,
+        text.replace("@STATE_DIR@", &env.state().display().to_string()),
+    )
+    .unwrap();
+    env
+}
+
+const CODER_MAIN: &str = "agent:coder:main";
+const MAIN_FEISHU: &str = "agent:main:feishu:direct:ou_7c8d9e0f1a2b3c4d5e6f";
+
+fn read_units(env: &Env, store: Option<&Path>) -> Vec<sessfix::state::Agent> {
+    let opts = sessfix::state::ReadOptions {
+        state_dir: env.state(),
+        agent: None,
+        store: store.map(Path::to_path_buf),
+        home: Some(env.dir.path().join("home")),
+        tmp_dir: env.dir.path().join("tmp"),
+        config_path: None,
+        keep_index: false,
+    };
+    let procs = sessfix::state::process::ProcFs::new(env.dir.path().join("proc"));
+    let (_, units) = sessfix::state::read_each(
+        &opts,
+        &procs,
+        |_| Vec::new(),
+        |v: &mut Vec<sessfix::state::Agent>, a| v.push(a),
+    )
+    .unwrap();
+    units
+}
+
+#[test]
+fn a_shared_configured_store_is_read_and_rows_name_their_agents() {
+    use sessfix::state::{stores::SHARED_STORE_ID, StoreOrigin};
+    let env = custom_store_case(None);
+    let units = read_units(&env, None);
+    let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["coder", "main", SHARED_STORE_ID]);
+    let shared = &units[2];
+    assert_eq!(
+        shared.origin,
+        StoreOrigin::Configured {
+            setting: format!("{}/sessions/store.json", env.state().display())
+        }
+    );
+    assert!(units[..2].iter().all(|u| u.origin == StoreOrigin::Default));
+    let rows: Vec<(&str, Option<&str>)> = shared
+        .sessions
+        .iter()
+        .map(|s| (s.key.as_str(), s.agent_id.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(MAIN_FEISHU, Some("main")), (CODER_MAIN, Some("coder"))]
+    );
+    assert!(shared
+        .sessions
+        .iter()
+        .all(|s| s.transcript.as_ref().is_some_and(|t| t.tail.is_ok())));
+
+    // Through the binary: both rows are listed.
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", "2026-05-18T10:00:00Z")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(session(&r, CODER_MAIN)["status"], "running");
+    assert_eq!(session(&r, MAIN_FEISHU)["status"], "running");
+
+    // `--store` names the same index: one explicit unit.
+    let units = read_units(&env, Some(&env.state().join("sessions/store.json")));
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0].origin, StoreOrigin::Explicit);
+    assert_eq!(units[0].sessions[1].agent_id.as_deref(), Some("coder"));
+}
+
+#[test]
+fn an_agent_id_template_gives_one_unit_per_agent() {
+    use sessfix::state::StoreOrigin;
+    let env = custom_store_case(Some("@STATE_DIR@/stores/{agentId}/sessions.json"));
+    // Split the shared store into one store per agent, transcripts beside.
+    let src = env.state().join("sessions");
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(src.join("store.json")).unwrap()).unwrap();
+    for (agent, key) in [("main", MAIN_FEISHU), ("coder", CODER_MAIN)] {
+        let dir = env.state().join("stores").join(agent);
+        std::fs::create_dir_all(&dir).unwrap();
+        let entry = &all[key];
+        let mut one = serde_json::Map::new();
+        one.insert(key.to_string(), entry.clone());
+        std::fs::write(
+            dir.join("sessions.json"),
+            serde_json::to_string_pretty(&one).unwrap(),
+        )
+        .unwrap();
+        let t = format!("{}.jsonl", entry["sessionId"].as_str().unwrap());
+        std::fs::rename(src.join(&t), dir.join(&t)).unwrap();
+    }
+    std::fs::remove_dir_all(&src).unwrap();
+    let units = read_units(&env, None);
+    let configured: Vec<(&str, &str, Option<&str>)> = units
+        .iter()
+        .filter(|u| matches!(u.origin, StoreOrigin::Configured { .. }))
+        .map(|u| {
+            (
+                u.id.as_str(),
+                u.sessions[0].key.as_str(),
+                u.sessions[0].agent_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        configured,
+        [
+            ("coder", CODER_MAIN, Some("coder")),
+            ("main", MAIN_FEISHU, Some("main"))
+        ]
+    );
+    assert!(units
+        .iter()
+        .filter(|u| matches!(u.origin, StoreOrigin::Configured { .. }))
+        .all(|u| u.sessions[0].transcript.is_some() && u.problems.is_empty()));
+}
+
+#[test]
+fn a_relative_configured_store_is_a_problem_not_a_guess() {
+    let env = custom_store_case(Some("sessions/store.json"));
+    let units = read_units(&env, None);
+    let u = units.last().unwrap();
+    assert_eq!(u.id, sessfix::state::stores::SHARED_STORE_ID);
+    assert!(u.sessions.is_empty());
+    assert!(
+        u.problems[0].message.contains("working directory"),
+        "{:?}",
+        u.problems
+    );
+}
