@@ -7,7 +7,7 @@ use common::{codes, session, Env};
 use std::path::Path;
 
 /// The per-agent database of a 2026.6.6 to 7.x install, with the exact schema
-/// of `/work/shared/cases/agent-db-not-session-store` (auth and memory index;
+/// of the agent-db-not-session-store bug report (auth and memory index;
 /// no session tables).
 fn file_era_agent_db(path: &Path) {
     let c = rusqlite::Connection::open(path).unwrap();
@@ -251,4 +251,98 @@ fn a_relative_configured_store_is_a_problem_not_a_guess() {
         "{:?}",
         u.problems
     );
+}
+
+/// `sessfix <args> --json` at a release and a clock, parsed.
+fn json_at(env: &Env, version: &str, now: &str, args: &[&str]) -> serde_json::Value {
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", now)
+        .env("SESSFIX_OPENCLAW_VERSION", version)
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn the_agent_db_case_is_repaired_on_6_5_and_left_to_the_boot_from_6_9() {
+    const KEY: &str = "agent:main:telegram:direct:7000000009";
+    const NOW: &str = "2026-07-07T07:25:00Z";
+    let env = agent_db_case();
+    let r = json_at(&env, "2026.6.5", NOW, &["scan"]);
+    assert_eq!(session(&r, KEY)["nextBoot"], "stranded");
+    let plan = &json_at(&env, "2026.6.5", NOW, &["repair", "--dry-run"])["plan"];
+    assert_eq!(plan["indexes"][0]["edits"][0]["action"], "flag", "{plan}");
+    let r = json_at(&env, "2026.6.11", NOW, &["scan"]);
+    assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+    let plan = &json_at(&env, "2026.6.11", NOW, &["repair", "--dry-run"])["plan"];
+    assert!(plan["indexes"].as_array().unwrap().is_empty(), "{plan}");
+    // repaired for 6.5, the next boot resumes it
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", NOW)
+        .args([
+            "--openclaw-version",
+            "2026.6.5",
+            "repair",
+            "--yes",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json_at(&env, "2026.6.5", NOW, &["scan"]);
+    assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+}
+
+#[test]
+fn a_configured_store_is_never_visited_by_5_12_and_is_from_5_22() {
+    const NOW: &str = "2026-05-18T10:00:00Z";
+    let env = custom_store_case(None);
+    let store = env.state().join("sessions/store.json");
+    let before = std::fs::read(&store).unwrap();
+    let r = json_at(&env, "2026.5.12", NOW, &["scan"]);
+    for key in [CODER_MAIN, MAIN_FEISHU] {
+        let s = session(&r, key);
+        assert_eq!(s["nextBoot"], "stranded", "{key}");
+        assert!(s["reason"].as_str().unwrap().contains("never visit"), "{s}");
+    }
+    // flagging does not help on 5.12: nothing written, the person is told why
+    let plan = &json_at(&env, "2026.5.12", NOW, &["repair", "--dry-run"])["plan"];
+    assert!(plan["indexes"].as_array().unwrap().is_empty(), "{plan}");
+    assert_eq!(plan["leftAlone"].as_array().unwrap().len(), 2, "{plan}");
+    assert!(plan["leftAlone"][0].as_str().unwrap().contains("--max-age"));
+    let code = env
+        .cmd()
+        .env("SESSFIX_NOW", NOW)
+        .args(["repair", "--yes", "--quiet"])
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert_eq!(code, Some(1), "a person is needed");
+    assert_eq!(std::fs::read(&store).unwrap(), before);
+    // 5.28 visits it: flagging makes the boot resume both
+    let plan = &json_at(&env, "2026.5.28", NOW, &["repair", "--dry-run"])["plan"];
+    assert_eq!(
+        plan["indexes"][0]["edits"].as_array().unwrap().len(),
+        2,
+        "{plan}"
+    );
+    // 7.35 marks orphans itself, and refuses an agent missing from the config
+    let r = json_at(&env, "2026.7.35", NOW, &["scan"]);
+    assert_eq!(session(&r, MAIN_FEISHU)["nextBoot"], "resume");
+    assert_eq!(session(&r, CODER_MAIN)["nextBoot"], "stranded");
 }
