@@ -191,7 +191,7 @@ const fn v(year: u16, month: u8, day: u8) -> Version {
 pub const PRE_RECOVERY: LineRules = LineRules {
     name: "2026.1.1",
     first: v(2026, 1, 1),
-    checked_with: "none (no recovery code to model)",
+    checked_with: "not booted: no recovery code to model",
     era: Era::File,
     boot_recovery: false,
     lock_sweep: false,
@@ -213,7 +213,7 @@ pub const PRE_RECOVERY: LineRules = LineRules {
 pub const L2026_4_25: LineRules = LineRules {
     name: "2026.4.25",
     first: v(2026, 4, 25),
-    checked_with: "2026.5.12 (booted)",
+    checked_with: "oracle matrix: 2026.5.12",
     boot_recovery: true,
     lock_sweep: true,
     ..PRE_RECOVERY
@@ -224,7 +224,7 @@ pub const L2026_4_25: LineRules = LineRules {
 pub const L2026_5_22: LineRules = LineRules {
     name: "2026.5.22",
     first: v(2026, 5, 22),
-    checked_with: "2026.5.22 (dist read)",
+    checked_with: "`dist/` of 2026.5.22 read",
     stale_ms_configurable: true,
     visits_configured_store: true,
     ..L2026_4_25
@@ -236,7 +236,7 @@ pub const L2026_5_22: LineRules = LineRules {
 pub const L2026_5_28: LineRules = LineRules {
     name: "2026.5.28",
     first: v(2026, 5, 28),
-    checked_with: "2026.5.28 (booted)",
+    checked_with: "oracle matrix: 2026.5.28",
     keeps_report_only_locks: true,
     owner_check_on_stale: true,
     payload_grace_ms: Some(5_000),
@@ -249,7 +249,7 @@ pub const L2026_5_28: LineRules = LineRules {
 pub const L2026_6_1: LineRules = LineRules {
     name: "2026.6.1",
     first: v(2026, 6, 1),
-    checked_with: "2026.6.5 (booted)",
+    checked_with: "2026.6.5 booted once on 35 states",
     payload_grace_ms: Some(30_000),
     delivers_resumed_reply: true,
     ..L2026_5_28
@@ -261,7 +261,7 @@ pub const L2026_6_1: LineRules = LineRules {
 pub const L2026_6_9: LineRules = LineRules {
     name: "2026.6.9",
     first: v(2026, 6, 9),
-    checked_with: "2026.6.11 (booted)",
+    checked_with: "oracle matrix: 2026.6.11",
     orphan_marking: true,
     startup_salvages_json5: true,
     live_lock_fails_resume: true,
@@ -273,7 +273,7 @@ pub const L2026_6_9: LineRules = LineRules {
 pub const L2026_7_1: LineRules = LineRules {
     name: "2026.7.1",
     first: v(2026, 7, 1),
-    checked_with: "2026.7.1-2, 2026.7.35 (booted)",
+    checked_with: "oracle matrix: 2026.7.35; 2026.7.1-2 booted once on 35 states",
     refuses_unconfigured_agent: true,
     ..L2026_6_9
 };
@@ -284,7 +284,7 @@ pub const L2026_7_1: LineRules = LineRules {
 pub const L2026_8_1: LineRules = LineRules {
     name: "2026.8.1",
     first: v(2026, 8, 1),
-    checked_with: "2026.8.1 (dist read), 2026.9.6 (booted)",
+    checked_with: "`dist/` of 2026.8.1 read",
     era: Era::Sqlite,
     ..L2026_7_1
 };
@@ -371,9 +371,82 @@ pub fn range_label(line: &LineRules) -> String {
     }
 }
 
+/// The README's "Supported OpenClaw releases" table, made from `ALL` (a
+/// test keeps the README in step).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| line | releases | what its boot does by itself | what `sessfix repair` does there | checked with |\n|---|---|---|---|---|\n",
+    );
+    for l in ALL {
+        let mut boot: Vec<String> = Vec::new();
+        if l.era == Era::Sqlite {
+            boot.push("keeps sessions in SQLite and resumes interrupted ones itself; imports a file-era index at startup".into());
+        } else if !l.boot_recovery {
+            boot.push("nothing: no restart recovery, no lock sweep".into());
+        } else {
+            boot.push("removes stale transcript locks and marks their rows; resumes or fails rows flagged `abortedLastRun`".into());
+            if l.keeps_report_only_locks {
+                boot.push("keeps a too-old lock of a live OpenClaw process".into());
+            }
+            if let Some(g) = l.payload_grace_ms {
+                boot.push(format!(
+                    "removes a lock without a valid payload only after {} s",
+                    g / 1000
+                ));
+            }
+            if l.visits_configured_store {
+                boot.push("visits a configured `session.store`".into());
+            }
+            if l.orphan_marking {
+                boot.push("marks every orphaned running row itself".into());
+            }
+            if l.live_lock_fails_resume {
+                boot.push("fails a resumed row whose lock a live OpenClaw process holds".into());
+            }
+            if l.startup_salvages_json5 {
+                boot.push("rewrites a JSON5-only default index with legacy session files".into());
+            }
+            if l.refuses_unconfigured_agent {
+                boot.push("never resumes an agent missing from `agents.list`".into());
+            }
+        }
+        let repair = if l.era == Era::Sqlite {
+            "reports; edits nothing"
+        } else if !l.boot_recovery {
+            "ends stranded rows with `--max-age`; nothing else helps"
+        } else if l.orphan_marking {
+            "cuts restart artifacts, rewrites a JSON5 index, removes locks the boot would; no flag needed"
+        } else if l.keeps_report_only_locks {
+            "flags stranded rows, cuts restart artifacts, rewrites a JSON5 index, removes locks the boot would (never a live OpenClaw process's)"
+        } else {
+            "flags stranded rows, cuts restart artifacts, rewrites a JSON5 index, removes stale locks"
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            l.name,
+            range_label(l),
+            boot.join("; "),
+            repair,
+            l.checked_with
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_lists_the_lines_as_they_are() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's \"Supported OpenClaw releases\" table is out of date; it should read:\n{table}"
+        );
+    }
 
     #[test]
     fn versions_parse_and_order() {

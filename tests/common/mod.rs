@@ -65,6 +65,8 @@ impl Env {
         c.env_clear()
             .env("SESSFIX_NOW", NOW)
             .env("SESSFIX_OPENCLAW_VERSION", RELEASE)
+            // no npm prefix of this machine is searched for an installed openclaw
+            .env("SESSFIX_NPM_PREFIXES", "")
             .env("SESSFIX_PROC_ROOT", self.dir.path().join("proc"))
             .env("TMPDIR", self.dir.path().join("tmp"))
             .env("HOME", self.dir.path().join("home"));
