@@ -515,13 +515,23 @@ fn lock_pass<'a>(
 struct LineFindings {
     all: rules::LineSet,
     found: Vec<(Finding, rules::LineSet)>,
+    /// Where each distinct finding is in `found`.
+    seen: HashMap<FindingKey, usize>,
 }
+
+/// What makes two findings the same (a finding's fields but its severity and
+/// fix, which follow from these).
+type FindingKey = (&'static str, Option<String>, Option<String>, String);
 
 impl LineFindings {
     fn add(&mut self, line: rules::LineSet, f: Finding) {
-        match self.found.iter_mut().find(|(g, _)| *g == f) {
-            Some((_, set)) => set.0 |= line.0,
-            None => self.found.push((f, line)),
+        let key = (f.code, f.key.clone(), f.path.clone(), f.message.clone());
+        match self.seen.get(&key) {
+            Some(&i) if self.found[i].0 == f => self.found[i].1 .0 |= line.0,
+            _ => {
+                self.seen.insert(key, self.found.len());
+                self.found.push((f, line));
+            }
         }
     }
 
@@ -586,6 +596,7 @@ fn analyze_agent(
     let mut per_line = LineFindings {
         all: release.set,
         found: Vec::new(),
+        seen: HashMap::new(),
     };
     // [line][lock] and [line][session]
     let mut line_locks: Vec<Vec<LockInfo>> = Vec::new();
