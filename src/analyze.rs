@@ -1223,7 +1223,7 @@ fn entry_findings(
                         key,
                         Some(&t.path),
                         format!(
-                            "{}: the transcript ends with a restart's prompt-error entry and an empty aborted assistant message; file-era releases (to 2026.7.x) fail the row because of them",
+                            "{}: the transcript ends with a restart's prompt-error entry and the assistant message the restart aborted; file-era releases (to 2026.7.x) fail the row because of them",
                             s.key
                         ),
                         "`sessfix repair` moves exactly these two lines into the backup so the user's message is the last again".into(),

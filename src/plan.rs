@@ -307,7 +307,7 @@ fn plan_agent(
                 &t.path,
                 tail,
                 at,
-                "restart artifacts (openclaw:prompt-error entry and empty aborted assistant message) move to the backup so the user's message is the last again",
+                "restart artifacts (the openclaw:prompt-error entry and the assistant message the restart aborted, partial output included) move to the backup so the user's message is the last again",
             ));
         }
         edits.push((

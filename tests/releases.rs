@@ -334,3 +334,54 @@ fn from_2026_6_9_the_startup_migration_salvages_a_json5_index_with_legacy_sessio
     let (r, _) = scan_at(&env, "2026.6.11");
     assert_eq!(next_boot(&r, FEISHU), "lost");
 }
+
+#[test]
+fn an_aborted_reply_that_holds_partial_output_is_a_restart_artifact_too() {
+    let env = Env::fixture("drain-partial-output");
+    let now = "2026-11-30T09:35:00Z";
+    let keys = ["agent:main:feishu:direct:ou_live", "agent:main:main"];
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", now)
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in keys {
+        assert_eq!(session(&r, k)["restartArtifacts"], 2, "{k}");
+    }
+    assert!(codes(&r).contains(&"restart-artifacts".to_string()));
+    let transcripts: Vec<std::path::PathBuf> = keys
+        .iter()
+        .map(|k| session(&r, k)["transcript"].as_str().unwrap().into())
+        .collect();
+    let before: Vec<String> = transcripts
+        .iter()
+        .map(|t| std::fs::read_to_string(t).unwrap())
+        .collect();
+    env.cmd()
+        .env("SESSFIX_NOW", now)
+        .args(["repair", "--yes", "--quiet"])
+        .assert()
+        .code(0);
+    for (t, b) in transcripts.iter().zip(&before) {
+        let after = std::fs::read_to_string(t).unwrap();
+        let lines: Vec<&str> = b.lines().collect();
+        assert_eq!(
+            after,
+            lines[..lines.len() - 2].join("\n") + "\n",
+            "{}",
+            t.display()
+        );
+    }
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", now)
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in keys {
+        assert_eq!(session(&r, k)["nextBoot"], "resume", "{k}");
+    }
+}

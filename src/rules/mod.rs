@@ -691,10 +691,67 @@ pub struct TailRecord {
 /// of a transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Artifact {
-    /// A `custom` entry with `customType: "openclaw:prompt-error"`.
+    /// A `custom` entry with `customType: "openclaw:prompt-error"` whose
+    /// `data.error` is a restart's abort (`is_restart_abort_error`).
     PromptError,
-    /// An empty `assistant` message with `stopReason: "aborted"`.
+    /// An `assistant` message the restart aborted (`is_restart_abort_stop`),
+    /// whatever it holds: nothing, the partial text or thinking streamed so
+    /// far, or a partial tool call that never ran.
     AbortedAssistant,
+}
+
+/// The error texts an abort by a gateway restart leaves
+/// (`LEGACY_RESTART_ABORT_ERROR_MESSAGES` and `AGENT_RUN_RESTART_ABORT_ERROR`
+/// of 2026.8.1's `main-session-restart-recovery-tKcU544C.js`, which strips
+/// such messages itself; the file-era releases write the same texts).
+pub const RESTART_ABORT_ERRORS: [&str; 3] = [
+    "Request was aborted",
+    "This operation was aborted",
+    "agent run aborted for restart",
+];
+
+/// `AGENT_RUN_RESTART_ABORT_ERROR_CODE` (2026.8.1).
+pub const RESTART_ABORT_ERROR_CODE: &str = "OPENCLAW_RESTART_ABORT";
+
+/// One abort text: a `RESTART_ABORT_ERRORS` entry, or Node's AbortError
+/// message (`/^(?:(?:Abort)?Error:\s*)?(?:The|This) operation was aborted\.?$/`).
+fn is_abort_text(t: &str) -> bool {
+    let t = t.trim();
+    if RESTART_ABORT_ERRORS.contains(&t) {
+        return true;
+    }
+    let t = t
+        .strip_prefix("AbortError:")
+        .or_else(|| t.strip_prefix("Error:"))
+        .map_or(t, str::trim_start);
+    let t = t.strip_suffix('.').unwrap_or(t);
+    t == "The operation was aborted" || t == "This operation was aborted"
+}
+
+/// A prompt-error's `data.error` left by a restart's abort: every part of
+/// it (the gateway joins the run's errors with `" | "`) is an abort text. An
+/// error of a run that failed on its own (a provider error, a timeout) is not.
+pub fn is_restart_abort_error(error: &str) -> bool {
+    !error.trim().is_empty() && error.split(" | ").all(is_abort_text)
+}
+
+/// An assistant message's stop that a restart's abort leaves
+/// (`isRestartAbortAssistantMessage`, 2026.8.1): `stopReason: "aborted"`, or
+/// `"error"` with the restart's error code, or, without a code, one of the
+/// abort texts as `errorMessage`.
+pub fn is_restart_abort_stop(
+    stop_reason: Option<&str>,
+    error_code: Option<&str>,
+    error_message: Option<&str>,
+) -> bool {
+    match stop_reason.map(str::trim) {
+        Some("aborted") => true,
+        Some("error") => match error_code.map(str::trim) {
+            Some(code) if !code.is_empty() => code == RESTART_ABORT_ERROR_CODE,
+            _ => error_message.is_some_and(|m| RESTART_ABORT_ERRORS.contains(&m.trim())),
+        },
+        _ => false,
+    }
 }
 
 impl TailRecord {
@@ -795,7 +852,10 @@ pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
 /// counts, as in JS.
 mod line_reader {
     use super::{Artifact, TailMessage, TailRecord, Value};
-    use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::de::{
+        Deserialize, DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess,
+        Visitor,
+    };
     use std::borrow::Cow;
     use std::fmt;
 
@@ -914,6 +974,8 @@ mod line_reader {
         stop_reason: Scalar,
         details_status: Scalar,
         content: Scalar,
+        error_message: Scalar,
+        error_code: Scalar,
     }
 
     struct MessageVisitor;
@@ -934,7 +996,9 @@ mod line_reader {
                     "role" => m.role = map.next_value()?,
                     "stopReason" => m.stop_reason = map.next_value()?,
                     "content" => m.content = map.next_value()?,
-                    "details" => m.details_status = map.next_value::<Details>()?.0,
+                    "details" => m.details_status = map.next_value_seed(FieldOf("status"))?,
+                    "errorMessage" => m.error_message = map.next_value()?,
+                    "errorCode" => m.error_code = map.next_value()?,
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -983,6 +1047,8 @@ mod line_reader {
                     .and_then(Value::as_object)
                     .and_then(|d| d.get("status"))
                     .map_or(Scalar::Absent, Scalar::of),
+                error_message: field("errorMessage"),
+                error_code: field("errorCode"),
             }
         }
 
@@ -1006,52 +1072,54 @@ mod line_reader {
         }
     }
 
-    /// `details.status`, when `details` is an object.
-    struct Details(Scalar);
+    /// The value of one key of an object (`details.status`, `data.error`);
+    /// `Absent` for any other value. Nothing else of the value is built.
+    struct FieldOf(&'static str);
 
-    impl<'de> Deserialize<'de> for Details {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Details, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Details;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("any JSON value")
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
-                    let mut status = Scalar::Absent;
-                    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                        if key == "status" {
-                            status = map.next_value()?;
-                        } else {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    Ok(Details(status))
-                }
-                fn visit_unit<E: Error>(self) -> Result<Details, E> {
-                    Ok(Details(Scalar::Absent))
-                }
-                fn visit_bool<E: Error>(self, _: bool) -> Result<Details, E> {
-                    Ok(Details(Scalar::Absent))
-                }
-                fn visit_i64<E: Error>(self, _: i64) -> Result<Details, E> {
-                    Ok(Details(Scalar::Absent))
-                }
-                fn visit_u64<E: Error>(self, _: u64) -> Result<Details, E> {
-                    Ok(Details(Scalar::Absent))
-                }
-                fn visit_f64<E: Error>(self, _: f64) -> Result<Details, E> {
-                    Ok(Details(Scalar::Absent))
-                }
-                fn visit_str<E: Error>(self, _: &str) -> Result<Details, E> {
-                    Ok(Details(Scalar::Absent))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Details, A::Error> {
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(Details(Scalar::Absent))
+    impl<'de> DeserializeSeed<'de> for FieldOf {
+        type Value = Scalar;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for FieldOf {
+        type Value = Scalar;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+            let mut found = Scalar::Absent;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key == self.0 {
+                    found = map.next_value()?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
                 }
             }
-            d.deserialize_any(V)
+            Ok(found)
+        }
+        fn visit_unit<E: Error>(self) -> Result<Scalar, E> {
+            Ok(Scalar::Absent)
+        }
+        fn visit_bool<E: Error>(self, _: bool) -> Result<Scalar, E> {
+            Ok(Scalar::Absent)
+        }
+        fn visit_i64<E: Error>(self, _: i64) -> Result<Scalar, E> {
+            Ok(Scalar::Absent)
+        }
+        fn visit_u64<E: Error>(self, _: u64) -> Result<Scalar, E> {
+            Ok(Scalar::Absent)
+        }
+        fn visit_f64<E: Error>(self, _: f64) -> Result<Scalar, E> {
+            Ok(Scalar::Absent)
+        }
+        fn visit_str<E: Error>(self, _: &str) -> Result<Scalar, E> {
+            Ok(Scalar::Absent)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Scalar::Absent)
         }
     }
 
@@ -1062,6 +1130,8 @@ mod line_reader {
         parent_id: Scalar,
         kind: Scalar,
         custom_type: Scalar,
+        /// `data.error` (a custom entry's error text).
+        data_error: Scalar,
         message: Message,
     }
 
@@ -1081,6 +1151,7 @@ mod line_reader {
                             "parentId" => r.parent_id = map.next_value()?,
                             "type" => r.kind = map.next_value()?,
                             "customType" => r.custom_type = map.next_value()?,
+                            "data" => r.data_error = map.next_value_seed(FieldOf("error"))?,
                             "message" => r.message = map.next_value()?,
                             _ => {
                                 map.next_value::<IgnoredAny>()?;
@@ -1103,6 +1174,11 @@ mod line_reader {
                 parent_id: field("parentId"),
                 kind: field("type"),
                 custom_type: field("customType"),
+                data_error: obj
+                    .get("data")
+                    .and_then(Value::as_object)
+                    .and_then(|d| d.get("error"))
+                    .map_or(Scalar::Absent, Scalar::of),
                 message: obj.get("message").map(Message::of).unwrap_or_default(),
             }
         }
@@ -1132,19 +1208,20 @@ mod line_reader {
             let artifact = if kind.as_deref() == Some("custom")
                 && self.custom_type.as_str() == Some("openclaw:prompt-error")
             {
-                Some(Artifact::PromptError)
+                self.data_error
+                    .as_str()
+                    .is_some_and(super::is_restart_abort_error)
+                    .then_some(Artifact::PromptError)
             } else {
-                let empty = match &m.content {
-                    Scalar::Absent | Scalar::Null | Scalar::EmptyArray => true,
-                    Scalar::Str(s) => s.is_empty(),
-                    _ => false,
-                };
                 (m.present
                     && kind.as_deref() == Some("message")
                     && m.role.as_str() == Some("assistant")
-                    && m.stop_reason.as_str() == Some("aborted")
-                    && empty)
-                    .then_some(Artifact::AbortedAssistant)
+                    && super::is_restart_abort_stop(
+                        m.stop_reason.as_str(),
+                        m.error_code.as_str(),
+                        m.error_message.as_str(),
+                    ))
+                .then_some(Artifact::AbortedAssistant)
             };
             TailRecord {
                 id: self.id.non_blank(),
@@ -1281,13 +1358,16 @@ pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
     None
 }
 
-/// The trailing artifacts a graceful restart with a drain timeout leaves: a
-/// `custom` entry `openclaw:prompt-error` followed by an empty `assistant`
-/// message with `stopReason: "aborted"`. Returns how many trailing records
-/// (counted from the end of `records`) are such artifacts, or 0.
+/// The trailing artifacts a restart with a drain timeout leaves: a `custom`
+/// entry `openclaw:prompt-error` with the abort's error, then the aborted
+/// `assistant` message (empty, or holding the partial output). Returns how
+/// many trailing records (counted from the end of `records`) are such
+/// artifacts, or 0. A run that failed on its own (another error) leaves no
+/// artifact: the user saw that failure.
 ///
-/// Not a 2026.5.x rule (5.x fails such rows); later releases strip exactly these
-/// before deciding, which is what repair does offline.
+/// No file-era release strips them (5.12 to 7.35 fail such rows); 2026.8.1
+/// strips the aborted message before deciding, which is what repair does
+/// offline.
 pub fn restart_artifact_count(records: &[TailRecord]) -> usize {
     match records {
         [.., a, b]
@@ -1822,16 +1902,72 @@ mod tests {
     #[test]
     fn restart_artifacts_are_recognised_exactly() {
         let u = msg("a", None, "user");
-        let err = r#"{"type":"custom","id":"e","parentId":"a","customType":"openclaw:prompt-error","data":{"error":"This operation was aborted"}}"#;
-        let ab = r#"{"type":"message","id":"f","parentId":"e","message":{"role":"assistant","content":[],"stopReason":"aborted","errorMessage":"Request was aborted"}}"#;
-        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, err, ab])), 2);
-        // an assistant with content is a real reply, not an artifact
-        let real = r#"{"type":"message","id":"f","parentId":"e","message":{"role":"assistant","content":[{"type":"text","text":"hi"}],"stopReason":"aborted"}}"#;
-        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, err, real])), 0);
-        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, ab])), 0);
-        // 5.x fails the row while they are there
-        let m = tail_messages(&recs(&[HEADER, &u, err, ab]));
-        assert!(resume_block_reason(&m).is_some());
+        let err = r#"{"type":"custom","id":"e","parentId":"a","customType":"openclaw:prompt-error","data":{"error":"This operation was aborted | This operation was aborted"}}"#;
+        let assistant = |m: &str| {
+            format!(
+                r#"{{"type":"message","id":"f","parentId":"e","message":{{"role":"assistant",{m}}}}}"#
+            )
+        };
+        let count = |e: &str, last: &str| restart_artifact_count(&recs(&[HEADER, &u, e, last]));
+        // every shape an abort by a restart leaves: nothing, partial text,
+        // thinking only, a partial tool call; an abort reported as an error
+        for m in [
+            r#""content":[],"stopReason":"aborted","errorMessage":"Request was aborted""#,
+            r#""content":[{"type":"text","text":"PARTIAL: I'll start by"}],"stopReason":"aborted","errorMessage":"Request was aborted""#,
+            r#""content":[{"type":"thinking","thinking":"The user wants"}],"stopReason":"aborted""#,
+            r#""content":[{"type":"toolCall","id":"c1","name":"read","arguments":{"path":"bil"}}],"stopReason":"aborted""#,
+            r#""content":[],"stopReason":"error","errorMessage":"This operation was aborted""#,
+            r#""content":[],"stopReason":"error","errorCode":"OPENCLAW_RESTART_ABORT","errorMessage":"x""#,
+        ] {
+            assert_eq!(count(err, &assistant(m)), 2, "{m}");
+            // 5.x fails the row while they are there
+            let m = tail_messages(&recs(&[HEADER, &u, err, &assistant(m)]));
+            assert!(resume_block_reason(&m).is_some());
+        }
+        // a run that failed on its own is no artifact: its error is what the user saw
+        let own = r#"{"type":"custom","id":"e","parentId":"a","customType":"openclaw:prompt-error","data":{"error":"429 Too Many Requests"}}"#;
+        let own_reply = assistant(
+            r#""content":[],"stopReason":"error","errorMessage":"429 Too Many Requests""#,
+        );
+        assert_eq!(count(own, &own_reply), 0);
+        assert_eq!(count(err, &own_reply), 0);
+        assert_eq!(
+            count(
+                err,
+                &assistant(
+                    r#""content":[],"stopReason":"error","errorCode":"E_PROVIDER","errorMessage":"Request was aborted""#
+                )
+            ),
+            0,
+            "another error code"
+        );
+        let aborted = assistant(r#""content":[],"stopReason":"aborted""#);
+        assert_eq!(
+            count(own, &aborted),
+            0,
+            "the prompt error is not the abort's"
+        );
+        // a finished reply, or an abort without its prompt error, is not cut
+        assert_eq!(
+            count(
+                err,
+                &assistant(r#""content":[{"type":"text","text":"hi"}],"stopReason":"stop""#)
+            ),
+            0
+        );
+        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, &aborted])), 0);
+        let no_data =
+            r#"{"type":"custom","id":"e","parentId":"a","customType":"openclaw:prompt-error"}"#;
+        assert_eq!(count(no_data, &aborted), 0);
+        // Node's AbortError texts
+        assert!(is_restart_abort_error(
+            "AbortError: This operation was aborted"
+        ));
+        assert!(is_restart_abort_error("The operation was aborted."));
+        assert!(!is_restart_abort_error(""));
+        assert!(!is_restart_abort_error(
+            "This operation was aborted | fetch failed"
+        ));
     }
 
     #[test]
