@@ -335,18 +335,22 @@ fn from_2026_6_9_the_startup_migration_salvages_a_json5_index_with_legacy_sessio
     assert_eq!(next_boot(&r, FEISHU), "lost");
 }
 
-#[test]
-fn an_aborted_reply_that_holds_partial_output_is_a_restart_artifact_too() {
-    let env = Env::fixture("drain-partial-output");
-    let now = "2026-11-30T09:35:00Z";
-    let keys = ["agent:main:feishu:direct:ou_live", "agent:main:main"];
+fn scan_now(env: &Env, now: &str) -> serde_json::Value {
     let out = env
         .cmd()
         .env("SESSFIX_NOW", now)
         .args(["scan", "--json"])
         .output()
         .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_aborted_reply_that_holds_partial_output_is_a_restart_artifact_too() {
+    let env = Env::fixture("drain-partial-output");
+    let now = "2026-11-30T09:35:00Z";
+    let keys = ["agent:main:feishu:direct:ou_live", "agent:main:main"];
+    let r = scan_now(&env, now);
     for k in keys {
         assert_eq!(session(&r, k)["restartArtifacts"], 2, "{k}");
     }
@@ -374,13 +378,7 @@ fn an_aborted_reply_that_holds_partial_output_is_a_restart_artifact_too() {
             t.display()
         );
     }
-    let out = env
-        .cmd()
-        .env("SESSFIX_NOW", now)
-        .args(["scan", "--json"])
-        .output()
-        .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = scan_now(&env, now);
     for k in keys {
         assert_eq!(session(&r, k)["nextBoot"], "resume", "{k}");
     }
