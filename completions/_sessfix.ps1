@@ -81,6 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (for cron and ExecStartPre)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write even though a gateway looks live (only when that verdict is wrong)')
             [CompletionResult]::new('--keep-transcripts', '--keep-transcripts', [CompletionResultType]::ParameterName, 'Never edit transcripts (no artifact removal, no torn-line cut)')
+            [CompletionResult]::new('--end-orphans', '--end-orphans', [CompletionResultType]::ParameterName, 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

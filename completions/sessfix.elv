@@ -76,6 +76,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --quiet 'Print nothing but errors (for cron and ExecStartPre)'
             cand --force 'Write even though a gateway looks live (only when that verdict is wrong)'
             cand --keep-transcripts 'Never edit transcripts (no artifact removal, no torn-line cut)'
+            cand --end-orphans 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -148,6 +148,9 @@ pub struct Remedy {
     pub no_flag: Option<String>,
     /// Failed on some line only because of trailing restart artifacts.
     pub artifacts: bool,
+    /// Running, never selected by boot recovery (a skipped key), and its
+    /// transcript is gone: no boot ever ends it (`--end-orphans` does).
+    pub orphan: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -259,7 +262,7 @@ impl Analysis {
                     "the OpenClaw release the next boot runs is not known: {}",
                     release.notes.join("; ")
                 ),
-                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them".into(),
+                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. If the next boot runs 2026.8 or later, it does not start until file-era indexes are imported: `openclaw doctor --session-sqlite import --session-sqlite-all-agents`".into(),
             });
         } else if release
             .line_rules()
@@ -325,7 +328,7 @@ impl Analysis {
                 path: Some(show(sqlite)),
                 message: if legacy {
                     format!(
-                        "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later); {} is a legacy file, not live state",
+                        "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later), and {} is still beside it: until it is imported the gateway does not start, and it may be the only copy of its sessions",
                         agent.id,
                         show(&agent.store.path)
                     )
@@ -333,7 +336,7 @@ impl Analysis {
                     format!("agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later)", agent.id)
                 },
                 fix: if legacy {
-                    "run `openclaw doctor --fix` to migrate it; sessfix never edits legacy files of the SQLite era".into()
+                    IMPORT_ADVICE.into()
                 } else {
                     "nothing: the SQLite-era gateway resumes interrupted sessions itself".into()
                 },
@@ -345,6 +348,21 @@ impl Analysis {
             .line_rules()
             .is_some_and(|l| l.era == rules::lines::Era::Sqlite)
         {
+            if !matches!(agent.store.state, StoreState::Missing) {
+                findings.push(Finding {
+                    code: "store-unmigrated",
+                    severity: Severity::Warning,
+                    agent: Some(agent.id.clone()),
+                    key: None,
+                    path: Some(show(&agent.store.path)),
+                    message: format!(
+                        "OpenClaw {} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one; it is the only copy of its {} session(s)",
+                        self.release.version.as_deref().unwrap_or(""),
+                        agent.sessions.len()
+                    ),
+                    fix: IMPORT_ADVICE.into(),
+                });
+            }
             return;
         }
         let ctx = AgentCtx {
@@ -398,6 +416,13 @@ impl Analysis {
         }
     }
 }
+
+/// How a file-era index gets into a SQLite-era gateway's store: the
+/// `--session-sqlite import` mode of `openclaw doctor` (2026.8.1's CLI, with
+/// `--session-sqlite-all-agents`). The startup error itself names `openclaw
+/// doctor --fix`, which public reports (#133992, #134873) found leaves such
+/// stores unmigrated.
+const IMPORT_ADVICE: &str = "run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` with the gateway stopped (`openclaw doctor --fix`, which the startup error names, does not import it); sessfix never edits a store that a SQLite-era gateway must import";
 
 /// Whether the config lists this agent: `agents.list[].id` (normalised), or,
 /// with no list, the default agent `main` only (2026.7.1-2
@@ -735,6 +760,10 @@ fn analyze_agent(
         };
         let mut remedy = Remedy {
             artifacts: restart_artifacts > 0 && any(NextBoot::Fail),
+            orphan: any(NextBoot::Skip)
+                && s.status.as_deref() == Some("running")
+                && s.transcript.is_none()
+                && s.session_id.is_some(),
             ..Remedy::default()
         };
         for (l, n, r) in &preds {
@@ -1232,6 +1261,25 @@ fn entry_findings(
             }
         }
     } else if s.is_object && s.session_id.is_some() {
+        let id = s.session_id.as_deref().unwrap_or("");
+        let (message, fix) = match (running, next) {
+            (true, NextBoot::Skip) => (
+                format!(
+                    "{}: no transcript file for session {id}, and boot recovery never selects this row ({}): it stays running forever",
+                    s.key,
+                    rules::skip_reason(&s.boot_key, &s.skip).unwrap_or_default()
+                ),
+                "`sessfix repair --end-orphans` ends it as the gateway ends a session (status failed), or `openclaw sessions cleanup --fix-missing` removes entries whose transcript is gone".to_string(),
+            ),
+            (true, _) => (
+                format!("{}: no transcript file for session {id}", s.key),
+                "nothing to resume: the boot marks it failed once it selects it (`sessfix repair` makes sure it does)".to_string(),
+            ),
+            (false, _) => (
+                format!("{}: no transcript file for session {id}", s.key),
+                "nothing required".to_string(),
+            ),
+        };
         findings.push(f(
             "transcript-missing",
             if running {
@@ -1241,16 +1289,8 @@ fn entry_findings(
             },
             key,
             index,
-            format!(
-                "{}: no transcript file for session {}",
-                s.key,
-                s.session_id.as_deref().unwrap_or("")
-            ),
-            if running {
-                "nothing to resume: the next boot marks it failed once it is selected".into()
-            } else {
-                "nothing required".into()
-            },
+            message,
+            fix,
         ));
     }
 }

@@ -144,6 +144,10 @@ pub struct RepairArgs {
     /// Never edit transcripts (no artifact removal, no torn-line cut)
     #[arg(long)]
     pub keep_transcripts: bool,
+    /// End running rows that no boot ever ends: a key boot recovery skips
+    /// (acp, cron, subagent) whose transcript is gone
+    #[arg(long)]
+    pub end_orphans: bool,
     /// End stranded sessions last updated longer ago than this (e.g. 2d, 12h)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub max_age: Option<u64>,

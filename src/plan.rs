@@ -14,6 +14,9 @@ pub struct PlanOptions {
     pub keep_transcripts: bool,
     /// End stranded sessions last updated longer ago than this.
     pub max_age_ms: Option<u64>,
+    /// End running rows no boot ever ends (a skipped key whose transcript
+    /// is gone).
+    pub end_orphans: bool,
     pub now_ms: i64,
 }
 
@@ -216,6 +219,31 @@ fn plan_agent(
         let loses_boot_mark = running_main
             && s.aborted_last_run != Some(true)
             && s.lock_paths.iter().any(|p| removed_locks.contains(p));
+        let too_old = opts
+            .max_age_ms
+            .zip(s.updated_at)
+            .is_some_and(|(max, upd)| (opts.now_ms as f64 - upd) > max as f64);
+        if r.remedy.orphan && writable {
+            if opts.end_orphans || too_old {
+                edits.push((
+                    s.member,
+                    EntryEdit {
+                        key: s.key.clone(),
+                        member: s.member,
+                        action: "end",
+                        reason: "running, never selected by boot recovery, and its transcript is gone: ended as the gateway ends a session".into(),
+                        changes: Vec::new(),
+                    },
+                    end_ops(opts.now_ms),
+                ));
+            } else {
+                plan.left_alone.push(format!(
+                    "{}: stays running forever (boot recovery never selects it and its transcript is gone); --end-orphans ends it, or run `openclaw sessions cleanup --fix-missing`",
+                    s.key
+                ));
+            }
+            continue;
+        }
         if !(stranded || artifact_fail || lost_running || loses_boot_mark) || !writable {
             continue;
         }
@@ -246,10 +274,6 @@ fn plan_agent(
             ));
             continue;
         }
-        let too_old = opts
-            .max_age_ms
-            .zip(s.updated_at)
-            .is_some_and(|(max, upd)| (opts.now_ms as f64 - upd) > max as f64);
         let only_unflaggable =
             !r.remedy.flag && !artifact_fail && !lost_running && !loses_boot_mark;
         if only_unflaggable && !too_old {
@@ -261,15 +285,7 @@ fn plan_agent(
             continue;
         }
         let (action, reason, ops) = if too_old && stranded {
-            let now = opts.now_ms.to_string();
-            let mut ops = vec![
-                Op::Set("status", "\"failed\"".into()),
-                Op::Set("abortedLastRun", "true".into()),
-                Op::Set("endedAt", now.clone()),
-                Op::Set("updatedAt", now),
-            ];
-            ops.extend(rules::MARK_FAILED_DROPS.iter().map(|f| Op::Remove(f)));
-            ("end", "stranded and older than --max-age: ended as the gateway ends an unresumable session".to_string(), ops)
+            ("end", "stranded and older than --max-age: ended as the gateway ends an unresumable session".to_string(), end_ops(opts.now_ms))
         } else {
             (
                 "flag",
@@ -479,6 +495,21 @@ fn plan_agent(
             });
         }
     }
+}
+
+/// What `markSessionFailed` does to an entry: `status: "failed"`,
+/// `abortedLastRun: true`, `endedAt`/`updatedAt` now, and the pending
+/// delivery fields dropped (`rules::MARK_FAILED_DROPS`).
+fn end_ops(now_ms: i64) -> Vec<Op> {
+    let now = now_ms.to_string();
+    let mut ops = vec![
+        Op::Set("status", "\"failed\"".into()),
+        Op::Set("abortedLastRun", "true".into()),
+        Op::Set("endedAt", now.clone()),
+        Op::Set("updatedAt", now),
+    ];
+    ops.extend(rules::MARK_FAILED_DROPS.iter().map(|f| Op::Remove(f)));
+    ops
 }
 
 /// Replace the bytes of a range of the original with new bytes.

@@ -383,3 +383,34 @@ fn an_aborted_reply_that_holds_partial_output_is_a_restart_artifact_too() {
         assert_eq!(session(&r, k)["nextBoot"], "resume", "{k}");
     }
 }
+
+#[test]
+fn on_a_sqlite_era_release_an_unmigrated_index_blocks_the_start_and_repair_says_how_to_import() {
+    let env = Env::fixture("sqlite-upgrade-unmigrated");
+    let (r, code) = json_at(&env, "2026.8.1", &["scan"]);
+    assert_eq!(code, 1);
+    let unmigrated: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "store-unmigrated")
+        .collect();
+    assert_eq!(unmigrated.len(), 2, "both agents, the empty index too: {r}");
+    for f in &unmigrated {
+        assert_eq!(f["severity"], "warning");
+        assert!(f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("openclaw doctor --session-sqlite import --session-sqlite-all-agents"));
+        assert!(!f["message"].as_str().unwrap().contains("not live state"));
+    }
+    let agents = env.state().join("agents");
+    let before = tree_digest(&agents);
+    let out = env
+        .cmd()
+        .args(["--openclaw-version", "2026.8.1", "repair", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a person is needed");
+    assert!(tree_digest(&agents) == before, "nothing written");
+}

@@ -236,9 +236,10 @@ fn restart_artifacts_move_to_the_backup_and_the_session_resumes() {
         .args(["repair", "--yes", "--keep-transcripts"])
         .output()
         .unwrap();
+    // the artifacts stay, and with them the warning: a person is needed
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -263,7 +264,9 @@ fn torn_last_line_is_cut_back() {
 fn leftovers_are_removed_and_undo_restores_everything() {
     let env = Env::fixture("leftovers");
     let before = tree(&env);
-    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    // exit 1: a running row without a transcript remains, which the next
+    // boot fails (the user must send the message again)
+    env.cmd().args(["repair", "--yes"]).assert().code(1);
     let d = env.sessions("main");
     assert!(!d.join("sessions.json.lock").exists());
     assert!(!d
@@ -600,4 +603,63 @@ fn a_lock_too_large_to_back_up_is_left_for_the_gateway() {
     assert!(!plan.contains("remove "), "{plan}");
     env.code(&["repair", "--yes", "--quiet"]);
     assert_eq!(std::fs::read_to_string(&lock).unwrap(), big);
+}
+
+#[test]
+fn a_running_row_no_boot_selects_whose_transcript_is_gone_is_said_and_ended_on_request() {
+    let env = Env::fixture("ghost-acp-running");
+    let now = "2026-07-20T09:00:00Z";
+    let acp = "agent:claude:acp:7b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+    let run = |args: &[&str]| {
+        env.cmd()
+            .env("SESSFIX_NOW", now)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["scan", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(session(&r, acp)["nextBoot"], "skip");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "transcript-missing" && f["key"] == acp)
+        .unwrap();
+    assert_eq!(f["severity"], "warning");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("stays running forever"),
+        "{f}"
+    );
+    assert!(f["fix"].as_str().unwrap().contains("--end-orphans"), "{f}");
+    assert!(f["fix"]
+        .as_str()
+        .unwrap()
+        .contains("openclaw sessions cleanup --fix-missing"));
+    // a repair that leaves it says so and exits 1
+    let index = env.sessions("claude").join("sessions.json");
+    let before = std::fs::read(&index).unwrap();
+    let out = run(&["repair", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--end-orphans"));
+    assert_eq!(std::fs::read(&index).unwrap(), before);
+    // --end-orphans ends it as the gateway ends a session
+    let out = run(&["repair", "--yes", "--end-orphans"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&index).unwrap()).unwrap();
+    let e = &v[acp];
+    assert_eq!(e["status"], "failed");
+    assert_eq!(e["abortedLastRun"], true);
+    let now_ms = chrono::DateTime::parse_from_rfc3339(now)
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(e["endedAt"], now_ms);
 }

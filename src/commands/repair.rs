@@ -145,6 +145,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     let opts = PlanOptions {
         keep_transcripts: args.keep_transcripts,
         max_age_ms: args.max_age,
+        end_orphans: args.end_orphans,
         now_ms: ctx.settings.now_ms,
     };
     let mut stdout = std::io::stdout().lock();
@@ -287,12 +288,13 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     Ok(remaining_exit(&after.finish()))
 }
 
-/// 0 when the state is consistent, 1 when errors remain that need a person.
+/// 0 when the state is consistent, 1 when a warning or an error remains:
+/// something repair did not fix needs a person.
 fn remaining_exit(report: &analyze::Report) -> Exit {
     if report
         .findings
         .iter()
-        .any(|f| f.severity == Severity::Error)
+        .any(|f| f.severity >= Severity::Warning)
     {
         Exit::Problems
     } else {
