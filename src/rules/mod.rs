@@ -1609,6 +1609,18 @@ mod tests {
         assert!(!parse_lock_payload(b"").parsed);
         assert_eq!(parse_lock_payload(b"[1]").pid, None);
         assert_eq!(parse_lock_payload(b"{\"starttime\": 0}").starttime, Some(0));
+        // what 2026.7.x writes (`sidecar-lock`: JSON.stringify(payload, null, 2) + "\n"):
+        // maxHoldMs beside the pid, createdAt and starttime
+        let p = parse_lock_payload(
+            b"{\n  \"pid\": 4242,\n  \"createdAt\": \"2026-09-01T00:00:00.000Z\",\n  \"maxHoldMs\": 1800000,\n  \"starttime\": 99\n}\n",
+        );
+        assert_eq!((p.pid, p.starttime), (Some(4242), Some(99)));
+        assert_eq!(p.created_at.as_deref(), Some("2026-09-01T00:00:00.000Z"));
+        // a line after the document is not JSON: JSON.parse throws, no payload
+        let p = parse_lock_payload(
+            b"{\"pid\": 42, \"createdAt\": \"2026-01-01T00:00:00Z\"}\nowner-token-1\n",
+        );
+        assert_eq!((p.pid, p.parsed), (None, false));
     }
 
     #[test]
