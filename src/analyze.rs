@@ -697,6 +697,15 @@ fn analyze_agent(
     }
     per_line.finish(findings);
 
+    let lock_by_canonical: HashMap<&Path, &crate::state::LockFile> = line_locks
+        .first()
+        .map(|infos| {
+            infos
+                .iter()
+                .map(|i| (i.canonical.as_path(), i.lock))
+                .collect()
+        })
+        .unwrap_or_default();
     for (si, s) in agent.sessions.iter().enumerate() {
         let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
             .iter()
@@ -796,13 +805,11 @@ fn analyze_agent(
             aborted_last_run: s.aborted_last_run,
             updated_at: s.updated_at,
             transcript: s.transcript.as_ref().map(|t| show(&t.path)),
-            lock: s.lock_paths.iter().find_map(|p| {
-                agent
-                    .locks
-                    .iter()
-                    .find(|l| agent.real_sessions_dir.join(&l.name) == *p)
-                    .map(|l| show(&l.path))
-            }),
+            lock: s
+                .lock_paths
+                .iter()
+                .find_map(|p| lock_by_canonical.get(p.as_path()))
+                .map(|l| show(&l.path)),
             next_boot,
             reason,
             next_boot_by_line: by_line,
