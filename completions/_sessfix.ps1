@@ -81,6 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (for cron and ExecStartPre)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write even though a gateway looks live (only when that verdict is wrong)')
             [CompletionResult]::new('--keep-transcripts', '--keep-transcripts', [CompletionResultType]::ParameterName, 'Never edit transcripts (no artifact removal, no torn-line cut)')
+            [CompletionResult]::new('--restore-index', '--restore-index', [CompletionResultType]::ParameterName, 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -76,6 +76,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --quiet 'Print nothing but errors (for cron and ExecStartPre)'
             cand --force 'Write even though a gateway looks live (only when that verdict is wrong)'
             cand --keep-transcripts 'Never edit transcripts (no artifact removal, no torn-line cut)'
+            cand --restore-index 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
             cand -h 'Print help'
             cand --help 'Print help'
         }
