@@ -77,6 +77,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --force 'Write even though a gateway looks live (only when that verdict is wrong)'
             cand --keep-transcripts 'Never edit transcripts (no artifact removal, no torn-line cut)'
             cand --end-orphans 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
+            cand --restore-index 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
             cand -h 'Print help'
             cand --help 'Print help'
         }

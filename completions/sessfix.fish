@@ -80,6 +80,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s q -l quiet -d
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l force -d 'Write even though a gateway looks live (only when that verdict is wrong)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-transcripts -d 'Never edit transcripts (no artifact removal, no torn-line cut)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l end-orphans -d 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l restore-index -d 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l backup-dir -d 'Where backups are [default: <state-dir>/sessfix-backups]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F

@@ -90,6 +90,114 @@ pub struct StoreReport {
     pub path: String,
     pub state: &'static str,
     pub error: Option<String>,
+    /// When the index is lost (missing, empty or unparseable): its intact
+    /// copies, or what the transcripts tell when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
+}
+
+/// What can bring a lost index back (`state::copies`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recovery {
+    /// Every file that parses as a complete index, best first.
+    pub copies: Vec<CopyReport>,
+    /// The copy `repair --restore-index` restores (the first of `copies`).
+    pub restore: Option<String>,
+    /// Set when this report is of that copy's content (`--restore-index`).
+    pub restored: bool,
+    /// With no copy: each transcript's header, newest activity first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebuildable: Vec<crate::state::copies::TranscriptHeader>,
+    /// With no copy: what the transcripts do not hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_rebuildable: Option<&'static str>,
+}
+
+/// One intact copy of an index.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyReport {
+    pub path: String,
+    /// `temp`, `rotation-backup` or `sessfix-backup`.
+    pub source: crate::state::copies::CopySource,
+    /// Modification time (RFC 3339) and its age.
+    pub modified: Option<String>,
+    pub age: Option<String>,
+    pub entries: usize,
+    /// The largest `updatedAt` of its entries (epoch ms): how new it is.
+    pub newest_updated_at: Option<f64>,
+    /// How many of its entries' transcripts exist.
+    pub transcripts_present: usize,
+}
+
+/// What the transcripts cannot give back.
+pub const NOT_REBUILDABLE: &str = "session keys (agent:<id>:<channel>:...), channel routing and delivery context (deliveryContext, lastChannel, channel), models, usage and every other entry field";
+
+fn copy_report(c: &crate::state::copies::IndexCopy, now_ms: i64) -> CopyReport {
+    CopyReport {
+        path: show(&c.path),
+        source: c.source,
+        modified: c.mtime_ms.map(iso_ms),
+        age: c.mtime_ms.map(|m| ago(now_ms, m)),
+        entries: c.entries,
+        newest_updated_at: c.newest_updated_at,
+        transcripts_present: c.transcripts,
+    }
+}
+
+fn iso_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn recovery(agent: &Agent, now_ms: i64) -> Option<Recovery> {
+    let restored = agent.store.restored.as_ref();
+    let lost = crate::state::copies::index_lost(&agent.store.state)
+        && !(agent.store.state == StoreState::Missing
+            && agent.transcript_names.is_empty()
+            && agent.index_copies.is_empty());
+    if !lost && restored.is_none() {
+        return None;
+    }
+    let copies: Vec<CopyReport> = match restored {
+        Some(r) => std::iter::once(&r.copy)
+            .chain(agent.index_copies.iter().filter(|c| c.path != r.copy.path))
+            .map(|c| copy_report(c, now_ms))
+            .collect(),
+        None => agent
+            .index_copies
+            .iter()
+            .map(|c| copy_report(c, now_ms))
+            .collect(),
+    };
+    Some(Recovery {
+        restore: copies.first().map(|c| c.path.clone()),
+        restored: restored.is_some(),
+        not_rebuildable: copies.is_empty().then_some(NOT_REBUILDABLE),
+        rebuildable: agent.rebuild.clone(),
+        copies,
+    })
+}
+
+/// One line about an intact copy, for a finding's fix or a plan.
+pub fn describe_copy(c: &crate::state::copies::IndexCopy, now_ms: i64) -> String {
+    format!(
+        "{} ({}, modified {} ago; {} entr{}, newest updatedAt {}; transcripts of {} exist)",
+        show(&c.path),
+        c.source.describe(),
+        c.mtime_ms.map_or("?".into(), |m| ago(now_ms, m)),
+        c.entries,
+        if c.entries == 1 { "y" } else { "ies" },
+        c.newest_updated_at
+            .map_or("none".into(), |u| iso_ms(u as i64)),
+        if c.transcripts == c.entries {
+            format!("all {}", c.entries)
+        } else {
+            format!("{} of {}", c.transcripts, c.entries)
+        }
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -316,6 +424,7 @@ impl Analysis {
                     | StoreState::Unreadable { error } => Some(error.clone()),
                     _ => None,
                 },
+                recovery: recovery(agent, self.set.now_ms),
             },
         });
         if let Some(sqlite) = &agent.sqlite {
@@ -614,7 +723,10 @@ fn analyze_agent(
             "fix the layout by hand; sessfix leaves this agent alone".into(),
         ));
     }
-    store_findings(agent, findings, &f);
+    if !lost_index_findings(agent, set.now_ms, findings, &f) {
+        store_findings(agent, findings, &f);
+    }
+    temp_copy_findings(agent, set.now_ms, findings, &f);
 
     let lines: Vec<&'static LineRules> = release.set.iter().collect();
     let wiped = agent.store.state.will_be_wiped();
@@ -1402,6 +1514,143 @@ fn lock_findings(
     }
 }
 
+/// The findings of a lost index (`index-invalid`, `index-missing`) when it
+/// has intact copies, was restored from one, or can only be listed from its
+/// transcripts; `false` when `store_findings` says all there is.
+fn lost_index_findings(
+    agent: &Agent,
+    now_ms: i64,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) -> bool {
+    let p = Some(agent.store.path.as_path());
+    let (state, restored) = match &agent.store.restored {
+        Some(r) => (&r.original_state, Some(&r.copy)),
+        None => (&agent.store.state, None),
+    };
+    let (code, severity, message) = match state {
+        StoreState::Invalid { error } => (
+            "index-invalid",
+            Severity::Error,
+            format!("the index cannot be parsed ({error}). The gateway loads it as empty and its next write replaces it"),
+        ),
+        StoreState::Missing
+            if !agent.transcript_names.is_empty() || !agent.index_copies.is_empty() =>
+        {
+            (
+                "index-missing",
+                Severity::Warning,
+                format!(
+                    "no index, but {} transcript(s) in the sessions dir",
+                    agent.transcript_names.len()
+                ),
+            )
+        }
+        _ => return false,
+    };
+    let best = restored.or(agent.index_copies.first());
+    let others = agent
+        .index_copies
+        .iter()
+        .filter(|c| Some(&c.path) != best.map(|b| &b.path))
+        .count();
+    let fix = match (best, restored) {
+        (Some(c), Some(_)) => format!(
+            "this run restores it from the intact copy {} (the current file goes into the backup; `sessfix undo` brings it back), then repairs the restored sessions",
+            describe_copy(c, now_ms)
+        ),
+        (Some(c), None) => format!(
+            "an intact copy exists: {}{}. Before the gateway starts, run `sessfix repair --dry-run --restore-index` to see the restore, then `sessfix repair --restore-index` (the current file is backed up, `sessfix undo` brings it back); never delete that copy while the index is {}",
+            describe_copy(c, now_ms),
+            if others > 0 {
+                format!(" ({others} other intact cop{} are older; all in --json)", if others == 1 { "y" } else { "ies" })
+            } else {
+                String::new()
+            },
+            if code == "index-missing" { "missing" } else { "unparseable" }
+        ),
+        (None, _) => {
+            let list: Vec<String> = agent
+                .rebuild
+                .iter()
+                .take(5)
+                .map(|h| {
+                    format!(
+                        "{} (last active {})",
+                        h.session_id.as_deref().unwrap_or(&h.file),
+                        h.last_activity_ms
+                            .map_or("?".into(), |m| format!("{} ago", ago(now_ms, m)))
+                    )
+                })
+                .collect();
+            let ids = agent.rebuild.iter().filter(|h| h.session_id.is_some()).count();
+            format!(
+                "no intact copy was found (no complete temp file, sessions.json.bak.<ms> or sessfix backup); restore it from your own backup before starting the gateway. {} transcript(s) in {} name {ids} session id(s) in their headers{}{}; what cannot be rebuilt from them: {NOT_REBUILDABLE}. sessfix does not rebuild the index",
+                agent.rebuild.len(),
+                agent.sessions_dir.display(),
+                if list.is_empty() { String::new() } else { format!(": {}", list.join(", ")) },
+                if agent.rebuild.len() > list.len() { ", ... (all in --json)" } else { "" },
+            )
+        }
+    };
+    findings.push(f(code, severity, None, p, message, fix));
+    true
+}
+
+/// A temp file that parses as a complete index and is not the index's own
+/// bytes: it may be the newer state of an interrupted write. Repair keeps it.
+fn temp_copy_findings(agent: &Agent, now_ms: i64, findings: &mut Vec<Finding>, f: &MakeFinding) {
+    let lost = agent.store.restored.is_some() || agent.store.state != StoreState::Valid;
+    for l in &agent.leftovers {
+        if l.kind != rules::FileKind::StoreTemp || !l.complete || l.identical_to_index {
+            continue;
+        }
+        if l.file_kind != crate::fsx::Kind::File {
+            continue;
+        }
+        let facts = agent
+            .index_copies
+            .iter()
+            .find(|c| c.path == l.path)
+            .map(|c| describe_copy(c, now_ms))
+            .unwrap_or_else(|| show(&l.path));
+        let (message, fix) = if lost {
+            (
+                format!("{facts} is a complete copy of the index left by an interrupted write, and {} is not usable: it may be the only intact copy", show(&agent.store.path)),
+                "repair never removes it; `sessfix repair --restore-index` restores the best copy (see the index finding)".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "{facts} is a complete index that differs from {} ({} entries, newest updatedAt {}): it may be the newer state of an interrupted write",
+                    show(&agent.store.path),
+                    agent.sessions.iter().filter(|s| !s.shadowed).count(),
+                    agent
+                        .sessions
+                        .iter()
+                        .filter(|s| !s.shadowed)
+                        .filter_map(|s| s.updated_at)
+                        .reduce(f64::max)
+                        .map_or("none".into(), |u| iso_ms(u as i64))
+                ),
+                format!(
+                    "repair leaves it. Compare the two; to use the temp, stop the gateway and copy it over the index keeping its mode (`cp --preserve=mode,ownership {} {}`), keeping a copy of the index first; once the index is current, remove the temp by hand",
+                    show(&l.path),
+                    show(&agent.store.path)
+                ),
+            )
+        };
+        findings.push(f(
+            "temp-complete",
+            Severity::Info,
+            None,
+            Some(&l.path),
+            message,
+            fix,
+        ));
+    }
+}
+
 fn leftover_findings(
     l: &crate::state::Leftover,
     set: Settings,
@@ -1414,6 +1663,7 @@ fn leftover_findings(
         return;
     }
     match l.kind {
+        FileKind::StoreTemp if l.complete && !l.identical_to_index => {}
         FileKind::StoreTemp => findings.push(f(
             "temp-leftover",
             Severity::Info,

@@ -16,7 +16,8 @@ pub const MANIFEST: &str = "manifest.json";
 #[serde(rename_all = "camelCase")]
 pub struct ManifestEntry {
     pub path: PathBuf,
-    /// `write`, `truncate` or `remove`.
+    /// `write`, `create` (a restored index that did not exist: undo removes
+    /// it), `truncate` or `remove`.
     pub action: String,
     /// The backup copy, relative to the backup folder.
     pub backup: String,
@@ -53,9 +54,35 @@ pub fn sha256(b: &[u8]) -> String {
 }
 
 /// The index as the plan read it, read again; `None` when it changed since.
+/// A restore of a missing index reads it as absent: empty bytes.
 fn read_planned(w: &crate::plan::IndexWrite) -> Option<Vec<u8>> {
+    if w.before_missing {
+        return match std::fs::symlink_metadata(&w.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(Vec::new()),
+            _ => None,
+        };
+    }
     let (bytes, _) = fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES).ok()?;
     w.is_before(&bytes).then_some(bytes)
+}
+
+/// The bytes the new index is spliced from: the intact copy a restore reads
+/// (read again; `None` when it changed since the plan), else the index's own.
+fn splice_source(w: &crate::plan::IndexWrite, before: Vec<u8>) -> Option<Vec<u8>> {
+    let Some(r) = &w.restore_from else {
+        return Some(before);
+    };
+    let (bytes, _) = fsx::read_regular(&r.path, crate::state::MAX_INDEX_BYTES).ok()?;
+    r.is_copy(&bytes).then_some(bytes)
+}
+
+fn restore_source_changed(w: &crate::plan::IndexWrite) -> String {
+    format!(
+        "{}: the copy to restore from changed since the plan was made; not restored (its locks are left too)",
+        w.restore_from
+            .as_ref()
+            .map_or(w.path.display(), |r| r.path.display())
+    )
 }
 
 fn index_changed(w: &crate::plan::IndexWrite) -> String {
@@ -207,9 +234,24 @@ pub fn apply(
             blocked_agents.push(w.agent.clone());
             continue;
         };
+        // A restore splices the copy; its current file (if any) is backed up.
+        let source = if w.restore_from.is_some() {
+            match splice_source(w, Vec::new()) {
+                Some(b) => Some(b),
+                None => {
+                    out.changed.push(restore_source_changed(w));
+                    blocked_agents.push(w.agent.clone());
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let action = if w.before_missing { "create" } else { "write" };
         let (e, after_sha256) = std::thread::scope(|s| {
-            let after = s.spawn(|| fsx::sha256(&w.after_pieces(&before)));
-            let e = backup(&w.path, "write", "sessions.json", &before);
+            let after =
+                s.spawn(|| fsx::sha256(&w.after_pieces(source.as_deref().unwrap_or(&before))));
+            let e = backup(&w.path, action, "sessions.json", &before);
             (e, after.join().expect("hashing does not panic"))
         });
         index_entries[k] = Some(manifest.entries.len());
@@ -247,6 +289,7 @@ pub fn apply(
         // The first index's bytes are still held: compare the file with them
         // in chunks rather than read and hash it again.
         let before = match kept.take() {
+            _ if w.restore_from.is_some() => read_planned(w),
             Some(b) if fsx::has_content(&w.path, &b).unwrap_or(false) => Some(b),
             Some(_) => None,
             None => read_planned(w),
@@ -256,10 +299,23 @@ pub fn apply(
             blocked_agents.push(w.agent.clone());
             continue;
         };
-        fsx::write_atomic_pieces(&w.path, &w.after_pieces(&before), 0o600)
+        let Some(source) = splice_source(w, before) else {
+            out.changed.push(restore_source_changed(w));
+            blocked_agents.push(w.agent.clone());
+            continue;
+        };
+        fsx::write_atomic_pieces(&w.path, &w.after_pieces(&source), 0o600)
             .map_err(|e| fsx::describe(&w.path, &e))?;
         manifest.entries[i].done = true;
         checkpoint("written");
+        if let Some(r) = &w.restore_from {
+            out.done.push(format!(
+                "{}: restored from {} ({} entries)",
+                w.path.display(),
+                r.path.display(),
+                r.entries
+            ));
+        }
         for e in &w.edits {
             for c in &e.changes {
                 out.done.push(format!(
@@ -383,6 +439,15 @@ pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
 /// restores. `None`: the file is neither as repair left it nor as it was.
 fn change_in_place(e: &ManifestEntry) -> Option<bool> {
     match e.action.as_str() {
+        "create" => {
+            let cur =
+                fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES).map(|(b, _)| sha256(&b));
+            match cur {
+                Ok(c) if Some(&c) == e.after_sha256.as_ref() => Some(true),
+                Err(x) if x.kind() == std::io::ErrorKind::NotFound => Some(false),
+                _ => None,
+            }
+        }
         "write" => {
             let cur = fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES)
                 .map(|(b, _)| sha256(&b))
@@ -446,6 +511,13 @@ pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
                 f.write_all(&b)
                     .and_then(|_| f.sync_all())
                     .map_err(|x| fsx::describe(&e.path, &x))?;
+            }
+            // The file did not exist before the repair made it.
+            "create" => {
+                std::fs::remove_file(&e.path).map_err(|x| fsx::describe(&e.path, &x))?;
+                if let Some(parent) = e.path.parent() {
+                    let _ = fsx::sync_dir(parent);
+                }
             }
             _ => fsx::write_atomic(&e.path, &b, e.mode).map_err(|x| fsx::describe(&e.path, &x))?,
         }

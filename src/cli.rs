@@ -148,6 +148,11 @@ pub struct RepairArgs {
     /// (acp, cron, subagent) whose transcript is gone
     #[arg(long)]
     pub end_orphans: bool,
+    /// Restore a missing, empty or unparseable sessions.json from its best
+    /// intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix
+    /// backup), backed up like every write, then repair the restored sessions
+    #[arg(long)]
+    pub restore_index: bool,
     /// End stranded sessions last updated longer ago than this (e.g. 2d, 12h)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub max_age: Option<u64>,

@@ -18,6 +18,8 @@ pub struct PlanOptions {
     /// is gone).
     pub end_orphans: bool,
     pub now_ms: i64,
+    /// Restore a lost index from its best intact copy (`--restore-index`).
+    pub restore_index: bool,
 }
 
 /// One change to one field of one entry.
@@ -59,6 +61,36 @@ pub struct IndexWrite {
     pub before_hash: u128,
     #[serde(skip)]
     pub after: NewContent,
+    /// Set when the index is restored from an intact copy (`--restore-index`):
+    /// `after` then splices the copy's bytes, and `before_*` are the file
+    /// being replaced (or `before_missing`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_from: Option<RestoreFrom>,
+    /// The index file does not exist (a restore creates it).
+    #[serde(skip)]
+    pub before_missing: bool,
+}
+
+/// The intact copy a restore reads, as the plan read it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreFrom {
+    pub path: PathBuf,
+    pub source: crate::state::copies::CopySource,
+    pub entries: usize,
+    /// What the index file is now: `missing` or `invalid`.
+    pub replaces: &'static str,
+    #[serde(skip)]
+    pub len: u64,
+    #[serde(skip)]
+    pub hash: u128,
+}
+
+impl RestoreFrom {
+    /// Whether `bytes` are the copy the plan read.
+    pub fn is_copy(&self, bytes: &[u8]) -> bool {
+        bytes.len() as u64 == self.len && xxh3_128(bytes) == self.hash
+    }
 }
 
 /// What an index becomes. An edit of a valid index is a list of splices into
@@ -376,8 +408,32 @@ fn plan_agent(
     // The index write.
     let bytes: &[u8] = agent.store.bytes.as_deref().unwrap_or_default();
     let before_len = bytes.len() as u64;
+    let restored = agent.store.restored.as_deref();
+    let (before_len, before_hash, before_missing) = match restored {
+        Some(r) => {
+            let b = r.original_bytes.as_deref().unwrap_or_default();
+            (
+                b.len() as u64,
+                xxh3_128(b),
+                r.original_state == StoreState::Missing,
+            )
+        }
+        None => (before_len, xxh3_128(bytes), false),
+    };
+    let restore_from = restored.map(|r| RestoreFrom {
+        path: r.copy.path.clone(),
+        source: r.copy.source,
+        entries: r.copy.entries,
+        replaces: if r.original_state == StoreState::Missing {
+            "missing"
+        } else {
+            "invalid"
+        },
+        len: r.copy.size,
+        hash: r.copy.hash,
+    });
     match (&agent.store.state, &agent.store.doc) {
-        (StoreState::Valid, Some(doc)) if !edits.is_empty() => {
+        (StoreState::Valid, Some(doc)) if !edits.is_empty() || restored.is_some() => {
             let mut splices = Vec::new();
             let mut out_edits = Vec::new();
             for (member, mut edit, ops) in edits {
@@ -394,13 +450,17 @@ fn plan_agent(
                 rewrite_strict: false,
                 edits: out_edits,
                 before_len,
-                before_hash: xxh3_128(bytes),
+                before_hash,
                 after,
+                restore_from,
+                before_missing,
             });
         }
         (StoreState::Json5Only { .. }, _) => {
             let text = String::from_utf8_lossy(bytes);
-            if let Ok(serde_json::Value::Object(mut map)) = json5::from_str::<serde_json::Value>(&text) {
+            if let Ok(serde_json::Value::Object(mut map)) =
+                json5::from_str::<serde_json::Value>(&text)
+            {
                 let mut out_edits = Vec::new();
                 for (_, mut edit, ops) in edits {
                     if let Some(serde_json::Value::Object(entry)) = map.get_mut(&edit.key) {
@@ -416,16 +476,25 @@ fn plan_agent(
                     rewrite_strict: true,
                     edits: out_edits,
                     before_len,
-                    before_hash: xxh3_128(bytes),
+                    before_hash,
                     after,
+                    restore_from: None,
+                    before_missing: false,
                 });
             }
         }
         (StoreState::Invalid { error }, _) => plan.left_alone.push(format!(
-            "{}: cannot be parsed ({error}); never written. Restore it from a backup; the transcripts in {} are intact",
+            "{}: cannot be parsed ({error}); never written. {}",
             agent.store.path.display(),
-            agent.sessions_dir.display()
+            restore_hint(agent, opts.now_ms)
         )),
+        (StoreState::Missing, _) if !agent.index_copies.is_empty() => {
+            plan.left_alone.push(format!(
+                "{}: missing; {}",
+                agent.store.path.display(),
+                restore_hint(agent, opts.now_ms)
+            ))
+        }
         _ => {}
     }
 
@@ -476,6 +545,16 @@ fn plan_agent(
             ));
             continue;
         };
+        // A temp that parses as a complete index may be the only intact
+        // copy (the index is lost) or the newer state of an interrupted
+        // write: only one that is torn, or the index's own bytes, goes.
+        if l.kind == rules::FileKind::StoreTemp && l.complete && !l.identical_to_index {
+            plan.left_alone.push(format!(
+                "{}: a complete copy of the index, not the index's own bytes; never removed",
+                l.path.display()
+            ));
+            continue;
+        }
         let (what, ok) = match l.kind {
             rules::FileKind::StoreTemp => ("index temp file", true),
             rules::FileKind::StoreLock => (
@@ -510,6 +589,20 @@ fn end_ops(now_ms: i64) -> Vec<Op> {
     ];
     ops.extend(rules::MARK_FAILED_DROPS.iter().map(|f| Op::Remove(f)));
     ops
+}
+
+/// What `--restore-index` would do for a lost index, in words.
+fn restore_hint(agent: &Agent, now_ms: i64) -> String {
+    match agent.index_copies.first() {
+        Some(c) => format!(
+            "`sessfix repair --restore-index` would restore the intact copy {}",
+            crate::analyze::describe_copy(c, now_ms)
+        ),
+        None => format!(
+            "No intact copy was found: restore it from a backup; the transcripts in {} are intact",
+            agent.sessions_dir.display()
+        ),
+    }
 }
 
 /// Replace the bytes of a range of the original with new bytes.

@@ -24,6 +24,16 @@ fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<
                 ""
             }
         )?;
+        if let Some(r) = &w.restore_from {
+            writeln!(
+                out,
+                "  restore from {} ({}, {} entries; the {} index goes into the backup)",
+                r.path.display(),
+                r.source.describe(),
+                r.entries,
+                r.replaces
+            )?;
+        }
         for e in &w.edits {
             writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
             for c in &e.changes {
@@ -38,10 +48,15 @@ fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<
         }
         if diff {
             // The plan keeps no copy of the index: read it again.
-            let Some(bytes) = crate::fsx::read_regular(&w.path, crate::state::MAX_INDEX_BYTES)
+            // A restore's diff is from the copy it restores.
+            let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
+            let Some(bytes) = crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
                 .ok()
                 .map(|(b, _)| b)
-                .filter(|b| w.is_before(b))
+                .filter(|b| match &w.restore_from {
+                    Some(r) => r.is_copy(b),
+                    None => w.is_before(b),
+                })
             else {
                 writeln!(out, "  (no diff: the file changed since it was read)")?;
                 continue;
@@ -102,7 +117,10 @@ fn read_and_plan(
     let (snap, (analysis, plan)) = ctx.read_each(
         true,
         |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
-        |(analysis, plan), agent| {
+        |(analysis, plan), mut agent| {
+            if opts.restore_index {
+                agent.restore_index();
+            }
             let (sessions, locks) = (analysis.sessions().len(), analysis.locks().len());
             analysis.add(&agent);
             plan::add_agent(
@@ -147,6 +165,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         max_age_ms: args.max_age,
         end_orphans: args.end_orphans,
         now_ms: ctx.settings.now_ms,
+        restore_index: args.restore_index,
     };
     let mut stdout = std::io::stdout().lock();
     let io = |e: std::io::Error| Fatal::operational(format!("cannot write output: {e}"));

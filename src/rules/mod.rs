@@ -187,10 +187,54 @@ pub enum FileKind {
     Transcript,
     TranscriptLock,
     StoreLock,
+    /// A temp file of an atomic index write (`is_index_temp_name`): when it
+    /// parses as a complete index it may be the only intact copy.
     StoreTemp,
+    /// A rotation backup of the index, `sessions.json.bak.<epochMs>` (older
+    /// builds' rotation; 2026.6.x+ `openclaw doctor` before a rewrite): an
+    /// intact copy to restore from, never a leftover.
+    IndexBackup,
     /// Archives, checkpoints, trajectories, backups: not live state.
     Sidecar,
     Other,
+}
+
+/// Whether `name` is a temp file an atomic write of `sessions.json` leaves
+/// in the sessions dir when it is interrupted, as every OpenClaw writer names
+/// it (read in the 2026.5.12, 5.28, 6.11 and 7.35 `dist/`):
+/// - `sessions.json.<uuid>.tmp`: `writeJsonSync` (`${targetPath}.${randomUUID()}.tmp`);
+/// - `sessions.json.<pid>.<uuid>.tmp`: the session store's `writeTextAtomic`
+///   with `tempPrefix: path.basename(storePath)` (2026.5.28+);
+/// - `.sessions.json.<pid>.<uuid>.tmp`: the fs-safe writer of PR #77915
+///   (`buildAtomicWriteTempPath`, `.${base}.${pid}.${uuid}.tmp`);
+/// - `.fs-safe-replace.<pid>.<uuid>.tmp`: `replaceFileAtomic` with no prefix
+///   (the 2026.5.12 store writer; `openclaw doctor`'s `sessions.json.bak.<ms>`);
+/// - `.fs-safe-move-<pid>-<uuid>.tmp`, `.fs-safe-<pid>-<uuid>.tmp`: the
+///   copy fallbacks of a move and of a root-confined write;
+/// - `.sessions.json.<uuid>.fallback.tmp`: the secure write's fallback
+///   (`.${basename}.${randomUUID()}.fallback.tmp`);
+/// - `.sessions.json.sessfix-<pid>.tmp`: sessfix's own.
+pub fn is_index_temp_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".tmp") else {
+        return false;
+    };
+    let after = |p: &str| stem.strip_prefix(p).filter(|rest| !rest.is_empty());
+    after("sessions.json.").is_some_and(|r| !r.starts_with("bak."))
+        || after(".sessions.json.").is_some()
+        || after(".fs-safe-replace.").is_some()
+        || after(".fs-safe-move-").is_some()
+        || stem
+            .strip_prefix(".fs-safe-")
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Whether `name` is a rotation backup of the index: `sessions.json.bak.<epochMs>`
+/// (also a bare `sessions.json.bak`, as people and older tools make one).
+pub fn is_index_backup_name(name: &str) -> bool {
+    name == "sessions.json.bak"
+        || name
+            .strip_prefix("sessions.json.bak.")
+            .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
 }
 
 pub fn classify_file_name(name: &str) -> FileKind {
@@ -203,16 +247,22 @@ pub fn classify_file_name(name: &str) -> FileKind {
     if name.ends_with(".jsonl.lock") {
         return FileKind::TranscriptLock;
     }
-    // Temp files of an interrupted atomic index write: the gateway's own
-    // (`sessions.json.<uuid>.tmp`, `.fs-safe-replace.<pid>.<uuid>.tmp`) and sessfix's.
-    if name.ends_with(".tmp")
-        && (name.starts_with("sessions.json.")
-            || name.starts_with(".fs-safe-replace.")
-            || name.starts_with(".sessions.json.sessfix-"))
-    {
+    if is_index_temp_name(name) {
         return FileKind::StoreTemp;
     }
-    if name.starts_with("sessions.json.bak.") {
+    if is_index_backup_name(name) {
+        return FileKind::IndexBackup;
+    }
+    // The Telegram caches kept beside the index (`<store>.telegram-messages.json`,
+    // `<store>.telegram-topic-names.json`) and their writers' temps
+    // (`.telegram-message-cache.<pid>.<uuid>.tmp`, `.telegram-topic-name-cache.…`);
+    // 2026.6.9+ startup migration's archive of an unreadable index
+    // (`sessions.json.corrupt-<ms>`): not the index, never a copy of it.
+    if name.starts_with("sessions.json.telegram-")
+        || name.starts_with(".telegram-message-cache.")
+        || name.starts_with(".telegram-topic-name-cache.")
+        || name.starts_with("sessions.json.corrupt-")
+    {
         return FileKind::Sidecar;
     }
     if name.ends_with(".jsonl") {
@@ -1580,9 +1630,52 @@ mod tests {
             FileKind::StoreTemp
         );
         assert_eq!(classify_file_name("notes.tmp"), FileKind::Other);
+        // Every name an OpenClaw writer gives a temp of sessions.json.
+        let uuid = "6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b";
+        for name in [
+            format!("sessions.json.{uuid}.tmp"),
+            format!("sessions.json.4242.{uuid}.tmp"),
+            format!(".sessions.json.4242.{uuid}.tmp"),
+            format!(".fs-safe-replace.4242.{uuid}.tmp"),
+            format!(".fs-safe-move-4242-{uuid}.tmp"),
+            format!(".fs-safe-4242-{uuid}.tmp"),
+            format!(".sessions.json.{uuid}.fallback.tmp"),
+            ".sessions.json.sessfix-4242.tmp".to_string(),
+        ] {
+            assert_eq!(classify_file_name(&name), FileKind::StoreTemp, "{name}");
+        }
+        for name in [
+            "sessions.json.tmp",
+            ".fs-safe-output-x.tmp",
+            ".telegram-message-cache.1.u.tmp",
+            ".telegram-topic-name-cache.1.u.tmp",
+            "a.jsonl.compact.u.tmp",
+        ] {
+            assert_ne!(classify_file_name(name), FileKind::StoreTemp, "{name}");
+        }
+        assert_eq!(
+            classify_file_name("sessions.json.bak.1777999999000"),
+            FileKind::IndexBackup
+        );
+        assert_eq!(
+            classify_file_name("sessions.json.bak"),
+            FileKind::IndexBackup
+        );
+        assert_eq!(classify_file_name("sessions.json.bak.x"), FileKind::Other);
+        assert_eq!(
+            classify_file_name("sessions.json.corrupt-1777999999000"),
+            FileKind::Sidecar
+        );
+        assert_eq!(
+            classify_file_name("sessions.json.telegram-messages.json"),
+            FileKind::Sidecar
+        );
         assert_eq!(classify_file_name("a.trajectory.jsonl"), FileKind::Sidecar);
         assert_eq!(classify_file_name("a.jsonl.reset.2026"), FileKind::Sidecar);
-        assert_eq!(classify_file_name("sessions.json.bak.1"), FileKind::Sidecar);
+        assert_eq!(
+            classify_file_name("sessions.json.bak.1"),
+            FileKind::IndexBackup
+        );
     }
 
     #[test]

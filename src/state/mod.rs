@@ -5,6 +5,7 @@
 //! out of the state dir.
 
 pub mod config;
+pub mod copies;
 pub mod discover;
 pub mod json;
 pub mod process;
@@ -127,6 +128,16 @@ pub struct Agent {
     pub transcript_names: Vec<String>,
     /// `sessions.json.lock` and temp files of an interrupted index write.
     pub leftovers: Vec<Leftover>,
+    /// Every file that parses as a complete copy of the index, best first
+    /// (`copies::find`): complete temp files always; rotation and sessfix
+    /// backups when the index is lost (missing, empty or unparseable).
+    pub index_copies: Vec<copies::IndexCopy>,
+    /// The best copy, parsed, when the index is lost and the read keeps
+    /// indexes (a plan may restore it: `Agent::restore_index`).
+    pub restore: Option<Box<copies::Prepared>>,
+    /// When the index is lost and no intact copy exists: what each
+    /// transcript's header tells, newest activity first.
+    pub rebuild: Vec<copies::TranscriptHeader>,
     /// Entries joined with their transcript facts, in index order.
     pub sessions: Vec<Session>,
     /// Things that stopped part of this agent from being read.
@@ -173,6 +184,47 @@ pub struct Store {
     pub bytes: Option<Vec<u8>>,
     pub identity: Option<Identity>,
     pub doc: Option<json::ObjectDoc>,
+    /// Set by `Agent::restore_index`: the content above is a copy's, and
+    /// this is what the index file itself holds.
+    pub restored: Option<Box<Restored>>,
+}
+
+/// The index file as read, when a copy's content stands in for it.
+#[derive(Debug)]
+pub struct Restored {
+    pub copy: copies::IndexCopy,
+    /// `Missing` or `Invalid`.
+    pub original_state: StoreState,
+    pub original_bytes: Option<Vec<u8>>,
+    pub original_identity: Option<Identity>,
+}
+
+impl Agent {
+    /// Put the best intact copy of a lost index in its place, so that
+    /// analysis and the plan work on the content a restore brings back.
+    /// Returns whether there was one.
+    pub fn restore_index(&mut self) -> bool {
+        let Some(p) = self.restore.take() else {
+            return false;
+        };
+        let copies::Prepared {
+            copy,
+            bytes,
+            doc,
+            sessions,
+        } = *p;
+        let original_state = std::mem::replace(&mut self.store.state, StoreState::Valid);
+        self.store.restored = Some(Box::new(Restored {
+            original_identity: self.store.identity.take(),
+            original_bytes: self.store.bytes.replace(bytes),
+            original_state,
+            copy,
+        }));
+        self.store.doc = Some(doc);
+        self.sessions = sessions;
+        self.json5_salvage = false;
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +377,11 @@ pub struct Leftover {
     pub file_kind: Kind,
     pub identity: Option<Identity>,
     pub bytes: Option<Vec<u8>>,
+    /// For a temp file: it parses as a complete index (strict JSON, object
+    /// root), so it may be the only intact copy of the index.
+    pub complete: bool,
+    /// For a temp file: byte-identical to the index, which is valid.
+    pub identical_to_index: bool,
     /// For `sessions.json.lock`: its pid's state.
     pub proc_state: Option<ProcState>,
     pub pid: Option<u64>,
@@ -567,10 +624,14 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
             bytes: None,
             identity: None,
             doc: None,
+            restored: None,
         },
         locks: Vec::new(),
         transcript_names: Vec::new(),
         leftovers: Vec::new(),
+        index_copies: Vec::new(),
+        restore: None,
+        rebuild: Vec::new(),
         sessions: Vec::new(),
         problems: db_problem.into_iter().collect(),
         json5_salvage: false,
@@ -591,6 +652,20 @@ fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
     {
         agent.json5_salvage = json5_salvage(ctx, &agent);
     }
+    if agent.store.state == StoreState::Valid {
+        let index = agent.store.bytes.as_deref();
+        for l in &mut agent.leftovers {
+            l.identical_to_index = l.complete && l.bytes.as_deref() == index;
+        }
+    }
+    let (index_copies, restore) = copies::find(ctx, &agent, ctx.keep_index);
+    let lost = copies::index_lost(&agent.store.state)
+        && !(agent.store.state == StoreState::Missing && agent.transcript_names.is_empty());
+    if lost && index_copies.is_empty() {
+        agent.rebuild = copies::transcript_headers(&agent);
+    }
+    agent.index_copies = index_copies;
+    agent.restore = restore.map(Box::new);
     if !ctx.keep_index {
         agent.store.bytes = None;
         agent.store.doc = None;
@@ -663,7 +738,11 @@ fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
                 } else {
                     (None, None)
                 };
+                let complete = k == FileKind::StoreTemp
+                    && bytes.as_deref().is_some_and(copies::is_complete_index);
                 agent.leftovers.push(Leftover {
+                    identical_to_index: false,
+                    complete,
                     path,
                     kind: k,
                     file_kind: kind,

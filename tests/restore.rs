@@ -1,0 +1,415 @@
+//! A lost index (missing, empty, unparseable) and its intact copies: found,
+//! named, never removed, restored with `repair --restore-index`, undone.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+
+const FIXTURE: &str = "zero-index-complete-tmp";
+const TEMP: &str = "sessions.json.6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b.tmp";
+const DM: &str = "agent:main:discord:direct:112233445566778899";
+
+fn index(env: &Env) -> PathBuf {
+    env.sessions("main").join("sessions.json")
+}
+
+fn temp(env: &Env) -> PathBuf {
+    env.sessions("main").join(TEMP)
+}
+
+fn tree(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
+    tree_digest(&env.state())
+}
+
+fn finding<'a>(r: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} finding in {:#}", r["findings"]))
+}
+
+fn recovery(r: &serde_json::Value) -> &serde_json::Value {
+    &r["agents"][0]["store"]["recovery"]
+}
+
+fn json_of(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The temp's entries with one change: what a restore that flags the
+/// stranded DM must write.
+fn temp_with_dm_flagged(env: &Env) -> serde_json::Value {
+    let mut v = json_of(&temp(env));
+    v[DM]["abortedLastRun"] = true.into();
+    v
+}
+
+#[test]
+fn a_zero_byte_index_names_its_complete_temp_copy() {
+    let env = Env::fixture(FIXTURE);
+    let (r, code) = env.scan_json();
+    assert_eq!(code, 1);
+    let f = finding(&r, "index-invalid");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains(TEMP), "{fix}");
+    assert!(fix.contains("4 entries"), "{fix}");
+    assert!(fix.contains("--restore-index"), "{fix}");
+    let rec = recovery(&r);
+    assert!(rec["restore"].as_str().unwrap().ends_with(TEMP));
+    assert_eq!(rec["copies"][0]["source"], "temp");
+    assert_eq!(rec["copies"][0]["entries"], 4);
+    assert_eq!(rec["copies"][0]["transcriptsPresent"], 4);
+    assert!(rec["copies"][0]["age"].is_string());
+    assert_eq!(rec["restored"], false);
+    // The temp is not a leftover to remove.
+    assert!(!codes(&r).contains(&"temp-leftover".to_string()));
+    assert!(codes(&r).contains(&"temp-complete".to_string()));
+}
+
+#[test]
+fn repair_without_the_flag_never_moves_the_only_intact_copy() {
+    let env = Env::fixture(FIXTURE);
+    let before = std::fs::read(temp(&env)).unwrap();
+    let out = env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("--restore-index` would restore") && text.contains(TEMP),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("remove {}", temp(&env).display())),
+        "{text}"
+    );
+    env.cmd().args(["repair", "--yes"]).assert().code(1);
+    assert_eq!(
+        std::fs::read(temp(&env)).unwrap(),
+        before,
+        "the temp was moved"
+    );
+    assert_eq!(
+        std::fs::read(index(&env)).unwrap(),
+        b"",
+        "the index was written"
+    );
+}
+
+#[test]
+fn restore_dry_run_shows_the_restore_and_the_flag_and_writes_nothing() {
+    let env = Env::fixture(FIXTURE);
+    let before = tree(&env);
+    let out = env
+        .cmd()
+        .args(["repair", "--dry-run", "--restore-index"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("restore from {}", temp(&env).display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(DM) && text.contains("abortedLastRun: false -> true"),
+        "{text}"
+    );
+    let out = env
+        .cmd()
+        .args(["repair", "--dry-run", "--restore-index", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = &v["plan"]["indexes"][0];
+    assert!(w["restoreFrom"]["path"].as_str().unwrap().ends_with(TEMP));
+    assert_eq!(w["restoreFrom"]["replaces"], "invalid");
+    assert_eq!(
+        v["report"]["agents"][0]["store"]["recovery"]["restored"],
+        true
+    );
+    env.cmd()
+        .args(["repair", "--dry-run", "--restore-index", "--diff"])
+        .assert()
+        .code(1);
+    assert_eq!(before, tree(&env), "a dry run changed the state");
+}
+
+#[test]
+fn restore_then_undo_brings_the_zero_byte_original_back() {
+    let env = Env::fixture(FIXTURE);
+    let temp_bytes = std::fs::read(temp(&env)).unwrap();
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = std::fs::read_to_string(index(&env)).unwrap();
+    // Restored with the stranded row flagged in the same write, key order kept.
+    let v: serde_json::Value = serde_json::from_str(&restored).unwrap();
+    assert_eq!(v, temp_with_dm_flagged(&env));
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    let temp_v = json_of(&temp(&env));
+    let temp_keys: Vec<&String> = temp_v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, temp_keys);
+    assert_eq!(
+        restored.len() + 1,
+        temp_bytes.len(),
+        "only `false` became `true`; every other byte is the copy's"
+    );
+    // The copy stays where it was, untouched.
+    assert_eq!(std::fs::read(temp(&env)).unwrap(), temp_bytes);
+    let (r, code) = env.scan_json();
+    assert_eq!(code, 0, "{:#}", r["findings"]);
+    assert_eq!(session(&r, DM)["nextBoot"], "resume");
+    // The 0-byte original is in the backup, and undo brings it back.
+    env.cmd().args(["undo"]).assert().code(0);
+    assert_eq!(std::fs::read(index(&env)).unwrap(), b"");
+    assert_eq!(std::fs::read(temp(&env)).unwrap(), temp_bytes);
+}
+
+#[test]
+fn a_missing_index_is_restored_from_a_rotation_backup_and_undo_removes_it_again() {
+    let env = Env::fixture(FIXTURE);
+    std::fs::remove_file(index(&env)).unwrap();
+    let bak = env.sessions("main").join("sessions.json.bak.1795143600000");
+    std::fs::rename(temp(&env), &bak).unwrap();
+    let bak_bytes = std::fs::read(&bak).unwrap();
+    let (r, code) = env.scan_json();
+    assert_eq!(code, 1);
+    let fix = finding(&r, "index-missing")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("sessions.json.bak.1795143600000"), "{fix}");
+    assert_eq!(recovery(&r)["copies"][0]["source"], "rotation-backup");
+    env.cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .assert()
+        .code(0);
+    let mut want = json_of(&bak);
+    want[DM]["abortedLastRun"] = true.into();
+    assert_eq!(json_of(&index(&env)), want);
+    env.cmd().args(["undo"]).assert().code(0);
+    assert!(
+        !index(&env).exists(),
+        "undo must leave the index missing, as it was"
+    );
+    assert_eq!(std::fs::read(&bak).unwrap(), bak_bytes);
+}
+
+#[test]
+fn an_unparseable_index_is_restored_from_a_sessfix_backup() {
+    let env = Env::fixture(FIXTURE);
+    let copy = std::fs::read(temp(&env)).unwrap();
+    std::fs::remove_file(temp(&env)).unwrap();
+    std::fs::write(index(&env), b"{\"agent:main:main\": {\"sessionId\"").unwrap();
+    // What an earlier sessfix run left: the index as it was, and its manifest.
+    let run = env.state().join("sessfix-backups/20261101T000000.000Z-7");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(run.join("0001-sessions.json"), &copy).unwrap();
+    let manifest = serde_json::json!({
+        "created": "2026-11-01T00:00:00+00:00",
+        "stateDir": env.state(),
+        "entries": [{
+            "path": index(&env), "action": "write", "backup": "0001-sessions.json",
+            "mode": 384, "beforeSha256": "x", "afterSha256": "y", "truncatedTo": null, "done": true
+        }]
+    });
+    std::fs::write(run.join("manifest.json"), manifest.to_string()).unwrap();
+    let (r, _) = env.scan_json();
+    assert_eq!(recovery(&r)["copies"][0]["source"], "sessfix-backup");
+    assert!(recovery(&r)["restore"]
+        .as_str()
+        .unwrap()
+        .ends_with("0001-sessions.json"));
+    env.cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .assert()
+        .code(0);
+    let mut want: serde_json::Value = serde_json::from_slice(&copy).unwrap();
+    want[DM]["abortedLastRun"] = true.into();
+    assert_eq!(json_of(&index(&env)), want);
+}
+
+#[test]
+fn of_two_copies_the_one_with_the_newest_content_is_restored() {
+    let env = Env::fixture(FIXTURE);
+    // An older rotation backup (one entry, older updatedAt), written after the
+    // temp: its file is newer, its content is not.
+    let bak = env.sessions("main").join("sessions.json.bak.1795100000000");
+    let mut old = json_of(&temp(&env));
+    let main = old["agent:main:main"].clone();
+    old = serde_json::json!({ "agent:main:main": main });
+    std::fs::write(&bak, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    let (r, _) = env.scan_json();
+    assert!(recovery(&r)["restore"].as_str().unwrap().ends_with(TEMP));
+    assert_eq!(recovery(&r)["copies"].as_array().unwrap().len(), 2);
+    // Now make the backup's content the newest: it wins.
+    old["agent:main:main"]["updatedAt"] = 1_795_999_999_000u64.into();
+    std::fs::write(&bak, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    let (r, _) = env.scan_json();
+    assert!(recovery(&r)["restore"]
+        .as_str()
+        .unwrap()
+        .ends_with("sessions.json.bak.1795100000000"));
+    env.cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .assert()
+        .code(0);
+    assert_eq!(json_of(&index(&env)), old);
+}
+
+#[test]
+fn a_complete_temp_that_differs_from_a_valid_index_is_kept_and_named() {
+    let env = Env::fixture("graceful-restart");
+    let idx = index(&env);
+    let mut newer = json_of(&idx);
+    newer["agent:main:telegram:direct:1"] = serde_json::json!({"sessionId": "n1", "updatedAt": 1});
+    let t = env
+        .sessions("main")
+        .join(".sessions.json.4242.6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b.tmp");
+    std::fs::write(&t, serde_json::to_string_pretty(&newer).unwrap()).unwrap();
+    // And one byte-identical to the index: a plain leftover.
+    let same = env.sessions("main").join(".fs-safe-replace.4242.abc.tmp");
+    std::fs::copy(&idx, &same).unwrap();
+    let (r, _) = env.scan_json();
+    let f = finding(&r, "temp-complete");
+    assert!(f["path"].as_str().unwrap().ends_with(".tmp"));
+    assert!(f["message"].as_str().unwrap().contains("sessions.json"));
+    assert!(f["fix"].as_str().unwrap().contains("cp --preserve"));
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    assert!(t.exists(), "a complete differing temp was removed");
+    assert!(
+        !same.exists(),
+        "a temp identical to the index stays a leftover"
+    );
+}
+
+#[test]
+fn a_torn_temp_is_still_removed_beside_a_kept_complete_one() {
+    let env = Env::fixture(FIXTURE);
+    let torn = env.sessions("main").join(".fs-safe-replace.4242.def.tmp");
+    std::fs::write(
+        &torn,
+        b"{\n  \"agent:main:main\": {\n    \"sessionId\": \"0",
+    )
+    .unwrap();
+    env.cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .assert()
+        .code(0);
+    assert!(!torn.exists(), "the torn temp is a leftover");
+    assert!(temp(&env).exists(), "the complete temp stays");
+    // Its bytes are in the backup.
+    let backups = env.state().join("sessfix-backups");
+    let run = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let m = json_of(&run.join("manifest.json"));
+    assert!(m["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "remove" && e["path"].as_str().unwrap().ends_with("def.tmp")));
+}
+
+#[test]
+fn with_no_copy_the_transcripts_are_listed_for_a_rebuild() {
+    let env = Env::fixture(FIXTURE);
+    std::fs::remove_file(temp(&env)).unwrap();
+    let (r, code) = env.scan_json();
+    assert_eq!(code, 1);
+    let fix = finding(&r, "index-invalid")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("no intact copy"), "{fix}");
+    assert!(fix.contains("4 transcript(s)"), "{fix}");
+    assert!(
+        fix.contains("00000033-3a1d-4a53-9d7e-1f1c2d3e4f50"),
+        "{fix}"
+    );
+    assert!(fix.contains("session keys"), "{fix}");
+    let rec = recovery(&r);
+    assert_eq!(rec["copies"].as_array().unwrap().len(), 0);
+    assert!(rec["restore"].is_null());
+    let rows = rec["rebuildable"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|h| h["sessionId"].is_string()
+        && h["lastActivityMs"].is_number()
+        && h["started"].is_string()));
+    assert!(rec["notRebuildable"]
+        .as_str()
+        .unwrap()
+        .contains("deliveryContext"));
+    // Nothing is rebuilt or written (beside the run lock of the state dir).
+    let agents = env.state().join("agents");
+    let before = tree_digest(&agents);
+    env.cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .assert()
+        .code(1);
+    assert!(
+        tree_digest(&agents) == before,
+        "repair wrote into the agents dir without a copy to restore"
+    );
+}
+
+#[test]
+fn a_copy_that_changes_between_plan_and_write_is_not_restored() {
+    let env = Env::fixture(FIXTURE);
+    let child = env.spawn_stopped("write", &["repair", "--yes", "--restore-index"]);
+    let mut v = json_of(&temp(&env));
+    v[DM]["status"] = "done".into();
+    std::fs::write(temp(&env), serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(index(&env)).unwrap(),
+        b"",
+        "the index was written"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not restored"));
+}
+
+#[test]
+fn every_temp_name_of_an_index_write_is_a_copy() {
+    let uuid = "6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b";
+    for name in [
+        format!("sessions.json.{uuid}.tmp"),
+        format!("sessions.json.4242.{uuid}.tmp"),
+        format!(".sessions.json.4242.{uuid}.tmp"),
+        format!(".fs-safe-replace.4242.{uuid}.tmp"),
+        format!(".fs-safe-move-4242-{uuid}.tmp"),
+        format!(".fs-safe-4242-{uuid}.tmp"),
+        format!(".sessions.json.{uuid}.fallback.tmp"),
+        ".sessions.json.sessfix-4242.tmp".to_string(),
+    ] {
+        let env = Env::fixture(FIXTURE);
+        std::fs::rename(temp(&env), env.sessions("main").join(&name)).unwrap();
+        let (r, _) = env.scan_json();
+        let rec = recovery(&r);
+        assert_eq!(rec["copies"][0]["source"], "temp", "{name}");
+        assert!(rec["restore"].as_str().unwrap().ends_with(&name), "{name}");
+        env.cmd().args(["repair", "--yes"]).assert().code(1);
+        assert!(
+            env.sessions("main").join(&name).exists(),
+            "{name} was removed"
+        );
+    }
+}
