@@ -68,7 +68,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --color 'When to use colour'
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
             cand --dry-run 'Show the plan and change nothing'
-            cand --diff 'With --dry-run: a unified diff of each index'
+            cand --diff 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
             cand --json 'Print the plan (and, when applied, the result) as JSON'
             cand -y 'Apply without asking'
             cand --yes 'Apply without asking'
@@ -93,6 +93,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
             cand -y 'Restore without asking'
             cand --yes 'Restore without asking'
+            cand --force 'Restore even though a gateway looks live (only when that verdict is wrong)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

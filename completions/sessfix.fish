@@ -73,7 +73,7 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l dry-run -d 'Show the plan and change nothing'
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'With --dry-run: a unified diff of each index'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l json -d 'Print the plan (and, when applied, the result) as JSON'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s y -l yes -d 'Apply without asking'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s q -l quiet -d 'Print nothing but errors (for cron and ExecStartPre)'
@@ -94,6 +94,7 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s y -l yes -d 'Restore without asking'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l force -d 'Restore even though a gateway looks live (only when that verdict is wrong)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r

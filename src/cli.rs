@@ -123,8 +123,9 @@ pub struct RepairArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: a unified diff of each index
-    #[arg(long)]
+    /// Show the plan as unified diffs too (each index, and each transcript
+    /// cut as removed lines)
+    #[arg(long, conflicts_with_all = ["json", "quiet"])]
     pub diff: bool,
     /// Print the plan (and, when applied, the result) as JSON
     #[arg(long)]
@@ -157,9 +158,14 @@ pub struct UndoArgs {
     /// Restore without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Restore even though a gateway looks live (only when that verdict is wrong)
+    #[arg(long)]
+    pub force: bool,
 }
 
-/// `90s`, `30m`, `12h`, `2d`, `1w` (a bare number is milliseconds).
+/// `500ms`, `90s`, `30m`, `12h`, `2d`, `1w`. A bare number is refused: its
+/// unit would be a guess (`2` meant as two days must not end everything
+/// older than 2 ms).
 pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -168,7 +174,12 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a duration like 90s, 30m, 12h, 2d"))?;
     let mul = match unit {
-        "" | "ms" => 1,
+        "" => {
+            return Err(format!(
+                "{s:?} has no unit: write {n}d for {n} days (or {n}h, {n}m, {n}s, {n}ms, {n}w)"
+            ))
+        }
+        "ms" => 1,
         "s" => 1000,
         "m" => 60_000,
         "h" => 3_600_000,
@@ -201,7 +212,8 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration_ms("2d"), Ok(172_800_000));
         assert_eq!(parse_duration_ms("90s"), Ok(90_000));
-        assert_eq!(parse_duration_ms("15"), Ok(15));
+        assert_eq!(parse_duration_ms("15ms"), Ok(15));
+        assert!(parse_duration_ms("15").unwrap_err().contains("15d"));
         assert!(parse_duration_ms("2 days").is_err());
         assert!(parse_duration_ms("x").is_err());
     }

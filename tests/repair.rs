@@ -272,10 +272,10 @@ fn leftovers_are_removed_and_undo_restores_everything() {
     assert!(!d
         .join("00000003-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock")
         .exists());
-    env.cmd().arg("undo").assert().code(0);
+    env.cmd().args(["undo", "--yes"]).assert().code(0);
     assert_eq!(before, tree(&env));
     // nothing left to undo
-    env.cmd().arg("undo").assert().code(3);
+    env.cmd().args(["undo", "--yes"]).assert().code(3);
 }
 
 #[test]
@@ -313,7 +313,7 @@ fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
                 "{point}: the killed run changed something"
             );
         }
-        let out = env.cmd().arg("undo").output().unwrap();
+        let out = env.cmd().args(["undo", "--yes"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{point}: {out:?}");
         assert_eq!(before, tree(&env), "{point}: undo restored the state");
     }
@@ -325,7 +325,7 @@ fn undo_refuses_when_files_changed_since() {
     env.cmd().args(["repair", "--yes"]).assert().code(0);
     let index = env.sessions("main").join("sessions.json");
     std::fs::write(&index, "{}").unwrap();
-    env.cmd().arg("undo").assert().code(1);
+    env.cmd().args(["undo", "--yes"]).assert().code(1);
     assert_eq!(std::fs::read_to_string(&index).unwrap(), "{}");
 }
 
@@ -368,7 +368,8 @@ fn max_age_ends_old_stranded_sessions() {
 fn concurrent_runs_are_refused() {
     // A cron run and a pre-start run never overlap: the second one refuses.
     let env = Env::fixture("graceful-restart");
-    let lock = std::fs::File::create(env.state().join(".sessfix.lock")).unwrap();
+    // The run lock is a flock on the state dir itself (no file of its own).
+    let lock = std::fs::File::open(env.state()).unwrap();
     use std::os::fd::AsRawFd;
     assert_eq!(
         unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
@@ -529,7 +530,8 @@ fn json_output_with_nothing_to_change_still_gives_the_plan() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "a person must act");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["done"], serde_json::json!([]));
+    assert_eq!(v["results"], serde_json::json!([]));
+    assert_eq!(v["applied"], false);
     let left = v["plan"]["leftAlone"][0].as_str().unwrap();
     assert!(left.contains(FEISHU) && left.contains("4200"), "{left}");
 }
