@@ -215,6 +215,7 @@ impl Context {
                     crate::render::plural(sessions, "session", "sessions"),
                     indicatif::HumanBytes(bytes)
                 ));
+                b.tick();
             }
             each(acc, agent)
         })

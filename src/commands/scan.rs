@@ -25,6 +25,7 @@ pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
         Box::new(Tables {
             style: ctx.style,
             now_ms: ctx.settings.now_ms,
+            width: crate::render::table::output_width(),
         })
     };
     let mut out = crate::render::stdout();

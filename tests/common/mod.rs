@@ -2,6 +2,8 @@
 //! fixture in a temp dir, its fake /proc, and a private TMPDIR and HOME.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
