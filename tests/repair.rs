@@ -8,36 +8,9 @@ fn tree(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
     tree_digest(&env.state().join("agents"))
 }
 
-const ALL: &[&str] = &[
-    "dead-pid-lock",
-    "non-openclaw-owner",
-    "live-openclaw-lock-1min",
-    "live-openclaw-lock-31min",
-    "recycled-pid",
-    "lock-without-pid",
-    "lock-not-json",
-    "graceful-restart",
-    "aborted-no-lock",
-    "aborted-assistant-tail",
-    "no-session-file",
-    "subagent-dead-lock",
-    "json5-trailing-comma-dead-lock",
-    "json5-trailing-comma-no-lock",
-    "sigkill-in-flight",
-    "drain-timeout-artifacts",
-    "torn-last-line",
-    "leftovers",
-    "two-agents",
-    "sqlite-era",
-    "invalid-index",
-    "bad-entries",
-    "lock-is-directory",
-    "example",
-];
-
 #[test]
 fn dry_run_never_writes() {
-    for f in ALL {
+    for f in ALL_FIXTURES {
         let env = Env::fixture(f);
         let before = tree(&env);
         for args in [
@@ -54,7 +27,7 @@ fn dry_run_never_writes() {
 
 #[test]
 fn after_repair_nothing_repairable_is_stranded_or_lost_and_a_second_run_changes_nothing() {
-    for f in ALL {
+    for f in ALL_FIXTURES {
         let env = Env::fixture(f);
         let code = env.code(&["repair", "--yes", "--quiet"]);
         assert!(matches!(code, Some(0 | 1)), "{f}: repair exited {code:?}");

@@ -52,28 +52,11 @@ fn json_of(out: std::process::Output, what: &str) -> Value {
     })
 }
 
-const FIXTURES: &[&str] = &[
-    "dead-pid-lock",
-    "live-openclaw-lock-1min",
-    "graceful-restart",
-    "drain-timeout-artifacts",
-    "torn-last-line",
-    "leftovers",
-    "two-agents",
-    "sqlite-era",
-    "invalid-index",
-    "bad-entries",
-    "lock-is-directory",
-    "json5-trailing-comma-dead-lock",
-    "custom-session-store",
-    "example",
-];
-
 #[test]
 fn every_json_document_matches_its_schema() {
     let scan = validator("scan.schema.json");
     let repair = validator("repair.schema.json");
-    for f in FIXTURES {
+    for f in ALL_FIXTURES {
         // "" leaves the release unknown: every line is predicted.
         for release in [RELEASE, ""] {
             let env = Env::fixture(f);
