@@ -916,7 +916,7 @@ fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &MakeFinding) {
             Severity::Warning,
             None,
             p,
-            format!("no index, but {} transcript(s) in the sessions dir", agent.transcript_names.len()),
+            format!("no index, but {} transcript{} in the sessions dir", agent.transcript_names.len(), if agent.transcript_names.len() == 1 { "" } else { "s" }),
             "restore sessions.json from a backup if sessions are missing".into(),
         )),
         _ => {}
@@ -1006,7 +1006,7 @@ fn predict(
                 }
             ),
             Some(l) if l.removable && boot.halted.is_some() => format!(
-                "boot lock cleanup stops at {} before it removes this row's lock",
+                "the lock cleanup at boot stops at {} before it removes this row's lock",
                 boot.halted.map(show).unwrap_or_default()
             ),
             Some(l) if l.verdict.stale() && !l.removable => "its lock is stale but this release's boot cleanup keeps it for now (a lock without a valid payload waits out a grace period), so recovery never selects the row".into(),

@@ -30,10 +30,9 @@ pub fn run(cli: Cli) -> Exit {
                 .map(|()| Exit::Ok)
                 .map_err(|e| commands::Fatal::operational(format!("cannot write output: {e}")))
         }
-        Command::Man => {
+        Command::Man { command } => {
             let mut out = render::stdout();
-            clap_mangen::Man::new(cli::command())
-                .render(&mut out)
+            render::man::render(command.as_deref(), &mut out)
                 .and_then(|()| std::io::Write::flush(&mut out))
                 .map(|_| Exit::Ok)
                 .map_err(|e| commands::Fatal::operational(e.to_string()))

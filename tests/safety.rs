@@ -229,7 +229,7 @@ fn quiet_still_says_on_stderr_what_needs_a_person() {
         .collect();
     assert!(!lines.is_empty(), "{err}");
     for l in &lines {
-        assert!(l.contains("Fix:"), "each line says what to do: {l}");
+        assert!(l.contains("Action:"), "each line says what to do: {l}");
     }
     assert!(
         lines

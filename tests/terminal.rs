@@ -201,7 +201,7 @@ fn a_long_report_ends_with_its_totals() {
         &lines[lines.len() - 3..]
     );
     assert!(
-        lines[lines.len() - 2].starts_with("Sessions: 401 "),
+        lines[lines.len() - 2].starts_with("Sessions: 401 in all: "),
         "{:?}",
         &lines[lines.len() - 3..]
     );

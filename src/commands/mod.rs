@@ -59,11 +59,40 @@ pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::
             (None, None, None) => report.state_dir.clone(),
         };
         let line = format!(
-            "sessfix: NEEDS A PERSON: {place}: {}: {}. Fix: {}",
+            "sessfix: NEEDS A PERSON: {place}: {}: {}. Action: {}",
             f.code, f.message, f.fix
         );
         let _ = writeln!(err, "{}", line.replace('\n', " "));
     }
+}
+
+/// Why there is no state dir: where it was looked for, and how to name it.
+fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> String {
+    let dir = resolved.dir.display();
+    // Named (an option or a variable): only that one was looked at.
+    if args.state_dir.is_some() || args.profile.is_some() || !resolved.source.starts_with('~') {
+        return format!(
+            "{dir}: the state dir does not exist (from {}); check the path, or name the state dir with --state-dir DIR",
+            resolved.source
+        );
+    }
+    // The gateway's own order (`discover::resolve_state_dir`).
+    let mut tried = vec![
+        "  --state-dir, --profile: not given".to_string(),
+        "  OPENCLAW_STATE_DIR, CLAWDBOT_STATE_DIR: not set".to_string(),
+    ];
+    match env.home_dir() {
+        Some(home) => tried.extend(
+            [".openclaw", ".clawdbot", ".moldbot", ".moltbot"]
+                .iter()
+                .map(|n| format!("  {}: does not exist", home.join(n).display())),
+        ),
+        None => tried.push("  ~/.openclaw: no home (HOME and OPENCLAW_HOME not set)".into()),
+    }
+    format!(
+        "no OpenClaw state dir found. Tried:\n{}\nName it with --state-dir DIR (or --profile NAME, or OPENCLAW_STATE_DIR)",
+        tried.join("\n")
+    )
 }
 
 /// Ask `question` on the terminal (stderr) and read the answer from stdin:
@@ -100,6 +129,9 @@ impl Context {
         let resolved =
             discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), &env)
                 .map_err(Fatal::operational)?;
+        if std::fs::symlink_metadata(&resolved.dir).is_err() {
+            return Err(Fatal::operational(no_state_dir(args, &resolved, &env)));
+        }
         let now_ms = match &args.now {
             Some(t) => chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|e| Fatal {

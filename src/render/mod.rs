@@ -1,6 +1,7 @@
 //! Output formats, one per file behind a small trait.
 
 pub mod json;
+pub mod man;
 pub mod plan;
 pub mod table;
 

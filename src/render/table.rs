@@ -281,7 +281,7 @@ impl ReportRenderer for Tables {
             if let Some(p) = &f.path {
                 writeln!(out, "        file: {p}")?;
             }
-            labelled(out, 8, "fix:  ", &f.fix, self.width)?;
+            labelled(out, 8, "action: ", &f.fix, self.width)?;
         }
         // The totals last: where a long listing ends.
         let mut by_boot: Vec<(NextBoot, usize)> = Vec::new();
@@ -301,11 +301,11 @@ impl ReportRenderer for Tables {
             0,
             "Sessions: ",
             &format!(
-                "{} ({}){}",
+                "{} in all: {}{}",
                 r.sessions.len(),
                 parts.join(", "),
                 if idle > 0 {
-                    "; idle ones are not listed (--json lists all)"
+                    " (not listed; --json lists all)"
                 } else {
                     ""
                 }
