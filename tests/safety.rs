@@ -283,6 +283,9 @@ fn a_closed_pipe_ends_quietly_with_the_usual_status() {
         (&["completions", "zsh"], 0),
         (&["completions", "bash"], 0),
         (&["man"], 0),
+        (&["man", "repair"], 0),
+        (&["--help"], 0),
+        (&["repair", "--help"], 0),
     ] {
         let mut c = env.std_bare();
         c.arg("--state-dir").arg(env.state()).args(args);

@@ -220,6 +220,12 @@ fn progress_with_counts_on_a_terminal_and_never_with_quiet() {
     let (_, raw) = Pty::spawn(sessfix(&env, &["scan"]), 100, stdout(), None).finish();
     let shown = plain(&raw);
     assert!(shown.contains("1 agent, 51 sessions"), "{shown:?}");
+    let (code, raw) = Pty::spawn(sessfix(&env, &["repair", "--yes"]), 100, stdout(), None).finish();
+    assert!(
+        plain(&raw).contains("applying 51 sessions flagged to resume"),
+        "{code:?}: {raw:?}"
+    );
+    let env = many_sessions(50);
     let (_, raw) = Pty::spawn(
         sessfix(&env, &["repair", "--yes", "--quiet"]),
         100,
@@ -235,4 +241,31 @@ fn progress_with_counts_on_a_terminal_and_never_with_quiet() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn a_dry_run_diff_is_complete_and_plain_into_a_pipe_and_refused_with_json() {
+    let env = Env::fixture("drain-timeout-artifacts");
+    let out = env
+        .cmd()
+        .args(["repair", "--dry-run", "--diff"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "no colour into a pipe");
+    let hunks: Vec<&str> = text.lines().filter(|l| l.starts_with("@@")).collect();
+    assert_eq!(hunks.len(), 2, "{text}");
+    assert!(hunks.iter().all(|h| h.ends_with(FEISHU)), "{hunks:?}");
+    let removed = text.lines().filter(|l| l.starts_with("-{")).count();
+    assert!(
+        removed >= 2,
+        "the two artifact lines are shown removed: {text}"
+    );
+    for bad in [&["--json"][..], &["--quiet"]] {
+        let mut args = vec!["repair", "--dry-run", "--diff"];
+        args.extend(bad);
+        let out = env.cmd().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+    }
 }
