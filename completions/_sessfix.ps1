@@ -39,7 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Repair the state so the next boot resumes interrupted sessions')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair, if they are still as it left them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--openclaw-version', '--openclaw-version', [CompletionResultType]::ParameterName, 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read process facts from this proc filesystem (tests)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of tables')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of tables (schema/scan.schema.json)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -73,12 +73,12 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read process facts from this proc filesystem (tests)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
-            [CompletionResult]::new('--diff', '--diff', [CompletionResultType]::ParameterName, 'With --dry-run: a unified diff of each index')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the plan (and, when applied, the result) as JSON')
+            [CompletionResult]::new('--diff', '--diff', [CompletionResultType]::ParameterName, 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the plan (and, when applied, the results) as one JSON document on stdout (schema/repair.schema.json)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (for cron and ExecStartPre)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (for cron and ExecStartPre)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout and no progress (for cron and ExecStartPre); stderr still has one line per thing that needs a person')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout and no progress (for cron and ExecStartPre); stderr still has one line per thing that needs a person')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write even though a gateway looks live (only when that verdict is wrong)')
             [CompletionResult]::new('--keep-transcripts', '--keep-transcripts', [CompletionResultType]::ParameterName, 'Never edit transcripts (no artifact removal, no torn-line cut)')
             [CompletionResult]::new('--end-orphans', '--end-orphans', [CompletionResultType]::ParameterName, 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone')
@@ -101,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read process facts from this proc filesystem (tests)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Restore without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Restore without asking')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore even though a gateway looks live (only when that verdict is wrong)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -140,7 +141,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Repair the state so the next boot resumes interrupted sessions')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair, if they are still as it left them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

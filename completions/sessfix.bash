@@ -265,7 +265,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__man)
-            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help scan repair undo completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,7 +435,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__undo)
-            opts="-y -h --backup-dir --yes --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-y -h --backup-dir --yes --force --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,7 +36,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand repair 'Repair the state so the next boot resumes interrupted sessions'
             cand undo 'Restore the files changed by the last repair, if they are still as it left them'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
+            cand man 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sessfix;scan'= {
@@ -50,7 +50,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --openclaw-version 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]'
             cand --color 'When to use colour'
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
-            cand --json 'Print one JSON document instead of tables'
+            cand --json 'Print one JSON document instead of tables (schema/scan.schema.json)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -68,12 +68,12 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --color 'When to use colour'
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
             cand --dry-run 'Show the plan and change nothing'
-            cand --diff 'With --dry-run: a unified diff of each index'
-            cand --json 'Print the plan (and, when applied, the result) as JSON'
+            cand --diff 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
+            cand --json 'Print the plan (and, when applied, the results) as one JSON document on stdout (schema/repair.schema.json)'
             cand -y 'Apply without asking'
             cand --yes 'Apply without asking'
-            cand -q 'Print nothing but errors (for cron and ExecStartPre)'
-            cand --quiet 'Print nothing but errors (for cron and ExecStartPre)'
+            cand -q 'Print nothing on stdout and no progress (for cron and ExecStartPre); stderr still has one line per thing that needs a person'
+            cand --quiet 'Print nothing on stdout and no progress (for cron and ExecStartPre); stderr still has one line per thing that needs a person'
             cand --force 'Write even though a gateway looks live (only when that verdict is wrong)'
             cand --keep-transcripts 'Never edit transcripts (no artifact removal, no torn-line cut)'
             cand --end-orphans 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
@@ -95,6 +95,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
             cand -y 'Restore without asking'
             cand --yes 'Restore without asking'
+            cand --force 'Restore even though a gateway looks live (only when that verdict is wrong)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -131,7 +132,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand repair 'Repair the state so the next boot resumes interrupted sessions'
             cand undo 'Restore the files changed by the last repair, if they are still as it left them'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
+            cand man 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sessfix;help;scan'= {

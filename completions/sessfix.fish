@@ -42,7 +42,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "scan" -d 'Report ev
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore the files changed by the last repair, if they are still as it left them'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
@@ -56,7 +56,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l color -d 'When 
 always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
-complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l json -d 'Print one JSON document instead of tables'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l json -d 'Print one JSON document instead of tables (schema/scan.schema.json)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l backup-dir -d 'Where backups go [default: <state-dir>/sessfix-backups]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)' -r
@@ -73,10 +73,10 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l dry-run -d 'Show the plan and change nothing'
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'With --dry-run: a unified diff of each index'
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l json -d 'Print the plan (and, when applied, the result) as JSON'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l json -d 'Print the plan (and, when applied, the results) as one JSON document on stdout (schema/repair.schema.json)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s y -l yes -d 'Apply without asking'
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s q -l quiet -d 'Print nothing but errors (for cron and ExecStartPre)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s q -l quiet -d 'Print nothing on stdout and no progress (for cron and ExecStartPre); stderr still has one line per thing that needs a person'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l force -d 'Write even though a gateway looks live (only when that verdict is wrong)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-transcripts -d 'Never edit transcripts (no artifact removal, no torn-line cut)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l end-orphans -d 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
@@ -96,6 +96,7 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s y -l yes -d 'Restore without asking'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l force -d 'Restore even though a gateway looks live (only when that verdict is wrong)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
@@ -127,5 +128,5 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_see
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "undo" -d 'Restore the files changed by the last repair, if they are still as it left them'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -70,7 +70,26 @@ struct Opts {
     now_ms: i64,
 }
 
-fn parse() -> Result<Opts, String> {
+const HELP: &str = "\
+Write a realistic OpenClaw state dir, deterministic from a seed.
+
+Usage: cargo run --release --example generate -- --out DIR [OPTIONS]
+
+Options:
+  --out DIR           where to write the state dir (required)
+  --agents N          agents to write [default: 50]
+  --sessions N        entries per agent's index [default: 400]
+  --seed N            the seed: the same seed writes the same bytes [default: 1]
+  --bloat-kb N        KiB of skills snapshot and prompt report per entry [default: 2]
+  --transcript-kb N   largest ordinary transcript, in KiB [default: 8]
+  --big-transcripts   also a few transcripts of several MiB
+  --now TIME          the clock (RFC 3339) [default: 2026-11-24T03:00:00Z]
+  -h, --help          print this help
+
+Prints a summary line: agents, entries, running, locks, bytes.";
+
+/// `Ok(None)`: help was asked for.
+fn parse() -> Result<Option<Opts>, String> {
     let mut o = Opts {
         out: PathBuf::new(),
         agents: 50,
@@ -93,18 +112,19 @@ fn parse() -> Result<Opts, String> {
             "--bloat-kb" => o.bloat_kb = num(val()?)?,
             "--transcript-kb" => o.transcript_kb = num(val()?)?,
             "--big-transcripts" => o.big_transcripts = true,
+            "-h" | "--help" => return Ok(None),
             "--now" => {
                 o.now_ms = chrono::DateTime::parse_from_rfc3339(&val()?)
                     .map_err(|e| format!("--now: {e}"))?
                     .timestamp_millis()
             }
-            _ => return Err(format!("unknown argument {a}")),
+            _ => return Err(format!("unknown argument {a} (--help lists them)")),
         }
     }
     if o.out.as_os_str().is_empty() {
-        return Err("--out DIR is required".into());
+        return Err("--out DIR is required (--help lists the options)".into());
     }
-    Ok(o)
+    Ok(Some(o))
 }
 
 fn iso(ms: i64) -> String {
@@ -201,7 +221,11 @@ fn transcript(rng: &mut Rng, id: &str, target: usize, tail_user: bool, now: i64)
 
 fn main() {
     let o = match parse() {
-        Ok(o) => o,
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            println!("{HELP}");
+            return;
+        }
         Err(e) => {
             eprintln!("generate: {e}");
             std::process::exit(2);

@@ -2,6 +2,7 @@
 //! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
 
 use crate::release::{self, Release, Requested};
+use crate::render::plural;
 use crate::rules::{self, LineRules, LockVerdict, ProcState, StaleReason};
 use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreOrigin, StoreState};
 use serde::Serialize;
@@ -465,9 +466,9 @@ impl Analysis {
                     key: None,
                     path: Some(show(&agent.store.path)),
                     message: format!(
-                        "OpenClaw {} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one; it is the only copy of its {} session(s)",
+                        "OpenClaw {} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one; it is the only copy of its {}",
                         self.release.version.as_deref().unwrap_or(""),
-                        agent.sessions.len()
+                        plural(agent.sessions.len(), "session", "sessions")
                     ),
                     fix: IMPORT_ADVICE.into(),
                 });
@@ -1064,7 +1065,7 @@ fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &MakeFinding) {
             Severity::Warning,
             None,
             p,
-            format!("no index, but {} transcript(s) in the sessions dir", agent.transcript_names.len()),
+            format!("no index, but {} transcript{} in the sessions dir", agent.transcript_names.len(), if agent.transcript_names.len() == 1 { "" } else { "s" }),
             "restore sessions.json from a backup if sessions are missing".into(),
         )),
         _ => {}
@@ -1154,7 +1155,7 @@ fn predict(
                 }
             ),
             Some(l) if l.removable && boot.halted.is_some() => format!(
-                "boot lock cleanup stops at {} before it removes this row's lock",
+                "the lock cleanup at boot stops at {} before it removes this row's lock",
                 boot.halted.map(show).unwrap_or_default()
             ),
             Some(l) if l.verdict.stale() && !l.removable => "its lock is stale but this release's boot cleanup keeps it for now (a lock without a valid payload waits out a grace period), so recovery never selects the row".into(),
@@ -1541,8 +1542,8 @@ fn lost_index_findings(
                 "index-missing",
                 Severity::Warning,
                 format!(
-                    "no index, but {} transcript(s) in the sessions dir",
-                    agent.transcript_names.len()
+                    "no index, but {} in the sessions dir",
+                    plural(agent.transcript_names.len(), "transcript", "transcripts")
                 ),
             )
         }
@@ -1585,9 +1586,10 @@ fn lost_index_findings(
                 .collect();
             let ids = agent.rebuild.iter().filter(|h| h.session_id.is_some()).count();
             format!(
-                "no intact copy was found (no complete temp file, sessions.json.bak.<ms> or sessfix backup); restore it from your own backup before starting the gateway. {} transcript(s) in {} name {ids} session id(s) in their headers{}{}; what cannot be rebuilt from them: {NOT_REBUILDABLE}. sessfix does not rebuild the index",
-                agent.rebuild.len(),
+                "no intact copy was found (no complete temp file, sessions.json.bak.<ms> or sessfix backup); restore it from your own backup before starting the gateway. {} in {} name {} in their headers{}{}; what cannot be rebuilt from them: {NOT_REBUILDABLE}. sessfix does not rebuild the index",
+                plural(agent.rebuild.len(), "transcript", "transcripts"),
                 agent.sessions_dir.display(),
+                plural(ids, "session id", "session ids"),
                 if list.is_empty() { String::new() } else { format!(": {}", list.join(", ")) },
                 if agent.rebuild.len() > list.len() { ", ... (all in --json)" } else { "" },
             )

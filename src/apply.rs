@@ -43,10 +43,65 @@ pub struct Manifest {
 
 #[derive(Debug, Default)]
 pub struct Outcome {
-    pub done: Vec<String>,
+    pub done: Vec<Change>,
     /// Files that changed since the plan was made: left alone.
-    pub changed: Vec<String>,
+    pub changed: Vec<Change>,
     pub backup_dir: Option<PathBuf>,
+}
+
+/// One change repair made, or one it did not make because the file changed
+/// since the plan was made: a record for `--json`, a line of prose otherwise.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `set-field`, `rewrite-strict`, `restore-index`, `cut`, `remove` or
+    /// `write-index`.
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The field's raw JSON before and after (absent: no such field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// For `cut`: the bytes cut off the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// What it was, or why it was not done.
+    pub detail: String,
+}
+
+impl Change {
+    fn new(action: &'static str, path: &Path, detail: String) -> Change {
+        Change {
+            action,
+            path: path.to_path_buf(),
+            key: None,
+            field: None,
+            before: None,
+            after: None,
+            bytes: None,
+            detail,
+        }
+    }
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: ", self.path.display())?;
+        match (self.action, &self.key, &self.field) {
+            ("set-field", Some(key), Some(field)) => write!(
+                f,
+                "{key} {field}: {} -> {}",
+                self.before.as_deref().unwrap_or("(absent)"),
+                self.after.as_deref().unwrap_or("(removed)")
+            ),
+            _ => f.write_str(&self.detail),
+        }
+    }
 }
 
 pub fn sha256(b: &[u8]) -> String {
@@ -76,45 +131,43 @@ fn splice_source(w: &crate::plan::IndexWrite, before: Vec<u8>) -> Option<Vec<u8>
     r.is_copy(&bytes).then_some(bytes)
 }
 
-fn restore_source_changed(w: &crate::plan::IndexWrite) -> String {
-    format!(
-        "{}: the copy to restore from changed since the plan was made; not restored (its locks are left too)",
-        w.restore_from
-            .as_ref()
-            .map_or(w.path.display(), |r| r.path.display())
+fn restore_source_changed(w: &crate::plan::IndexWrite) -> Change {
+    Change::new(
+        "write-index",
+        w.restore_from.as_ref().map_or(&w.path, |r| &r.path),
+        "the copy to restore from changed since the plan was made; not restored (its locks are left too)".into(),
     )
 }
 
-fn index_changed(w: &crate::plan::IndexWrite) -> String {
-    format!(
-        "{}: changed since the plan was made; not written (its locks are left too)",
-        w.path.display()
+fn index_changed(w: &crate::plan::IndexWrite) -> Change {
+    Change::new(
+        "write-index",
+        &w.path,
+        "changed since the plan was made; not written (its locks are left too)".into(),
     )
 }
 
-/// An exclusive lock on `<state>/.sessfix.lock` for the life of the value.
+/// An exclusive `flock` on the state directory itself for the life of the
+/// value: no file is created for it, so a run with nothing to do leaves the
+/// state dir exactly as it found it.
 pub struct RunLock {
-    _file: std::fs::File,
+    _dir: std::fs::File,
 }
 
 pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
-    let path = state_dir.join(".sessfix.lock");
     let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&path)
-        .map_err(|e| fsx::describe(&path, &e))?;
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(state_dir)
+        .map_err(|e| fsx::describe(state_dir, &e))?;
     use std::os::fd::AsRawFd;
     if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         return Err(format!(
-            "{}: another sessfix run holds this lock",
-            path.display()
+            "{}: another sessfix run holds this state dir's lock",
+            state_dir.display()
         ));
     }
-    Ok(RunLock { _file: f })
+    Ok(RunLock { _dir: f })
 }
 
 /// Where a run can be stopped for tests of crash safety and concurrent change.
@@ -135,6 +188,11 @@ pub fn checkpoint(point: &str) {
             libc::raise(libc::SIGSTOP);
         }
     }
+}
+
+/// The folder a run of this process at `now_ms` backs up into.
+pub fn backup_dir_for(backup_root: &Path, now_ms: i64) -> PathBuf {
+    backup_root.join(backup_name(now_ms))
 }
 
 fn backup_name(now_ms: i64) -> String {
@@ -189,7 +247,7 @@ pub fn apply(
     }
     checkpoint("planned");
     mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
-    let dir = backup_root.join(backup_name(now_ms));
+    let dir = backup_dir_for(backup_root, now_ms);
     mkdir_private(&dir).map_err(|e| fsx::describe(&dir, &e))?;
     let mut manifest = Manifest {
         created: chrono::DateTime::from_timestamp_millis(now_ms)
@@ -309,28 +367,29 @@ pub fn apply(
         manifest.entries[i].done = true;
         checkpoint("written");
         if let Some(r) = &w.restore_from {
-            out.done.push(format!(
-                "{}: restored from {} ({} entries)",
-                w.path.display(),
-                r.path.display(),
-                r.entries
+            out.done.push(Change::new(
+                "restore-index",
+                &w.path,
+                format!("restored from {} ({} entries)", r.path.display(), r.entries),
             ));
         }
         for e in &w.edits {
             for c in &e.changes {
-                out.done.push(format!(
-                    "{}: {} {}: {} -> {}",
-                    w.path.display(),
-                    e.key,
-                    c.field,
-                    c.before.as_deref().unwrap_or("(absent)"),
-                    c.after.as_deref().unwrap_or("(removed)")
-                ));
+                out.done.push(Change {
+                    key: Some(e.key.clone()),
+                    field: Some(c.field.clone()),
+                    before: c.before.clone(),
+                    after: c.after.clone(),
+                    ..Change::new("set-field", &w.path, e.reason.clone())
+                });
             }
         }
         if w.rewrite_strict {
-            out.done
-                .push(format!("{}: rewritten as strict JSON", w.path.display()));
+            out.done.push(Change::new(
+                "rewrite-strict",
+                &w.path,
+                "rewritten as strict JSON".into(),
+            ));
         }
     }
 
@@ -351,9 +410,10 @@ pub fn apply(
             .and_then(|f| f.metadata().ok())
             .is_some_and(|m| m.is_file() && Identity::of(&m) == c.identity);
         if !ok {
-            out.changed.push(format!(
-                "{}: changed since the plan was made; not cut",
-                c.path.display()
+            out.changed.push(Change::new(
+                "cut",
+                &c.path,
+                "changed since the plan was made; not cut".into(),
             ));
             continue;
         }
@@ -362,17 +422,25 @@ pub fn apply(
             .and_then(|_| f.sync_all())
             .map_err(|e| fsx::describe(&c.path, &e))?;
         manifest.entries[i].done = true;
-        out.done.push(format!(
-            "{}: cut {} trailing byte(s) ({} of {})",
-            c.path.display(),
-            c.size - c.at,
-            if c.reason.starts_with("torn") {
-                "a torn last line"
-            } else {
-                "restart artifacts"
-            },
-            c.key
-        ));
+        let n = c.size - c.at;
+        out.done.push(Change {
+            key: Some(c.key.clone()),
+            bytes: Some(n),
+            ..Change::new(
+                "cut",
+                &c.path,
+                format!(
+                    "cut {n} trailing {} ({} of {})",
+                    if n == 1 { "byte" } else { "bytes" },
+                    if c.reason.starts_with("torn") {
+                        "a torn last line"
+                    } else {
+                        "restart artifacts"
+                    },
+                    c.key
+                ),
+            )
+        });
     }
 
     if !plan.transcripts.is_empty() {
@@ -393,9 +461,10 @@ pub fn apply(
             Err(_) => false,
         };
         if !unchanged {
-            out.changed.push(format!(
-                "{}: changed since the plan was made; not removed",
-                r.path.display()
+            out.changed.push(Change::new(
+                "remove",
+                &r.path,
+                "changed since the plan was made; not removed".into(),
             ));
             continue;
         }
@@ -407,11 +476,10 @@ pub fn apply(
         }
         manifest.entries[i].done = true;
         checkpoint("removed");
-        out.done.push(format!(
-            "{}: removed {} ({})",
-            r.path.display(),
-            r.what,
-            r.reason
+        out.done.push(Change::new(
+            "remove",
+            &r.path,
+            format!("removed {} ({})", r.what, r.reason),
         ));
     }
     for d in removed_from {

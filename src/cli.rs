@@ -4,14 +4,50 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  nothing wrong (scan); state left consistent (repair)
-  1  problems found (scan); problems remain that need a person (repair)
-  2  usage error
-  3  operational error: the state could not be read or written
-  4  a gateway is live: repair changed nothing
-  5  a file changed while repair ran: that file was left alone";
+/// What a command's exit codes mean: its `--help` ends with them and its
+/// man page has them as EXIT STATUS.
+pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
+    match command {
+        "scan" => &[
+            (0, "nothing wrong (info findings only)"),
+            (1, "problems found (a warning or error finding)"),
+            (2, "usage error"),
+            (3, "the state could not be read (the message names the path)"),
+        ],
+        "repair" => &[
+            (0, "the state was left consistent (repaired, or nothing to do)"),
+            (1, "problems remain that need a person (each named on stderr), or the answer was no"),
+            (2, "usage error, or not on a terminal without --yes"),
+            (3, "the state could not be read or written (an agent whose index cannot be read is left alone)"),
+            (4, "a gateway is live: nothing was changed (--dry-run: a real run would refuse)"),
+            (5, "a file changed while repair ran: that file was left alone"),
+        ],
+        "undo" => &[
+            (0, "the backup was restored"),
+            (1, "nothing restored: a file changed since the repair (restore it by hand, as the message says), or the answer was no"),
+            (2, "usage error, or not on a terminal without --yes"),
+            (3, "no backup to undo, or a file could not be read or written"),
+            (4, "a gateway is live: nothing was changed"),
+        ],
+        "completions" | "man" => &[(0, "printed"), (2, "usage error")],
+        _ => &[
+            (0, "nothing wrong (scan); the state left consistent (repair); restored (undo)"),
+            (1, "problems found (scan); problems remain that need a person (repair); nothing restored (undo)"),
+            (2, "usage error"),
+            (3, "operational error: the state could not be read or written"),
+            (4, "a gateway is live: repair or undo changed nothing"),
+            (5, "a file changed while repair ran: that file was left alone"),
+        ],
+    }
+}
+
+fn exit_codes_help(command: &str) -> String {
+    let mut s = String::from("Exit codes:");
+    for (code, what) in exit_codes(command) {
+        s.push_str(&format!("\n  {code}  {what}"));
+    }
+    s
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,8 +57,7 @@ Exit codes:
     long_about = "Diagnose and repair the on-disk session state of the OpenClaw gateway.\n\n\
         Reads agents/<id>/sessions/ offline, predicts what the next gateway boot does \
         with every session (with the rules of the OpenClaw release it runs, 2026.4.25 to \
-        2026.7.x), and repairs sessions that would stay `running` forever.",
-    after_help = EXIT_CODES
+        2026.7.x), and repairs sessions that would stay `running` forever."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -34,10 +69,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Report every inconsistency and what the next boot will do with each session.
-    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Repair the state so the next boot resumes interrupted sessions.
-    #[command(after_help = EXIT_CODES)]
     Repair(RepairArgs),
     /// Restore the files changed by the last repair, if they are still as it left them.
     Undo(UndoArgs),
@@ -46,12 +79,18 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): sessfix(1), or sessfix-COMMAND(1).
+    Man {
+        /// The command whose page to print [default: the main page]
+        #[arg(value_parser = ["scan", "repair", "undo", "completions", "man"])]
+        command: Option<String>,
+    },
 }
 
-/// Where the state is and how to judge it; shared by every command.
+/// Where the state is and how to judge it; shared by every command, and
+/// listed under their own heading in every command's help.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct StateArgs {
     /// The OpenClaw state dir [default: as the gateway resolves it]
     #[arg(long, global = true, value_name = "DIR")]
@@ -113,7 +152,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args, Clone)]
 pub struct ScanArgs {
-    /// Print one JSON document instead of tables
+    /// Print one JSON document instead of tables (schema/scan.schema.json)
     #[arg(long)]
     pub json: bool,
 }
@@ -123,16 +162,19 @@ pub struct RepairArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: a unified diff of each index
-    #[arg(long)]
+    /// Show the plan as unified diffs too (each index, and each transcript
+    /// cut as removed lines)
+    #[arg(long, conflicts_with_all = ["json", "quiet"])]
     pub diff: bool,
-    /// Print the plan (and, when applied, the result) as JSON
+    /// Print the plan (and, when applied, the results) as one JSON document
+    /// on stdout (schema/repair.schema.json)
     #[arg(long)]
     pub json: bool,
     /// Apply without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Print nothing but errors (for cron and ExecStartPre)
+    /// Print nothing on stdout and no progress (for cron and ExecStartPre);
+    /// stderr still has one line per thing that needs a person
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Write even though a gateway looks live (only when that verdict is wrong)
@@ -166,9 +208,14 @@ pub struct UndoArgs {
     /// Restore without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Restore even though a gateway looks live (only when that verdict is wrong)
+    #[arg(long)]
+    pub force: bool,
 }
 
-/// `90s`, `30m`, `12h`, `2d`, `1w` (a bare number is milliseconds).
+/// `500ms`, `90s`, `30m`, `12h`, `2d`, `1w`. A bare number is refused: its
+/// unit would be a guess (`2` meant as two days must not end everything
+/// older than 2 ms).
 pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -177,7 +224,12 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a duration like 90s, 30m, 12h, 2d"))?;
     let mul = match unit {
-        "" | "ms" => 1,
+        "" => {
+            return Err(format!(
+                "{s:?} has no unit: write {n}d for {n} days (or {n}h, {n}m, {n}s, {n}ms, {n}w)"
+            ))
+        }
+        "ms" => 1,
         "s" => 1000,
         "m" => 60_000,
         "h" => 3_600_000,
@@ -193,8 +245,19 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too long"))
 }
 
+/// The command line with each command's exit codes at the end of its help.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let mut cmd = <Cli as clap::CommandFactory>::command().after_help(exit_codes_help(""));
+    for name in ["scan", "repair", "undo", "completions", "man"] {
+        cmd = cmd.mut_subcommand(name, |c| c.after_help(exit_codes_help(name)));
+    }
+    cmd
+}
+
+/// Parse the process's arguments (clap prints help and usage errors).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
 }
 
 #[cfg(test)]
@@ -210,7 +273,8 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration_ms("2d"), Ok(172_800_000));
         assert_eq!(parse_duration_ms("90s"), Ok(90_000));
-        assert_eq!(parse_duration_ms("15"), Ok(15));
+        assert_eq!(parse_duration_ms("15ms"), Ok(15));
+        assert!(parse_duration_ms("15").unwrap_err().contains("15d"));
         assert!(parse_duration_ms("2 days").is_err());
         assert!(parse_duration_ms("x").is_err());
     }

@@ -24,19 +24,26 @@ pub fn run(cli: Cli) -> Exit {
     let result = match &cli.command {
         Command::Completions { shell } => {
             let mut cmd = cli::command();
-            clap_complete::generate(*shell, &mut cmd, "sessfix", &mut std::io::stdout());
-            Ok(Exit::Ok)
+            let mut out = render::stdout();
+            clap_complete::generate(*shell, &mut cmd, "sessfix", &mut out);
+            std::io::Write::flush(&mut out)
+                .map(|()| Exit::Ok)
+                .map_err(|e| commands::Fatal::operational(format!("cannot write output: {e}")))
         }
-        Command::Man => clap_mangen::Man::new(cli::command())
-            .render(&mut std::io::stdout())
-            .map(|_| Exit::Ok)
-            .map_err(|e| commands::Fatal::operational(e.to_string())),
+        Command::Man { command } => {
+            let mut out = render::stdout();
+            render::man::render(command.as_deref(), &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map(|_| Exit::Ok)
+                .map_err(|e| commands::Fatal::operational(e.to_string()))
+        }
         Command::Scan(args) => {
             commands::Context::new(&cli.state).and_then(|ctx| commands::scan::run(&ctx, args))
         }
-        Command::Repair(args) => {
-            commands::Context::new(&cli.state).and_then(|ctx| commands::repair::run(&ctx, args))
-        }
+        Command::Repair(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
+            ctx.progress = !args.quiet;
+            commands::repair::run(&ctx, args)
+        }),
         Command::Undo(args) => {
             commands::Context::new(&cli.state).and_then(|ctx| commands::undo::run(&ctx, args))
         }

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    sessfix::run(sessfix::cli::Cli::parse()).into()
+    sessfix::run(sessfix::cli::parse()).into()
 }

@@ -39,6 +39,103 @@ fn completions_are_up_to_date() {
 }
 
 #[test]
-fn man_page_is_up_to_date() {
-    check(&["man"], "completions/sessfix.1");
+fn man_pages_are_up_to_date() {
+    for (page, cmd) in sessfix::render::man::pages() {
+        let mut args = vec!["man"];
+        args.extend(cmd);
+        check(&args, &format!("completions/{page}"));
+    }
+}
+
+#[test]
+fn every_page_has_its_sections_and_every_page_it_names_exists() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (page, _) in sessfix::render::man::pages() {
+        let text = std::fs::read_to_string(dir.join(&page)).unwrap();
+        for s in [
+            "EXIT STATUS",
+            "ENVIRONMENT",
+            "FILES",
+            "EXAMPLES",
+            "SEE ALSO",
+        ] {
+            assert!(text.contains(&format!(".SH \"{s}\"")), "{page}: no {s}");
+        }
+        assert!(text.contains("NO_COLOR"), "{page}");
+        // Every sessfix-X(1) it refers to is a page that exists.
+        for (i, _) in text.match_indices("sessfix\\-") {
+            let rest = &text[i + "sessfix\\-".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase())
+                .collect();
+            let refers =
+                rest[name.len()..].starts_with("(1)") || rest[name.len()..].starts_with("\\fR(1)");
+            if refers {
+                assert!(
+                    dir.join(format!("sessfix-{name}.1")).exists(),
+                    "{page} refers to sessfix-{name}(1), which does not exist"
+                );
+            }
+        }
+    }
+}
+
+/// `sessfix <cmd> --help`.
+fn help(args: &[&str]) -> String {
+    let out = Command::cargo_bin("sessfix")
+        .unwrap()
+        .env_clear()
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn each_help_has_its_own_options_and_exit_codes_and_global_options_apart() {
+    let global = |h: &str| h.split("Global options:").nth(1).unwrap_or("").to_string();
+    let own = |h: &str| h.split("Global options:").next().unwrap().to_string();
+    for cmd in ["scan", "repair", "undo"] {
+        let h = help(&[cmd]);
+        assert!(global(&h).contains("--state-dir"), "{cmd}: {h}");
+        assert!(
+            !own(&h).contains("--state-dir"),
+            "{cmd}: globals mixed in: {h}"
+        );
+    }
+    let repair = help(&["repair"]);
+    assert!(own(&repair).contains("--dry-run"));
+    assert!(repair.contains("  5  a file changed"), "{repair}");
+    let scan = help(&["scan"]);
+    assert!(!scan.contains("--dry-run"), "{scan}");
+    assert!(!scan.contains("  4  "), "scan cannot exit 4: {scan}");
+    assert!(!scan.contains("  5  "), "scan cannot exit 5: {scan}");
+    let undo = help(&["undo"]);
+    assert!(undo.contains("  4  a gateway is live"), "{undo}");
+    assert!(undo.contains("--force"), "{undo}");
+}
+
+#[test]
+fn the_example_generator_answers_help() {
+    // Built by `cargo test` beside the test binaries.
+    let exe = std::env::current_exe().unwrap();
+    let gen = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples")
+        .join(format!("generate{}", std::env::consts::EXE_SUFFIX));
+    let out = std::process::Command::new(&gen)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{gen:?} --help failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("--out DIR") && text.contains("--seed"),
+        "{text}"
+    );
 }

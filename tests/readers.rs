@@ -88,7 +88,6 @@ fn an_agent_db_that_is_not_sqlite_is_a_problem_and_the_agent_is_left_alone() {
             .contains("not an SQLite database"),
         "{f}"
     );
-    // (repair keeps its own run lock, `.sessfix.lock`, in the state dir)
     let before = common::tree_digest(&env.state().join("agents"));
     env.cmd()
         .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")

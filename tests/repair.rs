@@ -8,36 +8,9 @@ fn tree(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
     tree_digest(&env.state().join("agents"))
 }
 
-const ALL: &[&str] = &[
-    "dead-pid-lock",
-    "non-openclaw-owner",
-    "live-openclaw-lock-1min",
-    "live-openclaw-lock-31min",
-    "recycled-pid",
-    "lock-without-pid",
-    "lock-not-json",
-    "graceful-restart",
-    "aborted-no-lock",
-    "aborted-assistant-tail",
-    "no-session-file",
-    "subagent-dead-lock",
-    "json5-trailing-comma-dead-lock",
-    "json5-trailing-comma-no-lock",
-    "sigkill-in-flight",
-    "drain-timeout-artifacts",
-    "torn-last-line",
-    "leftovers",
-    "two-agents",
-    "sqlite-era",
-    "invalid-index",
-    "bad-entries",
-    "lock-is-directory",
-    "example",
-];
-
 #[test]
 fn dry_run_never_writes() {
-    for f in ALL {
+    for f in ALL_FIXTURES {
         let env = Env::fixture(f);
         let before = tree(&env);
         for args in [
@@ -54,7 +27,7 @@ fn dry_run_never_writes() {
 
 #[test]
 fn after_repair_nothing_repairable_is_stranded_or_lost_and_a_second_run_changes_nothing() {
-    for f in ALL {
+    for f in ALL_FIXTURES {
         let env = Env::fixture(f);
         let code = env.code(&["repair", "--yes", "--quiet"]);
         assert!(matches!(code, Some(0 | 1)), "{f}: repair exited {code:?}");
@@ -275,10 +248,10 @@ fn leftovers_are_removed_and_undo_restores_everything() {
     assert!(!d
         .join("00000003-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock")
         .exists());
-    env.cmd().arg("undo").assert().code(0);
+    env.cmd().args(["undo", "--yes"]).assert().code(0);
     assert_eq!(before, tree(&env));
     // nothing left to undo
-    env.cmd().arg("undo").assert().code(3);
+    env.cmd().args(["undo", "--yes"]).assert().code(3);
 }
 
 #[test]
@@ -316,7 +289,7 @@ fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
                 "{point}: the killed run changed something"
             );
         }
-        let out = env.cmd().arg("undo").output().unwrap();
+        let out = env.cmd().args(["undo", "--yes"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{point}: {out:?}");
         assert_eq!(before, tree(&env), "{point}: undo restored the state");
     }
@@ -328,7 +301,7 @@ fn undo_refuses_when_files_changed_since() {
     env.cmd().args(["repair", "--yes"]).assert().code(0);
     let index = env.sessions("main").join("sessions.json");
     std::fs::write(&index, "{}").unwrap();
-    env.cmd().arg("undo").assert().code(1);
+    env.cmd().args(["undo", "--yes"]).assert().code(1);
     assert_eq!(std::fs::read_to_string(&index).unwrap(), "{}");
 }
 
@@ -371,7 +344,8 @@ fn max_age_ends_old_stranded_sessions() {
 fn concurrent_runs_are_refused() {
     // A cron run and a pre-start run never overlap: the second one refuses.
     let env = Env::fixture("graceful-restart");
-    let lock = std::fs::File::create(env.state().join(".sessfix.lock")).unwrap();
+    // The run lock is a flock on the state dir itself (no file of its own).
+    let lock = std::fs::File::open(env.state()).unwrap();
     use std::os::fd::AsRawFd;
     assert_eq!(
         unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
@@ -532,7 +506,8 @@ fn json_output_with_nothing_to_change_still_gives_the_plan() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "a person must act");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["done"], serde_json::json!([]));
+    assert_eq!(v["results"], serde_json::json!([]));
+    assert_eq!(v["applied"], false);
     let left = v["plan"]["leftAlone"][0].as_str().unwrap();
     assert!(left.contains(FEISHU) && left.contains("4200"), "{left}");
 }

@@ -377,7 +377,9 @@ fn unreadable_state_is_an_operational_error_naming_the_path() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&missing.display().to_string()) && err.contains("does not exist"),
+        err.contains(&missing.display().to_string())
+            && err.contains("does not exist")
+            && err.contains("--state-dir DIR"),
         "{err}"
     );
     // a file instead of a directory

@@ -5,12 +5,12 @@ pub mod scan;
 pub mod undo;
 
 use crate::analyze::{Analysis, Report, Settings};
-use crate::cli::{ColorChoice, StateArgs};
+use crate::cli::StateArgs;
 use crate::render::Style;
 use crate::state::discover::{self, Env};
 use crate::state::process::{ProcFs, Processes};
 use crate::state::{self, ReadOptions, Snapshot};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// An error that stops a command, with the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -34,8 +34,93 @@ pub struct Context {
     pub read: ReadOptions,
     pub settings: Settings,
     pub procs: ProcFs,
+    /// Colour of stdout and of stderr (each on its own terminal or not).
     pub style: Style,
+    pub err_style: Style,
     pub source: String,
+    /// Show progress on stderr (when it is a terminal); `--quiet` turns it off.
+    pub progress: bool,
+}
+
+/// One line on stderr per error finding, in the manner of `e2fsck -p`: what,
+/// which file, what to do. Printed even with `--quiet`, so the cron mail or
+/// the journal says why the run ended with 1 (or 3).
+pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::Finding) -> bool) {
+    let mut err = std::io::stderr().lock();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::analyze::Severity::Error && which(f))
+    {
+        let place = match (&f.path, &f.key, &f.agent) {
+            (Some(p), _, _) => p.clone(),
+            (None, Some(k), _) => k.clone(),
+            (None, None, Some(a)) => format!("agent {a}"),
+            (None, None, None) => report.state_dir.clone(),
+        };
+        let line = format!(
+            "sessfix: NEEDS A PERSON: {place}: {}: {}. Action: {}",
+            f.code, f.message, f.fix
+        );
+        let _ = writeln!(err, "{}", line.replace('\n', " "));
+    }
+}
+
+/// Why there is no state dir: where it was looked for, and how to name it.
+fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> String {
+    let dir = resolved.dir.display();
+    // Named (an option or a variable): only that one was looked at.
+    if args.state_dir.is_some() || args.profile.is_some() || !resolved.source.starts_with('~') {
+        return format!(
+            "{dir}: the state dir does not exist (from {}); check the path, or name the state dir with --state-dir DIR",
+            resolved.source
+        );
+    }
+    // The gateway's own order (`discover::resolve_state_dir`).
+    let mut tried = vec![
+        "  --state-dir, --profile: not given".to_string(),
+        "  OPENCLAW_STATE_DIR, CLAWDBOT_STATE_DIR: not set".to_string(),
+    ];
+    match env.home_dir() {
+        Some(home) => tried.extend(
+            [".openclaw", ".clawdbot", ".moldbot", ".moltbot"]
+                .iter()
+                .map(|n| format!("  {}: does not exist", home.join(n).display())),
+        ),
+        None => tried.push("  ~/.openclaw: no home (HOME and OPENCLAW_HOME not set)".into()),
+    }
+    format!(
+        "no OpenClaw state dir found. Tried:\n{}\nName it with --state-dir DIR (or --profile NAME, or OPENCLAW_STATE_DIR)",
+        tried.join("\n")
+    )
+}
+
+/// Ask `question` on the terminal (stderr) and read the answer from stdin:
+/// true for y or yes. Without a terminal on stdin nobody can answer: a usage
+/// error that names `--yes`, with `what` the answer would do.
+pub fn ask(question: &str, what: &str) -> Result<bool, Fatal> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Fatal {
+            exit: crate::exit::Exit::Usage,
+            message: format!("not on a terminal: re-run with --yes to {what}"),
+        });
+    }
+    let io = |e: std::io::Error| Fatal::operational(format!("cannot ask: {e}"));
+    let mut err = std::io::stderr().lock();
+    write!(err, "{question} [y/N] ").map_err(io)?;
+    err.flush().map_err(io)?;
+    drop(err);
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(io)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Finding codes that mean part of the state could not be read: exit 3.
+pub fn could_not_read(report: &Report) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.severity == crate::analyze::Severity::Error && f.code.ends_with("-unreadable"))
 }
 
 impl Context {
@@ -44,6 +129,9 @@ impl Context {
         let resolved =
             discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), &env)
                 .map_err(Fatal::operational)?;
+        if std::fs::symlink_metadata(&resolved.dir).is_err() {
+            return Err(Fatal::operational(no_state_dir(args, &resolved, &env)));
+        }
         let now_ms = match &args.now {
             Some(t) => chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|e| Fatal {
@@ -71,13 +159,17 @@ impl Context {
             }
         };
         let procs = ProcFs::new(&args.proc_root);
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        if let Some(store) = &args.store {
+            if let Err(e) = std::fs::symlink_metadata(store) {
+                return Err(Fatal::operational(
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        format!("--store {}: no such file", store.display())
+                    } else {
+                        crate::fsx::describe(store, &e)
+                    },
+                ));
             }
-        };
+        }
         Ok(Context {
             read: ReadOptions {
                 state_dir: resolved.dir,
@@ -104,8 +196,10 @@ impl Context {
                 }),
             },
             procs,
-            style: Style { color },
+            style: Style::for_stream(args.color, std::io::stdout().is_terminal()),
+            err_style: Style::for_stream(args.color, std::io::stderr().is_terminal()),
             source: resolved.source,
+            progress: true,
         })
     }
 
@@ -120,39 +214,58 @@ impl Context {
         Ok(analysis.finish())
     }
 
-    /// `state::read_each` with a spinner; `keep_index` keeps each index's
-    /// bytes and spans until `each` has had the agent (as a plan needs).
+    /// `state::read_each` with a progress line on stderr (agents, sessions
+    /// and bytes read so far); `keep_index` keeps each index's bytes and
+    /// spans until `each` has had the agent (as a plan needs).
     pub fn read_each<A>(
         &self,
         keep_index: bool,
         start: impl FnOnce(&Snapshot) -> A,
-        each: impl FnMut(&mut A, state::Agent),
+        mut each: impl FnMut(&mut A, state::Agent),
     ) -> Result<(Snapshot, A), Fatal> {
         let opts = ReadOptions {
             keep_index,
             ..self.read.clone()
         };
-        self.with_spinner(&opts, |opts| {
-            state::read_each(opts, &self.procs, start, each)
+        let bar = self.progress_bar(&format!("reading {}", opts.state_dir.display()));
+        let (mut agents, mut sessions, mut bytes) = (0usize, 0usize, 0u64);
+        let read = state::read_each(&opts, &self.procs, start, |acc, agent| {
+            if let Some(b) = &bar {
+                agents += 1;
+                sessions += agent.sessions.len();
+                bytes += agent.store.identity.map_or(0, |i| i.size);
+                bytes += agent
+                    .sessions
+                    .iter()
+                    .filter_map(|s| s.transcript.as_ref()?.tail.as_ref().ok())
+                    .map(|t| t.size)
+                    .sum::<u64>();
+                b.set_message(format!(
+                    "reading {}: {}, {}, {}",
+                    opts.state_dir.display(),
+                    crate::render::plural(agents, "agent", "agents"),
+                    crate::render::plural(sessions, "session", "sessions"),
+                    indicatif::HumanBytes(bytes)
+                ));
+                b.tick();
+            }
+            each(acc, agent)
         })
-    }
-
-    fn with_spinner<T>(
-        &self,
-        opts: &ReadOptions,
-        read: impl FnOnce(&ReadOptions) -> Result<T, state::ReadError>,
-    ) -> Result<T, Fatal> {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = indicatif::ProgressBar::new_spinner();
-            b.set_message(format!("reading {}", opts.state_dir.display()));
-            b.enable_steady_tick(std::time::Duration::from_millis(120));
-            b
-        });
-        let snap = read(opts)
-            .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", self.source)));
+        .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", self.source)));
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        snap
+        read
+    }
+
+    /// A spinner with `message` on stderr, only when stderr is a terminal
+    /// and progress is wanted.
+    pub fn progress_bar(&self, message: &str) -> Option<indicatif::ProgressBar> {
+        (self.progress && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_message(message.to_string());
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        })
     }
 }

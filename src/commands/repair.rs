@@ -1,4 +1,8 @@
 //! `sessfix repair`: the same plan for `--dry-run` and for real.
+//!
+//! stdout carries only the result (the plan of a dry run, what was done, or
+//! the JSON document); the plan shown before the prompt, the prompt itself,
+//! progress and what needs a person go to stderr.
 
 use super::{Context, Fatal};
 use crate::analyze::{self, Analysis, Severity};
@@ -6,109 +10,19 @@ use crate::apply;
 use crate::cli::RepairArgs;
 use crate::exit::Exit;
 use crate::plan::{self, Plan, PlanOptions};
-use crate::state::{self, Snapshot};
-use std::io::{IsTerminal, Write};
-
-fn render_plan(plan: &Plan, diff: bool, out: &mut dyn Write) -> std::io::Result<()> {
-    if plan.is_empty() {
-        writeln!(out, "Nothing to repair.")?;
-    }
-    for w in &plan.indexes {
-        writeln!(
-            out,
-            "index {}{}",
-            w.path.display(),
-            if w.rewrite_strict {
-                " (rewrite as strict JSON)"
-            } else {
-                ""
-            }
-        )?;
-        if let Some(r) = &w.restore_from {
-            writeln!(
-                out,
-                "  restore from {} ({}, {} entries; the {} index goes into the backup)",
-                r.path.display(),
-                r.source.describe(),
-                r.entries,
-                r.replaces
-            )?;
-        }
-        for e in &w.edits {
-            writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
-            for c in &e.changes {
-                writeln!(
-                    out,
-                    "    {}: {} -> {}",
-                    c.field,
-                    c.before.as_deref().unwrap_or("(absent)"),
-                    c.after.as_deref().unwrap_or("(removed)")
-                )?;
-            }
-        }
-        if diff {
-            // The plan keeps no copy of the index: read it again.
-            // A restore's diff is from the copy it restores.
-            let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
-            let Some(bytes) = crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
-                .ok()
-                .map(|(b, _)| b)
-                .filter(|b| match &w.restore_from {
-                    Some(r) => r.is_copy(b),
-                    None => w.is_before(b),
-                })
-            else {
-                writeln!(out, "  (no diff: the file changed since it was read)")?;
-                continue;
-            };
-            let before = String::from_utf8_lossy(&bytes);
-            let after = w.after_pieces(&bytes).concat();
-            let after = String::from_utf8_lossy(&after);
-            let name = w.path.display().to_string();
-            let d = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
-            write!(
-                out,
-                "{}",
-                d.unified_diff().context_radius(3).header(&name, &name)
-            )?;
-        }
-    }
-    for c in &plan.transcripts {
-        writeln!(
-            out,
-            "transcript {}: cut {} byte(s) from offset {}: {}",
-            c.path.display(),
-            c.size - c.at,
-            c.at,
-            c.reason
-        )?;
-    }
-    for r in &plan.removals {
-        writeln!(
-            out,
-            "remove {} ({}): {}",
-            r.path.display(),
-            r.what,
-            r.reason
-        )?;
-    }
-    for l in &plan.left_alone {
-        writeln!(out, "left alone: {l}")?;
-    }
-    Ok(())
-}
-
-/// What `repair --dry-run --json` prints.
-#[derive(serde::Serialize)]
-struct ReportAndPlan<'a> {
-    report: &'a analyze::Report,
-    plan: &'a plan::Plan,
-}
+use crate::render::{json, plan::PlanView};
+use crate::state::{self, Snapshot, StoreState};
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
 
 /// Read the state, analyse it and plan the repair, agent by agent: each agent
 /// is planned from its rows of the analysis as soon as it is added, and then
 /// dropped, so only a few agents' files are held at a time. Without
 /// `keep_rows` the report keeps only its findings (a real run prints no rows).
+///
+/// An agent whose index could not be read is not planned at all: without its
+/// index nothing tells which lock or temp file belongs to a running session.
 fn read_and_plan(
     ctx: &Context,
     opts: PlanOptions,
@@ -123,13 +37,21 @@ fn read_and_plan(
             }
             let (sessions, locks) = (analysis.sessions().len(), analysis.locks().len());
             analysis.add(&agent);
-            plan::add_agent(
-                plan,
-                &agent,
-                &analysis.sessions()[sessions..],
-                &analysis.locks()[locks..],
-                opts,
-            );
+            if let StoreState::Unreadable { error } = &agent.store.state {
+                plan.left_alone.push(format!(
+                    "{}: cannot be read ({error}), so nothing in agent {} is changed (no lock or temp file is removed); fix its permissions or type and run again",
+                    agent.store.path.display(),
+                    agent.id
+                ));
+            } else {
+                plan::add_agent(
+                    plan,
+                    &agent,
+                    &analysis.sessions()[sessions..],
+                    &analysis.locks()[locks..],
+                    opts,
+                );
+            }
             if !keep_rows {
                 analysis.forget_rows();
             }
@@ -150,13 +72,29 @@ fn refuse_if_live(gateway: &analyze::GatewayReport, force: bool) -> Option<Exit>
     Some(Exit::GatewayLive)
 }
 
-/// What `repair --json` prints after a real run.
-#[derive(serde::Serialize)]
-struct Applied<'a> {
-    plan: &'a Plan,
-    done: &'a [String],
-    changed: &'a [String],
-    backup: Option<&'a std::path::Path>,
+fn io(e: std::io::Error) -> Fatal {
+    Fatal::operational(format!("cannot write output: {e}"))
+}
+
+fn json_err(e: serde_json::Error) -> Fatal {
+    Fatal::operational(e.to_string())
+}
+
+/// The `repair --json` document of a real run (also when nothing was
+/// applied: `applied` is false and `results` empty).
+fn applied_doc(
+    plan: &Plan,
+    applied: bool,
+    outcome: &apply::Outcome,
+    out: &mut dyn Write,
+) -> Result<(), Fatal> {
+    let doc = json!({
+        "applied": applied,
+        "plan": json::plan_value(plan).map_err(json_err)?,
+        "results": json::results_value(outcome).map_err(json_err)?,
+        "backup": outcome.backup_dir,
+    });
+    json::write_document(doc, out).map_err(io)
 }
 
 pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
@@ -167,35 +105,50 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         now_ms: ctx.settings.now_ms,
         restore_index: args.restore_index,
     };
-    let mut stdout = std::io::stdout().lock();
-    let io = |e: std::io::Error| Fatal::operational(format!("cannot write output: {e}"));
-    let json_err = |e: serde_json::Error| Fatal::operational(e.to_string());
+    let mut stdout = crate::render::stdout();
+    let backup_root = |state_dir: &std::path::Path| -> PathBuf {
+        args.backup_dir
+            .clone()
+            .unwrap_or_else(|| state_dir.join("sessfix-backups"))
+    };
 
     if args.dry_run {
-        let (_, report, plan) = read_and_plan(ctx, opts, true)?;
+        let (snap, report, plan) = read_and_plan(ctx, opts, true)?;
         if args.json {
-            let mut out = std::io::BufWriter::new(&mut stdout);
-            serde_json::to_writer_pretty(
-                &mut out,
-                &ReportAndPlan {
-                    report: &report,
-                    plan: &plan,
-                },
-            )
-            .map_err(json_err)?;
-            writeln!(out).and_then(|()| out.flush()).map_err(io)?;
+            let doc = json!({
+                "report": json::report_value(&report).map_err(json_err)?,
+                "plan": json::plan_value(&plan).map_err(json_err)?,
+            });
+            json::write_document(doc, &mut stdout).map_err(io)?;
         } else {
-            render_plan(&plan, args.diff, &mut stdout).map_err(io)?;
+            let view = PlanView {
+                style: ctx.style,
+                diff: args.diff,
+                backup: &backup_root(&snap.state_dir),
+            };
+            view.render(&plan, &mut stdout).map_err(io)?;
         }
+        stdout.flush().map_err(io)?;
+        if report.gateway.live && !args.force {
+            eprintln!(
+                "sessfix: a gateway is live ({}): a real run would refuse and change nothing (exit 4); stop the gateway first",
+                report.gateway.evidence.as_deref().unwrap_or("")
+            );
+            return Ok(Exit::GatewayLive);
+        }
+        // What the plan shows is enough, but an exit 3 names its files here.
+        super::say_what_needs_a_person(&report, |f| f.code.ends_with("-unreadable"));
         let problems = report.worst().is_some_and(|s| s >= Severity::Warning);
-        return Ok(if plan.is_empty() && !problems {
-            Exit::Ok
-        } else {
-            Exit::Problems
-        });
+        return Ok(
+            unreadable_exit(&report).unwrap_or(if plan.is_empty() && !problems {
+                Exit::Ok
+            } else {
+                Exit::Problems
+            }),
+        );
     }
 
-    // A live gateway sees no write at all, not even the run lock's file.
+    // A live gateway sees no write at all.
     let gateway = state::read_gateway(&ctx.read, &ctx.procs)
         .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
     if let Some(exit) = refuse_if_live(&analyze::gateway_report(&gateway), args.force) {
@@ -211,36 +164,38 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     if report.gateway.live {
         eprintln!("sessfix: warning: --force: writing although a gateway looks live");
     }
+    let backup_root = backup_root(&snap.state_dir);
     if plan.is_empty() {
         if args.json {
-            let applied = Applied {
-                plan: &plan,
-                done: &[],
-                changed: &[],
-                backup: None,
-            };
-            serde_json::to_writer_pretty(&mut stdout, &applied).map_err(json_err)?;
-            writeln!(stdout).map_err(io)?;
+            applied_doc(&plan, false, &apply::Outcome::default(), &mut stdout)?;
         } else if !args.quiet {
-            render_plan(&plan, false, &mut stdout).map_err(io)?;
+            let view = PlanView {
+                style: ctx.style,
+                diff: false,
+                backup: &backup_root,
+            };
+            view.render(&plan, &mut stdout).map_err(io)?;
         }
+        stdout.flush().map_err(io)?;
+        super::say_what_needs_a_person(&report, |_| true);
         return Ok(remaining_exit(&report));
     }
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            render_plan(&plan, false, &mut stdout).map_err(io)?;
-            return Err(Fatal {
-                exit: Exit::Usage,
-                message: "not on a terminal: re-run with --yes to apply this plan".into(),
-            });
-        }
-        render_plan(&plan, false, &mut stdout).map_err(io)?;
-        write!(stdout, "Apply these changes? [y/N] ").map_err(io)?;
-        stdout.flush().map_err(io)?;
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer).map_err(io)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            writeln!(stdout, "Nothing changed.").map_err(io)?;
+        // The plan, its totals and the question go to the terminal (stderr),
+        // never into stdout, which may be a file (`repair --json > plan.json`).
+        let view = PlanView {
+            style: ctx.err_style,
+            diff: args.diff,
+            backup: &backup_root,
+        };
+        view.render(&plan, &mut std::io::stderr().lock())
+            .map_err(io)?;
+        if !super::ask("Apply these changes?", "apply this plan")? {
+            eprintln!("Nothing changed.");
+            if args.json {
+                applied_doc(&plan, false, &apply::Outcome::default(), &mut stdout)?;
+                stdout.flush().map_err(io)?;
+            }
             return Ok(Exit::Problems);
         }
         // The answer may have taken long (a gateway started, a run ended):
@@ -256,24 +211,28 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
             return Ok(Exit::Changed);
         }
         plan = replanned;
+    } else if args.diff && !args.quiet && !args.json {
+        let view = PlanView {
+            style: ctx.style,
+            diff: true,
+            backup: &backup_root,
+        };
+        view.render(&plan, &mut stdout).map_err(io)?;
     }
     // Only the plan is needed from here: the report goes before apply.
     drop(report);
-    let backup_root = args
-        .backup_dir
-        .clone()
-        .unwrap_or_else(|| snap.state_dir.join("sessfix-backups"));
+    let progress = ctx.progress_bar(&format!(
+        "applying {}",
+        crate::render::plan::Totals::of(&plan)
+    ));
     let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
-        .map_err(Fatal::operational)?;
+        .map_err(Fatal::operational);
+    if let Some(b) = progress {
+        b.finish_and_clear();
+    }
+    let outcome = outcome?;
     if args.json {
-        let applied = Applied {
-            plan: &plan,
-            done: &outcome.done,
-            changed: &outcome.changed,
-            backup: outcome.backup_dir.as_deref(),
-        };
-        serde_json::to_writer_pretty(&mut stdout, &applied).map_err(json_err)?;
-        writeln!(stdout).map_err(io)?;
+        applied_doc(&plan, true, &outcome, &mut stdout)?;
     } else if !args.quiet {
         for d in &outcome.done {
             writeln!(stdout, "{d}").map_err(io)?;
@@ -287,6 +246,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
             .map_err(io)?;
         }
     }
+    stdout.flush().map_err(io)?;
     for c in &outcome.changed {
         eprintln!("sessfix: {c}");
     }
@@ -304,12 +264,22 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
             analysis.forget_rows();
         },
     )?;
-    Ok(remaining_exit(&after.finish()))
+    let after = after.finish();
+    super::say_what_needs_a_person(&after, |_| true);
+    Ok(remaining_exit(&after))
 }
 
-/// 0 when the state is consistent, 1 when a warning or an error remains:
-/// something repair did not fix needs a person.
+/// Exit 3 when part of the state could not be read.
+pub fn unreadable_exit(report: &analyze::Report) -> Option<Exit> {
+    super::could_not_read(report).then_some(Exit::Operational)
+}
+
+/// 0 when the state is consistent, 1 when errors remain that need a person,
+/// 3 when part of it could not be read.
 fn remaining_exit(report: &analyze::Report) -> Exit {
+    if let Some(e) = unreadable_exit(report) {
+        return e;
+    }
     if report
         .findings
         .iter()

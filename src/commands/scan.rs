@@ -8,6 +8,9 @@ use crate::render::{json::Json, table::Tables, ReportRenderer};
 
 /// The exit code a report maps to.
 pub fn exit_for(report: &Report) -> Exit {
+    if super::could_not_read(report) {
+        return Exit::Operational;
+    }
     match report.worst() {
         Some(Severity::Error | Severity::Warning) => Exit::Problems,
         _ => Exit::Ok,
@@ -22,12 +25,14 @@ pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
         Box::new(Tables {
             style: ctx.style,
             now_ms: ctx.settings.now_ms,
+            width: crate::render::table::output_width(),
         })
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::render::stdout();
     renderer
         .render(&report, &mut out)
         .and_then(|()| std::io::Write::flush(&mut out))
         .map_err(|e| Fatal::operational(format!("cannot write the report: {e}")))?;
+    super::say_what_needs_a_person(&report, |f| f.code.ends_with("-unreadable"));
     Ok(exit_for(&report))
 }

@@ -1,9 +1,12 @@
 //! `sessfix undo`: restore the last repair's backup if nothing changed since.
+//! Like repair, it refuses while a gateway is live and asks on a terminal.
 
 use super::{Context, Fatal};
 use crate::apply;
 use crate::cli::UndoArgs;
 use crate::exit::Exit;
+use std::io::Write;
+use std::path::Path;
 
 pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
     let state_dir = &ctx.read.state_dir;
@@ -17,17 +20,52 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
             root.display()
         )));
     };
+    let gateway = crate::state::read_gateway(&ctx.read, &ctx.procs)
+        .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
+    let gateway = crate::analyze::gateway_report(&gateway);
+    if gateway.live && !args.force {
+        eprintln!(
+            "sessfix: refusing to undo while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
+            gateway.evidence.as_deref().unwrap_or("")
+        );
+        return Ok(Exit::GatewayLive);
+    }
     let _lock = apply::lock_run(state_dir).map_err(Fatal::operational)?;
+    if !args.yes {
+        eprintln!(
+            "Restore the files changed by the repair backed up in {}?",
+            dir.display()
+        );
+        if !super::ask("Restore?", "restore this backup")? {
+            eprintln!("Nothing changed.");
+            return Ok(Exit::Problems);
+        }
+    }
+    let mut out = crate::render::stdout();
     match apply::undo(&dir) {
         Ok(done) => {
             for d in done {
-                println!("{d}");
+                let _ = writeln!(out, "{d}");
             }
+            let _ = out.flush();
             Ok(Exit::Ok)
         }
         Err(e) => {
-            eprintln!("sessfix: {e}");
+            eprintln!("sessfix: {e}\n{}", by_hand(&dir));
             Ok(Exit::Problems)
         }
     }
+}
+
+/// How to restore a backup by hand, when `undo` will not.
+fn by_hand(dir: &Path) -> String {
+    format!(
+        "  To restore by hand, with the gateway stopped: {manifest} lists each file \
+         (`path`), its copy in {dir} (`backup`) and what repair did (`action`): for \
+         `write` and `remove`, copy the backup over the path (cp {dir}/<backup> <path>); \
+         for `truncate`, append it (cat {dir}/<backup> >> <path>). Check the files you \
+         keep first: they changed since the repair.",
+        manifest = dir.join(apply::MANIFEST).display(),
+        dir = dir.display(),
+    )
 }

@@ -1,14 +1,130 @@
-//! The JSON document other tools rely on.
+//! The JSON documents other tools rely on (`schema/*.schema.json` describes
+//! them). Every document starts with `schemaVersion`; numbers that are whole
+//! are integers; the raw JSON of a changed field is given as a JSON value.
 
 use super::ReportRenderer;
 use crate::analyze::Report;
+use serde_json::{Map, Value};
 use std::io::Write;
+
+/// Bumped when a field is removed or changes meaning (adding one does not).
+pub const SCHEMA_VERSION: u64 = 1;
 
 pub struct Json;
 
 impl ReportRenderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        writeln!(out)
+        write_document(report_value(report)?, out)
+    }
+}
+
+/// A scan report as a JSON value (no `schemaVersion` of its own).
+pub fn report_value(report: &Report) -> serde_json::Result<Value> {
+    let mut v = serde_json::to_value(report)?;
+    whole_numbers(&mut v);
+    Ok(v)
+}
+
+/// A repair plan as a JSON value: each field change's `before` and `after`
+/// are the field's JSON values, absent when the field is absent.
+pub fn plan_value(plan: &crate::plan::Plan) -> serde_json::Result<Value> {
+    let mut v = serde_json::to_value(plan)?;
+    for w in v["indexes"].as_array_mut().into_iter().flatten() {
+        for e in w["edits"].as_array_mut().into_iter().flatten() {
+            for c in e["changes"].as_array_mut().into_iter().flatten() {
+                raw_to_values(c);
+            }
+        }
+    }
+    whole_numbers(&mut v);
+    Ok(v)
+}
+
+/// What repair did, one record per change, `status` `done` or `changed`
+/// (the file changed since the plan was made and was left alone).
+pub fn results_value(outcome: &crate::apply::Outcome) -> serde_json::Result<Value> {
+    let mut records = Vec::new();
+    for (status, list) in [("done", &outcome.done), ("changed", &outcome.changed)] {
+        for c in list {
+            let mut v = serde_json::to_value(c)?;
+            raw_to_values(&mut v);
+            v["status"] = status.into();
+            records.push(v);
+        }
+    }
+    Ok(Value::Array(records))
+}
+
+/// `{"schemaVersion": N, ...fields}` written with a final newline.
+pub fn write_document(body: Value, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut doc = Map::new();
+    doc.insert("schemaVersion".into(), SCHEMA_VERSION.into());
+    match body {
+        Value::Object(m) => doc.extend(m),
+        other => {
+            doc.insert("value".into(), other);
+        }
+    }
+    serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
+    writeln!(out)
+}
+
+/// `before`/`after` hold a field's raw JSON text (or null: absent): parse
+/// it, and leave the key out when the field is absent.
+fn raw_to_values(c: &mut Value) {
+    let Some(obj) = c.as_object_mut() else { return };
+    for k in ["before", "after"] {
+        match obj.get(k) {
+            Some(Value::String(raw)) => {
+                let parsed =
+                    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.clone()));
+                obj.insert(k.into(), parsed);
+            }
+            Some(Value::Null) => {
+                obj.remove(k);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Floats that hold whole numbers (timestamps read as f64) become integers.
+fn whole_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(whole_numbers),
+        Value::Object(m) => m.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_floats_become_integers_and_others_stay() {
+        let mut v = serde_json::json!({"a": 1.7e12, "b": [2.5, 3.0], "c": "4.0"});
+        whole_numbers(&mut v);
+        assert_eq!(
+            v.to_string(),
+            r#"{"a":1700000000000,"b":[2.5,3],"c":"4.0"}"#
+        );
+    }
+
+    #[test]
+    fn raw_field_text_becomes_a_value_and_absent_is_left_out() {
+        let mut c = serde_json::json!({"field": "x", "before": null, "after": "{\"a\": [1]}"});
+        raw_to_values(&mut c);
+        assert_eq!(c, serde_json::json!({"field": "x", "after": {"a": [1]}}));
+        let mut c = serde_json::json!({"before": "null", "after": "true"});
+        raw_to_values(&mut c);
+        assert_eq!(c, serde_json::json!({"before": null, "after": true}));
     }
 }

@@ -1,6 +1,8 @@
 //! Output formats, one per file behind a small trait.
 
 pub mod json;
+pub mod man;
+pub mod plan;
 pub mod table;
 
 use crate::analyze::Report;
@@ -20,6 +22,79 @@ impl Style {
             text.to_string()
         }
     }
+}
+
+impl Style {
+    /// Colour for a stream: `always`, `never`, or (auto) on a terminal
+    /// unless `NO_COLOR` is set to something (an empty `NO_COLOR` counts as
+    /// unset, as the convention says).
+    pub fn for_stream(choice: crate::cli::ColorChoice, is_terminal: bool) -> Style {
+        use crate::cli::ColorChoice;
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        Style { color }
+    }
+}
+
+/// Standard output that ends quietly when its reader goes away: once a write
+/// fails with a broken pipe (`sessfix scan | head`), everything after it is
+/// dropped and the command ends with the exit code it was going to have,
+/// without an error message.
+pub struct PipeSafe<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> PipeSafe<W> {
+    pub fn new(inner: W) -> Self {
+        PipeSafe {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn guard<T>(&mut self, r: std::io::Result<T>, none: T) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(none)
+            }
+            r => r,
+        }
+    }
+}
+
+impl<W: Write> Write for PipeSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.guard(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.guard(r, ())
+    }
+}
+
+/// Buffered standard output that ends quietly on a broken pipe.
+pub fn stdout() -> PipeSafe<std::io::BufWriter<std::io::StdoutLock<'static>>> {
+    PipeSafe::new(std::io::BufWriter::new(std::io::stdout().lock()))
+}
+
+/// "1 lock", "2 locks", "0 locks".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Renders a scan report.

@@ -1,13 +1,34 @@
-//! The readable report: a sessions table, then findings with their fixes.
+//! The readable report: the release and gateway, a sessions table, the
+//! findings with their fixes, and the totals last (where a long listing ends).
+//!
+//! Widths are measured on the plain text and colour is added after padding,
+//! so colour codes never count. Session keys, finding codes and paths are
+//! never split: a key that does not fit beside the columns gets a line of its
+//! own; only prose (`why`, messages, fixes) is wrapped, at spaces.
 
-use super::{ReportRenderer, Style};
-use crate::analyze::{NextBoot, Report, Severity};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use super::{plural, ReportRenderer, Style};
+use crate::analyze::{NextBoot, Report, SessionReport, Severity};
 use std::io::Write;
 
 pub struct Tables {
     pub style: Style,
     pub now_ms: i64,
+    /// Columns to fit in.
+    pub width: usize,
+}
+
+/// The width to lay tables out in: stdout's terminal, else `COLUMNS`, else
+/// 100 (a file or a pipe); never under 40.
+pub fn output_width() -> usize {
+    let term = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize);
+    let cols = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    term.filter(|&w| w > 0)
+        .or(cols)
+        .filter(|&w: &usize| w > 0)
+        .unwrap_or(100)
+        .max(40)
 }
 
 /// "3h ago" from epoch milliseconds.
@@ -50,16 +71,148 @@ fn sev_color(s: Severity) -> &'static str {
     }
 }
 
+/// Display width of plain text (one column per char: the report is ASCII
+/// apart from names a user chose).
+fn width_of(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// `text` wrapped at spaces into lines of at most `width` columns (a word
+/// longer than that stays whole on its own line).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && width_of(&line) + 1 + width_of(word) > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Write `label` then `text` wrapped to `width`, continuation lines indented
+/// to line up after the label.
+fn labelled(
+    out: &mut dyn Write,
+    indent: usize,
+    label: &str,
+    text: &str,
+    width: usize,
+) -> std::io::Result<()> {
+    let pad = indent + width_of(label);
+    for (i, l) in wrap(text, width.saturating_sub(pad).max(20))
+        .iter()
+        .enumerate()
+    {
+        if i == 0 {
+            writeln!(out, "{:indent$}{label}{l}", "")?;
+        } else {
+            writeln!(out, "{:pad$}{l}", "")?;
+        }
+    }
+    Ok(())
+}
+
+const HEADERS: [&str; 6] = [
+    "NEXT BOOT",
+    "STATUS",
+    "ABORTED",
+    "UPDATED",
+    "AGENT",
+    "SESSION",
+];
+
+impl Tables {
+    fn cells(&self, s: &SessionReport) -> [String; 5] {
+        [
+            s.next_boot.as_str().to_string(),
+            s.status.clone().unwrap_or_else(|| "-".into()),
+            s.aborted_last_run.map_or("-".into(), |b| b.to_string()),
+            s.updated_at
+                .map_or("-".into(), |u| relative(self.now_ms, u)),
+            s.agent.clone(),
+        ]
+    }
+
+    fn sessions(&self, shown: &[&SessionReport], out: &mut dyn Write) -> std::io::Result<()> {
+        let rows: Vec<[String; 5]> = shown.iter().map(|s| self.cells(s)).collect();
+        let mut widths = [0usize; 5];
+        for (i, w) in widths.iter_mut().enumerate() {
+            *w = rows
+                .iter()
+                .map(|r| width_of(&r[i]))
+                .chain([width_of(HEADERS[i])])
+                .max()
+                .unwrap_or(0);
+        }
+        let lead: usize = widths.iter().map(|w| w + 2).sum();
+        // Keys go beside the columns only when every one fits there; else
+        // each gets a line of its own (the same layout for every row).
+        let inline = shown.iter().all(|s| lead + width_of(&s.key) <= self.width);
+        let header: String = HEADERS[..5]
+            .iter()
+            .zip(widths)
+            .map(|(h, w)| format!("{h:<w$}  "))
+            .collect();
+        let header = if inline {
+            format!("{header}{}", HEADERS[5])
+        } else {
+            format!("{}\n  {}", header.trim_end(), HEADERS[5])
+        };
+        writeln!(out, "{}", self.style.paint("1", &header))?;
+        for (s, row) in shown.iter().zip(&rows) {
+            let mut line = String::new();
+            for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+                let padded = format!("{cell:<w$}  ");
+                line.push_str(&if i == 0 {
+                    self.style.paint(boot_color(s.next_boot), &padded)
+                } else {
+                    padded
+                });
+            }
+            if inline {
+                writeln!(out, "{line}{}", s.key)?;
+            } else {
+                writeln!(out, "{}", line.trim_end())?;
+                writeln!(out, "  {}", s.key)?;
+            }
+            labelled(out, 2, "why: ", &s.reason, self.width)?;
+            for p in &s.next_boot_by_line {
+                labelled(
+                    out,
+                    4,
+                    &format!("{}: {}: ", p.line, p.next_boot.as_str()),
+                    &p.reason,
+                    self.width,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl ReportRenderer for Tables {
     fn render(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "state dir: {}", r.state_dir)?;
         let o = &r.openclaw;
         match (&o.version, o.line) {
-            (Some(v), Some(line)) => writeln!(
+            (Some(v), Some(line)) => labelled(
                 out,
-                "openclaw:  {v} (from {}: {}); rules of the {line} release line",
-                o.source.unwrap_or("?"),
-                o.evidence.as_deref().unwrap_or("")
+                0,
+                "openclaw:  ",
+                &format!(
+                    "{v} (from {}: {}); rules of the {line} release line",
+                    o.source.unwrap_or("?"),
+                    o.evidence.as_deref().unwrap_or("")
+                ),
+                self.width,
             )?,
             _ => writeln!(
                 out,
@@ -69,7 +222,7 @@ impl ReportRenderer for Tables {
             )?,
         }
         for n in &o.notes {
-            writeln!(out, "           note: {n}")?;
+            labelled(out, 11, "note: ", n, self.width)?;
         }
         match (&r.gateway.live, &r.gateway.evidence) {
             (true, Some(e)) => writeln!(
@@ -77,7 +230,13 @@ impl ReportRenderer for Tables {
                 "gateway:   {}",
                 self.style.paint("1;31", &format!("LIVE: {e}"))
             )?,
-            (false, Some(e)) => writeln!(out, "gateway:   not running ({e})")?,
+            (false, Some(e)) => labelled(
+                out,
+                0,
+                "gateway:   ",
+                &format!("not running ({e})"),
+                self.width,
+            )?,
             _ => writeln!(out, "gateway:   not running (no singleton lock)")?,
         }
         for a in &r.agents {
@@ -103,81 +262,69 @@ impl ReportRenderer for Tables {
         shown.sort_by_key(|s| (s.next_boot, s.agent.clone(), s.key.clone()));
         let idle = r.sessions.len() - shown.len();
         writeln!(out)?;
-        if shown.is_empty() {
-            writeln!(out, "No running sessions ({idle} idle).")?;
-        } else {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_header(vec![
-                    "agent",
-                    "session",
-                    "status",
-                    "aborted",
-                    "updated",
-                    "next boot",
-                    "why",
-                ]);
-            if let Some((w, _)) = terminal_width() {
-                t.set_width(w);
-            } else {
-                t.set_width(200);
-            }
-            for s in &shown {
-                t.add_row(vec![
-                    s.agent.clone(),
-                    s.key.clone(),
-                    s.status.clone().unwrap_or_else(|| "-".into()),
-                    s.aborted_last_run.map_or("-".into(), |b| b.to_string()),
-                    s.updated_at
-                        .map_or("-".into(), |u| relative(self.now_ms, u)),
-                    self.style
-                        .paint(boot_color(s.next_boot), s.next_boot.as_str()),
-                    s.reason.clone(),
-                ]);
-            }
-            writeln!(out, "{t}")?;
-            if idle > 0 {
-                writeln!(out, "({idle} idle session(s) not shown; --json lists all)")?;
-            }
-        }
-        writeln!(out)?;
-        if r.findings.is_empty() {
-            writeln!(out, "No findings.")?;
-            return Ok(());
+        if !shown.is_empty() {
+            self.sessions(&shown, out)?;
+            writeln!(out)?;
         }
         let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
-        writeln!(
-            out,
-            "Findings: {} error(s), {} warning(s), {} info",
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info)
-        )?;
         for f in &r.findings {
             let sev = self.style.paint(
                 sev_color(f.severity),
                 &format!("{:<7}", f.severity.as_str()),
             );
-            writeln!(out, "{sev} {:<22} {}", f.code, f.message)?;
+            writeln!(out, "{sev} {}", self.style.paint("1", f.code))?;
+            let message = match &f.key {
+                Some(k) if !f.message.contains(k.as_str()) => format!("{k}: {}", f.message),
+                _ => f.message.clone(),
+            };
+            labelled(out, 8, "", &message, self.width)?;
             if let Some(p) = &f.path {
-                writeln!(out, "        {:<22} file: {p}", "")?;
+                writeln!(out, "        file: {p}")?;
             }
-            writeln!(out, "        {:<22} fix:  {}", "", f.fix)?;
+            labelled(out, 8, "action: ", &f.fix, self.width)?;
         }
-        Ok(())
+        // The totals last: where a long listing ends.
+        let mut by_boot: Vec<(NextBoot, usize)> = Vec::new();
+        for s in &shown {
+            match by_boot.iter_mut().find(|(n, _)| *n == s.next_boot) {
+                Some((_, c)) => *c += 1,
+                None => by_boot.push((s.next_boot, 1)),
+            }
+        }
+        let mut parts: Vec<String> = by_boot
+            .iter()
+            .map(|(n, c)| format!("{c} {}", n.as_str()))
+            .collect();
+        parts.push(format!("{idle} idle"));
+        labelled(
+            out,
+            0,
+            "Sessions: ",
+            &format!(
+                "{} in all: {}{}",
+                r.sessions.len(),
+                parts.join(", "),
+                if idle > 0 {
+                    " (not listed; --json lists all)"
+                } else {
+                    ""
+                }
+            ),
+            self.width,
+        )?;
+        writeln!(
+            out,
+            "Findings: {}, {}, {} info",
+            plural(count(Severity::Error), "error", "errors"),
+            plural(count(Severity::Warning), "warning", "warnings"),
+            count(Severity::Info)
+        )
     }
-}
-
-fn terminal_width() -> Option<(u16, u16)> {
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_col > 0).then_some((ws.ws_col, ws.ws_row))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{relative, wrap};
 
     #[test]
     fn relative_times() {
@@ -186,5 +333,12 @@ mod tests {
         assert_eq!(relative(now, (now - 5_000) as f64), "5s ago");
         assert_eq!(relative(now, (now - 3 * 86_400_000) as f64), "3d ago");
         assert_eq!(relative(now, (now + 120_000) as f64), "in 2m");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("a agent:main:x:y b", 4), ["a", "agent:main:x:y", "b"]);
+        assert_eq!(wrap("", 10), [""]);
     }
 }

@@ -2,6 +2,8 @@
 //! fixture in a temp dir, its fake /proc, and a private TMPDIR and HOME.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,38 @@ pub const NOW: &str = "2026-11-24T03:00:00Z";
 /// releases override `SESSFIX_OPENCLAW_VERSION` or pass `--openclaw-version`.
 pub const RELEASE: &str = "2026.5.12";
 pub const FEISHU: &str = "agent:main:feishu:direct:ou_63c1e2a9d3f04b1c8e7a";
+
+/// Every fixture state that repair and the JSON documents are checked on.
+pub const ALL_FIXTURES: &[&str] = &[
+    "dead-pid-lock",
+    "non-openclaw-owner",
+    "live-openclaw-lock-1min",
+    "live-openclaw-lock-31min",
+    "recycled-pid",
+    "lock-without-pid",
+    "lock-not-json",
+    "graceful-restart",
+    "aborted-no-lock",
+    "aborted-assistant-tail",
+    "no-session-file",
+    "subagent-dead-lock",
+    "json5-trailing-comma-dead-lock",
+    "json5-trailing-comma-no-lock",
+    "sigkill-in-flight",
+    "drain-timeout-artifacts",
+    "torn-last-line",
+    "leftovers",
+    "two-agents",
+    "sqlite-era",
+    "invalid-index",
+    "bad-entries",
+    "lock-is-directory",
+    "example",
+    "zero-index-complete-tmp",
+    "drain-partial-output",
+    "ghost-acp-running",
+    "sqlite-upgrade-unmigrated",
+];
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")

@@ -1,0 +1,175 @@
+//! Man pages: sessfix(1) and one sessfix-COMMAND(1) per command, each with
+//! its options (global ones under their own heading), EXIT STATUS,
+//! ENVIRONMENT, FILES, EXAMPLES and SEE ALSO.
+
+use std::io::Write;
+
+const COMMANDS: [&str; 5] = ["scan", "repair", "undo", "completions", "man"];
+
+/// What the state-reading commands look at in the environment.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("OPENCLAW_STATE_DIR, CLAWDBOT_STATE_DIR", "the state dir, when --state-dir and --profile are not given"),
+    ("OPENCLAW_HOME, HOME", "the home dir whose ~/.openclaw (then ~/.clawdbot, ~/.moldbot, ~/.moltbot) is the default state dir"),
+    ("OPENCLAW_CONFIG_PATH", "the gateway's config file [default: <state>/openclaw.json]"),
+    ("SESSFIX_OPENCLAW_VERSION", "as --openclaw-version; empty counts as unset"),
+    ("OPENCLAW_SESSION_WRITE_LOCK_STALE_MS", "as --stale-ms"),
+    ("SESSFIX_NOW", "as --now"),
+    ("NPM_CONFIG_PREFIX", "one of the npm prefixes searched for the installed openclaw package"),
+    ("TMPDIR", "where the gateway keeps its singleton lock (openclaw-<uid>/gateway.*.lock)"),
+    ("NO_COLOR", "when set to anything but the empty string, no colour (unless --color always)"),
+    ("COLUMNS", "the width tables fit when stdout is not a terminal"),
+];
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "~/.openclaw/agents/<id>/sessions/sessions.json",
+        "each agent's session index",
+    ),
+    (
+        "~/.openclaw/agents/<id>/sessions/*.jsonl, *.jsonl.lock",
+        "transcripts and their write locks",
+    ),
+    (
+        "~/.openclaw/openclaw.json",
+        "the gateway's config: session.store, agents.list, meta.lastTouchedVersion",
+    ),
+    (
+        "$TMPDIR/openclaw-<uid>/gateway.<hash>.lock",
+        "the singleton lock of a live gateway",
+    ),
+    (
+        "<state>/sessfix-backups/<time>-<pid>/manifest.json",
+        "what a repair changed and the copies undo restores (mode 0700)",
+    ),
+];
+
+fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
+    match command {
+        "scan" => &[
+            ("sessfix scan", "report on the gateway's own state dir"),
+            (
+                "sessfix --state-dir /home/openclaw/.openclaw scan --json > report.json",
+                "the report for another tool",
+            ),
+        ],
+        "repair" => &[
+            (
+                "sessfix repair --dry-run --diff",
+                "the plan, as diffs; changes nothing",
+            ),
+            (
+                "sessfix repair",
+                "show the plan and its totals, ask, then repair",
+            ),
+            (
+                "sessfix repair --yes --quiet",
+                "from cron or ExecStartPre: stderr names what needs a person",
+            ),
+            (
+                "sessfix repair --yes --max-age 2d",
+                "also end stranded sessions idle for more than two days",
+            ),
+        ],
+        "undo" => &[
+            ("sessfix undo", "ask, then restore the last repair's backup"),
+            ("sessfix undo --yes", "restore without asking"),
+        ],
+        "completions" => &[(
+            "sessfix completions bash > /etc/bash_completion.d/sessfix",
+            "install bash completion",
+        )],
+        "man" => &[(
+            "sessfix man repair | man -l -",
+            "read sessfix-repair(1) without installing it",
+        )],
+        _ => &[
+            (
+                "sessfix scan",
+                "what the next boot will do with every session",
+            ),
+            ("sessfix repair --dry-run", "what repair would change"),
+            (
+                "sessfix repair --yes --quiet",
+                "repair from cron or ExecStartPre",
+            ),
+            ("sessfix undo", "restore the last repair's backup"),
+        ],
+    }
+}
+
+/// Roff-escape text: backslashes, and hyphens as minus signs.
+fn esc(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    // A line starting with . or ' would be a request.
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+fn section(out: &mut dyn Write, title: &str, items: &[(String, String)]) -> std::io::Result<()> {
+    writeln!(out, ".SH \"{title}\"")?;
+    for (tag, text) in items {
+        writeln!(out, ".TP\n{}\n{}", esc(tag), esc(text))?;
+    }
+    Ok(())
+}
+
+fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// The page of `command` (`None`: the main page), as roff.
+pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
+    // `sessfix help` is clap's, not a page of its own.
+    let mut root = crate::cli::command().disable_help_subcommand(true);
+    root.build();
+    let name = command.unwrap_or("");
+    let cmd = match command {
+        None => root.clone(),
+        Some(c) => root
+            .find_subcommand(c)
+            .expect("a known command")
+            .clone()
+            .display_name(format!("sessfix-{c}"))
+            .bin_name(format!("sessfix {c}"))
+            .version(env!("CARGO_PKG_VERSION")),
+    };
+    let man = clap_mangen::Man::new(cmd).source(format!("sessfix {}", env!("CARGO_PKG_VERSION")));
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    if command.is_none() {
+        man.render_subcommands_section(out)?;
+    }
+    let exit: Vec<(String, String)> = crate::cli::exit_codes(name)
+        .iter()
+        .map(|(c, w)| (c.to_string(), w.to_string()))
+        .collect();
+    section(out, "EXIT STATUS", &exit)?;
+    section(out, "ENVIRONMENT", &owned(ENVIRONMENT))?;
+    section(out, "FILES", &owned(FILES))?;
+    section(out, "EXAMPLES", &owned(examples(name)))?;
+    let see: Vec<String> = std::iter::once("sessfix".to_string())
+        .chain(COMMANDS.iter().map(|c| format!("sessfix-{c}")))
+        .filter(|p| *p != command.map_or("sessfix".into(), |c| format!("sessfix-{c}")))
+        .map(|p| format!("\\fB{}\\fR(1)", esc(&p)))
+        .collect();
+    writeln!(out, ".SH \"SEE ALSO\"\n{}", see.join(", "))?;
+    man.render_version_section(out)
+}
+
+/// Every page: its file name and the command it documents.
+pub fn pages() -> impl Iterator<Item = (String, Option<&'static str>)> {
+    std::iter::once(("sessfix.1".to_string(), None)).chain(
+        COMMANDS
+            .iter()
+            .map(|c| (format!("sessfix-{c}.1"), Some(*c))),
+    )
+}

@@ -1,0 +1,302 @@
+//! The repair plan for a person: each change, an optional unified diff, and
+//! the totals last (where a long listing ends and the eye lands).
+
+use super::{plural, Style};
+use crate::plan::{IndexWrite, Plan, TranscriptCut};
+use std::io::Write;
+use std::path::Path;
+
+/// Transcript lines longer than this are shown shortened, with their length.
+const MAX_DIFF_LINE: usize = 240;
+
+/// The totals of a plan, as a person reads them before saying yes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub flagged: usize,
+    pub ended: usize,
+    pub locks: usize,
+    pub temp_files: usize,
+    pub transcripts: usize,
+    pub rewritten: usize,
+    pub left_alone: usize,
+}
+
+impl Totals {
+    pub fn of(plan: &Plan) -> Totals {
+        let edits = plan.indexes.iter().flat_map(|w| &w.edits);
+        let removed = |what: &str| plan.removals.iter().filter(|r| r.what == what).count();
+        Totals {
+            flagged: edits.clone().filter(|e| e.action == "flag").count(),
+            ended: edits.filter(|e| e.action == "end").count(),
+            locks: removed("transcript lock") + removed("index lock"),
+            temp_files: removed("index temp file"),
+            transcripts: plan.transcripts.len(),
+            rewritten: plan.indexes.iter().filter(|w| w.rewrite_strict).count(),
+            left_alone: plan.left_alone.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for Totals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} flagged to resume, {} ended, {} removed, {} removed, {} cut",
+            plural(self.flagged, "session", "sessions"),
+            plural(self.ended, "session", "sessions"),
+            plural(self.locks, "lock", "locks"),
+            plural(self.temp_files, "temp file", "temp files"),
+            plural(self.transcripts, "transcript", "transcripts"),
+        )?;
+        if self.rewritten > 0 {
+            write!(
+                f,
+                ", {} rewritten as strict JSON",
+                plural(self.rewritten, "index", "indexes")
+            )?;
+        }
+        if self.left_alone > 0 {
+            write!(
+                f,
+                "; {} left to a person",
+                plural(self.left_alone, "thing", "things")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// How to show a plan.
+pub struct PlanView<'a> {
+    pub style: Style,
+    pub diff: bool,
+    /// Where the backup of a real run goes (`None`: a dry run says where it would).
+    pub backup: &'a Path,
+}
+
+impl PlanView<'_> {
+    pub fn render(&self, plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+        if plan.is_empty() {
+            writeln!(out, "Nothing to repair.")?;
+            for l in &plan.left_alone {
+                writeln!(out, "left alone: {l}")?;
+            }
+            return Ok(());
+        }
+        for w in &plan.indexes {
+            writeln!(
+                out,
+                "index {}{}",
+                w.path.display(),
+                if w.rewrite_strict {
+                    " (rewrite as strict JSON)"
+                } else {
+                    ""
+                }
+            )?;
+            if let Some(r) = &w.restore_from {
+                writeln!(
+                    out,
+                    "  restore from {} ({}, {} entries; the {} index goes into the backup)",
+                    r.path.display(),
+                    r.source.describe(),
+                    r.entries,
+                    r.replaces
+                )?;
+            }
+            for e in &w.edits {
+                writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
+                for c in &e.changes {
+                    writeln!(
+                        out,
+                        "    {}: {} -> {}",
+                        c.field,
+                        c.before.as_deref().unwrap_or("(absent)"),
+                        c.after.as_deref().unwrap_or("(removed)")
+                    )?;
+                }
+            }
+            if self.diff {
+                self.index_diff(w, out)?;
+            }
+        }
+        for c in &plan.transcripts {
+            writeln!(
+                out,
+                "transcript {}: cut {} from offset {} ({}): {}",
+                c.path.display(),
+                plural((c.size - c.at) as usize, "byte", "bytes"),
+                c.at,
+                c.key,
+                c.reason
+            )?;
+            if self.diff {
+                self.cut_diff(c, out)?;
+            }
+        }
+        for r in &plan.removals {
+            writeln!(
+                out,
+                "remove {} ({}): {}",
+                r.path.display(),
+                r.what,
+                r.reason
+            )?;
+        }
+        for l in &plan.left_alone {
+            writeln!(out, "left alone: {l}")?;
+        }
+        writeln!(out)?;
+        writeln!(out, "Plan: {}.", Totals::of(plan))?;
+        writeln!(
+            out,
+            "Backup: every file changed or removed is copied first into {}/<time>-<pid>/; `sessfix undo` restores it.",
+            self.backup.display()
+        )
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        self.style.paint(code, text)
+    }
+
+    /// A unified diff of one index; each hunk header names the sessions it
+    /// touches.
+    fn index_diff(&self, w: &IndexWrite, out: &mut dyn Write) -> std::io::Result<()> {
+        // The plan keeps no copy of the index: read it again. A restore's
+        // diff is from the copy it restores.
+        let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
+        let Some(bytes) = crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
+            .ok()
+            .map(|(b, _)| b)
+            .filter(|b| match &w.restore_from {
+                Some(r) => r.is_copy(b),
+                None => w.is_before(b),
+            })
+        else {
+            return writeln!(out, "  (no diff: the file changed since it was read)");
+        };
+        let before = String::from_utf8_lossy(&bytes);
+        let after = w.after_pieces(&bytes).concat();
+        let after = String::from_utf8_lossy(&after);
+        let old_lines: Vec<&str> = before.split_inclusive('\n').collect();
+        let new_lines: Vec<&str> = after.split_inclusive('\n').collect();
+        let name = w.path.display().to_string();
+        writeln!(out, "{}", self.paint("1", &format!("--- {name}")))?;
+        writeln!(out, "{}", self.paint("1", &format!("+++ {name}")))?;
+        let d = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
+        for hunk in d.unified_diff().context_radius(3).iter_hunks() {
+            let mut keys: Vec<String> = Vec::new();
+            for c in hunk.iter_changes() {
+                if c.tag() == similar::ChangeTag::Equal {
+                    continue;
+                }
+                let key = match (c.old_index(), c.new_index()) {
+                    (Some(i), _) => entry_key(&old_lines, i),
+                    (None, Some(i)) => entry_key(&new_lines, i),
+                    _ => None,
+                };
+                if let Some(k) = key.filter(|k| !keys.contains(k)) {
+                    keys.push(k);
+                }
+            }
+            let header = format!("{} {}", hunk.header(), keys.join(", "));
+            writeln!(out, "{}", self.paint("36", header.trim_end()))?;
+            for c in hunk.iter_changes() {
+                let (sign, code) = match c.tag() {
+                    similar::ChangeTag::Delete => ('-', "31"),
+                    similar::ChangeTag::Insert => ('+', "32"),
+                    similar::ChangeTag::Equal => (' ', ""),
+                };
+                let line = format!("{sign}{}", c.to_string_lossy().trim_end_matches('\n'));
+                if code.is_empty() {
+                    writeln!(out, "{line}")?;
+                } else {
+                    writeln!(out, "{}", self.paint(code, &line))?;
+                }
+                if c.missing_newline() {
+                    writeln!(out, "\\ No newline at end of file")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A transcript cut as a diff: the lines cut off the end, removed.
+    fn cut_diff(&self, c: &TranscriptCut, out: &mut dyn Write) -> std::io::Result<()> {
+        let Some((lines_before, tail)) = read_cut(c) else {
+            return writeln!(out, "  (no diff: the file changed since it was read)");
+        };
+        let text = String::from_utf8_lossy(&tail);
+        let cut: Vec<&str> = text.split_inclusive('\n').collect();
+        let name = c.path.display().to_string();
+        writeln!(out, "{}", self.paint("1", &format!("--- {name}")))?;
+        writeln!(out, "{}", self.paint("1", &format!("+++ {name}")))?;
+        let header = format!(
+            "@@ -{},{} +{},0 @@ {}",
+            lines_before + 1,
+            cut.len(),
+            lines_before,
+            c.key
+        );
+        writeln!(out, "{}", self.paint("36", &header))?;
+        for line in &cut {
+            let body = line.trim_end_matches('\n');
+            let shown = if body.len() > MAX_DIFF_LINE {
+                let mut end = MAX_DIFF_LINE;
+                while !body.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("{}... ({} more bytes)", &body[..end], body.len() - end)
+            } else {
+                body.to_string()
+            };
+            writeln!(out, "{}", self.paint("31", &format!("-{shown}")))?;
+            if !line.ends_with('\n') {
+                writeln!(out, "\\ No newline at end of file")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The key of the top-level entry that line `i` of a pretty-printed index
+/// belongs to: the nearest line at or above it that opens an entry
+/// (two-space indent, as `JSON.stringify(store, null, 2)` writes).
+fn entry_key(lines: &[&str], i: usize) -> Option<String> {
+    lines[..=i.min(lines.len().saturating_sub(1))]
+        .iter()
+        .rev()
+        .find_map(|l| {
+            let rest = l.strip_prefix("  \"")?;
+            if rest.starts_with(' ') {
+                return None;
+            }
+            let (key, tail) = rest.split_once("\":")?;
+            tail.trim_start()
+                .starts_with('{')
+                .then(|| serde_json::from_str::<String>(&format!("\"{key}\"")).ok())
+                .flatten()
+        })
+}
+
+/// The number of lines before the cut and the bytes the cut removes, if the
+/// transcript is still the file the plan read.
+fn read_cut(c: &TranscriptCut) -> Option<(usize, Vec<u8>)> {
+    use std::io::Read;
+    let (f, meta) = crate::fsx::open_regular(&c.path).ok()?;
+    if meta.len() != c.size {
+        return None;
+    }
+    let mut head = std::io::BufReader::new(f).take(c.at);
+    let mut lines = 0;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = head.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
+    }
+    let (tail, _, _) = crate::fsx::read_tail(&c.path, c.size - c.at).ok()?;
+    Some((lines, tail))
+}

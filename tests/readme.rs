@@ -1,0 +1,93 @@
+//! What the README says a person can run and will see is true.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+#[test]
+fn the_first_screen_command_runs_on_the_checkout_as_it_is() {
+    // `SESSFIX_NOW=... cargo run -q -- --state-dir fixtures/example/state scan`,
+    // run from the checkout on the files as git left them.
+    let text = readme();
+    let first = text
+        .lines()
+        .find(|l| l.contains("cargo run -q --"))
+        .expect("a first command");
+    assert!(
+        first.contains("--state-dir fixtures/example/state scan"),
+        "{first}"
+    );
+    let env = Env::empty();
+    let out = env
+        .bare()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("SESSFIX_OPENCLAW_VERSION")
+        .args(["--state-dir", "fixtures/example/state", "scan"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("stranded") && stdout.contains(FEISHU),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().last().unwrap().starts_with("Findings: "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_exit_code_table_is_the_one_the_binary_documents() {
+    let text = readme();
+    let i = text.find("| exit | meaning |").expect("an exit code table");
+    let codes: Vec<u8> = text[i..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let documented: Vec<u8> = sessfix::cli::exit_codes("")
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(codes, documented);
+}
+
+#[test]
+fn the_files_the_readme_points_at_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = readme();
+    // (what the README says, the file that must be there)
+    for (said, file) in [
+        ("schema/scan.schema.json", "schema/scan.schema.json"),
+        ("schema/repair.schema.json", "schema/repair.schema.json"),
+        ("cargo install --locked", "Cargo.lock"),
+        ("sessfix-scan(1)", "completions/sessfix-scan.1"),
+        ("sessfix(1)", "completions/sessfix.1"),
+        (
+            "fixtures/example/state",
+            "fixtures/example/state/openclaw.json",
+        ),
+    ] {
+        assert!(text.contains(said), "the README no longer says {said}");
+        assert!(root.join(file).is_file(), "{file} is missing");
+    }
+}

@@ -1,0 +1,126 @@
+//! `schema/scan.schema.json` and `schema/repair.schema.json` describe what
+//! `scan --json` and `repair --json` print: every fixture's documents (known
+//! and unknown release, dry and real runs, nothing to do) must validate.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+/// Resolves the schemas' `$id`s to the committed files: nothing is fetched.
+struct Local;
+
+impl jsonschema::Retrieve for Local {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri.path().as_str().rsplit('/').next().unwrap_or("");
+        Ok(schema_file(name))
+    }
+}
+
+fn schema_file(name: &str) -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schema")
+        .join(name);
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    jsonschema::options()
+        .with_retriever(Local)
+        .should_validate_formats(true)
+        .build(&schema_file(name))
+        .unwrap_or_else(|e| panic!("{name} is not a valid schema: {e}"))
+}
+
+fn check(v: &jsonschema::Validator, doc: &Value, what: &str) {
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+}
+
+fn json_of(out: std::process::Output, what: &str) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}: no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn every_json_document_matches_its_schema() {
+    let scan = validator("scan.schema.json");
+    let repair = validator("repair.schema.json");
+    for f in ALL_FIXTURES {
+        // "" leaves the release unknown: every line is predicted.
+        for release in [RELEASE, ""] {
+            let env = Env::fixture(f);
+            let what = format!("{f} (release {release:?})");
+            let run = |args: &[&str]| {
+                json_of(
+                    env.cmd()
+                        .env("SESSFIX_OPENCLAW_VERSION", release)
+                        .args(args)
+                        .output()
+                        .unwrap(),
+                    &what,
+                )
+            };
+            check(&scan, &run(&["scan", "--json"]), &format!("scan: {what}"));
+            let dry = run(&["repair", "--dry-run", "--json"]);
+            check(&repair, &dry, &format!("dry run: {what}"));
+            check(
+                &scan,
+                &{
+                    let mut r = dry["report"].clone();
+                    r["schemaVersion"] = 1.into();
+                    r
+                },
+                &format!("dry run report: {what}"),
+            );
+            let restore = run(&["repair", "--dry-run", "--json", "--restore-index"]);
+            check(&repair, &restore, &format!("restore dry run: {what}"));
+            let real = run(&["repair", "--yes", "--json"]);
+            check(&repair, &real, &format!("repair: {what}"));
+            let again = run(&["repair", "--yes", "--json"]);
+            check(&repair, &again, &format!("second repair: {what}"));
+            assert_eq!(again["applied"], false, "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_schemas_catch_what_other_tools_must_not_see() {
+    let scan = validator("scan.schema.json");
+    let env = Env::fixture("graceful-restart");
+    let (doc, _) = env.scan_json();
+    check(&scan, &doc, "as printed");
+    // A float timestamp, a missing schemaVersion, an unknown nextBoot.
+    let mut bad = doc.clone();
+    bad["sessions"][0]["updatedAt"] = serde_json::json!(1.5e12 + 0.5);
+    assert!(!scan.is_valid(&bad), "a float updatedAt passes");
+    let mut bad = doc.clone();
+    bad.as_object_mut().unwrap().remove("schemaVersion");
+    assert!(!scan.is_valid(&bad), "no schemaVersion passes");
+    let mut bad = doc;
+    bad["sessions"][0]["nextBoot"] = "maybe".into();
+    assert!(!scan.is_valid(&bad), "an unknown nextBoot passes");
+    // Plan values are JSON values, not JSON text in strings.
+    let repair = validator("repair.schema.json");
+    let out = env
+        .cmd()
+        .args(["repair", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    let doc = json_of(out, "dry run");
+    let change = &doc["plan"]["indexes"][0]["edits"][0]["changes"][0];
+    assert_eq!(change["field"], "abortedLastRun");
+    assert_eq!(change["before"], false);
+    assert_eq!(change["after"], true);
+    check(&repair, &doc, "dry run");
+}
