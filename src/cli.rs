@@ -160,6 +160,9 @@ pub struct RepairArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct UndoArgs {
+    /// Restore even though a gateway is live or its liveness is unknown
+    #[arg(long)]
+    pub force: bool,
     /// Where backups are [default: <state-dir>/sessfix-backups]
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,

@@ -17,6 +17,22 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
             root.display()
         )));
     };
+    // Undo writes the state back: not while a gateway is live, or may be.
+    let gateway = crate::state::read_gateway(&ctx.read, &ctx.procs)
+        .map(|g| crate::analyze::gateway_report(&g))
+        .map_err(|e| Fatal::operational(e.to_string()))?;
+    if (gateway.live || gateway.liveness_unknown) && !args.force {
+        eprintln!(
+            "sessfix: refusing to undo: {} {}\n  --force only if you know no gateway runs",
+            if gateway.live {
+                "a gateway is live:"
+            } else {
+                "whether a gateway is live cannot be established here:"
+            },
+            gateway.evidence.as_deref().unwrap_or("")
+        );
+        return Ok(Exit::GatewayLive);
+    }
     let _lock = apply::lock_run(state_dir).map_err(Fatal::operational)?;
     match apply::undo(&dir) {
         Ok(done) => {
