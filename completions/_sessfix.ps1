@@ -99,9 +99,9 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--openclaw-version', '--openclaw-version', [CompletionResultType]::ParameterName, 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read process facts from this proc filesystem (tests)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore even though a gateway is live or its liveness is unknown')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Restore without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Restore without asking')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore even though a gateway looks live (only when that verdict is wrong)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

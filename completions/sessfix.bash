@@ -435,7 +435,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__undo)
-            opts="-y -h --backup-dir --yes --force --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-y -h --force --backup-dir --yes --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

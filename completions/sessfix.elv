@@ -93,9 +93,9 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --openclaw-version 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]'
             cand --color 'When to use colour'
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
+            cand --force 'Restore even though a gateway is live or its liveness is unknown'
             cand -y 'Restore without asking'
             cand --yes 'Restore without asking'
-            cand --force 'Restore even though a gateway looks live (only when that verdict is wrong)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -95,8 +95,8 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l color -d 'When 
 always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l force -d 'Restore even though a gateway is live or its liveness is unknown'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s y -l yes -d 'Restore without asking'
-complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l force -d 'Restore even though a gateway looks live (only when that verdict is wrong)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r

@@ -79,6 +79,11 @@ pub struct Finding {
 #[serde(rename_all = "camelCase")]
 pub struct GatewayReport {
     pub live: bool,
+    /// Whether a gateway is live cannot be established here (its lock's pid,
+    /// or a place its lock may be, cannot be checked): repair and undo
+    /// refuse to write, as for a live one, unless forced.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub liveness_unknown: bool,
     pub pid: Option<u64>,
     pub lock_path: Option<String>,
     /// How liveness was judged, in words.
@@ -277,6 +282,10 @@ pub struct LockReport {
     pub stale_reasons: Vec<StaleReason>,
     /// Held by a live process that looks like OpenClaw.
     pub live_owner: bool,
+    /// Whether its pid is running cannot be established here: kept, and
+    /// repair refuses while it is so.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub owner_liveness_unknown: bool,
     pub owner_argv: Option<Vec<String>>,
     pub session: Option<String>,
     /// Boot cleanup removes it (on every predicted line).
@@ -301,9 +310,25 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// The findings that say a liveness cannot be established: while any is
+/// present, repair and undo write nothing unless forced.
+pub const LIVENESS_UNKNOWN_CODES: [&str; 3] = [
+    "gateway-liveness-unknown",
+    "lock-owner-unknown",
+    "store-lock-owner-unknown",
+];
+
 impl Report {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// The findings whose liveness is unknown (`LIVENESS_UNKNOWN_CODES`).
+    pub fn liveness_unknown(&self) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| LIVENESS_UNKNOWN_CODES.contains(&f.code))
+            .collect()
     }
 }
 
@@ -357,6 +382,19 @@ impl Analysis {
                     gateway.evidence.clone().unwrap_or_default()
                 ),
                 fix: "stop the gateway before `sessfix repair` (it refuses to write while a gateway is live); predictions assume its next boot".into(),
+            });
+        } else if gateway.liveness_unknown {
+            findings.push(Finding {
+                code: "gateway-liveness-unknown",
+                severity: Severity::Error,
+                agent: None,
+                key: None,
+                path: gateway.lock_path.clone(),
+                message: format!(
+                    "whether a gateway is running on this state dir cannot be established here: {}",
+                    gateway.evidence.clone().unwrap_or_default()
+                ),
+                fix: "run sessfix where the gateway runs (same host, same container: `docker exec`), as the gateway's user or root; `sessfix repair` and `undo` refuse to write until then (--force only if you know no gateway runs)".into(),
             });
         }
         let release = release::select(set.requested, &snap.release_evidence());
@@ -552,35 +590,70 @@ fn argv_of(s: &ProcState) -> Option<Vec<String>> {
 }
 
 /// Whether the gateway whose singleton lock was found is live, and why.
+/// Judged by the host's rules (`rules::Platform::host`).
 pub fn gateway_report(g: &GatewayFacts) -> GatewayReport {
+    gateway_report_on(g, rules::Platform::host())
+}
+
+/// `gateway_report` by the rules of `platform`.
+pub fn gateway_report_on(g: &GatewayFacts, platform: rules::Platform) -> GatewayReport {
+    use rules::GatewayOwner as O;
     let owner = g
         .proc_state
         .as_ref()
-        .map(|s| rules::gateway_owner(g.payload_starttime, s));
-    let live = matches!(
-        owner,
-        Some(rules::GatewayOwner::Alive | rules::GatewayOwner::Unknown)
-    );
+        .map(|s| rules::gateway_owner(g.payload_starttime, s, platform));
+    let live = matches!(owner, Some(O::Alive | O::Unknown));
+    // A lock whose pid cannot be checked, or a place a lock may be that
+    // cannot be read (when no live one was found).
+    let liveness_unknown = owner == Some(O::LivenessUnknown) || (!live && !g.unchecked.is_empty());
+    let unchecked = || {
+        g.unchecked
+            .iter()
+            .map(|(p, why)| format!("{} ({why})", p.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let evidence = g.lock_path.as_ref().map(|p| {
         let argv = g.proc_state.as_ref().and_then(argv_of).map(|a| a.join(" "));
         match (owner, g.pid) {
-            (Some(rules::GatewayOwner::Alive), Some(pid)) => format!(
+            (Some(O::Alive), Some(pid)) => format!(
                 "singleton lock {} names pid {pid}, which is alive{}{}",
                 p.display(),
-                if g.payload_starttime.is_some() { " with the same start time" } else { "" },
+                if g.payload_starttime.is_some() && platform == rules::Platform::Linux { " with the same start time" } else { "" },
                 argv.map(|a| format!(" ({a})")).unwrap_or_default()
             ),
-            (Some(rules::GatewayOwner::Unknown), Some(pid)) => format!(
+            (Some(O::Unknown), Some(pid)) => format!(
                 "singleton lock {} names pid {pid}, which is alive but cannot be inspected; treated as live",
                 p.display()
+            ),
+            (Some(O::LivenessUnknown), Some(pid)) => format!(
+                "singleton lock {} names pid {pid}, whose liveness is unknown here: {}",
+                p.display(),
+                g.proc_state.as_ref().and_then(ProcState::unknown_why).unwrap_or("")
             ),
             (_, Some(pid)) => format!("singleton lock {} names pid {pid}, which is not a live gateway", p.display()),
             (_, None) => format!("singleton lock {} names no pid", p.display()),
         }
     });
+    let evidence = match (evidence, liveness_unknown && !g.unchecked.is_empty()) {
+        (Some(e), true) => Some(format!(
+            "{e}; and these places a lock may be cannot be read: {}",
+            unchecked()
+        )),
+        (None, true) => Some(format!(
+            "no singleton lock found, but these places a lock may be cannot be read: {}",
+            unchecked()
+        )),
+        (e, false) => e,
+    };
     GatewayReport {
         live,
-        pid: if live { g.pid } else { None },
+        liveness_unknown,
+        pid: if live || liveness_unknown {
+            g.pid
+        } else {
+            None
+        },
         lock_path: g.lock_path.as_deref().map(show),
         evidence,
     }
@@ -943,6 +1016,7 @@ fn analyze_agent(
             stale: first.verdict.stale(),
             stale_reasons: first.verdict.reasons.clone(),
             live_owner: infos.iter().any(|i| i.verdict.live_openclaw_owner),
+            owner_liveness_unknown: first.verdict.owner_unknown,
             owner_argv: argv_of(&lock.proc_state),
             session: lock_owner.get(&canonical).cloned(),
             removed_at_boot: infos.iter().all(|i| i.removed),
@@ -1470,6 +1544,19 @@ fn lock_findings(
                 "nothing yet: this release's boot cleanup keeps a lock without a valid payload until its mtime is older than the grace period, and sessfix follows it".into()
             },
         ));
+    } else if i.verdict.owner_unknown {
+        let pid = i.lock.payload.pid.unwrap_or(0);
+        findings.push(f(
+            "lock-owner-unknown",
+            Severity::Warning,
+            session,
+            path,
+            format!(
+                "held by pid {pid}, whose liveness is unknown here ({}); judged as a live owner",
+                i.lock.proc_state.unknown_why().unwrap_or("")
+            ),
+            "sessfix never removes it; `sessfix repair` refuses to write while it is unknown: run sessfix where that process runs (--force writes the rest and still keeps this lock)".into(),
+        ));
     } else if i.verdict.live_openclaw_owner {
         let pid = i.lock.payload.pid.unwrap_or(0);
         let argv = argv_of(&i.lock.proc_state)
@@ -1676,7 +1763,23 @@ fn leftover_findings(
         )),
         FileKind::StoreLock => {
             let alive = l.proc_state.as_ref().is_some_and(ProcState::is_alive);
-            if !rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms) {
+            let unknown = l.proc_state.as_ref().and_then(ProcState::unknown_why);
+            if let (Some(why), false) = (
+                unknown,
+                rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms),
+            ) {
+                findings.push(f(
+                    "store-lock-owner-unknown",
+                    Severity::Warning,
+                    None,
+                    path,
+                    format!(
+                        "index lock held by pid {}, whose liveness is unknown here ({why})",
+                        l.pid.unwrap_or(0)
+                    ),
+                    "sessfix keeps it and `sessfix repair` refuses to write while it is unknown: run sessfix where that process runs".into(),
+                ));
+            } else if !rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms) {
                 findings.push(f(
                     "store-lock-live",
                     Severity::Warning,

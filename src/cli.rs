@@ -202,15 +202,15 @@ pub struct RepairArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct UndoArgs {
+    /// Restore even though a gateway is live or its liveness is unknown
+    #[arg(long)]
+    pub force: bool,
     /// Where backups are [default: <state-dir>/sessfix-backups]
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
     /// Restore without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Restore even though a gateway looks live (only when that verdict is wrong)
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// `500ms`, `90s`, `30m`, `12h`, `2d`, `1w`. A bare number is refused: its

@@ -62,6 +62,13 @@ fn read_and_plan(
 
 /// The refusal to write while a gateway is live, unless forced.
 fn refuse_if_live(gateway: &analyze::GatewayReport, force: bool) -> Option<Exit> {
+    if gateway.liveness_unknown && !gateway.live && !force {
+        eprintln!(
+            "sessfix: refusing to repair: whether a gateway is live cannot be established here: {}\n  run sessfix where the gateway runs; --force only if you know no gateway runs",
+            gateway.evidence.as_deref().unwrap_or("")
+        );
+        return Some(Exit::GatewayLive);
+    }
     if !gateway.live || force {
         return None;
     }
@@ -69,6 +76,21 @@ fn refuse_if_live(gateway: &analyze::GatewayReport, force: bool) -> Option<Exit>
         "sessfix: refusing to repair while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
         gateway.evidence.as_deref().unwrap_or("")
     );
+    Some(Exit::GatewayLive)
+}
+
+/// The refusal to write while a lock owner's liveness is unknown, unless
+/// forced (forced, such locks are still kept).
+fn refuse_if_unknown(report: &analyze::Report, force: bool) -> Option<Exit> {
+    let unknown = report.liveness_unknown();
+    if unknown.is_empty() || force {
+        return None;
+    }
+    eprintln!("sessfix: refusing to repair: liveness cannot be established here:");
+    for f in unknown {
+        eprintln!("  {}: {}", f.path.as_deref().unwrap_or("-"), f.message);
+    }
+    eprintln!("  run sessfix where those processes run; --force only if you know better (such locks are kept)");
     Some(Exit::GatewayLive)
 }
 
@@ -158,11 +180,15 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     // state between the plan and its application.
     let _lock = apply::lock_run(&ctx.read.state_dir).map_err(Fatal::operational)?;
     let (snap, report, mut plan) = read_and_plan(ctx, opts, false)?;
-    if let Some(exit) = refuse_if_live(&report.gateway, args.force) {
+    if let Some(exit) = refuse_if_live(&report.gateway, args.force)
+        .or_else(|| refuse_if_unknown(&report, args.force))
+    {
         return Ok(exit);
     }
     if report.gateway.live {
         eprintln!("sessfix: warning: --force: writing although a gateway looks live");
+    } else if report.gateway.liveness_unknown || !report.liveness_unknown().is_empty() {
+        eprintln!("sessfix: warning: --force: writing although a liveness is unknown (locks of unknown owners are kept)");
     }
     let backup_root = backup_root(&snap.state_dir);
     if plan.is_empty() {
@@ -201,7 +227,9 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         // The answer may have taken long (a gateway started, a run ended):
         // read again and apply only the plan that was shown.
         let (_, report, replanned) = read_and_plan(ctx, opts, false)?;
-        if let Some(exit) = refuse_if_live(&report.gateway, args.force) {
+        if let Some(exit) = refuse_if_live(&report.gateway, args.force)
+            .or_else(|| refuse_if_unknown(&report, args.force))
+        {
             return Ok(exit);
         }
         if serde_json::to_value(&replanned).ok() != serde_json::to_value(&plan).ok() {

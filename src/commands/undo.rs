@@ -20,12 +20,18 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
             root.display()
         )));
     };
+    // Undo writes the state back: not while a gateway is live, or may be.
     let gateway = crate::state::read_gateway(&ctx.read, &ctx.procs)
-        .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
-    let gateway = crate::analyze::gateway_report(&gateway);
-    if gateway.live && !args.force {
+        .map(|g| crate::analyze::gateway_report(&g))
+        .map_err(|e| Fatal::operational(e.to_string()))?;
+    if (gateway.live || gateway.liveness_unknown) && !args.force {
         eprintln!(
-            "sessfix: refusing to undo while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
+            "sessfix: refusing to undo: {} {}\n  --force only if you know no gateway runs",
+            if gateway.live {
+                "a gateway is live:"
+            } else {
+                "whether a gateway is live cannot be established here:"
+            },
             gateway.evidence.as_deref().unwrap_or("")
         );
         return Ok(Exit::GatewayLive);

@@ -365,22 +365,74 @@ pub fn parse_js_date(s: &str) -> Option<i64> {
 }
 
 /// What the process table says about a pid (the facts `isPidAlive`,
-/// `getProcessStartTime` and `readGatewayProcessArgsSync` read from /proc).
+/// `getProcessStartTime` and `readGatewayProcessArgsSync` read: 2026.5.12's
+/// `pid-alive-DHduzhBu.js` and `gateway-processes-BCBqxtZ_.js`).
+///
+/// Three answers, not two: a pid whose liveness cannot be established here
+/// is `Unknown`, never `Dead` (see `state::process` for what each OS gives).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcState {
     Dead,
     Zombie,
     Alive {
-        /// Field 22 of `/proc/<pid>/stat`.
+        /// The start time the gateway compares: field 22 of
+        /// `/proc/<pid>/stat`. Linux only: `getProcessStartTime` returns
+        /// null on every other OS, so backends there give `None`.
         starttime: Option<u64>,
-        /// `/proc/<pid>/cmdline`, split on NUL, trimmed, empties dropped.
+        /// The command line as the gateway reads it on this OS (Linux:
+        /// `/proc/<pid>/cmdline` split on NUL, trimmed, empties dropped;
+        /// macOS: `ps -o command=` split on whitespace; Windows: the
+        /// `Win32_Process.CommandLine` split as a command line). `None`:
+        /// unreadable here.
         argv: Option<Vec<String>>,
+    },
+    /// Whether the pid is running cannot be established here (no process
+    /// table, another pid namespace, an error other than "no such process").
+    Unknown {
+        why: String,
     },
 }
 
 impl ProcState {
     pub fn is_alive(&self) -> bool {
         matches!(self, ProcState::Alive { .. })
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ProcState::Unknown { .. })
+    }
+
+    /// Why liveness is unknown, when it is.
+    pub fn unknown_why(&self) -> Option<&str> {
+        match self {
+            ProcState::Unknown { why } => Some(why),
+            _ => None,
+        }
+    }
+}
+
+/// The OS the gateway runs on, for the rules that differ by OS (the
+/// gateway's `process.platform` branches). sessfix judges a lock on the
+/// host it runs on: `Platform::host()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Linux,
+    MacOs,
+    Windows,
+    Other,
+}
+
+impl Platform {
+    pub fn host() -> Platform {
+        if cfg!(target_os = "linux") {
+            Platform::Linux
+        } else if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Other
+        }
     }
 }
 
@@ -436,6 +488,10 @@ pub struct LockVerdict {
     pub live_openclaw_owner: bool,
     /// Milliseconds since createdAt, when it parsed (never negative).
     pub age_ms: Option<u64>,
+    /// Whether the owner pid is running cannot be established here: the lock
+    /// is judged as if its owner were a live OpenClaw process whose command
+    /// line cannot be read (kept), and nothing is written while it is so.
+    pub owner_unknown: bool,
 }
 
 impl LockVerdict {
@@ -484,13 +540,14 @@ pub fn boot_removes_lock(
 
 /// A leftover `sessions.json.lock` (older builds' index lock) is stale when
 /// its pid is not alive or it is older than `STORE_LOCK_STALE_MS` (or has no
-/// parseable time).
+/// parseable time). A pid whose liveness is unknown counts as alive: only
+/// age makes such a lock stale.
 pub fn store_lock_stale(
     proc_state: Option<&ProcState>,
     created_ms: Option<i64>,
     now_ms: i64,
 ) -> bool {
-    let alive = proc_state.is_some_and(ProcState::is_alive);
+    let alive = proc_state.is_some_and(|s| s.is_alive() || s.is_unknown());
     let old = created_ms.is_none_or(|c| now_ms - c > STORE_LOCK_STALE_MS);
     !alive || old
 }
@@ -568,7 +625,10 @@ fn inspect_payload(
     owner_check_on_stale: bool,
 ) -> LockVerdict {
     let mut reasons = Vec::new();
-    let alive = payload.pid.is_some() && proc_state.is_alive();
+    // Unknown liveness is never read as dead: the lock is judged as the
+    // gateway would judge a live owner whose command line it cannot read.
+    let owner_unknown = payload.pid.is_some() && proc_state.is_unknown();
+    let alive = payload.pid.is_some() && (proc_state.is_alive() || owner_unknown);
     let recycled = match (payload.starttime, proc_state) {
         (
             Some(stored),
@@ -620,6 +680,7 @@ fn inspect_payload(
         reasons,
         live_openclaw_owner,
         age_ms,
+        owner_unknown,
     }
 }
 
@@ -690,20 +751,34 @@ pub fn is_gateway_argv(args: &[String]) -> bool {
     exe.ends_with("/openclaw") || exe == "openclaw"
 }
 
-/// The singleton lock's owner verdict (`resolveGatewayOwnerStatus`, Linux, no port probe).
+/// The singleton lock's owner verdict (`resolveGatewayOwnerStatus` of
+/// 2026.5.12's `gateway-lock-vUq4OmnC.js`, without the port probe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GatewayOwner {
     Alive,
     Dead,
-    /// Alive pid whose start time or command line cannot be read: treated as live.
+    /// Alive pid whose start time or command line cannot be read: the
+    /// gateway's own "unknown", which it treats as live.
     Unknown,
+    /// Whether the pid is running at all cannot be established here.
+    LivenessUnknown,
 }
 
-pub fn gateway_owner(payload_starttime: Option<f64>, proc_state: &ProcState) -> GatewayOwner {
-    let ProcState::Alive { starttime, argv } = proc_state else {
-        return GatewayOwner::Dead;
+/// `resolveGatewayOwnerStatus` per OS: the payload's `startTime` is compared
+/// on Linux only (the gateway writes and reads it only there); an unreadable
+/// command line is "unknown" on Linux and "alive" elsewhere.
+pub fn gateway_owner(
+    payload_starttime: Option<f64>,
+    proc_state: &ProcState,
+    platform: Platform,
+) -> GatewayOwner {
+    let (starttime, argv) = match proc_state {
+        ProcState::Alive { starttime, argv } => (starttime, argv),
+        ProcState::Unknown { .. } => return GatewayOwner::LivenessUnknown,
+        ProcState::Dead | ProcState::Zombie => return GatewayOwner::Dead,
     };
-    if let Some(stored) = payload_starttime.filter(|s| s.is_finite()) {
+    let linux = platform == Platform::Linux;
+    if let Some(stored) = payload_starttime.filter(|s| s.is_finite() && linux) {
         return match starttime {
             None => GatewayOwner::Unknown,
             Some(now) if (*now as f64) == stored => GatewayOwner::Alive,
@@ -711,7 +786,8 @@ pub fn gateway_owner(payload_starttime: Option<f64>, proc_state: &ProcState) -> 
         };
     }
     match argv {
-        None => GatewayOwner::Unknown,
+        None if linux => GatewayOwner::Unknown,
+        None => GatewayOwner::Alive,
         Some(a) if is_gateway_argv(a) => GatewayOwner::Alive,
         Some(_) => GatewayOwner::Dead,
     }
@@ -1862,13 +1938,79 @@ mod tests {
     #[test]
     fn gateway_owner_prefers_start_time_over_argv() {
         let st = alive(Some(10), &["sleep"]);
-        assert_eq!(gateway_owner(Some(10.0), &st), GatewayOwner::Alive);
-        assert_eq!(gateway_owner(Some(11.0), &st), GatewayOwner::Dead);
-        assert_eq!(gateway_owner(None, &st), GatewayOwner::Dead);
+        let l = Platform::Linux;
+        assert_eq!(gateway_owner(Some(10.0), &st, l), GatewayOwner::Alive);
+        assert_eq!(gateway_owner(Some(11.0), &st, l), GatewayOwner::Dead);
+        assert_eq!(gateway_owner(None, &st, l), GatewayOwner::Dead);
         let gw = alive(None, &["openclaw", "gateway"]);
-        assert_eq!(gateway_owner(None, &gw), GatewayOwner::Alive);
-        assert_eq!(gateway_owner(Some(1.0), &gw), GatewayOwner::Unknown);
-        assert_eq!(gateway_owner(None, &ProcState::Dead), GatewayOwner::Dead);
+        assert_eq!(gateway_owner(None, &gw, l), GatewayOwner::Alive);
+        assert_eq!(gateway_owner(Some(1.0), &gw, l), GatewayOwner::Unknown);
+        assert_eq!(gateway_owner(None, &ProcState::Dead, l), GatewayOwner::Dead);
+    }
+
+    /// Every process answer against every payload shape and OS: unknown
+    /// liveness is never dead, and the start time counts on Linux only.
+    #[test]
+    fn gateway_owner_on_every_answer_and_os() {
+        use GatewayOwner as G;
+        let unknown = ProcState::Unknown {
+            why: "no /proc".into(),
+        };
+        let gw = alive(None, &["node", "/x/openclaw.mjs", "gateway", "run"]);
+        let gw_t = alive(Some(10), &["node", "/x/openclaw.mjs", "gateway", "run"]);
+        let other = alive(None, &["sleep", "9"]);
+        let unreadable = ProcState::Alive {
+            starttime: None,
+            argv: None,
+        };
+        let cases: &[(&ProcState, Option<f64>, [G; 3])] = &[
+            // answer, payload startTime, [linux, macos, windows]
+            (&ProcState::Dead, None, [G::Dead, G::Dead, G::Dead]),
+            (&ProcState::Dead, Some(10.0), [G::Dead, G::Dead, G::Dead]),
+            (&ProcState::Zombie, None, [G::Dead, G::Dead, G::Dead]),
+            (&unknown, None, [G::LivenessUnknown; 3]),
+            (&unknown, Some(10.0), [G::LivenessUnknown; 3]),
+            (&gw, None, [G::Alive, G::Alive, G::Alive]),
+            // A Linux payload read on another OS: the start time is ignored.
+            (&gw, Some(10.0), [G::Unknown, G::Alive, G::Alive]),
+            (&gw_t, Some(10.0), [G::Alive, G::Alive, G::Alive]),
+            (&gw_t, Some(11.0), [G::Dead, G::Alive, G::Alive]),
+            (&other, None, [G::Dead, G::Dead, G::Dead]),
+            (&unreadable, None, [G::Unknown, G::Alive, G::Alive]),
+        ];
+        for (state, start, want) in cases {
+            for (os, w) in [Platform::Linux, Platform::MacOs, Platform::Windows]
+                .into_iter()
+                .zip(want)
+            {
+                assert_eq!(
+                    gateway_owner(*start, state, os),
+                    *w,
+                    "{state:?} {start:?} {os:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_owner_keeps_the_lock_and_says_so() {
+        let unknown = ProcState::Unknown {
+            why: "no /proc".into(),
+        };
+        for line in lines::ALL.iter() {
+            let fresh = payload(Some(9), Some(1), None);
+            let v = inspect_lock(&fresh, &unknown, None, NOW, DEFAULT_STALE_MS, line);
+            assert!(v.owner_unknown);
+            assert!(!v.reasons.contains(&StaleReason::DeadPid), "{}", line.name);
+            assert!(v.live_openclaw_owner, "{}", line.name);
+            assert!(!boot_removes_lock(line, &v, Some(0), DEFAULT_STALE_MS));
+            // The same lock with a dead owner is stale.
+            let dead = inspect_lock(&fresh, &ProcState::Dead, None, NOW, DEFAULT_STALE_MS, line);
+            assert!(!dead.owner_unknown && dead.reasons.contains(&StaleReason::DeadPid));
+        }
+        // An unknown owner of a store lock: only age makes it stale.
+        assert!(!store_lock_stale(Some(&unknown), Some(NOW), NOW));
+        assert!(store_lock_stale(Some(&unknown), Some(NOW - 120_000), NOW));
     }
 
     fn recs(lines: &[&str]) -> Vec<TailRecord> {

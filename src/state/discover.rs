@@ -16,6 +16,13 @@ pub struct Env {
     pub home: Option<String>,
     pub openclaw_config_path: Option<String>,
     pub tmpdir: Option<String>,
+    /// `TMP` and `TEMP` (Node's `os.tmpdir()` reads them after `TMPDIR` on
+    /// POSIX; `TEMP` then `TMP` on Windows).
+    pub tmp: Option<String>,
+    pub temp: Option<String>,
+    /// `SystemRoot` and `windir` (Windows `os.tmpdir()` fallbacks).
+    pub system_root: Option<String>,
+    pub windir: Option<String>,
     /// `PATH`, to find the `openclaw` the next command would run.
     pub path: Option<String>,
     /// `NPM_CONFIG_PREFIX` (or `npm_config_prefix`).
@@ -44,6 +51,10 @@ impl Env {
             home: get("HOME"),
             openclaw_config_path: get("OPENCLAW_CONFIG_PATH"),
             tmpdir: get("TMPDIR"),
+            tmp: get("TMP"),
+            temp: get("TEMP"),
+            system_root: get("SystemRoot"),
+            windir: get("windir"),
             path: get("PATH"),
             npm_config_prefix: get("NPM_CONFIG_PREFIX").or_else(|| get("npm_config_prefix")),
             nvm_dir: get("NVM_DIR"),
@@ -75,11 +86,48 @@ impl Env {
         }
     }
 
-    /// `os.tmpdir()`.
+    /// Node's `os.tmpdir()` on this OS, from this environment.
     pub fn tmp_dir(&self) -> PathBuf {
-        let t = self.tmpdir.as_deref().unwrap_or("/tmp");
-        let t = t.trim_end_matches('/');
-        PathBuf::from(if t.is_empty() { "/" } else { t })
+        if cfg!(windows) {
+            PathBuf::from(self.windows_tmp_dir())
+        } else {
+            PathBuf::from(self.posix_tmp_dir())
+        }
+    }
+
+    /// `os.tmpdir()` on POSIX (libuv `uv_os_tmpdir`): `TMPDIR`, `TMP`,
+    /// `TEMP`, else `/tmp`; one trailing `/` dropped.
+    pub fn posix_tmp_dir(&self) -> String {
+        let t = [&self.tmpdir, &self.tmp, &self.temp]
+            .into_iter()
+            .find_map(|v| v.as_deref())
+            .unwrap_or("/tmp");
+        match t.strip_suffix('/') {
+            Some("") => "/".into(),
+            Some(x) => x.into(),
+            None => t.into(),
+        }
+    }
+
+    /// `os.tmpdir()` on Windows (Node's `os.js`): `TEMP`, `TMP`,
+    /// `%SystemRoot%\temp`, `%windir%\temp`, else `C:\Windows\temp` (no
+    /// SystemRoot); a trailing `\` dropped unless after a drive (`C:\`).
+    pub fn windows_tmp_dir(&self) -> String {
+        let t = match [&self.temp, &self.tmp]
+            .into_iter()
+            .find_map(|v| v.as_deref())
+        {
+            Some(t) => t.to_string(),
+            None => match self.system_root.as_deref().or(self.windir.as_deref()) {
+                Some(r) => format!("{r}\\temp"),
+                None => "C:\\Windows\\temp".into(),
+            },
+        };
+        if t.len() > 1 && t.ends_with('\\') && !t.ends_with(":\\") {
+            t[..t.len() - 1].to_string()
+        } else {
+            t
+        }
     }
 }
 
@@ -247,64 +295,197 @@ pub fn config_path_candidates(state_dir: &Path, override_path: Option<&Path>) ->
     v
 }
 
-/// `<tmp>/openclaw-<uid>/gateway.<sha256(configPath)[..8]>.lock`, for any uid
-/// (sessfix may run as root while the gateway runs as its own user).
-pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
-    let none = GatewayFacts {
-        lock_path: None,
-        pid: None,
-        payload_starttime: None,
-        proc_state: None,
-    };
-    let mut names = Vec::new();
+/// The lock file names the gateway would use for this state dir: for every
+/// config path it may hash (as given and as resolved),
+/// `gateway.<sha256(configPath)[..8]>.lock`, with the path it was hashed from.
+fn lock_names(opts: &ReadOptions) -> Vec<(String, PathBuf)> {
+    let mut names: Vec<(String, PathBuf)> = Vec::new();
     for cfg in config_path_candidates(&opts.state_dir, opts.config_path.as_deref()) {
         for p in [cfg.clone(), fsx::realpath_or_self(&cfg)] {
             let h = Sha256::digest(p.to_string_lossy().as_bytes());
             let hex: String = h.iter().take(4).map(|b| format!("{b:02x}")).collect();
             let name = format!("gateway.{hex}.lock");
-            if !names.contains(&name) {
-                names.push(name);
+            if !names.iter().any(|(n, _)| *n == name) {
+                names.push((name, p));
             }
         }
     }
-    let Ok(rd) = std::fs::read_dir(&opts.tmp_dir) else {
-        return none;
-    };
-    let mut dirs: Vec<PathBuf> = rd
-        .flatten()
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n == "openclaw" || n.starts_with("openclaw-")
-        })
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
+    names
+}
+
+/// Where a gateway for this state dir may keep its singleton lock, as
+/// `resolveGatewayLockDir` finds it on each release and OS: the base dirs,
+/// each holding `openclaw-<uid>` (`openclaw` where the OS has no uid:
+/// Windows). `true`: a place that must be readable for the gateway's
+/// liveness to be known.
+///
+/// - File era (2026.5.12 `paths-Cnwfh6dH.js`): `os.tmpdir()`, which is the
+///   gateway's environment's, not sessfix's. On macOS a launchd gateway gets
+///   the per-user `confstr(_CS_DARWIN_USER_TEMP_DIR)` dir as `$TMPDIR`, and
+///   one started without `TMPDIR` uses `/tmp`; a cron or sudo shell has
+///   neither, so on macOS all three are checked (and, best effort, every
+///   user's `/var/folders/*/*/T`, which only root can read).
+/// - SQLite era (2026.8.2, 2026.9.6): `<stateDir>/tmp`.
+pub fn lock_bases(opts: &ReadOptions) -> Vec<(PathBuf, bool)> {
+    let mut v: Vec<(PathBuf, bool)> = vec![
+        (opts.tmp_dir.clone(), true),
+        (opts.state_dir.join("tmp"), true),
+    ];
+    for (p, required) in os_lock_bases() {
+        if !v.iter().any(|(q, _)| *q == p) {
+            v.push((p, required));
+        }
+    }
+    v
+}
+
+/// The lock bases only this OS has (`proc_macos::lock_bases` on macOS).
+fn os_lock_bases() -> Vec<(PathBuf, bool)> {
+    #[cfg(target_os = "macos")]
+    return super::proc_macos::lock_bases();
+    #[cfg(not(target_os = "macos"))]
+    return Vec::new();
+}
+
+/// The first JSON value of a lock file: the SQLite-era gateway writes its
+/// payload followed by a whitespace ownership token.
+fn lock_json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+/// The gateway singleton lock of this state dir, in every place a gateway
+/// may keep it (`lock_bases`), for any uid (sessfix may run as root while
+/// the gateway runs as its own user). A live owner wins; a place that cannot
+/// be read is listed in `unchecked` (the gateway's liveness is then unknown).
+///
+/// Under `<stateDir>/tmp` every `gateway.<8 hex>.lock` belongs to this state
+/// dir; one whose `configPath` is not a path this host resolves was written
+/// by a gateway that sees the state dir elsewhere (a container over a bind
+/// mount, another host): its pid is another pid namespace's, so its
+/// liveness is unknown here.
+pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
+    let names = lock_names(opts);
     let mut found: Option<GatewayFacts> = None;
-    for d in dirs {
-        for name in &names {
-            let path = d.join(name);
-            let Ok((bytes, _)) = fsx::read_regular(&path, 1 << 16) else {
+    let mut unchecked: Vec<(PathBuf, String)> = Vec::new();
+    let mut seen_dirs: Vec<PathBuf> = Vec::new();
+    let state_tmp = opts.state_dir.join("tmp");
+    for (base, required) in lock_bases(opts) {
+        let mut note = |p: &Path, e: &std::io::Error| {
+            if required && e.kind() != std::io::ErrorKind::NotFound {
+                unchecked.push((p.to_path_buf(), e.to_string()));
+            }
+        };
+        let rd = match std::fs::read_dir(&base) {
+            Ok(rd) => rd,
+            Err(e) => {
+                note(&base, &e);
                 continue;
+            }
+        };
+        let mut dirs: Vec<PathBuf> = rd
+            .flatten()
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n == "openclaw" || n.starts_with("openclaw-")
+            })
+            .map(|e| e.path())
+            .collect();
+        dirs.sort();
+        let in_state = base == state_tmp;
+        for d in dirs {
+            let real = fsx::realpath_or_self(&d);
+            if seen_dirs.contains(&real) {
+                continue;
+            }
+            seen_dirs.push(real);
+            let listing = match std::fs::read_dir(&d) {
+                Ok(rd) => rd,
+                Err(e) => {
+                    note(&d, &e);
+                    continue;
+                }
             };
-            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-            let pid = v.get("pid").and_then(serde_json::Value::as_u64);
-            let facts = GatewayFacts {
-                lock_path: Some(path),
-                pid,
-                payload_starttime: v.get("startTime").and_then(serde_json::Value::as_f64),
-                proc_state: pid.map(|p| procs.state(p)),
-            };
-            let live = facts.proc_state.as_ref().is_some_and(|s| s.is_alive());
-            // Prefer a lock whose owner is alive.
-            if live || found.is_none() {
-                found = Some(facts);
-                if live {
-                    return found.unwrap();
+            let mut files: Vec<(PathBuf, bool)> = Vec::new();
+            for e in listing.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if names.iter().any(|(x, _)| *x == n) {
+                    files.push((e.path(), true));
+                } else if in_state && is_hashed_lock_name(&n) {
+                    files.push((e.path(), false));
+                }
+            }
+            files.sort();
+            for (path, ours) in files {
+                let bytes = match fsx::read_regular(&path, 1 << 16) {
+                    Ok((b, _)) => b,
+                    Err(e) => {
+                        note(&path, &std::io::Error::other(e.to_string()));
+                        continue;
+                    }
+                };
+                let v = lock_json(&bytes);
+                let pid = v.get("pid").and_then(serde_json::Value::as_u64);
+                let config = v.get("configPath").and_then(serde_json::Value::as_str);
+                let foreign =
+                    !ours && config.is_some_and(|c| !names.iter().any(|(_, p)| p.as_os_str() == c));
+                if !ours && !foreign {
+                    continue;
+                }
+                let proc_state = pid.map(|p| {
+                    if foreign {
+                        crate::rules::ProcState::Unknown {
+                            why: format!(
+                                "the lock was written by a gateway that sees this state dir's config as {}: a container or another host, whose pid {p} is not one of this pid namespace's; run sessfix inside that container",
+                                config.unwrap_or("")
+                            ),
+                        }
+                    } else {
+                        procs.state(p)
+                    }
+                });
+                let facts = GatewayFacts {
+                    lock_path: Some(path),
+                    pid,
+                    payload_starttime: v.get("startTime").and_then(serde_json::Value::as_f64),
+                    proc_state,
+                    unchecked: Vec::new(),
+                };
+                let rank = |f: &GatewayFacts| match &f.proc_state {
+                    Some(s) if s.is_alive() => 2,
+                    Some(s) if s.is_unknown() => 1,
+                    _ => 0,
+                };
+                // Prefer a live owner, then an unknown one, then the first.
+                if found.as_ref().is_none_or(|f| rank(&facts) > rank(f)) {
+                    found = Some(facts);
                 }
             }
         }
     }
-    found.unwrap_or(none)
+    let mut facts = found.unwrap_or(GatewayFacts {
+        lock_path: None,
+        pid: None,
+        payload_starttime: None,
+        proc_state: None,
+        unchecked: Vec::new(),
+    });
+    facts.unchecked = unchecked;
+    facts
+}
+
+/// `gateway.<8 lowercase hex>.lock`.
+fn is_hashed_lock_name(n: &str) -> bool {
+    n.strip_prefix("gateway.")
+        .and_then(|r| r.strip_suffix(".lock"))
+        .is_some_and(|h| {
+            h.len() == 8
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 #[cfg(test)]
@@ -358,6 +539,39 @@ mod tests {
             resolve_state_dir(None, None, &e).unwrap().dir,
             PathBuf::from("/oc-home/.openclaw")
         );
+    }
+
+    #[test]
+    fn tmp_dir_as_node_finds_it_per_os() {
+        let mut e = Env::default();
+        assert_eq!(e.posix_tmp_dir(), "/tmp");
+        e.temp = Some("/t3/".into());
+        assert_eq!(e.posix_tmp_dir(), "/t3");
+        e.tmp = Some("/t2".into());
+        assert_eq!(e.posix_tmp_dir(), "/t2");
+        e.tmpdir = Some("/var/folders/ab/cd/T/".into());
+        assert_eq!(e.posix_tmp_dir(), "/var/folders/ab/cd/T");
+        e.tmpdir = Some("/".into());
+        assert_eq!(e.posix_tmp_dir(), "/");
+        let mut w = Env::default();
+        assert_eq!(w.windows_tmp_dir(), "C:\\Windows\\temp");
+        w.windir = Some("D:\\Win".into());
+        assert_eq!(w.windows_tmp_dir(), "D:\\Win\\temp");
+        w.system_root = Some("C:\\WINDOWS".into());
+        assert_eq!(w.windows_tmp_dir(), "C:\\WINDOWS\\temp");
+        w.tmp = Some("C:\\tmp2\\".into());
+        assert_eq!(w.windows_tmp_dir(), "C:\\tmp2");
+        w.temp = Some("C:\\".into());
+        assert_eq!(w.windows_tmp_dir(), "C:\\");
+    }
+
+    #[test]
+    fn sqlite_era_lock_payload_with_its_token_is_read() {
+        let v = lock_json(b"{\"pid\":42,\"startTime\":9}\n 0f3a9c");
+        assert_eq!(v["pid"], 42);
+        assert!(is_hashed_lock_name("gateway.0a1b2c3d.lock"));
+        assert!(!is_hashed_lock_name("gateway.state.lock"));
+        assert!(!is_hashed_lock_name("gateway.0A1B2C3D.lock"));
     }
 
     #[test]

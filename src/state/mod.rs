@@ -8,6 +8,10 @@ pub mod config;
 pub mod copies;
 pub mod discover;
 pub mod json;
+pub mod proc_macos;
+#[cfg(unix)]
+pub mod proc_unix;
+pub mod proc_windows;
 pub mod process;
 pub mod release;
 pub mod sqlite;
@@ -83,6 +87,9 @@ pub struct GatewayFacts {
     pub pid: Option<u64>,
     pub payload_starttime: Option<f64>,
     pub proc_state: Option<ProcState>,
+    /// Places the lock may be that could not be read, and why: while any
+    /// is, and no live lock was found, the gateway's liveness is unknown.
+    pub unchecked: Vec<(PathBuf, String)>,
 }
 
 /// Why a unit (an `Agent`) was read: which session store it is.

@@ -1,26 +1,66 @@
 //! Process facts, through one interface so tests can pin them.
 //!
-//! The real implementation reads a proc filesystem (`/proc`, or another root
-//! given with `--proc-root`/`SESSFIX_PROC_ROOT`, which is how the integration
-//! tests build fake process tables).
+//! Three answers: alive (with what can be read of it), dead (or a zombie),
+//! and unknown. A fact that cannot be established is `ProcState::Unknown`,
+//! never a guess: callers write nothing while a relevant one is unknown.
+//!
+//! Where the facts come from (`ProcFs::new` picks):
+//!
+//! | source | alive/dead | zombie | start time | command line |
+//! |---|---|---|---|---|
+//! | a proc filesystem (`<root>/self` exists: Linux `/proc`, a fake table in tests) | `<root>/<pid>/stat`; for the real `/proc` a missing pid is confirmed with `kill(pid, 0)` (hidepid) | `stat`/`status` state `Z` | field 22 of `stat` | `cmdline` |
+//! | Linux without `/proc`, other Unix (`proc_unix`) | `kill(pid, 0)`: ESRCH dead, success or EPERM alive, else unknown | no | no | no |
+//! | macOS (`proc_macos`) | `kill(pid, 0)` as above | `proc_pidinfo` `SZOMB` | not used: the gateway compares start times on Linux only | `sysctl(KERN_PROCARGS2)`, split as `ps -o command=` (own processes, or root) |
+//! | Windows (`proc_windows`) | `OpenProcess` + `GetExitCodeProcess` (`STILL_ACTIVE`); access denied is alive | no such state | not used (Linux only in the gateway) | `NtQueryInformationProcess(ProcessCommandLineInformation)`, split as the gateway splits `Win32_Process.CommandLine` |
+//!
+//! A pid of another pid namespace (a container's, seen from the host) cannot
+//! be recognised from the pid alone: see `discover::gateway_lock` for the
+//! singleton lock, and README "Containers".
 
 use crate::rules::ProcState;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub trait Processes: Send + Sync {
     /// What is known about `pid` right now.
     fn state(&self, pid: u64) -> ProcState;
 }
 
-/// Reads `<root>/<pid>/{stat,status,cmdline}`.
+/// The host's process table: the proc filesystem at `root` when there is one
+/// there, else the OS's own interface.
 pub struct ProcFs {
     root: PathBuf,
+    kind: Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    /// The proc filesystem of sessfix's own pid namespace (`self` is us).
+    OwnProcFs,
+    /// Another proc filesystem (a fake table, another namespace's): it is
+    /// the whole table, so a pid missing from it is dead.
+    OtherProcFs,
+    /// No proc filesystem at `root`: the OS's interface answers.
+    Native,
 }
 
 impl ProcFs {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        ProcFs { root: root.into() }
+        let root = root.into();
+        let kind = match std::fs::symlink_metadata(root.join("self")) {
+            Err(_) => Table::Native,
+            Ok(_) => {
+                let own = std::fs::read_link(root.join("self"))
+                    .ok()
+                    .is_some_and(|l| l == Path::new(&std::process::id().to_string()));
+                if own {
+                    Table::OwnProcFs
+                } else {
+                    Table::OtherProcFs
+                }
+            }
+        };
+        ProcFs { root, kind }
     }
 }
 
@@ -30,35 +70,75 @@ impl Processes for ProcFs {
         if pid == 0 || pid > i32::MAX as u64 {
             return ProcState::Dead;
         }
-        let dir = self.root.join(pid.to_string());
-        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
-            return ProcState::Dead;
-        };
-        // The state letter follows the command name's closing parenthesis.
-        let after = stat.rfind(')').map(|i| &stat[i + 1..]).unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let zombie_stat = fields.first() == Some(&"Z");
-        let zombie_status = std::fs::read_to_string(dir.join("status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("State:").map(|r| r.trim().starts_with('Z')))
-            })
-            .unwrap_or(false);
-        if zombie_stat || zombie_status {
-            return ProcState::Zombie;
+        match self.kind {
+            Table::Native => native_state(pid),
+            Table::OtherProcFs => read_procfs(&self.root, pid),
+            Table::OwnProcFs => match read_procfs(&self.root, pid) {
+                // hidepid hides other users' processes from /proc: ask kill.
+                ProcState::Dead => native_state(pid),
+                other => other,
+            },
         }
-        // Field 22 overall is index 19 after the command name.
-        let starttime = fields.get(19).and_then(|s| s.parse::<u64>().ok());
-        let argv = std::fs::read(dir.join("cmdline")).ok().map(|raw| {
-            String::from_utf8_lossy(&raw)
-                .split('\0')
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty())
-                .collect()
-        });
-        ProcState::Alive { starttime, argv }
     }
+}
+
+/// The OS's own answer, without a proc filesystem.
+fn native_state(pid: u64) -> ProcState {
+    #[cfg(target_os = "macos")]
+    return super::proc_macos::state(pid);
+    #[cfg(windows)]
+    return super::proc_windows::state(pid);
+    #[cfg(all(unix, not(target_os = "macos")))]
+    return super::proc_unix::kill_state(pid);
+    #[cfg(not(any(unix, windows)))]
+    return ProcState::Unknown {
+        why: format!("pid {pid}: sessfix has no process interface on this OS"),
+    };
+}
+
+/// `<root>/<pid>/{stat,status,cmdline}`; a pid that is not there is dead,
+/// one that cannot be read is unknown.
+fn read_procfs(root: &Path, pid: u64) -> ProcState {
+    let dir = root.join(pid.to_string());
+    let stat = match std::fs::read_to_string(dir.join("stat")) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ProcState::Dead,
+        Err(e) => {
+            return ProcState::Unknown {
+                why: format!("{}: {e}", dir.join("stat").display()),
+            }
+        }
+    };
+    let status = std::fs::read_to_string(dir.join("status")).ok();
+    let cmdline = std::fs::read(dir.join("cmdline")).ok();
+    parse_procfs(&stat, status.as_deref(), cmdline.as_deref())
+}
+
+/// The facts of one `/proc/<pid>` (recorded files in, `ProcState` out).
+pub fn parse_procfs(stat: &str, status: Option<&str>, cmdline: Option<&[u8]>) -> ProcState {
+    // The state letter follows the command name's closing parenthesis.
+    let after = stat.rfind(')').map(|i| &stat[i + 1..]).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let zombie_stat = fields.first() == Some(&"Z");
+    let zombie_status = status
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("State:").map(|r| r.trim().starts_with('Z')))
+        })
+        .unwrap_or(false);
+    if zombie_stat || zombie_status {
+        return ProcState::Zombie;
+    }
+    // Field 22 overall is index 19 after the command name.
+    let starttime = fields.get(19).and_then(|s| s.parse::<u64>().ok());
+    let argv = cmdline.map(|raw| {
+        String::from_utf8_lossy(raw)
+            .split('\0')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect()
+    });
+    ProcState::Alive { starttime, argv }
 }
 
 /// A fixed process table for unit tests.
@@ -150,6 +230,8 @@ mod tests {
     #[test]
     fn fake_root_is_read() {
         let dir = tempfile::tempdir().unwrap();
+        // A proc filesystem has `self`; without it the root is not one.
+        std::fs::create_dir(dir.path().join("self")).unwrap();
         let pd = dir.path().join("4242");
         std::fs::create_dir(&pd).unwrap();
         let fields: Vec<String> = (3..=52)

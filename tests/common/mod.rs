@@ -49,6 +49,12 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// An empty fake process table: a proc filesystem has `self`, and sessfix
+/// reads a root without it as "no proc filesystem here" (the OS answers).
+pub fn fake_proc(root: &Path) {
+    std::fs::create_dir_all(root.join("self")).unwrap();
+}
+
 pub struct Env {
     pub dir: tempfile::TempDir,
 }
@@ -60,16 +66,17 @@ impl Env {
         copy_dir(&fixtures().join(name), dir.path());
         std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
-        std::fs::create_dir_all(dir.path().join("proc")).unwrap();
+        fake_proc(&dir.path().join("proc"));
         Env { dir }
     }
 
     /// An empty state dir (no agents yet) with its own /proc, TMPDIR and HOME.
     pub fn empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        for d in ["state", "tmp", "home", "proc"] {
+        for d in ["state", "tmp", "home"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
         }
+        fake_proc(&dir.path().join("proc"));
         Env { dir }
     }
 

@@ -1,0 +1,182 @@
+//! Windows process facts, through process handles (`windows-sys`).
+//!
+//! What the gateway reads on win32 (2026.5.12): `isPidAlive` is
+//! `process.kill(pid, 0)`, which libuv answers with `OpenProcess` and
+//! `GetExitCodeProcess == STILL_ACTIVE`; no start time (Linux only); the
+//! command line is `Win32_Process.CommandLine` (PowerShell, else `wmic`),
+//! split by `parseCmdScriptCommandLine` (`restart-stale-pids-EQd_aMqt.js`,
+//! `cmd-argv-DexenlHS.js`, `arg-split-BIyUChOU.js`).
+//!
+//! Can: alive/dead (`OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION)`: an
+//! invalid pid is dead, access denied is alive), the command line of a
+//! process that handle may query (`NtQueryInformationProcess`,
+//! `ProcessCommandLineInformation`, Windows 8.1+). Cannot: zombies (no such
+//! state), the command line of a protected process (argv `None`: kept). The
+//! start time (`GetProcessTimes`) is readable but no rule compares it.
+//!
+//! The parsing is plain functions, unit-tested on recorded strings on every
+//! OS; the handle calls are checked by `cargo check --target
+//! x86_64-pc-windows-gnu` only (README, "Platforms").
+
+#[cfg(windows)]
+use crate::rules::ProcState;
+
+/// `parseCmdScriptCommandLine`: split on unquoted whitespace, `"` toggles
+/// quoting and is dropped, `\"` is a literal quote; then `%%` is `%` and
+/// `^!` is `!` (`unescapeCmdScriptArg`).
+pub fn split_command_line(value: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&'"') {
+            cur.push('"');
+            chars.next();
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if !quoted && c.is_whitespace() {
+            if !cur.is_empty() {
+                args.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        args.push(cur);
+    }
+    args.into_iter()
+        .map(|a| a.replace("%%", "%").replace("^!", "!"))
+        .collect()
+}
+
+/// The gateway's reading of a command line: empty is unreadable (`null`).
+pub fn command_argv(command: &str) -> Option<Vec<String>> {
+    let c = command.trim();
+    (!c.is_empty()).then(|| split_command_line(c))
+}
+
+/// The decision on `OpenProcess`'s outcome: `Ok(exit_code)` when a handle
+/// was opened, `Err(last_error)` when not.
+pub fn liveness_from(open: Result<u32, u32>) -> Result<bool, String> {
+    const STILL_ACTIVE: u32 = 259;
+    const ERROR_ACCESS_DENIED: u32 = 5;
+    const ERROR_INVALID_PARAMETER: u32 = 87;
+    match open {
+        Ok(code) => Ok(code == STILL_ACTIVE),
+        Err(ERROR_INVALID_PARAMETER) => Ok(false),
+        Err(ERROR_ACCESS_DENIED) => Ok(true),
+        Err(e) => Err(format!("OpenProcess failed with error {e}")),
+    }
+}
+
+#[cfg(windows)]
+pub fn state(pid: u64) -> ProcState {
+    use windows_sys::Win32::Foundation::{CloseHandle, GetLastError};
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    let Ok(p) = u32::try_from(pid) else {
+        return ProcState::Dead;
+    };
+    // SAFETY: plain Win32 calls on a handle this function owns and closes.
+    unsafe {
+        let h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, p);
+        let open = if h.is_null() {
+            Err(GetLastError())
+        } else {
+            let mut code = 0u32;
+            if GetExitCodeProcess(h, &mut code) == 0 {
+                let e = GetLastError();
+                CloseHandle(h);
+                return ProcState::Unknown {
+                    why: format!("pid {pid}: GetExitCodeProcess failed with error {e}"),
+                };
+            }
+            Ok(code)
+        };
+        let argv = (!h.is_null()).then(|| command_line(h)).flatten();
+        if !h.is_null() {
+            CloseHandle(h);
+        }
+        match liveness_from(open) {
+            Ok(true) => ProcState::Alive {
+                starttime: None,
+                argv: argv.and_then(|c| command_argv(&c)),
+            },
+            Ok(false) => ProcState::Dead,
+            Err(why) => ProcState::Unknown {
+                why: format!("pid {pid}: {why}"),
+            },
+        }
+    }
+}
+
+#[cfg(windows)]
+unsafe fn command_line(h: windows_sys::Win32::Foundation::HANDLE) -> Option<String> {
+    use windows_sys::Wdk::System::Threading::{
+        NtQueryInformationProcess, ProcessCommandLineInformation,
+    };
+    use windows_sys::Win32::Foundation::UNICODE_STRING;
+    let mut len = 0u32;
+    NtQueryInformationProcess(
+        h,
+        ProcessCommandLineInformation,
+        std::ptr::null_mut(),
+        0,
+        &mut len,
+    );
+    if len == 0 {
+        return None;
+    }
+    // u64 words keep the UNICODE_STRING header aligned.
+    let mut buf = vec![0u64; (len as usize).div_ceil(8)];
+    let status = NtQueryInformationProcess(
+        h,
+        ProcessCommandLineInformation,
+        buf.as_mut_ptr().cast(),
+        len,
+        &mut len,
+    );
+    if status < 0 {
+        return None;
+    }
+    let us = &*(buf.as_ptr() as *const UNICODE_STRING);
+    if us.Buffer.is_null() {
+        return None;
+    }
+    let s = std::slice::from_raw_parts(us.Buffer, us.Length as usize / 2);
+    Some(String::from_utf16_lossy(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_split_as_the_gateway_splits_them() {
+        let c = r#""C:\Program Files\nodejs\node.exe" "C:\Users\ana\AppData\Roaming\npm\node_modules\openclaw\openclaw.mjs" gateway run --port 18789"#;
+        let argv = command_argv(c).unwrap();
+        assert_eq!(argv[0], r"C:\Program Files\nodejs\node.exe");
+        assert_eq!(argv.len(), 6);
+        assert!(crate::rules::is_gateway_argv(&argv));
+        assert!(crate::rules::is_openclaw_session_owner_argv(&argv));
+        assert_eq!(
+            split_command_line(r#"a \"b\" "c d"  100%% x^!"#),
+            ["a", "\"b\"", "c d", "100%", "x!"]
+        );
+        assert_eq!(command_argv("  "), None);
+        let gw = command_argv(r"C:\Users\ana\AppData\Roaming\npm\openclaw.cmd gateway").unwrap();
+        assert!(crate::rules::is_gateway_argv(&gw));
+    }
+
+    #[test]
+    fn handle_outcomes_map_to_alive_dead_or_unknown() {
+        assert_eq!(liveness_from(Ok(259)), Ok(true));
+        assert_eq!(liveness_from(Ok(0)), Ok(false));
+        assert_eq!(liveness_from(Err(87)), Ok(false));
+        assert_eq!(liveness_from(Err(5)), Ok(true));
+        assert!(liveness_from(Err(6)).is_err());
+    }
+}
