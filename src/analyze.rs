@@ -1245,7 +1245,11 @@ fn predict(
     } else {
         "the boot marks it as an orphaned run (2026.6.9+)"
     };
-    if let Some(l) = own_lock.filter(|l| !l.removed && l.verdict.live_openclaw_owner) {
+    // A lock naming the next gateway's own pid is reclaimed by the resumed
+    // run's acquire, so it does not block the resume.
+    if let Some(l) =
+        own_lock.filter(|l| !l.removed && l.verdict.live_openclaw_owner && !l.verdict.self_owned)
+    {
         let pid = l.lock.payload.pid.unwrap_or(0);
         return if line.live_lock_fails_resume {
             (

@@ -492,6 +492,11 @@ pub struct LockVerdict {
     /// is judged as if its owner were a live OpenClaw process whose command
     /// line cannot be read (kept), and nothing is written while it is so.
     pub owner_unknown: bool,
+    /// The lock names the pid the next gateway runs as (`--gateway-pid`).
+    /// Boot cleanup keeps one without a start time, but a resumed run's
+    /// acquire reclaims it (`reclaimLockWithoutStarttime: true` on the
+    /// acquire path of `session-write-lock`, 2026.5.12 to 2026.7.35).
+    pub self_owned: bool,
 }
 
 impl LockVerdict {
@@ -606,6 +611,7 @@ pub fn inspect_lock(
         stale_ms,
         line.owner_check_on_stale,
     );
+    verdict.self_owned = own.is_some();
     if own.is_some_and(|(_, orphan)| orphan) {
         // The orphan check runs before the owner check and returns early.
         verdict
@@ -681,6 +687,7 @@ fn inspect_payload(
         live_openclaw_owner,
         age_ms,
         owner_unknown,
+        self_owned: false,
     }
 }
 
