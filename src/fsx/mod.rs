@@ -145,8 +145,9 @@ pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
 }
 
 /// Write `bytes` to `target` atomically: a temp file in the same directory with
-/// the target's mode and owner (or `new_mode` for a new file), fsync, rename,
-/// fsync of the directory. The target must not be a symlink.
+/// the target's mode and owner (or `new_mode` for a new file; what each OS
+/// keeps: `os::keep_owner_and_mode`), fsync, rename, fsync of the directory.
+/// The target must not be a symlink.
 pub fn write_atomic(target: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> {
     write_atomic_pieces(target, &[bytes], new_mode)
 }
