@@ -362,6 +362,8 @@ fn main() {
         index.push_str("\n}");
         let path = dir.join("sessions.json");
         write(&path, index.as_bytes(), &mut t);
+        // 0600 as the gateway writes it (Windows has no modes).
+        #[cfg(unix)]
         std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
             .unwrap();
     }

@@ -7,7 +7,6 @@ use crate::fsx::{self, Identity};
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "manifest.json";
@@ -147,33 +146,29 @@ fn index_changed(w: &crate::plan::IndexWrite) -> Change {
     )
 }
 
-/// An exclusive `flock` on the state directory itself for the life of the
-/// value: no file is created for it, so a run with nothing to do leaves the
-/// state dir exactly as it found it.
-pub struct RunLock {
-    _dir: std::fs::File,
-}
+/// One sessfix run per state dir, for the life of the value: an exclusive
+/// `flock` on the state directory itself on Unix (no file is created for it,
+/// so a run with nothing to do leaves the state dir exactly as it found it),
+/// a lock on `.sessfix.lock` in it on Windows (`fsx::os`).
+pub use fsx::os::RunLock;
 
 pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
-        .open(state_dir)
-        .map_err(|e| fsx::describe(state_dir, &e))?;
-    use std::os::fd::AsRawFd;
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return Err(format!(
-            "{}: another sessfix run holds this state dir's lock",
-            state_dir.display()
-        ));
-    }
-    Ok(RunLock { _dir: f })
+    fsx::os::lock_run(state_dir).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::WouldBlock {
+            format!(
+                "{}: another sessfix run holds this state dir's lock",
+                state_dir.display()
+            )
+        } else {
+            fsx::describe(state_dir, &e)
+        }
+    })
 }
 
 /// Where a run can be stopped for tests of crash safety and concurrent change.
 /// `SESSFIX_STOP_AT=<point>[,<point>...]` makes the process stop itself
-/// (`SIGSTOP`) on reaching a named point; whoever stopped it continues it with
-/// `SIGCONT` or kills it. The points, in order: `planned` (the plan is made,
+/// (`SIGSTOP`; on Windows its thread suspends itself) on reaching a named
+/// point; whoever stopped it continues it with `SIGCONT` or kills it. The points, in order: `planned` (the plan is made,
 /// nothing read for the backups yet), `backed-up` (backups and
 /// manifest written, nothing changed yet), `write` (before each index is
 /// re-read and written), `written` (after each index write), `cut` and `remove`
@@ -183,10 +178,7 @@ pub fn checkpoint(point: &str) {
         return;
     };
     if list.to_string_lossy().split(',').any(|p| p.trim() == point) {
-        // SAFETY: raise only sends a signal to this process.
-        unsafe {
-            libc::raise(libc::SIGSTOP);
-        }
+        fsx::os::stop_here();
     }
 }
 
@@ -200,14 +192,6 @@ fn backup_name(now_ms: i64) -> String {
     format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
 }
 
-fn mkdir_private(p: &Path) -> std::io::Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(p)?;
-    std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-}
-
 fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
     let bytes = serde_json::to_vec_pretty(m).map_err(|e| e.to_string())?;
     let p = dir.join(MANIFEST);
@@ -216,12 +200,7 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
 
 fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     let p = dir.join(name);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&p)
-        .map_err(|e| fsx::describe(&p, &e))?;
+    let mut f = fsx::os::create_private(&p).map_err(|e| fsx::describe(&p, &e))?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| fsx::describe(&p, &e))
@@ -246,9 +225,9 @@ pub fn apply(
         return Ok(out);
     }
     checkpoint("planned");
-    mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
+    fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
     let dir = backup_dir_for(backup_root, now_ms);
-    mkdir_private(&dir).map_err(|e| fsx::describe(&dir, &e))?;
+    fsx::os::mkdir_private(&dir).map_err(|e| fsx::describe(&dir, &e))?;
     let mut manifest = Manifest {
         created: chrono::DateTime::from_timestamp_millis(now_ms)
             .unwrap_or_default()
@@ -268,7 +247,7 @@ pub fn apply(
             Ok::<_, String>(digest.join().expect("hashing does not panic"))
         })?;
         let mode = std::fs::symlink_metadata(path)
-            .map(|m| m.mode() & 0o7777)
+            .map(|m| fsx::os::mode_of(&m))
             .unwrap_or(0o600);
         Ok::<_, String>(ManifestEntry {
             path: path.to_path_buf(),
@@ -400,10 +379,7 @@ pub fn apply(
     // 3. Transcript cuts, re-checked by identity.
     for (i, c) in (first_cut..).zip(&plan.transcripts) {
         checkpoint("cut");
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&c.path);
+        let f = fsx::os::open_nofollow(&c.path, std::fs::OpenOptions::new().write(true));
         let ok = f
             .as_ref()
             .ok()
@@ -571,11 +547,9 @@ pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
         let (b, _) = fsx::read_regular(&src, u64::MAX).map_err(|x| fsx::describe(&src, &x))?;
         match e.action.as_str() {
             "truncate" => {
-                let mut f = std::fs::OpenOptions::new()
-                    .append(true)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(&e.path)
-                    .map_err(|x| fsx::describe(&e.path, &x))?;
+                let mut f =
+                    fsx::os::open_nofollow(&e.path, std::fs::OpenOptions::new().append(true))
+                        .map_err(|x| fsx::describe(&e.path, &x))?;
                 f.write_all(&b)
                     .and_then(|_| f.sync_all())
                     .map_err(|x| fsx::describe(&e.path, &x))?;

@@ -1,4 +1,5 @@
 //! What the README says a person can run and will see is true.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! `sessfix repair` and `undo` on copies of the fixtures.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

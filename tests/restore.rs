@@ -1,5 +1,6 @@
 //! A lost index (missing, empty, unparseable) and its intact copies: found,
 //! named, never removed, restored with `repair --restore-index`, undone.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

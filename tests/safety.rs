@@ -1,6 +1,7 @@
 //! Safety and exit semantics: what repair and undo refuse, what counts as an
 //! operational error, what a run with nothing to do leaves behind, what a
 //! quiet run still says, and how output ends when its reader goes away.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

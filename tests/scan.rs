@@ -1,6 +1,7 @@
 //! `sessfix scan` against the fixtures: every row of the gateway-oracle table
 //! gets the prediction the real 2026.5.12 gateway's behaviour implies, and every
 //! finding code and nextBoot value is exercised.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

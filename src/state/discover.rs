@@ -592,6 +592,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn symlinked_agent_dirs_are_skipped() {
         let d = tempfile::tempdir().unwrap();
         let agents = d.path().join("agents");

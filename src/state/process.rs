@@ -153,7 +153,8 @@ impl Processes for FakeProcesses {
     }
 }
 
-#[cfg(test)]
+/// Unix only: these read /proc and spawn Unix commands.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::process::Command;

@@ -339,6 +339,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)] // used by the Unix-only test below
     fn env_with(prefixes: &[&Path], path: Option<&Path>) -> Env {
         Env {
             npm_prefixes_override: Some(
@@ -353,6 +354,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn packages_in_prefixes_and_on_path_deduplicated() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().canonicalize().unwrap();

@@ -21,7 +21,9 @@ impl Pty {
     /// `stderr` given replaces the terminal there.
     pub fn spawn(mut cmd: Command, cols: u16, stdout: Option<Stdio>, stderr: Option<Stdio>) -> Pty {
         let (mut master, mut slave) = (0, 0);
-        let ws = libc::winsize {
+        // macOS takes `*mut` for the terminal settings and size, Linux
+        // `*const`: a `*mut` fits both.
+        let mut ws = libc::winsize {
             ws_row: 40,
             ws_col: cols,
             ws_xpixel: 0,
@@ -32,8 +34,8 @@ impl Pty {
                 &mut master,
                 &mut slave,
                 std::ptr::null_mut(),
-                std::ptr::null(),
-                &ws,
+                std::ptr::null_mut(),
+                &raw mut ws,
             )
         };
         assert_eq!(rc, 0, "openpty failed");

@@ -2,9 +2,11 @@
 //! never follow a symlink out of the state dir, read tails without reading
 //! whole files, and write atomically.
 
+pub mod os;
+
+pub use os::{sync_dir, Identity};
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
 /// What kind of thing is at a path (without following a final symlink).
@@ -20,41 +22,16 @@ pub enum Kind {
 
 pub fn kind_of(meta: &Metadata) -> Kind {
     let ft = meta.file_type();
-    use std::os::unix::fs::FileTypeExt;
     if ft.is_symlink() {
         Kind::Symlink
     } else if ft.is_file() {
         Kind::File
     } else if ft.is_dir() {
         Kind::Dir
-    } else if ft.is_fifo() {
+    } else if os::is_fifo(&ft) {
         Kind::Fifo
     } else {
         Kind::Other
-    }
-}
-
-/// A file's identity and the facts a re-check compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Identity {
-    pub dev: u64,
-    pub ino: u64,
-    pub size: u64,
-    pub mtime_ns: i128,
-    /// Changes whenever the inode does: a file deleted and created again, even
-    /// with the same inode number, bytes and mtime, has a new ctime.
-    pub ctime_ns: i128,
-}
-
-impl Identity {
-    pub fn of(meta: &Metadata) -> Self {
-        Identity {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            ctime_ns: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
-        }
     }
 }
 
@@ -94,17 +71,7 @@ pub fn resolves_inside(p: &Path, real_root: &Path) -> bool {
 /// Open a regular file for reading without blocking on FIFOs and without
 /// following a final symlink. Anything that is not a regular file is an error.
 pub fn open_regular(p: &Path) -> io::Result<(File, Metadata)> {
-    let f = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(p)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                io::Error::other("is a symbolic link")
-            } else {
-                e
-            }
-        })?;
+    let f = os::open_nofollow(p, OpenOptions::new().read(true))?;
     let meta = f.metadata()?;
     match kind_of(&meta) {
         Kind::File => Ok((f, meta)),
@@ -178,8 +145,9 @@ pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
 }
 
 /// Write `bytes` to `target` atomically: a temp file in the same directory with
-/// the target's mode and owner (or `new_mode` for a new file), fsync, rename,
-/// fsync of the directory. The target must not be a symlink.
+/// the target's mode and owner (or `new_mode` for a new file; what each OS
+/// keeps: `os::keep_owner_and_mode`), fsync, rename, fsync of the directory.
+/// The target must not be a symlink.
 pub fn write_atomic(target: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> {
     write_atomic_pieces(target, &[bytes], new_mode)
 }
@@ -205,26 +173,8 @@ pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.sessfix-{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)?;
-        let mode = existing.as_ref().map_or(new_mode, |m| m.mode() & 0o7777);
-        if let Some(m) = &existing {
-            std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid())).or_else(|e| {
-                // Not root and already the owner: nothing to change.
-                if e.kind() == io::ErrorKind::PermissionDenied
-                    && m.uid() == unsafe { libc::geteuid() }
-                {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })?;
-        }
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        let mut f = os::create_private(&tmp)?;
+        os::keep_owner_and_mode(&f, existing.as_ref(), new_mode)?;
         let mut out = io::BufWriter::with_capacity(1 << 16, &mut f);
         for piece in pieces {
             out.write_all(piece)?;
@@ -242,11 +192,6 @@ pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io
     result
 }
 
-/// fsync a directory so a rename or unlink in it is durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
 /// A human description of an I/O error with the path first.
 pub fn describe(path: &Path, e: &io::Error) -> String {
     let what = match e.kind() {
@@ -262,31 +207,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fifo_is_refused_without_blocking() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("x.jsonl.lock");
-        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let e = read_regular(&p, 1024).unwrap_err();
-        assert!(e.to_string().contains("FIFO"), "{e}");
-    }
-
-    #[test]
-    fn symlinks_and_dirs_are_refused() {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::write(d.path().join("real"), b"x").unwrap();
-        std::os::unix::fs::symlink(d.path().join("real"), d.path().join("link")).unwrap();
-        assert!(read_regular(&d.path().join("link"), 10)
-            .unwrap_err()
-            .to_string()
-            .contains("symbolic link"));
-        assert!(read_regular(d.path(), 10)
-            .unwrap_err()
-            .to_string()
-            .contains("directory"));
-    }
-
-    #[test]
     fn tail_reads_only_the_end() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("t");
@@ -298,37 +218,69 @@ mod tests {
     }
 
     #[test]
-    fn atomic_write_keeps_mode_and_replaces_content() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("sessions.json");
-        std::fs::write(&p, b"old").unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&p, b"new", 0o600).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"new");
-        assert_eq!(std::fs::metadata(&p).unwrap().mode() & 0o777, 0o640);
-        let fresh = d.path().join("fresh");
-        write_atomic(&fresh, b"x", 0o600).unwrap();
-        assert_eq!(std::fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
-        // no temp files left behind
-        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
-    }
-
-    #[test]
-    fn atomic_write_refuses_symlink_targets() {
-        let d = tempfile::tempdir().unwrap();
-        let outside = d.path().join("outside");
-        std::fs::write(&outside, b"keep").unwrap();
-        let link = d.path().join("sessions.json");
-        std::os::unix::fs::symlink(&outside, &link).unwrap();
-        assert!(write_atomic(&link, b"x", 0o600).is_err());
-        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
-    }
-
-    #[test]
     fn normalize_is_lexical() {
         assert_eq!(
             normalize(Path::new("/a/b/../c/./d")),
             PathBuf::from("/a/c/d")
         );
+    }
+
+    /// Links, FIFOs and modes: made with Unix calls.
+    #[cfg(unix)]
+    mod unix {
+        use super::super::*;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+        #[test]
+        fn fifo_is_refused_without_blocking() {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("x.jsonl.lock");
+            let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            let e = read_regular(&p, 1024).unwrap_err();
+            assert!(e.to_string().contains("FIFO"), "{e}");
+        }
+
+        #[test]
+        fn symlinks_and_dirs_are_refused() {
+            let d = tempfile::tempdir().unwrap();
+            std::fs::write(d.path().join("real"), b"x").unwrap();
+            std::os::unix::fs::symlink(d.path().join("real"), d.path().join("link")).unwrap();
+            assert!(read_regular(&d.path().join("link"), 10)
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic link"));
+            assert!(read_regular(d.path(), 10)
+                .unwrap_err()
+                .to_string()
+                .contains("directory"));
+        }
+
+        #[test]
+        fn atomic_write_keeps_mode_and_replaces_content() {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("sessions.json");
+            std::fs::write(&p, b"old").unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+            write_atomic(&p, b"new", 0o600).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), b"new");
+            assert_eq!(std::fs::metadata(&p).unwrap().mode() & 0o777, 0o640);
+            let fresh = d.path().join("fresh");
+            write_atomic(&fresh, b"x", 0o600).unwrap();
+            assert_eq!(std::fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
+            // no temp files left behind
+            assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
+        }
+
+        #[test]
+        fn atomic_write_refuses_symlink_targets() {
+            let d = tempfile::tempdir().unwrap();
+            let outside = d.path().join("outside");
+            std::fs::write(&outside, b"keep").unwrap();
+            let link = d.path().join("sessions.json");
+            std::os::unix::fs::symlink(&outside, &link).unwrap();
+            assert!(write_atomic(&link, b"x", 0o600).is_err());
+            assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+        }
     }
 }

@@ -1,0 +1,25 @@
+//! The only place sessfix's file handling differs by OS: a few primitives,
+//! one backend per OS (`unix.rs`, `windows.rs`), the same names in each.
+//!
+//! - `is_fifo`: whether a file type is a FIFO (none on Windows).
+//! - `Identity`: what a re-check compares (Unix: device, inode, size, mtime,
+//!   ctime; Windows: size, last write and creation time, no inode). Both
+//!   have `size` and `mtime_ns` (nanoseconds since the Unix epoch).
+//! - `open_nofollow`: open without following a final link and without
+//!   blocking.
+//! - `create_private`: create a new file, private where the OS has modes.
+//! - `keep_owner_and_mode` / `mode_of`: what a replaced file keeps.
+//! - `mkdir_private`: the backup folders.
+//! - `sync_dir`: make a rename durable.
+//! - `RunLock` / `lock_run`: one sessfix run per state dir.
+//! - `stop_here`: the test stop hook (`SESSFIX_STOP_AT`).
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub use unix::*;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::*;

@@ -1,0 +1,137 @@
+//! The Unix primitives: `O_NOFOLLOW | O_NONBLOCK`, inode identity, owner and
+//! mode bits, `flock` on the state dir, `SIGSTOP`.
+
+use std::fs::{File, FileType, Metadata, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Whether a file type is a FIFO (named pipe).
+pub fn is_fifo(ft: &FileType) -> bool {
+    ft.is_fifo()
+}
+
+/// A file's identity and the facts a re-check compares: device and inode,
+/// size, mtime and ctime. Inode numbers are reused at once on most
+/// filesystems; the ctime is what tells a file deleted and written again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    /// Last modification, nanoseconds since the Unix epoch.
+    pub mtime_ns: i128,
+    /// Changes whenever the inode does: a file deleted and created again, even
+    /// with the same inode number, bytes and mtime, has a new ctime.
+    pub ctime_ns: i128,
+}
+
+impl Identity {
+    pub fn of(meta: &Metadata) -> Self {
+        Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+            ctime_ns: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
+        }
+    }
+}
+
+/// Open `p` with `opts` without following a final symlink (`O_NOFOLLOW`: a
+/// link is the error "is a symbolic link") and without blocking on a FIFO
+/// (`O_NONBLOCK`).
+pub fn open_nofollow(p: &Path, opts: &mut OpenOptions) -> io::Result<File> {
+    opts.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(p)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::other("is a symbolic link")
+            } else {
+                e
+            }
+        })
+}
+
+/// Create a new file for writing, readable by its owner only (0600); fails if
+/// anything, a symlink included, is at `p`.
+pub fn create_private(p: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(p)
+}
+
+/// The permission bits to keep of a file (`mode & 0o7777`).
+pub fn mode_of(meta: &Metadata) -> u32 {
+    meta.mode() & 0o7777
+}
+
+/// Give the new file `f` the owner, group and mode of the file it replaces,
+/// or `new_mode` when it replaces nothing. Not being root and already the
+/// owner, the `fchown` has nothing to change.
+pub fn keep_owner_and_mode(f: &File, existing: Option<&Metadata>, new_mode: u32) -> io::Result<()> {
+    if let Some(m) = existing {
+        std::os::unix::fs::fchown(f, Some(m.uid()), Some(m.gid())).or_else(|e| {
+            // SAFETY: geteuid has no preconditions.
+            if e.kind() == io::ErrorKind::PermissionDenied && m.uid() == unsafe { libc::geteuid() }
+            {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+    }
+    let mode = existing.map_or(new_mode, mode_of);
+    f.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+/// Create a directory (and its parents) with mode 0700, and make it 0700 if
+/// it already existed.
+pub fn mkdir_private(p: &Path) -> io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(p)?;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))
+}
+
+/// fsync a directory so a rename or unlink in it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// An exclusive `flock` on the state directory itself for the life of the
+/// value: no file is created for it, so a run with nothing to do leaves the
+/// state dir exactly as it found it.
+pub struct RunLock {
+    _dir: File,
+}
+
+/// Take the run lock of `state_dir` without waiting: an error of kind
+/// `WouldBlock` when another process holds it.
+pub fn lock_run(state_dir: &Path) -> io::Result<RunLock> {
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(state_dir)?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this function owns.
+    // Any failure of the flock is taken as the lock being held, as ever.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(io::ErrorKind::WouldBlock, e));
+    }
+    Ok(RunLock { _dir: f })
+}
+
+/// The test stop hook: the process stops itself (`SIGSTOP`); whoever stopped
+/// it continues it with `SIGCONT` or kills it.
+pub fn stop_here() {
+    // SAFETY: raise only sends a signal to this process.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+}

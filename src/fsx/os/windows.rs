@@ -1,0 +1,182 @@
+//! The Windows primitives: reparse points opened as themselves and refused,
+//! identity from what stable std gives, the read-only attribute as the only
+//! "mode", `File::try_lock` on a lock file in the state dir, a suspended
+//! thread as the test stop.
+//!
+//! Type-checked and linted in CI (`x86_64-pc-windows-gnu`); not yet run on a
+//! Windows machine (README, "Platforms").
+
+use std::fs::{File, FileType, Metadata, OpenOptions};
+use std::io;
+use std::os::windows::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+use windows_sys::Win32::Storage::FileSystem::{
+    FILE_ATTRIBUTE_REPARSE_POINT, FILE_FLAG_OPEN_REPARSE_POINT,
+};
+
+/// Windows keeps no FIFOs in the file namespace (named pipes live under
+/// `\\.\pipe\`, never under a state dir).
+pub fn is_fifo(_ft: &FileType) -> bool {
+    false
+}
+
+/// 100 ns intervals from 1601-01-01 (Windows' epoch) to 1970-01-01.
+const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
+
+fn filetime_to_unix_ns(t: u64) -> i128 {
+    (t as i128 - UNIX_EPOCH_AS_FILETIME) * 100
+}
+
+/// A file's identity and the facts a re-check compares on Windows: size, last
+/// write time and creation time (100 ns resolution), all that stable std
+/// gives (`std::os::windows::fs::MetadataExt`).
+///
+/// What it cannot compare: there is no inode. The volume serial number and
+/// file index exist but are unstable in std, so a re-check cannot tell two
+/// files apart by their identity on disk, only by these times and the size.
+/// A file deleted and created again under the same name within about 15
+/// seconds may even get the old creation time back (NTFS "tunnelling"); it
+/// still gets a new last write time unless the writer sets it back. Where
+/// sessfix removes a file (a lock), its bytes are compared too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub size: u64,
+    /// Last write, nanoseconds since the Unix epoch.
+    pub mtime_ns: i128,
+    /// Creation, nanoseconds since the Unix epoch.
+    pub created_ns: i128,
+}
+
+impl Identity {
+    pub fn of(meta: &Metadata) -> Self {
+        Identity {
+            size: meta.file_size(),
+            mtime_ns: filetime_to_unix_ns(meta.last_write_time()),
+            created_ns: filetime_to_unix_ns(meta.creation_time()),
+        }
+    }
+}
+
+fn is_reparse_point(meta: &Metadata) -> bool {
+    meta.file_attributes() & FILE_ATTRIBUTE_REPARSE_POINT != 0
+}
+
+/// Open `p` with `opts` without following a final reparse point
+/// (`FILE_FLAG_OPEN_REPARSE_POINT`): a symbolic link or junction is the error
+/// "is a symbolic link", and any other reparse point (a cloud placeholder, a
+/// deduplicated file) is refused too, since opened as itself its bytes are
+/// not the file's. Opening a file on a disk never blocks; there are no FIFOs.
+pub fn open_nofollow(p: &Path, opts: &mut OpenOptions) -> io::Result<File> {
+    let f = opts.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT).open(p)?;
+    let meta = f.metadata()?;
+    if meta.file_type().is_symlink() {
+        return Err(io::Error::other("is a symbolic link"));
+    }
+    if is_reparse_point(&meta) {
+        return Err(io::Error::other(
+            "is a reparse point; sessfix reads only plain files",
+        ));
+    }
+    Ok(f)
+}
+
+/// Create a new file for writing; fails if anything, a link included, is at
+/// `p`. Its access list is the one the directory gives new files.
+pub fn create_private(p: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(p)
+}
+
+/// Windows' only "mode" is the read-only attribute: 0o444 when set, else
+/// 0o666 (as Python's `os.stat` reports it).
+pub fn mode_of(meta: &Metadata) -> u32 {
+    if meta.permissions().readonly() {
+        0o444
+    } else {
+        0o666
+    }
+}
+
+/// Give the new file `f` the "mode" of the file it replaces, or `new_mode`
+/// (read-only when it has no write bit) when it replaces nothing. Windows
+/// does not replace a read-only file, so one is refused here, before anything
+/// is written. The owner and access list are not copied: the new file gets
+/// those the directory gives new files.
+pub fn keep_owner_and_mode(f: &File, existing: Option<&Metadata>, new_mode: u32) -> io::Result<()> {
+    if existing.is_some_and(|m| m.permissions().readonly()) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "is read-only; Windows does not replace a read-only file (clear the attribute first)",
+        ));
+    }
+    if existing.is_none() && new_mode & 0o222 == 0 {
+        let mut p = f.metadata()?.permissions();
+        p.set_readonly(true);
+        f.set_permissions(p)?;
+    }
+    Ok(())
+}
+
+/// Create a directory and its parents. Windows has no mode bits: the new
+/// folders get the access list their parent gives (the user's profile is
+/// private to the user by default).
+pub fn mkdir_private(p: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(p)
+}
+
+/// Windows has no fsync of a directory (std cannot open one for it); NTFS
+/// journals renames and deletions. Nothing to do.
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// The name of the run lock's file in the state dir.
+pub const RUN_LOCK_FILE: &str = ".sessfix.lock";
+
+/// An exclusive lock (`File::try_lock`, `LockFileEx`) on `.sessfix.lock` in
+/// the state dir for the life of the value. Windows locks files, not
+/// directories, so the file is created on the first run and left in place
+/// (removing it would let two runs each lock a different file).
+pub struct RunLock {
+    _file: File,
+}
+
+/// Take the run lock of `state_dir` without waiting: an error of kind
+/// `WouldBlock` when another process holds it.
+pub fn lock_run(state_dir: &Path) -> io::Result<RunLock> {
+    let p = state_dir.join(RUN_LOCK_FILE);
+    let f = open_nofollow(
+        &p,
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::other(format!(
+            "{}: is not a regular file",
+            p.display()
+        )));
+    }
+    match f.try_lock() {
+        Ok(()) => Ok(RunLock { _file: f }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::ErrorKind::WouldBlock.into()),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// The test stop hook: the thread running sessfix suspends itself; whoever
+/// stopped it resumes it (`ResumeThread`, `NtResumeProcess`) or kills it.
+/// Should the suspension fail, the process aborts there: it never runs past a
+/// stop point.
+pub fn stop_here() {
+    use windows_sys::Win32::System::Threading::{GetCurrentThread, SuspendThread};
+    // SAFETY: GetCurrentThread returns a pseudo-handle valid in this thread.
+    if unsafe { SuspendThread(GetCurrentThread()) } == u32::MAX {
+        std::process::abort();
+    }
+}
