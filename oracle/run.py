@@ -162,6 +162,9 @@ def free_port():
         return s.getsockname()[1]
 
 
+CLOCK = threading.Lock()  # guards g.NOW while a transcript is written on the real clock
+
+
 class State(g.Fixture):
     """An OpenClaw state dir under <root>/home/.openclaw, on the real clock,
     with real processes for the locks that need a live owner."""
@@ -177,6 +180,25 @@ class State(g.Fixture):
         self.stores = {}
         self.own_locks = []
         self.children = []
+
+    # The real clock, not the fixtures' fixed NOW, for rows and transcripts: a
+    # session that started days ago is past the gateway's daily reset (4:00;
+    # sessionStartedAt is read from the transcript header, lifecycle-*.js
+    # resolveSessionLifecycleTimestamps, reset-*.js evaluateSessionFreshness),
+    # and its resumed run then goes to a new sessionId with an empty transcript
+    # instead of continuing the interrupted one.
+    def entry(self, key, session_id, updated=None, **kw):
+        if updated is None:
+            updated = utcnow() - dt.timedelta(minutes=12)
+        return super().entry(key, session_id, updated=updated, **kw)
+
+    def transcript(self, *a, **kw):
+        with CLOCK:
+            saved, g.NOW = g.NOW, utcnow()
+            try:
+                return super().transcript(*a, **kw)
+            finally:
+                g.NOW = saved
 
     def lock(self, session_id, pid=None, age=dt.timedelta(minutes=1), starttime=None, raw=None,
              agent="main", name=None):
@@ -652,7 +674,11 @@ def observe(fx, s, log, before, after):
     k = boot_key(s)
     row = (after or {}).get(k)
     status = (row or {}).get("status")
+    was = (before.get(s["agent"]) or {}).get(s["key"], {})
     if logged(log, L["resumed"], k):
+        if was and row and row.get("sessionId") != was.get("sessionId"):
+            # The resumed run went to a fresh session (a reset), not the interrupted one.
+            return f"resume->new-session,{status}"
         return "resume" if status == "done" else f"resume->{status}"
     if logged(log, L["failed"], k, (" (",)):
         return "fail" if status == "failed" else f"fail->{status}"
@@ -660,7 +686,6 @@ def observe(fx, s, log, before, after):
         return f"resume-refused->{status}"
     if row is None:
         return "gone"
-    was = (before.get(s["agent"]) or {}).get(s["key"], {})
     if was and status != was.get("status"):
         return f"status {was.get('status')}->{status}"
     if was and row.get("abortedLastRun") is True and was.get("abortedLastRun") is not True:
