@@ -456,6 +456,60 @@ def c_cron_not_agent_scoped(fx):
     fx.one(key="cron:legacy-job")
 
 
+
+# ---------------------------------------------------------------- restart leftovers, every shape
+
+
+def artifacts_variant(fx, content, stop="aborted", error_message="Request was aborted",
+                      prompt_error="This operation was aborted | This operation was aborted"):
+    """A drain-timeout restart's tail, with the aborted reply holding `content`
+    (what was streamed before the abort), or a run that failed on its own."""
+    sid = fx.one(tail="artifacts")
+    path = os.path.join(fx.sessions_dir(), f"{sid}.jsonl")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    custom, last = json.loads(lines[-2]), json.loads(lines[-1])
+    custom["data"]["error"] = prompt_error
+    last["message"].update({"content": content, "stopReason": stop, "errorMessage": error_message})
+    lines[-2:] = [json.dumps(custom, ensure_ascii=False, separators=(",", ":")),
+                  json.dumps(last, ensure_ascii=False, separators=(",", ":"))]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def c_drain_partial_text(fx):
+    artifacts_variant(fx, [{"type": "text", "text": "PARTIAL: I'll start by reading the"}])
+
+
+def c_drain_partial_tool_call(fx):
+    artifacts_variant(fx, [{"type": "toolCall", "id": "call_9", "name": "read",
+                            "arguments": {"path": "bil"}}])
+
+
+def c_drain_thinking_only(fx):
+    artifacts_variant(fx, [{"type": "thinking", "thinking": "The user wants the forecast for"}])
+
+
+def c_failed_on_its_own(fx):
+    # not a restart artifact: the provider refused; the user saw that error
+    artifacts_variant(fx, [], stop="error", error_message="429 Too Many Requests",
+                      prompt_error="429 Too Many Requests")
+
+
+# ---------------------------------------------------------------- a lost index and its copy
+
+
+def c_zero_index_complete_temp(fx):
+    """A crash between the temp write and the rename left `sessions.json` empty
+    and a complete copy beside it (`sessions.json.<uuid>.tmp`)."""
+    fx.one()
+    index = os.path.join(fx.sessions_dir(), "sessions.json")
+    with open(index) as f:
+        text = f.read()
+    with open(os.path.join(fx.sessions_dir(), "sessions.json.6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b.tmp"), "w") as f:
+        f.write(text)
+    open(index, "w").close()
+
 CASES = {name[2:].replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("c_")}
 
 # The reported incident, with a real run in flight.
@@ -864,16 +918,24 @@ def run_case(rel, name, work):
         report = scan(fx, gw.pid)
         predicted, observed, problems = boot_and_compare(fx, model, report, gw)
         rows.append((name, "boot", predicted, observed, problems))
-    if any(s["nextBoot"] in ("stranded", "lost") for s in report["sessions"]):
+    if any(s["nextBoot"] in ("stranded", "lost") for s in report["sessions"]) or restorable(report) \
+            or any(s.get("restartArtifacts") for s in report["sessions"]):
         rows.append(repair_phase(rel, name, work, report))
     return rows
+
+
+def restorable(report):
+    """An agent's lost index has an intact copy that `--restore-index` restores."""
+    return any((a["store"].get("recovery") or {}).get("restore") for a in report["agents"])
 
 
 def repair_phase(rel, name, work, first):
     with case_env(rel, name, os.path.join(work, name + "+repair"), "2") as (fx, model, gw):
         strict = all(a["store"]["state"] in ("valid", "missing") for a in first["agents"])
         before = sessions_listing(fx) if strict else None
-        plan = json.loads(sessfix(fx, "repair", "--yes", "--json", "--gateway-pid", str(gw.pid)).stdout)["plan"]
+        extra = ["--restore-index"] if restorable(first) else []
+        plan = json.loads(sessfix(fx, "repair", "--yes", "--json", "--gateway-pid", str(gw.pid),
+                                  *extra).stdout)["plan"]
         left = " ".join(plan["leftAlone"])
         edits = {}
         for w in plan["indexes"]:

@@ -14,6 +14,9 @@ pub struct Env {
     pub clawdbot_state_dir: Option<String>,
     pub openclaw_home: Option<String>,
     pub home: Option<String>,
+    /// `USERPROFILE`: Node's `os.homedir()` on Windows, where `HOME` is
+    /// usually unset.
+    pub userprofile: Option<String>,
     pub openclaw_config_path: Option<String>,
     pub tmpdir: Option<String>,
     /// `TMP` and `TEMP` (Node's `os.tmpdir()` reads them after `TMPDIR` on
@@ -49,6 +52,7 @@ impl Env {
             clawdbot_state_dir: get("CLAWDBOT_STATE_DIR"),
             openclaw_home: get("OPENCLAW_HOME"),
             home: get("HOME"),
+            userprofile: get("USERPROFILE"),
             openclaw_config_path: get("OPENCLAW_CONFIG_PATH"),
             tmpdir: get("TMPDIR"),
             tmp: get("TMP"),
@@ -65,20 +69,30 @@ impl Env {
         }
     }
 
-    /// `resolveRequiredHomeDir`: `OPENCLAW_HOME` (with `~` expanded), else `HOME`.
+    /// `resolveRequiredHomeDir`: `OPENCLAW_HOME` (a leading `~` expanded),
+    /// else the OS home as `resolveRawOsHomeDir` reads it on every OS:
+    /// `HOME`, else `USERPROFILE` (Windows, where `HOME` is usually unset:
+    /// the state dir is then `%USERPROFILE%\.openclaw`), else `os.homedir()`
+    /// (2026.5.12 `home-dir-iZwpu-40.js`).
     pub fn home_dir(&self) -> Option<PathBuf> {
         let os_home = self
             .home
             .as_deref()
             .map(str::trim)
-            .filter(|h| !h.is_empty());
+            .filter(|h| !h.is_empty())
+            .or_else(|| {
+                self.userprofile
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+            });
         match self
             .openclaw_home
             .as_deref()
             .map(str::trim)
             .filter(|h| !h.is_empty())
         {
-            Some(h) if h == "~" || h.starts_with("~/") => {
+            Some(h) if h == "~" || h.starts_with("~/") || h.starts_with("~\\") => {
                 os_home.map(|home| PathBuf::from(h.replacen('~', home, 1)))
             }
             Some(h) => Some(PathBuf::from(h)),
@@ -497,6 +511,27 @@ mod tests {
             home: Some(home.display().to_string()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_home_is_userprofile_when_home_is_unset() {
+        let e = Env {
+            userprofile: Some(r"C:\Users\ops".into()),
+            ..Default::default()
+        };
+        assert_eq!(e.home_dir(), Some(PathBuf::from(r"C:\Users\ops")));
+        let e = Env {
+            home: Some("/home/ops".into()),
+            userprofile: Some(r"C:\Users\ops".into()),
+            ..Default::default()
+        };
+        assert_eq!(e.home_dir(), Some(PathBuf::from("/home/ops")), "HOME first");
+        let e = Env {
+            openclaw_home: Some(r"~\oc".into()),
+            userprofile: Some(r"C:\Users\ops".into()),
+            ..Default::default()
+        };
+        assert_eq!(e.home_dir(), Some(PathBuf::from(r"C:\Users\ops\oc")));
     }
 
     #[test]
