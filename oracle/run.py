@@ -490,6 +490,19 @@ def c_drain_thinking_only(fx):
     artifacts_variant(fx, [{"type": "thinking", "thinking": "The user wants the forecast for"}])
 
 
+def c_forced_restart_aborted_only(fx):
+    # a restart that skips the drain leaves the aborted reply alone (seen on 2026.7.35)
+    artifacts_variant(fx, [], error_message="Request was aborted.")
+    path = os.path.join(fx.sessions_dir(), f"{SID}.jsonl")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    last = json.loads(lines[-1])
+    last["parentId"] = json.loads(lines[-3])["id"]
+    lines[-2:] = [json.dumps(last, ensure_ascii=False, separators=(",", ":"))]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def c_failed_on_its_own(fx):
     # not a restart artifact: the provider refused; the user saw that error
     artifacts_variant(fx, [], stop="error", error_message="429 Too Many Requests",

@@ -1450,10 +1450,19 @@ fn entry_findings(
                         key,
                         Some(&t.path),
                         format!(
-                            "{}: the transcript ends with a restart's prompt-error entry and the assistant message the restart aborted; file-era releases (to 2026.7.x) fail the row because of them",
-                            s.key
+                            "{}: the transcript ends with {}; file-era releases (to 2026.7.x) fail the row because of {}",
+                            s.key,
+                            if tail.restart_artifacts == 2 {
+                                "a restart's prompt-error entry and the assistant message the restart aborted"
+                            } else {
+                                "the assistant message a restart aborted"
+                            },
+                            if tail.restart_artifacts == 2 { "them" } else { "it" }
                         ),
-                        "`sessfix repair` moves exactly these two lines into the backup so the user's message is the last again".into(),
+                        format!(
+                            "`sessfix repair` moves exactly {} into the backup so the user's message is the last again",
+                            if tail.restart_artifacts == 2 { "these two lines" } else { "this line" }
+                        ),
                     ));
                 }
             }

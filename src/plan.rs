@@ -355,7 +355,7 @@ fn plan_agent(
                 &t.path,
                 tail,
                 at,
-                "restart artifacts (the openclaw:prompt-error entry and the assistant message the restart aborted, partial output included) move to the backup so the user's message is the last again",
+                "restart artifacts (the assistant message the restart aborted, partial output included, and the openclaw:prompt-error entry before it if any) move to the backup so the user's message is the last again",
             ));
         }
         edits.push((

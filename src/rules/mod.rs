@@ -827,6 +827,8 @@ pub enum Artifact {
     /// A `custom` entry with `customType: "openclaw:prompt-error"` whose
     /// `data.error` is a restart's abort (`is_restart_abort_error`).
     PromptError,
+    /// A prompt-error entry with any other error: the run failed on its own.
+    OtherPromptError,
     /// An `assistant` message the restart aborted (`is_restart_abort_stop`),
     /// whatever it holds: nothing, the partial text or thinking streamed so
     /// far, or a partial tool call that never ran.
@@ -1341,10 +1343,17 @@ mod line_reader {
             let artifact = if kind.as_deref() == Some("custom")
                 && self.custom_type.as_str() == Some("openclaw:prompt-error")
             {
-                self.data_error
-                    .as_str()
-                    .is_some_and(super::is_restart_abort_error)
-                    .then_some(Artifact::PromptError)
+                Some(
+                    if self
+                        .data_error
+                        .as_str()
+                        .is_some_and(super::is_restart_abort_error)
+                    {
+                        Artifact::PromptError
+                    } else {
+                        Artifact::OtherPromptError
+                    },
+                )
             } else {
                 (m.present
                     && kind.as_deref() == Some("message")
@@ -1493,9 +1502,11 @@ pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
 
 /// The trailing artifacts a restart with a drain timeout leaves: a `custom`
 /// entry `openclaw:prompt-error` with the abort's error, then the aborted
-/// `assistant` message (empty, or holding the partial output). Returns how
-/// many trailing records (counted from the end of `records`) are such
-/// artifacts, or 0. A run that failed on its own (another error) leaves no
+/// `assistant` message (empty, or holding the partial output); a restart
+/// that skips the drain ("forced restart requested", seen on 2026.7.35)
+/// leaves the aborted message alone. Returns how many trailing records
+/// (counted from the end of `records`) are such artifacts, or 0. A run that
+/// failed on its own (a prompt error that is not an abort) leaves no
 /// artifact: the user saw that failure.
 ///
 /// No file-era release strips them (5.12 to 7.35 fail such rows); 2026.8.1
@@ -1503,12 +1514,12 @@ pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
 /// offline.
 pub fn restart_artifact_count(records: &[TailRecord]) -> usize {
     match records {
-        [.., a, b]
-            if a.artifact == Some(Artifact::PromptError)
-                && b.artifact == Some(Artifact::AbortedAssistant) =>
-        {
-            2
-        }
+        [.., a, b] if b.artifact == Some(Artifact::AbortedAssistant) => match a.artifact {
+            Some(Artifact::PromptError) => 2,
+            Some(Artifact::OtherPromptError) => 0,
+            _ => 1,
+        },
+        [.., b] if b.artifact == Some(Artifact::AbortedAssistant) => 1,
         _ => 0,
     }
 }
@@ -2201,7 +2212,7 @@ mod tests {
             0,
             "the prompt error is not the abort's"
         );
-        // a finished reply, or an abort without its prompt error, is not cut
+        // a finished reply is not cut
         assert_eq!(
             count(
                 err,
@@ -2209,7 +2220,8 @@ mod tests {
             ),
             0
         );
-        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, &aborted])), 0);
+        // a forced restart skips the drain: the aborted reply alone
+        assert_eq!(restart_artifact_count(&recs(&[HEADER, &u, &aborted])), 1);
         let no_data =
             r#"{"type":"custom","id":"e","parentId":"a","customType":"openclaw:prompt-error"}"#;
         assert_eq!(count(no_data, &aborted), 0);
