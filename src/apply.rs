@@ -220,7 +220,32 @@ pub fn apply(
     backup_root: &Path,
     now_ms: i64,
 ) -> Result<Outcome, String> {
+    apply_with_progress(plan, state_dir, backup_root, now_ms, &|_| {})
+}
+
+/// How far `apply` is: `done` of `total` files in the step named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// `backed up`, `indexes written`, `transcripts cut` or `files removed`.
+    pub step: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// `apply`, telling `progress` after each file it backs up, writes, cuts or
+/// removes.
+pub fn apply_with_progress(
+    plan: &Plan,
+    state_dir: &Path,
+    backup_root: &Path,
+    now_ms: i64,
+    progress: &dyn Fn(Progress),
+) -> Result<Outcome, String> {
     let mut out = Outcome::default();
+    let tell = |step, done, total| {
+        progress(Progress { step, done, total });
+    };
+    let files = plan.indexes.len() + plan.transcripts.len() + plan.removals.len();
     if plan.is_empty() {
         return Ok(out);
     }
@@ -239,6 +264,7 @@ pub fn apply(
     let mut n = 0;
     let mut backup = |path: &Path, action: &str, what: &str, bytes: &[u8]| {
         n += 1;
+        tell("backed up", n, files);
         let name = format!("{n:04}-{what}");
         // Hash while the copy is written and synced.
         let before_sha256 = std::thread::scope(|s| {
@@ -320,6 +346,7 @@ pub fn apply(
     checkpoint("backed-up");
 
     // 2. Indexes, each re-read and compared first.
+    let mut written = 0;
     for (w, i) in plan.indexes.iter().zip(index_entries) {
         let Some(i) = i else { continue };
         checkpoint("write");
@@ -345,6 +372,8 @@ pub fn apply(
             .map_err(|e| fsx::describe(&w.path, &e))?;
         manifest.entries[i].done = true;
         checkpoint("written");
+        written += 1;
+        tell("indexes written", written, plan.indexes.len());
         if let Some(r) = &w.restore_from {
             out.done.push(Change::new(
                 "restore-index",
@@ -379,6 +408,7 @@ pub fn apply(
     // 3. Transcript cuts, re-checked by identity.
     for (i, c) in (first_cut..).zip(&plan.transcripts) {
         checkpoint("cut");
+        tell("transcripts cut", i - first_cut + 1, plan.transcripts.len());
         let f = fsx::os::open_nofollow(&c.path, std::fs::OpenOptions::new().write(true));
         let ok = f
             .as_ref()
@@ -430,6 +460,7 @@ pub fn apply(
             continue;
         }
         checkpoint("remove");
+        tell("files removed", i - first_removal + 1, plan.removals.len());
         // Anything larger than what the plan read has changed.
         let still = fsx::read_regular(&r.path, r.bytes.len() as u64);
         let unchanged = match &still {

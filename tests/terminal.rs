@@ -226,6 +226,10 @@ fn progress_with_counts_on_a_terminal_and_never_with_quiet() {
         plain(&raw).contains("applying 51 sessions flagged to resume"),
         "{code:?}: {raw:?}"
     );
+    assert!(
+        plain(&raw).contains("backed up 1 of 1") || plain(&raw).contains("indexes written 1 of 1"),
+        "counts while applying: {raw:?}"
+    );
     let env = many_sessions(50);
     let (_, raw) = Pty::spawn(
         sessfix(&env, &["repair", "--yes", "--quiet"]),

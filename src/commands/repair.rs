@@ -249,12 +249,23 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     }
     // Only the plan is needed from here: the report goes before apply.
     drop(report);
-    let progress = ctx.progress_bar(&format!(
-        "applying {}",
-        crate::render::plan::Totals::of(&plan)
-    ));
-    let outcome = apply::apply(&plan, &snap.state_dir, &backup_root, ctx.settings.now_ms)
-        .map_err(Fatal::operational);
+    let totals = crate::render::plan::Totals::of(&plan).to_string();
+    let progress = ctx.progress_bar(&format!("applying {totals}"));
+    let outcome = apply::apply_with_progress(
+        &plan,
+        &snap.state_dir,
+        &backup_root,
+        ctx.settings.now_ms,
+        &|p| {
+            if let Some(b) = &progress {
+                b.set_message(format!(
+                    "applying {totals}: {} {} of {}",
+                    p.step, p.done, p.total
+                ));
+            }
+        },
+    )
+    .map_err(Fatal::operational);
     if let Some(b) = progress {
         b.finish_and_clear();
     }
