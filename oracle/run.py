@@ -761,9 +761,11 @@ def removed_lock_reasons(log, prefix):
 
 
 def lock_predicted_removed(lock):
-    """What that release's boot cleanup deletes: `removable` once sessfix
-    models per-release lock rules, else 5.12's `removedAtBoot`."""
-    return bool(lock["removable"] if "removable" in lock else lock["removedAtBoot"])
+    """What that release's boot cleanup deletes at this boot: `removedAtBoot`
+    (its rules for that lock, and whether the sweep reaches it: a lock it
+    cannot remove stops it). `removable` says what the sweep would delete
+    when it reaches it, which is what repair may remove."""
+    return bool(lock["removedAtBoot"])
 
 
 def observe(fx, s, log, before, after):
