@@ -425,7 +425,7 @@ impl Analysis {
                     "OpenClaw {} keeps sessions in SQLite: it imports file-era indexes at startup and does not start while one is unmigrated",
                     release.version.as_deref().unwrap_or("")
                 ),
-                fix: "run `openclaw doctor --fix` to migrate; sessfix neither predicts nor edits file-era indexes for a SQLite-era release".into(),
+                fix: format!("{IMPORT_ADVICE}; sessfix neither predicts nor edits file-era indexes for a SQLite-era release"),
             });
         }
         Analysis {

@@ -119,7 +119,7 @@ pub fn open_read_only(real: &Path) -> Result<Connection, String> {
                 let shm = with_suffix(real, "-shm");
                 if std::fs::symlink_metadata(&shm).is_err() {
                     return Err(format!(
-                        "has committed changes in its write-ahead log {} but no {}; sessfix cannot read them without creating that file (start and stop the gateway, or run `openclaw doctor`, to checkpoint it)",
+                        "has committed changes in its write-ahead log {} but no {}; sessfix cannot read them without creating that file (with the gateway stopped, `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'` moves them into the database)",
                         wal.display(),
                         shm.display()
                     ));
