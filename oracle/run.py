@@ -50,6 +50,10 @@ class Mismatch(Exception):
     pass
 
 
+class GatewayDidNotStart(Exception):
+    """The gateway exited before `[gateway] ready`: no boot happened."""
+
+
 # ---------------------------------------------------------------- releases
 
 def version_key(v):
@@ -677,7 +681,8 @@ class Gateway:
         deadline = time.time() + timeout
         while needle not in self.output():
             if self.proc.poll() is not None:
-                raise Mismatch(f"gateway exited ({self.proc.returncode}) before {needle!r}:\n{tail(self.output())}")
+                kind = GatewayDidNotStart if needle == "[gateway] ready" else Mismatch
+                raise kind(f"gateway exited ({self.proc.returncode}) before {needle!r}:\n{tail(self.output())}")
             if time.time() > deadline:
                 raise Mismatch(f"no {needle!r} within {timeout}s:\n{tail(self.output())}")
             time.sleep(0.2)
@@ -1039,9 +1044,11 @@ def run_incident(rel, name, work):
         gw = Gateway(fx, port, "2")
         first = scan(fx, gw.pid)
         p = sessfix(fx, "repair", "--yes", "--gateway-pid", str(gw.pid))
-        if p.returncode != 0:
-            problems.append(f"repair exited {p.returncode}: {p.stderr.strip()}")
         report = scan(fx, gw.pid)
+        if p.returncode != 0:
+            left = [f"{f['code']} ({f['key'] or f['path']}): {f['message']}"
+                    for f in report["findings"] if f["severity"] != "info"]
+            problems.append(f"repair exited {p.returncode}: {p.stderr.strip()} {left}")
         predicted, observed, more = boot_and_compare(fx, model, report, gw)
         problems += more
         for k, _ in stuck:
@@ -1099,12 +1106,25 @@ def main():
         t0 = time.time()
         wd = os.path.join(work, rel.version)
         os.makedirs(wd, exist_ok=True)
-        try:
-            r = run_incident(rel, n, wd) if n in INCIDENTS else run_case(rel, n, wd)
-        except Mismatch as e:
-            r = [(n, "?", "?", "error", [str(e)])]
-        except Exception:
-            r = [(n, "?", "?", "error", [traceback.format_exc()])]
+        r = None
+        # A gateway that fails to start at all ("gateway startup failed"
+        # before ready, seen under load) says nothing about the state: the
+        # case is built again from scratch and run once more, and a second
+        # such failure is reported.
+        for attempt in (1, 2):
+            try:
+                r = run_incident(rel, n, wd) if n in INCIDENTS else run_case(rel, n, wd)
+                break
+            except GatewayDidNotStart as e:
+                r = [(n, "?", "?", "error", [f"attempt {attempt}: {e}"])]
+                wd = os.path.join(work, rel.version, f"retry-{attempt}")
+                os.makedirs(wd, exist_ok=True)
+            except Mismatch as e:
+                r = [(n, "?", "?", "error", [str(e)])]
+                break
+            except Exception:
+                r = [(n, "?", "?", "error", [traceback.format_exc()])]
+                break
         r = [(rel.version,) + row for row in r]
         with lock:
             for row in r:

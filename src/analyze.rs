@@ -1539,7 +1539,12 @@ fn lock_findings(
             .collect();
         findings.push(f(
             "lock-stale",
-            Severity::Warning,
+            // One the boot itself keeps for now needs no person.
+            if i.removable {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
             session,
             path,
             format!(
@@ -1554,7 +1559,7 @@ fn lock_findings(
             if i.removable {
                 "`sessfix repair` removes it (after the index is written)".into()
             } else {
-                "nothing yet: this release's boot cleanup keeps a lock without a valid payload until its mtime is older than the grace period, and sessfix follows it".into()
+                "nothing now: this release's boot cleanup does not remove it yet (a lock without a valid payload waits out a grace period after its last change; a store the boot does not visit is not swept), and sessfix follows it".into()
             },
         ));
     } else if i.verdict.owner_unknown {

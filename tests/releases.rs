@@ -145,6 +145,16 @@ fn from_2026_5_28_a_lock_without_a_valid_payload_waits_out_its_grace_period() {
     let (r, _) = scan_at(&env, "2026.6.5");
     assert_eq!(next_boot(&r, FEISHU), "stranded", "inside 6.1's 30 s grace");
     assert_eq!(r["locks"][0]["removable"], false);
+    let stale = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "lock-stale")
+        .unwrap();
+    assert_eq!(
+        stale["severity"], "info",
+        "the boot keeps it for now: no person needed"
+    );
     assert!(dry_run_json(&env, "2026.6.5")["removals"]
         .as_array()
         .unwrap()
