@@ -132,6 +132,7 @@ pub struct CopyReport {
     pub age: Option<String>,
     pub entries: usize,
     /// The largest `updatedAt` of its entries (epoch ms): how new it is.
+    #[serde(serialize_with = "crate::render::json::whole_number")]
     pub newest_updated_at: Option<f64>,
     /// How many of its entries' transcripts exist.
     pub transcripts_present: usize,
@@ -226,6 +227,7 @@ pub struct SessionReport {
     pub session_id: Option<String>,
     pub status: Option<String>,
     pub aborted_last_run: Option<bool>,
+    #[serde(serialize_with = "crate::render::json::whole_number")]
     pub updated_at: Option<f64>,
     pub transcript: Option<String>,
     pub lock: Option<String>,

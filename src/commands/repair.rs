@@ -137,11 +137,16 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     if args.dry_run {
         let (snap, report, plan) = read_and_plan(ctx, opts, true)?;
         if args.json {
-            let doc = json!({
-                "report": json::report_value(&report).map_err(json_err)?,
-                "plan": json::plan_value(&plan).map_err(json_err)?,
-            });
-            json::write_document(doc, &mut stdout).map_err(io)?;
+            #[derive(serde::Serialize)]
+            struct DryRun<'a> {
+                report: &'a analyze::Report,
+                plan: serde_json::Value,
+            }
+            let doc = DryRun {
+                report: &report,
+                plan: json::plan_value(&plan).map_err(json_err)?,
+            };
+            json::write_streamed(&doc, &mut stdout).map_err(io)?;
         } else {
             let view = PlanView {
                 style: ctx.style,

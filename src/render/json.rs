@@ -14,15 +14,41 @@ pub struct Json;
 
 impl ReportRenderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-        write_document(report_value(report)?, out)
+        write_streamed(report, out)
     }
 }
 
-/// A scan report as a JSON value (no `schemaVersion` of its own).
-pub fn report_value(report: &Report) -> serde_json::Result<Value> {
-    let mut v = serde_json::to_value(report)?;
-    whole_numbers(&mut v);
-    Ok(v)
+/// `{"schemaVersion": N, ...body's fields}`, serialised as it is written:
+/// a report of 100k sessions is never held a second time as a JSON value.
+#[derive(serde::Serialize)]
+pub struct Document<'a, T: serde::Serialize> {
+    #[serde(rename = "schemaVersion")]
+    pub schema_version: u64,
+    #[serde(flatten)]
+    pub body: &'a T,
+}
+
+/// Write `body` as a document (`Document`) with a final newline.
+pub fn write_streamed<T: serde::Serialize>(body: &T, out: &mut dyn Write) -> std::io::Result<()> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        body,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Serialise an epoch-ms float as an integer when it is whole (the gateway
+/// writes `updatedAt` as `Date.now()`, an integer; JSON readers that type
+/// numbers should see one).
+pub fn whole_number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+            s.serialize_i64(*f as i64)
+        }
+        Some(f) => s.serialize_f64(*f),
+        None => s.serialize_none(),
+    }
 }
 
 /// A repair plan as a JSON value: each field change's `before` and `after`
