@@ -1731,7 +1731,7 @@ fn temp_copy_findings(agent: &Agent, now_ms: i64, findings: &mut Vec<Finding>, f
         } else {
             (
                 format!(
-                    "{facts} is a complete index that differs from {} ({} entries, newest updatedAt {}): it may be the newer state of an interrupted write",
+                    "{facts} is a complete index that differs from {} ({} entries, newest updatedAt {}): it is an older state (as after `sessfix repair --restore-index` restored from it and wrote its edits) or the newer state of an interrupted write",
                     show(&agent.store.path),
                     agent.sessions.iter().filter(|s| !s.shadowed).count(),
                     agent
@@ -1743,7 +1743,7 @@ fn temp_copy_findings(agent: &Agent, now_ms: i64, findings: &mut Vec<Finding>, f
                         .map_or("none".into(), |u| iso_ms(u as i64))
                 ),
                 format!(
-                    "repair leaves it. Compare the two; to use the temp, stop the gateway and copy it over the index keeping its mode (`cp --preserve=mode,ownership {} {}`), keeping a copy of the index first; once the index is current, remove the temp by hand",
+                    "repair leaves it. Compare the two first (`diff`); only if the temp holds newer sessions, stop the gateway and copy it over the index keeping its mode (`cp --preserve=mode,ownership {} {}`), keeping a copy of the index first; otherwise, or once the index is current, remove the temp by hand",
                     show(&l.path),
                     show(&agent.store.path)
                 ),

@@ -34,7 +34,7 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (0, "nothing wrong (scan); the state left consistent (repair); restored (undo)"),
             (1, "problems found (scan); problems remain that need a person (repair); nothing restored (undo)"),
             (2, "usage error"),
-            (3, "operational error: the state could not be read or written"),
+            (3, "operational error: the state could not be read or written (undo: no backup to undo)"),
             (4, "a gateway is live: repair or undo changed nothing"),
             (5, "a file changed while repair ran: that file was left alone"),
         ],
