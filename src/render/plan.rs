@@ -77,7 +77,15 @@ pub struct PlanView<'a> {
 impl PlanView<'_> {
     pub fn render(&self, plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         if plan.is_empty() {
-            writeln!(out, "Nothing to repair.")?;
+            writeln!(
+                out,
+                "{}",
+                if plan.left_alone.is_empty() {
+                    "Nothing to repair."
+                } else {
+                    "Nothing sessfix can repair here; left to a person:"
+                }
+            )?;
             for l in &plan.left_alone {
                 writeln!(out, "left alone: {l}")?;
             }

@@ -216,9 +216,10 @@ impl ReportRenderer for Tables {
             )?,
             _ => writeln!(
                 out,
-                "openclaw:  {}; predicting for every file-era release line ({})",
+                "openclaw:  {}; predicting lines {} to {}",
                 self.style.paint("33", "release unknown"),
-                o.lines.join(", ")
+                o.lines.first().copied().unwrap_or("?"),
+                o.lines.last().copied().unwrap_or("?")
             )?,
         }
         for n in &o.notes {
