@@ -29,18 +29,7 @@ fn agent_db_case() -> Env {
 }
 
 fn scan(env: &Env) -> serde_json::Value {
-    let out = env
-        .cmd()
-        .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")
-        .args(["scan", "--json"])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    json_at(env, common::RELEASE, "2026-07-07T07:25:00Z", &["scan"])
 }
 
 #[test]
