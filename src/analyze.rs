@@ -2,9 +2,9 @@
 //! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
 
 use crate::release::{self, Release, Requested};
-use crate::render::plural;
 use crate::rules::{self, LineRules, LockVerdict, ProcState, StaleReason};
-use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreOrigin, StoreState};
+use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreState};
+use crate::text::plural;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -574,16 +574,6 @@ impl Analysis {
 /// stores unmigrated.
 const IMPORT_ADVICE: &str = "run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` with the gateway stopped (`openclaw doctor --fix`, which the startup error names, does not import it); sessfix never edits a store that a SQLite-era gateway must import";
 
-/// Whether the config lists this agent: `agents.list[].id` (normalised), or,
-/// with no list, the default agent `main` only (2026.7.1-2
-/// `agent-D6kiZtPt.js`: `resolveAgentConfig` finds no other).
-fn agent_configured(id: &str, list: Option<&[String]>) -> bool {
-    match list {
-        Some(ids) if !ids.is_empty() => ids.iter().any(|a| a == id),
-        _ => id == "main",
-    }
-}
-
 fn argv_of(s: &ProcState) -> Option<Vec<String>> {
     match s {
         ProcState::Alive { argv, .. } => argv.clone(),
@@ -821,7 +811,7 @@ fn analyze_agent(
             .position(|l| *l == *line)
             .unwrap_or(0);
         let one = rules::LineSet::one(line);
-        let visited = store_visited(agent, line);
+        let visited = rules::store_visited(&agent.origin, line);
         let infos = lock_pass(agent, set, line, visited, &mut halted[li]);
         let removed: HashSet<&Path> = infos
             .iter()
@@ -860,7 +850,7 @@ fn analyze_agent(
             let boot = Boot {
                 line,
                 visited,
-                configured: agent_configured(
+                configured: rules::agent_configured(
                     s.agent_id.as_deref().unwrap_or(&agent.id),
                     ctx.configured_agents,
                 ),
@@ -967,11 +957,16 @@ fn analyze_agent(
             if *n != NextBoot::Stranded {
                 continue;
             }
-            let configured = agent_configured(
+            let configured = rules::agent_configured(
                 s.agent_id.as_deref().unwrap_or(&agent.id),
                 ctx.configured_agents,
             );
-            match flag_blocker(s, l, store_visited(agent, l), configured) {
+            match rules::flag_blocker(
+                &s.key,
+                l,
+                rules::store_visited(&agent.origin, l),
+                configured,
+            ) {
                 None => remedy.flag = true,
                 Some(why) => {
                     remedy.no_flag.get_or_insert_with(|| {
@@ -1059,40 +1054,6 @@ fn analyze_agent(
     for l in &agent.leftovers {
         leftover_findings(l, set, findings, &f);
     }
-}
-
-/// Whether this line's boot visits the agent's store at all: the default
-/// `agents/<id>/sessions/sessions.json` always; a configured `session.store`
-/// from 2026.5.22; any other index (`--store`) never.
-fn store_visited(agent: &Agent, line: &LineRules) -> bool {
-    match &agent.origin {
-        StoreOrigin::Default => true,
-        StoreOrigin::Configured { .. } => line.visits_configured_store,
-        StoreOrigin::Explicit => false,
-    }
-}
-
-/// Why `abortedLastRun: true` would not make this line's boot resume a
-/// stranded row, if it would not.
-fn flag_blocker(s: &Session, line: &LineRules, visited: bool, configured: bool) -> Option<String> {
-    if !line.boot_recovery {
-        return Some(format!(
-            "OpenClaw before {} has no boot recovery, so no flag is read",
-            rules::lines::L2026_4_25.first
-        ));
-    }
-    if !visited {
-        return Some(
-            "the boot never visits this store (a configured session.store is visited from 2026.5.22; any other index never)".into(),
-        );
-    }
-    if line.refuses_unconfigured_agent && !configured {
-        return Some(format!(
-            "the agent of {} is not in the config's agents.list, and 2026.7.1+ refuses to resume its sessions",
-            s.key
-        ));
-    }
-    None
 }
 
 type MakeFinding<'a> =
@@ -1354,7 +1315,7 @@ fn entry_findings(
                 key,
                 index,
                 format!("{}: stays running after the next boot: {reason}", s.key),
-                match (live, flag_blocker(s, boot.line, boot.visited, boot.configured)) {
+                match (live, rules::flag_blocker(&s.key, boot.line, boot.visited, boot.configured)) {
                     (Some(l), _) => format!(
                         "stop OpenClaw pid {} if it is not a live gateway, then run `sessfix repair`",
                         l.lock.payload.pid.unwrap_or(0)

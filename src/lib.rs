@@ -15,6 +15,7 @@ pub mod release;
 pub mod render;
 pub mod rules;
 pub mod state;
+pub mod text;
 
 use cli::{Cli, Command};
 use exit::Exit;

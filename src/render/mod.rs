@@ -92,10 +92,7 @@ pub fn stdout() -> PipeSafe<std::io::BufWriter<std::io::StdoutLock<'static>>> {
     PipeSafe::new(std::io::BufWriter::new(std::io::stdout().lock()))
 }
 
-/// "1 lock", "2 locks", "0 locks".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use crate::text::plural;
 
 /// Renders a scan report.
 pub trait ReportRenderer {
