@@ -1500,6 +1500,32 @@ pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
     None
 }
 
+/// The startup state migration (2026.6.9+, `state-migrations-CDz8cSvR.js`
+/// in 6.11, `detectLegacyStateMigrations`) fires when the legacy
+/// `<state>/sessions/` holds `sessions.json` or a transcript; `names` are the
+/// regular files there.
+pub fn legacy_sessions_dir_migrates(names: &[String]) -> bool {
+    names
+        .iter()
+        .any(|n| n == "sessions.json" || n.ends_with(".jsonl"))
+}
+
+/// The last check of `resolveStaleLegacySessionFile` (same file): the
+/// transcript `file_name` in the agent's sessions dir, whose first line is
+/// `first_line`, belongs to the entry of `session_id` (a session header with
+/// that id, or, for another header object, the file is `<id>.jsonl`). The
+/// caller has checked that the entry's `sessionFile` resolved against
+/// `<state>/sessions/` is missing there.
+pub fn header_names_session(first_line: &[u8], file_name: &str, session_id: &str) -> bool {
+    match serde_json::from_slice::<Value>(first_line) {
+        Ok(h) if h.get("type").and_then(Value::as_str) == Some("session") => {
+            h.get("id").and_then(Value::as_str) == Some(session_id)
+        }
+        Ok(h) if h.is_object() => file_name == format!("{session_id}.jsonl"),
+        _ => false,
+    }
+}
+
 /// The trailing artifacts a restart with a drain timeout leaves: a `custom`
 /// entry `openclaw:prompt-error` with the abort's error, then the aborted
 /// `assistant` message (empty, or holding the partial output); a restart
@@ -2234,6 +2260,27 @@ mod tests {
         assert!(!is_restart_abort_error(
             "This operation was aborted | fetch failed"
         ));
+    }
+
+    #[test]
+    fn the_startup_migration_reads_legacy_files_as_6_11_does() {
+        assert!(legacy_sessions_dir_migrates(&["a.jsonl".into()]));
+        assert!(legacy_sessions_dir_migrates(&["sessions.json".into()]));
+        assert!(!legacy_sessions_dir_migrates(&["notes.txt".into()]));
+        let header = br#"{"type":"session","id":"s1","timestamp":"2026-01-01T00:00:00Z"}"#;
+        assert!(header_names_session(header, "x.jsonl", "s1"));
+        assert!(!header_names_session(header, "s1.jsonl", "s2"));
+        assert!(header_names_session(
+            br#"{"type":"message"}"#,
+            "s2.jsonl",
+            "s2"
+        ));
+        assert!(!header_names_session(
+            br#"{"type":"message"}"#,
+            "x.jsonl",
+            "s2"
+        ));
+        assert!(!header_names_session(b"not json", "s2.jsonl", "s2"));
     }
 
     #[test]

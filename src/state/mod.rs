@@ -802,10 +802,7 @@ fn json5_salvage(ctx: &AgentCtx, agent: &Agent) -> bool {
                 .collect()
         })
         .unwrap_or_default();
-    if legacy_entries
-        .iter()
-        .any(|n| n == "sessions.json" || n.ends_with(".jsonl"))
-    {
+    if rules::legacy_sessions_dir_migrates(&legacy_entries) {
         return true;
     }
     agent.sessions.iter().any(|s| {
@@ -828,13 +825,7 @@ fn json5_salvage(ctx: &AgentCtx, agent: &Agent) -> bool {
             return false;
         }
         let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
-        match serde_json::from_slice::<serde_json::Value>(first) {
-            Ok(h) if h.get("type").and_then(|t| t.as_str()) == Some("session") => {
-                h.get("id").and_then(|i| i.as_str()) == Some(id.as_str())
-            }
-            Ok(h) if h.is_object() => name.to_string_lossy() == format!("{id}.jsonl"),
-            _ => false,
-        }
+        rules::header_names_session(first, &name.to_string_lossy(), id)
     })
 }
 
