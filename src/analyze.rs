@@ -399,6 +399,24 @@ impl Analysis {
                 fix: "run sessfix where the gateway runs (same host, same container: `docker exec`), as the gateway's user or root; `sessfix repair` and `undo` refuse to write until then (--force only if you know no gateway runs)".into(),
             });
         }
+        // A config or release source that exists but cannot be read: its
+        // facts (configured stores, agents.list, the release) are unknown.
+        for p in &snap.release.problems {
+            let config = snap.config.path.as_deref() == Some(p.path.as_path());
+            findings.push(Finding {
+                code: if config { "config-unreadable" } else { "release-source-unreadable" },
+                severity: if config { Severity::Warning } else { Severity::Info },
+                agent: None,
+                key: None,
+                path: Some(show(&p.path)),
+                message: p.message.clone(),
+                fix: if config {
+                    "fix the config (it is JSON5): until then its session.store and agents.list are not known, and predictions assume neither".into()
+                } else {
+                    "nothing required: the release is taken from the other sources (see `openclaw` at the top)".into()
+                },
+            });
+        }
         let release = release::select(set.requested, &snap.release_evidence());
         if release.line.is_none() {
             findings.push(Finding {

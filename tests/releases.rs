@@ -425,3 +425,23 @@ fn on_a_sqlite_era_release_an_unmigrated_index_blocks_the_start_and_repair_says_
     assert_eq!(out.status.code(), Some(1), "a person is needed");
     assert!(tree_digest(&agents) == before, "nothing written");
 }
+
+#[test]
+fn a_config_that_cannot_be_parsed_is_named_and_nothing_is_written() {
+    let env = Env::fixture("graceful-restart");
+    let config = env.state().join("openclaw.json");
+    std::fs::write(&config, "{ session: { store: ").unwrap();
+    let (r, code) = scan_at(&env, "2026.5.12");
+    assert_eq!(code, 1);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "config-unreadable")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(f["path"], config.display().to_string());
+    assert!(f["message"].as_str().unwrap().contains("JSON5"), "{f}");
+    let before = std::fs::read(&config).unwrap();
+    env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+}
