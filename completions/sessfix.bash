@@ -319,13 +319,21 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__repair)
-            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --end-orphans --restore-index --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --end-orphans --restore-index --untombstone --resume --clear-dead-leases --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --untombstone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resume)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,6 +59,8 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l proc-root -d 'R
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l json -d 'Print one JSON document instead of tables (schema/scan.schema.json)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l backup-dir -d 'Where backups go [default: <state-dir>/sessfix-backups]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l untombstone -d 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l resume -d 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user\'s /stop leaves the same state' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
@@ -81,6 +83,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l force -d 'Wri
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-transcripts -d 'Never edit transcripts (no artifact removal, no torn-line cut)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l end-orphans -d 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l restore-index -d 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l clear-dead-leases -d 'SQLite era: remove leases (state/openclaw.sqlite) whose owner is positively dead, such as the maintenance lease that keeps the gateway and `openclaw doctor --fix` from starting for a minute'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l backup-dir -d 'Where backups are [default: <state-dir>/sessfix-backups]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F

@@ -195,6 +195,20 @@ pub struct RepairArgs {
     /// backup), backed up like every write, then repair the restored sessions
     #[arg(long)]
     pub restore_index: bool,
+    /// SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every
+    /// turn rejected after restart recovery gave up), keeping its history
+    #[arg(long, value_name = "KEY")]
+    pub untombstone: Option<String>,
+    /// SQLite era: re-queue the turn of this session that a stop dropped
+    /// (`killed` with abortedLastRun); never automatic, as a user's /stop
+    /// leaves the same state
+    #[arg(long, value_name = "KEY")]
+    pub resume: Option<String>,
+    /// SQLite era: remove leases (state/openclaw.sqlite) whose owner is
+    /// positively dead, such as the maintenance lease that keeps the gateway
+    /// and `openclaw doctor --fix` from starting for a minute
+    #[arg(long)]
+    pub clear_dead_leases: bool,
     /// End stranded sessions last updated longer ago than this (e.g. 2d, 12h)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub max_age: Option<u64>,

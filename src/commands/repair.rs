@@ -9,6 +9,7 @@ use crate::analyze::{self, Analysis, Severity};
 use crate::apply;
 use crate::cli::RepairArgs;
 use crate::exit::Exit;
+use crate::plan::sqlite::{Refusal, SqliteRequest};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::render::{json, plan::PlanView};
 use crate::state::{self, Snapshot, StoreState};
@@ -26,12 +27,19 @@ use std::path::PathBuf;
 fn read_and_plan(
     ctx: &Context,
     opts: PlanOptions,
+    req: &SqliteRequest,
     keep_rows: bool,
 ) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
-    let (snap, (analysis, plan)) = ctx.read_each(
+    let mut refused: Option<Refusal> = None;
+    let (snap, (analysis, mut plan)) = ctx.read_each(
         true,
         |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
         |(analysis, plan), mut agent| {
+            if agent.sqlite.is_some() && refused.is_none() {
+                if let Err(r) = plan::sqlite::plan_rows(plan, &agent, req, opts.now_ms) {
+                    refused = Some(r);
+                }
+            }
             if opts.restore_index {
                 agent.restore_index();
             }
@@ -43,6 +51,9 @@ fn read_and_plan(
                     agent.store.path.display(),
                     agent.id
                 ));
+            } else if agent.sqlite.is_some() {
+                // A SQLite-era agent's legacy files are migration inputs:
+                // never edited (`sqlite-era.md` §6.6).
             } else {
                 plan::add_agent(
                     plan,
@@ -57,7 +68,40 @@ fn read_and_plan(
             }
         },
     )?;
-    Ok((snap, analysis.finish(), plan))
+    let report = analysis.finish();
+    let refusal = refused
+        .map(Err)
+        .unwrap_or(Ok(()))
+        .and_then(|_| plan::sqlite::check_found(&plan, req))
+        .and_then(|_| {
+            if req.clear_dead_leases {
+                plan::sqlite::plan_leases(&mut plan, &snap, &report, opts.now_ms)
+            } else {
+                Ok(())
+            }
+        });
+    if let Err(Refusal(message)) = refusal {
+        return Err(Fatal {
+            exit: Exit::Usage,
+            message,
+        });
+    }
+    Ok((snap, report, plan))
+}
+
+/// SQLite edits need the third liveness check (no process has a database
+/// open); where it cannot be made, they are refused unless forced.
+fn refuse_if_holders_unknown(snap: &Snapshot, plan: &Plan, force: bool) -> Option<Exit> {
+    let Err(why) = &snap.sqlite.holders else {
+        return None;
+    };
+    if plan.sqlite.is_empty() || force {
+        return None;
+    }
+    eprintln!(
+        "sessfix: refusing to edit an SQLite database: whether a process has it open cannot be established here ({why})\n  stop the gateway and run sessfix where it runs; --force only if you know no OpenClaw process runs"
+    );
+    Some(Exit::GatewayLive)
 }
 
 /// The refusal to write while a gateway is live, unless forced.
@@ -127,6 +171,11 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         now_ms: ctx.settings.now_ms,
         restore_index: args.restore_index,
     };
+    let req = SqliteRequest {
+        untombstone: args.untombstone.clone(),
+        resume: args.resume.clone(),
+        clear_dead_leases: args.clear_dead_leases,
+    };
     let mut stdout = crate::render::stdout();
     let backup_root = |state_dir: &std::path::Path| -> PathBuf {
         args.backup_dir
@@ -135,7 +184,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     };
 
     if args.dry_run {
-        let (snap, report, plan) = read_and_plan(ctx, opts, true)?;
+        let (snap, report, plan) = read_and_plan(ctx, opts, &req, true)?;
         if args.json {
             #[derive(serde::Serialize)]
             struct DryRun<'a> {
@@ -184,9 +233,10 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     // Read and plan under the run lock, so no other sessfix run changes the
     // state between the plan and its application.
     let _lock = apply::lock_run(&ctx.read.state_dir).map_err(Fatal::operational)?;
-    let (snap, report, mut plan) = read_and_plan(ctx, opts, false)?;
+    let (snap, report, mut plan) = read_and_plan(ctx, opts, &req, false)?;
     if let Some(exit) = refuse_if_live(&report.gateway, args.force)
         .or_else(|| refuse_if_unknown(&report, args.force))
+        .or_else(|| refuse_if_holders_unknown(&snap, &plan, args.force))
     {
         return Ok(exit);
     }
@@ -231,7 +281,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         }
         // The answer may have taken long (a gateway started, a run ended):
         // read again and apply only the plan that was shown.
-        let (_, report, replanned) = read_and_plan(ctx, opts, false)?;
+        let (_, report, replanned) = read_and_plan(ctx, opts, &req, false)?;
         if let Some(exit) = refuse_if_live(&report.gateway, args.force)
             .or_else(|| refuse_if_unknown(&report, args.force))
         {

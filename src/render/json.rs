@@ -62,6 +62,11 @@ pub fn plan_value(plan: &crate::plan::Plan) -> serde_json::Result<Value> {
             }
         }
     }
+    for e in v["sqlite"].as_array_mut().into_iter().flatten() {
+        for c in e["changes"].as_array_mut().into_iter().flatten() {
+            raw_to_values(c);
+        }
+    }
     whole_numbers(&mut v);
     Ok(v)
 }

@@ -18,6 +18,8 @@ pub struct Totals {
     pub temp_files: usize,
     pub transcripts: usize,
     pub rewritten: usize,
+    /// SQLite-era edits: sessions untombstoned or re-queued, leases removed.
+    pub database_edits: usize,
     pub left_alone: usize,
 }
 
@@ -32,6 +34,7 @@ impl Totals {
             temp_files: removed("index temp file"),
             transcripts: plan.transcripts.len(),
             rewritten: plan.indexes.iter().filter(|w| w.rewrite_strict).count(),
+            database_edits: plan.sqlite.len(),
             left_alone: plan.left_alone.len(),
         }
     }
@@ -55,6 +58,13 @@ impl std::fmt::Display for Totals {
                 plural(self.rewritten, "index", "indexes")
             )?;
         }
+        if self.database_edits > 0 {
+            write!(
+                f,
+                ", {} in SQLite",
+                plural(self.database_edits, "edit", "edits")
+            )?;
+        }
         if self.left_alone > 0 {
             write!(
                 f,
@@ -64,6 +74,20 @@ impl std::fmt::Display for Totals {
         }
         Ok(())
     }
+}
+
+/// One line per field change: `field: before -> after`.
+fn changes(list: &[crate::plan::FieldChange], out: &mut dyn Write) -> std::io::Result<()> {
+    for c in list {
+        writeln!(
+            out,
+            "    {}: {} -> {}",
+            c.field,
+            c.before.as_deref().unwrap_or("(absent)"),
+            c.after.as_deref().unwrap_or("(removed)")
+        )?;
+    }
+    Ok(())
 }
 
 /// How to show a plan.
@@ -114,15 +138,7 @@ impl PlanView<'_> {
             }
             for e in &w.edits {
                 writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
-                for c in &e.changes {
-                    writeln!(
-                        out,
-                        "    {}: {} -> {}",
-                        c.field,
-                        c.before.as_deref().unwrap_or("(absent)"),
-                        c.after.as_deref().unwrap_or("(removed)")
-                    )?;
-                }
+                changes(&e.changes, out)?;
             }
             if self.diff {
                 self.index_diff(w, out)?;
@@ -151,6 +167,17 @@ impl PlanView<'_> {
                 r.reason
             )?;
         }
+        for e in &plan.sqlite {
+            writeln!(
+                out,
+                "database {}\n  {} [{}]: {}",
+                e.path.display(),
+                e.key,
+                e.action,
+                e.reason
+            )?;
+            changes(&e.changes, out)?;
+        }
         for l in &plan.left_alone {
             writeln!(out, "left alone: {l}")?;
         }
@@ -158,7 +185,7 @@ impl PlanView<'_> {
         writeln!(out, "Plan: {}.", Totals::of(plan))?;
         writeln!(
             out,
-            "Backup: every file changed or removed is copied first into {}/<time>-<pid>/; `sessfix undo` restores it.",
+            "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; `sessfix undo` restores it.",
             self.backup.display()
         )
     }

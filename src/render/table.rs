@@ -56,7 +56,11 @@ pub fn relative(now_ms: i64, then_ms: f64) -> String {
 
 fn boot_color(n: NextBoot) -> &'static str {
     match n {
-        NextBoot::Stranded | NextBoot::Lost => "1;31",
+        NextBoot::Stranded
+        | NextBoot::Lost
+        | NextBoot::Rejected
+        | NextBoot::Tombstone
+        | NextBoot::Halt => "1;31",
         NextBoot::Fail | NextBoot::Unknown => "33",
         NextBoot::Resume => "32",
         NextBoot::Skip | NextBoot::Idle => "2",
@@ -241,6 +245,21 @@ impl ReportRenderer for Tables {
             _ => writeln!(out, "gateway:   not running (no singleton lock)")?,
         }
         for a in &r.agents {
+            if let Some(db) = &a.database {
+                writeln!(
+                    out,
+                    "agent {}: SQLite store {} (schema {}{}), {}",
+                    a.id,
+                    db.path,
+                    db.schema_version,
+                    db.app_version
+                        .as_deref()
+                        .map(|v| format!(", OpenClaw {v}"))
+                        .unwrap_or_default(),
+                    crate::text::plural(db.sessions, "session", "sessions")
+                )?;
+                continue;
+            }
             writeln!(
                 out,
                 "agent {}: {} index {}{}",

@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 pub mod lines;
+pub mod sqlite;
 pub use lines::{agent_configured, flag_blocker, store_visited, LineRules, LineSet, Version};
 
 /// Boot cleanup's stale threshold. 2026.5.12 hardcodes it

@@ -245,8 +245,17 @@ pub fn normalize_agent_id(value: &str) -> String {
 
 /// Every real directory under `<state>/agents/`, sorted (`resolveAgentSessionDirs`).
 /// A symlinked agent dir is not a directory entry to the gateway: it is skipped.
+///
+/// A state dir with no `agents/` but a SQLite-era state database
+/// (`state/openclaw.sqlite`) has no agent yet: that is not an error.
 pub fn agent_dirs(state_dir: &Path, only: Option<&str>) -> Result<Vec<AgentTarget>, ReadError> {
     let agents = state_dir.join("agents");
+    if only.is_none()
+        && !agents.exists()
+        && state_dir.join("state").join("openclaw.sqlite").is_file()
+    {
+        return Ok(Vec::new());
+    }
     let rd = std::fs::read_dir(&agents).map_err(|e| ReadError::Path {
         path: agents.clone(),
         message: match e.kind() {

@@ -15,6 +15,7 @@ pub mod proc_windows;
 pub mod process;
 pub mod release;
 pub mod sqlite;
+pub mod sqlite_era;
 pub mod stores;
 
 use crate::fsx::{self, Identity, Kind};
@@ -59,6 +60,90 @@ pub struct Snapshot {
     /// Which OpenClaw release is installed and which last ran, as read
     /// (`release::read`, with the environment of this process).
     pub release: release::ReleaseFacts,
+    /// The SQLite era's shared state (OpenClaw 2026.8.1+).
+    pub sqlite: SqliteShared,
+}
+
+/// What the SQLite era keeps for the whole state dir.
+#[derive(Debug)]
+pub struct SqliteShared {
+    /// `state/openclaw.sqlite`, when it exists and could be read.
+    pub state_db: Option<sqlite_era::StateDb>,
+    /// Why `state/openclaw.sqlite` could not be read, if it exists.
+    pub state_db_problem: Option<Problem>,
+    /// The legacy-import manifests.
+    pub migration_runs: Vec<sqlite_era::MigrationRun>,
+    /// What is known now of each pid a lease names (`state_leases`
+    /// payloads, `agent_database_leases`).
+    pub owners: std::collections::BTreeMap<u64, ProcState>,
+    /// Processes with an SQLite file of this state dir open (`*.sqlite`,
+    /// `-wal`, `-shm` under it), or why that cannot be established here.
+    pub holders: Result<Vec<(u64, PathBuf)>, String>,
+}
+
+impl Default for SqliteShared {
+    fn default() -> Self {
+        SqliteShared {
+            state_db: None,
+            state_db_problem: None,
+            migration_runs: Vec::new(),
+            owners: Default::default(),
+            holders: Ok(Vec::new()),
+        }
+    }
+}
+
+/// An SQLite file OpenClaw keeps: `*.sqlite` and its `-wal`/`-shm`/`-journal`.
+fn is_sqlite_file(p: &Path) -> bool {
+    let n = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal"]
+        .iter()
+        .any(|s| n.ends_with(s))
+}
+
+/// Read the SQLite era's shared state of `state_dir`, and the process facts
+/// it needs.
+pub fn read_sqlite_shared(
+    state_dir: &Path,
+    real_state_dir: &Path,
+    procs: &dyn Processes,
+) -> SqliteShared {
+    let (state_db, state_db_problem) = match sqlite_era::read_state_db(state_dir, real_state_dir) {
+        Ok(db) => (db, None),
+        Err(message) => (
+            None,
+            Some(Problem {
+                path: state_dir.join("state").join("openclaw.sqlite"),
+                message,
+            }),
+        ),
+    };
+    let mut owners = std::collections::BTreeMap::new();
+    if let Some(db) = &state_db {
+        let pids = db
+            .leases
+            .iter()
+            .filter_map(|l| l.owner_pid)
+            .chain(db.agent_db_leases.iter().map(|l| l.owner_pid));
+        for pid in pids {
+            owners.entry(pid).or_insert_with(|| procs.state(pid));
+        }
+    }
+    let holders = if state_db.is_some() || state_db_problem.is_some() {
+        procs.holders(&|t: &Path| t.starts_with(real_state_dir) && is_sqlite_file(t))
+    } else {
+        Ok(Vec::new())
+    };
+    SqliteShared {
+        state_db,
+        state_db_problem,
+        migration_runs: sqlite_era::read_migration_runs(state_dir),
+        owners,
+        holders,
+    }
 }
 
 impl Snapshot {
@@ -456,6 +541,7 @@ pub fn read_each<A>(
     release.problems.splice(0..0, config_problems);
     let snap = Snapshot {
         gateway: discover::gateway_lock(opts, procs),
+        sqlite: read_sqlite_shared(&state_dir, &real_state_dir, procs),
         config,
         state_dir,
         real_state_dir,
@@ -594,7 +680,7 @@ fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::Agent
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         _ => {}
     }
-    sqlite::read_agent_db(&path, ctx.real_state_dir)
+    sqlite::read_agent_db(&path, ctx.real_state_dir, ctx.keep_index)
         .map(Some)
         .map_err(|message| Problem {
             message: format!(

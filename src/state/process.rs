@@ -24,6 +24,16 @@ use std::path::{Path, PathBuf};
 pub trait Processes: Send + Sync {
     /// What is known about `pid` right now.
     fn state(&self, pid: u64) -> ProcState;
+
+    /// The processes (other than this one) that have a file open that
+    /// `wanted` accepts (given the file's resolved path), with that path;
+    /// `Err` says why this cannot be established here. The SQLite era's
+    /// third liveness check (`sqlite-era.md` §6.1 c): an OpenClaw process
+    /// holding `openclaw-agent.sqlite`, `openclaw.sqlite` or their `-wal`.
+    fn holders(&self, wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
+        let _ = wanted;
+        Err("the open files of other processes cannot be listed on this OS".into())
+    }
 }
 
 /// The host's process table: the proc filesystem at `root` when there is one
@@ -80,6 +90,66 @@ impl Processes for ProcFs {
             },
         }
     }
+
+    fn holders(&self, wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
+        match self.kind {
+            Table::Native => Err(
+                "the open files of other processes cannot be listed on this OS (no proc filesystem)"
+                    .into(),
+            ),
+            Table::OwnProcFs => procfs_holders(&self.root, true, wanted),
+            Table::OtherProcFs => procfs_holders(&self.root, false, wanted),
+        }
+    }
+}
+
+/// `<root>/<pid>/fd/*` of every process of a proc filesystem. A process whose
+/// `fd` cannot be read (another user's, without root) counts only when its
+/// command line names OpenClaw: then the answer is unknown.
+fn procfs_holders(
+    root: &Path,
+    own: bool,
+    wanted: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<(u64, PathBuf)>, String> {
+    let me = std::process::id() as u64;
+    let rd = std::fs::read_dir(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let mut out = Vec::new();
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        if own && pid == me {
+            continue;
+        }
+        let fd_dir = e.path().join("fd");
+        let fds = match std::fs::read_dir(&fd_dir) {
+            Ok(fds) => fds,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => {
+                let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline)
+                    .to_lowercase()
+                    .contains("openclaw")
+                {
+                    return Err(format!(
+                        "{}: {err}: pid {pid} runs OpenClaw and its open files cannot be read (run as its user or root)",
+                        fd_dir.display()
+                    ));
+                }
+                continue;
+            }
+        };
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path()) {
+                if wanted(&target) {
+                    out.push((pid, target));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup_by_key(|(pid, _)| *pid);
+    Ok(out)
 }
 
 /// The OS's own answer, without a proc filesystem.
@@ -151,6 +221,10 @@ impl Processes for FakeProcesses {
     fn state(&self, pid: u64) -> ProcState {
         self.table.get(&pid).cloned().unwrap_or(ProcState::Dead)
     }
+
+    fn holders(&self, _: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
+        Ok(Vec::new())
+    }
 }
 
 /// Unix only: these read /proc and spawn Unix commands.
@@ -219,6 +293,36 @@ mod tests {
             }
             other => panic!("expected alive, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_process_holding_a_database_open_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("openclaw.sqlite");
+        std::fs::write(&db, b"").unwrap();
+        let real = db.canonicalize().unwrap();
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .stdin(std::fs::File::open(&db).unwrap())
+            .spawn()
+            .unwrap();
+        let p = ProcFs::new("/proc");
+        let want = |t: &Path| t == real;
+        let mut found = Vec::new();
+        for _ in 0..200 {
+            found = p.holders(&want).unwrap();
+            if !found.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(found, vec![(child.id() as u64, real.clone())]);
+        assert!(
+            p.holders(&want).unwrap().is_empty(),
+            "gone with the process"
+        );
     }
 
     #[test]

@@ -12,13 +12,19 @@
 //! | rollback (1) | any | `mode=ro` |
 //! | WAL (2) | missing or 0 bytes | `mode=ro&immutable=1`: every commit is in the main file, so nothing is missed |
 //! | WAL (2) | has frames, `-shm` present | `mode=ro&readonly_shm=1`: reads the WAL, opens `-shm` read-only (Unix VFS) |
-//! | WAL (2) | has frames, no `-shm` | not opened: SQLite would create `-shm`, and `immutable=1` would miss committed frames |
+//! | WAL (2) | has frames, no `-shm` | a private copy of the database and its `-wal` (in a temporary dir, removed after reading) is opened: SQLite would create `-shm` beside the original, and `immutable=1` would miss committed frames |
+//!
+//! The last case is what a `kill -9` of a 2026.9.6 gateway can leave when the
+//! `-shm` is gone (copied state, a tmpfs): the whole database, schema
+//! included, may be in the `-wal` (`sqlite-era.md` §6.2). The copy is checked
+//! against the originals' size and modification time after it is made.
 //!
 //! Every failure is an error naming what is wrong, never a guess.
 
 use crate::fsx;
 use rusqlite::{Connection, OpenFlags};
 use std::io::Read;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 /// What the per-agent database `agents/<id>/agent/openclaw-agent.sqlite` holds.
@@ -30,7 +36,7 @@ use std::path::{Path, PathBuf};
 /// are still in `sessions.json`. From 2026.8.1 the same file also holds the
 /// session store (`session_nodes`, `transcript_events`, ...; `schema_version`
 /// 19 in 2026.8.2, 23 in 2026.9.6).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AgentDb {
     /// The database file (as found under the agent dir, not resolved).
     pub path: PathBuf,
@@ -41,6 +47,8 @@ pub struct AgentDb {
     /// The database has the SQLite-era session tables: `session_nodes` or
     /// `transcript_events`. Only then is it the agent's session store.
     pub session_tables: bool,
+    /// The session rows, when `session_tables`.
+    pub sessions: Option<super::sqlite_era::SessionTables>,
 }
 
 /// Tables whose presence makes an agent database the session store
@@ -78,10 +86,25 @@ fn uri(path: &Path, params: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// A database opened by `open_read_only`: the connection, and the private
+/// copy it reads when the original could not be opened without writing.
+pub struct ReadDb {
+    conn: Connection,
+    /// Dropped after `conn` (field order): the copy is removed once closed.
+    _copy: Option<tempfile::TempDir>,
+}
+
+impl Deref for ReadDb {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
 /// Open an SQLite database without creating or changing any file (see the
 /// module table). `real` must be the file itself (not a symlink). The error
 /// says what is wrong with the file, without the path.
-pub fn open_read_only(real: &Path) -> Result<Connection, String> {
+pub fn open_read_only(real: &Path) -> Result<ReadDb, String> {
     let (mut f, meta) = fsx::open_regular(real).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "does not exist".to_string(),
         std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_string(),
@@ -118,11 +141,7 @@ pub fn open_read_only(real: &Path) -> Result<Connection, String> {
             Some(_) => {
                 let shm = with_suffix(real, "-shm");
                 if std::fs::symlink_metadata(&shm).is_err() {
-                    return Err(format!(
-                        "has committed changes in its write-ahead log {} but no {}; sessfix cannot read them without creating that file (with the gateway stopped, `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'` moves them into the database)",
-                        wal.display(),
-                        shm.display()
-                    ));
+                    return open_private_copy(real, &wal);
                 }
                 "mode=ro&readonly_shm=1"
             }
@@ -135,7 +154,47 @@ pub fn open_read_only(real: &Path) -> Result<Connection, String> {
         .map_err(|e| format!("cannot be opened read-only as SQLite: {e}"))?;
     conn.busy_timeout(std::time::Duration::from_secs(2))
         .map_err(|e| format!("cannot be opened read-only as SQLite: {e}"))?;
-    Ok(conn)
+    Ok(ReadDb { conn, _copy: None })
+}
+
+/// Size and modification time, to tell that a file did not change while it
+/// was copied.
+fn stamp(p: &Path) -> Result<(u64, Option<std::time::SystemTime>), String> {
+    let m = std::fs::metadata(p).map_err(|e| format!("cannot be read: {e}"))?;
+    Ok((m.len(), m.modified().ok()))
+}
+
+/// Open a private copy of `real` and its `wal` (no `-shm`): SQLite rebuilds
+/// the WAL index beside the copy, and the originals are only read.
+fn open_private_copy(real: &Path, wal: &Path) -> Result<ReadDb, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("sessfix-read-")
+        .tempdir()
+        .map_err(|e| format!("has committed changes in its write-ahead log {} but no -shm, and a private copy to read them cannot be made: {e}", wal.display()))?;
+    let copy = dir.path().join("db.sqlite");
+    let before = (stamp(real)?, stamp(wal)?);
+    let copied =
+        std::fs::copy(real, &copy).and_then(|_| std::fs::copy(wal, with_suffix(&copy, "-wal")));
+    if let Err(e) = copied {
+        return Err(format!(
+            "has committed changes in its write-ahead log {} but no -shm, and a private copy to read them cannot be made: {e}",
+            wal.display()
+        ));
+    }
+    if (stamp(real)?, stamp(wal)?) != before {
+        return Err(format!(
+            "changed while it was read (with its write-ahead log {}): a process is writing it",
+            wal.display()
+        ));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&copy, flags).map_err(|e| {
+        format!("cannot be opened as SQLite (a private copy with its write-ahead log): {e}")
+    })?;
+    Ok(ReadDb {
+        conn,
+        _copy: Some(dir),
+    })
 }
 
 /// Names of the tables in `sqlite_master`, sorted.
@@ -150,7 +209,7 @@ pub fn table_names(conn: &Connection) -> Result<Vec<String>, String> {
 }
 
 /// The columns of `table` (which must be a known table name).
-fn columns(conn: &Connection, table: &str) -> Result<Vec<String>, String> {
+pub fn columns(conn: &Connection, table: &str) -> Result<Vec<String>, String> {
     let mut stmt = conn
         .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
         .map_err(describe)?;
@@ -210,7 +269,12 @@ fn describe(e: rusqlite::Error) -> String {
 /// Errors (as a message without the path): not a regular file, a symlink out
 /// of the state dir, unreadable, not SQLite, corrupt, or a WAL that cannot be
 /// read without writing (see the module table).
-pub fn read_agent_db(path: &Path, real_state_dir: &Path) -> Result<AgentDb, String> {
+/// With `keep_raw`, each session row keeps its `entry_json` (for a plan).
+pub fn read_agent_db(
+    path: &Path,
+    real_state_dir: &Path,
+    keep_raw: bool,
+) -> Result<AgentDb, String> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
     let real = if meta.file_type().is_symlink() {
         if !fsx::resolves_inside(path, real_state_dir) {
@@ -234,10 +298,18 @@ pub fn read_agent_db(path: &Path, real_state_dir: &Path) -> Result<AgentDb, Stri
         Some(rusqlite::types::Value::Integer(i)) => Some(i),
         _ => None,
     };
+    let sessions = if session_tables {
+        Some(super::sqlite_era::read_session_tables(
+            &conn, &tables, keep_raw,
+        )?)
+    } else {
+        None
+    };
     Ok(AgentDb {
         path: path.to_path_buf(),
         schema_version,
         session_tables,
+        sessions,
     })
 }
 
@@ -281,7 +353,7 @@ mod tests {
             let p = root.join(format!("a{wal}.sqlite"));
             file_era_db(&p, wal);
             let before = listing(&root);
-            let db = read_agent_db(&p, &root).unwrap();
+            let db = read_agent_db(&p, &root, false).unwrap();
             assert_eq!(db.schema_version, Some(1));
             assert!(!db.session_tables);
             assert_eq!(listing(&root), before, "nothing created (wal={wal})");
@@ -304,7 +376,7 @@ mod tests {
         .unwrap();
         assert!(std::fs::metadata(with_suffix(&p, "-wal")).unwrap().len() > 0);
         let before = listing(&root);
-        let db = read_agent_db(&p, &root).unwrap();
+        let db = read_agent_db(&p, &root, false).unwrap();
         assert!(db.session_tables);
         assert_eq!(db.schema_version, Some(23));
         assert_eq!(listing(&root), before);
@@ -312,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn wal_frames_without_shm_are_an_error_not_a_guess() {
+    fn wal_frames_without_shm_are_read_from_a_private_copy() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().canonicalize().unwrap();
         let p = root.join("live.sqlite");
@@ -328,9 +400,9 @@ mod tests {
         std::fs::copy(with_suffix(&p, "-wal"), c.join("x.sqlite-wal")).unwrap();
         drop(w);
         let before = listing(&c);
-        let e = read_agent_db(&c.join("x.sqlite"), &root).unwrap_err();
-        assert!(e.contains("write-ahead log"), "{e}");
-        assert_eq!(listing(&c), before);
+        let db = read_agent_db(&c.join("x.sqlite"), &root, false).unwrap();
+        assert!(db.session_tables, "the table only in the WAL is seen");
+        assert_eq!(listing(&c), before, "nothing created or changed beside it");
     }
 
     #[test]
@@ -339,17 +411,17 @@ mod tests {
         let root = d.path().canonicalize().unwrap();
         let p = root.join("x.sqlite");
         std::fs::write(&p, b"{\"not\": \"sqlite\"}").unwrap();
-        let e = read_agent_db(&p, &root).unwrap_err();
+        let e = read_agent_db(&p, &root, false).unwrap_err();
         assert!(e.contains("not an SQLite database"), "{e}");
         // A valid header followed by garbage.
         let mut bytes = HEADER_MAGIC.to_vec();
         bytes.extend([0x10, 0x00, 1, 1, 0, 64, 32, 32]);
         bytes.resize(4096, 0xAB);
         std::fs::write(&p, &bytes).unwrap();
-        let e = read_agent_db(&p, &root).unwrap_err();
+        let e = read_agent_db(&p, &root, false).unwrap_err();
         assert!(e.contains("SQLite"), "{e}");
         std::fs::write(&p, b"").unwrap();
-        let db = read_agent_db(&p, &root).unwrap();
+        let db = read_agent_db(&p, &root, false).unwrap();
         assert!(!db.session_tables);
         assert_eq!(db.schema_version, None);
         assert_eq!(std::fs::metadata(&p).unwrap().len(), 0);

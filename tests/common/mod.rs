@@ -43,6 +43,11 @@ pub const ALL_FIXTURES: &[&str] = &[
     "drain-partial-output",
     "ghost-acp-running",
     "sqlite-upgrade-unmigrated",
+    // (sqlite-between-running's gateway lock names the config of the run
+    // that made it, and sqlite-dead-maintenance-lease has no agents/: both
+    // are checked in tests/sqlite.rs.)
+    "sqlite-tombstoned",
+    "sqlite-invalid-row",
 ];
 
 pub fn fixtures() -> PathBuf {

@@ -1,6 +1,8 @@
 //! From each agent and its rows of the report to a plan of edits. Scan and repair share it:
 //! `--dry-run` renders the plan, a real run applies exactly this plan.
 
+pub mod sqlite;
+
 use crate::analyze::{LockReport, NextBoot, SessionReport};
 use crate::rules;
 use crate::state::json::{self, Member};
@@ -153,6 +155,8 @@ pub struct Plan {
     pub indexes: Vec<IndexWrite>,
     pub transcripts: Vec<TranscriptCut>,
     pub removals: Vec<FileRemoval>,
+    /// SQLite-era edits the operator named (`plan::sqlite`).
+    pub sqlite: Vec<sqlite::SqliteEdit>,
     /// What repair leaves to a person, in words.
     pub left_alone: Vec<String>,
 }
@@ -189,15 +193,18 @@ fn lock_file<'a>(agent: &'a Agent, report_path: &str) -> Option<&'a crate::state
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
-        self.indexes.is_empty() && self.transcripts.is_empty() && self.removals.is_empty()
+        self.indexes.is_empty()
+            && self.transcripts.is_empty()
+            && self.removals.is_empty()
+            && self.sqlite.is_empty()
     }
 }
 
 /// Field operations on one entry, in the order the gateway would apply them.
 #[derive(Debug, Clone, PartialEq)]
-enum Op {
+pub(crate) enum Op {
     Set(&'static str, String),
-    Remove(&'static str),
+    Remove(std::borrow::Cow<'static, str>),
 }
 
 /// Add one agent's repairs to `plan`, from that agent's rows of the analysis.
@@ -587,7 +594,11 @@ fn end_ops(now_ms: i64) -> Vec<Op> {
         Op::Set("endedAt", now.clone()),
         Op::Set("updatedAt", now),
     ];
-    ops.extend(rules::MARK_FAILED_DROPS.iter().map(|f| Op::Remove(f)));
+    ops.extend(
+        rules::MARK_FAILED_DROPS
+            .iter()
+            .map(|f| Op::Remove((*f).into())),
+    );
     ops
 }
 
@@ -609,7 +620,7 @@ fn restore_hint(agent: &Agent, now_ms: i64) -> String {
 pub type Splice = (std::ops::Range<usize>, Vec<u8>);
 
 /// The splices that apply `ops` to one entry, and the field changes they make.
-fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldChange>) {
+pub(crate) fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldChange>) {
     let fields = m.fields.as_deref().unwrap_or(&[]);
     let (open, _close) = m.braces.expect("edited entries are objects");
     let raw = |f: &Member| String::from_utf8_lossy(&src[f.value_span.clone()]).into_owned();
@@ -665,7 +676,7 @@ fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldC
                 }
             },
             Op::Remove(name) => {
-                if let Some(i) = find(name) {
+                if let Some(i) = find(name.as_ref()) {
                     changes.push(FieldChange {
                         field: name.to_string(),
                         before: Some(raw(&fields[i])),
@@ -695,7 +706,7 @@ fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldC
 
 /// Sort splices and drop any that overlap an earlier one (a removal already
 /// covers it).
-fn normalize(mut splices: Vec<Splice>) -> Vec<Splice> {
+pub(crate) fn normalize(mut splices: Vec<Splice>) -> Vec<Splice> {
     splices.sort_by_key(|(r, _)| (r.start, r.end));
     let mut pos = 0;
     splices.retain(|(r, _)| {
@@ -709,7 +720,7 @@ fn normalize(mut splices: Vec<Splice>) -> Vec<Splice> {
 }
 
 /// `src` with normalized splices applied, as the slices that make it up.
-fn pieces<'a>(src: &'a [u8], splices: &'a [Splice]) -> Vec<&'a [u8]> {
+pub(crate) fn pieces<'a>(src: &'a [u8], splices: &'a [Splice]) -> Vec<&'a [u8]> {
     let mut out = Vec::with_capacity(2 * splices.len() + 1);
     let mut pos = 0;
     for (r, text) in splices {
@@ -742,7 +753,7 @@ fn apply_ops_value(
                 }
             }
             Op::Remove(name) => {
-                if let Some(b) = entry.shift_remove(*name) {
+                if let Some(b) = entry.shift_remove(name.as_ref()) {
                     changes.push(FieldChange {
                         field: name.to_string(),
                         before: Some(b.to_string()),
@@ -856,19 +867,19 @@ mod tests {
     fn remove_fields_first_middle_and_last() {
         let src = "{\"k\": {\"a\": 1, \"b\": 2, \"c\": 3}}";
         assert_eq!(
-            edit(src, &[Op::Remove("a")]),
+            edit(src, &[Op::Remove("a".into())]),
             "{\"k\": {\"b\": 2, \"c\": 3}}"
         );
         assert_eq!(
-            edit(src, &[Op::Remove("b")]),
+            edit(src, &[Op::Remove("b".into())]),
             "{\"k\": {\"a\": 1, \"c\": 3}}"
         );
         assert_eq!(
-            edit(src, &[Op::Remove("c")]),
+            edit(src, &[Op::Remove("c".into())]),
             "{\"k\": {\"a\": 1, \"b\": 2}}"
         );
         assert_eq!(
-            edit(src, &[Op::Remove("c"), Op::Set("d", "4".into())]),
+            edit(src, &[Op::Remove("c".into()), Op::Set("d", "4".into())]),
             "{\"k\": {\"a\": 1, \"b\": 2, \"d\": 4}}"
         );
     }

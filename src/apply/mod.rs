@@ -3,6 +3,8 @@
 //! and compared just before it is changed, atomic writes, the index before the
 //! locks, each lock re-checked (content and inode) right before removal.
 
+pub mod sqlite;
+
 use crate::fsx::{self, Identity};
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,11 @@ pub struct ManifestEntry {
     /// phase (indexes, cuts, removals), so after a crash a change can be made
     /// and not yet marked: `undo` then tells from the file itself.
     pub done: bool,
+    /// For `sqlite` (an edit of an SQLite database, whose `backup` is a
+    /// `VACUUM INTO` copy of the whole database): the row before and after,
+    /// which `undo` puts back. Recorded once the edit is committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqlite: Option<sqlite::Undo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -245,7 +252,8 @@ pub fn apply_with_progress(
     let tell = |step, done, total| {
         progress(Progress { step, done, total });
     };
-    let files = plan.indexes.len() + plan.transcripts.len() + plan.removals.len();
+    let files =
+        plan.indexes.len() + plan.transcripts.len() + plan.removals.len() + plan.sqlite.len();
     if plan.is_empty() {
         return Ok(out);
     }
@@ -284,6 +292,7 @@ pub fn apply_with_progress(
             after_sha256: None,
             truncated_to: None,
             done: false,
+            sqlite: None,
         })
     };
     // One index in memory at a time: each is read again here and below.
@@ -495,6 +504,77 @@ pub fn apply_with_progress(
     if !plan.removals.is_empty() {
         write_manifest(&dir, &manifest)?;
     }
+
+    // 5. SQLite edits: per database a consistent copy first, then each edit
+    // in its own transaction.
+    let mut copies: Vec<(PathBuf, String)> = Vec::new();
+    for (k, e) in plan.sqlite.iter().enumerate() {
+        checkpoint("sqlite");
+        let mut conn = sqlite::open_rw(&e.path)?;
+        let copy = match copies.iter().find(|(p, _)| *p == e.path) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = format!(
+                    "{:04}-{}",
+                    manifest.entries.len() + 1,
+                    e.path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "database.sqlite".into())
+                );
+                sqlite::backup(&conn, &e.path, &dir.join(&name))?;
+                copies.push((e.path.clone(), name.clone()));
+                name
+            }
+        };
+        tell("backed up", n + k + 1, files);
+        let i = manifest.entries.len();
+        manifest.entries.push(ManifestEntry {
+            path: e.path.clone(),
+            action: "sqlite".into(),
+            backup: copy,
+            mode: std::fs::symlink_metadata(&e.path)
+                .map(|m| fsx::os::mode_of(&m))
+                .unwrap_or(0o600),
+            before_sha256: sha256(&serde_json::to_vec(&e.op).map_err(|x| x.to_string())?),
+            after_sha256: None,
+            truncated_to: None,
+            done: false,
+            sqlite: None,
+        });
+        write_manifest(&dir, &manifest)?;
+        out.backup_dir = Some(dir.clone());
+        match sqlite::apply_edit(&mut conn, &e.path, e)? {
+            (sqlite::Edited::Changed(why), _) => {
+                out.changed.push(Change::new("sqlite", &e.path, why));
+            }
+            (sqlite::Edited::Done, undo) => {
+                manifest.entries[i].done = true;
+                manifest.entries[i].sqlite = undo;
+                write_manifest(&dir, &manifest)?;
+                for c in &e.changes {
+                    out.done.push(Change {
+                        key: Some(e.key.clone()),
+                        field: Some(c.field.clone()),
+                        before: c.before.clone(),
+                        after: c.after.clone(),
+                        ..Change::new("set-field", &e.path, e.reason.clone())
+                    });
+                }
+                if e.changes.is_empty() {
+                    out.done.push(Change {
+                        key: Some(e.key.clone()),
+                        ..Change::new(
+                            "sqlite",
+                            &e.path,
+                            format!("{} {}: {}", e.action, e.key, e.reason),
+                        )
+                    });
+                }
+                tell("database edits", k + 1, plan.sqlite.len());
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -514,6 +594,13 @@ pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
 /// restores. `None`: the file is neither as repair left it nor as it was.
 fn change_in_place(e: &ManifestEntry) -> Option<bool> {
     match e.action.as_str() {
+        "sqlite" => match &e.sqlite {
+            Some(u) => sqlite::change_in_place(&e.path, u),
+            // Not recorded as committed: nothing to put back (a crash between
+            // the commit and the manifest leaves the row as the plan made it,
+            // which `undo` then reports as changed).
+            None => Some(false),
+        },
         "create" => {
             let cur =
                 fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES).map(|(b, _)| sha256(&b));
@@ -540,6 +627,13 @@ fn change_in_place(e: &ManifestEntry) -> Option<bool> {
             (len.is_some() && len == e.truncated_to).then_some(true)
         }
         _ => Some(std::fs::symlink_metadata(&e.path).is_err()),
+    }
+}
+
+fn undo_what(u: &sqlite::Undo) -> String {
+    match u {
+        sqlite::Undo::Row { key, .. } => format!("session {key}"),
+        sqlite::Undo::Lease { before } => format!("lease {}/{}", before.scope, before.lease_key),
     }
 }
 
@@ -574,6 +668,11 @@ pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
     }
     let mut done = Vec::new();
     for e in restore {
+        if let Some(u) = &e.sqlite {
+            sqlite::restore(&e.path, u)?;
+            done.push(format!("{}: {} restored", e.path.display(), undo_what(u)));
+            continue;
+        }
         let src = dir.join(&e.backup);
         let (b, _) = fsx::read_regular(&src, u64::MAX).map_err(|x| fsx::describe(&src, &x))?;
         match e.action.as_str() {

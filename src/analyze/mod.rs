@@ -1,6 +1,8 @@
 //! From a snapshot to a report: what the next boot does with each session,
 //! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
 
+pub mod sqlite;
+
 use crate::release::{self, Release, Requested};
 use crate::rules::{self, LineRules, LockVerdict, ProcState, StaleReason};
 use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreState};
@@ -30,6 +32,12 @@ pub enum NextBoot {
     Lost,
     /// The release is unknown and its lines disagree (see `nextBootByLine`).
     Unknown,
+    /// SQLite era: restart recovery's budget is spent; the boot tombstones it.
+    Tombstone,
+    /// SQLite era: tombstoned; every turn on the key is rejected.
+    Rejected,
+    /// SQLite era: the row stops the whole gateway from starting.
+    Halt,
 }
 
 impl NextBoot {
@@ -42,6 +50,9 @@ impl NextBoot {
             NextBoot::Idle => "idle",
             NextBoot::Lost => "lost",
             NextBoot::Unknown => "unknown",
+            NextBoot::Tombstone => "tombstone",
+            NextBoot::Rejected => "rejected",
+            NextBoot::Halt => "halt",
         }
     }
 }
@@ -214,6 +225,23 @@ pub struct AgentReport {
     pub sessions_dir: String,
     pub era: &'static str,
     pub store: StoreReport,
+    /// The SQLite-era session store (`openclaw-agent.sqlite` with session
+    /// tables), when this agent has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseReport>,
+}
+
+/// An agent's SQLite-era session store.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseReport {
+    pub path: String,
+    /// `PRAGMA user_version` (19 in 2026.8.2, 23 in 2026.9.6).
+    pub schema_version: i64,
+    /// `schema_meta.app_version`: the release that last migrated it.
+    pub app_version: Option<String>,
+    /// `session_nodes` rows.
+    pub sessions: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -371,7 +399,8 @@ impl Analysis {
     /// Start a report on `snap`'s gateway facts (its agents are not read here).
     pub fn new(snap: &Snapshot, set: Settings) -> Analysis {
         let mut findings = Vec::new();
-        let gateway = gateway_report(&snap.gateway);
+        let mut gateway = gateway_report(&snap.gateway);
+        sqlite::liveness(&snap.sqlite, &mut gateway);
         if gateway.live {
             findings.push(Finding {
                 code: "gateway-live",
@@ -417,6 +446,7 @@ impl Analysis {
                 },
             });
         }
+        sqlite::shared_findings(&snap.sqlite, &gateway, set.now_ms, &mut findings);
         let release = release::select(set.requested, &snap.release_evidence());
         if release.line.is_none() {
             findings.push(Finding {
@@ -430,22 +460,6 @@ impl Analysis {
                     release.notes.join("; ")
                 ),
                 fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. If the next boot runs 2026.8 or later, it does not start until file-era indexes are imported: `openclaw doctor --session-sqlite import --session-sqlite-all-agents`".into(),
-            });
-        } else if release
-            .line_rules()
-            .is_some_and(|l| l.era == rules::lines::Era::Sqlite)
-        {
-            findings.push(Finding {
-                code: "release-sqlite-era",
-                severity: Severity::Warning,
-                agent: None,
-                key: None,
-                path: None,
-                message: format!(
-                    "OpenClaw {} keeps sessions in SQLite: it imports file-era indexes at startup and does not start while one is unmigrated",
-                    release.version.as_deref().unwrap_or("")
-                ),
-                fix: format!("{IMPORT_ADVICE}; sessfix neither predicts nor edits file-era indexes for a SQLite-era release"),
             });
         }
         Analysis {
@@ -485,30 +499,36 @@ impl Analysis {
                 },
                 recovery: recovery(agent, self.set.now_ms),
             },
+            database: agent.sqlite.as_ref().and_then(|p| {
+                let t = agent.agent_db.as_ref()?.sessions.as_ref()?;
+                Some(DatabaseReport {
+                    path: show(p),
+                    schema_version: t.user_version,
+                    app_version: t.app_version.clone(),
+                    sessions: t.rows.len(),
+                })
+            }),
         });
-        if let Some(sqlite) = &agent.sqlite {
+        if let Some(db_path) = &agent.sqlite {
             let legacy = !matches!(agent.store.state, StoreState::Missing);
-            findings.push(Finding {
-                code: "sqlite-era",
-                severity: if legacy { Severity::Warning } else { Severity::Info },
-                agent: Some(agent.id.clone()),
-                key: None,
-                path: Some(show(sqlite)),
-                message: if legacy {
-                    format!(
+            if legacy {
+                findings.push(Finding {
+                    code: "sqlite-era",
+                    severity: Severity::Warning,
+                    agent: Some(agent.id.clone()),
+                    key: None,
+                    path: Some(show(db_path)),
+                    message: format!(
                         "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later), and {} is still beside it: until it is imported the gateway does not start, and it may be the only copy of its sessions",
                         agent.id,
                         show(&agent.store.path)
-                    )
-                } else {
-                    format!("agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later)", agent.id)
-                },
-                fix: if legacy {
-                    IMPORT_ADVICE.into()
-                } else {
-                    "nothing: the SQLite-era gateway resumes interrupted sessions itself".into()
-                },
-            });
+                    ),
+                    fix: IMPORT_ADVICE.into(),
+                });
+            }
+            if let Some(tables) = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()) {
+                sqlite::agent(agent, tables, db_path, &mut self.sessions, findings);
+            }
             return;
         }
         if self

@@ -1,0 +1,395 @@
+//! The SQLite era's part of the report: liveness from the state database,
+//! its leases, boots and migration runs, and each session row's `nextBoot`
+//! (`rules::sqlite`). Pure: the snapshot already holds every fact.
+
+use super::{show, Finding, GatewayReport, NextBoot, Remedy, SessionReport, Severity};
+use crate::rules::sqlite::{self as rs, LeaseOwner, RowVerdict};
+use crate::rules::ProcState;
+use crate::state::sqlite_era::SessionTables;
+use crate::state::{Agent, SqliteShared};
+use std::path::Path;
+
+fn at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Whether an OpenClaw process owns the state, by the state database:
+/// a `gateway-owner` lease (2026.9.6) or an `agent_database_leases` row
+/// whose pid is alive with its recorded start time, or a process holding one
+/// of the state dir's SQLite files open (`sqlite-era.md` §6.1 b and c).
+/// Marks `gateway` live with the evidence.
+pub fn liveness(shared: &SqliteShared, gateway: &mut GatewayReport) {
+    if gateway.live {
+        return;
+    }
+    let alive = |pid: u64, start: Option<f64>| match shared.owners.get(&pid) {
+        Some(ProcState::Alive { starttime, .. }) => {
+            !matches!((starttime, start), (Some(t), Some(w)) if *t as f64 != w)
+        }
+        _ => false,
+    };
+    let mut evidence = None;
+    if let Some(db) = &shared.state_db {
+        for l in &db.leases {
+            if l.scope == rs::GATEWAY_OWNER_LEASE_SCOPE {
+                if let Some(pid) = l.owner_pid.filter(|p| alive(*p, l.owner_started_at)) {
+                    evidence = Some((
+                        pid,
+                        format!(
+                            "the gateway-owner lease in {} names pid {pid}, which is alive with the same start time",
+                            show(&db.path)
+                        ),
+                    ));
+                }
+            }
+        }
+        if evidence.is_none() {
+            for l in &db.agent_db_leases {
+                if alive(l.owner_pid, l.owner_start_time.map(|t| t as f64)) {
+                    evidence = Some((
+                        l.owner_pid,
+                        format!(
+                            "agent_database_leases in {} names pid {}, which is alive with the same start time and has {} open",
+                            show(&db.path),
+                            l.owner_pid,
+                            l.path
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    if evidence.is_none() {
+        if let Ok(h) = &shared.holders {
+            if let Some((pid, file)) = h.first() {
+                evidence = Some((*pid, format!("pid {pid} has {} open", file.display())));
+            }
+        }
+    }
+    if let Some((pid, why)) = evidence {
+        gateway.live = true;
+        gateway.liveness_unknown = false;
+        gateway.pid = Some(pid);
+        gateway.evidence = Some(why);
+    }
+}
+
+/// Every lease of the state database that still holds at `now_ms`, with
+/// what is known of its owner. A lease without a pid belongs to whichever
+/// OpenClaw process holds the state: with none live, it is dead.
+pub fn lease_owners<'a>(
+    shared: &'a SqliteShared,
+    gateway: &GatewayReport,
+    now_ms: i64,
+) -> Vec<(&'a crate::state::sqlite_era::Lease, LeaseOwner)> {
+    let Some(db) = &shared.state_db else {
+        return Vec::new();
+    };
+    let state_owner = if gateway.live {
+        LeaseOwner::Alive
+    } else if let Err(why) = &shared.holders {
+        LeaseOwner::Unknown(why.clone())
+    } else if gateway.liveness_unknown {
+        LeaseOwner::Unknown(gateway.evidence.clone().unwrap_or_default())
+    } else {
+        LeaseOwner::Dead
+    };
+    db.leases
+        .iter()
+        .filter(|l| rs::lease_holds(l, now_ms))
+        .map(|l| {
+            let owner = rs::lease_owner(
+                l,
+                l.owner_pid.and_then(|p| shared.owners.get(&p)),
+                &state_owner,
+            );
+            (l, owner)
+        })
+        .collect()
+}
+
+/// Findings about the state database: unreadable, newer schema, leases that
+/// hold a boot back, the crash-loop breaker, unfinished legacy imports.
+pub fn shared_findings(
+    shared: &SqliteShared,
+    gateway: &GatewayReport,
+    now_ms: i64,
+    findings: &mut Vec<Finding>,
+) {
+    let finding = |code, severity, path: Option<String>, message: String, fix: String| Finding {
+        code,
+        severity,
+        agent: None,
+        key: None,
+        path,
+        message,
+        fix,
+    };
+    if let Some(p) = &shared.state_db_problem {
+        findings.push(finding(
+            "state-db-unreadable",
+            Severity::Error,
+            Some(show(&p.path)),
+            format!("the SQLite-era state database {}", p.message),
+            "fix its permissions or type (sessfix reads it as is, read-only); until then its leases and boots are not known, and repair edits no SQLite database".into(),
+        ));
+    }
+    let Some(db) = &shared.state_db else { return };
+    let path = Some(show(&db.path));
+    if db.user_version > rs::NEWEST_STATE_SCHEMA {
+        findings.push(finding(
+            "sqlite-schema-newer",
+            Severity::Warning,
+            path.clone(),
+            format!(
+                "the state database has schema {} (sessfix knows up to {}, OpenClaw 2026.9.6): a newer OpenClaw made it",
+                db.user_version,
+                rs::NEWEST_STATE_SCHEMA
+            ),
+            "update sessfix; until then it reports what it can read and edits nothing in this state dir's databases".into(),
+        ));
+    }
+    for (l, owner) in lease_owners(shared, gateway, now_ms) {
+        let until = l.expires_at.map_or("until it is removed".to_string(), |t| {
+            format!("until {}", at(t))
+        });
+        let who = match l.owner_pid {
+            Some(pid) => format!("pid {pid}"),
+            None => format!("owner {} (no pid recorded)", l.owner),
+        };
+        match owner {
+            LeaseOwner::Alive => {}
+            LeaseOwner::Dead if rs::lease_blocks_boot(l) => findings.push(finding(
+                "sqlite-lease-dead",
+                Severity::Warning,
+                path.clone(),
+                format!(
+                    "lease {}/{} is held by {who}, and no OpenClaw process is alive: the gateway refuses to start (\"Agent database maintenance deferred\"), and so does `openclaw doctor --fix`, {until}",
+                    l.scope, l.lease_key
+                ),
+                "wait until it expires, or `sessfix repair --clear-dead-leases` removes it now (the gateway stopped)".into(),
+            )),
+            LeaseOwner::Dead => findings.push(finding(
+                "sqlite-lease-dead",
+                Severity::Info,
+                path.clone(),
+                format!(
+                    "lease {}/{} is held by {who}, which is not alive; it holds {until}",
+                    l.scope, l.lease_key
+                ),
+                "nothing required: the next boot takes it over (`sessfix repair --clear-dead-leases` removes it)".into(),
+            )),
+            LeaseOwner::Unknown(why) => findings.push(finding(
+                "sqlite-lease-owner-unknown",
+                Severity::Info,
+                path.clone(),
+                format!(
+                    "lease {}/{} is held by {who}, whose liveness cannot be established here ({why}); it holds {until}",
+                    l.scope, l.lease_key
+                ),
+                "run sessfix where the gateway runs; `--clear-dead-leases` removes only leases whose owner is positively dead".into(),
+            )),
+        }
+    }
+    if let Some((n, drains)) = rs::crash_loop(&db.boots, now_ms) {
+        findings.push(finding(
+            "sqlite-crash-loop",
+            Severity::Warning,
+            path.clone(),
+            format!(
+                "{n} gateway boots in the 5 minutes before {} never completed or failed to start: the crash-loop breaker suppresses channel and account auto-start until {}",
+                at(now_ms),
+                at(drains)
+            ),
+            "find why the gateway fails to start (`openclaw logs`, `<state>/logs/stability/`) before starting it again; the breaker clears by itself once the window drains".into(),
+        ));
+    }
+    for run in &shared.migration_runs {
+        if let Some(e) = &run.error {
+            findings.push(finding(
+                "sqlite-migration-manifest-unreadable",
+                Severity::Info,
+                Some(show(&run.path)),
+                format!("a legacy-import manifest cannot be read: {e}"),
+                "nothing required by sessfix; leave it for the gateway's migration".into(),
+            ));
+            continue;
+        }
+        for t in &run.targets {
+            if t.completed_moves < t.planned_moves {
+                findings.push(finding(
+                    "sqlite-migration-unfinished",
+                    Severity::Info,
+                    Some(show(&run.path)),
+                    format!(
+                        "the legacy import of {} stopped after {} of {} moves into the import archive",
+                        t.store_path.as_deref().unwrap_or("(a store)"),
+                        t.completed_moves,
+                        t.planned_moves
+                    ),
+                    "nothing: the next boot finishes it; do not edit, move or delete the legacy sessions.json or transcripts meanwhile (the migration compares them with its import receipt)".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// The rows and findings of one SQLite-era agent.
+pub fn agent(
+    agent: &Agent,
+    tables: &SessionTables,
+    db_path: &Path,
+    sessions: &mut Vec<SessionReport>,
+    findings: &mut Vec<Finding>,
+) {
+    let path = Some(show(db_path));
+    if tables.user_version > rs::NEWEST_AGENT_SCHEMA {
+        findings.push(Finding {
+            code: "sqlite-schema-newer",
+            severity: Severity::Warning,
+            agent: Some(agent.id.clone()),
+            key: None,
+            path: path.clone(),
+            message: format!(
+                "agent {}'s database has schema {} (sessfix knows up to {}, OpenClaw 2026.9.6): predictions follow 2026.9.6's rules and may be wrong",
+                agent.id,
+                tables.user_version,
+                rs::NEWEST_AGENT_SCHEMA
+            ),
+            fix: "update sessfix; until then it edits nothing in this database".into(),
+        });
+    }
+    for row in &tables.rows {
+        let entry = row.entry.as_ref().ok();
+        let verdict = rs::row_verdict(row);
+        let (next_boot, reason) = match &verdict {
+            RowVerdict::Resume => (
+                NextBoot::Resume,
+                "running: the boot marks it interrupted and resumes the turn; nothing to repair".to_string(),
+            ),
+            RowVerdict::Tombstone => (
+                NextBoot::Tombstone,
+                "its restart-recovery budget is spent: the boot tombstones it and every later turn is rejected".to_string(),
+            ),
+            RowVerdict::Rejected => (
+                NextBoot::Rejected,
+                "tombstoned by restart recovery: every turn is rejected until /new or /reset (or `repair --untombstone`)".to_string(),
+            ),
+            RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
+            RowVerdict::Halt(why) => (
+                NextBoot::Halt,
+                format!("the gateway refuses to start: {why}"),
+            ),
+            RowVerdict::Fail => (
+                NextBoot::Fail,
+                "a subagent run left running: the boot ends it failed".to_string(),
+            ),
+            RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
+            RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
+        };
+        let mk = |code, severity, message: String, fix: String| Finding {
+            code,
+            severity,
+            agent: Some(agent.id.clone()),
+            key: Some(row.key.clone()),
+            path: path.clone(),
+            message,
+            fix,
+        };
+        match &verdict {
+            RowVerdict::Rejected => {
+                let e = entry.expect("a tombstone is read from the entry");
+                let attempts = rs::recovery_attempts(e)
+                    .map(|(c, s)| format!(" ({c} attempts charged, {s} started)"))
+                    .unwrap_or_default();
+                findings.push(mk(
+                    "sqlite-tombstoned",
+                    Severity::Warning,
+                    format!(
+                        "every turn on {} is rejected (\"ended during restart recovery. Use /new or /reset\"): restart recovery tombstoned it{attempts}: {}",
+                        row.key,
+                        rs::tombstone(e).unwrap_or_default()
+                    ),
+                    format!(
+                        "`sessfix repair --untombstone {}` keeps the session and its history (`openclaw doctor --fix` only warns; /new or /reset start over without the history)",
+                        row.key
+                    ),
+                ));
+            }
+            RowVerdict::Tombstone => findings.push(mk(
+                "sqlite-recovery-exhausted",
+                Severity::Warning,
+                format!(
+                    "{}: restart recovery has spent its {} attempts without a started turn: the next boot tombstones it",
+                    row.key,
+                    rs::RECOVERY_BUDGET
+                ),
+                format!(
+                    "after the next boot, `sessfix repair --untombstone {}` keeps the session and its history",
+                    row.key
+                ),
+            )),
+            RowVerdict::Lost(why) if entry.is_some_and(|e| rs::dropped_turn(row, e)) => {
+                findings.push(mk(
+                    "sqlite-turn-dropped",
+                    Severity::Info,
+                    format!("{}: the request of its last turn is lost: {why}", row.key),
+                    format!(
+                        "if it was not stopped on purpose (/stop), `sessfix repair --resume {}` re-queues it: the next boot resumes the turn",
+                        row.key
+                    ),
+                ));
+            }
+            RowVerdict::Lost(why) | RowVerdict::Skip(why)
+                if entry.is_some_and(|e| rs::status_mismatch(row, e)) =>
+            {
+                findings.push(mk(
+                    "sqlite-status-mismatch",
+                    Severity::Warning,
+                    format!("{}: {why}", row.key),
+                    format!(
+                        "with the gateway stopped, set the column to entry_json's status: `UPDATE session_nodes SET status = json_extract(entry_json, '$.status') WHERE session_key = '{}'`",
+                        row.key.replace('\'', "''")
+                    ),
+                ));
+            }
+            RowVerdict::Halt(why) => findings.push(mk(
+                "sqlite-row-invalid",
+                Severity::Error,
+                format!(
+                    "{}: the gateway refuses to start (\"invalid persisted session row requires repair\"): {why}",
+                    row.key
+                ),
+                "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
+            )),
+            RowVerdict::Skip(why) if entry.is_some_and(|e| rs::work_start_error(e).is_some()) => {
+                findings.push(mk(
+                    "sqlite-work-refused",
+                    Severity::Info,
+                    format!("{}: {why}; the gateway refuses new turns on it until that is settled", row.key),
+                    "settle it in OpenClaw (finish initialization, unarchive, acknowledge the review, or finish the worktree)".into(),
+                ));
+            }
+            _ => {}
+        }
+        sessions.push(SessionReport {
+            agent: agent.id.clone(),
+            key: row.key.clone(),
+            boot_key: None,
+            session_id: Some(row.current_session_id.clone()),
+            status: entry.and_then(|e| e.status.clone()).or(row.status.clone()),
+            aborted_last_run: entry.and_then(|e| e.aborted_last_run),
+            updated_at: row.updated_at.map(|v| v as f64),
+            transcript: None,
+            lock: None,
+            next_boot,
+            reason,
+            next_boot_by_line: Vec::new(),
+            restart_artifacts: 0,
+            remedy: Remedy::default(),
+        });
+    }
+}

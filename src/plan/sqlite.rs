@@ -1,0 +1,394 @@
+//! The SQLite era's edits: each one named by the operator (`repair
+//! --untombstone KEY`, `--resume KEY`, `--clear-dead-leases`), never
+//! automatic. A row edit changes `entry_json` by splicing the named fields
+//! only (every other byte stays), and its projections (`updated_at`,
+//! `status`, the `session_windows` row) with it (`sqlite-era.md` §6.4).
+
+use super::{entry_splices, normalize, pieces, FieldChange, Op, Plan};
+use crate::analyze::Report;
+use crate::rules::sqlite as rs;
+use crate::state::json;
+use crate::state::sqlite_era::{SessionRow, WindowRow};
+use crate::state::{Agent, Snapshot};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// What the operator asked for.
+#[derive(Debug, Clone, Default)]
+pub struct SqliteRequest {
+    /// `--untombstone KEY`.
+    pub untombstone: Option<String>,
+    /// `--resume KEY`.
+    pub resume: Option<String>,
+    /// `--clear-dead-leases`.
+    pub clear_dead_leases: bool,
+}
+
+impl SqliteRequest {
+    pub fn is_empty(&self) -> bool {
+        self.untombstone.is_none() && self.resume.is_none() && !self.clear_dead_leases
+    }
+}
+
+/// One edit of one SQLite database.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SqliteEdit {
+    /// The agent (for a lease: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    pub path: PathBuf,
+    /// `untombstone`, `resume` or `delete-lease`.
+    pub action: &'static str,
+    /// The session key, or `scope/lease_key`.
+    pub key: String,
+    pub reason: String,
+    /// The `entry_json` fields and the columns it changes.
+    pub changes: Vec<FieldChange>,
+    #[serde(skip)]
+    pub op: SqliteOp,
+}
+
+/// The rows an edit expects and leaves.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SqliteOp {
+    Row {
+        key: String,
+        session_id: String,
+        before: RowImage,
+        after: RowImage,
+    },
+    DeleteLease {
+        scope: String,
+        lease_key: String,
+        owner: String,
+        expires_at: Option<i64>,
+    },
+}
+
+/// What an edit reads and writes of a `session_nodes` row and its window.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowImage {
+    pub entry_json: String,
+    pub updated_at: Option<i64>,
+    pub status: Option<String>,
+    pub window: Option<WindowImage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowImage {
+    pub status: Option<String>,
+    pub updated_at: Option<i64>,
+    pub ended_at: Option<i64>,
+}
+
+impl From<&WindowRow> for WindowImage {
+    fn from(w: &WindowRow) -> Self {
+        WindowImage {
+            status: w.status.clone(),
+            updated_at: w.updated_at,
+            ended_at: w.ended_at,
+        }
+    }
+}
+
+/// Why a requested edit cannot be planned; the command exits 2 with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+/// `entry_json` with `ops` applied by splicing, and the field changes.
+fn splice_entry(raw: &str, ops: &[Op]) -> Result<(String, Vec<FieldChange>), String> {
+    let doc = match json::parse(raw.as_bytes()) {
+        Ok(json::Parsed::Object(doc)) => doc,
+        Ok(_) => return Err("entry_json is not a JSON object".into()),
+        Err(e) => return Err(format!("entry_json is not valid JSON: {e}")),
+    };
+    let member = json::Member {
+        key: String::new(),
+        key_span: 0..0,
+        value_span: doc.open..doc.close + 1,
+        fields: Some(doc.members),
+        braces: Some((doc.open, doc.close)),
+    };
+    let (splices, changes) = entry_splices(raw.as_bytes(), &member, ops);
+    let splices = normalize(splices);
+    let out: Vec<u8> = pieces(raw.as_bytes(), &splices).concat();
+    let out = String::from_utf8(out).map_err(|e| e.to_string())?;
+    Ok((out, changes))
+}
+
+/// The `updatedAt` an edit writes: now, and always later than the row's.
+fn next_updated_at(row: &SessionRow, now_ms: i64) -> i64 {
+    now_ms.max(row.updated_at.unwrap_or(0) + 1)
+}
+
+fn find_row<'a>(a: &'a Agent, key: &str) -> Option<(&'a Agent, &'a SessionRow, PathBuf)> {
+    a.sqlite.as_ref()?;
+    let db = a.agent_db.as_ref()?;
+    let t = db.sessions.as_ref()?;
+    let row = t.rows.iter().find(|r| r.key == key)?;
+    Some((a, row, db.path.clone()))
+}
+
+/// The row edit for `--untombstone KEY` or `--resume KEY`, when `agent`
+/// has the session.
+fn row_edit(
+    agent: &Agent,
+    key: &str,
+    action: &'static str,
+    now_ms: i64,
+) -> Option<Result<SqliteEdit, Refusal>> {
+    let (agent, row, path) = find_row(agent, key)?;
+    Some(row_edit_of(agent, row, path, key, action, now_ms))
+}
+
+fn row_edit_of(
+    agent: &Agent,
+    row: &SessionRow,
+    path: PathBuf,
+    key: &str,
+    action: &'static str,
+    now_ms: i64,
+) -> Result<SqliteEdit, Refusal> {
+    let flag = format!("--{action}");
+    let tables = agent
+        .agent_db
+        .as_ref()
+        .and_then(|d| d.sessions.as_ref())
+        .expect("found in it");
+    if tables.user_version > rs::NEWEST_AGENT_SCHEMA {
+        return Err(Refusal(format!(
+            "{flag} {key}: {} has schema {}, newer than sessfix knows ({}); it edits nothing there",
+            path.display(),
+            tables.user_version,
+            rs::NEWEST_AGENT_SCHEMA
+        )));
+    }
+    let verdict = rs::row_verdict(row);
+    let Some(raw) = row.raw_entry.as_deref() else {
+        return Err(Refusal(format!(
+            "{flag} {key}: its entry_json was not read"
+        )));
+    };
+    let Ok(entry) = &row.entry else {
+        return Err(Refusal(format!("{flag} {key}: {verdict:?}")));
+    };
+    let updated = next_updated_at(row, now_ms).to_string();
+    let (ops, reason, status) = match action {
+        "untombstone" => {
+            if verdict != rs::RowVerdict::Rejected {
+                return Err(Refusal(format!(
+                    "{flag} {key}: it is not tombstoned (status {}, next boot: {}); nothing to untombstone",
+                    entry.status.as_deref().unwrap_or("(absent)"),
+                    verdict_name(&verdict)
+                )));
+            }
+            let doc = match json::parse(raw.as_bytes()) {
+                Ok(json::Parsed::Object(doc)) => doc,
+                _ => {
+                    return Err(Refusal(format!(
+                        "{flag} {key}: entry_json is not an object"
+                    )))
+                }
+            };
+            let mut ops: Vec<Op> = doc
+                .members
+                .iter()
+                .filter(|m| rs::untombstone_removes(&m.key))
+                .map(|m| Op::Remove(m.key.clone().into()))
+                .collect();
+            ops.push(Op::Set("abortedLastRun", "false".into()));
+            ops.push(Op::Set("updatedAt", updated.clone()));
+            (
+                ops,
+                "drop the restart-recovery cycle and its tombstone: the next turn is answered on the same session, with its history".to_string(),
+                entry.status.clone(),
+            )
+        }
+        _ => {
+            if !rs::dropped_turn(row, entry) {
+                return Err(Refusal(format!(
+                    "{flag} {key}: its last turn was not dropped by a stop (status {}, abortedLastRun {}, next boot: {}); only a killed or timed-out turn with abortedLastRun is re-queued",
+                    entry.status.as_deref().unwrap_or("(absent)"),
+                    entry.aborted_last_run.map_or("(absent)".into(), |b| b.to_string()),
+                    verdict_name(&verdict)
+                )));
+            }
+            let mut ops = vec![
+                Op::Set("status", "\"running\"".into()),
+                Op::Set("abortedLastRun", "true".into()),
+            ];
+            ops.extend(rs::RESUME_CLEARS.iter().map(|f| Op::Remove((*f).into())));
+            ops.push(Op::Set("updatedAt", updated.clone()));
+            (
+                ops,
+                "mark the dropped turn interrupted, as a restart does: the next boot resumes it"
+                    .to_string(),
+                Some("running".to_string()),
+            )
+        }
+    };
+    let (after_entry, mut changes) =
+        splice_entry(raw, &ops).map_err(|e| Refusal(format!("{flag} {key}: {e}")))?;
+    // The new entry must still be what the gateway validates.
+    let check = crate::state::sqlite_era::parse_entry(&after_entry).map_err(|e| {
+        Refusal(format!(
+            "{flag} {key}: the edited entry_json would not parse: {e}"
+        ))
+    })?;
+    debug_assert_eq!(check.status, status);
+    let after_updated = updated.parse::<i64>().expect("a number");
+    let window_after = row.window.as_ref().map(|w| WindowImage {
+        status: status.clone(),
+        updated_at: Some(after_updated),
+        ended_at: match status.as_deref() {
+            Some("running") => w.ended_at,
+            _ => check
+                .ended_at
+                .as_ref()
+                .and_then(serde_json::Number::as_i64)
+                .or(w.ended_at),
+        },
+    });
+    let column = |name: &str, before: Option<String>, after: Option<String>| FieldChange {
+        field: name.to_string(),
+        before,
+        after,
+    };
+    let q = |s: &Option<String>| s.as_ref().map(|v| format!("\"{v}\""));
+    if row.status != status {
+        changes.push(column("(column) status", q(&row.status), q(&status)));
+    }
+    changes.push(column(
+        "(column) updated_at",
+        row.updated_at.map(|v| v.to_string()),
+        Some(updated.clone()),
+    ));
+    Ok(SqliteEdit {
+        agent: Some(agent.id.clone()),
+        path,
+        action,
+        key: key.to_string(),
+        reason,
+        changes,
+        op: SqliteOp::Row {
+            key: key.to_string(),
+            session_id: row.current_session_id.clone(),
+            before: RowImage {
+                entry_json: raw.to_string(),
+                updated_at: row.updated_at,
+                status: row.status.clone(),
+                window: row.window.as_ref().map(WindowImage::from),
+            },
+            after: RowImage {
+                entry_json: after_entry,
+                updated_at: Some(after_updated),
+                status,
+                window: window_after,
+            },
+        },
+    })
+}
+
+fn verdict_name(v: &rs::RowVerdict) -> &'static str {
+    match v {
+        rs::RowVerdict::Resume => "resume",
+        rs::RowVerdict::Tombstone => "tombstone",
+        rs::RowVerdict::Rejected => "rejected",
+        rs::RowVerdict::Lost(_) => "lost",
+        rs::RowVerdict::Halt(_) => "halt",
+        rs::RowVerdict::Fail => "fail",
+        rs::RowVerdict::Skip(_) => "skip",
+        rs::RowVerdict::Idle => "idle",
+    }
+}
+
+/// Plan the session edits the operator named that are in `agent` (read with
+/// its rows' `entry_json` kept).
+pub fn plan_rows(
+    plan: &mut Plan,
+    agent: &Agent,
+    req: &SqliteRequest,
+    now_ms: i64,
+) -> Result<(), Refusal> {
+    if let (Some(a), Some(b)) = (&req.untombstone, &req.resume) {
+        if a == b {
+            return Err(Refusal(format!(
+                "--untombstone and --resume name the same session {a}; one edit at a time"
+            )));
+        }
+    }
+    for (key, action) in [(&req.untombstone, "untombstone"), (&req.resume, "resume")] {
+        let Some(key) = key else { continue };
+        if let Some(edit) = row_edit(agent, key, action, now_ms) {
+            plan.sqlite.push(edit?);
+        }
+    }
+    Ok(())
+}
+
+/// After every agent is planned: a named session no agent has is refused.
+pub fn check_found(plan: &Plan, req: &SqliteRequest) -> Result<(), Refusal> {
+    for (key, action) in [(&req.untombstone, "untombstone"), (&req.resume, "resume")] {
+        let Some(key) = key else { continue };
+        if !plan
+            .sqlite
+            .iter()
+            .any(|e| e.action == action && e.key == *key)
+        {
+            return Err(Refusal(format!(
+                "--{action} {key}: no SQLite-era session has this key in this state dir (`sessfix scan` lists them)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Plan `--clear-dead-leases`: every lease the report found held by a dead
+/// owner (`sqlite-lease-dead`), never one whose owner is alive or unknown.
+pub fn plan_leases(
+    plan: &mut Plan,
+    snap: &Snapshot,
+    report: &Report,
+    now_ms: i64,
+) -> Result<(), Refusal> {
+    let Some(db) = &snap.sqlite.state_db else {
+        return Ok(());
+    };
+    if db.user_version > rs::NEWEST_STATE_SCHEMA {
+        return Err(Refusal(format!(
+            "--clear-dead-leases: {} has schema {}, newer than sessfix knows ({}); it edits nothing there",
+            db.path.display(),
+            db.user_version,
+            rs::NEWEST_STATE_SCHEMA
+        )));
+    }
+    let leases = crate::analyze::sqlite::lease_owners(&snap.sqlite, &report.gateway, now_ms);
+    for (l, owner) in leases {
+        if owner != rs::LeaseOwner::Dead {
+            continue;
+        }
+        let name = format!("{}/{}", l.scope, l.lease_key);
+        plan.sqlite.push(SqliteEdit {
+            agent: None,
+            path: db.path.clone(),
+            action: "delete-lease",
+            key: name.clone(),
+            reason: match l.owner_pid {
+                Some(pid) => format!("its owner, pid {pid}, is not alive"),
+                None => "no OpenClaw process is alive to own it".into(),
+            },
+            changes: Vec::new(),
+            op: SqliteOp::DeleteLease {
+                scope: l.scope.clone(),
+                lease_key: l.lease_key.clone(),
+                owner: l.owner.clone(),
+                expires_at: l.expires_at,
+            },
+        });
+    }
+    Ok(())
+}

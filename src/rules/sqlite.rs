@@ -1,0 +1,512 @@
+//! The SQLite era's rules (OpenClaw 2026.8.1 and later): what the next boot
+//! does with each `session_nodes` row, which leases hold a boot back, when
+//! the crash-loop breaker trips, and the two row edits sessfix makes.
+//!
+//! Read in the installed `dist/` of 2026.9.6 (chunk names below) and checked
+//! by booting the real 2026.9.6 and 2026.8.2 gateways (`sqlite-era.md` §2-§4,
+//! and the oracle suite, `oracle/sqlite.py`).
+//!
+//! The file era's repair is not ported: these releases mark and resume an
+//! interrupted `running` row at every boot by themselves
+//! (`markStartupOrphanedMainSessionsForRecovery`,
+//! `main-session-restart-recovery-marking-*.mjs`).
+
+use crate::state::sqlite_era::{Boot, EntryFacts, Lease, SessionRow};
+
+/// Schema versions of the releases these rules were checked with:
+/// (release, agent database `user_version`, state database `user_version`).
+pub const KNOWN_SCHEMAS: [(&str, i64, i64); 2] = [("2026.8.2", 19, 15), ("2026.9.6", 23, 18)];
+
+/// The newest agent database schema sessfix knows; a newer one is read but
+/// never edited (older OpenClaw builds refuse newer databases too, docs
+/// `reference/database-schemas`).
+pub const NEWEST_AGENT_SCHEMA: i64 = 23;
+/// The newest state database schema sessfix knows.
+pub const NEWEST_STATE_SCHEMA: i64 = 18;
+
+/// The release a schema pair was seen with, when it is one of `KNOWN_SCHEMAS`.
+pub fn release_of_agent_schema(user_version: i64) -> Option<&'static str> {
+    KNOWN_SCHEMAS
+        .iter()
+        .find(|(_, a, _)| *a == user_version)
+        .map(|(r, _, _)| *r)
+}
+
+/// Automatic recovery attempts that never reach a started turn before the
+/// boot tombstones a session (`inspectMainSessionRecovery`: `exhausted` when
+/// `chargedAttempts - startedAttempt >= 3`, `main-session-restart-recovery-*.mjs`).
+pub const RECOVERY_BUDGET: i64 = 3;
+
+/// The crash-loop breaker's window and threshold (`gateway-boot-lifecycle-*.mjs`):
+/// 3 boots in 5 minutes that never completed, or ended `startup_failed`,
+/// suppress channel and account auto-start until the window drains.
+pub const CRASH_LOOP_WINDOW_MS: i64 = 5 * 60 * 1000;
+pub const CRASH_LOOP_BOOTS: usize = 3;
+
+/// The lease scope a gateway killed during the first-boot legacy migration
+/// leaves: while it has not expired the gateway and `openclaw doctor --fix`
+/// both refuse ("Agent database maintenance deferred", §3.7). It carries no
+/// payload: its owner is a UUID, not a pid.
+pub const MAINTENANCE_LEASE_SCOPE: &str = "core:agent-database-maintenance";
+/// The running gateway's own lease (2026.9.6 only), `payload_json.owner`
+/// naming its pid and start time.
+pub const GATEWAY_OWNER_LEASE_SCOPE: &str = "gateway-owner";
+
+/// What the next boot does with one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowVerdict {
+    /// A `running` main row: the boot marks it and resumes the turn.
+    Resume,
+    /// A `running` row already marked whose recovery budget is spent: the
+    /// boot tombstones it (status `failed`, every later turn rejected).
+    Tombstone,
+    /// Tombstoned: every turn on this key is rejected ("ended during restart
+    /// recovery. Use /new or /reset"), on every boot.
+    Rejected,
+    /// The boot never resumes it and the request is lost: why.
+    Lost(String),
+    /// The gateway refuses to start because of this row: why.
+    Halt(String),
+    /// A subagent run the boot terminalizes as `failed`.
+    Fail,
+    /// Left as it is: why.
+    Skip(String),
+    Idle,
+}
+
+/// `current_session_id`, `updated_at` and `entry_json` disagree, or the row
+/// is marked invalid: the canonical validation at open fails and the gateway
+/// refuses to start ("invalid persisted session row requires repair",
+/// `ensureSessionEntryValidityProjection`, `openclaw-agent-db-schema-helpers-*.mjs`;
+/// `parseSqliteSessionEntryRecord`, `conversation-ref-*.mjs`).
+pub fn invalid_reason(row: &SessionRow) -> Option<String> {
+    if row.entry_valid == Some(-1) {
+        return Some("the row is marked invalid (entry_valid = -1)".into());
+    }
+    let entry = match &row.entry {
+        Err(e) => return Some(e.clone()),
+        Ok(e) => e,
+    };
+    match entry.session_id.as_deref() {
+        Some(id) if id == row.current_session_id => {}
+        Some(id) => {
+            return Some(format!(
+                "current_session_id {} is not entry_json's sessionId {id}",
+                row.current_session_id
+            ))
+        }
+        None => return Some("entry_json has no sessionId".into()),
+    }
+    let updated = entry
+        .updated_at
+        .as_ref()
+        .and_then(serde_json::Number::as_i64);
+    if updated != row.updated_at {
+        return Some(format!(
+            "the updated_at column {} is not entry_json's updatedAt {}",
+            row.updated_at.map_or("NULL".into(), |v| v.to_string()),
+            entry
+                .updated_at
+                .as_ref()
+                .map_or("(absent)".into(), |v| v.to_string())
+        ));
+    }
+    None
+}
+
+/// The `status` column disagrees with `entry_json`'s status: the boot scan
+/// selects rows by the column (`statuses: ["running"]`), so a `running`
+/// entry under another column value is never resumed (§3.9).
+pub fn status_mismatch(row: &SessionRow, entry: &EntryFacts) -> bool {
+    row.status != entry.status
+}
+
+/// A main session: restart recovery handles only these (not `spawnDepth >
+/// 0`, no `subagentRole`, not a subagent, cron or ACP key).
+pub fn is_main_session(key: &str, entry: &EntryFacts) -> bool {
+    entry.spawn_depth.is_none_or(|d| d <= 0.0)
+        && entry.subagent_role.as_ref().is_none_or(|r| r.is_null())
+        && !super::is_subagent_key(key)
+        && !super::is_cron_key(key)
+        && !super::is_acp_key(key)
+}
+
+fn present(v: &Option<serde_json::Value>) -> bool {
+    v.as_ref()
+        .is_some_and(|v| !v.is_null() && *v != serde_json::Value::Bool(false))
+}
+
+/// Why the gateway refuses new work on this session, if it does
+/// (`resolveSessionWorkStartError`, `lifecycle-*.mjs`).
+pub fn work_start_error(entry: &EntryFacts) -> Option<&'static str> {
+    if entry.initialization_pending == Some(true) {
+        return Some("its initialization is pending (initializationPending)");
+    }
+    if present(&entry.archived_at) {
+        return Some("it is archived (archivedAt)");
+    }
+    if let Some(r) = &entry.provider_review {
+        let acknowledged = r.get("acknowledgedAt").is_some_and(|a| !a.is_null())
+            || r.get("acknowledged") == Some(&serde_json::Value::Bool(true));
+        if !r.is_null() && !acknowledged {
+            return Some("a provider review is not acknowledged (providerReview)");
+        }
+    }
+    if present(&entry.pending_project_git_url) || present(&entry.pending_worktree) {
+        return Some("a project worktree is pending (pendingProjectGitUrl / pendingWorktree)");
+    }
+    None
+}
+
+/// `mainRestartRecovery.tombstone.reason`, when the session is tombstoned.
+pub fn tombstone(entry: &EntryFacts) -> Option<String> {
+    let t = entry.main_restart_recovery.as_ref()?.get("tombstone")?;
+    if t.is_null() {
+        return None;
+    }
+    Some(
+        t.get("reason")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("(no reason recorded)")
+            .to_string(),
+    )
+}
+
+/// `(chargedAttempts, startedAttempt)` of the recovery cycle, if any.
+pub fn recovery_attempts(entry: &EntryFacts) -> Option<(i64, i64)> {
+    let r = entry.main_restart_recovery.as_ref()?;
+    if !r.is_object() {
+        return None;
+    }
+    let n = |k: &str| r.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    Some((n("chargedAttempts"), n("startedAttempt")))
+}
+
+/// A turn a service stop dropped: `killed` or `timeout` with
+/// `abortedLastRun: true` (§3.3b). No boot resumes it. A user's `/stop`
+/// (`sessions.abort`) leaves the same state, so only an explicit
+/// `repair --resume KEY` re-queues it.
+pub fn dropped_turn(row: &SessionRow, entry: &EntryFacts) -> bool {
+    matches!(entry.status.as_deref(), Some("killed" | "timeout"))
+        && row.status == entry.status
+        && entry.aborted_last_run == Some(true)
+}
+
+/// What the next boot does with `row`.
+pub fn row_verdict(row: &SessionRow) -> RowVerdict {
+    if let Some(why) = invalid_reason(row) {
+        return RowVerdict::Halt(why);
+    }
+    let Ok(entry) = &row.entry else {
+        unreachable!("invalid_reason covers an unreadable entry")
+    };
+    if tombstone(entry).is_some() {
+        return RowVerdict::Rejected;
+    }
+    let entry_running = entry.status.as_deref() == Some("running");
+    if status_mismatch(row, entry) {
+        if entry_running {
+            return RowVerdict::Lost(format!(
+                "entry_json says running but the status column says {}: the boot selects rows by the column and never sees it",
+                row.status.as_deref().unwrap_or("NULL")
+            ));
+        }
+        if row.status.as_deref() == Some("running") {
+            return RowVerdict::Skip(format!(
+                "the status column says running but entry_json says {}: the boot scan finds it but the entry is not running",
+                entry.status.as_deref().unwrap_or("(absent)")
+            ));
+        }
+    }
+    if dropped_turn(row, entry) {
+        return RowVerdict::Lost(format!(
+            "its last turn ended {} with abortedLastRun: a service stop whose drain ran out (or a user's /stop); no boot resumes it",
+            entry.status.as_deref().unwrap_or("")
+        ));
+    }
+    if !entry_running {
+        return RowVerdict::Idle;
+    }
+    if !is_main_session(&row.key, entry) {
+        if super::is_cron_key(&row.key) || super::is_acp_key(&row.key) {
+            return RowVerdict::Skip(
+                "not a main session: restart recovery leaves cron and ACP sessions alone".into(),
+            );
+        }
+        return RowVerdict::Fail;
+    }
+    if let Some(why) = work_start_error(entry) {
+        return RowVerdict::Skip(format!("recovery skips it: {why}"));
+    }
+    if entry.aborted_last_run == Some(true) {
+        if let Some((charged, started)) = recovery_attempts(entry) {
+            if charged - started >= RECOVERY_BUDGET {
+                return RowVerdict::Tombstone;
+            }
+        }
+    }
+    RowVerdict::Resume
+}
+
+/// What is known about a lease's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseOwner {
+    Alive,
+    Dead,
+    Unknown(String),
+}
+
+/// A lease's owner: by its payload's pid (and start time, where the host
+/// gives one), or, for a lease without a pid (the maintenance lease), by
+/// whether any OpenClaw process holds the state (`state_owner`).
+pub fn lease_owner(
+    lease: &Lease,
+    pid_state: Option<&super::ProcState>,
+    state_owner: &LeaseOwner,
+) -> LeaseOwner {
+    match (lease.owner_pid, pid_state) {
+        (Some(pid), Some(s)) => match s {
+            super::ProcState::Alive { starttime, .. } => {
+                match (starttime, lease.owner_started_at) {
+                    (Some(t), Some(want)) if (*t as f64) != want => LeaseOwner::Dead,
+                    _ => LeaseOwner::Alive,
+                }
+            }
+            super::ProcState::Dead | super::ProcState::Zombie => LeaseOwner::Dead,
+            super::ProcState::Unknown { why } => LeaseOwner::Unknown(format!("pid {pid}: {why}")),
+        },
+        _ => state_owner.clone(),
+    }
+}
+
+/// Whether a lease still holds at `now_ms` (`expires_at` in the future; a
+/// lease without an expiry holds until removed).
+pub fn lease_holds(lease: &Lease, now_ms: i64) -> bool {
+    lease.expires_at.is_none_or(|t| t > now_ms)
+}
+
+/// Whether a live-looking boot blocker: the maintenance lease refuses the
+/// gateway's startup migrations and `openclaw doctor --fix` while it holds.
+pub fn lease_blocks_boot(lease: &Lease) -> bool {
+    lease.scope == MAINTENANCE_LEASE_SCOPE
+}
+
+/// The boots the crash-loop breaker counts at `now_ms`, and when the window
+/// drains (the oldest counted boot leaves it), when it is tripped.
+pub fn crash_loop(boots: &[Boot], now_ms: i64) -> Option<(usize, i64)> {
+    let counted: Vec<&Boot> = boots
+        .iter()
+        .filter(|b| b.started_at_ms > now_ms - CRASH_LOOP_WINDOW_MS && b.started_at_ms <= now_ms)
+        .filter(|b| b.completed_at_ms.is_none() || b.outcome.as_deref() == Some("startup_failed"))
+        .collect();
+    if counted.len() < CRASH_LOOP_BOOTS {
+        return None;
+    }
+    // The window drains below the threshold when this many have left it.
+    let leave = counted.len() + 1 - CRASH_LOOP_BOOTS;
+    let mut starts: Vec<i64> = counted.iter().map(|b| b.started_at_ms).collect();
+    starts.sort_unstable();
+    Some((counted.len(), starts[leave - 1] + CRASH_LOOP_WINDOW_MS))
+}
+
+/// The fields an untombstone removes from `entry_json`: the recovery cycle
+/// and its runs (`mainRestartRecovery`, `restartRecoveryRuns`) and what a
+/// recovery turn carries (`restartRecoveryForceSafeTools`,
+/// `restartRecoveryDelivery*`). Verified by booting 2026.9.6: the next turn
+/// is answered on the same session id with its history (§4).
+pub fn untombstone_removes(field: &str) -> bool {
+    matches!(
+        field,
+        "mainRestartRecovery" | "restartRecoveryRuns" | "restartRecoveryForceSafeTools"
+    ) || field.starts_with("restartRecoveryDelivery")
+}
+
+/// The writer ids a resume clears, as the boot's own marking does
+/// (`mark_interrupted`): the run that held the session is gone.
+pub const RESUME_CLEARS: [&str; 3] = ["activeWriterRunId", "lifecycleRunId", "lastRunId"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::sqlite_era::{parse_entry, WindowRow};
+
+    fn row(key: &str, status: Option<&str>, entry: &str) -> SessionRow {
+        let parsed = parse_entry(entry);
+        let updated = parsed
+            .as_ref()
+            .ok()
+            .and_then(|e| e.updated_at.as_ref())
+            .and_then(serde_json::Number::as_i64);
+        SessionRow {
+            key: key.into(),
+            current_session_id: "s1".into(),
+            entry_valid: Some(1),
+            updated_at: updated,
+            status: status.map(str::to_string),
+            entry: parsed,
+            entry_len: entry.len(),
+            entry_hash: 0,
+            raw_entry: None,
+            window: Some(WindowRow {
+                status: status.map(str::to_string),
+                updated_at: updated,
+                ended_at: None,
+            }),
+        }
+    }
+
+    const KEY: &str = "agent:main:feishu:direct:ou_live";
+
+    #[test]
+    fn verdicts_follow_the_measured_states() {
+        let running = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":false,"activeWriterRunId":"t1"}"#,
+        );
+        assert_eq!(row_verdict(&running), RowVerdict::Resume);
+        let tomb = row(
+            KEY,
+            Some("failed"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"failed","mainRestartRecovery":{"chargedAttempts":3,"tombstone":{"reason":"r"}}}"#,
+        );
+        assert_eq!(row_verdict(&tomb), RowVerdict::Rejected);
+        let exhausted = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":true,"mainRestartRecovery":{"revision":4,"chargedAttempts":3}}"#,
+        );
+        assert_eq!(row_verdict(&exhausted), RowVerdict::Tombstone);
+        let started = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":true,"mainRestartRecovery":{"chargedAttempts":3,"startedAttempt":1}}"#,
+        );
+        assert_eq!(row_verdict(&started), RowVerdict::Resume);
+        let dropped = row(
+            KEY,
+            Some("killed"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"killed","abortedLastRun":true}"#,
+        );
+        assert!(matches!(row_verdict(&dropped), RowVerdict::Lost(_)));
+        let done = row(
+            KEY,
+            Some("done"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"done"}"#,
+        );
+        assert_eq!(row_verdict(&done), RowVerdict::Idle);
+        let sub = row(
+            "agent:main:subagent:x",
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running","spawnDepth":1}"#,
+        );
+        assert_eq!(row_verdict(&sub), RowVerdict::Fail);
+    }
+
+    #[test]
+    fn projection_mismatches_halt_or_hide() {
+        let mut r = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
+        );
+        r.updated_at = Some(4);
+        assert!(matches!(row_verdict(&r), RowVerdict::Halt(w) if w.contains("updated_at")));
+        let mut r = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
+        );
+        r.current_session_id = "s2".into();
+        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        let mut r = row(
+            KEY,
+            Some("done"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
+        );
+        assert!(matches!(row_verdict(&r), RowVerdict::Lost(w) if w.contains("status column")));
+        r.entry_valid = Some(-1);
+        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        let r = row(KEY, Some("done"), "[1]");
+        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+    }
+
+    #[test]
+    fn the_breaker_counts_unfinished_boots_in_five_minutes() {
+        let b = |t: i64, done: bool| Boot {
+            boot_id: t.to_string(),
+            pid: Some(1),
+            started_at_ms: t,
+            completed_at_ms: done.then_some(t + 1),
+            outcome: None,
+        };
+        let now = 1_000_000;
+        assert_eq!(
+            crash_loop(&[b(now - 10, false), b(now - 20, false)], now),
+            None
+        );
+        let boots = [
+            b(now - 100_000, false),
+            b(now - 50_000, false),
+            b(now - 10, false),
+            b(now - 5, true),
+        ];
+        assert_eq!(
+            crash_loop(&boots, now),
+            Some((3, now - 100_000 + CRASH_LOOP_WINDOW_MS))
+        );
+        let old = [
+            b(now - 400_000, false),
+            b(now - 50_000, false),
+            b(now - 10, false),
+        ];
+        assert_eq!(crash_loop(&old, now), None);
+    }
+
+    #[test]
+    fn lease_owners_by_pid_and_start_time() {
+        let lease = Lease {
+            scope: GATEWAY_OWNER_LEASE_SCOPE.into(),
+            lease_key: "global".into(),
+            owner: "o".into(),
+            expires_at: Some(10),
+            heartbeat_at: None,
+            owner_pid: Some(7),
+            owner_started_at: Some(100.0),
+            owner_host: None,
+            created_at: None,
+            updated_at: None,
+        };
+        let alive = |t| super::super::ProcState::Alive {
+            starttime: Some(t),
+            argv: None,
+        };
+        let none = LeaseOwner::Dead;
+        assert_eq!(
+            lease_owner(&lease, Some(&alive(100)), &none),
+            LeaseOwner::Alive
+        );
+        assert_eq!(
+            lease_owner(&lease, Some(&alive(101)), &none),
+            LeaseOwner::Dead,
+            "a recycled pid"
+        );
+        assert_eq!(
+            lease_owner(
+                &lease,
+                Some(&super::super::ProcState::Dead),
+                &LeaseOwner::Alive
+            ),
+            LeaseOwner::Dead
+        );
+        let anon = Lease {
+            owner_pid: None,
+            ..lease.clone()
+        };
+        assert_eq!(
+            lease_owner(&anon, None, &LeaseOwner::Alive),
+            LeaseOwner::Alive
+        );
+        assert!(lease_holds(&lease, 9) && !lease_holds(&lease, 10));
+    }
+}

@@ -1,0 +1,457 @@
+#![cfg(unix)]
+//! The SQLite era (OpenClaw 2026.8.1+) on databases made by the real
+//! 2026.9.6 gateway (`fixtures/sqlite-*`): what scan predicts, and the three
+//! opt-in repairs with their backups and undo.
+
+mod common;
+
+use common::{codes, session, tree_digest, Env};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// The fixtures' clock: their rows were written at 09:49-10:02 that day.
+const NOW: &str = "2026-11-30T10:00:00Z";
+const KEY: &str = "agent:main:feishu:direct:ou_live";
+const RELEASE: &str = "2026.9.6";
+
+fn env(fixture: &str) -> Env {
+    let e = Env::fixture(fixture);
+    adopt_gateway_locks(&e);
+    e
+}
+
+/// The fixtures' gateway locks name the config of the run that made them;
+/// point them at this copy's, as if the gateway had run here (a lock naming
+/// another config is a container's or another host's: liveness unknown).
+fn adopt_gateway_locks(e: &Env) {
+    let dir = e.state().join("tmp").join("openclaw-0");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for f in rd.flatten() {
+        let raw = std::fs::read_to_string(f.path()).unwrap();
+        let mut it = serde_json::Deserializer::from_str(&raw).into_iter::<serde_json::Value>();
+        let mut v = it.next().unwrap().unwrap();
+        let rest = &raw[it.byte_offset()..];
+        v["configPath"] = e.state().join("openclaw.json").to_string_lossy().into();
+        v["stateDir"] = e.state().to_string_lossy().into();
+        std::fs::write(
+            f.path(),
+            format!("{}{rest}", serde_json::to_string_pretty(&v).unwrap()),
+        )
+        .unwrap();
+    }
+}
+
+fn agent_db(e: &Env) -> PathBuf {
+    e.state().join("agents/main/agent/openclaw-agent.sqlite")
+}
+
+fn state_db(e: &Env) -> PathBuf {
+    e.state().join("state/openclaw.sqlite")
+}
+
+fn run(e: &Env, args: &[&str]) -> std::process::Output {
+    e.cmd()
+        .env("SESSFIX_NOW", NOW)
+        .env("SESSFIX_OPENCLAW_VERSION", RELEASE)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn scan(e: &Env) -> (serde_json::Value, i32) {
+    let out = run(e, &["scan", "--json"]);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|err| panic!("no JSON ({err}): {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().unwrap())
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// (entry_json, updated_at, status) of the row, and its window's
+/// (status, updated_at).
+fn row(db: &Path) -> (serde_json::Value, i64, String, (String, i64)) {
+    let c = Connection::open(db).unwrap();
+    let (entry, updated, status, sid): (String, i64, String, String) = c
+        .query_row(
+            "SELECT entry_json, updated_at, status, current_session_id FROM session_nodes WHERE session_key = ?1",
+            [KEY],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    let w = c
+        .query_row(
+            "SELECT status, updated_at FROM session_windows WHERE session_id = ?1",
+            [&sid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    (serde_json::from_str(&entry).unwrap(), updated, status, w)
+}
+
+/// Edit the row of a fixture copy as the gateway would: `entry_json` and
+/// every projection together.
+fn set_entry(db: &Path, f: impl Fn(&mut serde_json::Map<String, serde_json::Value>)) {
+    let c = Connection::open(db).unwrap();
+    let (entry, sid): (String, String) = c
+        .query_row(
+            "SELECT entry_json, current_session_id FROM session_nodes WHERE session_key = ?1",
+            [KEY],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&entry).unwrap();
+    f(v.as_object_mut().unwrap());
+    let status = v["status"].as_str().unwrap().to_string();
+    let updated = v["updatedAt"].as_i64().unwrap();
+    c.execute(
+        "UPDATE session_nodes SET entry_json = ?1, updated_at = ?2, status = ?3 WHERE session_key = ?4",
+        rusqlite::params![v.to_string(), updated, status, KEY],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE session_windows SET status = ?1, updated_at = ?2 WHERE session_id = ?3",
+        rusqlite::params![status, updated, sid],
+    )
+    .unwrap();
+}
+
+fn integrity(db: &Path) -> String {
+    Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_running_row_is_resumed_by_the_boot_and_read_without_touching_the_wal() {
+    let e = env("sqlite-between-running");
+    let before = tree_digest(&e.state());
+    let (r, code) = scan(&e);
+    assert_eq!(
+        tree_digest(&e.state()),
+        before,
+        "scan wrote nothing, not even -shm"
+    );
+    let s = session(&r, KEY);
+    assert_eq!(s["nextBoot"], "resume");
+    assert_eq!(s["status"], "running");
+    assert_eq!(r["agents"][0]["era"], "sqlite");
+    assert_eq!(r["agents"][0]["database"]["schemaVersion"], 23);
+    assert_eq!(r["agents"][0]["database"]["appVersion"], "2026.9.6");
+    assert_eq!(r["gateway"]["live"], false, "{}", r["gateway"]);
+    // The gateway-owner lease of the killed pid expired at 09:54:43.
+    assert!(codes(&r).is_empty(), "{:?}", codes(&r));
+    assert_eq!(code, 0);
+    // The whole database is in the -wal, and there is no -shm.
+    assert!(!e
+        .state()
+        .join("agents/main/agent/openclaw-agent.sqlite-shm")
+        .exists());
+}
+
+#[test]
+fn the_gateway_is_live_by_its_owner_lease_or_an_open_database() {
+    // The lease's pid alive with its recorded start time.
+    let e = env("sqlite-between-running");
+    std::fs::remove_dir_all(e.state().join("tmp")).unwrap();
+    e.process(5723, &["openclaw-gateway"], 195709);
+    let (r, _) = scan(&e);
+    assert_eq!(r["gateway"]["live"], true, "{}", r["gateway"]);
+    assert!(r["gateway"]["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("gateway-owner"));
+    // The same pid with another start time is a recycled pid.
+    let e = env("sqlite-between-running");
+    std::fs::remove_dir_all(e.state().join("tmp")).unwrap();
+    e.process(5723, &["bash"], 1);
+    assert_eq!(scan(&e).0["gateway"]["live"], false);
+    // A process that has the agent database open.
+    let e = env("sqlite-tombstoned");
+    e.process(777, &["node", "openclaw.mjs", "doctor"], 5);
+    let fd = e.dir.path().join("proc/777/fd");
+    std::fs::create_dir_all(&fd).unwrap();
+    std::os::unix::fs::symlink(agent_db(&e).canonicalize().unwrap(), fd.join("9")).unwrap();
+    // A state database makes the open-file check run.
+    std::fs::create_dir_all(e.state().join("state")).unwrap();
+    std::fs::copy(
+        common::fixtures().join("sqlite-dead-maintenance-lease/state/state/openclaw.sqlite"),
+        state_db(&e),
+    )
+    .unwrap();
+    let (r, _) = scan(&e);
+    assert_eq!(r["gateway"]["live"], true, "{}", r["gateway"]);
+    assert!(r["gateway"]["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("pid 777 has"));
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(tree_digest(&e.state()), before);
+}
+
+#[test]
+fn untombstone_keeps_the_session_and_undo_puts_the_tombstone_back() {
+    let e = env("sqlite-tombstoned");
+    let db = agent_db(&e);
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "rejected");
+    assert!(codes(&r).contains(&"sqlite-tombstoned".to_string()));
+    assert_eq!(code, 1);
+    let (entry0, updated0, status0, window0) = row(&db);
+    assert!(entry0["mainRestartRecovery"]["tombstone"].is_object());
+
+    // A dry run shows the edit and changes nothing.
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--dry-run", "--untombstone", KEY]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[untombstone]") && text.contains("mainRestartRecovery"),
+        "{text}"
+    );
+    assert_eq!(tree_digest(&e.state()), before);
+
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (entry, updated, status, window) = row(&db);
+    assert!(entry.get("mainRestartRecovery").is_none());
+    assert_eq!(entry["abortedLastRun"], false);
+    assert_eq!(entry["sessionId"], entry0["sessionId"], "same session");
+    assert_eq!(status, status0, "status stays failed");
+    assert!(updated > updated0);
+    assert_eq!(entry["updatedAt"], updated, "entry and column agree");
+    assert_eq!(
+        window,
+        (status.clone(), updated),
+        "the window moves with it"
+    );
+    // Every other field is kept, in order.
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "mainRestartRecovery")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys(&entry), keys(&entry0));
+    for k in keys(&entry0) {
+        if k != "updatedAt" {
+            assert_eq!(entry[&k], entry0[&k], "{k}");
+        }
+    }
+    assert_eq!(integrity(&db), "ok");
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "idle");
+    assert_eq!(code, 0, "{:?}", codes(&r));
+    // The whole database was backed up first, privately.
+    let backups: Vec<PathBuf> = std::fs::read_dir(e.state().join("sessfix-backups"))
+        .unwrap()
+        .flatten()
+        .map(|d| d.path())
+        .collect();
+    let copy = backups[0].join("0001-openclaw-agent.sqlite");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let c = Connection::open(&copy).unwrap();
+    let kept: String = c
+        .query_row("SELECT entry_json FROM session_nodes", [], |r| r.get(0))
+        .unwrap();
+    assert!(kept.contains("tombstone"));
+
+    let out = run(&e, &["undo", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(row(&db), (entry0, updated0, status0, window0));
+    assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "rejected");
+}
+
+#[test]
+fn untombstone_and_resume_refuse_rows_they_are_not_for() {
+    let e = env("sqlite-between-running");
+    let before = tree_digest(&e.state());
+    for (flag, why) in [
+        ("--untombstone", "not tombstoned"),
+        ("--resume", "not dropped"),
+    ] {
+        let out = run(&e, &["repair", "--yes", flag, KEY]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(stderr(&out).contains(why), "{}", stderr(&out));
+    }
+    let out = run(&e, &["repair", "--yes", "--untombstone", "agent:main:nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no SQLite-era session has this key"));
+    assert_eq!(tree_digest(&e.state()), before);
+}
+
+#[test]
+fn a_turn_dropped_by_a_stop_is_reported_and_resume_requeues_it() {
+    let e = env("sqlite-tombstoned");
+    let db = agent_db(&e);
+    // What a stop whose drain ran out leaves (`sqlite-era.md` §3.3b).
+    set_entry(&db, |m| {
+        m.remove("mainRestartRecovery");
+        m.insert("status".into(), "killed".into());
+        m.insert("abortedLastRun".into(), true.into());
+        m.insert("activeWriterRunId".into(), "t1".into());
+    });
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "lost");
+    assert!(codes(&r).contains(&"sqlite-turn-dropped".to_string()));
+    assert_eq!(
+        code, 0,
+        "a dropped turn may be a user's /stop: information only"
+    );
+    // Never automatic.
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(tree_digest(&e.state()), before);
+
+    let out = run(&e, &["repair", "--yes", "--resume", KEY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (entry, updated, status, window) = row(&db);
+    assert_eq!(status, "running");
+    assert_eq!(entry["status"], "running");
+    assert_eq!(entry["abortedLastRun"], true);
+    assert!(entry.get("activeWriterRunId").is_none());
+    assert_eq!(entry["updatedAt"], updated);
+    assert_eq!(window, ("running".to_string(), updated));
+    assert_eq!(integrity(&db), "ok");
+    assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "resume");
+}
+
+#[test]
+fn projection_mismatches_are_reported_as_what_the_boot_does() {
+    let e = env("sqlite-invalid-row");
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "halt");
+    assert!(codes(&r).contains(&"sqlite-row-invalid".to_string()));
+    assert_eq!(code, 1);
+
+    // Only the status column changed: the boot scan never sees the row.
+    let e = env("sqlite-between-running");
+    let c = Connection::open(agent_db(&e)).unwrap();
+    c.execute("UPDATE session_nodes SET status = 'done'", [])
+        .unwrap();
+    drop(c);
+    let (r, _) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "lost");
+    assert!(codes(&r).contains(&"sqlite-status-mismatch".to_string()));
+}
+
+#[test]
+fn a_spent_recovery_budget_is_tombstoned_by_the_next_boot() {
+    let e = env("sqlite-tombstoned");
+    set_entry(&agent_db(&e), |m| {
+        m.insert("status".into(), "running".into());
+        m.insert("abortedLastRun".into(), true.into());
+        m.insert(
+            "mainRestartRecovery".into(),
+            serde_json::json!({"cycleId": "c", "revision": 4, "chargedAttempts": 3}),
+        );
+    });
+    let (r, _) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "tombstone");
+    assert!(codes(&r).contains(&"sqlite-recovery-exhausted".to_string()));
+}
+
+#[test]
+fn a_dead_maintenance_lease_is_reported_until_it_expires_and_can_be_cleared() {
+    let e = env("sqlite-dead-maintenance-lease");
+    let (r, code) = scan(&e);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "sqlite-lease-dead")
+        .expect("reported");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("2026-11-30T10:03:25Z"));
+    assert_eq!(code, 1);
+    // After it expires the boot proceeds: nothing to report.
+    let later = e
+        .cmd()
+        .env("SESSFIX_NOW", "2026-11-30T10:04:00Z")
+        .env("SESSFIX_OPENCLAW_VERSION", RELEASE)
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&later.stdout).unwrap();
+    assert!(!codes(&v).contains(&"sqlite-lease-dead".to_string()));
+
+    let out = run(&e, &["repair", "--yes", "--clear-dead-leases"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let count = |e: &Env| -> i64 {
+        Connection::open(state_db(e))
+            .unwrap()
+            .query_row("SELECT count(*) FROM state_leases", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(&e), 0);
+    assert!(!codes(&scan(&e).0).contains(&"sqlite-lease-dead".to_string()));
+    let out = run(&e, &["undo", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(count(&e), 1);
+}
+
+#[test]
+fn a_lease_whose_owner_may_be_alive_is_never_cleared() {
+    let e = env("sqlite-dead-maintenance-lease");
+    // A live gateway lock: every OpenClaw lease may be its.
+    e.live_gateway(4242, 99);
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes", "--force", "--clear-dead-leases"]);
+    assert_eq!(tree_digest(&e.state()), before, "{}", stderr(&out));
+}
+
+#[test]
+fn a_newer_schema_is_reported_and_never_edited() {
+    let e = env("sqlite-tombstoned");
+    Connection::open(agent_db(&e))
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let (r, _) = scan(&e);
+    assert!(codes(&r).contains(&"sqlite-schema-newer".to_string()));
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("newer than sessfix knows"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(tree_digest(&e.state()), before);
+}
+
+#[test]
+fn a_row_changed_after_the_plan_is_left_alone() {
+    let e = env("sqlite-tombstoned");
+    let db = agent_db(&e);
+    let child = e.spawn_stopped("sqlite", &["repair", "--yes", "--untombstone", KEY]);
+    // The gateway (say) writes the row meanwhile.
+    set_entry(&db, |m| {
+        m.insert("updatedAt".into(), 1_796_032_999_999i64.into());
+    });
+    let written = row(&db);
+    common::signal(&child, libc::SIGCONT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(row(&db), written, "left as the other writer made it");
+}
