@@ -455,3 +455,33 @@ fn a_row_changed_after_the_plan_is_left_alone() {
     );
     assert_eq!(row(&db), written, "left as the other writer made it");
 }
+
+#[test]
+fn undo_refuses_while_a_process_has_the_database_open() {
+    let e = env("sqlite-tombstoned");
+    std::fs::create_dir_all(e.state().join("state")).unwrap();
+    std::fs::copy(
+        common::fixtures().join("sqlite-dead-maintenance-lease/state/state/openclaw.sqlite"),
+        state_db(&e),
+    )
+    .unwrap();
+    Connection::open(state_db(&e))
+        .unwrap()
+        .execute("DELETE FROM state_leases", [])
+        .unwrap();
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let edited = row(&agent_db(&e));
+    e.process(888, &["node", "openclaw.mjs", "gateway", "run"], 5);
+    let fd = e.dir.path().join("proc/888/fd");
+    std::fs::create_dir_all(&fd).unwrap();
+    std::os::unix::fs::symlink(agent_db(&e).canonicalize().unwrap(), fd.join("4")).unwrap();
+    let out = run(&e, &["undo", "--yes"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pid 888 has"), "{}", stderr(&out));
+    assert_eq!(row(&agent_db(&e)), edited);
+    std::fs::remove_dir_all(e.dir.path().join("proc/888")).unwrap();
+    let out = run(&e, &["undo", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "rejected");
+}

@@ -578,6 +578,14 @@ pub fn apply_with_progress(
     Ok(out)
 }
 
+/// Whether the manifest in `dir` records SQLite edits.
+pub fn has_sqlite_edits(dir: &Path) -> bool {
+    fsx::read_regular(&dir.join(MANIFEST), 1 << 26)
+        .ok()
+        .and_then(|(b, _)| serde_json::from_slice::<Manifest>(&b).ok())
+        .is_some_and(|m| m.entries.iter().any(|e| e.action == "sqlite"))
+}
+
 /// The newest backup folder with a manifest not yet undone.
 pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(backup_root)

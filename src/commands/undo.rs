@@ -21,9 +21,26 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
         )));
     };
     // Undo writes the state back: not while a gateway is live, or may be.
-    let gateway = crate::state::read_gateway(&ctx.read, &ctx.procs)
+    let mut gateway = crate::state::read_gateway(&ctx.read, &ctx.procs)
         .map(|g| crate::analyze::gateway_report(&g))
         .map_err(|e| Fatal::operational(e.to_string()))?;
+    // A backup with SQLite edits needs the SQLite era's checks too: the
+    // gateway-owner lease, and no process holding a database open.
+    if apply::has_sqlite_edits(&dir) {
+        let state_dir = &ctx.read.state_dir;
+        let shared = crate::state::read_sqlite_shared(
+            state_dir,
+            &crate::fsx::realpath_or_self(state_dir),
+            &ctx.procs,
+        );
+        crate::analyze::sqlite::liveness(&shared, &mut gateway);
+        if let (Err(why), false) = (&shared.holders, gateway.live) {
+            gateway.liveness_unknown = true;
+            gateway.evidence = Some(format!(
+                "whether a process has an SQLite database of this state dir open cannot be established here ({why})"
+            ));
+        }
+    }
     if (gateway.live || gateway.liveness_unknown) && !args.force {
         eprintln!(
             "sessfix: refusing to undo: {} {}\n  --force only if you know no gateway runs",

@@ -281,11 +281,12 @@ pub const L2026_7_1: LineRules = LineRules {
 
 /// The SQLite era: sessions in `openclaw-agent.sqlite`; a file-era index is
 /// an input to the startup migration ("Legacy session store requires
-/// migration", `startup-migration-LqDYqbTK.js` in 8.1).
+/// migration", `startup-migration-LqDYqbTK.js` in 8.1). Its boot rules are
+/// `rules::sqlite` (read in 2026.9.6's `dist/`).
 pub const L2026_8_1: LineRules = LineRules {
     name: "2026.8.1",
     first: v(2026, 8, 1),
-    checked_with: "`dist/` of 2026.8.1 read",
+    checked_with: "oracle: 2026.9.6 (`oracle/sqlite.py`); `dist/` of 2026.8.1 and 2026.8.2 read",
     era: Era::Sqlite,
     ..L2026_7_1
 };
@@ -432,7 +433,7 @@ pub fn markdown_table() -> String {
     for l in ALL {
         let mut boot: Vec<String> = Vec::new();
         if l.era == Era::Sqlite {
-            boot.push("keeps sessions in SQLite and resumes interrupted ones itself; imports a file-era index at startup".into());
+            boot.push("keeps sessions in SQLite; marks and resumes every interrupted `running` row itself; tombstones a session whose recovery never starts a turn in 3 attempts; refuses to start on a row whose projections disagree with `entry_json`, and for up to 60 s on a dead maintenance lease".into());
         } else if !l.boot_recovery {
             boot.push("nothing: no restart recovery, no lock sweep".into());
         } else {
@@ -463,7 +464,7 @@ pub fn markdown_table() -> String {
             }
         }
         let repair = if l.era == Era::Sqlite {
-            "reports; edits nothing"
+            "only what the operator names: `--untombstone KEY`, `--resume KEY`, `--clear-dead-leases`; never a legacy file or a transcript"
         } else if !l.boot_recovery {
             "ends stranded rows with `--max-age`; nothing else helps"
         } else if l.orphan_marking {
