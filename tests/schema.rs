@@ -125,3 +125,19 @@ fn the_schemas_catch_what_other_tools_must_not_see() {
     assert_eq!(change["after"], true);
     check(&repair, &doc, "dry run");
 }
+
+#[test]
+fn sqlite_era_edits_match_the_repair_schema() {
+    let scan = validator("scan.schema.json");
+    let repair = validator("repair.schema.json");
+    let key = "agent:main:feishu:direct:ou_live";
+    let env = Env::fixture("sqlite-tombstoned");
+    let run = |args: &[&str]| json_of(env.cmd().args(args).output().unwrap(), "sqlite-tombstoned");
+    check(&scan, &run(&["scan", "--json"]), "scan");
+    let dry = run(&["repair", "--dry-run", "--json", "--untombstone", key]);
+    assert_eq!(dry["plan"]["sqlite"][0]["action"], "untombstone", "{dry}");
+    check(&repair, &dry, "dry run");
+    let real = run(&["repair", "--yes", "--json", "--untombstone", key]);
+    assert_eq!(real["applied"], true, "{real}");
+    check(&repair, &real, "real run");
+}

@@ -238,6 +238,9 @@ pub struct DatabaseReport {
     pub path: String,
     /// `PRAGMA user_version` (19 in 2026.8.2, 23 in 2026.9.6).
     pub schema_version: i64,
+    /// The release this schema was measured with (`rules::sqlite::KNOWN_SCHEMAS`),
+    /// when it is one sessfix knows.
+    pub schema_release: Option<&'static str>,
     /// `schema_meta.app_version`: the release that last migrated it.
     pub app_version: Option<String>,
     /// `session_nodes` rows.
@@ -504,6 +507,7 @@ impl Analysis {
                 Some(DatabaseReport {
                     path: show(p),
                     schema_version: t.user_version,
+                    schema_release: rules::sqlite::release_of_agent_schema(t.user_version),
                     app_version: t.app_version.clone(),
                     sessions: t.rows.len(),
                 })

@@ -286,12 +286,18 @@ pub fn read_session_tables(
 }
 
 /// The rules' fields of one `entry_json`, or why it is not a JSON object.
+/// One pass over the text when it is a valid object (the common case).
 pub fn parse_entry(s: &str) -> Result<EntryFacts, String> {
-    match serde_json::from_str::<serde_json::Value>(s) {
-        Ok(serde_json::Value::Object(_)) => serde_json::from_str::<EntryFacts>(s)
-            .map_err(|e| format!("entry_json has a field of the wrong type: {e}")),
+    match serde_json::from_str::<EntryFacts>(s) {
+        Ok(e) if s.trim_start().starts_with('{') => Ok(e),
         Ok(_) => Err("entry_json is not a JSON object".into()),
-        Err(e) => Err(format!("entry_json is not valid JSON: {e}")),
+        Err(e) => match serde_json::from_str::<serde::de::IgnoredAny>(s) {
+            Err(e) => Err(format!("entry_json is not valid JSON: {e}")),
+            Ok(_) if !s.trim_start().starts_with('{') => {
+                Err("entry_json is not a JSON object".into())
+            }
+            Ok(_) => Err(format!("entry_json has a field of the wrong type: {e}")),
+        },
     }
 }
 
