@@ -326,6 +326,23 @@ mod tests {
     }
 
     #[test]
+    fn without_a_proc_filesystem_open_files_are_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = ProcFs::new(dir.path().join("none")).holders(&|_| true);
+        assert!(e.unwrap_err().contains("cannot be listed"));
+        // A fake table whose process's fd cannot be read, running OpenClaw.
+        let root = dir.path().join("proc");
+        std::fs::create_dir_all(root.join("self")).unwrap();
+        std::fs::create_dir_all(root.join("12")).unwrap();
+        std::fs::write(root.join("12/cmdline"), b"node\0openclaw.mjs\0").unwrap();
+        std::fs::write(root.join("12/fd"), b"not a dir").unwrap();
+        let e = ProcFs::new(&root).holders(&|_| true);
+        assert!(e.unwrap_err().contains("pid 12 runs OpenClaw"));
+        std::fs::write(root.join("12/cmdline"), b"bash\0").unwrap();
+        assert_eq!(ProcFs::new(&root).holders(&|_| true), Ok(Vec::new()));
+    }
+
+    #[test]
     fn impossible_pids_are_dead() {
         let p = ProcFs::new("/proc");
         assert_eq!(p.state(0), ProcState::Dead);
