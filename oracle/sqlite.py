@@ -71,6 +71,7 @@ LOG = {
     "migrations_refused": "startup migrations did not complete cleanly",
     "lease_held": "agent database maintenance lease core:agent-database-maintenance/global is held by",
     "failed_to_start": "Gateway failed to start",
+    "unmigrated": "Legacy session store requires migration",
     "rejected": "ended during restart recovery",
 }
 # Which lines each release must have in its dist/ (checked before running).
@@ -454,8 +455,9 @@ def b_lease_unexpired(w):
 
 class Case:
     def __init__(self, fixtures, build=None, turn=None, repair=None, after_repair=None, repair_turn=None,
-                 prime=False, doc=""):
+                 prime=False, sqlite_row=True, doc=""):
         self.fixtures = fixtures          # release -> fixture dir
+        self.sqlite_row = sqlite_row      # KEY is in an agent DB (not only in a file-era store the boot imports)
         self.prime = prime                # boot once on the fixture (with this config) before the edit
         self.build = build                # edit applied to the copy before sessfix sees it
         self.turn = turn                  # "answered" | "rejected" | None: a new turn after the boot
@@ -472,8 +474,10 @@ CASES = {
                        repair=["--untombstone", KEY], after_repair="idle", repair_turn="answered"),
     "drain-dropped": Case({"2026.9.6": "sqlite-drain-dropped"},
                           repair=["--resume", KEY], after_repair="resume"),
+    # Killed before the agent DB existed: KEY is only in the file-era store,
+    # which the boot imports (then resumes KEY) once the lease is gone.
     "dead-maintenance-lease": Case({"2026.9.6": "sqlite-dead-maintenance-lease"}, build=b_lease_unexpired,
-                                   repair=["--clear-dead-leases"], repair_turn="answered"),
+                                   repair=["--clear-dead-leases"], repair_turn="answered", sqlite_row=False),
     # Not fixtures/sqlite-invalid-row as it is: a boot whose config differs
     # from the one the state DB's startup-migration checkpoint was recorded
     # with (every first boot here) runs the startup migrations, and their
@@ -607,14 +611,17 @@ def observe_row(w, s, log, before, after, resume_prompts):
     return "untouched"
 
 
-def boot_and_compare(w, report, tag, turn):
-    """Boot, observe, stop; returns (predicted, observed, problems)."""
+def boot_and_compare(w, report, tag, turn, sqlite_row=True):
+    """Boot, observe, stop; returns (predicted, observed, problems).
+    `sqlite_row`: KEY is a row of an agent database, which sessfix must report."""
     problems = []
     sessions = [s for s in report.get("sessions", []) if s.get("agent", "main") == "main"]
     codes = {f.get("code") for f in report.get("findings", [])}
     halts = [s["key"] for s in sessions if s.get("nextBoot") == "halt"]
     if "sqlite-lease-dead" in codes:
         want_start = "refused:lease"
+    elif "store-unmigrated" in codes:
+        want_start = "refused:unmigrated-store"
     elif halts:
         want_start = "refused:invalid-row"
     else:
@@ -631,6 +638,8 @@ def boot_and_compare(w, report, tag, turn):
                 got_start = "refused:lease"
             elif any(logged(log, LOG["invalid_row"], k) for k in (halts or [KEY])):
                 got_start = "refused:invalid-row"
+            elif LOG["unmigrated"] in log:
+                got_start = "refused:unmigrated-store"
             else:
                 got_start = "refused:other"
                 problems.append(f"the gateway did not start:\n{tail(log, 12)}")
@@ -681,12 +690,18 @@ def boot_and_compare(w, report, tag, turn):
                 problems.append(f"{s['key']}: predicted {s.get('nextBoot')}, gateway: {o}")
             if o == "resume" and history and not any(carries(r, history) for r in resume_prompts):
                 problems.append(f"{s['key']}: the resume request did not carry the earlier history")
+        reported = {s["key"] for s in sessions}
+        for k in sorted(set(re.findall(r"started " + re.escape(LOG["started"]) + r"(\S+)", log)) - reported):
+            observed.append("resume(unreported)")
+            problems.append(f"{k}: the boot resumed it; sessfix reported no row for it")
         n_resume = sum(1 for s in sessions if s.get("nextBoot") == "resume")
         if len(resume_prompts) != n_resume:
             problems.append(f"model got {len(resume_prompts)} resume prompt(s), predicted {n_resume}")
+        if not observed:
+            observed = ["ready"]
     else:
         observed = [got_start]
-    if not any(s["key"] == KEY for s in sessions):
+    if sqlite_row and not any(s["key"] == KEY for s in sessions):
         problems.append(f"sessfix reported no row for {KEY}")
     predicted = ",".join(sorted({s.get("nextBoot", "?") for s in sessions})) or "-"
     if want_start != "ready":
@@ -785,7 +800,7 @@ def run_case(rel, name, work):
     w = new_world(rel, name, work, "")
     try:
         report = w.scan()
-        predicted, observed, problems = boot_and_compare(w, report, "boot", case.turn)
+        predicted, observed, problems = boot_and_compare(w, report, "boot", case.turn, case.sqlite_row)
         out.append((name, "boot", predicted, observed, problems))
     finally:
         w.cleanup()
@@ -802,7 +817,7 @@ def repair_phase(rel, name, work):
         first = w.scan()
         digest = files_digest(w.state)
         p = w.sessfix("repair", "--yes", "--dry-run", *case.repair)
-        if p.returncode != 0:
+        if p.returncode not in (0, 1):  # 1: what a real run would leave for a person
             problems.append(f"repair --dry-run {' '.join(case.repair)} exited {p.returncode}: {tail(p.stderr, 3)}")
         if files_digest(w.state) != digest:
             problems.append("repair --dry-run changed files")
@@ -810,7 +825,7 @@ def repair_phase(rel, name, work):
         with open(os.path.join(w.dir, "repair.out"), "w") as f:
             f.write(p.stdout + p.stderr)
         if p.returncode != 0:
-            problems.append(f"repair {' '.join(case.repair)} exited {p.returncode}: {tail(p.stdout + p.stderr, 4)}")
+            problems.append(f"repair {' '.join(case.repair)} exited {p.returncode}: {tail(p.stderr or p.stdout, 4)}")
         report = w.scan()
         got = {s["key"]: s.get("nextBoot") for s in report.get("sessions", [])}
         if case.after_repair and got.get(KEY) != case.after_repair:
@@ -819,7 +834,7 @@ def repair_phase(rel, name, work):
                 and f.get("code") in {g.get("code") for g in first.get("findings", [])}]
         if "--clear-dead-leases" in case.repair and "sqlite-lease-dead" in left:
             problems.append("after repair sessfix still reports sqlite-lease-dead")
-        predicted, observed, more = boot_and_compare(w, report, "repair", case.repair_turn)
+        predicted, observed, more = boot_and_compare(w, report, "repair", case.repair_turn, case.sqlite_row)
         return (name, "repair+boot", predicted, observed, problems + more)
     finally:
         w.cleanup()
