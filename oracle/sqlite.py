@@ -67,6 +67,7 @@ LOG = {
     "started": "interrupted main session: ",          # "started interrupted main session: KEY"
     "marked": "startup-orphaned main session(s) for restart recovery",
     "terminal": "main-session restart recovery terminal: session=",
+    "recovery_pass": "main-session restart recovery startup complete",
     "invalid_row": "invalid persisted session row requires repair for ",
     "migrations_refused": "startup migrations did not complete cleanly",
     "lease_held": "agent database maintenance lease core:agent-database-maintenance/global is held by",
@@ -787,7 +788,8 @@ def prime(w):
     try:
         if gw.wait_start() != "ready":
             raise Mismatch(f"the priming boot did not start:\n{tail(gw.output(), 12)}")
-        time.sleep(max(0, gw.ready_at + 5 - time.time()))
+        # the recovery pass (it resumes the fixture's running row) to its end
+        gw.wait_for([LOG["recovery_pass"]], 45)
         if LOG["started"] in gw.output():
             gw.wait_for([LOG["terminal"]], 60)
     finally:
