@@ -2,13 +2,17 @@
 # The oracle suite, end to end, as a matrix over real OpenClaw releases:
 # install Node 24 and each release into a cache folder (oracle/install.sh),
 # build sessfix, boot every release's real gateway on every case and compare
-# with sessfix's prediction for that release (oracle/run.py).
+# with sessfix's prediction for that release: the file-era releases with
+# oracle/run.py, the SQLite-era ones (2026.8+) with oracle/sqlite.py.
 #
 #     bash oracle/check.sh [--release VERSION]... [--jobs N] [--keep] [CASE...]
 #
-# Releases: those in oracle/releases.txt, or the ones named with --release
-# (repeatable). Other arguments go to run.py. Fails when anything it needs is
-# missing; never skips.
+# Releases: those in oracle/releases.txt (file era) and
+# oracle/releases-sqlite.txt (SQLite era), or the ones named with --release
+# (repeatable; 2026.8 and later go to sqlite.py). A CASE goes to the harness
+# that has it. Both harnesses run (one after the other); the exit code is the
+# worse of the two (1: a mismatch, 2: something missing). Fails when anything
+# it needs is missing; never skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for t in npm python3 cargo; do
@@ -16,28 +20,72 @@ for t in npm python3 cargo; do
 done
 
 releases=()
-rest=()
+opts=()
+cases=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --release) [ $# -ge 2 ] || { echo "oracle: --release needs a version" >&2; exit 1; }
                    releases+=("$2"); shift 2 ;;
         --release=*) releases+=("${1#--release=}"); shift ;;
-        *) rest+=("$1"); shift ;;
+        --jobs) [ $# -ge 2 ] || { echo "oracle: --jobs needs a number" >&2; exit 1; }
+                opts+=("$1" "$2"); shift 2 ;;
+        -*) opts+=("$1"); shift ;;
+        *) cases+=("$1"); shift ;;
     esac
 done
-if [ ${#releases[@]} -eq 0 ]; then
-    [ -f oracle/releases.txt ] || { echo "oracle: oracle/releases.txt is missing" >&2; exit 1; }
+read_list() {
+    [ -f "$1" ] || { echo "oracle: $1 is missing" >&2; exit 1; }
     while read -r v _; do
         case "$v" in ''|'#'*) continue ;; esac
-        releases+=("$v")
-    done < oracle/releases.txt
+        echo "$v"
+    done < "$1"
+}
+# 2026.8 and later keep sessions in SQLite
+sqlite_era() { [ "$(printf '%s\n' "$1" 2026.8.0 | sort -V | head -1)" = 2026.8.0 ]; }
+if [ ${#releases[@]} -eq 0 ]; then
+    mapfile -t releases < <(read_list oracle/releases.txt; read_list oracle/releases-sqlite.txt)
 fi
 [ ${#releases[@]} -gt 0 ] || { echo "oracle: no release to check" >&2; exit 1; }
 
-args=()
+file_args=()
+sqlite_args=()
 for v in "${releases[@]}"; do
     dir="$(bash oracle/install.sh "$v")"
-    args+=(--release "$v=$dir")
+    if sqlite_era "$v"; then sqlite_args+=(--release "$v=$dir"); else file_args+=(--release "$v=$dir"); fi
 done
+mapfile -t sqlite_known < <(python3 oracle/sqlite.py --list)
+file_cases=()
+sqlite_cases=()
+for c in ${cases[@]+"${cases[@]}"}; do
+    if printf '%s\n' "${sqlite_known[@]}" | grep -qx -- "$c"; then sqlite_cases+=("$c"); else file_cases+=("$c"); fi
+done
+# Case names given for one harness only: the other one is not run.
+run_file=1; run_sqlite=1
+if [ ${#cases[@]} -gt 0 ]; then
+    [ ${#file_cases[@]} -gt 0 ] || run_file=0
+    [ ${#sqlite_cases[@]} -gt 0 ] || run_sqlite=0
+fi
+[ ${#file_args[@]} -gt 0 ] || run_file=0
+[ ${#sqlite_args[@]} -gt 0 ] || run_sqlite=0
+if [ ${#file_cases[@]} -gt 0 ] && [ ${#file_args[@]} -eq 0 ]; then
+    echo "oracle: case(s) ${file_cases[*]} are file-era cases, and no file-era release is selected" >&2; exit 2
+fi
+if [ ${#sqlite_cases[@]} -gt 0 ] && [ ${#sqlite_args[@]} -eq 0 ]; then
+    echo "oracle: case(s) ${sqlite_cases[*]} are SQLite-era cases, and no SQLite-era release is selected" >&2; exit 2
+fi
+
 cargo build --locked --quiet
-exec python3 oracle/run.py "${args[@]}" --sessfix target/debug/sessfix ${rest[@]+"${rest[@]}"}
+rc=0
+if [ $run_file = 1 ]; then
+    echo "== oracle: file-era releases (oracle/run.py)"
+    python3 oracle/run.py "${file_args[@]}" --sessfix target/debug/sessfix \
+        ${opts[@]+"${opts[@]}"} ${file_cases[@]+"${file_cases[@]}"} || rc=$?
+fi
+if [ $run_sqlite = 1 ]; then
+    echo "== oracle: SQLite-era releases (oracle/sqlite.py)"
+    s=0
+    python3 oracle/sqlite.py "${sqlite_args[@]}" --sessfix target/debug/sessfix \
+        ${opts[@]+"${opts[@]}"} ${sqlite_cases[@]+"${sqlite_cases[@]}"} || s=$?
+    [ $s -le $rc ] || rc=$s
+fi
+exit $rc

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in OpenAI-compatible model on loopback for the oracle suite.
 
-    model.py --port-file F --log F [--hold-file F]
+    model.py --port-file F --log F [--hold-file F] [--port N]
 
 Answers POST /v1/chat/completions (streaming SSE or not, as the request asks)
 with a short reply, and GET /v1/models with one model. Every request is
@@ -98,8 +98,9 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--hold-file")
+    p.add_argument("--port", type=int, default=0, help="listen here (default: any free port)")
     ARGS = p.parse_args()
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", ARGS.port), Handler)
     tmp = ARGS.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))
