@@ -538,3 +538,38 @@ fn undo_refuses_while_a_process_has_the_database_open() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "rejected");
 }
+
+#[test]
+fn a_file_era_store_is_imported_by_9_6_and_blocks_8_2_and_repair_never_touches_it() {
+    let e = env("sqlite-dead-maintenance-lease");
+    let later = "2026-11-30T15:00:00Z";
+    let before = tree_digest(&e.state());
+    for (release, code, finding) in [
+        ("2026.9.6", 0, "store-imported-at-boot"),
+        ("2026.8.2", 1, "store-unmigrated"),
+    ] {
+        let out = e
+            .cmd()
+            .env("SESSFIX_NOW", later)
+            .env("SESSFIX_OPENCLAW_VERSION", release)
+            .args(["scan", "--json"])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(codes(&r).contains(&finding.to_string()), "{release}: {:?}", codes(&r));
+        assert_eq!(out.status.code(), Some(code), "{release}: {:?}", codes(&r));
+        if release == "2026.9.6" {
+            assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+            assert_eq!(r["sessions"].as_array().unwrap().len(), 20);
+        }
+        let out = e
+            .cmd()
+            .env("SESSFIX_NOW", later)
+            .env("SESSFIX_OPENCLAW_VERSION", release)
+            .args(["repair", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{release}: {}", stderr(&out));
+        assert_eq!(tree_digest(&e.state()), before, "{release}: the legacy store is a migration input");
+    }
+}

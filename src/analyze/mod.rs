@@ -462,7 +462,7 @@ impl Analysis {
                     "the OpenClaw release the next boot runs is not known: {}",
                     release.notes.join("; ")
                 ),
-                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. If the next boot runs 2026.8 or later, it does not start until file-era indexes are imported: `openclaw doctor --session-sqlite import --session-sqlite-all-agents`".into(),
+                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. If the next boot runs 2026.8 or later, file-era indexes must be imported into SQLite (2026.8.x does not start until `openclaw doctor --session-sqlite import --session-sqlite-all-agents` has run; 2026.9.6 imports them itself)".into(),
             });
         }
         Analysis {
@@ -513,21 +513,34 @@ impl Analysis {
                 })
             }),
         });
+        let sqlite_line = self
+            .release
+            .line_rules()
+            .filter(|l| l.era == rules::lines::Era::Sqlite);
+        let imports = sqlite_line.is_some_and(|l| l.imports_legacy_store_at_boot);
+        let version = self.release.version.clone().unwrap_or_default();
         if let Some(db_path) = &agent.sqlite {
-            let legacy = !matches!(agent.store.state, StoreState::Missing);
-            if legacy {
+            if !matches!(agent.store.state, StoreState::Missing) {
                 findings.push(Finding {
                     code: "sqlite-era",
-                    severity: Severity::Warning,
+                    severity: if imports { Severity::Info } else { Severity::Warning },
                     agent: Some(agent.id.clone()),
                     key: None,
                     path: Some(show(db_path)),
-                    message: format!(
-                        "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later), and {} is still beside it: until it is imported the gateway does not start, and it may be the only copy of its sessions",
-                        agent.id,
-                        show(&agent.store.path)
-                    ),
-                    fix: IMPORT_ADVICE.into(),
+                    message: if imports {
+                        format!(
+                            "agent {} keeps sessions in SQLite, and {} is still beside it: OpenClaw {version} imports it at its next start",
+                            agent.id,
+                            show(&agent.store.path)
+                        )
+                    } else {
+                        format!(
+                            "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later), and {} is still beside it: until it is imported the gateway does not start (\"Legacy session store requires migration\"), and it may be the only copy of its sessions",
+                            agent.id,
+                            show(&agent.store.path)
+                        )
+                    },
+                    fix: import_advice(imports),
                 });
             }
             if let Some(tables) = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()) {
@@ -535,24 +548,46 @@ impl Analysis {
             }
             return;
         }
-        if self
-            .release
-            .line_rules()
-            .is_some_and(|l| l.era == rules::lines::Era::Sqlite)
-        {
-            if !matches!(agent.store.state, StoreState::Missing) {
+        if sqlite_line.is_some() {
+            let parsed = matches!(agent.store.state, StoreState::Valid);
+            if imports && parsed {
+                findings.push(Finding {
+                    code: "store-imported-at-boot",
+                    severity: Severity::Info,
+                    agent: Some(agent.id.clone()),
+                    key: None,
+                    path: Some(show(&agent.store.path)),
+                    message: format!(
+                        "OpenClaw {version} imports this file-era index ({}) into agents/{}/agent/openclaw-agent.sqlite at its next start, archives the files, then recovers the rows",
+                        plural(agent.sessions.len(), "session", "sessions"),
+                        agent.id
+                    ),
+                    fix: import_advice(true),
+                });
+                sqlite::imported_rows(agent, &mut self.sessions);
+            } else if !matches!(agent.store.state, StoreState::Missing) {
                 findings.push(Finding {
                     code: "store-unmigrated",
                     severity: Severity::Warning,
                     agent: Some(agent.id.clone()),
                     key: None,
                     path: Some(show(&agent.store.path)),
-                    message: format!(
-                        "OpenClaw {} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one; it is the only copy of its {}",
-                        self.release.version.as_deref().unwrap_or(""),
-                        plural(agent.sessions.len(), "session", "sessions")
-                    ),
-                    fix: IMPORT_ADVICE.into(),
+                    message: if imports {
+                        format!(
+                            "OpenClaw {version} imports file-era indexes at startup, but this one is {}: the import cannot read it; it is the only copy of its sessions",
+                            agent.store.state.name()
+                        )
+                    } else {
+                        format!(
+                            "OpenClaw {version} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one; it is the only copy of its {}",
+                            plural(agent.sessions.len(), "session", "sessions")
+                        )
+                    },
+                    fix: if imports {
+                        "restore or fix the index first (a SQLite-era release's gateway neither parses JSON5 nor repairs it); sessfix does not edit it for a SQLite-era release".into()
+                    } else {
+                        import_advice(false)
+                    },
                 });
             }
             return;
@@ -609,12 +644,17 @@ impl Analysis {
     }
 }
 
-/// How a file-era index gets into a SQLite-era gateway's store: the
-/// `--session-sqlite import` mode of `openclaw doctor` (2026.8.1's CLI, with
-/// `--session-sqlite-all-agents`). The startup error itself names `openclaw
-/// doctor --fix`, which public reports (#133992, #134873) found leaves such
-/// stores unmigrated.
-const IMPORT_ADVICE: &str = "run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` with the gateway stopped (`openclaw doctor --fix`, which the startup error names, does not import it); sessfix never edits a store that a SQLite-era gateway must import";
+/// How a file-era index gets into a SQLite-era gateway's store. 2026.8.2
+/// refuses to start and names `openclaw doctor --fix`; both it and the
+/// `--session-sqlite import` mode of `openclaw doctor` import the store
+/// (measured). 2026.9.6 imports it at startup itself.
+fn import_advice(imports_at_boot: bool) -> String {
+    if imports_at_boot {
+        "nothing required: the next start imports it (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`, with the gateway stopped, does the same beforehand); do not edit, move or delete the legacy files meanwhile".into()
+    } else {
+        "with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (or `openclaw doctor --fix --non-interactive`, which imports it too, measured on 2026.8.2, and changes other state as well); sessfix never edits a store that a SQLite-era gateway must import".into()
+    }
+}
 
 fn argv_of(s: &ProcState) -> Option<Vec<String>> {
     match s {

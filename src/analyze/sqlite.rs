@@ -207,33 +207,31 @@ pub fn shared_findings(
             "find why the gateway fails to start (`openclaw logs`, `<state>/logs/stability/`) before starting it again; the breaker clears by itself once the window drains".into(),
         ));
     }
-    for run in &shared.migration_runs {
-        if let Some(e) = &run.error {
-            findings.push(finding(
-                "sqlite-migration-manifest-unreadable",
-                Severity::Info,
-                Some(show(&run.path)),
-                format!("a legacy-import manifest cannot be read: {e}"),
-                "nothing required by sessfix; leave it for the gateway's migration".into(),
-            ));
-            continue;
-        }
-        for t in &run.targets {
-            if t.completed_moves < t.planned_moves {
-                findings.push(finding(
-                    "sqlite-migration-unfinished",
-                    Severity::Info,
-                    Some(show(&run.path)),
-                    format!(
-                        "the legacy import of {} stopped after {} of {} moves into the import archive",
-                        t.store_path.as_deref().unwrap_or("(a store)"),
-                        t.completed_moves,
-                        t.planned_moves
-                    ),
-                    "nothing: the next boot finishes it; do not edit, move or delete the legacy sessions.json or transcripts meanwhile (the migration compares them with its import receipt)".into(),
-                ));
-            }
-        }
+    for run in shared.migration_runs.iter().filter(|r| r.error.is_some()) {
+        findings.push(finding(
+            "sqlite-migration-manifest-unreadable",
+            Severity::Info,
+            Some(show(&run.path)),
+            format!(
+                "a legacy-import manifest cannot be read: {}",
+                run.error.as_deref().unwrap_or("")
+            ),
+            "nothing required by sessfix; leave it for the gateway's migration".into(),
+        ));
+    }
+    for (run, t) in rs::unfinished_imports(&shared.migration_runs) {
+        findings.push(finding(
+            "sqlite-migration-unfinished",
+            Severity::Info,
+            Some(show(&run.path)),
+            format!(
+                "the legacy import of {} stopped before it finished ({} of {} moves into the import archive recorded) and no later run finished it",
+                t.store_path.as_deref().unwrap_or("(a store)"),
+                t.completed_moves,
+                t.planned_moves
+            ),
+            "do not edit, move or delete the legacy sessions.json or transcripts (the import compares them with what it read); 2026.9.6 finishes the import at its next start, 2026.8.x only with `openclaw doctor --session-sqlite import --session-sqlite-all-agents`".into(),
+        ));
     }
 }
 
@@ -383,6 +381,54 @@ pub fn agent(
             status: entry.and_then(|e| e.status.clone()).or(row.status.clone()),
             aborted_last_run: entry.and_then(|e| e.aborted_last_run),
             updated_at: row.updated_at.map(|v| v as f64),
+            transcript: None,
+            lock: None,
+            next_boot,
+            reason,
+            next_boot_by_line: Vec::new(),
+            restart_artifacts: 0,
+            remedy: Remedy::default(),
+        });
+    }
+}
+
+/// The rows a file-era index becomes once a SQLite-era gateway imports it at
+/// startup (2026.9.6): imported as they are, then recovered by the SQLite
+/// rules (a running main row marked and resumed, a running subagent row
+/// ended `failed`, a cron or ACP row left alone).
+pub fn imported_rows(agent: &Agent, sessions: &mut Vec<SessionReport>) {
+    for s in agent.sessions.iter().filter(|s| !s.shadowed) {
+        let running = s.status.as_deref() == Some("running");
+        let (next_boot, reason) = if !running {
+            (
+                NextBoot::Idle,
+                "imported into SQLite at the next start; nothing to do".to_string(),
+            )
+        } else if crate::rules::is_cron_key(&s.boot_key) || crate::rules::is_acp_key(&s.boot_key) {
+            (
+                NextBoot::Skip,
+                "imported into SQLite at the next start; not a main session: restart recovery leaves cron and ACP sessions alone".to_string(),
+            )
+        } else if crate::rules::skip_reason(&s.boot_key, &s.skip).is_some() {
+            (
+                NextBoot::Fail,
+                "imported into SQLite at the next start; a subagent run left running: the boot ends it failed".to_string(),
+            )
+        } else {
+            (
+                NextBoot::Resume,
+                "imported into SQLite at the next start, then marked interrupted and resumed"
+                    .to_string(),
+            )
+        };
+        sessions.push(SessionReport {
+            agent: agent.id.clone(),
+            key: s.key.clone(),
+            boot_key: (s.boot_key != s.key).then(|| s.boot_key.clone()),
+            session_id: s.session_id.clone(),
+            status: s.status.clone(),
+            aborted_last_run: s.aborted_last_run,
+            updated_at: s.updated_at,
             transcript: None,
             lock: None,
             next_boot,

@@ -51,9 +51,15 @@ fn read_and_plan(
                     agent.store.path.display(),
                     agent.id
                 ));
-            } else if agent.sqlite.is_some() {
-                // A SQLite-era agent's legacy files are migration inputs:
-                // never edited (`sqlite-era.md` §6.6).
+            } else if agent.sqlite.is_some()
+                || analysis
+                    .release()
+                    .line_rules()
+                    .is_some_and(|l| l.era == crate::rules::lines::Era::Sqlite)
+            {
+                // A SQLite-era agent's legacy files, and every file-era store
+                // of a SQLite-era release, are migration inputs: never
+                // edited (`sqlite-era.md` §6.6).
             } else {
                 plan::add_agent(
                     plan,

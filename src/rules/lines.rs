@@ -181,6 +181,14 @@ pub struct LineRules {
     pub resend_notice: bool,
     /// A resumed run's reply is delivered to the row's channel (2026.6.1).
     pub delivers_resumed_reply: bool,
+    /// SQLite era: the gateway imports a file-era `sessions.json` (and its
+    /// transcripts) into the agent database at startup by itself, archives
+    /// the files and then recovers the rows (measured on 2026.9.6). Without
+    /// it the gateway refuses to start ("Legacy session store requires
+    /// migration", `assertSessionStoreMigrationComplete`,
+    /// `startup-migration-BY1t5h-r.js` in 8.2) until `openclaw doctor --fix`
+    /// or `openclaw doctor --session-sqlite import` imports it.
+    pub imports_legacy_store_at_boot: bool,
 }
 
 const fn v(year: u16, month: u8, day: u8) -> Version {
@@ -207,6 +215,7 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     refuses_unconfigured_agent: false,
     resend_notice: false,
     delivers_resumed_reply: false,
+    imports_legacy_store_at_boot: false,
 };
 
 /// Lock-based recovery as 2026.5.12 does it (`main-session-restart-recovery-D1yxkDUR.js`,
@@ -286,13 +295,27 @@ pub const L2026_7_1: LineRules = LineRules {
 pub const L2026_8_1: LineRules = LineRules {
     name: "2026.8.1",
     first: v(2026, 8, 1),
-    checked_with: "oracle: 2026.9.6 (`oracle/sqlite.py`); `dist/` of 2026.8.1 and 2026.8.2 read",
+    checked_with: "oracle: 2026.8.2 (`oracle/sqlite.py`); refused boots with a file-era store measured on 2026.8.2",
     era: Era::Sqlite,
     ..L2026_7_1
 };
 
+/// The gateway imports a file-era store itself at its first boot (measured
+/// on 2026.9.6: "Session SQLite - Legacy entries: N; SQLite entries: N ...
+/// Archived N legacy transcript artifact(s)", then the running rows are
+/// marked and resumed). The first release that does is not known; releases
+/// between 2026.8.2 and 2026.9.6 are predicted with 2026.8.1's rules, whose
+/// advice (`openclaw doctor --session-sqlite import`) works on both.
+pub const L2026_9_6: LineRules = LineRules {
+    name: "2026.9.6",
+    first: v(2026, 9, 6),
+    checked_with: "oracle: 2026.9.6 (`oracle/sqlite.py`)",
+    imports_legacy_store_at_boot: true,
+    ..L2026_8_1
+};
+
 /// Every line, oldest first.
-pub const ALL: [&LineRules; 8] = [
+pub const ALL: [&LineRules; 9] = [
     &PRE_RECOVERY,
     &L2026_4_25,
     &L2026_5_22,
@@ -301,6 +324,7 @@ pub const ALL: [&LineRules; 8] = [
     &L2026_6_9,
     &L2026_7_1,
     &L2026_8_1,
+    &L2026_9_6,
 ];
 
 /// The lines predicted for when the release cannot be told: every file-era
@@ -434,6 +458,11 @@ pub fn markdown_table() -> String {
         let mut boot: Vec<String> = Vec::new();
         if l.era == Era::Sqlite {
             boot.push("keeps sessions in SQLite; marks and resumes every interrupted `running` row itself; tombstones a session whose recovery never starts a turn in 3 attempts; refuses to start on a row whose projections disagree with `entry_json`, and for up to 60 s on a dead maintenance lease".into());
+            boot.push(if l.imports_legacy_store_at_boot {
+                "imports a file-era `sessions.json` itself at startup".into()
+            } else {
+                "refuses to start while a file-era `sessions.json` is not imported (`openclaw doctor --fix` imports it)".into()
+            });
         } else if !l.boot_recovery {
             boot.push("nothing: no restart recovery, no lock sweep".into());
         } else {
@@ -561,7 +590,10 @@ mod tests {
         assert_eq!(line("2026.7.1-2"), "2026.7.1");
         assert_eq!(line("2026.7.35"), "2026.7.1");
         assert_eq!(line("2026.8.1"), "2026.8.1");
-        assert_eq!(line("2026.9.6"), "2026.8.1");
+        assert_eq!(line("2026.8.2"), "2026.8.1");
+        assert_eq!(line("2026.9.5"), "2026.8.1");
+        assert_eq!(line("2026.9.6"), "2026.9.6");
+        assert_eq!(line("2026.11.1"), "2026.9.6");
     }
 
     #[test]

@@ -309,6 +309,30 @@ pub fn crash_loop(boots: &[Boot], now_ms: i64) -> Option<(usize, i64)> {
     Some((counted.len(), starts[leave - 1] + CRASH_LOOP_WINDOW_MS))
 }
 
+/// The targets of legacy-import runs that stopped half-way and that no later
+/// run finished: the manifest has no `completedAt`, no later manifest has
+/// one, and the target's legacy store is still there.
+pub fn unfinished_imports(
+    runs: &[crate::state::sqlite_era::MigrationRun],
+) -> Vec<(
+    &crate::state::sqlite_era::MigrationRun,
+    &crate::state::sqlite_era::MigrationTarget,
+)> {
+    let mut out = Vec::new();
+    for r in runs.iter().filter(|r| r.error.is_none() && !r.completed) {
+        let finished_later = runs
+            .iter()
+            .any(|o| o.completed && o.started_at.is_some() && o.started_at >= r.started_at);
+        if finished_later {
+            continue;
+        }
+        for t in r.targets.iter().filter(|t| t.store_exists) {
+            out.push((r, t));
+        }
+    }
+    out
+}
+
 /// The fields an untombstone removes from `entry_json`: the recovery cycle
 /// and its runs (`mainRestartRecovery`, `restartRecoveryRuns`) and what a
 /// recovery turn carries (`restartRecoveryForceSafeTools`,
@@ -508,5 +532,28 @@ mod tests {
             LeaseOwner::Alive
         );
         assert!(lease_holds(&lease, 9) && !lease_holds(&lease, 10));
+    }
+
+    #[test]
+    fn an_import_stopped_half_way_is_unfinished_until_a_later_run_completes() {
+        use crate::state::sqlite_era::{MigrationRun, MigrationTarget};
+        let run = |at: &str, completed: bool, exists: bool| MigrationRun {
+            path: format!("{at}.json").into(),
+            started_at: Some(at.into()),
+            completed,
+            error: None,
+            targets: vec![MigrationTarget {
+                store_path: Some("/s/sessions.json".into()),
+                store_exists: exists,
+                planned_moves: 300,
+                completed_moves: 0,
+            }],
+        };
+        let killed = run("2026-11-30T14:43:30Z", false, true);
+        assert_eq!(unfinished_imports(std::slice::from_ref(&killed)).len(), 1);
+        let later = run("2026-11-30T14:45:00Z", true, true);
+        assert!(unfinished_imports(&[killed.clone(), later]).is_empty());
+        // The store is gone: archived since.
+        assert!(unfinished_imports(&[run("2026-11-30T14:43:30Z", false, false)]).is_empty());
     }
 }

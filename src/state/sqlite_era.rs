@@ -142,8 +142,14 @@ pub struct AgentDbLease {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationRun {
     pub path: PathBuf,
+    /// `startedAt` (ISO 8601).
+    pub started_at: Option<String>,
+    /// `completedAt` is present: the run finished (a run that is killed
+    /// leaves its manifest without it, also after a later run finished the
+    /// import; measured on 2026.8.2 and 2026.9.6).
     /// Each target: its legacy store, planned and completed moves.
     pub targets: Vec<MigrationTarget>,
+    pub completed: bool,
     /// Why the manifest could not be read, if it could not.
     pub error: Option<String>,
 }
@@ -151,6 +157,8 @@ pub struct MigrationRun {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationTarget {
     pub store_path: Option<String>,
+    /// The legacy store named by `storePath` still exists.
+    pub store_exists: bool,
     pub planned_moves: usize,
     pub completed_moves: usize,
 }
@@ -443,6 +451,11 @@ pub fn read_migration_runs(state_dir: &Path) -> Vec<MigrationRun> {
                 });
             match read {
                 Ok(v) => MigrationRun {
+                    started_at: v
+                        .get("startedAt")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_string),
+                    completed: v.get("completedAt").is_some_and(|c| !c.is_null()),
                     targets: v
                         .get("targets")
                         .and_then(serde_json::Value::as_array)
@@ -453,6 +466,8 @@ pub fn read_migration_runs(state_dir: &Path) -> Vec<MigrationRun> {
                 },
                 Err(e) => MigrationRun {
                     path,
+                    started_at: None,
+                    completed: false,
                     targets: Vec::new(),
                     error: Some(e),
                 },
@@ -471,11 +486,15 @@ fn moves(v: Option<&serde_json::Value>) -> usize {
 }
 
 fn migration_target(t: &serde_json::Value) -> MigrationTarget {
+    let store_path = t
+        .get("storePath")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
     MigrationTarget {
-        store_path: t
-            .get("storePath")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string),
+        store_exists: store_path
+            .as_deref()
+            .is_some_and(|p| std::fs::symlink_metadata(p).is_ok()),
+        store_path,
         planned_moves: moves(t.get("plannedMoves")),
         completed_moves: moves(t.get("completedMoves")),
     }
