@@ -452,6 +452,13 @@ def b_lease_unexpired(w):
         raise Missing("the dead-maintenance-lease fixture has no core:agent-database-maintenance lease")
 
 
+def b_file_era_only(w):
+    """Only the file-era store (what a 2026.7.x install leaves): the state
+    database the killed first boot made is removed (8.2 would refuse 9.6's
+    newer schema anyway)."""
+    shutil.rmtree(os.path.join(w.state, "state"))
+
+
 # ---------------------------------------------------------------- the cases
 
 class Case:
@@ -479,6 +486,10 @@ CASES = {
     # which the boot imports (then resumes KEY) once the lease is gone.
     "dead-maintenance-lease": Case({"2026.9.6": "sqlite-dead-maintenance-lease"}, build=b_lease_unexpired,
                                    repair=["--clear-dead-leases"], repair_turn="answered", sqlite_row=False),
+    # An upgrade from the file era: 2026.8.2 refuses to start ("Legacy session
+    # store requires migration"), 2026.9.6 imports the store and resumes KEY.
+    "legacy-store": Case({"2026.9.6": "sqlite-dead-maintenance-lease", "2026.8.2": "sqlite-dead-maintenance-lease"},
+                         build=b_file_era_only, sqlite_row=False),
     # Not fixtures/sqlite-invalid-row as it is: a boot whose config differs
     # from the one the state DB's startup-migration checkpoint was recorded
     # with (every first boot here) runs the startup migrations, and their

@@ -556,7 +556,11 @@ fn a_file_era_store_is_imported_by_9_6_and_blocks_8_2_and_repair_never_touches_i
             .output()
             .unwrap();
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(codes(&r).contains(&finding.to_string()), "{release}: {:?}", codes(&r));
+        assert!(
+            codes(&r).contains(&finding.to_string()),
+            "{release}: {:?}",
+            codes(&r)
+        );
         assert_eq!(out.status.code(), Some(code), "{release}: {:?}", codes(&r));
         if release == "2026.9.6" {
             assert_eq!(session(&r, KEY)["nextBoot"], "resume");
@@ -570,6 +574,10 @@ fn a_file_era_store_is_imported_by_9_6_and_blocks_8_2_and_repair_never_touches_i
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(code), "{release}: {}", stderr(&out));
-        assert_eq!(tree_digest(&e.state()), before, "{release}: the legacy store is a migration input");
+        assert_eq!(
+            tree_digest(&e.state()),
+            before,
+            "{release}: the legacy store is a migration input"
+        );
     }
 }
