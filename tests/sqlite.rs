@@ -581,3 +581,61 @@ fn a_file_era_store_is_imported_by_9_6_and_blocks_8_2_and_repair_never_touches_i
         );
     }
 }
+
+#[test]
+fn a_lease_of_another_host_is_never_judged_here() {
+    let e = env("sqlite-dead-maintenance-lease");
+    let host = e.dir.path().join("proc/sys/kernel");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("hostname"), "otherhost\n").unwrap();
+    let out = run_at(&e, LEASE_NOW, &["scan", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unknown = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "sqlite-lease-owner-unknown")
+        .expect("the startup-migrations lease names host vm");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains("names host vm"),
+        "{unknown}"
+    );
+    run_at(&e, LEASE_NOW, &["repair", "--yes", "--clear-dead-leases"]);
+    let left: i64 = Connection::open(state_db(&e))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM state_leases WHERE scope = 'startup-migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 1, "kept");
+}
+
+#[test]
+fn an_unreadable_database_is_an_error_in_the_sqlite_era() {
+    let e = env("sqlite-tombstoned");
+    std::fs::write(agent_db(&e), b"garbage, not SQLite").unwrap();
+    let (r, code) = scan(&e);
+    assert!(
+        codes(&r).contains(&"agent-unreadable".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 3);
+    // The state database unreadable: no SQLite edit, even forced.
+    let e = env("sqlite-tombstoned");
+    std::fs::write(state_db(&e), b"junk").unwrap();
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes", "--force", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be checked"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(tree_digest(&e.state()), before);
+}

@@ -506,7 +506,12 @@ impl Analysis {
                 let t = agent.agent_db.as_ref()?.sessions.as_ref()?;
                 Some(DatabaseReport {
                     path: show(p),
-                    schema_version: t.user_version,
+                    // An early database may keep its version only in schema_meta.
+                    schema_version: if t.user_version > 0 {
+                        t.user_version
+                    } else {
+                        agent.agent_db.as_ref()?.schema_version.unwrap_or(0)
+                    },
                     schema_release: rules::sqlite::release_of_agent_schema(t.user_version),
                     app_version: t.app_version.clone(),
                     sessions: t.rows.len(),
@@ -519,6 +524,21 @@ impl Analysis {
             .filter(|l| l.era == rules::lines::Era::Sqlite);
         let imports = sqlite_line.is_some_and(|l| l.imports_legacy_store_at_boot);
         let version = self.release.version.clone().unwrap_or_default();
+        if agent.sqlite.is_some() || sqlite_line.is_some() {
+            // The file-era analysis below reports these itself.
+            for p in &agent.problems {
+                findings.push(Finding {
+                    code: "agent-unreadable",
+                    severity: Severity::Error,
+                    agent: Some(agent.id.clone()),
+                    key: None,
+                    path: Some(show(&p.path)),
+                    message: p.message.clone(),
+                    fix: "fix the file or its permissions by hand; sessfix leaves this agent alone"
+                        .into(),
+                });
+            }
+        }
         if let Some(db_path) = &agent.sqlite {
             if !matches!(agent.store.state, StoreState::Missing) {
                 findings.push(Finding {

@@ -24,17 +24,21 @@ pub fn liveness(shared: &SqliteShared, gateway: &mut GatewayReport) {
     if gateway.live {
         return;
     }
-    let alive = |pid: u64, start: Option<f64>| match shared.owners.get(&pid) {
+    let alive_state = |state: Option<&ProcState>, start: Option<f64>| match state {
         Some(ProcState::Alive { starttime, .. }) => {
             !matches!((starttime, start), (Some(t), Some(w)) if *t as f64 != w)
         }
         _ => false,
     };
+    let alive = |pid: u64, start: Option<f64>| alive_state(shared.owners.get(&pid), start);
     let mut evidence = None;
     if let Some(db) = &shared.state_db {
         for l in &db.leases {
             if l.scope == rs::GATEWAY_OWNER_LEASE_SCOPE {
-                if let Some(pid) = l.owner_pid.filter(|p| alive(*p, l.owner_started_at)) {
+                if let Some(pid) = l
+                    .owner_pid
+                    .filter(|_| alive_state(l.owner_state.as_ref(), l.owner_started_at))
+                {
                     evidence = Some((
                         pid,
                         format!(
@@ -101,11 +105,7 @@ pub fn lease_owners<'a>(
         .iter()
         .filter(|l| rs::lease_holds(l, now_ms))
         .map(|l| {
-            let owner = rs::lease_owner(
-                l,
-                l.owner_pid.and_then(|p| shared.owners.get(&p)),
-                &state_owner,
-            );
+            let owner = rs::lease_owner(l, l.owner_state.as_ref(), &state_owner);
             (l, owner)
         })
         .collect()
@@ -139,6 +139,17 @@ pub fn shared_findings(
     }
     let Some(db) = &shared.state_db else { return };
     let path = Some(show(&db.path));
+    if let (Err(why), false) = (&shared.holders, gateway.live) {
+        findings.push(finding(
+            "sqlite-open-files-unknown",
+            Severity::Info,
+            path.clone(),
+            format!(
+                "whether a process has this state dir's SQLite databases open cannot be established here: {why}"
+            ),
+            "`sessfix repair` refuses SQLite edits (--untombstone, --resume, --clear-dead-leases) until it can: run it as the gateway's user or root, on the gateway's host (--force only if you know no OpenClaw process runs)".into(),
+        ));
+    }
     if db.user_version > rs::NEWEST_STATE_SCHEMA {
         findings.push(finding(
             "sqlite-schema-newer",
@@ -349,8 +360,9 @@ pub fn agent(
                     Severity::Warning,
                     format!("{}: {why}", row.key),
                     format!(
-                        "with the gateway stopped, set the column to entry_json's status: `UPDATE session_nodes SET status = json_extract(entry_json, '$.status') WHERE session_key = '{}'`",
-                        row.key.replace('\'', "''")
+                        "with the gateway stopped, set the columns to entry_json's status: `UPDATE session_nodes SET status = json_extract(entry_json, '$.status') WHERE session_key = '{k}'; UPDATE session_windows SET status = (SELECT status FROM session_nodes WHERE session_key = '{k}') WHERE session_id = '{}'`",
+                        row.current_session_id.replace('\'', "''"),
+                        k = row.key.replace('\'', "''")
                     ),
                 ));
             }

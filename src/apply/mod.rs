@@ -257,6 +257,9 @@ pub fn apply_with_progress(
     if plan.is_empty() {
         return Ok(out);
     }
+    for e in &plan.sqlite {
+        sqlite::check_writable(&e.path)?;
+    }
     checkpoint("planned");
     fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
     let dir = backup_dir_for(backup_root, now_ms);

@@ -55,6 +55,49 @@ pub fn open_rw(path: &Path) -> Result<Connection, String> {
     Ok(c)
 }
 
+/// Whether sessfix can write the database at `path` as SQLite must: the
+/// file, its `-wal` and `-shm` when they exist, and its directory (where
+/// SQLite creates them). Checked before anything is backed up or written:
+/// a failed open for writing would leave a `-wal`/`-shm` the gateway's user
+/// may not be able to write.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    let open = |p: &Path| std::fs::OpenOptions::new().write(true).open(p);
+    open(path).map_err(|e| {
+        format!(
+            "{}: cannot be written ({e}); run repair as the gateway's user or root",
+            path.display()
+        )
+    })?;
+    for suffix in ["-wal", "-shm"] {
+        let mut s = path.as_os_str().to_owned();
+        s.push(suffix);
+        let p = std::path::PathBuf::from(s);
+        if p.exists() {
+            open(&p).map_err(|e| {
+                format!(
+                    "{}: cannot be written ({e}); SQLite needs it to write {}",
+                    p.display(),
+                    path.display()
+                )
+            })?;
+        }
+    }
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
+        // SAFETY: a valid NUL-terminated path.
+        if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+            return Err(format!(
+                "{}: its directory cannot be written ({}); SQLite creates the database's -wal and -shm there",
+                path.display(),
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A consistent copy of the database at `path` in `to` (which must not
 /// exist), made through SQLite (`VACUUM INTO`).
 pub fn backup(conn: &Connection, path: &Path, to: &Path) -> Result<(), String> {
@@ -231,10 +274,7 @@ pub fn apply_edit(
             let now = read_row(&tx, key, session_id).map_err(|e| err(path, "read", e))?;
             if now.as_ref() != Some(before) {
                 return Ok((
-                    Edited::Changed(format!(
-                        "{}: {key} changed since the plan was made; not edited",
-                        path.display()
-                    )),
+                    Edited::Changed(format!("{key} changed since the plan was made; not edited")),
                     None,
                 ));
             }
@@ -256,8 +296,7 @@ pub fn apply_edit(
             let Some(row) = now.filter(|r| r.owner == *owner && r.expires_at == *expires_at) else {
                 return Ok((
                     Edited::Changed(format!(
-                        "{}: lease {scope}/{lease_key} changed since the plan was made; not removed",
-                        path.display()
+                        "lease {scope}/{lease_key} changed since the plan was made; not removed"
                     )),
                     None,
                 ));

@@ -42,7 +42,7 @@ pub struct Context {
     pub progress: bool,
 }
 
-/// One line on stderr per error finding, in the manner of `e2fsck -p`: what,
+/// One line on stderr per warning or error finding, in the manner of `e2fsck -p`: what,
 /// which file, what to do. Printed even with `--quiet`, so the cron mail or
 /// the journal says why the run ended with 1 (or 3).
 pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::Finding) -> bool) {
@@ -50,7 +50,7 @@ pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::
     for f in report
         .findings
         .iter()
-        .filter(|f| f.severity == crate::analyze::Severity::Error && which(f))
+        .filter(|f| f.severity >= crate::analyze::Severity::Warning && which(f))
     {
         let place = match (&f.path, &f.key, &f.agent) {
             (Some(p), _, _) => p.clone(),

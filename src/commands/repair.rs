@@ -97,11 +97,25 @@ fn read_and_plan(
 
 /// SQLite edits need the third liveness check (no process has a database
 /// open); where it cannot be made, they are refused unless forced.
+///
+/// With `state/openclaw.sqlite` unreadable its owner lease cannot be checked
+/// either: SQLite edits are then refused, forced or not (exit 3).
 fn refuse_if_holders_unknown(snap: &Snapshot, plan: &Plan, force: bool) -> Option<Exit> {
+    if plan.sqlite.is_empty() {
+        return None;
+    }
+    if let Some(p) = &snap.sqlite.state_db_problem {
+        eprintln!(
+            "sessfix: refusing to edit an SQLite database: {}: {}; its leases (the gateway-owner lease among them) cannot be checked",
+            p.path.display(),
+            p.message
+        );
+        return Some(Exit::Operational);
+    }
     let Err(why) = &snap.sqlite.holders else {
         return None;
     };
-    if plan.sqlite.is_empty() || force {
+    if force {
         return None;
     }
     eprintln!(

@@ -86,8 +86,12 @@ fn by_hand(dir: &Path) -> String {
         "  To restore by hand, with the gateway stopped: {manifest} lists each file \
          (`path`), its copy in {dir} (`backup`) and what repair did (`action`): for \
          `write` and `remove`, copy the backup over the path (cp {dir}/<backup> <path>); \
-         for `truncate`, append it (cat {dir}/<backup> >> <path>). Check the files you \
-         keep first: they changed since the repair.",
+         for `truncate`, append it (cat {dir}/<backup> >> <path>); for `sqlite`, the \
+         backup is a copy of the whole database made before the edit (`VACUUM INTO`), \
+         and `sqlite` in the entry holds the row before and after: put the row back \
+         with an UPDATE, or, to replace the whole database (losing what was written \
+         since), move <path> and its -wal and -shm aside and copy the backup to <path>. \
+         Check the files you keep first: they changed since the repair.",
         manifest = dir.join(apply::MANIFEST).display(),
         dir = dir.display(),
     )

@@ -173,8 +173,14 @@ fn row_edit_of(
             "{flag} {key}: its entry_json was not read"
         )));
     };
-    let Ok(entry) = &row.entry else {
-        return Err(Refusal(format!("{flag} {key}: {verdict:?}")));
+    let entry = match &row.entry {
+        Ok(e) => e,
+        Err(e) => {
+            return Err(Refusal(format!(
+                "{flag} {key}: in {}: {e}; the gateway refuses to start on it (`openclaw doctor --fix` repairs it), and sessfix does not edit it",
+                path.display()
+            )))
+        }
     };
     let updated = next_updated_at(row, now_ms).to_string();
     let (ops, reason, status) = match action {
@@ -267,6 +273,27 @@ fn row_edit_of(
         row.updated_at.map(|v| v.to_string()),
         Some(updated.clone()),
     ));
+    if let (Some(before), Some(after)) = (&row.window, &window_after) {
+        if before.status != after.status {
+            changes.push(column(
+                "(session_windows) status",
+                q(&before.status),
+                q(&after.status),
+            ));
+        }
+        changes.push(column(
+            "(session_windows) updated_at",
+            before.updated_at.map(|v| v.to_string()),
+            after.updated_at.map(|v| v.to_string()),
+        ));
+        if before.ended_at != after.ended_at {
+            changes.push(column(
+                "(session_windows) ended_at",
+                before.ended_at.map(|v| v.to_string()),
+                after.ended_at.map(|v| v.to_string()),
+            ));
+        }
+    }
     Ok(SqliteEdit {
         agent: Some(agent.id.clone()),
         path,

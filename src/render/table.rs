@@ -239,7 +239,11 @@ impl ReportRenderer for Tables {
                 out,
                 0,
                 "gateway:   ",
-                &format!("not running ({e})"),
+                &if r.gateway.liveness_unknown {
+                    format!("UNKNOWN whether one is running ({e})")
+                } else {
+                    format!("not running ({e})")
+                },
                 self.width,
             )?,
             _ => writeln!(out, "gateway:   not running (no singleton lock)")?,

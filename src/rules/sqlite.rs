@@ -498,6 +498,7 @@ mod tests {
             owner_pid: Some(7),
             owner_started_at: Some(100.0),
             owner_host: None,
+            owner_state: None,
             created_at: None,
             updated_at: None,
         };

@@ -324,7 +324,17 @@ pub fn config_path_candidates(state_dir: &Path, override_path: Option<&Path>) ->
 fn lock_names(opts: &ReadOptions) -> Vec<(String, PathBuf)> {
     let mut names: Vec<(String, PathBuf)> = Vec::new();
     for cfg in config_path_candidates(&opts.state_dir, opts.config_path.as_deref()) {
-        for p in [cfg.clone(), fsx::realpath_or_self(&cfg)] {
+        // The gateway hashes the absolute path it resolved; a config that
+        // does not exist (yet) has no realpath, so its absolute form and the
+        // one under the state dir's realpath count too.
+        let mut forms = vec![cfg.clone(), fsx::realpath_or_self(&cfg)];
+        if let Ok(abs) = std::path::absolute(&cfg) {
+            forms.push(abs);
+        }
+        if let (Some(parent), Some(name)) = (cfg.parent(), cfg.file_name()) {
+            forms.push(fsx::realpath_or_self(parent).join(name));
+        }
+        for p in forms {
             let h = Sha256::digest(p.to_string_lossy().as_bytes());
             let hex: String = h.iter().take(4).map(|b| format!("{b:02x}")).collect();
             let name = format!("gateway.{hex}.lock");
@@ -348,7 +358,8 @@ fn lock_names(opts: &ReadOptions) -> Vec<(String, PathBuf)> {
 ///   one started without `TMPDIR` uses `/tmp`; a cron or sudo shell has
 ///   neither, so on macOS all three are checked (and, best effort, every
 ///   user's `/var/folders/*/*/T`, which only root can read).
-/// - SQLite era (2026.8.2, 2026.9.6): `<stateDir>/tmp`.
+/// - SQLite era (2026.8.2, 2026.9.6): `<stateDir>/tmp`, where the gateway
+///   also keeps `gateway.state.lock` (same payload) beside the hashed one.
 pub fn lock_bases(opts: &ReadOptions) -> Vec<(PathBuf, bool)> {
     let mut v: Vec<(PathBuf, bool)> = vec![
         (opts.tmp_dir.clone(), true),
@@ -437,7 +448,7 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
                 let n = e.file_name().to_string_lossy().into_owned();
                 if names.iter().any(|(x, _)| *x == n) {
                     files.push((e.path(), true));
-                } else if in_state && is_hashed_lock_name(&n) {
+                } else if in_state && (is_hashed_lock_name(&n) || n == "gateway.state.lock") {
                     files.push((e.path(), false));
                 }
             }

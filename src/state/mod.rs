@@ -73,8 +73,8 @@ pub struct SqliteShared {
     pub state_db_problem: Option<Problem>,
     /// The legacy-import manifests.
     pub migration_runs: Vec<sqlite_era::MigrationRun>,
-    /// What is known now of each pid a lease names (`state_leases`
-    /// payloads, `agent_database_leases`).
+    /// What is known now of each pid `agent_database_leases` names (a
+    /// `state_leases` row carries its own, `Lease::owner_state`).
     pub owners: std::collections::BTreeMap<u64, ProcState>,
     /// Processes with an SQLite file of this state dir open (`*.sqlite`,
     /// `-wal`, `-shm` under it), or why that cannot be established here.
@@ -122,14 +122,26 @@ pub fn read_sqlite_shared(
         ),
     };
     let mut owners = std::collections::BTreeMap::new();
-    if let Some(db) = &state_db {
-        let pids = db
-            .leases
-            .iter()
-            .filter_map(|l| l.owner_pid)
-            .chain(db.agent_db_leases.iter().map(|l| l.owner_pid));
-        for pid in pids {
-            owners.entry(pid).or_insert_with(|| procs.state(pid));
+    let mut state_db = state_db;
+    if let Some(db) = &mut state_db {
+        let here = procs.hostname();
+        for l in &mut db.leases {
+            let Some(pid) = l.owner_pid else { continue };
+            l.owner_state = Some(match (&l.owner_host, &here) {
+                (Some(theirs), Some(ours)) if !theirs.eq_ignore_ascii_case(ours) => {
+                    ProcState::Unknown {
+                        why: format!(
+                            "the lease names host {theirs}, and this is {ours}: its pid is not one of this host's"
+                        ),
+                    }
+                }
+                _ => procs.state(pid),
+            });
+        }
+        for l in &db.agent_db_leases {
+            owners
+                .entry(l.owner_pid)
+                .or_insert_with(|| procs.state(l.owner_pid));
         }
     }
     let holders = if state_db.is_some() || state_db_problem.is_some() {

@@ -34,6 +34,34 @@ pub trait Processes: Send + Sync {
         let _ = wanted;
         Err("the open files of other processes cannot be listed on this OS".into())
     }
+
+    /// The name of the host these processes run on (what Node's
+    /// `os.hostname()` gives there); `None` when it cannot be read.
+    fn hostname(&self) -> Option<String> {
+        hostname()
+    }
+}
+
+/// This host's name as Node's `os.hostname()` gives it (what a lease's
+/// `owner.host` records); `None` when it cannot be read.
+pub fn hostname() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname writes a
+        // NUL-terminated name into it (truncated names are cut at the length).
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc != 0 {
+            return None;
+        }
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+        (!name.is_empty()).then_some(name)
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME").ok().filter(|n| !n.is_empty())
+    }
 }
 
 /// The host's process table: the proc filesystem at `root` when there is one
@@ -88,6 +116,19 @@ impl Processes for ProcFs {
                 ProcState::Dead => native_state(pid),
                 other => other,
             },
+        }
+    }
+
+    /// `<root>/sys/kernel/hostname` of a proc filesystem (a fake table's
+    /// host, or none), else the OS's.
+    fn hostname(&self) -> Option<String> {
+        let from_proc = std::fs::read_to_string(self.root.join("sys/kernel/hostname"))
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty());
+        match self.kind {
+            Table::OtherProcFs => from_proc,
+            _ => from_proc.or_else(hostname),
         }
     }
 
@@ -224,6 +265,10 @@ impl Processes for FakeProcesses {
 
     fn holders(&self, _: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
         Ok(Vec::new())
+    }
+
+    fn hostname(&self) -> Option<String> {
+        None
     }
 }
 

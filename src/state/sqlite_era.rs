@@ -115,6 +115,10 @@ pub struct Lease {
     /// `/proc/<pid>/stat`).
     pub owner_started_at: Option<f64>,
     pub owner_host: Option<String>,
+    /// What is known now of the owner pid, on this host (set by
+    /// `state::read_sqlite_shared`): unknown when the lease names another
+    /// host, whose pids are not this host's.
+    pub owner_state: Option<crate::rules::ProcState>,
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
 }
@@ -376,6 +380,7 @@ pub fn read_state_db(state_dir: &Path, real_state_dir: &Path) -> Result<Option<S
                     .and_then(|o| o.get("host"))
                     .and_then(serde_json::Value::as_str)
                     .map(str::to_string),
+                owner_state: None,
                 created_at: int(get(6)?),
                 updated_at: int(get(7)?),
             });
