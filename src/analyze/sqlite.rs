@@ -290,7 +290,7 @@ pub fn agent(
             RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
             RowVerdict::Halt(why) => (
                 NextBoot::Halt,
-                format!("the gateway refuses to start: {why}"),
+                format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
             ),
             RowVerdict::Fail => (
                 NextBoot::Fail,
