@@ -271,6 +271,7 @@ pub fn agent(
             fix: "update sessfix; until then it edits nothing in this database".into(),
         });
     }
+    let newer = tables.user_version > rs::NEWEST_AGENT_SCHEMA;
     for row in &tables.rows {
         let entry = row.entry.as_ref().ok();
         let verdict = rs::row_verdict(row);
@@ -322,10 +323,14 @@ pub fn agent(
                         row.key,
                         rs::tombstone(e).unwrap_or_default()
                     ),
-                    format!(
-                        "`sessfix repair --untombstone {}` keeps the session and its history (`openclaw doctor --fix` only warns; /new or /reset start over without the history)",
-                        row.key
-                    ),
+                    if newer {
+                        "update sessfix first: this database's schema is newer than it edits (/new or /reset start over without the history)".to_string()
+                    } else {
+                        format!(
+                            "`sessfix repair --untombstone {}` keeps the session and its history (`openclaw doctor --fix` only warns; /new or /reset start over without the history)",
+                            row.key
+                        )
+                    },
                 ));
             }
             RowVerdict::Tombstone => findings.push(mk(

@@ -351,7 +351,11 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         for d in &outcome.done {
             writeln!(stdout, "{d}").map_err(io)?;
         }
-        if let Some(b) = &outcome.backup_dir {
+        if let Some(b) = outcome
+            .backup_dir
+            .as_ref()
+            .filter(|_| !outcome.done.is_empty())
+        {
             writeln!(
                 stdout,
                 "backup: {} (`sessfix undo` restores it)",
