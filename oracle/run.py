@@ -36,6 +36,8 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from common import Mismatch, descendants, tail, version_key  # noqa: E402
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "fixtures"))
 import generate as g  # noqa: E402
@@ -46,20 +48,11 @@ RESUME_MARK = "previous turn was interrupted"
 OPTS = None
 
 
-class Mismatch(Exception):
-    pass
-
-
 class GatewayDidNotStart(Exception):
     """The gateway exited before `[gateway] ready`: no boot happened."""
 
 
 # ---------------------------------------------------------------- releases
-
-def version_key(v):
-    """2026.7.1-2 -> (2026, 7, 1, 2): orders npm versions of OpenClaw."""
-    return tuple(int(x) for x in re.split(r"[.-]", v) if x.isdigit())
-
 
 # What the harness must know about a release to observe it, keyed by the first
 # release that behaves so (read in each package's dist/; see README). Later rows
@@ -158,25 +151,6 @@ def dead_pid():
     p = subprocess.Popen(["true"])
     p.wait()
     return p.pid
-
-
-def descendants(pid):
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        for c in kids.get(p, []):
-            out.append(c)
-            todo.append(c)
-    return out
 
 
 def kill_tree(pid):
@@ -700,10 +674,6 @@ class Gateway:
                 os.killpg(self.pid, signal.SIGKILL)
                 self.proc.wait()
         self.out.close()
-
-
-def tail(text, n=25):
-    return "\n".join(text.splitlines()[-n:])
 
 
 # ---------------------------------------------------------------- one boot, compared

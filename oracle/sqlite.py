@@ -39,6 +39,8 @@ import traceback
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from common import Mismatch, descendants, tail, version_key  # noqa: E402
 ROOT = os.path.dirname(HERE)
 FIXTURES = os.path.join(ROOT, "fixtures")
 KEY = "agent:main:feishu:direct:ou_live"
@@ -47,19 +49,11 @@ RESUME_MARK = "previous turn was interrupted"
 OPTS = None
 
 
-class Mismatch(Exception):
-    pass
-
-
 class Missing(Exception):
     """Something the harness needs is not there (exit 2)."""
 
 
 # ---------------------------------------------------------------- releases
-
-def version_key(v):
-    return tuple(int(x) for x in re.split(r"[.-]", v) if x.isdigit())
-
 
 # Log lines the harness reads (9.6 dist: main-session-restart-recovery-*.mjs,
 # sqlite-store worker, startup migrations; 8.2 has the recovery lines too).
@@ -134,28 +128,6 @@ def take_ports():
             if port_free(p) and port_free(p + 50):
                 return p, p + 50
     raise Missing("no free port pair in 23000-23899")
-
-
-def descendants(pid):
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        for c in kids.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
-def tail(text, n=20):
-    return "\n".join(text.splitlines()[-n:])
 
 
 # ---------------------------------------------------------------- a case's world
