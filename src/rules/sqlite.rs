@@ -368,8 +368,6 @@ mod tests {
             updated_at: updated,
             status: status.map(str::to_string),
             entry: parsed,
-            entry_len: entry.len(),
-            entry_hash: 0,
             raw_entry: None,
             window: Some(WindowRow {
                 status: status.map(str::to_string),

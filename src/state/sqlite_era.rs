@@ -16,7 +16,6 @@ use super::sqlite::{self, columns, ReadDb};
 use rusqlite::types::Value;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use xxhash_rust::xxh3::xxh3_128;
 
 /// The session tables of one agent database.
 #[derive(Debug, Clone, Default)]
@@ -45,10 +44,6 @@ pub struct SessionRow {
     /// The fields of `entry_json` the rules read, or why it is not a JSON
     /// object.
     pub entry: Result<EntryFacts, String>,
-    /// Length and XXH3-128 of `entry_json`: a plan's edit goes on only while
-    /// the row still holds these bytes.
-    pub entry_len: usize,
-    pub entry_hash: u128,
     /// `entry_json` itself, kept only when reading for a plan
     /// (`ReadOptions::keep_index`).
     pub raw_entry: Option<String>,
@@ -268,9 +263,9 @@ pub fn read_session_tables(
         let key = text(get(0)?).unwrap_or_default();
         let current_session_id = text(get(1)?).unwrap_or_default();
         let raw = text(get(2)?);
-        let (entry, entry_len, entry_hash) = match &raw {
-            Some(s) => (parse_entry(s), s.len(), xxh3_128(s.as_bytes())),
-            None => (Err("entry_json is not text".to_string()), 0, 0),
+        let entry = match &raw {
+            Some(s) => parse_entry(s),
+            None => Err("entry_json is not text".to_string()),
         };
         let has_window = matches!(get(6)?, Value::Integer(1));
         out.rows.push(SessionRow {
@@ -280,8 +275,6 @@ pub fn read_session_tables(
             updated_at: int(get(4)?),
             status: text(get(5)?),
             entry,
-            entry_len,
-            entry_hash,
             raw_entry: if keep_raw { raw } else { None },
             window: has_window
                 .then(|| -> Result<WindowRow, String> {
