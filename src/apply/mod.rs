@@ -643,7 +643,7 @@ fn change_in_place(e: &ManifestEntry) -> Option<bool> {
 
 fn undo_what(u: &sqlite::Undo) -> String {
     match u {
-        sqlite::Undo::Row { key, .. } => format!("session {key}"),
+        sqlite::Undo::Row(r) => format!("session {}", r.key),
         sqlite::Undo::Lease { before } => format!("lease {}/{}", before.scope, before.lease_key),
     }
 }

@@ -16,7 +16,7 @@
 //! A SQLite older than 3.43 is refused: the schema's CHECK constraints call
 //! `octet_length()`.
 
-use crate::plan::sqlite::{RowImage, SqliteEdit, SqliteOp, WindowImage};
+use crate::plan::sqlite::{RowEdit, RowImage, SqliteEdit, SqliteOp, WindowImage};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
@@ -243,15 +243,25 @@ fn read_lease(conn: &Connection, scope: &str, key: &str) -> rusqlite::Result<Opt
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum Undo {
-    Row {
-        key: String,
-        session_id: String,
-        before: RowImage,
-        after: RowImage,
-    },
-    Lease {
-        before: LeaseRow,
-    },
+    Row(RowEdit),
+    Lease { before: LeaseRow },
+}
+
+/// In the open transaction `tx`: if the row of `r` reads `from`, write `to`
+/// and return true; otherwise change nothing and return false.
+fn swap_row(
+    tx: &Connection,
+    path: &Path,
+    r: &RowEdit,
+    from: &RowImage,
+    to: &RowImage,
+) -> Result<bool, String> {
+    let now = read_row(tx, &r.key, &r.session_id).map_err(|e| err(path, "read", e))?;
+    if now.as_ref() != Some(from) {
+        return Ok(false);
+    }
+    write_row(tx, &r.key, &r.session_id, to).map_err(|e| err(path, "write", e))?;
+    Ok(true)
 }
 
 /// Carry out one edit on `conn` (the database at `path`): re-read, compare,
@@ -265,26 +275,17 @@ pub fn apply_edit(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| err(path, "BEGIN IMMEDIATE", e))?;
     let undo = match &edit.op {
-        SqliteOp::Row {
-            key,
-            session_id,
-            before,
-            after,
-        } => {
-            let now = read_row(&tx, key, session_id).map_err(|e| err(path, "read", e))?;
-            if now.as_ref() != Some(before) {
+        SqliteOp::Row(r) => {
+            if !swap_row(&tx, path, r, &r.before, &r.after)? {
                 return Ok((
-                    Edited::Changed(format!("{key} changed since the plan was made; not edited")),
+                    Edited::Changed(format!(
+                        "{} changed since the plan was made; not edited",
+                        r.key
+                    )),
                     None,
                 ));
             }
-            write_row(&tx, key, session_id, after).map_err(|e| err(path, "write", e))?;
-            Undo::Row {
-                key: key.clone(),
-                session_id: session_id.clone(),
-                before: before.clone(),
-                after: after.clone(),
-            }
+            Undo::Row(r.clone())
         }
         SqliteOp::DeleteLease {
             scope,
@@ -311,24 +312,7 @@ pub fn apply_edit(
     };
     tx.commit().map_err(|e| err(path, "COMMIT", e))?;
     integrity_check(conn, path)?;
-    // Read back what was written.
-    let ok = match &undo {
-        Undo::Row {
-            key,
-            session_id,
-            after,
-            ..
-        } => {
-            read_row(conn, key, session_id)
-                .map_err(|e| err(path, "re-read", e))?
-                .as_ref()
-                == Some(after)
-        }
-        Undo::Lease { before } => read_lease(conn, &before.scope, &before.lease_key)
-            .map_err(|e| err(path, "re-read", e))?
-            .is_none(),
-    };
-    if !ok {
+    if change_in(conn, path, &undo)? != Some(true) {
         return Err(format!(
             "{}: after the commit, {} does not read back as written",
             path.display(),
@@ -338,34 +322,36 @@ pub fn apply_edit(
     Ok((Edited::Done, Some(undo)))
 }
 
-/// Whether the change `undo` records is in the database now: `Some(true)`
-/// as the repair left it, `Some(false)` as it was before, `None` neither.
-pub fn change_in_place(path: &Path, undo: &Undo) -> Option<bool> {
-    let conn = open_rw(path).ok()?;
-    match undo {
-        Undo::Row {
-            key,
-            session_id,
-            before,
-            after,
-        } => {
-            let now = read_row(&conn, key, session_id).ok()?;
-            if now.as_ref() == Some(after) {
+/// Whether the change `undo` records is in the database on `conn`:
+/// `Some(true)` as the repair left it, `Some(false)` as it was before, `None`
+/// neither.
+fn change_in(conn: &Connection, path: &Path, undo: &Undo) -> Result<Option<bool>, String> {
+    Ok(match undo {
+        Undo::Row(r) => {
+            let now = read_row(conn, &r.key, &r.session_id).map_err(|e| err(path, "read", e))?;
+            if now.as_ref() == Some(&r.after) {
                 Some(true)
-            } else if now.as_ref() == Some(before) {
+            } else if now.as_ref() == Some(&r.before) {
                 Some(false)
             } else {
                 None
             }
         }
         Undo::Lease { before } => {
-            match read_lease(&conn, &before.scope, &before.lease_key).ok()? {
+            match read_lease(conn, &before.scope, &before.lease_key)
+                .map_err(|e| err(path, "read", e))?
+            {
                 None => Some(true),
                 Some(r) if r == *before => Some(false),
                 Some(_) => None,
             }
         }
-    }
+    })
+}
+
+/// `change_in` the database at `path`; `None` also when it cannot be read.
+pub fn change_in_place(path: &Path, undo: &Undo) -> Option<bool> {
+    change_in(&open_rw(path).ok()?, path, undo).ok()?
 }
 
 /// Put back what a repair changed, in one transaction, if it is still as the
@@ -376,20 +362,14 @@ pub fn restore(path: &Path, undo: &Undo) -> Result<(), String> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| err(path, "BEGIN IMMEDIATE", e))?;
     match undo {
-        Undo::Row {
-            key,
-            session_id,
-            before,
-            after,
-        } => {
-            let now = read_row(&tx, key, session_id).map_err(|e| err(path, "read", e))?;
-            if now.as_ref() != Some(after) {
+        Undo::Row(r) => {
+            if !swap_row(&tx, path, r, &r.after, &r.before)? {
                 return Err(format!(
-                    "{}: {key} changed since the repair",
-                    path.display()
+                    "{}: {} changed since the repair",
+                    path.display(),
+                    r.key
                 ));
             }
-            write_row(&tx, key, session_id, before).map_err(|e| err(path, "write", e))?;
         }
         Undo::Lease { before: b } => {
             if read_lease(&tx, &b.scope, &b.lease_key)

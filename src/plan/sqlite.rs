@@ -53,18 +53,24 @@ pub struct SqliteEdit {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SqliteOp {
-    Row {
-        key: String,
-        session_id: String,
-        before: RowImage,
-        after: RowImage,
-    },
+    Row(RowEdit),
     DeleteLease {
         scope: String,
         lease_key: String,
         owner: String,
         expires_at: Option<i64>,
     },
+}
+
+/// A `session_nodes` row (and its window) as an edit finds it and leaves it;
+/// `undo` swaps the two images back.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowEdit {
+    pub key: String,
+    pub session_id: String,
+    pub before: RowImage,
+    pub after: RowImage,
 }
 
 /// What an edit reads and writes of a `session_nodes` row and its window.
@@ -301,7 +307,7 @@ fn row_edit_of(
         key: key.to_string(),
         reason,
         changes,
-        op: SqliteOp::Row {
+        op: SqliteOp::Row(RowEdit {
             key: key.to_string(),
             session_id: row.current_session_id.clone(),
             before: RowImage {
@@ -316,7 +322,7 @@ fn row_edit_of(
                 status,
                 window: window_after,
             },
-        },
+        }),
     })
 }
 
