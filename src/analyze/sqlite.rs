@@ -24,20 +24,17 @@ pub fn liveness(shared: &SqliteShared, gateway: &mut GatewayReport) {
     if gateway.live {
         return;
     }
-    let alive_state = |state: Option<&ProcState>, start: Option<f64>| match state {
-        Some(ProcState::Alive { starttime, .. }) => {
-            !matches!((starttime, start), (Some(t), Some(w)) if *t as f64 != w)
-        }
-        _ => false,
+    let alive_state = |pid: u64, state: Option<&ProcState>, start: Option<f64>| {
+        state.is_some_and(|s| rs::pid_owner(pid, s, start) == LeaseOwner::Alive)
     };
-    let alive = |pid: u64, start: Option<f64>| alive_state(shared.owners.get(&pid), start);
+    let alive = |pid: u64, start: Option<f64>| alive_state(pid, shared.owners.get(&pid), start);
     let mut evidence = None;
     if let Some(db) = &shared.state_db {
         for l in &db.leases {
             if l.scope == rs::GATEWAY_OWNER_LEASE_SCOPE {
                 if let Some(pid) = l
                     .owner_pid
-                    .filter(|_| alive_state(l.owner_state.as_ref(), l.owner_started_at))
+                    .filter(|p| alive_state(*p, l.owner_state.as_ref(), l.owner_started_at))
                 {
                     evidence = Some((
                         pid,
@@ -246,6 +243,35 @@ pub fn shared_findings(
     }
 }
 
+/// A verdict as the report shows it.
+fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
+    match verdict {
+        RowVerdict::Resume => (
+            NextBoot::Resume,
+            "running: the boot marks it interrupted and resumes the turn; nothing to repair".to_string(),
+        ),
+        RowVerdict::Tombstone => (
+            NextBoot::Tombstone,
+            "its restart-recovery budget is spent: the boot tombstones it and every later turn is rejected".to_string(),
+        ),
+        RowVerdict::Rejected => (
+            NextBoot::Rejected,
+            "tombstoned by restart recovery: every turn is rejected until /new or /reset (or `repair --untombstone`)".to_string(),
+        ),
+        RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
+        RowVerdict::Halt(why) => (
+            NextBoot::Halt,
+            format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
+        ),
+        RowVerdict::Fail => (
+            NextBoot::Fail,
+            "a subagent run left running: the boot ends it failed".to_string(),
+        ),
+        RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
+        RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
+    }
+}
+
 /// The rows and findings of one SQLite-era agent.
 pub fn agent(
     agent: &Agent,
@@ -275,31 +301,7 @@ pub fn agent(
     for row in &tables.rows {
         let entry = row.entry.as_ref().ok();
         let verdict = rs::row_verdict(row);
-        let (next_boot, reason) = match &verdict {
-            RowVerdict::Resume => (
-                NextBoot::Resume,
-                "running: the boot marks it interrupted and resumes the turn; nothing to repair".to_string(),
-            ),
-            RowVerdict::Tombstone => (
-                NextBoot::Tombstone,
-                "its restart-recovery budget is spent: the boot tombstones it and every later turn is rejected".to_string(),
-            ),
-            RowVerdict::Rejected => (
-                NextBoot::Rejected,
-                "tombstoned by restart recovery: every turn is rejected until /new or /reset (or `repair --untombstone`)".to_string(),
-            ),
-            RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
-            RowVerdict::Halt(why) => (
-                NextBoot::Halt,
-                format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
-            ),
-            RowVerdict::Fail => (
-                NextBoot::Fail,
-                "a subagent run left running: the boot ends it failed".to_string(),
-            ),
-            RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
-            RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
-        };
+        let (next_boot, reason) = next_boot_of(&verdict);
         let mk = |code, severity, message: String, fix: String| Finding {
             code,
             severity,
@@ -415,29 +417,15 @@ pub fn agent(
 /// ended `failed`, a cron or ACP row left alone).
 pub fn imported_rows(agent: &Agent, sessions: &mut Vec<SessionReport>) {
     for s in agent.sessions.iter().filter(|s| !s.shadowed) {
-        let running = s.status.as_deref() == Some("running");
-        let (next_boot, reason) = if !running {
-            (
-                NextBoot::Idle,
-                "imported into SQLite at the next start; nothing to do".to_string(),
-            )
-        } else if crate::rules::is_cron_key(&s.boot_key) || crate::rules::is_acp_key(&s.boot_key) {
-            (
-                NextBoot::Skip,
-                "imported into SQLite at the next start; not a main session: restart recovery leaves cron and ACP sessions alone".to_string(),
-            )
-        } else if crate::rules::skip_reason(&s.boot_key, &s.skip).is_some() {
-            (
-                NextBoot::Fail,
-                "imported into SQLite at the next start; a subagent run left running: the boot ends it failed".to_string(),
-            )
-        } else {
-            (
-                NextBoot::Resume,
-                "imported into SQLite at the next start, then marked interrupted and resumed"
-                    .to_string(),
-            )
+        let entry = crate::state::sqlite_era::EntryFacts {
+            status: s.status.clone(),
+            aborted_last_run: s.aborted_last_run,
+            spawn_depth: s.skip.spawn_depth,
+            subagent_role: s.skip.subagent_role.clone().map(serde_json::Value::String),
+            ..Default::default()
         };
+        let (next_boot, why) = next_boot_of(&rs::entry_verdict(&s.boot_key, &entry));
+        let reason = format!("imported into SQLite at the next start; then {why}");
         sessions.push(SessionReport {
             agent: agent.id.clone(),
             key: s.key.clone(),

@@ -224,11 +224,18 @@ pub fn row_verdict(row: &SessionRow) -> RowVerdict {
             entry.status.as_deref().unwrap_or("")
         ));
     }
-    if !entry_running {
+    entry_verdict(&row.key, entry)
+}
+
+/// What the boot does with a row by its entry alone (its projections and
+/// tombstone already checked): also the rows a file-era store becomes when
+/// 2026.9.6 imports it at startup, before its recovery runs.
+pub fn entry_verdict(key: &str, entry: &EntryFacts) -> RowVerdict {
+    if entry.status.as_deref() != Some("running") {
         return RowVerdict::Idle;
     }
-    if !is_main_session(&row.key, entry) {
-        if super::is_cron_key(&row.key) || super::is_acp_key(&row.key) {
+    if !is_main_session(key, entry) {
+        if super::is_cron_key(key) || super::is_acp_key(key) {
             return RowVerdict::Skip(
                 "not a main session: restart recovery leaves cron and ACP sessions alone".into(),
             );
@@ -265,17 +272,22 @@ pub fn lease_owner(
     state_owner: &LeaseOwner,
 ) -> LeaseOwner {
     match (lease.owner_pid, pid_state) {
-        (Some(pid), Some(s)) => match s {
-            super::ProcState::Alive { starttime, .. } => {
-                match (starttime, lease.owner_started_at) {
-                    (Some(t), Some(want)) if (*t as f64) != want => LeaseOwner::Dead,
-                    _ => LeaseOwner::Alive,
-                }
-            }
-            super::ProcState::Dead | super::ProcState::Zombie => LeaseOwner::Dead,
-            super::ProcState::Unknown { why } => LeaseOwner::Unknown(format!("pid {pid}: {why}")),
-        },
+        (Some(pid), Some(s)) => pid_owner(pid, s, lease.owner_started_at),
         _ => state_owner.clone(),
+    }
+}
+
+/// The owner a lease row names by pid, with the start time it recorded
+/// (field 22 of `/proc/<pid>/stat`): alive only with the same start time
+/// where the host gives one; another start time is a recycled pid.
+pub fn pid_owner(pid: u64, state: &super::ProcState, recorded_start: Option<f64>) -> LeaseOwner {
+    match state {
+        super::ProcState::Alive { starttime, .. } => match (starttime, recorded_start) {
+            (Some(t), Some(want)) if (*t as f64) != want => LeaseOwner::Dead,
+            _ => LeaseOwner::Alive,
+        },
+        super::ProcState::Dead | super::ProcState::Zombie => LeaseOwner::Dead,
+        super::ProcState::Unknown { why } => LeaseOwner::Unknown(format!("pid {pid}: {why}")),
     }
 }
 
