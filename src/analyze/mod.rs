@@ -672,7 +672,7 @@ fn import_advice(imports_at_boot: bool) -> String {
     if imports_at_boot {
         "nothing required: the next start imports it (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`, with the gateway stopped, does the same beforehand); do not edit, move or delete the legacy files meanwhile".into()
     } else {
-        "with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (or `openclaw doctor --fix --non-interactive`, which imports it too, measured on 2026.8.2, and changes other state as well); sessfix never edits a store that a SQLite-era gateway must import".into()
+        "with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (`openclaw doctor --fix`, which the startup error names, imported it on 2026.8.2 but not on 2026.8.1 by public reports); sessfix never edits a store that a SQLite-era gateway must import".into()
     }
 }
 
