@@ -17,9 +17,9 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
         "repair" => &[
             (0, "the state was left consistent (repaired, or nothing to do)"),
             (1, "problems remain that need a person (each named on stderr), or the answer was no"),
-            (2, "usage error, or not on a terminal without --yes"),
+            (2, "usage error (a named SQLite edit that does not fit its session too), or not on a terminal without --yes"),
             (3, "the state could not be read or written (an agent whose index cannot be read is left alone)"),
-            (4, "a gateway is live: nothing was changed (--dry-run: a real run would refuse)"),
+            (4, "a gateway is live, or its liveness cannot be established: nothing was changed (--dry-run: a real run would refuse)"),
             (5, "a file changed while repair ran: that file was left alone"),
         ],
         "undo" => &[
