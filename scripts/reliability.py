@@ -22,7 +22,7 @@ import tempfile
 import time
 
 NOW = "2026-11-24T03:00:00Z"
-POINTS = ["planned", "backed-up", "write", "written", "cut", "remove", "removed"]
+POINTS = ["planned", "backed-up", "write", "temp-written", "written", "cut", "remove", "removed"]
 OPTS = None
 FAIL = []
 

@@ -296,6 +296,42 @@ fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
     }
 }
 
+/// Killed between writing its temp and renaming it over the index: the index
+/// is as it was, the temp holds the repaired index, and the next repair ends
+/// exactly as a repair that was never interrupted, the temp removed.
+#[test]
+fn a_run_killed_before_its_rename_is_finished_by_the_next() {
+    let clean = Env::fixture("dead-pid-lock");
+    clean.cmd().args(["repair", "--yes"]).assert().code(0);
+    let agents = |e: &Env| {
+        let root = e.state().display().to_string();
+        tree(e)
+            .into_iter()
+            .map(|(p, mode, b)| (p.replacen(&root, "", 1), mode, b))
+            .collect::<Vec<_>>()
+    };
+
+    let env = Env::fixture("dead-pid-lock");
+    let index = env.sessions("main").join("sessions.json");
+    let before = std::fs::read(&index).unwrap();
+    let mut child = env.spawn_stopped("temp-written", &["repair", "--yes"]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read(&index).unwrap(),
+        before,
+        "renamed before the stop"
+    );
+    let temps: Vec<_> = std::fs::read_dir(env.sessions("main"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".sessions.json.sessfix-"))
+        .collect();
+    assert_eq!(temps.len(), 1, "{temps:?}");
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    assert_eq!(agents(&env), agents(&clean));
+}
+
 #[test]
 fn undo_refuses_when_files_changed_since() {
     let env = Env::fixture("graceful-restart");

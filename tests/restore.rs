@@ -47,6 +47,19 @@ fn temp_with_dm_flagged(env: &Env) -> serde_json::Value {
     v
 }
 
+/// The one backup folder of `env`'s repairs, and its manifest.
+fn only_backup(env: &Env) -> (PathBuf, serde_json::Value) {
+    let backups = env.state().join("sessfix-backups");
+    let run = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let m = json_of(&run.join("manifest.json"));
+    (run, m)
+}
+
 #[test]
 fn a_zero_byte_index_names_its_complete_temp_copy() {
     let env = Env::fixture(FIXTURE);
@@ -292,6 +305,77 @@ fn a_complete_temp_that_differs_from_a_valid_index_is_kept_and_named() {
     );
 }
 
+/// A repair killed after it wrote its temp and before it renamed it leaves
+/// `.sessions.json.sessfix-<pid>-<n>.tmp`: the next repair removes it (its
+/// bytes into the backup) and ends as a repair that was never interrupted.
+#[test]
+fn the_next_repair_removes_the_temp_of_a_killed_repair() {
+    let clean = Env::fixture("graceful-restart");
+    clean.cmd().args(["repair", "--yes"]).assert().code(0);
+    let repaired = std::fs::read(index(&clean)).unwrap();
+
+    let env = Env::fixture("graceful-restart");
+    assert_ne!(std::fs::read(index(&env)).unwrap(), repaired);
+    let t = env
+        .sessions("main")
+        .join(".sessions.json.sessfix-4242-0.tmp");
+    std::fs::write(&t, &repaired).unwrap();
+    let (r, _) = env.scan_json();
+    assert!(!codes(&r).contains(&"temp-complete".to_string()));
+    let f = finding(&r, "temp-leftover");
+    assert!(f["path"].as_str().unwrap().ends_with("sessfix-4242-0.tmp"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("sessfix repair (pid 4242)"),
+        "{f:#}"
+    );
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    assert!(!t.exists(), "the killed repair's temp stays");
+    assert_eq!(std::fs::read(index(&env)).unwrap(), repaired);
+    let (run, m) = only_backup(&env);
+    let e = m["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with("sessfix-4242-0.tmp"))
+        .expect("the temp is in the backup");
+    assert_eq!(e["action"], "remove");
+    assert_eq!(
+        std::fs::read(run.join(e["backup"].as_str().unwrap())).unwrap(),
+        repaired
+    );
+}
+
+/// sessfix's own temp is kept like any other complete copy when the index
+/// is lost: then it may be the only intact copy.
+#[test]
+fn a_sessfix_temp_beside_a_lost_index_is_kept() {
+    let env = Env::fixture(FIXTURE);
+    let own = env.sessions("main").join(".sessions.json.sessfix-4242.tmp");
+    std::fs::rename(temp(&env), &own).unwrap();
+    let bytes = std::fs::read(&own).unwrap();
+    let (r, _) = env.scan_json();
+    assert!(!codes(&r).contains(&"temp-leftover".to_string()));
+    assert!(codes(&r).contains(&"temp-complete".to_string()));
+    assert!(recovery(&r)["restore"]
+        .as_str()
+        .unwrap()
+        .ends_with("sessfix-4242.tmp"));
+    env.cmd().args(["repair", "--yes"]).assert().code(1);
+    assert_eq!(std::fs::read(&own).unwrap(), bytes);
+    env.cmd()
+        .args(["repair", "--yes", "--restore-index"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        std::fs::read(&own).unwrap(),
+        bytes,
+        "the restore source was touched"
+    );
+}
+
 #[test]
 fn a_torn_temp_is_still_removed_beside_a_kept_complete_one() {
     let env = Env::fixture(FIXTURE);
@@ -308,14 +392,7 @@ fn a_torn_temp_is_still_removed_beside_a_kept_complete_one() {
     assert!(!torn.exists(), "the torn temp is a leftover");
     assert!(temp(&env).exists(), "the complete temp stays");
     // Its bytes are in the backup.
-    let backups = env.state().join("sessfix-backups");
-    let run = std::fs::read_dir(&backups)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let m = json_of(&run.join("manifest.json"));
+    let (_, m) = only_backup(&env);
     assert!(m["entries"]
         .as_array()
         .unwrap()

@@ -1154,7 +1154,7 @@ fn analyze_agent(
     }
 
     for l in &agent.leftovers {
-        leftover_findings(l, set, findings, &f);
+        leftover_findings(l, agent.keeps_temp(l), set, findings, &f);
     }
 }
 
@@ -1772,9 +1772,9 @@ fn lost_index_findings(
 /// A temp file that parses as a complete index and is not the index's own
 /// bytes: it may be the newer state of an interrupted write. Repair keeps it.
 fn temp_copy_findings(agent: &Agent, now_ms: i64, findings: &mut Vec<Finding>, f: &MakeFinding) {
-    let lost = agent.store.restored.is_some() || agent.store.state != StoreState::Valid;
+    let lost = !agent.index_usable();
     for l in &agent.leftovers {
-        if l.kind != rules::FileKind::StoreTemp || !l.complete || l.identical_to_index {
+        if !agent.keeps_temp(l) {
             continue;
         }
         if l.file_kind != crate::fsx::Kind::File {
@@ -1825,6 +1825,7 @@ fn temp_copy_findings(agent: &Agent, now_ms: i64, findings: &mut Vec<Finding>, f
 
 fn leftover_findings(
     l: &crate::state::Leftover,
+    kept: bool,
     set: Settings,
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
@@ -1835,13 +1836,18 @@ fn leftover_findings(
         return;
     }
     match l.kind {
-        FileKind::StoreTemp if l.complete && !l.identical_to_index => {}
+        FileKind::StoreTemp if kept => {}
         FileKind::StoreTemp => findings.push(f(
             "temp-leftover",
             Severity::Info,
             None,
             path,
-            "temp file of an interrupted index write".into(),
+            match l.sessfix_pid {
+                Some(pid) if l.complete && !l.identical_to_index => format!(
+                    "temp file of a sessfix repair (pid {pid}) stopped before it replaced the index: the index it was computed from is still in place, and that repair's backup of it is under sessfix-backups"
+                ),
+                _ => "temp file of an interrupted index write".into(),
+            },
             "`sessfix repair` removes it (a copy goes into the backup)".into(),
         )),
         FileKind::StoreLock => {

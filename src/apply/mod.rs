@@ -172,22 +172,7 @@ pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
     })
 }
 
-/// Where a run can be stopped for tests of crash safety and concurrent change.
-/// `SESSFIX_STOP_AT=<point>[,<point>...]` makes the process stop itself
-/// (`SIGSTOP`; on Windows its thread suspends itself) on reaching a named
-/// point; whoever stopped it continues it with `SIGCONT` or kills it. The points, in order: `planned` (the plan is made,
-/// nothing read for the backups yet), `backed-up` (backups and
-/// manifest written, nothing changed yet), `write` (before each index is
-/// re-read and written), `written` (after each index write), `cut` and `remove`
-/// (before each transcript cut and lock removal is re-checked), `removed`.
-pub fn checkpoint(point: &str) {
-    let Some(list) = std::env::var_os("SESSFIX_STOP_AT") else {
-        return;
-    };
-    if list.to_string_lossy().split(',').any(|p| p.trim() == point) {
-        fsx::os::stop_here();
-    }
-}
+pub use crate::fsx::checkpoint;
 
 /// The folder a run of this process at `now_ms` backs up into.
 pub fn backup_dir_for(backup_root: &Path, now_ms: i64) -> PathBuf {
@@ -380,8 +365,10 @@ pub fn apply_with_progress(
             blocked_agents.push(w.agent.clone());
             continue;
         };
-        fsx::write_atomic_pieces(&w.path, &w.after_pieces(&source), 0o600)
-            .map_err(|e| fsx::describe(&w.path, &e))?;
+        fsx::write_atomic_pieces(&w.path, &w.after_pieces(&source), 0o600, || {
+            checkpoint("temp-written")
+        })
+        .map_err(|e| fsx::describe(&w.path, &e))?;
         manifest.entries[i].done = true;
         checkpoint("written");
         written += 1;

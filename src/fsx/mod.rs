@@ -149,11 +149,17 @@ pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
 /// keeps: `os::keep_owner_and_mode`), fsync, rename, fsync of the directory.
 /// The target must not be a symlink.
 pub fn write_atomic(target: &Path, bytes: &[u8], new_mode: u32) -> io::Result<()> {
-    write_atomic_pieces(target, &[bytes], new_mode)
+    write_atomic_pieces(target, &[bytes], new_mode, || {})
 }
 
-/// `write_atomic` of the concatenation of `pieces`.
-pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io::Result<()> {
+/// `write_atomic` of the concatenation of `pieces`, calling `before_rename`
+/// once the temp file is complete and synced (a test's stop point).
+pub fn write_atomic_pieces(
+    target: &Path,
+    pieces: &[&[u8]],
+    new_mode: u32,
+    before_rename: impl FnOnce(),
+) -> io::Result<()> {
     let dir = target
         .parent()
         .ok_or_else(|| io::Error::other("has no parent directory"))?;
@@ -171,9 +177,19 @@ pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io
         .file_name()
         .ok_or_else(|| io::Error::other("has no file name"))?
         .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.sessfix-{}.tmp", std::process::id()));
+    // `.<name>.sessfix-<pid>-<n>.tmp`, the first `n` free: a temp a killed
+    // run left behind (a container's sessfix is often the same pid every
+    // run) does not stop this write, and is never written over.
+    let mut n = 0u32;
+    let (tmp, mut f) = loop {
+        let tmp = dir.join(format!(".{name}.sessfix-{}-{n}.tmp", std::process::id()));
+        match os::create_private(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(e),
+        }
+    };
     let result = (|| {
-        let mut f = os::create_private(&tmp)?;
         os::keep_owner_and_mode(&f, existing.as_ref(), new_mode)?;
         let mut out = io::BufWriter::with_capacity(1 << 16, &mut f);
         for piece in pieces {
@@ -183,6 +199,7 @@ pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io
         drop(out);
         f.sync_all()?;
         drop(f);
+        before_rename();
         std::fs::rename(&tmp, target)?;
         sync_dir(dir)
     })();
@@ -190,6 +207,24 @@ pub fn write_atomic_pieces(target: &Path, pieces: &[&[u8]], new_mode: u32) -> io
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Where a run can be stopped for tests of crash safety and concurrent change.
+/// `SESSFIX_STOP_AT=<point>[,<point>...]` makes the process stop itself
+/// (`SIGSTOP`; on Windows its thread suspends itself) on reaching a named
+/// point; whoever stopped it continues it with `SIGCONT` or kills it. The points, in order: `planned` (the plan is made,
+/// nothing read for the backups yet), `backed-up` (backups and
+/// manifest written, nothing changed yet), `write` (before each index is
+/// re-read and written), `temp-written` (in each index write, its temp
+/// file complete and synced, before the rename), `written` (after each index write), `cut` and `remove`
+/// (before each transcript cut and lock removal is re-checked), `removed`.
+pub fn checkpoint(point: &str) {
+    let Some(list) = std::env::var_os("SESSFIX_STOP_AT") else {
+        return;
+    };
+    if list.to_string_lossy().split(',').any(|p| p.trim() == point) {
+        os::stop_here();
+    }
 }
 
 /// A human description of an I/O error with the path first.
@@ -205,6 +240,23 @@ pub fn describe(path: &Path, e: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leftover_temp_of_the_same_pid_is_neither_in_the_way_nor_written_over() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("sessions.json");
+        std::fs::write(&target, b"{}").unwrap();
+        let left = d.path().join(format!(
+            ".sessions.json.sessfix-{}-0.tmp",
+            std::process::id()
+        ));
+        std::fs::write(&left, b"killed run").unwrap();
+        write_atomic(&target, b"{\"a\":1}", 0o600).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"{\"a\":1}");
+        assert_eq!(std::fs::read(&left).unwrap(), b"killed run");
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temp of this write is left");
+    }
 
     #[test]
     fn tail_reads_only_the_end() {

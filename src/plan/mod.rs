@@ -554,8 +554,9 @@ fn plan_agent(
         };
         // A temp that parses as a complete index may be the only intact
         // copy (the index is lost) or the newer state of an interrupted
-        // write: only one that is torn, or the index's own bytes, goes.
-        if l.kind == rules::FileKind::StoreTemp && l.complete && !l.identical_to_index {
+        // write: only one that is torn, the index's own bytes, or an earlier
+        // repair's unrenamed result beside a usable index goes.
+        if agent.keeps_temp(l) {
             plan.left_alone.push(format!(
                 "{}: a complete copy of the index, not the index's own bytes; never removed",
                 l.path.display()
