@@ -7,8 +7,8 @@
 //! what last ran on the state (`state/openclaw.sqlite` `schema_meta`
 //! `startup-migrations.app_version`, written by 2026.7.1-2+ boots; then
 //! `openclaw.json` `meta.lastTouchedVersion`, written by config writes). When
-//! none tells one release, the release is unknown: every file-era line is
-//! predicted, and nothing is picked.
+//! none tells one release, the release is unknown: every line is predicted
+//! (`lines::unknown_release_lines`), and nothing is picked.
 
 use crate::rules::lines::{self, LineRules, LineSet, Version};
 use serde::Serialize;
@@ -46,8 +46,8 @@ pub struct Release {
     pub evidence: Option<String>,
     /// The release line whose rules apply (its first release), when known.
     pub line: Option<&'static str>,
-    /// The lines predicted: one when the release is known, every file-era
-    /// line when it is not.
+    /// The lines predicted: one when the release is known, every line with
+    /// boot recovery when it is not.
     pub lines: Vec<&'static str>,
     /// Disagreements and why the release is unknown, in words.
     pub notes: Vec<String>,
@@ -71,7 +71,7 @@ impl Release {
     }
 
     fn unknown(notes: Vec<String>) -> Release {
-        let set = lines::file_era_lines();
+        let set = lines::unknown_release_lines();
         Release {
             version: None,
             source: None,
@@ -181,7 +181,7 @@ pub fn select(requested: Option<Requested>, ev: &Evidence) -> Release {
         return rel;
     }
     notes.push(
-        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release: predictions are given for every file-era release line; pass --openclaw-version to choose one".into(),
+        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release: predictions are given for every release line, the SQLite era's included; pass --openclaw-version to choose one".into(),
     );
     Release::unknown(notes)
 }
@@ -232,14 +232,14 @@ mod tests {
     }
 
     #[test]
-    fn nothing_or_conflicting_packages_is_unknown_and_predicts_every_file_era_line() {
+    fn nothing_or_conflicting_packages_is_unknown_and_predicts_every_line() {
         for e in [
             ev(&[], None, None),
             ev(&["2026.5.12", "2026.7.35"], None, None),
         ] {
             let r = select(None, &e);
             assert_eq!((r.version.as_deref(), r.source, r.line), (None, None, None));
-            assert_eq!(r.set, lines::file_era_lines());
+            assert_eq!(r.set, lines::unknown_release_lines());
             assert!(!r.notes.is_empty());
         }
         // the same version twice (two prefixes) is one release

@@ -264,7 +264,7 @@ fn with_no_release_known_every_line_is_predicted_and_repair_is_safe_for_all() {
     let env = Env::fixture("graceful-restart");
     let (r, _) = scan_at(&env, "");
     assert_eq!(r["openclaw"]["version"], serde_json::Value::Null);
-    assert_eq!(r["openclaw"]["lines"].as_array().unwrap().len(), 6);
+    assert_eq!(r["openclaw"]["lines"].as_array().unwrap().len(), 8);
     let s = session(&r, FEISHU);
     assert_eq!(s["nextBoot"], "unknown");
     let by: Vec<(String, String)> = s["nextBootByLine"]
@@ -280,6 +280,26 @@ fn with_no_release_known_every_line_is_predicted_and_repair_is_safe_for_all() {
         .collect();
     assert_eq!(by[0], ("2026.4.25".into(), "stranded".into()));
     assert_eq!(by[5], ("2026.7.1".into(), "resume".into()));
+    // 2026.8.x does not start (the store's finding says so, no row); 2026.9.6
+    // imports the index and resumes the row.
+    assert_eq!(by.len(), 7, "{by:?}");
+    assert_eq!(by[6], ("2026.9.6".into(), "resume".into()));
+    let why = s["reason"].as_str().unwrap();
+    assert!(
+        why.contains("2026.6.9 to 2026.7.1: resume; 2026.9.6: resume"),
+        "a run of lines does not span the line with no row: {why}"
+    );
+    let finding = |code: &str| findings_with(&r, code)[0].clone();
+    let unmigrated = finding("store-unmigrated");
+    assert_eq!(unmigrated["severity"], "warning");
+    assert!(unmigrated["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("on OpenClaw 2026.8.1 line (2026.8.1 to before 2026.9.6): "));
+    assert!(finding("store-imported-at-boot")["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("on OpenClaw 2026.9.6 line (2026.9.6 and later): "));
     assert!(codes(&r).contains(&"release-unknown".to_string()));
     // flagging is safe on every line: planned
     let plan = dry_run_json(&env, "");
@@ -400,12 +420,7 @@ fn on_a_sqlite_era_release_an_unmigrated_index_blocks_the_start_and_repair_says_
     let env = Env::fixture("sqlite-upgrade-unmigrated");
     let (r, code) = json_at(&env, "2026.8.1", &["scan"]);
     assert_eq!(code, 1);
-    let unmigrated: Vec<&serde_json::Value> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "store-unmigrated")
-        .collect();
+    let unmigrated = findings_with(&r, "store-unmigrated");
     assert_eq!(unmigrated.len(), 2, "both agents, the empty index too: {r}");
     for f in &unmigrated {
         assert_eq!(f["severity"], "warning");
@@ -424,6 +439,34 @@ fn on_a_sqlite_era_release_an_unmigrated_index_blocks_the_start_and_repair_says_
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "a person is needed");
     assert!(tree_digest(&agents) == before, "nothing written");
+}
+
+/// The shared case as reported: no release named anywhere. The next boot may
+/// run 2026.8.x, which does not start on either store: both are named, with
+/// the import command, and a person is needed.
+#[test]
+fn an_unmigrated_store_with_no_release_known_is_named_for_the_2026_8_line() {
+    let env = Env::fixture("sqlite-upgrade-unmigrated");
+    let (r, code) = scan_at(&env, "");
+    assert_eq!(code, 1);
+    assert_eq!(r["openclaw"]["version"], serde_json::Value::Null);
+    let unmigrated = findings_with(&r, "store-unmigrated");
+    assert_eq!(unmigrated.len(), 2, "both agents, the empty index too: {r}");
+    for f in &unmigrated {
+        assert!(f["message"].as_str().unwrap().contains("2026.8.1 line"));
+        assert!(f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("openclaw doctor --session-sqlite import --session-sqlite-all-agents"));
+    }
+    let out = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "")
+        .args(["repair", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a person is needed: {out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NEEDS A PERSON"));
 }
 
 #[test]

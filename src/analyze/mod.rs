@@ -462,7 +462,7 @@ impl Analysis {
                     "the OpenClaw release the next boot runs is not known: {}",
                     release.notes.join("; ")
                 ),
-                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. If the next boot runs 2026.8 or later, file-era indexes must be imported into SQLite (2026.8.x does not start until `openclaw doctor --session-sqlite import --session-sqlite-all-agents` has run; 2026.9.6 imports them itself)".into(),
+                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. On a SQLite-era release a file-era store must be imported (2026.8.x does not start until `openclaw doctor --session-sqlite import --session-sqlite-all-agents` has run; 2026.9.6 imports it itself)".into(),
             });
         }
         Analysis {
@@ -560,7 +560,7 @@ impl Analysis {
                             show(&agent.store.path)
                         )
                     },
-                    fix: import_advice(imports),
+                    fix: import_advice(imports, true),
                 });
             }
             if let Some(tables) = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()) {
@@ -568,47 +568,14 @@ impl Analysis {
             }
             return;
         }
-        if sqlite_line.is_some() {
-            let parsed = matches!(agent.store.state, StoreState::Valid);
-            if imports && parsed {
-                findings.push(Finding {
-                    code: "store-imported-at-boot",
-                    severity: Severity::Info,
-                    agent: Some(agent.id.clone()),
-                    key: None,
-                    path: Some(show(&agent.store.path)),
-                    message: format!(
-                        "OpenClaw {version} imports this file-era index ({}) into agents/{}/agent/openclaw-agent.sqlite at its next start, archives the files, then recovers the rows",
-                        plural(agent.sessions.len(), "session", "sessions"),
-                        agent.id
-                    ),
-                    fix: import_advice(true),
-                });
-                sqlite::imported_rows(agent, &mut self.sessions);
-            } else if !matches!(agent.store.state, StoreState::Missing) {
-                findings.push(Finding {
-                    code: "store-unmigrated",
-                    severity: Severity::Warning,
-                    agent: Some(agent.id.clone()),
-                    key: None,
-                    path: Some(show(&agent.store.path)),
-                    message: if imports {
-                        format!(
-                            "OpenClaw {version} imports file-era indexes at startup, but this one is {}: the import cannot read it; it is the only copy of its sessions",
-                            agent.store.state.name()
-                        )
-                    } else {
-                        format!(
-                            "OpenClaw {version} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one; it is the only copy of its {}",
-                            plural(agent.sessions.len(), "session", "sessions")
-                        )
-                    },
-                    fix: if imports {
-                        "restore or fix the index first (a SQLite-era release's gateway neither parses JSON5 nor repairs it); sessfix does not edit it for a SQLite-era release".into()
-                    } else {
-                        import_advice(false)
-                    },
-                });
+        if let Some(line) = sqlite_line {
+            let (finding, rows) = file_store_on_sqlite_line(agent, line, Some(&version));
+            findings.extend(finding);
+            for (s, row) in agent.sessions.iter().zip(rows) {
+                if let Some((next_boot, reason)) = row {
+                    self.sessions
+                        .push(sqlite::file_session_report(agent, s, next_boot, reason));
+                }
             }
             return;
         }
@@ -668,11 +635,94 @@ impl Analysis {
 /// refuses to start and names `openclaw doctor --fix`; both it and the
 /// `--session-sqlite import` mode of `openclaw doctor` import the store
 /// (measured). 2026.9.6 imports it at startup itself.
-fn import_advice(imports_at_boot: bool) -> String {
-    if imports_at_boot {
-        "nothing required: the next start imports it (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`, with the gateway stopped, does the same beforehand); do not edit, move or delete the legacy files meanwhile".into()
+/// What the gateway of a SQLite-era `line` does at its next start with
+/// `agent`'s file-era store (`release`: the one known to run, or `None` when
+/// the line is one of those predicted for a release not known): the store's finding,
+/// and one prediction per entry of `agent.sessions` (`None` for a shadowed
+/// one, and for every entry when the finding says what the start does
+/// instead). 2026.8.x refuses to start until the store is imported
+/// (`assertSessionStoreMigrationComplete`, measured on 2026.8.2); 2026.9.6
+/// imports a store that parses and recovers its rows by the SQLite rules
+/// (`sqlite::imported_prediction`); one that does not parse it cannot import.
+fn file_store_on_sqlite_line(
+    agent: &Agent,
+    line: &LineRules,
+    release: Option<&str>,
+) -> (Option<Finding>, Vec<Option<(NextBoot, String)>>) {
+    let known = release.is_some();
+    let who = release.map_or("the gateway".to_string(), |v| format!("OpenClaw {v}"));
+    let imports = line.imports_legacy_store_at_boot;
+    let parsed = matches!(agent.store.state, StoreState::Valid);
+    let finding = |code, severity, message, fix| Finding {
+        code,
+        severity,
+        agent: Some(agent.id.clone()),
+        key: None,
+        path: Some(show(&agent.store.path)),
+        message,
+        fix,
+    };
+    let rows = agent
+        .sessions
+        .iter()
+        .map(|s| (imports && parsed && !s.shadowed).then(|| sqlite::imported_prediction(s)))
+        .collect();
+    let found = if imports && parsed {
+        Some(finding(
+            "store-imported-at-boot",
+            Severity::Info,
+            format!(
+                "{who} imports this file-era index ({}) into agents/{}/agent/openclaw-agent.sqlite at its next start, archives the files, then recovers the rows",
+                plural(agent.sessions.len(), "session", "sessions"),
+                agent.id
+            ),
+            import_advice(true, known),
+        ))
+    } else if matches!(agent.store.state, StoreState::Missing) {
+        None
+    } else if imports {
+        Some(finding(
+            "store-unmigrated",
+            Severity::Warning,
+            format!(
+                "{who} imports file-era indexes at startup, but this one is {}: the import cannot read it; it is the only copy of its sessions",
+                agent.store.state.name()
+            ),
+            "restore or fix the index first (a SQLite-era release's gateway neither parses JSON5 nor repairs it); sessfix does not edit it for a SQLite-era release".into(),
+        ))
     } else {
-        "with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (`openclaw doctor --fix`, which the startup error names, imported it on 2026.8.2 but not on 2026.8.1 by public reports); sessfix never edits a store that a SQLite-era gateway must import".into()
+        Some(finding(
+            "store-unmigrated",
+            Severity::Warning,
+            format!(
+                "{who} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one{}",
+                if agent.sessions.is_empty() {
+                    String::new()
+                } else {
+                    format!("; it is the only copy of its {}", plural(agent.sessions.len(), "session", "sessions"))
+                }
+            ),
+            import_advice(false, known),
+        ))
+    };
+    (found, rows)
+}
+
+/// What to do about a file-era store a SQLite-era gateway must import.
+/// `release_known`: the release is a SQLite-era one, so sessfix leaves the
+/// store alone; when it is not known, repair may still make the file-era
+/// lines' edits (a flag, a stale lock removed), which an import carries over
+/// as it carries the gateway's own.
+fn import_advice(imports_at_boot: bool, release_known: bool) -> String {
+    let sessfix = if release_known {
+        "sessfix never edits a store that a SQLite-era gateway must import"
+    } else {
+        "with the release not known, `sessfix repair` may still make the edits a file-era release needs (a flag, a stale lock removed), which the import carries over like the gateway's own"
+    };
+    if imports_at_boot {
+        format!("nothing required: the next start imports it (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`, with the gateway stopped, does the same beforehand); do not edit, move or delete the legacy files by hand meanwhile; {sessfix}")
+    } else {
+        format!("with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (`openclaw doctor --fix`, which the startup error names, imported it on 2026.8.2 but not on 2026.8.1 by public reports); {sessfix}")
     }
 }
 
@@ -841,19 +891,23 @@ impl LineFindings {
     fn finish(self, out: &mut Vec<Finding>) {
         for (mut f, set) in self.found {
             if set != self.all {
-                let names: Vec<&str> = set.iter().map(|l| l.name).collect();
-                f.message = format!("on OpenClaw {}: {}", lines_label(&names), f.message);
+                let lines: Vec<&LineRules> = set.iter().collect();
+                f.message = format!("on OpenClaw {}: {}", lines_label(&lines), f.message);
             }
             out.push(f);
         }
     }
 }
 
-/// `2026.4.25 and 2026.5.22 lines` for a list of line names.
-fn lines_label(names: &[&str]) -> String {
-    match names {
-        [one] => format!("{one}+ line"),
-        _ => format!("{} lines", names.join(", ")),
+/// `2026.4.25, 2026.5.22 lines` for a list of lines; one line with its
+/// releases: `2026.8.1 line (2026.8.1 to before 2026.9.6)`.
+fn lines_label(lines: &[&LineRules]) -> String {
+    match lines {
+        [one] => format!("{} line ({})", one.name, rules::lines::range_label(one)),
+        _ => format!(
+            "{} lines",
+            lines.iter().map(|l| l.name).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -913,6 +967,16 @@ fn analyze_agent(
             .position(|l| *l == *line)
             .unwrap_or(0);
         let one = rules::LineSet::one(line);
+        if line.era == rules::lines::Era::Sqlite {
+            // A release not known may be a SQLite-era one, whose gateway
+            // never reads the store's locks: they have no row per line.
+            let (found, rows) = file_store_on_sqlite_line(agent, line, None);
+            if let Some(x) = found {
+                per_line.add(one, x);
+            }
+            line_rows.push(rows);
+            continue;
+        }
         let visited = rules::store_visited(&agent.origin, line);
         let infos = lock_pass(agent, set, line, visited, &mut halted[li]);
         let removed: HashSet<&Path> = infos
@@ -1007,11 +1071,17 @@ fn analyze_agent(
                     reason: r.clone(),
                 })
                 .collect();
-            // Runs of consecutive lines with the same outcome.
+            // Runs of consecutive lines with the same outcome (a line with
+            // no row, as a SQLite-era line that does not start, breaks one).
+            let at = |name: &str| lines.iter().position(|l| l.name == name);
             let mut runs: Vec<(&str, &str, NextBoot)> = Vec::new();
             for p in &by {
                 match runs.last_mut() {
-                    Some((_, last, n)) if *n == p.next_boot => *last = p.line,
+                    Some((_, last, n))
+                        if *n == p.next_boot && at(last).map(|i| i + 1) == at(p.line) =>
+                    {
+                        *last = p.line
+                    }
                     _ => runs.push((p.line, p.line, p.next_boot)),
                 }
             }
@@ -1041,7 +1111,12 @@ fn analyze_agent(
             .and_then(|t| t.tail.as_ref().ok())
             .filter(|t| t.last_record_is_last_line)
             .map_or(0, |t| t.restart_artifacts);
-        let any = |n: NextBoot| preds.iter().any(|(_, x, _)| *x == n);
+        // What a file edit could change: the file-era lines' outcomes.
+        let any = |n: NextBoot| {
+            preds
+                .iter()
+                .any(|(l, x, _)| l.era == rules::lines::Era::File && *x == n)
+        };
         let restart_artifacts = if any(NextBoot::Fail) || any(NextBoot::Stranded) {
             artifacts
         } else {

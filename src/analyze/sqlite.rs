@@ -6,7 +6,7 @@ use super::{show, Finding, GatewayReport, NextBoot, Remedy, SessionReport, Sever
 use crate::rules::sqlite::{self as rs, LeaseOwner, RowVerdict};
 use crate::rules::ProcState;
 use crate::state::sqlite_era::SessionTables;
-use crate::state::{Agent, SqliteShared};
+use crate::state::{Agent, Session, SqliteShared};
 use std::path::Path;
 
 fn at(ms: i64) -> String {
@@ -393,54 +393,68 @@ pub fn agent(
             _ => {}
         }
         sessions.push(SessionReport {
-            agent: agent.id.clone(),
-            key: row.key.clone(),
-            boot_key: None,
             session_id: Some(row.current_session_id.clone()),
             status: entry.and_then(|e| e.status.clone()).or(row.status.clone()),
             aborted_last_run: entry.and_then(|e| e.aborted_last_run),
             updated_at: row.updated_at.map(|v| v as f64),
-            transcript: None,
-            lock: None,
-            next_boot,
-            reason,
-            next_boot_by_line: Vec::new(),
-            restart_artifacts: 0,
-            remedy: Remedy::default(),
+            ..bare_row(agent, &row.key, next_boot, reason)
         });
     }
 }
 
-/// The rows a file-era index becomes once a SQLite-era gateway imports it at
-/// startup (2026.9.6): imported as they are, then recovered by the SQLite
-/// rules (a running main row marked and resumed, a running subagent row
-/// ended `failed`, a cron or ACP row left alone).
-pub fn imported_rows(agent: &Agent, sessions: &mut Vec<SessionReport>) {
-    for s in agent.sessions.iter().filter(|s| !s.shadowed) {
-        let entry = crate::state::sqlite_era::EntryFacts {
-            status: s.status.clone(),
-            aborted_last_run: s.aborted_last_run,
-            spawn_depth: s.skip.spawn_depth,
-            subagent_role: s.skip.subagent_role.clone().map(serde_json::Value::String),
-            ..Default::default()
-        };
-        let (next_boot, why) = next_boot_of(&rs::entry_verdict(&s.boot_key, &entry));
-        let reason = format!("imported into SQLite at the next start; then {why}");
-        sessions.push(SessionReport {
-            agent: agent.id.clone(),
-            key: s.key.clone(),
-            boot_key: (s.boot_key != s.key).then(|| s.boot_key.clone()),
-            session_id: s.session_id.clone(),
-            status: s.status.clone(),
-            aborted_last_run: s.aborted_last_run,
-            updated_at: s.updated_at,
-            transcript: None,
-            lock: None,
-            next_boot,
-            reason,
-            next_boot_by_line: Vec::new(),
-            restart_artifacts: 0,
-            remedy: Remedy::default(),
-        });
+/// What becomes of a file-era index's entry once a SQLite-era gateway
+/// imports it at startup (2026.9.6): imported as it is, then recovered by the
+/// SQLite rules (a running main row marked and resumed, a running subagent
+/// row ended `failed`, a cron or ACP row left alone).
+pub fn imported_prediction(s: &Session) -> (NextBoot, String) {
+    let entry = crate::state::sqlite_era::EntryFacts {
+        status: s.status.clone(),
+        aborted_last_run: s.aborted_last_run,
+        spawn_depth: s.skip.spawn_depth,
+        subagent_role: s.skip.subagent_role.clone().map(serde_json::Value::String),
+        ..Default::default()
+    };
+    let (next_boot, why) = next_boot_of(&rs::entry_verdict(&s.boot_key, &entry));
+    (
+        next_boot,
+        format!("imported into SQLite at the next start; then {why}"),
+    )
+}
+
+/// The row of a file-era index's entry predicted by a SQLite-era line's rules.
+pub fn file_session_report(
+    agent: &Agent,
+    s: &Session,
+    next_boot: NextBoot,
+    reason: String,
+) -> SessionReport {
+    SessionReport {
+        boot_key: (s.boot_key != s.key).then(|| s.boot_key.clone()),
+        session_id: s.session_id.clone(),
+        status: s.status.clone(),
+        aborted_last_run: s.aborted_last_run,
+        updated_at: s.updated_at,
+        ..bare_row(agent, &s.key, next_boot, reason)
+    }
+}
+
+/// A row of the SQLite era: no transcript file, lock, per-line prediction or
+/// file edit; the entry's fields are the caller's.
+fn bare_row(agent: &Agent, key: &str, next_boot: NextBoot, reason: String) -> SessionReport {
+    SessionReport {
+        agent: agent.id.clone(),
+        key: key.to_string(),
+        boot_key: None,
+        session_id: None,
+        status: None,
+        aborted_last_run: None,
+        updated_at: None,
+        transcript: None,
+        lock: None,
+        next_boot,
+        reason,
+        next_boot_by_line: Vec::new(),
+        restart_artifacts: 0,
+        remedy: Remedy::default(),
     }
 }

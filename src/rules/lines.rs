@@ -327,12 +327,13 @@ pub const ALL: [&LineRules; 9] = [
     &L2026_9_6,
 ];
 
-/// The lines predicted for when the release cannot be told: every file-era
-/// line with boot recovery.
-pub fn file_era_lines() -> LineSet {
+/// The lines predicted for when the release cannot be told: every line with
+/// boot recovery, the SQLite era's too (the next boot may run an upgrade, and
+/// a file-era store is then imported, or stops the gateway until it is).
+pub fn unknown_release_lines() -> LineSet {
     let mut set = LineSet::EMPTY;
     for (i, l) in ALL.iter().enumerate() {
-        if l.era == Era::File && l.boot_recovery {
+        if l.boot_recovery {
             set.0 |= 1 << i;
         }
     }
@@ -597,11 +598,11 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_ordered_and_the_unknown_set_is_the_file_era_with_recovery() {
+    fn lines_are_ordered_and_the_unknown_set_is_every_line_with_recovery() {
         for w in ALL.windows(2) {
             assert!(w[0].first < w[1].first);
         }
-        let names: Vec<_> = file_era_lines().iter().map(|l| l.name).collect();
+        let names: Vec<_> = unknown_release_lines().iter().map(|l| l.name).collect();
         assert_eq!(
             names,
             [
@@ -610,7 +611,9 @@ mod tests {
                 "2026.5.28",
                 "2026.6.1",
                 "2026.6.9",
-                "2026.7.1"
+                "2026.7.1",
+                "2026.8.1",
+                "2026.9.6"
             ]
         );
         assert_eq!(

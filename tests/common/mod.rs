@@ -235,6 +235,16 @@ pub fn session<'a>(report: &'a serde_json::Value, key: &str) -> &'a serde_json::
         .unwrap_or_else(|| panic!("no session {key} in report"))
 }
 
+/// The findings of `report` with this code.
+pub fn findings_with<'a>(report: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
 pub fn codes(report: &serde_json::Value) -> Vec<String> {
     report["findings"]
         .as_array()
