@@ -7,8 +7,8 @@
 //! what last ran on the state (`state/openclaw.sqlite` `schema_meta`
 //! `startup-migrations.app_version`, written by 2026.7.1-2+ boots; then
 //! `openclaw.json` `meta.lastTouchedVersion`, written by config writes). When
-//! none tells one release, the release is unknown: every line is predicted
-//! (`lines::unknown_release_lines`), and nothing is picked.
+//! none tells one release, the release is unknown: every line out by now is
+//! predicted (`lines::unknown_release_lines`), and nothing is picked.
 
 use crate::rules::lines::{self, LineRules, LineSet, Version};
 use serde::Serialize;
@@ -70,8 +70,8 @@ impl Release {
         }
     }
 
-    fn unknown(notes: Vec<String>) -> Release {
-        let set = lines::unknown_release_lines();
+    fn unknown(notes: Vec<String>, now_ms: i64) -> Release {
+        let set = lines::unknown_release_lines(now_ms);
         Release {
             version: None,
             source: None,
@@ -93,8 +93,9 @@ fn parsed(text: &str) -> Option<Version> {
     Version::parse(text).ok()
 }
 
-/// Choose the release from the request and the host's evidence.
-pub fn select(requested: Option<Requested>, ev: &Evidence) -> Release {
+/// Choose the release from the request and the host's evidence, at `now_ms`
+/// (Unix ms: a release not known is one of the lines out by then).
+pub fn select(requested: Option<Requested>, ev: &Evidence, now_ms: i64) -> Release {
     let mut notes = Vec::new();
     let mut installed: Vec<(Version, &PathBuf)> = Vec::new();
     for (text, dir) in &ev.installed {
@@ -164,7 +165,7 @@ pub fn select(requested: Option<Requested>, ev: &Evidence) -> Release {
                     .join(", ")
             ));
             let _ = many;
-            return Release::unknown(notes);
+            return Release::unknown(notes, now_ms);
         }
     }
     if let Some((v, path)) = last_ran {
@@ -181,14 +182,17 @@ pub fn select(requested: Option<Requested>, ev: &Evidence) -> Release {
         return rel;
     }
     notes.push(
-        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release: predictions are given for every release line, the SQLite era's included; pass --openclaw-version to choose one".into(),
+        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release: predictions are given for every release line out by now, the SQLite era's included; pass --openclaw-version to choose one".into(),
     );
-    Release::unknown(notes)
+    Release::unknown(notes, now_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 2026-11-30T00:00:00Z: every line is out.
+    const NOW: i64 = 1_795_996_800_000;
 
     fn ev(installed: &[&str], state_db: Option<&str>, config: Option<&str>) -> Evidence {
         Evidence {
@@ -208,7 +212,7 @@ mod tests {
             version: Version::parse("2026.5.12").unwrap(),
             from: "--openclaw-version",
         });
-        let r = select(req, &ev(&["2026.7.35"], Some("2026.7.1-2"), None));
+        let r = select(req, &ev(&["2026.7.35"], Some("2026.7.1-2"), None), NOW);
         assert_eq!(
             (r.version.as_deref(), r.source, r.line),
             (Some("2026.5.12"), Some("option"), Some("2026.4.25"))
@@ -218,6 +222,7 @@ mod tests {
         let r = select(
             None,
             &ev(&["2026.7.35"], Some("2026.7.1-2"), Some("2026.6.5")),
+            NOW,
         );
         assert_eq!(
             (r.version.as_deref(), r.source, r.line),
@@ -225,9 +230,9 @@ mod tests {
         );
         assert!(r.notes[0].contains("last used by 2026.7.1-2"));
 
-        let r = select(None, &ev(&[], Some("2026.7.1-2"), Some("2026.6.5")));
+        let r = select(None, &ev(&[], Some("2026.7.1-2"), Some("2026.6.5")), NOW);
         assert_eq!((r.source, r.line), (Some("state-db"), Some("2026.7.1")));
-        let r = select(None, &ev(&[], None, Some("2026.6.5")));
+        let r = select(None, &ev(&[], None, Some("2026.6.5")), NOW);
         assert_eq!((r.source, r.line), (Some("config"), Some("2026.6.1")));
     }
 
@@ -237,13 +242,13 @@ mod tests {
             ev(&[], None, None),
             ev(&["2026.5.12", "2026.7.35"], None, None),
         ] {
-            let r = select(None, &e);
+            let r = select(None, &e, NOW);
             assert_eq!((r.version.as_deref(), r.source, r.line), (None, None, None));
-            assert_eq!(r.set, lines::unknown_release_lines());
+            assert_eq!(r.set, lines::unknown_release_lines(NOW));
             assert!(!r.notes.is_empty());
         }
         // the same version twice (two prefixes) is one release
-        let r = select(None, &ev(&["2026.6.11", "2026.6.11"], None, None));
+        let r = select(None, &ev(&["2026.6.11", "2026.6.11"], None, None), NOW);
         assert_eq!(r.line, Some("2026.6.9"));
     }
 }

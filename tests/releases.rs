@@ -301,6 +301,28 @@ fn with_no_release_known_every_line_is_predicted_and_repair_is_safe_for_all() {
         .unwrap()
         .starts_with("on OpenClaw 2026.9.6 line (2026.9.6 and later): "));
     assert!(codes(&r).contains(&"release-unknown".to_string()));
+    // Before 2026.8.1 is out, no SQLite-era line is predicted.
+    let out = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "")
+        .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let early: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        early["openclaw"]["lines"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap(),
+        "2026.7.1"
+    );
+    assert!(
+        findings_with(&early, "store-unmigrated").is_empty(),
+        "{early}"
+    );
+
     // flagging is safe on every line: planned
     let plan = dry_run_json(&env, "");
     assert_eq!(plan["indexes"][0]["edits"][0]["action"], "flag", "{plan}");

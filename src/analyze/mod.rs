@@ -450,7 +450,7 @@ impl Analysis {
             });
         }
         sqlite::shared_findings(&snap.sqlite, &gateway, set.now_ms, &mut findings);
-        let release = release::select(set.requested, &snap.release_evidence());
+        let release = release::select(set.requested, &snap.release_evidence(), set.now_ms);
         if release.line.is_none() {
             findings.push(Finding {
                 code: "release-unknown",

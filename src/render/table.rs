@@ -220,10 +220,13 @@ impl ReportRenderer for Tables {
             )?,
             _ => writeln!(
                 out,
-                "openclaw:  {}; predicting lines {} to {}",
+                "openclaw:  {}; {}",
                 self.style.paint("33", "release unknown"),
-                o.lines.first().copied().unwrap_or("?"),
-                o.lines.last().copied().unwrap_or("?")
+                match o.lines.as_slice() {
+                    [one] => format!("predicting line {one}, the only one out by now"),
+                    [first, .., last] => format!("predicting lines {first} to {last}"),
+                    [] => "no release line to predict".into(),
+                }
             )?,
         }
         for n in &o.notes {

@@ -327,15 +327,30 @@ pub const ALL: [&LineRules; 9] = [
     &L2026_9_6,
 ];
 
-/// The lines predicted for when the release cannot be told: every line with
-/// boot recovery, the SQLite era's too (the next boot may run an upgrade, and
-/// a file-era store is then imported, or stops the gateway until it is).
-pub fn unknown_release_lines() -> LineSet {
+/// The lines predicted for when the release cannot be told at `now_ms`
+/// (Unix ms): every line with boot recovery, the SQLite era's too (the next
+/// boot may run an upgrade, and a file-era store is then imported, or stops
+/// the gateway until it is), but not a line whose first release is dated
+/// after `now` plus a day: a version's date is never after its build
+/// (`dist/build-info.json` `builtAt` of 5.12, 5.28, 6.11, 7.35, 8.2 and 9.6
+/// is 0 to 77 days after it). Before 2026.4.25 is out: `PRE_RECOVERY`.
+pub fn unknown_release_lines(now_ms: i64) -> LineSet {
+    let today = chrono::DateTime::from_timestamp_millis(now_ms + 86_400_000)
+        .map(|t| t.date_naive())
+        .unwrap_or(chrono::NaiveDate::MAX);
+    let out_by = |v: Version| {
+        chrono::NaiveDate::from_ymd_opt(v.year.into(), v.month.into(), v.day.into())
+            .is_none_or(|d| d <= today)
+    };
     let mut set = LineSet::EMPTY;
     for (i, l) in ALL.iter().enumerate() {
-        if l.boot_recovery {
+        if l.boot_recovery && out_by(l.first) {
             set.0 |= 1 << i;
         }
+    }
+    if set.is_empty() {
+        // Before 2026.4.25 is out, only a release without recovery can run.
+        return LineSet::one(&PRE_RECOVERY);
     }
     set
 }
@@ -602,7 +617,25 @@ mod tests {
         for w in ALL.windows(2) {
             assert!(w[0].first < w[1].first);
         }
-        let names: Vec<_> = unknown_release_lines().iter().map(|l| l.name).collect();
+        let at = |day: &str| {
+            chrono::DateTime::parse_from_rfc3339(&format!("{day}T00:00:00Z"))
+                .unwrap()
+                .timestamp_millis()
+        };
+        let names = |now| {
+            unknown_release_lines(at(now))
+                .iter()
+                .map(|l| l.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("2026-03-01"), ["2026.1.1"]);
+        assert_eq!(names("2026-05-05"), ["2026.4.25"]);
+        // Before 2026.8.1 is out, only the file era.
+        assert_eq!(names("2026-07-07").last(), Some(&"2026.7.1"));
+        assert_eq!(names("2026-08-31").last(), Some(&"2026.8.1"));
+        // A day of slack for time zones.
+        assert_eq!(names("2026-09-05").last(), Some(&"2026.9.6"));
+        let names = names("2026-11-30");
         assert_eq!(
             names,
             [
