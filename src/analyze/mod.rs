@@ -631,10 +631,6 @@ impl Analysis {
     }
 }
 
-/// How a file-era index gets into a SQLite-era gateway's store. 2026.8.2
-/// refuses to start and names `openclaw doctor --fix`; both it and the
-/// `--session-sqlite import` mode of `openclaw doctor` import the store
-/// (measured). 2026.9.6 imports it at startup itself.
 /// What the gateway of a SQLite-era `line` does at its next start with
 /// `agent`'s file-era store (`release`: the one known to run, or `None` when
 /// the line is one of those predicted for a release not known): the store's finding,
@@ -708,7 +704,10 @@ fn file_store_on_sqlite_line(
     (found, rows)
 }
 
-/// What to do about a file-era store a SQLite-era gateway must import.
+/// How a file-era index gets into a SQLite-era gateway's store. 2026.8.2
+/// refuses to start and names `openclaw doctor --fix`; both it and the
+/// `--session-sqlite import` mode of `openclaw doctor` import the store
+/// (measured). 2026.9.6 imports it at startup itself.
 /// `release_known`: the release is a SQLite-era one, so sessfix leaves the
 /// store alone; when it is not known, repair may still make the file-era
 /// lines' edits (a flag, a stale lock removed), which an import carries over
