@@ -70,8 +70,21 @@ impl Release {
         }
     }
 
-    fn unknown(notes: Vec<String>, now_ms: i64) -> Release {
+    fn unknown(mut notes: Vec<String>, now_ms: i64) -> Release {
         let set = lines::unknown_release_lines(now_ms);
+        let lines: Vec<&LineRules> = set.iter().collect();
+        notes.push(match lines.as_slice() {
+            [one] => format!(
+                "predictions are given for the {} line, the only one {}out by now; pass --openclaw-version to choose a release",
+                one.name,
+                if one.boot_recovery { "with boot recovery " } else { "" }
+            ),
+            [first, .., last] => format!(
+                "predictions are given for every release line with boot recovery out by now, {} to {}; pass --openclaw-version to choose one",
+                first.name, last.name
+            ),
+            [] => "no release line to predict".into(),
+        });
         Release {
             version: None,
             source: None,
@@ -182,7 +195,7 @@ pub fn select(requested: Option<Requested>, ev: &Evidence, now_ms: i64) -> Relea
         return rel;
     }
     notes.push(
-        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release: predictions are given for every release line out by now, the SQLite era's included; pass --openclaw-version to choose one".into(),
+        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release".into(),
     );
     Release::unknown(notes, now_ms)
 }

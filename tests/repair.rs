@@ -260,7 +260,7 @@ fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
     // The manifest marks changes done once per phase: a run killed inside a
     // phase leaves changes made and not marked, which undo must still find,
     // and changes not made, which it must leave alone.
-    for point in ["backed-up", "written", "remove", "removed"] {
+    for point in ["backed-up", "temp-written", "written", "remove", "removed"] {
         let env = Env::fixture("dead-pid-lock");
         let before = tree(&env);
         let mut child = env.spawn_stopped(point, &["repair", "--yes"]);
@@ -293,6 +293,12 @@ fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
         let out = env.cmd().args(["undo", "--yes"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{point}: {out:?}");
         assert_eq!(before, tree(&env), "{point}: undo restored the state");
+        let said = String::from_utf8_lossy(&out.stdout);
+        match point {
+            "backed-up" => assert!(said.contains("nothing to restore"), "{said}"),
+            "temp-written" => assert!(said.contains("the temp of that run"), "{said}"),
+            _ => assert!(said.contains("restored"), "{point}: {said}"),
+        }
     }
 }
 

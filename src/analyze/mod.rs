@@ -462,7 +462,7 @@ impl Analysis {
                     "the OpenClaw release the next boot runs is not known: {}",
                     release.notes.join("; ")
                 ),
-                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them. On a SQLite-era release a file-era store must be imported (2026.8.x does not start until `openclaw doctor --session-sqlite import --session-sqlite-all-agents` has run; 2026.9.6 imports it itself)".into(),
+                fix: "pass --openclaw-version VERSION (or set SESSFIX_OPENCLAW_VERSION); until then each row where release lines disagree shows every line's prediction, and repair does only what is safe on all of them".into(),
             });
         }
         Analysis {

@@ -635,6 +635,52 @@ fn undo_what(u: &sqlite::Undo) -> String {
     }
 }
 
+/// Remove the temps a run stopped between writing an index and renaming it
+/// left beside that index (`.<name>.sessfix-<pid>-<n>.tmp`, `fsx::write_atomic`;
+/// `<pid>` ends the backup folder's name): the state before the run had none,
+/// and each holds only what the run computed from the index it backed up.
+fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
+    let Some(pid) = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.rsplit_once('-'))
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return Vec::new();
+    };
+    let mut done = Vec::new();
+    for e in entries
+        .iter()
+        .filter(|e| matches!(e.action.as_str(), "write" | "create"))
+    {
+        let (Some(parent), Some(name)) = (e.path.parent(), e.path.file_name()) else {
+            continue;
+        };
+        let prefix = format!(".{}.sessfix-{pid}-", name.to_string_lossy());
+        let Ok(list) = std::fs::read_dir(parent) else {
+            continue;
+        };
+        for f in list.flatten() {
+            let n = f.file_name().to_string_lossy().into_owned();
+            let ours = n
+                .strip_prefix(&prefix)
+                .and_then(|r| r.strip_suffix(".tmp"))
+                .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()));
+            if ours
+                && f.file_type().is_ok_and(|t| t.is_file())
+                && std::fs::remove_file(f.path()).is_ok()
+            {
+                done.push(format!(
+                    "{}: removed (the temp of that run, stopped before it replaced the index)",
+                    f.path().display()
+                ));
+            }
+        }
+    }
+    done
+}
+
 /// Restore the files of one backup, if every one is still as repair left it.
 /// A change the manifest marks done must still be in place; one it does not
 /// mark (a run stopped in the middle of a phase) is restored when the file
@@ -693,6 +739,7 @@ pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
         }
         done.push(format!("{}: restored", e.path.display()));
     }
+    done.extend(remove_run_temps(dir, &m.entries));
     std::fs::rename(&mp, dir.join("manifest.undone.json")).map_err(|x| fsx::describe(&mp, &x))?;
     Ok(done)
 }

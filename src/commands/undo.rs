@@ -67,6 +67,13 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
     let mut out = crate::render::stdout();
     match apply::undo(&dir) {
         Ok(done) => {
+            if done.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "nothing to restore: none of the changes of the repair backed up in {} is in place (it was stopped before it made any); the backup is marked undone",
+                    dir.display()
+                );
+            }
             for d in done {
                 let _ = writeln!(out, "{d}");
             }

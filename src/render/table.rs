@@ -223,7 +223,7 @@ impl ReportRenderer for Tables {
                 "openclaw:  {}; {}",
                 self.style.paint("33", "release unknown"),
                 match o.lines.as_slice() {
-                    [one] => format!("predicting line {one}, the only one out by now"),
+                    [one] => format!("predicting line {one}"),
                     [first, .., last] => format!("predicting lines {first} to {last}"),
                     [] => "no release line to predict".into(),
                 }
