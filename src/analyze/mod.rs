@@ -1716,16 +1716,19 @@ fn lock_findings(
         ));
     } else if i.verdict.live_openclaw_owner {
         let pid = i.lock.payload.pid.unwrap_or(0);
-        let argv = argv_of(&i.lock.proc_state)
-            .map(|a| a.join(" "))
-            .unwrap_or_else(|| "command line unreadable".into());
+        let owner = match argv_of(&i.lock.proc_state) {
+            Some(a) => format!("live OpenClaw process pid {pid} ({})", a.join(" ")),
+            None => format!(
+                "live pid {pid} (command line unreadable, so taken for an OpenClaw process, as the gateway takes it)"
+            ),
+        };
         findings.push(f(
             "lock-live-owner",
             Severity::Warning,
             session,
             path,
             format!(
-                "held by live OpenClaw process pid {pid} ({argv}){}{}",
+                "held by {owner}{}{}",
                 i.verdict
                     .age_ms
                     .map(|a| format!(
