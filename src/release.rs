@@ -195,7 +195,7 @@ pub fn select(requested: Option<Requested>, ev: &Evidence, now_ms: i64) -> Relea
         return rel;
     }
     notes.push(
-        "no openclaw package found on PATH or in the usual global prefixes, and the state names no release".into(),
+        "no openclaw package found on PATH or in the usual global prefixes, and neither state/openclaw.sqlite nor openclaw.json names a release".into(),
     );
     Release::unknown(notes, now_ms)
 }

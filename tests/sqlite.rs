@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{codes, session, tree_digest, Env};
+use common::{codes, findings_with, session, tree_digest, Env};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -638,4 +638,26 @@ fn an_unreadable_database_is_an_error_in_the_sqlite_era() {
         stderr(&out)
     );
     assert_eq!(tree_digest(&e.state()), before);
+}
+
+/// With no release known, what last wrote each agent database is told, so the
+/// operator can name it (the release is chosen before agents are read).
+#[test]
+fn with_no_release_known_the_agent_database_names_what_last_wrote_it() {
+    let e = Env::fixture("sqlite-era");
+    let out = e
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["openclaw"]["version"], serde_json::Value::Null);
+    let f = findings_with(&r, "release-unknown");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("last written by 2026.8.2 (agent main)"),
+        "{message}"
+    );
+    assert!(!message.contains("the state names no release"), "{message}");
 }

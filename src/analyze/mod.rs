@@ -396,6 +396,9 @@ pub struct Analysis {
     // The config's agents (7.1+ refuses the others); `None`: no list, so
     // only the default agent.
     configured_agents: Option<Vec<String>>,
+    // `schema_meta.app_version` of each agent database, with its agent: what
+    // last wrote it, told when the release is not known.
+    db_releases: Vec<(String, String)>,
 }
 
 impl Analysis {
@@ -476,6 +479,7 @@ impl Analysis {
             findings,
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
             configured_agents: snap.config.agents(),
+            db_releases: Vec::new(),
         }
     }
 
@@ -540,6 +544,14 @@ impl Analysis {
             }
         }
         if let Some(db_path) = &agent.sqlite {
+            if let Some(v) = agent
+                .agent_db
+                .as_ref()
+                .and_then(|d| d.sessions.as_ref())
+                .and_then(|t| t.app_version.clone())
+            {
+                self.db_releases.push((agent.id.clone(), v));
+            }
             if !matches!(agent.store.state, StoreState::Missing) {
                 findings.push(Finding {
                     code: "sqlite-era",
@@ -614,6 +626,25 @@ impl Analysis {
 
     /// The report.
     pub fn finish(mut self) -> Report {
+        if self.release.line.is_none() && !self.db_releases.is_empty() {
+            let named = self
+                .db_releases
+                .iter()
+                .map(|(agent, v)| format!("{v} (agent {agent})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let note = format!(
+                "the agent databases were last written by {named}: if the next boot runs that release, pass it with --openclaw-version"
+            );
+            if let Some(f) = self
+                .findings
+                .iter_mut()
+                .find(|f| f.code == "release-unknown")
+            {
+                f.message = format!("{}; {note}", f.message);
+            }
+            self.release.notes.push(note);
+        }
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
             openclaw: self.release,
