@@ -1950,7 +1950,7 @@ fn leftover_findings(
             Severity::Info,
             None,
             path,
-            match l.sessfix_pid {
+            match l.sessfix_pid() {
                 Some(pid) if l.complete && !l.identical_to_index => format!(
                     "temp file of a sessfix repair (pid {pid}) stopped before it replaced the index: the index it was computed from is still in place, and that repair's backup of it is under sessfix-backups"
                 ),

@@ -644,8 +644,7 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(|n| n.rsplit_once('-'))
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|(_, p)| p.parse::<u32>().ok())
     else {
         return Vec::new();
     };
@@ -654,19 +653,19 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
         .iter()
         .filter(|e| matches!(e.action.as_str(), "write" | "create"))
     {
-        let (Some(parent), Some(name)) = (e.path.parent(), e.path.file_name()) else {
+        let (Some(parent), Some(target)) = (e.path.parent(), e.path.file_name()) else {
             continue;
         };
-        let prefix = format!(".{}.sessfix-{pid}-", name.to_string_lossy());
+        let target = target.to_string_lossy();
         let Ok(list) = std::fs::read_dir(parent) else {
             continue;
         };
         for f in list.flatten() {
-            let n = f.file_name().to_string_lossy().into_owned();
-            let ours = n
-                .strip_prefix(&prefix)
-                .and_then(|r| r.strip_suffix(".tmp"))
-                .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()));
+            let ours = f
+                .file_name()
+                .to_str()
+                .and_then(|n| fsx::temp_pid(n, &target))
+                == Some(pid);
             if ours
                 && f.file_type().is_ok_and(|t| t.is_file())
                 && std::fs::remove_file(f.path()).is_ok()

@@ -182,7 +182,7 @@ pub fn write_atomic_pieces(
     // run) does not stop this write, and is never written over.
     let mut n = 0u32;
     let (tmp, mut f) = loop {
-        let tmp = dir.join(format!(".{name}.sessfix-{}-{n}.tmp", std::process::id()));
+        let tmp = dir.join(temp_name(&name, std::process::id(), n));
         match os::create_private(&tmp) {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
@@ -207,6 +207,26 @@ pub fn write_atomic_pieces(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The name of `write_atomic`'s temp file for `target_name`:
+/// `.<target_name>.sessfix-<pid>-<n>.tmp`.
+pub fn temp_name(target_name: &str, pid: u32, n: u32) -> String {
+    format!(".{target_name}.sessfix-{pid}-{n}.tmp")
+}
+
+/// The pid in `name` when it is `write_atomic`'s temp file for `target_name`
+/// (`temp_name`; before it, `.<target_name>.sessfix-<pid>.tmp`): what a run
+/// killed between writing its temp and renaming it leaves.
+pub fn temp_pid(name: &str, target_name: &str) -> Option<u32> {
+    let rest = name
+        .strip_prefix('.')?
+        .strip_prefix(target_name)?
+        .strip_prefix(".sessfix-")?
+        .strip_suffix(".tmp")?;
+    let (pid, n) = rest.split_once('-').unwrap_or((rest, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(n)).then(|| pid.parse().ok())?
 }
 
 /// Where a run can be stopped for tests of crash safety and concurrent change.
@@ -246,16 +266,35 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let target = d.path().join("sessions.json");
         std::fs::write(&target, b"{}").unwrap();
-        let left = d.path().join(format!(
-            ".sessions.json.sessfix-{}-0.tmp",
-            std::process::id()
-        ));
+        let left = d
+            .path()
+            .join(temp_name("sessions.json", std::process::id(), 0));
         std::fs::write(&left, b"killed run").unwrap();
         write_atomic(&target, b"{\"a\":1}", 0o600).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"{\"a\":1}");
         assert_eq!(std::fs::read(&left).unwrap(), b"killed run");
         let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(names.len(), 2, "no temp of this write is left");
+    }
+
+    #[test]
+    fn a_temp_name_gives_back_its_pid() {
+        let t = "sessions.json";
+        assert_eq!(temp_pid(&temp_name(t, 4242, 0), t), Some(4242));
+        assert_eq!(
+            temp_pid(".sessions.json.sessfix-4242-17.tmp", t),
+            Some(4242)
+        );
+        assert_eq!(temp_pid(".sessions.json.sessfix-4242.tmp", t), Some(4242));
+        for name in [
+            ".sessions.json.sessfix-.tmp",
+            ".sessions.json.sessfix-42-x.tmp",
+            ".sessions.json.4242.tmp",
+            ".sessions.json.sessfix-4242-0",
+            ".store.json.sessfix-4242-0.tmp",
+        ] {
+            assert_eq!(temp_pid(name, t), None, "{name}");
+        }
     }
 
     #[test]

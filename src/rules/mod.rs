@@ -214,7 +214,7 @@ pub enum FileKind {
 ///   copy fallbacks of a move and of a root-confined write;
 /// - `.sessions.json.<uuid>.fallback.tmp`: the secure write's fallback
 ///   (`.${basename}.${randomUUID()}.fallback.tmp`);
-/// - `.sessions.json.sessfix-<pid>-<n>.tmp`: sessfix's own (`sessfix_temp_pid`).
+/// - `.sessions.json.sessfix-<pid>-<n>.tmp`: sessfix's own (`fsx::temp_name`).
 pub fn is_index_temp_name(name: &str) -> bool {
     let Some(stem) = name.strip_suffix(".tmp") else {
         return false;
@@ -227,19 +227,6 @@ pub fn is_index_temp_name(name: &str) -> bool {
         || stem
             .strip_prefix(".fs-safe-")
             .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
-}
-
-/// The pid in the name of sessfix's own temp file of the index,
-/// `.sessions.json.sessfix-<pid>-<n>.tmp` (`fsx::write_atomic`; before
-/// that, `.sessions.json.sessfix-<pid>.tmp`): what a repair that was killed
-/// between writing its temp and renaming it leaves.
-pub fn sessfix_temp_pid(name: &str) -> Option<u32> {
-    let rest = name
-        .strip_prefix(".sessions.json.sessfix-")?
-        .strip_suffix(".tmp")?;
-    let (pid, n) = rest.split_once('-').unwrap_or((rest, "0"));
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(pid) && digits(n)).then(|| pid.parse().ok())?
 }
 
 /// Whether `name` is a rotation backup of the index: `sessions.json.bak.<epochMs>`
@@ -1777,22 +1764,6 @@ mod tests {
             ".sessions.json.sessfix-4242.tmp".to_string(),
         ] {
             assert_eq!(classify_file_name(&name), FileKind::StoreTemp, "{name}");
-        }
-        assert_eq!(
-            sessfix_temp_pid(".sessions.json.sessfix-4242-0.tmp"),
-            Some(4242)
-        );
-        assert_eq!(
-            sessfix_temp_pid(".sessions.json.sessfix-4242.tmp"),
-            Some(4242)
-        );
-        for name in [
-            ".sessions.json.sessfix-.tmp",
-            ".sessions.json.sessfix-42-x.tmp",
-            ".sessions.json.4242.tmp",
-            ".sessions.json.sessfix-4242-0",
-        ] {
-            assert_eq!(sessfix_temp_pid(name), None, "{name}");
         }
         for name in [
             "sessions.json.tmp",

@@ -313,14 +313,14 @@ impl Agent {
     /// Whether `l` is a temp file that parses as a complete index and that
     /// repair must keep: it may be the only intact copy (the index is not
     /// usable) or the newer state of a gateway's interrupted write. sessfix's
-    /// own temp (`.sessions.json.sessfix-<pid>.tmp`) beside a usable index is
+    /// own temp (`fsx::temp_name`) beside a usable index is
     /// not kept: it holds a repair's result computed from the index, which is
     /// still in place, with its backup taken before that temp was written.
     pub fn keeps_temp(&self, l: &Leftover) -> bool {
         l.kind == FileKind::StoreTemp
             && l.complete
             && !l.identical_to_index
-            && !(self.index_usable() && l.sessfix_pid.is_some())
+            && !(self.index_usable() && l.sessfix_pid().is_some())
     }
 
     /// Put the best intact copy of a lost index in its place, so that
@@ -505,13 +505,21 @@ pub struct Leftover {
     pub complete: bool,
     /// For a temp file: byte-identical to the index, which is valid.
     pub identical_to_index: bool,
-    /// For sessfix's own temp file of the index: the pid in its name
-    /// (`rules::sessfix_temp_pid`).
-    pub sessfix_pid: Option<u32>,
     /// For `sessions.json.lock`: its pid's state.
     pub proc_state: Option<ProcState>,
     pub pid: Option<u64>,
     pub created_ms: Option<i64>,
+}
+
+impl Leftover {
+    /// For sessfix's own temp file of the index (`fsx::temp_name`): the pid
+    /// in its name.
+    pub fn sessfix_pid(&self) -> Option<u32> {
+        let name = self.path.file_name()?.to_str()?;
+        (self.kind == FileKind::StoreTemp)
+            .then(|| fsx::temp_pid(name, "sessions.json"))
+            .flatten()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -869,9 +877,6 @@ fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
                     && bytes.as_deref().is_some_and(copies::is_complete_index);
                 agent.leftovers.push(Leftover {
                     identical_to_index: false,
-                    sessfix_pid: (k == FileKind::StoreTemp)
-                        .then(|| rules::sessfix_temp_pid(&name))
-                        .flatten(),
                     complete,
                     path,
                     kind: k,
