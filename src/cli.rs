@@ -23,7 +23,7 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (5, "a file changed while repair ran: that file was left alone"),
         ],
         "undo" => &[
-            (0, "the backup was restored"),
+            (0, "the backup was restored (or none of its changes was in place: nothing to restore)"),
             (1, "nothing restored: a file changed since the repair (restore it by hand, as the message says), or the answer was no"),
             (2, "usage error, or not on a terminal without --yes"),
             (3, "no backup to undo, or a file could not be read or written"),

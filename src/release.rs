@@ -46,8 +46,8 @@ pub struct Release {
     pub evidence: Option<String>,
     /// The release line whose rules apply (its first release), when known.
     pub line: Option<&'static str>,
-    /// The lines predicted: one when the release is known, every line with
-    /// boot recovery when it is not.
+    /// The lines predicted: one when the release is known, every line out by
+    /// now when it is not (`lines::unknown_release_lines`).
     pub lines: Vec<&'static str>,
     /// Disagreements and why the release is unknown, in words.
     pub notes: Vec<String>,
