@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--untombstone', '--untombstone', [CompletionResultType]::ParameterName, 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state')
             [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)')
+            [CompletionResult]::new('--lock-wait', '--lock-wait', [CompletionResultType]::ParameterName, 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Only this index (as `openclaw sessions --store`)')
@@ -86,12 +87,14 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--end-orphans', '--end-orphans', [CompletionResultType]::ParameterName, 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone')
             [CompletionResult]::new('--restore-index', '--restore-index', [CompletionResultType]::ParameterName, 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions')
             [CompletionResult]::new('--clear-dead-leases', '--clear-dead-leases', [CompletionResultType]::ParameterName, 'SQLite era: remove leases (state/openclaw.sqlite) whose owner is positively dead, such as the maintenance lease that keeps the gateway and `openclaw doctor --fix` from starting for a minute')
+            [CompletionResult]::new('--if-stopped', '--if-stopped', [CompletionResultType]::ParameterName, 'For cron: when a gateway is live, change nothing and exit 0 (one line on stderr unless --quiet) instead of refusing with exit 4')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'sessfix;undo' {
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where backups are [default: <state-dir>/sessfix-backups]')
+            [CompletionResult]::new('--lock-wait', '--lock-wait', [CompletionResultType]::ParameterName, 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Only this index (as `openclaw sessions --store`)')

@@ -59,6 +59,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --untombstone 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history'
             cand --resume 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state'
             cand --max-age 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)'
+            cand --lock-wait 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)'
             cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
             cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
             cand --store 'Only this index (as `openclaw sessions --store`)'
@@ -81,11 +82,13 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --end-orphans 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
             cand --restore-index 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
             cand --clear-dead-leases 'SQLite era: remove leases (state/openclaw.sqlite) whose owner is positively dead, such as the maintenance lease that keeps the gateway and `openclaw doctor --fix` from starting for a minute'
+            cand --if-stopped 'For cron: when a gateway is live, change nothing and exit 0 (one line on stderr unless --quiet) instead of refusing with exit 4'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'sessfix;undo'= {
             cand --backup-dir 'Where backups are [default: <state-dir>/sessfix-backups]'
+            cand --lock-wait 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)'
             cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
             cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
             cand --store 'Only this index (as `openclaw sessions --store`)'

@@ -62,6 +62,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l backup-dir -d
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l untombstone -d 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l resume -d 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user\'s /stop leaves the same state' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l lock-wait -d 'How long to wait for another sessfix run\'s lock on this state dir before giving up with exit 7 (0s: do not wait)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
@@ -84,8 +85,10 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-transcri
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l end-orphans -d 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l restore-index -d 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l clear-dead-leases -d 'SQLite era: remove leases (state/openclaw.sqlite) whose owner is positively dead, such as the maintenance lease that keeps the gateway and `openclaw doctor --fix` from starting for a minute'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l if-stopped -d 'For cron: when a gateway is live, change nothing and exit 0 (one line on stderr unless --quiet) instead of refusing with exit 4'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l backup-dir -d 'Where backups are [default: <state-dir>/sessfix-backups]' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l lock-wait -d 'How long to wait for another sessfix run\'s lock on this state dir before giving up with exit 7 (0s: do not wait)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F

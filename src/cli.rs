@@ -21,6 +21,8 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (3, "the state could not be read or written (an agent whose index cannot be read is left alone)"),
             (4, "a gateway is live, or its liveness cannot be established: nothing was changed (--dry-run: a real run would refuse)"),
             (5, "a file changed while repair ran: that file was left alone"),
+            (6, "starting the gateway now would lose data that repair could not save unattended (a lost index with an intact copy it did not restore, or an unparseable one): do not start it"),
+            (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was read or written"),
         ],
         "undo" => &[
             (0, "the backup was restored (or none of its changes was in place: nothing to restore)"),
@@ -28,6 +30,7 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (2, "usage error, or not on a terminal without --yes"),
             (3, "no backup to undo, or a file could not be read or written"),
             (4, "a gateway is live: nothing was changed"),
+            (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was changed"),
         ],
         "completions" | "man" => &[(0, "printed"), (2, "usage error")],
         _ => &[
@@ -37,6 +40,8 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (3, "operational error: the state could not be read or written (undo: no backup to undo)"),
             (4, "a gateway is live: repair or undo changed nothing"),
             (5, "a file changed while repair ran: that file was left alone"),
+            (6, "repair: starting the gateway now would lose data: do not start it"),
+            (7, "repair or undo: another sessfix run held the run lock for the whole --lock-wait"),
         ],
     }
 }
@@ -212,6 +217,14 @@ pub struct RepairArgs {
     /// End stranded sessions last updated longer ago than this (e.g. 2d, 12h)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub max_age: Option<u64>,
+    /// For cron: when a gateway is live, change nothing and exit 0 (one
+    /// line on stderr unless --quiet) instead of refusing with exit 4
+    #[arg(long, conflicts_with = "dry_run")]
+    pub if_stopped: bool,
+    /// How long to wait for another sessfix run's lock on this state dir
+    /// before giving up with exit 7 (0s: do not wait)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, default_value = "30s")]
+    pub lock_wait: u64,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -225,6 +238,10 @@ pub struct UndoArgs {
     /// Restore without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// How long to wait for another sessfix run's lock on this state dir
+    /// before giving up with exit 7 (0s: do not wait)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, default_value = "30s")]
+    pub lock_wait: u64,
 }
 
 /// `500ms`, `90s`, `30m`, `12h`, `2d`, `1w`. A bare number is refused: its

@@ -16,6 +16,14 @@ pub enum Exit {
     GatewayLive = 4,
     /// The state could not be read or written.
     Operational = 3,
+    /// repair: starting the gateway now would lose data it could not save
+    /// unattended (an index the next boot would overwrite while an intact
+    /// copy, or its own bytes, are the only record of its sessions). The
+    /// recipes in `examples/deploy/` do not start the gateway on it.
+    StartLosesData = 6,
+    /// Another sessfix run held the state dir's run lock for the whole wait
+    /// (`--lock-wait`): nothing was read or written.
+    RunLocked = 7,
 }
 
 impl Exit {
@@ -25,9 +33,11 @@ impl Exit {
             Exit::Ok => 0,
             Exit::Problems => 1,
             Exit::Changed => 2,
-            Exit::GatewayLive => 3,
-            Exit::Operational => 4,
-            Exit::Usage => 5,
+            Exit::StartLosesData => 3,
+            Exit::GatewayLive => 4,
+            Exit::RunLocked => 5,
+            Exit::Operational => 6,
+            Exit::Usage => 7,
         }
     }
 
@@ -64,10 +74,12 @@ mod tests {
                 Exit::Usage,
                 Exit::Operational,
                 Exit::GatewayLive,
-                Exit::Changed
+                Exit::Changed,
+                Exit::StartLosesData,
+                Exit::RunLocked
             ]
             .map(Exit::code),
-            [0, 1, 2, 3, 4, 5]
+            [0, 1, 2, 3, 4, 5, 6, 7]
         );
     }
 
@@ -82,6 +94,18 @@ mod tests {
             Exit::Operational
         );
         assert_eq!(Exit::Operational.merge(Exit::Changed), Exit::Operational);
+        assert_eq!(
+            Exit::Problems.merge(Exit::StartLosesData),
+            Exit::StartLosesData
+        );
+        assert_eq!(
+            Exit::StartLosesData.merge(Exit::Changed),
+            Exit::StartLosesData
+        );
+        assert_eq!(
+            Exit::StartLosesData.merge(Exit::Operational),
+            Exit::Operational
+        );
         let all = [Exit::Problems, Exit::Ok, Exit::Changed];
         assert_eq!(all.into_iter().fold(Exit::Ok, Exit::merge), Exit::Changed);
     }

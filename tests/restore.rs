@@ -96,7 +96,7 @@ fn repair_without_the_flag_never_moves_the_only_intact_copy() {
         !text.contains(&format!("remove {}", temp(&env).display())),
         "{text}"
     );
-    env.cmd().args(["repair", "--yes"]).assert().code(1);
+    env.cmd().args(["repair", "--yes"]).assert().code(6);
     assert_eq!(
         std::fs::read(temp(&env)).unwrap(),
         before,
@@ -363,7 +363,7 @@ fn a_sessfix_temp_beside_a_lost_index_is_kept() {
         .as_str()
         .unwrap()
         .ends_with("sessfix-4242.tmp"));
-    env.cmd().args(["repair", "--yes"]).assert().code(1);
+    env.cmd().args(["repair", "--yes"]).assert().code(6);
     assert_eq!(std::fs::read(&own).unwrap(), bytes);
     env.cmd()
         .args(["repair", "--yes", "--restore-index"])
@@ -484,7 +484,7 @@ fn every_temp_name_of_an_index_write_is_a_copy() {
         let rec = recovery(&r);
         assert_eq!(rec["copies"][0]["source"], "temp", "{name}");
         assert!(rec["restore"].as_str().unwrap().ends_with(&name), "{name}");
-        env.cmd().args(["repair", "--yes"]).assert().code(1);
+        env.cmd().args(["repair", "--yes"]).assert().code(6);
         assert!(
             env.sessions("main").join(&name).exists(),
             "{name} was removed"

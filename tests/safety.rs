@@ -203,16 +203,16 @@ fn a_repair_with_nothing_to_do_writes_nothing_in_the_state_dir() {
     assert_eq!(before, tree_digest(&env.state()));
 }
 
-/// `repair --yes --quiet` on a fixture that needs a person: exit 1, nothing
-/// on stdout; its stderr.
-fn quiet_repair(fixture: &str) -> String {
+/// `repair --yes --quiet` on a fixture that needs a person: exit `code`
+/// (1, or 6 where a start would lose data), nothing on stdout; its stderr.
+fn quiet_repair(fixture: &str, code: i32) -> String {
     let env = Env::fixture(fixture);
     let out = env
         .cmd()
         .args(["repair", "--yes", "--quiet"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{fixture}");
+    assert_eq!(out.status.code(), Some(code), "{fixture}");
     assert!(
         out.stdout.is_empty(),
         "{fixture}: quiet prints nothing on stdout"
@@ -223,7 +223,7 @@ fn quiet_repair(fixture: &str) -> String {
 #[test]
 fn quiet_still_says_on_stderr_what_needs_a_person() {
     // A live OpenClaw process holds the lock: the row needs a person.
-    let err = quiet_repair("live-openclaw-lock-1min");
+    let err = quiet_repair("live-openclaw-lock-1min", 1);
     let lines: Vec<&str> = err
         .lines()
         .filter(|l| l.contains("NEEDS A PERSON"))
@@ -239,11 +239,17 @@ fn quiet_still_says_on_stderr_what_needs_a_person() {
         "names the file or session: {err}"
     );
     // An unparseable index: the file is named.
-    let err = quiet_repair("invalid-index");
+    let err = quiet_repair("invalid-index", 6);
     assert!(
         err.lines().any(|l| l.contains("NEEDS A PERSON")
             && l.contains("sessions.json")
             && l.contains("index-invalid")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("sessfix: DO NOT START THE GATEWAY: ")
+                && l.contains("sessions.json")),
         "{err}"
     );
 }

@@ -109,6 +109,32 @@ fn undo_asks_on_the_terminal() {
     assert_eq!(before, tree_digest(&env.state().join("agents")));
 }
 
+#[test]
+fn a_repair_at_its_prompt_holds_up_no_pre_start_run() {
+    let env = Env::fixture("graceful-restart");
+    let mut pty = Pty::spawn(sessfix(&env, &["repair"]), 100, None, None);
+    pty.expect("Apply these changes? [y/N]");
+    // A pre-start run meanwhile: the lock is free, it repairs at once.
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--quiet", "--lock-wait", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repaired = tree_digest(&env.state().join("agents"));
+    // The answer comes after: the state is not the one shown, nothing written.
+    pty.send("y\n");
+    let (code, text) = pty.finish();
+    assert_eq!(code, Some(5), "{}", plain(&text));
+    assert!(plain(&text).contains("the state changed after the plan was shown"));
+    assert_eq!(repaired, tree_digest(&env.state().join("agents")));
+}
+
 /// A state with `n` more running sessions of long keys than `graceful-restart`.
 fn many_sessions(n: usize) -> Env {
     let env = Env::fixture("graceful-restart");

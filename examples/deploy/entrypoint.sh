@@ -1,12 +1,12 @@
 #!/bin/sh
 # Container entrypoint: repair the session state, then become the gateway.
-# The gateway gets the same pid at every start (exec keeps this shell's pid),
-# so --gateway-pid lets sessfix predict boot cleanup's orphan-self-pid rule.
-# Exit 4 (a gateway is live, or liveness cannot be established) and 3 (the
-# state cannot be read or written) stop the start; 1 (problems a person must
-# look at) does not.
+# exec keeps this shell's pid, so the gateway has the same pid at every
+# start: --gateway-pid tells sessfix which pid the next gateway gets.
+# The gateway starts on exit 0 and 1 only (see the systemd drop-in beside this
+# file for every code). OPENCLAW_STATE_DIR names the state dir, as for the
+# gateway.
 set -u
-sessfix repair --yes --quiet --gateway-pid "$$"
+sessfix repair --yes --quiet --restore-index --max-age 3d --gateway-pid "$$"
 rc=$?
 case $rc in
   0|1) ;;

@@ -113,6 +113,41 @@ pub struct StoreReport {
     pub recovery: Option<Recovery>,
 }
 
+/// Whether the next boot destroys what is left of a lost index: it loads an
+/// unparseable one as `{}` and its first write replaces it (2026.4.25 to
+/// 2026.7.x, `loadSessionStore`), so a non-empty unparseable file is the
+/// last record of its sessions unless an intact copy is restored; and a lost
+/// index with an intact copy not restored becomes a new index without that
+/// copy's sessions, while the gateway's rotation prunes the copy. `None`
+/// when this run restores it, or there is nothing to lose.
+fn start_loses(agent: &Agent) -> Option<String> {
+    if agent.store.restored.is_some() || agent.sqlite.is_some() {
+        return None;
+    }
+    // The bytes are not kept by a scan: the size tells (a file of only
+    // whitespace counts as not empty).
+    let non_empty = match &agent.store.bytes {
+        Some(b) => b.iter().any(|c| !c.is_ascii_whitespace()),
+        None => agent.store.identity.is_some_and(|i| i.size > 0),
+    };
+    let copy = agent.index_copies.first();
+    match (&agent.store.state, copy) {
+        (StoreState::Invalid { .. } | StoreState::Missing, Some(c)) => Some(format!(
+            "the index is lost and the intact copy {} was not restored (`sessfix repair --restore-index`{}): the gateway would start a new index without its sessions",
+            show(&c.path),
+            if crate::state::copies::ambiguous(&agent.index_copies).is_some() {
+                ", after choosing between copies equally new by hand"
+            } else {
+                ""
+            }
+        )),
+        (StoreState::Invalid { .. }, None) if non_empty => Some(
+            "the index cannot be parsed and no intact copy exists: the gateway would load it as empty and overwrite the last record of its sessions; restore it from your own backup, or move it aside to start without them".into(),
+        ),
+        _ => None,
+    }
+}
+
 /// What can bring a lost index back (`state::copies`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -190,8 +225,13 @@ fn recovery(agent: &Agent, now_ms: i64) -> Option<Recovery> {
             .map(|c| copy_report(c, now_ms))
             .collect(),
     };
+    let ambiguous =
+        restored.is_none() && crate::state::copies::ambiguous(&agent.index_copies).is_some();
     Some(Recovery {
-        restore: copies.first().map(|c| c.path.clone()),
+        restore: copies
+            .first()
+            .filter(|_| !ambiguous)
+            .map(|c| c.path.clone()),
         restored: restored.is_some(),
         not_rebuildable: copies.is_empty().then_some(NOT_REBUILDABLE),
         rebuildable: agent.rebuild.clone(),
@@ -341,6 +381,11 @@ pub struct Report {
     pub sessions: Vec<SessionReport>,
     pub locks: Vec<LockReport>,
     pub findings: Vec<Finding>,
+    /// Each index (its path) whose loss starting the gateway now makes final,
+    /// and why (`repair`'s exit 6): not in `--json`, whose
+    /// `agents[].store.recovery` and findings say it.
+    #[serde(skip)]
+    pub start_loses: Vec<(String, String)>,
 }
 
 /// The findings that say a liveness cannot be established: while any is
@@ -399,6 +444,8 @@ pub struct Analysis {
     // `schema_meta.app_version` of each agent database, with its agent: what
     // last wrote it, told when the release is not known.
     db_releases: Vec<(String, String)>,
+    // Kept when rows are forgotten: `Report::start_loses`.
+    start_loses: Vec<(String, String)>,
 }
 
 impl Analysis {
@@ -480,6 +527,7 @@ impl Analysis {
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
             configured_agents: snap.config.agents(),
             db_releases: Vec::new(),
+            start_loses: Vec::new(),
         }
     }
 
@@ -490,6 +538,9 @@ impl Analysis {
 
     /// Analyse the next agent.
     pub fn add(&mut self, agent: &Agent) {
+        if let Some(why) = start_loses(agent) {
+            self.start_loses.push((show(&agent.store.path), why));
+        }
         let findings = &mut self.findings;
         self.agents.push(AgentReport {
             id: agent.id.clone(),
@@ -656,6 +707,7 @@ impl Analysis {
             gateway: self.gateway,
             agents: self.agents,
             sessions: self.sessions,
+            start_loses: self.start_loses,
             locks: self.locks,
             findings: self.findings,
         }
@@ -1838,6 +1890,15 @@ fn lost_index_findings(
             "this run restores it from the intact copy {} (the current file goes into the backup; `sessfix undo` brings it back), then repairs the restored sessions",
             describe_copy(c, now_ms)
         ),
+        (Some(_), None) if crate::state::copies::ambiguous(&agent.index_copies).is_some() => {
+            let (a, b) = crate::state::copies::ambiguous(&agent.index_copies).expect("checked");
+            format!(
+                "intact copies differ and neither is newer: {} and {}; sessfix restores neither. Compare them, copy the one to keep over {} with the gateway stopped, and keep the other",
+                describe_copy(a, now_ms),
+                describe_copy(b, now_ms),
+                show(&agent.store.path)
+            )
+        }
         (Some(c), None) => format!(
             "an intact copy exists: {}{}. Before the gateway starts, run `sessfix repair --dry-run --restore-index` to see the restore, then `sessfix repair --restore-index` (the current file is backed up, `sessfix undo` brings it back); never delete that copy while the index is {}",
             describe_copy(c, now_ms),

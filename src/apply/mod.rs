@@ -172,6 +172,48 @@ pub fn lock_run(state_dir: &Path) -> Result<RunLock, String> {
     })
 }
 
+/// Why the run lock was not taken by `lock_run_waiting`.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another run held it for the whole wait; its pid where the OS tells.
+    Held { waited_ms: u64, holder: Option<u32> },
+    /// It could not be tried at all (the message names the path).
+    Other(String),
+}
+
+/// `lock_run`, waiting up to `wait_ms` for another run to let go (as cargo
+/// waits for its package cache lock, but bounded): `waiting` is told once,
+/// with the holder's pid where the OS tells (Linux), when the wait begins.
+pub fn lock_run_waiting(
+    state_dir: &Path,
+    wait_ms: u64,
+    waiting: &mut dyn FnMut(Option<u32>),
+) -> Result<RunLock, LockError> {
+    let start = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        match fsx::os::lock_run(state_dir) {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let waited_ms = start.elapsed().as_millis() as u64;
+                if waited_ms >= wait_ms {
+                    return Err(LockError::Held {
+                        waited_ms,
+                        holder: fsx::os::run_lock_holder(state_dir),
+                    });
+                }
+                if !told {
+                    waiting(fsx::os::run_lock_holder(state_dir));
+                    told = true;
+                }
+                let left = wait_ms - waited_ms;
+                std::thread::sleep(std::time::Duration::from_millis(left.min(100)));
+            }
+            Err(e) => return Err(LockError::Other(fsx::describe(state_dir, &e))),
+        }
+    }
+}
+
 pub use crate::fsx::checkpoint;
 
 /// The folder a run of this process at `now_ms` backs up into.
@@ -184,8 +226,19 @@ fn backup_name(now_ms: i64) -> String {
     format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
 }
 
+/// `p` made absolute against this process's directory (no link resolved):
+/// what the manifest keeps, so `undo` works from any directory.
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
-    let bytes = serde_json::to_vec_pretty(m).map_err(|e| e.to_string())?;
+    let mut m = m.clone();
+    m.state_dir = absolute(&m.state_dir);
+    for e in &mut m.entries {
+        e.path = absolute(&e.path);
+    }
+    let bytes = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
     let p = dir.join(MANIFEST);
     fsx::write_atomic(&p, &bytes, 0o600).map_err(|e| fsx::describe(&p, &e))
 }
@@ -680,15 +733,37 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
     done
 }
 
+/// Paths of a manifest written relative to the repair's directory (sessfix
+/// before manifests kept absolute paths), moved under `state_dir`.
+pub fn rebase(m: &mut Manifest, state_dir: &Path) {
+    if m.state_dir.is_absolute() {
+        return;
+    }
+    for e in &mut m.entries {
+        if e.path.is_relative() {
+            if let Ok(rest) = e.path.strip_prefix(&m.state_dir) {
+                e.path = state_dir.join(rest);
+            }
+        }
+    }
+    m.state_dir = state_dir.to_path_buf();
+}
+
 /// Restore the files of one backup, if every one is still as repair left it.
 /// A change the manifest marks done must still be in place; one it does not
 /// mark (a run stopped in the middle of a phase) is restored when the file
 /// shows it was made, and left alone otherwise.
-pub fn undo(dir: &Path) -> Result<Vec<String>, String> {
+///
+/// `state_dir` is the state dir `undo` was given: a manifest of an older
+/// sessfix keeps paths as the repair was given them (`"stateDir": "."`), and
+/// those under its `stateDir` are taken as under `state_dir` (any other
+/// relative path, as under the current directory).
+pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
     let mp = dir.join(MANIFEST);
     let (bytes, _) = fsx::read_regular(&mp, 1 << 26).map_err(|e| fsx::describe(&mp, &e))?;
-    let m: Manifest = serde_json::from_slice(&bytes)
+    let mut m: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{}: not a sessfix manifest: {e}", mp.display()))?;
+    rebase(&mut m, state_dir);
     let mut problems = Vec::new();
     let mut restore = Vec::new();
     for e in &m.entries {

@@ -6,6 +6,7 @@ pub mod undo;
 
 use crate::analyze::{Analysis, Report, Settings};
 use crate::cli::StateArgs;
+use crate::exit::Exit;
 use crate::render::Style;
 use crate::state::discover::{self, Env};
 use crate::state::process::{ProcFs, Processes};
@@ -267,5 +268,46 @@ impl Context {
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b
         })
+    }
+}
+
+/// Take the state dir's run lock for a command that writes, waiting up to
+/// `wait_ms` for another sessfix run (one line on stderr when the wait
+/// begins, naming the holder). `Err(Exit::RunLocked)` when it was held the
+/// whole time; the message names the holder and how long it was waited for.
+pub fn take_run_lock(ctx: &Context, wait_ms: u64) -> Result<crate::apply::RunLock, Exit> {
+    let dir = &ctx.read.state_dir;
+    let who = |holder: Option<u32>| match holder {
+        Some(pid) => match ctx.procs.state(u64::from(pid)) {
+            crate::rules::ProcState::Alive {
+                argv: Some(argv), ..
+            } => format!("pid {pid}: {}", argv.join(" ")),
+            _ => format!("pid {pid}"),
+        },
+        None => "its pid is not told on this OS".to_string(),
+    };
+    let mut waiting = |holder: Option<u32>| {
+        eprintln!(
+            "sessfix: waiting up to {} for another sessfix run on {} ({}) to finish",
+            crate::text::duration(wait_ms),
+            dir.display(),
+            who(holder)
+        );
+    };
+    match crate::apply::lock_run_waiting(dir, wait_ms, &mut waiting) {
+        Ok(lock) => Ok(lock),
+        Err(crate::apply::LockError::Held { waited_ms, holder }) => {
+            eprintln!(
+                "sessfix: another sessfix run ({}) has held the run lock of {} for the {} waited; nothing was read or written. Let it finish (an interactive one holds it only while it reads and writes, not at its prompt), or raise --lock-wait",
+                who(holder),
+                dir.display(),
+                crate::text::duration(waited_ms),
+            );
+            Err(Exit::RunLocked)
+        }
+        Err(crate::apply::LockError::Other(message)) => {
+            eprintln!("sessfix: {message}");
+            Err(Exit::Operational)
+        }
     }
 }

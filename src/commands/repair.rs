@@ -124,21 +124,28 @@ fn refuse_if_holders_unknown(snap: &Snapshot, plan: &Plan, force: bool) -> Optio
     Some(Exit::GatewayLive)
 }
 
-/// The refusal to write while a gateway is live, unless forced.
-fn refuse_if_live(gateway: &analyze::GatewayReport, force: bool) -> Option<Exit> {
-    if gateway.liveness_unknown && !gateway.live && !force {
+/// The refusal to write while a gateway is live, unless forced. With
+/// `--if-stopped` a live gateway is no error: exit 0, nothing written (a cron
+/// run while the gateway serves); an unknown liveness still refuses.
+fn refuse_if_live(gateway: &analyze::GatewayReport, args: &RepairArgs) -> Option<Exit> {
+    let evidence = gateway.evidence.as_deref().unwrap_or("");
+    if gateway.liveness_unknown && !gateway.live && !args.force {
         eprintln!(
-            "sessfix: refusing to repair: whether a gateway is live cannot be established here: {}\n  run sessfix where the gateway runs; --force only if you know no gateway runs",
-            gateway.evidence.as_deref().unwrap_or("")
+            "sessfix: refusing to repair: whether a gateway is live cannot be established here: {evidence}\n  run sessfix where the gateway runs; --force only if you know no gateway runs"
         );
         return Some(Exit::GatewayLive);
     }
-    if !gateway.live || force {
+    if !gateway.live || args.force {
         return None;
     }
+    if args.if_stopped {
+        if !args.quiet {
+            eprintln!("sessfix: a gateway is live ({evidence}): --if-stopped: nothing to do while it runs");
+        }
+        return Some(Exit::Ok);
+    }
     eprintln!(
-        "sessfix: refusing to repair while a gateway is live: {}\n  stop the gateway first; --force only if that verdict is wrong",
-        gateway.evidence.as_deref().unwrap_or("")
+        "sessfix: refusing to repair while a gateway is live: {evidence}\n  stop the gateway first; --force only if that verdict is wrong"
     );
     Some(Exit::GatewayLive)
 }
@@ -235,26 +242,31 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         // What the plan shows is enough, but an exit 3 names its files here.
         super::say_what_needs_a_person(&report, |f| f.code.ends_with("-unreadable"));
         let problems = report.worst().is_some_and(|s| s >= Severity::Warning);
-        return Ok(
-            unreadable_exit(&report).unwrap_or(if plan.is_empty() && !problems {
+        return Ok(unreadable_exit(&report).unwrap_or(
+            if plan.is_empty() && !problems {
                 Exit::Ok
             } else {
                 Exit::Problems
-            }),
-        );
+            }
+            .merge(start_loses_exit(&report)),
+        ));
     }
 
     // A live gateway sees no write at all.
     let gateway = state::read_gateway(&ctx.read, &ctx.procs)
         .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
-    if let Some(exit) = refuse_if_live(&analyze::gateway_report(&gateway), args.force) {
+    if let Some(exit) = refuse_if_live(&analyze::gateway_report(&gateway), args) {
         return Ok(exit);
     }
     // Read and plan under the run lock, so no other sessfix run changes the
     // state between the plan and its application.
-    let _lock = apply::lock_run(&ctx.read.state_dir).map_err(Fatal::operational)?;
+    // Held to the end of the run (let go only while a question is open).
+    let mut lock = match super::take_run_lock(ctx, args.lock_wait) {
+        Ok(l) => Some(l),
+        Err(exit) => return Ok(exit),
+    };
     let (snap, report, mut plan) = read_and_plan(ctx, opts, &req, false)?;
-    if let Some(exit) = refuse_if_live(&report.gateway, args.force)
+    if let Some(exit) = refuse_if_live(&report.gateway, args)
         .or_else(|| refuse_if_unknown(&report, args.force))
         .or_else(|| refuse_if_holders_unknown(&snap, &plan, args.force))
     {
@@ -291,6 +303,9 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         };
         view.render(&plan, &mut std::io::stderr().lock())
             .map_err(io)?;
+        // Nobody waits on a person: the lock is let go while the question is
+        // open (a pre-start run goes ahead meanwhile), and taken again below.
+        drop(lock.take());
         if !super::ask("Apply these changes?", "apply this plan")? {
             eprintln!("Nothing changed.");
             if args.json {
@@ -300,10 +315,14 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
             return Ok(Exit::Problems);
         }
         // The answer may have taken long (a gateway started, a run ended):
-        // read again and apply only the plan that was shown.
+        // lock again, read again and apply only the plan that was shown.
+        match super::take_run_lock(ctx, args.lock_wait) {
+            Ok(l) => lock.replace(l),
+            Err(exit) => return Ok(exit),
+        };
         let (_, report, replanned) = read_and_plan(ctx, opts, &req, false)?;
-        if let Some(exit) = refuse_if_live(&report.gateway, args.force)
-            .or_else(|| refuse_if_unknown(&report, args.force))
+        if let Some(exit) =
+            refuse_if_live(&report.gateway, args).or_else(|| refuse_if_unknown(&report, args.force))
         {
             return Ok(exit);
         }
@@ -393,12 +412,13 @@ pub fn unreadable_exit(report: &analyze::Report) -> Option<Exit> {
 }
 
 /// 0 when the state is consistent, 1 when errors remain that need a person,
-/// 3 when part of it could not be read.
+/// 6 when starting the gateway now loses data, 3 when part of it could not
+/// be read.
 fn remaining_exit(report: &analyze::Report) -> Exit {
     if let Some(e) = unreadable_exit(report) {
         return e;
     }
-    if report
+    let problems = if report
         .findings
         .iter()
         .any(|f| f.severity >= Severity::Warning)
@@ -406,5 +426,19 @@ fn remaining_exit(report: &analyze::Report) -> Exit {
         Exit::Problems
     } else {
         Exit::Ok
+    };
+    problems.merge(start_loses_exit(report))
+}
+
+/// Exit 6, with one line on stderr per index whose loss a start would make
+/// final (printed with `--quiet` too: the journal says why the start stopped).
+fn start_loses_exit(report: &analyze::Report) -> Exit {
+    for (path, why) in &report.start_loses {
+        eprintln!("sessfix: DO NOT START THE GATEWAY: {path}: {why}");
+    }
+    if report.start_loses.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::StartLosesData
     }
 }

@@ -53,7 +53,6 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
         );
         return Ok(Exit::GatewayLive);
     }
-    let _lock = apply::lock_run(state_dir).map_err(Fatal::operational)?;
     if !args.yes {
         eprintln!(
             "Restore the files changed by the repair backed up in {}?",
@@ -64,8 +63,14 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
             return Ok(Exit::Problems);
         }
     }
+    // Taken after the question: nobody waits on a person's answer. `undo`
+    // checks every file against the manifest under it.
+    let _lock = match super::take_run_lock(ctx, args.lock_wait) {
+        Ok(l) => l,
+        Err(exit) => return Ok(exit),
+    };
     let mut out = crate::render::stdout();
-    match apply::undo(&dir) {
+    match apply::undo(&dir, state_dir) {
         Ok(done) => {
             if done.is_empty() {
                 let _ = writeln!(

@@ -152,6 +152,20 @@ pub fn better(a: &IndexCopy, b: &IndexCopy) -> std::cmp::Ordering {
         .then(a.path.cmp(&b.path))
 }
 
+/// The best two copies when they differ in content and neither is newer
+/// (the same largest `updatedAt`, or none): no copy is then the one to
+/// restore, unattended or not. Copies with the same bytes are one copy.
+pub fn ambiguous(copies: &[IndexCopy]) -> Option<(&IndexCopy, &IndexCopy)> {
+    let first = copies.first()?;
+    let second = copies.iter().find(|c| c.hash != first.hash)?;
+    let same = match (first.newest_updated_at, second.newest_updated_at) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => true,
+        _ => false,
+    };
+    same.then_some((first, second))
+}
+
 /// The index needs an intact copy: it is missing (with something that shows
 /// sessions existed), empty or unparseable.
 pub fn index_lost(state: &StoreState) -> bool {
@@ -195,9 +209,14 @@ pub(super) fn find(
     }
     found.sort_by(|a, b| better(&a.0, &b.0));
     let copies: Vec<IndexCopy> = found.iter().map(|(c, _)| c.clone()).collect();
-    let prepared = found
-        .into_iter()
-        .next()
+    // Two different copies equally new: which holds the sessions is for a
+    // person to tell, so none is prepared for a restore.
+    let chosen = if ambiguous(&copies).is_some() {
+        None
+    } else {
+        found.into_iter().next()
+    };
+    let prepared = chosen
         .and_then(|(copy, parsed)| parsed.map(|p| (copy, p)))
         .map(|(copy, (bytes, doc))| {
             let mut sessions = super::sessions_from_doc(&bytes, &doc);
@@ -249,9 +268,10 @@ fn backup_paths(ctx: &AgentCtx, agent: &super::Agent) -> Vec<(PathBuf, CopySourc
         let Ok((bytes, _)) = fsx::read_regular(&mp, 1 << 26) else {
             continue;
         };
-        let Ok(m) = serde_json::from_slice::<crate::apply::Manifest>(&bytes) else {
+        let Ok(mut m) = serde_json::from_slice::<crate::apply::Manifest>(&bytes) else {
             continue;
         };
+        crate::apply::rebase(&mut m, ctx.state_dir);
         for e in &m.entries {
             let (Some(parent), Some(name)) = (e.path.parent(), e.path.file_name()) else {
                 continue;
@@ -358,5 +378,31 @@ mod tests {
         assert!(!is_complete_index(b"{\"k\": {"));
         assert!(!is_complete_index(b"[]"));
         assert!(!is_complete_index(b"{\"k\": 1,}"), "JSON5 is not complete");
+    }
+
+    fn hashed(hash: u128, newest: Option<f64>, mtime: i64) -> IndexCopy {
+        IndexCopy {
+            hash,
+            ..copy(
+                newest,
+                mtime,
+                CopySource::RotationBackup,
+                &format!("c{hash}"),
+            )
+        }
+    }
+
+    #[test]
+    fn equally_new_different_copies_are_ambiguous() {
+        let mut v = vec![hashed(1, Some(5.0), 10), hashed(2, Some(5.0), 9)];
+        v.sort_by(better);
+        assert!(ambiguous(&v).is_some(), "same updatedAt, other bytes");
+        let v = vec![hashed(1, Some(6.0), 1), hashed(2, Some(5.0), 9)];
+        assert!(ambiguous(&v).is_none(), "one is newer");
+        let v = vec![hashed(1, Some(5.0), 10), hashed(1, Some(5.0), 9)];
+        assert!(ambiguous(&v).is_none(), "the same bytes twice");
+        let v = vec![hashed(1, None, 10), hashed(2, None, 9)];
+        assert!(ambiguous(&v).is_some(), "neither has an updatedAt");
+        assert!(ambiguous(&[hashed(1, None, 1)]).is_none());
     }
 }

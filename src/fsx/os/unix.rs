@@ -127,11 +127,60 @@ pub fn lock_run(state_dir: &Path) -> io::Result<RunLock> {
     Ok(RunLock { _dir: f })
 }
 
+/// The pid holding the run lock of `state_dir`, where the OS tells: on Linux
+/// the `FLOCK` line of `/proc/locks` whose inode is the state dir's
+/// (`<pid> <major>:<minor>:<inode>`). `None` elsewhere, or when no line
+/// matches (the holder is in another pid namespace: its pid reads `-1`... or
+/// the lock was released meanwhile).
+pub fn run_lock_holder(state_dir: &Path) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(state_dir).ok()?.ino();
+        let text = std::fs::read_to_string("/proc/locks").ok()?;
+        flock_holder(&text, ino)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = state_dir;
+        None
+    }
+}
+
+/// The pid of the first `FLOCK` line of a `/proc/locks` text on inode `ino`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn flock_holder(text: &str, ino: u64) -> Option<u32> {
+    text.lines().find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; a waiter's line
+        // has "->" after the number.
+        let f: Vec<&str> = f.into_iter().filter(|x| *x != "->").collect();
+        if f.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let pid: u32 = f.get(4)?.parse().ok()?;
+        let line_ino: u64 = f.get(5)?.rsplit(':').next()?.parse().ok()?;
+        (line_ino == ino).then_some(pid)
+    })
+}
+
 /// The test stop hook: the process stops itself (`SIGSTOP`); whoever stopped
 /// it continues it with `SIGCONT` or kills it.
 pub fn stop_here() {
     // SAFETY: raise only sends a signal to this process.
     unsafe {
         libc::raise(libc::SIGSTOP);
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    #[test]
+    fn the_flock_holder_is_read_from_proc_locks() {
+        let text = "1: POSIX  ADVISORY  WRITE 77 08:01:42 0 EOF\n\
+                    2: FLOCK  ADVISORY  WRITE 1234 08:01:42 0 EOF\n\
+                    2: -> FLOCK  ADVISORY  WRITE 999 08:01:42 0 EOF\n";
+        assert_eq!(super::flock_holder(text, 42), Some(1234));
+        assert_eq!(super::flock_holder(text, 43), None);
     }
 }

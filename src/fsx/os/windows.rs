@@ -169,6 +169,12 @@ pub fn lock_run(state_dir: &Path) -> io::Result<RunLock> {
     }
 }
 
+/// The pid holding the run lock: Windows does not tell who holds a file
+/// lock, so `None`.
+pub fn run_lock_holder(_state_dir: &Path) -> Option<u32> {
+    None
+}
+
 /// The test stop hook: the thread running sessfix suspends itself; whoever
 /// stopped it resumes it (`ResumeThread`, `NtResumeProcess`) or kills it.
 /// Should the suspension fail, the process aborts there: it never runs past a
