@@ -323,9 +323,16 @@ pub struct LockReport {
     pub session: Option<String>,
     /// Boot cleanup removes it (on every predicted line).
     pub removed_at_boot: bool,
-    /// The release's boot cleanup deletes it when it reaches it (on every
-    /// predicted line), so repair may remove it too.
+    /// Repair may remove it (on every predicted line): the release's boot
+    /// cleanup deletes it when it reaches it, or it names the next gateway's
+    /// pid (`--gateway-pid`) and nothing holds it now (see
+    /// `rules::own_pid_lock_removable_now`).
     pub removable: bool,
+    /// It names the pid the next gateway runs as (`--gateway-pid`): that
+    /// gateway's boot cleanup judges it as its own. `stale`, `staleReasons`
+    /// and `liveOwner` then say what it is now when only repair removes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub names_next_gateway_pid: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -840,6 +847,21 @@ struct LockInfo<'a> {
     removed: bool,
     /// The line's boot cleanup deletes it when it reaches it.
     removable: bool,
+    /// For a lock naming the next gateway's pid (`--gateway-pid`): the
+    /// verdict on it now, by the present process table (`inspect_lock_now`).
+    now: Option<LockVerdict>,
+    /// Repair may remove it: the boot's cleanup does (`removable`), or, for a
+    /// lock naming the next gateway's pid, nothing holds it now
+    /// (`own_pid_lock_removable_now`; then only that).
+    repair_removes: bool,
+}
+
+impl LockInfo<'_> {
+    /// Repair removes a lock naming the next gateway's pid that the next
+    /// boot would keep as its own.
+    fn removed_now_only(&self) -> bool {
+        self.repair_removes && !self.removable
+    }
 }
 
 /// What the analysis knows about an agent beyond its files.
@@ -873,6 +895,15 @@ fn lock_pass<'a>(
         });
         let removable =
             visited && rules::boot_removes_lock(line, &verdict, mtime_age, set.stale_ms);
+        let now = verdict.self_owned.then(|| {
+            rules::inspect_lock_now(&lock.payload, &lock.proc_state, set.now_ms, set.stale_ms)
+        });
+        let repair_removes = match &now {
+            Some(n) => {
+                visited && rules::own_pid_lock_removable_now(line, n, mtime_age, set.stale_ms)
+            }
+            None => removable,
+        };
         let canonical = agent.real_sessions_dir.join(&lock.name);
         let mut removed = false;
         if removable && halted.is_none() {
@@ -888,6 +919,8 @@ fn lock_pass<'a>(
             canonical,
             removed,
             removable,
+            now,
+            repair_removes,
         });
     }
     infos
@@ -1212,19 +1245,30 @@ fn analyze_agent(
         let infos: Vec<&LockInfo> = line_locks.iter().map(|v| &v[k]).collect();
         let Some(first) = infos.first() else { continue };
         let canonical = agent.real_sessions_dir.join(&lock.name);
+        // A lock only repair removes is reported as it is now.
+        let reasons = match &first.now {
+            Some(now) if first.removed_now_only() => &now.reasons,
+            _ => &first.verdict.reasons,
+        };
         locks_out.push(LockReport {
             agent: agent.id.clone(),
             path: show(&lock.path),
             pid: lock.payload.pid,
             created_at: lock.payload.created_at.clone(),
-            stale: first.verdict.stale(),
-            stale_reasons: first.verdict.reasons.clone(),
-            live_owner: infos.iter().any(|i| i.verdict.live_openclaw_owner),
+            stale: !reasons.is_empty(),
+            stale_reasons: reasons.clone(),
+            // Whether a process holds it now: for the next gateway's pid,
+            // by the present process table.
+            live_owner: infos
+                .iter()
+                .any(|i| i.now.as_ref().unwrap_or(&i.verdict).live_openclaw_owner),
             owner_liveness_unknown: first.verdict.owner_unknown,
             owner_argv: argv_of(&lock.proc_state),
             session: lock_owner.get(&canonical).cloned(),
             removed_at_boot: infos.iter().all(|i| i.removed),
-            removable: infos.iter().all(|i| i.removable) && lock.kind == crate::fsx::Kind::File,
+            removable: infos.iter().all(|i| i.repair_removes)
+                && lock.kind == crate::fsx::Kind::File,
+            names_next_gateway_pid: first.verdict.self_owned,
         });
     }
 
@@ -1389,6 +1433,18 @@ fn predict(
     let orphan = line.orphan_marking && !flagged;
     if !flagged && !marked && !orphan {
         let reason = match own_lock {
+            Some(l) if l.verdict.live_openclaw_owner && l.verdict.self_owned => format!(
+                "its lock names pid {}, the pid the next gateway runs as (--gateway-pid): boot cleanup takes it for the gateway's own and keeps it{}, so recovery never selects the row{}",
+                l.lock.payload.pid.unwrap_or(0),
+                match l.verdict.age_ms {
+                    Some(a) if l.verdict.stale() => format!(" ({} old: this release keeps a too-old lock of a live OpenClaw process)", ago(a as i64, 0)),
+                    _ => String::new(),
+                },
+                match &l.now {
+                    Some(now) if l.removed_now_only() => format!("; no process holds it now: {}", explain_reasons(&now.reasons)),
+                    _ => String::new(),
+                }
+            ),
             Some(l) if l.verdict.live_openclaw_owner => format!(
                 "its lock is held by live OpenClaw pid {}{}; boot cleanup keeps it, so recovery never selects the row",
                 l.lock.payload.pid.unwrap_or(0),
@@ -1515,7 +1571,8 @@ fn entry_findings(
     let running = s.status.as_deref() == Some("running");
     match next {
         NextBoot::Stranded => {
-            let live = own_lock.filter(|l| l.verdict.live_openclaw_owner && !l.removed);
+            let live = own_lock
+                .filter(|l| l.verdict.live_openclaw_owner && !l.removed && !l.removed_now_only());
             findings.push(f(
                 "session-stranded",
                 Severity::Error,
@@ -1700,13 +1757,49 @@ fn lock_findings(
         ));
         return;
     }
-    if i.verdict.stale() && !i.verdict.live_openclaw_owner {
-        let reasons: Vec<String> = i
-            .verdict
-            .reasons
-            .iter()
-            .map(|r| format!("{} ({})", r.as_str(), r.explain()))
-            .collect();
+    let pid = i.lock.payload.pid.unwrap_or(0);
+    let live_owner = |message| {
+        f(
+            "lock-live-owner",
+            Severity::Warning,
+            session,
+            path,
+            message,
+            format!("sessfix never removes it; stop pid {pid} first if that run is dead"),
+        )
+    };
+    let now_unknown = i.now.as_ref().is_some_and(|n| n.owner_unknown);
+    if let (Some(now), true) = (&i.now, i.removed_now_only()) {
+        findings.push(f(
+            "lock-stale",
+            Severity::Warning,
+            session,
+            path,
+            format!(
+                "stale transcript lock: {}; it names pid {pid}, the pid the next gateway runs as (--gateway-pid): that gateway's boot cleanup would take it for its own and keep it{}",
+                explain_reasons(&now.reasons),
+                if session.is_some() {
+                    ", and its session would stay stuck"
+                } else {
+                    ""
+                }
+            ),
+            "`sessfix repair` removes it now (after the index is written) and flags its session, as for any stale lock".into(),
+        ));
+    } else if i.verdict.stale() && !i.verdict.live_openclaw_owner && !now_unknown {
+        if i.now.as_ref().is_some_and(|n| n.live_openclaw_owner) {
+            // The next gateway takes it for its own orphan, but a live
+            // OpenClaw process holds it now.
+            findings.push(live_owner(format!(
+                "held now by live OpenClaw process pid {pid}{}; the next gateway, pid {pid} too (--gateway-pid), removes it at boot ({})",
+                argv_of(&i.lock.proc_state)
+                    .map(|a| format!(" ({})", a.join(" ")))
+                    .unwrap_or_default(),
+                explain_reasons(&i.verdict.reasons)
+            )));
+            return lock_orphan_finding(i, session, findings, f);
+        }
+        let reasons = explain_reasons(&i.verdict.reasons);
         findings.push(f(
             "lock-stale",
             // One the boot itself keeps for now needs no person.
@@ -1718,8 +1811,7 @@ fn lock_findings(
             session,
             path,
             format!(
-                "stale transcript lock: {}{}",
-                reasons.join(", "),
+                "stale transcript lock: {reasons}{}",
                 if i.removed {
                     "; the next boot removes it"
                 } else {
@@ -1732,8 +1824,7 @@ fn lock_findings(
                 "nothing now: this release's boot cleanup does not remove it yet (a lock without a valid payload waits out a grace period after its last change; a store the boot does not visit is not swept), and sessfix follows it".into()
             },
         ));
-    } else if i.verdict.owner_unknown {
-        let pid = i.lock.payload.pid.unwrap_or(0);
+    } else if i.verdict.owner_unknown || now_unknown {
         findings.push(f(
             "lock-owner-unknown",
             Severity::Warning,
@@ -1746,51 +1837,65 @@ fn lock_findings(
             "sessfix never removes it; `sessfix repair` refuses to write while it is unknown: run sessfix where that process runs (--force writes the rest and still keeps this lock)".into(),
         ));
     } else if i.verdict.live_openclaw_owner {
-        let pid = i.lock.payload.pid.unwrap_or(0);
-        let owner = match argv_of(&i.lock.proc_state) {
-            Some(a) => format!("live OpenClaw process pid {pid} ({})", a.join(" ")),
-            None => format!(
+        let owner = match (&i.now, argv_of(&i.lock.proc_state)) {
+            (Some(now), _) if !now.live_openclaw_owner => format!(
+                "pid {pid}, the pid the next gateway runs as (--gateway-pid), which that gateway takes for its own (no process holds it now: {})",
+                explain_reasons(&now.reasons)
+            ),
+            (_, Some(a)) => format!("live OpenClaw process pid {pid} ({})", a.join(" ")),
+            (_, None) => format!(
                 "live pid {pid} (command line unreadable, so taken for an OpenClaw process, as the gateway takes it)"
             ),
         };
-        findings.push(f(
-            "lock-live-owner",
-            Severity::Warning,
-            session,
-            path,
-            format!(
-                "held by {owner}{}{}",
-                i.verdict
-                    .age_ms
-                    .map(|a| format!(
-                        ", {} old (stale after {})",
-                        ago(a as i64, 0),
-                        ago(set.stale_ms as i64, 0)
-                    ))
-                    .unwrap_or_default(),
-                if i.verdict.stale() {
-                    "; this release's boot keeps it however old"
-                } else {
-                    ""
-                }
-            ),
-            format!("sessfix never removes it; stop pid {pid} first if that run is dead"),
-        ));
+        findings.push(live_owner(format!(
+            "held by {owner}{}{}",
+            i.verdict
+                .age_ms
+                .map(|a| format!(
+                    ", {} old (stale after {})",
+                    ago(a as i64, 0),
+                    ago(set.stale_ms as i64, 0)
+                ))
+                .unwrap_or_default(),
+            if i.verdict.stale() {
+                "; this release's boot keeps it however old"
+            } else {
+                ""
+            }
+        )));
     }
+    lock_orphan_finding(i, session, findings, f)
+}
+
+fn lock_orphan_finding(
+    i: &LockInfo,
+    session: Option<&str>,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
     if session.is_none() {
         findings.push(f(
             "lock-orphan",
             Severity::Info,
             None,
-            path,
+            Some(i.lock.path.as_path()),
             "the lock belongs to no session in the index".into(),
-            if i.removable {
+            if i.repair_removes {
                 "`sessfix repair` removes it".into()
             } else {
                 "nothing: the boot does not remove it".into()
             },
         ));
     }
+}
+
+/// `dead-pid (its pid is not running), too-old (...)`.
+fn explain_reasons(reasons: &[StaleReason]) -> String {
+    reasons
+        .iter()
+        .map(|r| format!("{} ({})", r.as_str(), r.explain()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The findings of a lost index (`index-invalid`, `index-missing`) when it

@@ -535,7 +535,15 @@ fn plan_agent(
             agent: agent.id.clone(),
             path: lock.path.clone(),
             what: "transcript lock",
-            reason: format!("stale: {}", reasons.join(", ")),
+            reason: format!(
+                "stale: {}{}",
+                reasons.join(", "),
+                if l.names_next_gateway_pid && !l.removed_at_boot {
+                    "; it names the pid the next gateway runs as (--gateway-pid), whose boot cleanup would keep it as its own"
+                } else {
+                    ""
+                }
+            ),
             bytes: bytes.clone(),
             identity: lock.identity,
         });
