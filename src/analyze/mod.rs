@@ -19,6 +19,42 @@ pub struct Settings {
     pub next_gateway: Option<rules::NextGateway>,
     /// The release named by `--openclaw-version` / `SESSFIX_OPENCLAW_VERSION`.
     pub requested: Option<Requested>,
+    /// A waiting turn last updated longer ago than this (ms) is old
+    /// (`session-old-turn`): `--max-age`, else `DEFAULT_OLD_TURN_MS`.
+    pub old_turn_ms: u64,
+}
+
+/// How long a turn may wait before resuming it means a late answer to an
+/// old question: 3 days (ms). A gateway stopped over a long weekend (Friday
+/// evening to Monday morning, about 2.5 days) still answers what it was
+/// asked; past that the user has most likely moved on or asked again. Not a
+/// gateway rule (it resumes a turn however old): sessfix's default, which
+/// `--max-age` replaces.
+pub const DEFAULT_OLD_TURN_MS: u64 = 3 * 86_400_000;
+
+/// Whether a row last updated at `updated_at` (epoch ms) is older than
+/// `max_ms` at `now_ms`: what `--max-age` ends, and `session-old-turn` names.
+/// A row without `updatedAt` has no age and is never old.
+pub fn older_than(now_ms: i64, updated_at: Option<f64>, max_ms: u64) -> bool {
+    updated_at.is_some_and(|u| (now_ms as f64 - u) > max_ms as f64)
+}
+
+/// A duration in ms as `--max-age` takes it, in the largest unit that
+/// divides it: `3d`, `36h`, `90s`, `1500ms`.
+pub fn duration_label(ms: u64) -> String {
+    const UNITS: [(u64, &str); 5] = [
+        (604_800_000, "w"),
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+    ];
+    UNITS
+        .iter()
+        .find(|(unit, _)| ms > 0 && ms.is_multiple_of(*unit))
+        .map_or(format!("{ms}ms"), |(unit, name)| {
+            format!("{}{name}", ms / unit)
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -271,6 +307,10 @@ pub struct SessionReport {
     /// Trailing restart artifacts (count of records) repair can move out.
     #[serde(skip_serializing_if = "is_zero")]
     pub restart_artifacts: usize,
+    /// For a turn waiting for an answer (`Remedy::waiting`): how long since
+    /// its `updatedAt`, in ms (now minus `updatedAt`, never negative).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_ms: Option<u64>,
     /// What repair may do for this row, across every predicted line.
     #[serde(skip)]
     pub remedy: Remedy,
@@ -298,6 +338,11 @@ pub struct Remedy {
     /// Running, never selected by boot recovery (a skipped key), and its
     /// transcript is gone: no boot ever ends it (`--end-orphans` does).
     pub orphan: bool,
+    /// A file-era running main row whose turn waits for an answer: stranded,
+    /// resumed by the next boot, or resumed once repair flags it or cuts its
+    /// restart artifacts (on some predicted line). `--max-age` ends it when
+    /// it is older; `session-old-turn` names it.
+    pub waiting: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -1185,7 +1230,13 @@ fn analyze_agent(
         } else {
             0
         };
+        let running_main = s.status.as_deref() == Some("running")
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
         let mut remedy = Remedy {
+            waiting: running_main
+                && (any(NextBoot::Stranded)
+                    || any(NextBoot::Resume)
+                    || (restart_artifacts > 0 && any(NextBoot::Fail))),
             artifacts: restart_artifacts > 0 && any(NextBoot::Fail),
             orphan: any(NextBoot::Skip)
                 && s.status.as_deref() == Some("running")
@@ -1219,6 +1270,15 @@ fn analyze_agent(
                 }
             }
         }
+        let waiting_ms = s
+            .updated_at
+            .filter(|_| remedy.waiting)
+            .map(|u| (set.now_ms as f64 - u).max(0.0) as u64);
+        if let Some(w) =
+            waiting_ms.filter(|_| older_than(set.now_ms, s.updated_at, set.old_turn_ms))
+        {
+            findings.push(old_turn_finding(agent, s, next_boot, &remedy, w, set));
+        }
         sessions_out.push(SessionReport {
             agent: agent.id.clone(),
             key: s.key.clone(),
@@ -1237,6 +1297,7 @@ fn analyze_agent(
             reason,
             next_boot_by_line: by_line,
             restart_artifacts,
+            waiting_ms,
             remedy,
         });
     }
@@ -1304,6 +1365,43 @@ fn analyze_agent(
 
     for l in &agent.leftovers {
         leftover_findings(l, agent.keeps_temp(l), set, findings, &f);
+    }
+}
+
+/// `session-old-turn`: a turn that has waited `waited_ms`, longer than
+/// `set.old_turn_ms`, would get a late answer when it is resumed.
+fn old_turn_finding(
+    agent: &Agent,
+    s: &Session,
+    next_boot: NextBoot,
+    remedy: &Remedy,
+    waited_ms: u64,
+    set: Settings,
+) -> Finding {
+    let age = ago(waited_ms as i64, 0);
+    let when = if next_boot == NextBoot::Resume {
+        "the next boot resumes it"
+    } else if remedy.flag || remedy.artifacts {
+        "once `sessfix repair` flags it, the next boot resumes it"
+    } else {
+        "it stays running, and if it is ever resumed"
+    };
+    Finding {
+        code: "session-old-turn",
+        severity: Severity::Warning,
+        agent: Some(agent.id.clone()),
+        key: Some(s.key.clone()),
+        path: Some(show(&agent.store.path)),
+        message: format!(
+            "{}: its turn has waited {age} (updatedAt {}), longer than {}: {when}, and the user would get a late answer to a question asked {age} ago",
+            s.key,
+            iso_ms(s.updated_at.unwrap_or_default() as i64),
+            duration_label(set.old_turn_ms)
+        ),
+        fix: format!(
+            "`sessfix repair --max-age {}` ends it instead (status failed, as the gateway ends a session) and no late answer is sent; without it the turn is resumed and answered late",
+            duration_label(set.old_turn_ms)
+        ),
     }
 }
 
@@ -2110,5 +2208,37 @@ fn leftover_findings(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_their_labels() {
+        let now = 1_000 * DEFAULT_OLD_TURN_MS as i64;
+        let at = |age: u64| Some((now - age as i64) as f64);
+        assert!(!older_than(
+            now,
+            at(DEFAULT_OLD_TURN_MS),
+            DEFAULT_OLD_TURN_MS
+        ));
+        assert!(older_than(
+            now,
+            at(DEFAULT_OLD_TURN_MS + 1),
+            DEFAULT_OLD_TURN_MS
+        ));
+        assert!(!older_than(now, None, 0), "no updatedAt, no age");
+        assert!(!older_than(now, Some((now + 5) as f64), 0), "in the future");
+        assert_eq!(duration_label(DEFAULT_OLD_TURN_MS), "3d");
+        assert_eq!(duration_label(36 * 3_600_000), "36h");
+        assert_eq!(duration_label(2 * 604_800_000), "2w");
+        assert_eq!(duration_label(90_000), "90s");
+        assert_eq!(duration_label(1_500), "1500ms");
+        assert_eq!(duration_label(0), "0ms");
+        for ms in [1, 1_500, 90_000, 36 * 3_600_000, DEFAULT_OLD_TURN_MS] {
+            assert_eq!(crate::cli::parse_duration_ms(&duration_label(ms)), Ok(ms));
+        }
     }
 }
