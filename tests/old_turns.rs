@@ -175,6 +175,14 @@ fn a_turn_that_is_not_waiting_has_no_age() {
     assert_eq!(s["nextBoot"], "fail");
     assert!(s.get("waitingMs").is_none(), "{s}");
     assert!(old_turns(&r).is_empty(), "{:?}", codes(&r));
+    // A live OpenClaw process holds its lock: the turn may be running now,
+    // and repair leaves it alone, --max-age or not.
+    let env = aged("live-openclaw-lock-1min", 60 * DAY);
+    let (r, _) = env.scan_json();
+    let s = session(&r, FEISHU);
+    assert_eq!(s["nextBoot"], "stranded");
+    assert!(s.get("waitingMs").is_none(), "{s}");
+    assert!(old_turns(&r).is_empty(), "{:?}", codes(&r));
     let env = aged("graceful-restart", 60 * DAY);
     let mut v: Value = serde_json::from_slice(&std::fs::read(index(&env)).unwrap()).unwrap();
     v[FEISHU]["status"] = "done".into();

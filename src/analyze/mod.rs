@@ -1158,6 +1158,12 @@ fn analyze_agent(
                 .collect()
         })
         .unwrap_or_default();
+    // Locks a live process may hold now (on some line): a row behind one
+    // is not waiting, and repair leaves it alone.
+    let held: HashSet<&Path> = (0..agent.locks.len())
+        .filter(|&k| held_now(line_locks.iter().map(|v| &v[k])))
+        .filter_map(|k| Some(line_locks.first()?[k].canonical.as_path()))
+        .collect();
     for (si, s) in agent.sessions.iter().enumerate() {
         let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
             .iter()
@@ -1231,7 +1237,8 @@ fn analyze_agent(
             0
         };
         let running_main = s.status.as_deref() == Some("running")
-            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none()
+            && !s.lock_paths.iter().any(|p| held.contains(p.as_path()));
         let mut remedy = Remedy {
             waiting: running_main
                 && (any(NextBoot::Stranded)
@@ -1318,11 +1325,7 @@ fn analyze_agent(
             created_at: lock.payload.created_at.clone(),
             stale: !reasons.is_empty(),
             stale_reasons: reasons.clone(),
-            // Whether a process holds it now: for the next gateway's pid,
-            // by the present process table.
-            live_owner: infos
-                .iter()
-                .any(|i| i.now.as_ref().unwrap_or(&i.verdict).live_openclaw_owner),
+            live_owner: held_now(infos.iter().copied()),
             owner_liveness_unknown: first.verdict.owner_unknown,
             owner_argv: argv_of(&lock.proc_state),
             session: lock_owner.get(&canonical).cloned(),
@@ -1963,6 +1966,14 @@ fn lock_findings(
         )));
     }
     lock_orphan_finding(i, session, findings, f)
+}
+
+/// Whether a live OpenClaw process may hold a lock now, on some line (for
+/// the next gateway's pid, by the present process table).
+fn held_now<'a, 'b: 'a>(infos: impl IntoIterator<Item = &'a LockInfo<'b>>) -> bool {
+    infos
+        .into_iter()
+        .any(|i| i.now.as_ref().unwrap_or(&i.verdict).live_openclaw_owner)
 }
 
 fn lock_orphan_finding(
