@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             break
         }
         'sessfix;scan' {
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Only this index (as `openclaw sessions --store`)')
@@ -63,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where backups go [default: <state-dir>/sessfix-backups]')
             [CompletionResult]::new('--untombstone', '--untombstone', [CompletionResultType]::ParameterName, 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state')
-            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning')
             [CompletionResult]::new('--lock-wait', '--lock-wait', [CompletionResultType]::ParameterName, 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')

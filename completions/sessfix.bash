@@ -393,12 +393,16 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__scan)
-            opts="-h --json --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-h --json --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

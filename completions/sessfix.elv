@@ -40,6 +40,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sessfix;scan'= {
+            cand --max-age 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]'
             cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
             cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
             cand --store 'Only this index (as `openclaw sessions --store`)'
@@ -58,7 +59,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --backup-dir 'Where backups go [default: <state-dir>/sessfix-backups]'
             cand --untombstone 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history'
             cand --resume 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state'
-            cand --max-age 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)'
+            cand --max-age 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning'
             cand --lock-wait 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)'
             cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
             cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'

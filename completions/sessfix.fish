@@ -44,6 +44,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore t
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l max-age -d 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
@@ -61,7 +62,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s h -l help -d 'P
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l backup-dir -d 'Where backups go [default: <state-dir>/sessfix-backups]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l untombstone -d 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l resume -d 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user\'s /stop leaves the same state' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End stranded sessions last updated longer ago than this (e.g. 2d, 12h)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l lock-wait -d 'How long to wait for another sessfix run\'s lock on this state dir before giving up with exit 7 (0s: do not wait)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r

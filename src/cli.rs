@@ -160,6 +160,11 @@ pub struct ScanArgs {
     /// Print one JSON document instead of tables (schema/scan.schema.json)
     #[arg(long)]
     pub json: bool,
+    /// A waiting turn (a stranded session, or one the next boot resumes)
+    /// last updated longer ago than this is old: a warning
+    /// (session-old-turn), as `repair --max-age` ends it [default: 3d]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    pub max_age: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -214,7 +219,9 @@ pub struct RepairArgs {
     /// and `openclaw doctor --fix` from starting for a minute
     #[arg(long)]
     pub clear_dead_leases: bool,
-    /// End stranded sessions last updated longer ago than this (e.g. 2d, 12h)
+    /// End waiting turns (stranded sessions, and those the next boot
+    /// resumes) last updated longer ago than this (e.g. 2d, 12h) instead of
+    /// resuming them; without it, those older than 3d are a warning
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub max_age: Option<u64>,
     /// For cron: when a gateway is live, change nothing and exit 0 (one

@@ -38,11 +38,13 @@ pub fn run(cli: Cli) -> Exit {
                 .map(|_| Exit::Ok)
                 .map_err(|e| commands::Fatal::operational(e.to_string()))
         }
-        Command::Scan(args) => {
-            commands::Context::new(&cli.state).and_then(|ctx| commands::scan::run(&ctx, args))
-        }
+        Command::Scan(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
+            ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
+            commands::scan::run(&ctx, args)
+        }),
         Command::Repair(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
             ctx.progress = !args.quiet;
+            ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
             commands::repair::run(&ctx, args)
         }),
         Command::Undo(args) => {

@@ -19,6 +19,42 @@ pub struct Settings {
     pub next_gateway: Option<rules::NextGateway>,
     /// The release named by `--openclaw-version` / `SESSFIX_OPENCLAW_VERSION`.
     pub requested: Option<Requested>,
+    /// A waiting turn last updated longer ago than this (ms) is old
+    /// (`session-old-turn`): `--max-age`, else `DEFAULT_OLD_TURN_MS`.
+    pub old_turn_ms: u64,
+}
+
+/// How long a turn may wait before resuming it means a late answer to an
+/// old question: 3 days (ms). A gateway stopped over a long weekend (Friday
+/// evening to Monday morning, about 2.5 days) still answers what it was
+/// asked; past that the user has most likely moved on or asked again. Not a
+/// gateway rule (it resumes a turn however old): sessfix's default, which
+/// `--max-age` replaces.
+pub const DEFAULT_OLD_TURN_MS: u64 = 3 * 86_400_000;
+
+/// Whether a row last updated at `updated_at` (epoch ms) is older than
+/// `max_ms` at `now_ms`: what `--max-age` ends, and `session-old-turn` names.
+/// A row without `updatedAt` has no age and is never old.
+pub fn older_than(now_ms: i64, updated_at: Option<f64>, max_ms: u64) -> bool {
+    updated_at.is_some_and(|u| (now_ms as f64 - u) > max_ms as f64)
+}
+
+/// A duration in ms as `--max-age` takes it, in the largest unit that
+/// divides it: `3d`, `36h`, `90s`, `1500ms`.
+pub fn duration_label(ms: u64) -> String {
+    const UNITS: [(u64, &str); 5] = [
+        (604_800_000, "w"),
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+    ];
+    UNITS
+        .iter()
+        .find(|(unit, _)| ms > 0 && ms.is_multiple_of(*unit))
+        .map_or(format!("{ms}ms"), |(unit, name)| {
+            format!("{}{name}", ms / unit)
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -311,6 +347,10 @@ pub struct SessionReport {
     /// Trailing restart artifacts (count of records) repair can move out.
     #[serde(skip_serializing_if = "is_zero")]
     pub restart_artifacts: usize,
+    /// For a turn waiting for an answer (`Remedy::waiting`): how long since
+    /// its `updatedAt`, in ms (now minus `updatedAt`, never negative).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_ms: Option<u64>,
     /// What repair may do for this row, across every predicted line.
     #[serde(skip)]
     pub remedy: Remedy,
@@ -338,6 +378,11 @@ pub struct Remedy {
     /// Running, never selected by boot recovery (a skipped key), and its
     /// transcript is gone: no boot ever ends it (`--end-orphans` does).
     pub orphan: bool,
+    /// A file-era running main row whose turn waits for an answer: stranded,
+    /// resumed by the next boot, or resumed once repair flags it or cuts its
+    /// restart artifacts (on some predicted line). `--max-age` ends it when
+    /// it is older; `session-old-turn` names it.
+    pub waiting: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -363,9 +408,16 @@ pub struct LockReport {
     pub session: Option<String>,
     /// Boot cleanup removes it (on every predicted line).
     pub removed_at_boot: bool,
-    /// The release's boot cleanup deletes it when it reaches it (on every
-    /// predicted line), so repair may remove it too.
+    /// Repair may remove it (on every predicted line): the release's boot
+    /// cleanup deletes it when it reaches it, or it names the next gateway's
+    /// pid (`--gateway-pid`) and nothing holds it now (see
+    /// `rules::own_pid_lock_removable_now`).
     pub removable: bool,
+    /// It names the pid the next gateway runs as (`--gateway-pid`): that
+    /// gateway's boot cleanup judges it as its own. `stale`, `staleReasons`
+    /// and `liveOwner` then say what it is now when only repair removes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub names_next_gateway_pid: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -892,6 +944,21 @@ struct LockInfo<'a> {
     removed: bool,
     /// The line's boot cleanup deletes it when it reaches it.
     removable: bool,
+    /// For a lock naming the next gateway's pid (`--gateway-pid`): the
+    /// verdict on it now, by the present process table (`inspect_lock_now`).
+    now: Option<LockVerdict>,
+    /// Repair may remove it: the boot's cleanup does (`removable`), or, for a
+    /// lock naming the next gateway's pid, nothing holds it now
+    /// (`own_pid_lock_removable_now`; then only that).
+    repair_removes: bool,
+}
+
+impl LockInfo<'_> {
+    /// Repair removes a lock naming the next gateway's pid that the next
+    /// boot would keep as its own.
+    fn removed_now_only(&self) -> bool {
+        self.repair_removes && !self.removable
+    }
 }
 
 /// What the analysis knows about an agent beyond its files.
@@ -925,6 +992,15 @@ fn lock_pass<'a>(
         });
         let removable =
             visited && rules::boot_removes_lock(line, &verdict, mtime_age, set.stale_ms);
+        let now = verdict.self_owned.then(|| {
+            rules::inspect_lock_now(&lock.payload, &lock.proc_state, set.now_ms, set.stale_ms)
+        });
+        let repair_removes = match &now {
+            Some(n) => {
+                visited && rules::own_pid_lock_removable_now(line, n, mtime_age, set.stale_ms)
+            }
+            None => removable,
+        };
         let canonical = agent.real_sessions_dir.join(&lock.name);
         let mut removed = false;
         if removable && halted.is_none() {
@@ -940,6 +1016,8 @@ fn lock_pass<'a>(
             canonical,
             removed,
             removable,
+            now,
+            repair_removes,
         });
     }
     infos
@@ -1132,6 +1210,12 @@ fn analyze_agent(
                 .collect()
         })
         .unwrap_or_default();
+    // Locks a live process may hold now (on some line): a row behind one
+    // is not waiting, and repair leaves it alone.
+    let held: HashSet<&Path> = (0..agent.locks.len())
+        .filter(|&k| held_now(line_locks.iter().map(|v| &v[k])))
+        .filter_map(|k| Some(line_locks.first()?[k].canonical.as_path()))
+        .collect();
     for (si, s) in agent.sessions.iter().enumerate() {
         let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
             .iter()
@@ -1204,7 +1288,14 @@ fn analyze_agent(
         } else {
             0
         };
+        let running_main = s.status.as_deref() == Some("running")
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none()
+            && !s.lock_paths.iter().any(|p| held.contains(p.as_path()));
         let mut remedy = Remedy {
+            waiting: running_main
+                && (any(NextBoot::Stranded)
+                    || any(NextBoot::Resume)
+                    || (restart_artifacts > 0 && any(NextBoot::Fail))),
             artifacts: restart_artifacts > 0 && any(NextBoot::Fail),
             orphan: any(NextBoot::Skip)
                 && s.status.as_deref() == Some("running")
@@ -1238,6 +1329,15 @@ fn analyze_agent(
                 }
             }
         }
+        let waiting_ms = s
+            .updated_at
+            .filter(|_| remedy.waiting)
+            .map(|u| (set.now_ms as f64 - u).max(0.0) as u64);
+        if let Some(w) =
+            waiting_ms.filter(|_| older_than(set.now_ms, s.updated_at, set.old_turn_ms))
+        {
+            findings.push(old_turn_finding(agent, s, next_boot, &remedy, w, set));
+        }
         sessions_out.push(SessionReport {
             agent: agent.id.clone(),
             key: s.key.clone(),
@@ -1256,6 +1356,7 @@ fn analyze_agent(
             reason,
             next_boot_by_line: by_line,
             restart_artifacts,
+            waiting_ms,
             remedy,
         });
     }
@@ -1264,19 +1365,26 @@ fn analyze_agent(
         let infos: Vec<&LockInfo> = line_locks.iter().map(|v| &v[k]).collect();
         let Some(first) = infos.first() else { continue };
         let canonical = agent.real_sessions_dir.join(&lock.name);
+        // A lock only repair removes is reported as it is now.
+        let reasons = match &first.now {
+            Some(now) if first.removed_now_only() => &now.reasons,
+            _ => &first.verdict.reasons,
+        };
         locks_out.push(LockReport {
             agent: agent.id.clone(),
             path: show(&lock.path),
             pid: lock.payload.pid,
             created_at: lock.payload.created_at.clone(),
-            stale: first.verdict.stale(),
-            stale_reasons: first.verdict.reasons.clone(),
-            live_owner: infos.iter().any(|i| i.verdict.live_openclaw_owner),
+            stale: !reasons.is_empty(),
+            stale_reasons: reasons.clone(),
+            live_owner: held_now(infos.iter().copied()),
             owner_liveness_unknown: first.verdict.owner_unknown,
             owner_argv: argv_of(&lock.proc_state),
             session: lock_owner.get(&canonical).cloned(),
             removed_at_boot: infos.iter().all(|i| i.removed),
-            removable: infos.iter().all(|i| i.removable) && lock.kind == crate::fsx::Kind::File,
+            removable: infos.iter().all(|i| i.repair_removes)
+                && lock.kind == crate::fsx::Kind::File,
+            names_next_gateway_pid: first.verdict.self_owned,
         });
     }
 
@@ -1312,6 +1420,43 @@ fn analyze_agent(
 
     for l in &agent.leftovers {
         leftover_findings(l, agent.keeps_temp(l), set, findings, &f);
+    }
+}
+
+/// `session-old-turn`: a turn that has waited `waited_ms`, longer than
+/// `set.old_turn_ms`, would get a late answer when it is resumed.
+fn old_turn_finding(
+    agent: &Agent,
+    s: &Session,
+    next_boot: NextBoot,
+    remedy: &Remedy,
+    waited_ms: u64,
+    set: Settings,
+) -> Finding {
+    let age = ago(waited_ms as i64, 0);
+    let when = if next_boot == NextBoot::Resume {
+        "the next boot resumes it"
+    } else if remedy.flag || remedy.artifacts {
+        "once `sessfix repair` flags it, the next boot resumes it"
+    } else {
+        "it stays running, and if it is ever resumed"
+    };
+    Finding {
+        code: "session-old-turn",
+        severity: Severity::Warning,
+        agent: Some(agent.id.clone()),
+        key: Some(s.key.clone()),
+        path: Some(show(&agent.store.path)),
+        message: format!(
+            "{}: its turn has waited {age} (updatedAt {}), longer than {}: {when}, and the user would get a late answer to a question asked {age} ago",
+            s.key,
+            iso_ms(s.updated_at.unwrap_or_default() as i64),
+            duration_label(set.old_turn_ms)
+        ),
+        fix: format!(
+            "`sessfix repair --max-age {}` ends it instead (status failed, as the gateway ends a session) and no late answer is sent; without it the turn is resumed and answered late",
+            duration_label(set.old_turn_ms)
+        ),
     }
 }
 
@@ -1441,6 +1586,18 @@ fn predict(
     let orphan = line.orphan_marking && !flagged;
     if !flagged && !marked && !orphan {
         let reason = match own_lock {
+            Some(l) if l.verdict.live_openclaw_owner && l.verdict.self_owned => format!(
+                "its lock names pid {}, the pid the next gateway runs as (--gateway-pid): boot cleanup takes it for the gateway's own and keeps it{}, so recovery never selects the row{}",
+                l.lock.payload.pid.unwrap_or(0),
+                match l.verdict.age_ms {
+                    Some(a) if l.verdict.stale() => format!(" ({} old: this release keeps a too-old lock of a live OpenClaw process)", ago(a as i64, 0)),
+                    _ => String::new(),
+                },
+                match &l.now {
+                    Some(now) if l.removed_now_only() => format!("; no process holds it now: {}", explain_reasons(&now.reasons)),
+                    _ => String::new(),
+                }
+            ),
             Some(l) if l.verdict.live_openclaw_owner => format!(
                 "its lock is held by live OpenClaw pid {}{}; boot cleanup keeps it, so recovery never selects the row",
                 l.lock.payload.pid.unwrap_or(0),
@@ -1567,7 +1724,8 @@ fn entry_findings(
     let running = s.status.as_deref() == Some("running");
     match next {
         NextBoot::Stranded => {
-            let live = own_lock.filter(|l| l.verdict.live_openclaw_owner && !l.removed);
+            let live = own_lock
+                .filter(|l| l.verdict.live_openclaw_owner && !l.removed && !l.removed_now_only());
             findings.push(f(
                 "session-stranded",
                 Severity::Error,
@@ -1752,13 +1910,49 @@ fn lock_findings(
         ));
         return;
     }
-    if i.verdict.stale() && !i.verdict.live_openclaw_owner {
-        let reasons: Vec<String> = i
-            .verdict
-            .reasons
-            .iter()
-            .map(|r| format!("{} ({})", r.as_str(), r.explain()))
-            .collect();
+    let pid = i.lock.payload.pid.unwrap_or(0);
+    let live_owner = |message| {
+        f(
+            "lock-live-owner",
+            Severity::Warning,
+            session,
+            path,
+            message,
+            format!("sessfix never removes it; stop pid {pid} first if that run is dead"),
+        )
+    };
+    let now_unknown = i.now.as_ref().is_some_and(|n| n.owner_unknown);
+    if let (Some(now), true) = (&i.now, i.removed_now_only()) {
+        findings.push(f(
+            "lock-stale",
+            Severity::Warning,
+            session,
+            path,
+            format!(
+                "stale transcript lock: {}; it names pid {pid}, the pid the next gateway runs as (--gateway-pid): that gateway's boot cleanup would take it for its own and keep it{}",
+                explain_reasons(&now.reasons),
+                if session.is_some() {
+                    ", and its session would stay stuck"
+                } else {
+                    ""
+                }
+            ),
+            "`sessfix repair` removes it now (after the index is written) and flags its session, as for any stale lock".into(),
+        ));
+    } else if i.verdict.stale() && !i.verdict.live_openclaw_owner && !now_unknown {
+        if i.now.as_ref().is_some_and(|n| n.live_openclaw_owner) {
+            // The next gateway takes it for its own orphan, but a live
+            // OpenClaw process holds it now.
+            findings.push(live_owner(format!(
+                "held now by live OpenClaw process pid {pid}{}; the next gateway, pid {pid} too (--gateway-pid), removes it at boot ({})",
+                argv_of(&i.lock.proc_state)
+                    .map(|a| format!(" ({})", a.join(" ")))
+                    .unwrap_or_default(),
+                explain_reasons(&i.verdict.reasons)
+            )));
+            return lock_orphan_finding(i, session, findings, f);
+        }
+        let reasons = explain_reasons(&i.verdict.reasons);
         findings.push(f(
             "lock-stale",
             // One the boot itself keeps for now needs no person.
@@ -1770,8 +1964,7 @@ fn lock_findings(
             session,
             path,
             format!(
-                "stale transcript lock: {}{}",
-                reasons.join(", "),
+                "stale transcript lock: {reasons}{}",
                 if i.removed {
                     "; the next boot removes it"
                 } else {
@@ -1784,8 +1977,7 @@ fn lock_findings(
                 "nothing now: this release's boot cleanup does not remove it yet (a lock without a valid payload waits out a grace period after its last change; a store the boot does not visit is not swept), and sessfix follows it".into()
             },
         ));
-    } else if i.verdict.owner_unknown {
-        let pid = i.lock.payload.pid.unwrap_or(0);
+    } else if i.verdict.owner_unknown || now_unknown {
         findings.push(f(
             "lock-owner-unknown",
             Severity::Warning,
@@ -1798,51 +1990,73 @@ fn lock_findings(
             "sessfix never removes it; `sessfix repair` refuses to write while it is unknown: run sessfix where that process runs (--force writes the rest and still keeps this lock)".into(),
         ));
     } else if i.verdict.live_openclaw_owner {
-        let pid = i.lock.payload.pid.unwrap_or(0);
-        let owner = match argv_of(&i.lock.proc_state) {
-            Some(a) => format!("live OpenClaw process pid {pid} ({})", a.join(" ")),
-            None => format!(
+        let owner = match (&i.now, argv_of(&i.lock.proc_state)) {
+            (Some(now), _) if !now.live_openclaw_owner => format!(
+                "pid {pid}, the pid the next gateway runs as (--gateway-pid), which that gateway takes for its own (no process holds it now: {})",
+                explain_reasons(&now.reasons)
+            ),
+            (_, Some(a)) => format!("live OpenClaw process pid {pid} ({})", a.join(" ")),
+            (_, None) => format!(
                 "live pid {pid} (command line unreadable, so taken for an OpenClaw process, as the gateway takes it)"
             ),
         };
-        findings.push(f(
-            "lock-live-owner",
-            Severity::Warning,
-            session,
-            path,
-            format!(
-                "held by {owner}{}{}",
-                i.verdict
-                    .age_ms
-                    .map(|a| format!(
-                        ", {} old (stale after {})",
-                        ago(a as i64, 0),
-                        ago(set.stale_ms as i64, 0)
-                    ))
-                    .unwrap_or_default(),
-                if i.verdict.stale() {
-                    "; this release's boot keeps it however old"
-                } else {
-                    ""
-                }
-            ),
-            format!("sessfix never removes it; stop pid {pid} first if that run is dead"),
-        ));
+        findings.push(live_owner(format!(
+            "held by {owner}{}{}",
+            i.verdict
+                .age_ms
+                .map(|a| format!(
+                    ", {} old (stale after {})",
+                    ago(a as i64, 0),
+                    ago(set.stale_ms as i64, 0)
+                ))
+                .unwrap_or_default(),
+            if i.verdict.stale() {
+                "; this release's boot keeps it however old"
+            } else {
+                ""
+            }
+        )));
     }
+    lock_orphan_finding(i, session, findings, f)
+}
+
+/// Whether a live OpenClaw process may hold a lock now, on some line (for
+/// the next gateway's pid, by the present process table).
+fn held_now<'a, 'b: 'a>(infos: impl IntoIterator<Item = &'a LockInfo<'b>>) -> bool {
+    infos
+        .into_iter()
+        .any(|i| i.now.as_ref().unwrap_or(&i.verdict).live_openclaw_owner)
+}
+
+fn lock_orphan_finding(
+    i: &LockInfo,
+    session: Option<&str>,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
     if session.is_none() {
         findings.push(f(
             "lock-orphan",
             Severity::Info,
             None,
-            path,
+            Some(i.lock.path.as_path()),
             "the lock belongs to no session in the index".into(),
-            if i.removable {
+            if i.repair_removes {
                 "`sessfix repair` removes it".into()
             } else {
                 "nothing: the boot does not remove it".into()
             },
         ));
     }
+}
+
+/// `dead-pid (its pid is not running), too-old (...)`.
+fn explain_reasons(reasons: &[StaleReason]) -> String {
+    reasons
+        .iter()
+        .map(|r| format!("{} ({})", r.as_str(), r.explain()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The findings of a lost index (`index-invalid`, `index-missing`) when it
@@ -2066,5 +2280,37 @@ fn leftover_findings(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_their_labels() {
+        let now = 1_000 * DEFAULT_OLD_TURN_MS as i64;
+        let at = |age: u64| Some((now - age as i64) as f64);
+        assert!(!older_than(
+            now,
+            at(DEFAULT_OLD_TURN_MS),
+            DEFAULT_OLD_TURN_MS
+        ));
+        assert!(older_than(
+            now,
+            at(DEFAULT_OLD_TURN_MS + 1),
+            DEFAULT_OLD_TURN_MS
+        ));
+        assert!(!older_than(now, None, 0), "no updatedAt, no age");
+        assert!(!older_than(now, Some((now + 5) as f64), 0), "in the future");
+        assert_eq!(duration_label(DEFAULT_OLD_TURN_MS), "3d");
+        assert_eq!(duration_label(36 * 3_600_000), "36h");
+        assert_eq!(duration_label(2 * 604_800_000), "2w");
+        assert_eq!(duration_label(90_000), "90s");
+        assert_eq!(duration_label(1_500), "1500ms");
+        assert_eq!(duration_label(0), "0ms");
+        for ms in [1, 1_500, 90_000, 36 * 3_600_000, DEFAULT_OLD_TURN_MS] {
+            assert_eq!(crate::cli::parse_duration_ms(&duration_label(ms)), Ok(ms));
+        }
     }
 }

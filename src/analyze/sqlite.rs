@@ -455,6 +455,7 @@ fn bare_row(agent: &Agent, key: &str, next_boot: NextBoot, reason: String) -> Se
         reason,
         next_boot_by_line: Vec::new(),
         restart_artifacts: 0,
+        waiting_ms: None,
         remedy: Remedy::default(),
     }
 }

@@ -188,6 +188,7 @@ impl Context {
                     .filter(|&s| s > 0)
                     .unwrap_or(crate::rules::DEFAULT_STALE_MS),
                 requested,
+                old_turn_ms: crate::analyze::DEFAULT_OLD_TURN_MS,
                 next_gateway: args.gateway_pid.map(|pid| crate::rules::NextGateway {
                     pid,
                     starttime: match procs.state(pid) {

@@ -260,8 +260,9 @@ fn plan_agent(
             && s.lock_paths.iter().any(|p| removed_locks.contains(p));
         let too_old = opts
             .max_age_ms
-            .zip(s.updated_at)
-            .is_some_and(|(max, upd)| (opts.now_ms as f64 - upd) > max as f64);
+            .is_some_and(|max| crate::analyze::older_than(opts.now_ms, s.updated_at, max));
+        // A waiting turn older than --max-age is ended, not resumed.
+        let end_old = too_old && (stranded || r.remedy.waiting);
         if r.remedy.orphan && writable {
             if opts.end_orphans || too_old {
                 edits.push((
@@ -283,7 +284,7 @@ fn plan_agent(
             }
             continue;
         }
-        if !(stranded || artifact_fail || lost_running || loses_boot_mark) || !writable {
+        if !(stranded || artifact_fail || lost_running || loses_boot_mark || end_old) || !writable {
             continue;
         }
         if !s
@@ -323,8 +324,15 @@ fn plan_agent(
             ));
             continue;
         }
-        let (action, reason, ops) = if too_old && stranded {
-            ("end", "stranded and older than --max-age: ended as the gateway ends an unresumable session".to_string(), end_ops(opts.now_ms))
+        let (action, reason, ops) = if end_old {
+            (
+                "end",
+                format!(
+                    "{} and older than --max-age: ended as the gateway ends an unresumable session, so no late answer is sent",
+                    if stranded { "stranded" } else { "waiting to be resumed" }
+                ),
+                end_ops(opts.now_ms),
+            )
         } else {
             (
                 "flag",
@@ -535,7 +543,15 @@ fn plan_agent(
             agent: agent.id.clone(),
             path: lock.path.clone(),
             what: "transcript lock",
-            reason: format!("stale: {}", reasons.join(", ")),
+            reason: format!(
+                "stale: {}{}",
+                reasons.join(", "),
+                if l.names_next_gateway_pid && !l.removed_at_boot {
+                    "; it names the pid the next gateway runs as (--gateway-pid), whose boot cleanup would keep it as its own"
+                } else {
+                    ""
+                }
+            ),
             bytes: bytes.clone(),
             identity: lock.identity,
         });

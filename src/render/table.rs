@@ -187,7 +187,15 @@ impl Tables {
                 writeln!(out, "{}", line.trim_end())?;
                 writeln!(out, "  {}", s.key)?;
             }
-            labelled(out, 2, "why: ", &s.reason, self.width)?;
+            let why = match s.waiting_ms {
+                Some(w) => format!(
+                    "{}; waiting for an answer for {}",
+                    s.reason,
+                    relative(w as i64, 0.0).trim_end_matches(" ago")
+                ),
+                None => s.reason.clone(),
+            };
+            labelled(out, 2, "why: ", &why, self.width)?;
             for p in &s.next_boot_by_line {
                 labelled(
                     out,

@@ -624,6 +624,55 @@ pub fn inspect_lock(
     verdict
 }
 
+/// The verdict on a lock as it stands now, by the present process table
+/// (`proc_state`: the lock's pid as it is now), whatever the next gateway's
+/// pid: the gateway's owner checks (`inspectLockPayloadForSession`) with the
+/// owner check made on a lock stale for another reason too, as 2026.5.28+
+/// makes it. `live_openclaw_owner`: a live process that may hold it now (an
+/// OpenClaw command line, or one that cannot be read, with the lock's start
+/// time where both have one); `owner_unknown`: its pid cannot be checked.
+pub fn inspect_lock_now(
+    payload: &LockPayload,
+    proc_state: &ProcState,
+    now_ms: i64,
+    stale_ms: u64,
+) -> LockVerdict {
+    inspect_payload(payload, proc_state, now_ms, stale_ms, true)
+}
+
+/// Whether repair may remove, now, a lock that names the pid the next gateway
+/// runs as (`--gateway-pid`), given `now` (`inspect_lock_now`) and this
+/// line's cleanup rules.
+///
+/// `--gateway-pid` describes the next gateway, not the present. In a
+/// container the entrypoint shell holds that pid now and execs into the
+/// gateway, so the gateway's boot cleanup (2026.4.25 to 2026.7.x) takes a
+/// lock of an earlier gateway with that pid for its own: one without a start
+/// time it keeps (`reclaimLockWithoutStarttime: false`), and from 2026.5.28 a
+/// too-old one too, and the session stays stuck. Such a lock is held by
+/// nobody when, now, its pid is not running (`dead-pid`), is a process that
+/// started at another time than the lock's writer (`recycled-pid`), or is a
+/// process whose command line is not OpenClaw's, as the shell's
+/// (`non-openclaw-owner`): repair removes it then, as this line's cleanup
+/// removes such a lock of any other pid. A live OpenClaw process or a pid
+/// whose liveness is unknown keeps it, whatever the next gateway does.
+pub fn own_pid_lock_removable_now(
+    line: &LineRules,
+    now: &LockVerdict,
+    mtime_age_ms: Option<u64>,
+    stale_ms: u64,
+) -> bool {
+    let gone = now.reasons.iter().any(|r| {
+        matches!(
+            r,
+            StaleReason::DeadPid | StaleReason::RecycledPid | StaleReason::NonOpenclawOwner
+        )
+    });
+    gone && !now.live_openclaw_owner
+        && !now.owner_unknown
+        && boot_removes_lock(line, now, mtime_age_ms, stale_ms)
+}
+
 fn inspect_payload(
     payload: &LockPayload,
     proc_state: &ProcState,
@@ -1612,6 +1661,99 @@ mod tests {
         assert_eq!(
             own(&payload(Some(8), Some(1), Some(100)), new),
             ["dead-pid"]
+        );
+    }
+
+    #[test]
+    fn a_lock_of_the_next_gateways_pid_that_nobody_holds_now_is_removed_now() {
+        // The entrypoint shell holds pid 7 now (start time 100) and execs into
+        // the gateway; the gateway of an earlier container start had pid 7 too.
+        let shell = alive(Some(100), &["/bin/sh", "/entrypoint.sh"]);
+        let gateway = alive(Some(100), &["openclaw", "gateway", "run"]);
+        let unreadable = ProcState::Alive {
+            starttime: Some(100),
+            argv: None,
+        };
+        let unknown = ProcState::Unknown {
+            why: "EACCES".into(),
+        };
+        let next = |now: &ProcState| NextGateway {
+            pid: 7,
+            starttime: match now {
+                ProcState::Alive { starttime, .. } => *starttime,
+                _ => None,
+            },
+        };
+        // (lock, pid 7 now, line) -> (boot cleanup of the next gateway removes
+        // it, repair removes it now, the reasons now)
+        let at = |p: &LockPayload, now: &ProcState, line: &LineRules| {
+            let boot = inspect_lock(p, now, Some(next(now)), NOW, DEFAULT_STALE_MS, line);
+            assert!(boot.self_owned);
+            let v = inspect_lock_now(p, now, NOW, DEFAULT_STALE_MS);
+            let names: Vec<&str> = v.reasons.iter().map(|r| r.as_str()).collect();
+            (
+                boot_removes_lock(line, &boot, Some(0), DEFAULT_STALE_MS),
+                own_pid_lock_removable_now(line, &v, Some(0), DEFAULT_STALE_MS),
+                names,
+            )
+        };
+        let fresh = payload(Some(7), Some(1), None);
+        let old = payload(Some(7), Some(31), None);
+        for line in [&lines::L2026_4_25, &lines::L2026_5_28, &lines::L2026_7_1] {
+            // No start time: the next gateway keeps it as its own ...
+            assert_eq!(
+                at(&fresh, &ProcState::Dead, line),
+                (false, true, vec!["dead-pid"]),
+                "{}",
+                line.name
+            );
+            assert_eq!(
+                at(&fresh, &ProcState::Zombie, line),
+                (false, true, vec!["dead-pid"])
+            );
+            // ... and the shell that holds pid 7 now is not OpenClaw.
+            assert_eq!(
+                at(&fresh, &shell, line),
+                (false, true, vec!["non-openclaw-owner"])
+            );
+            // A live gateway with pid 7 holds it now: never removed.
+            assert_eq!(at(&fresh, &gateway, line), (false, false, vec![]));
+            assert_eq!(at(&fresh, &unreadable, line), (false, false, vec![]));
+            assert_eq!(at(&fresh, &unknown, line), (false, false, vec![]));
+            // The lock's writer started at another time than pid 7 now: it is
+            // an earlier incarnation (the next boot removes it too).
+            let earlier = payload(Some(7), Some(1), Some(42));
+            assert_eq!(
+                at(&earlier, &gateway, line),
+                (true, true, vec!["recycled-pid"])
+            );
+            // Written by the process that holds pid 7 now: the next boot takes
+            // it for an orphan of its own, but a live gateway holds it now.
+            let this = payload(Some(7), Some(1), Some(100));
+            assert_eq!(at(&this, &gateway, line), (true, false, vec![]));
+            assert_eq!(
+                at(&this, &shell, line),
+                (true, true, vec!["non-openclaw-owner"])
+            );
+        }
+        // Too old: 2026.4.25 removes it at boot anyway; from 2026.5.28 the next
+        // gateway keeps a too-old lock of a live OpenClaw process, itself.
+        assert_eq!(
+            at(&old, &ProcState::Dead, &lines::L2026_4_25),
+            (true, true, vec!["dead-pid", "too-old"])
+        );
+        assert_eq!(
+            at(&old, &ProcState::Dead, &lines::L2026_5_28),
+            (false, true, vec!["dead-pid", "too-old"])
+        );
+        assert_eq!(
+            at(&old, &gateway, &lines::L2026_5_28),
+            (false, false, vec!["too-old"])
+        );
+        // No lock sweep, nothing removed.
+        assert_eq!(
+            at(&fresh, &ProcState::Dead, &lines::PRE_RECOVERY),
+            (false, false, vec!["dead-pid"])
         );
     }
 
