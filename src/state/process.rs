@@ -13,6 +13,11 @@
 //! | macOS (`proc_macos`) | `kill(pid, 0)` as above | `proc_pidinfo` `SZOMB` | not used: the gateway compares start times on Linux only | `sysctl(KERN_PROCARGS2)`, split as `ps -o command=` (own processes, or root) |
 //! | Windows (`proc_windows`) | `OpenProcess` + `GetExitCodeProcess` (`STILL_ACTIVE`); access denied is alive | no such state | not used (Linux only in the gateway) | `NtQueryInformationProcess(ProcessCommandLineInformation)`, split as the gateway splits `Win32_Process.CommandLine` |
 //!
+//! The gateway processes of the whole table (`Processes::gateways`, which
+//! settles a lock dir that cannot be read: `discover::settle_blocked`) are
+//! listed from a proc filesystem only (`cmdline`, the real uid of `status`),
+//! and not when `/proc` is mounted with `hidepid`; elsewhere that is an `Err`.
+//!
 //! A pid of another pid namespace (a container's, seen from the host) cannot
 //! be recognised from the pid alone: see `discover::gateway_lock` for the
 //! singleton lock, and README "Containers".
