@@ -216,12 +216,29 @@ fn a_containers_lock_seen_from_the_host_is_unknown() {
 }
 
 #[test]
-fn an_unreadable_lock_dir_makes_gateway_liveness_unknown() {
+fn an_unreadable_lock_dir_makes_gateway_liveness_unknown_while_a_gateway_runs() {
     // Root reads any mode: make the place a non-directory instead.
     let env = Env::fixture("dead-pid-lock");
     std::fs::write(env.state().join("tmp"), "not a dir").unwrap();
+    // Some gateway runs on this host: its lock may be the one not read.
+    env.process(
+        9090,
+        &["node", "/opt/openclaw/openclaw.mjs", "gateway", "run"],
+        1,
+    );
     let (v, _) = env.scan_json();
     assert_eq!(v["gateway"]["livenessUnknown"], true, "{v:#}");
+    let evidence = v["gateway"]["evidence"].as_str().unwrap();
+    assert!(evidence.contains("pid 9090"), "{evidence}");
     assert_eq!(env.code(&["repair", "--yes"]), Some(4));
-    assert_ne!(env.code(&["repair", "--yes", "--force"]), Some(4));
+    // None runs (the fake table is the whole host): no live lock can be there.
+    std::fs::remove_dir_all(env.dir.path().join("proc/9090")).unwrap();
+    let (v, _) = env.scan_json();
+    assert!(v["gateway"].get("livenessUnknown").is_none(), "{v:#}");
+    let evidence = v["gateway"]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("no OpenClaw gateway process of any user is running"),
+        "{evidence}"
+    );
+    assert_ne!(env.code(&["repair", "--yes"]), Some(4));
 }

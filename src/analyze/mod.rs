@@ -924,6 +924,21 @@ pub fn gateway_report_on(g: &GatewayFacts, platform: rules::Platform) -> Gateway
         )),
         (e, false) => e,
     };
+    // Places that cannot be read but were shown to hold no live lock.
+    let evidence = if live || liveness_unknown || g.cleared.is_empty() {
+        evidence
+    } else {
+        let cleared = g
+            .cleared
+            .iter()
+            .map(|(p, why)| format!("{} cannot be read ({why})", p.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(match evidence {
+            Some(e) => format!("{e}; {cleared}"),
+            None => format!("no singleton lock found; {cleared}"),
+        })
+    };
     GatewayReport {
         live,
         liveness_unknown,

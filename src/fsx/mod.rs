@@ -4,7 +4,7 @@
 
 pub mod os;
 
-pub use os::{sync_dir, Identity};
+pub use os::{same_file, sync_dir, Identity};
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};

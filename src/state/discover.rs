@@ -391,55 +391,366 @@ fn lock_json(bytes: &[u8]) -> serde_json::Value {
         .unwrap_or_default()
 }
 
+/// The uid a gateway's lock dir belongs to, from its name, as
+/// `resolveGatewayLockDir` makes it (2026.5.12 `paths-Cnwfh6dH.js`; the
+/// SQLite era's `<stateDir>/tmp` form too): `openclaw-<uid>` where Node has
+/// `process.getuid()` (POSIX: the gateway's real uid), `openclaw` where it
+/// has not (Windows). `Some(None)`: the Windows name. `None`: not a lock
+/// dir; on POSIX that includes the other dirs OpenClaw makes under the temp
+/// dir (`openclaw/`, its log dir; `openclaw-state-locks-<uid>/`).
+pub fn lock_dir_uid(name: &str, windows: bool) -> Option<Option<u32>> {
+    if windows {
+        return name.eq_ignore_ascii_case("openclaw").then_some(None);
+    }
+    let digits = name.strip_prefix("openclaw-")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().map(Some)
+}
+
+/// `resolveGatewayLockDir`'s dir name for `uid` (`None`: Windows).
+pub fn lock_dir_name(uid: Option<u32>) -> String {
+    match uid {
+        Some(u) => format!("openclaw-{u}"),
+        None => "openclaw".into(),
+    }
+}
+
+/// Whose gateway may be running on this state dir: the users whose lock
+/// dir (`openclaw-<uid>`) must be read before the gateway is called not
+/// running. A lock dir of anyone else that cannot be read is not evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayUsers {
+    /// These uids only.
+    Only(std::collections::BTreeSet<u32>),
+    /// Anyone: a dir the gateway writes in is writable by its group or by
+    /// everyone (the path), or the OS has no uids (Windows, `None`).
+    Anyone(Option<PathBuf>),
+}
+
+impl GatewayUsers {
+    pub fn includes(&self, uid: Option<u32>) -> bool {
+        match self {
+            GatewayUsers::Only(set) => uid.is_some_and(|u| set.contains(&u)),
+            GatewayUsers::Anyone(_) => true,
+        }
+    }
+}
+
+/// One path a gateway on this state dir writes, as `stat` shows it.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub path: PathBuf,
+    pub uid: u32,
+    /// Permission bits.
+    pub mode: u32,
+    pub is_dir: bool,
+}
+
+/// Who may run a gateway on this state dir, from what the gateway writes
+/// there (`written`) and who is asking (`callers`: sessfix's real and
+/// effective uids).
+///
+/// A gateway must write this state dir: it replaces `sessions.json` by a
+/// rename in its sessions dir, so the file is owned by the uid of the last
+/// gateway that wrote it, and it creates the dirs and databases it uses.
+/// So the uids are: the owners of those paths (the state dir, the config,
+/// `agents/`, each agent's dir, sessions dir, index and database,
+/// `state/openclaw.sqlite`, `tmp/`); the caller (a gateway started as this
+/// user would use its own lock dir); and root, who can run a gateway on any
+/// state dir, even one whose files it has not written yet. A dir among them
+/// that its group or everyone may write lets any user run a gateway there:
+/// then every user's lock dir counts.
+pub fn gateway_users_from(callers: &[u32], written: &[Written]) -> GatewayUsers {
+    if let Some(w) = written.iter().find(|w| w.is_dir && w.mode & 0o022 != 0) {
+        return GatewayUsers::Anyone(Some(w.path.clone()));
+    }
+    let mut set: std::collections::BTreeSet<u32> = callers.iter().copied().collect();
+    set.insert(0);
+    set.extend(written.iter().map(|w| w.uid));
+    GatewayUsers::Only(set)
+}
+
+/// `gateway_users_from` on this host: the paths are `stat`ed (symlinks
+/// followed), missing ones skipped. Windows has no uids: anyone.
+pub fn gateway_users(state_dir: &Path, configs: &[PathBuf]) -> GatewayUsers {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut paths: Vec<PathBuf> = vec![
+            state_dir.to_path_buf(),
+            state_dir.join("agents"),
+            state_dir.join("state"),
+            state_dir.join("state").join("openclaw.sqlite"),
+            state_dir.join("tmp"),
+        ];
+        paths.extend(configs.iter().cloned());
+        if let Ok(rd) = std::fs::read_dir(state_dir.join("agents")) {
+            for e in rd.flatten() {
+                if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                    continue;
+                }
+                let a = e.path();
+                paths.push(a.join("sessions").join("sessions.json"));
+                paths.push(a.join("sessions"));
+                paths.push(a.join("agent").join("openclaw-agent.sqlite"));
+                paths.push(a.join("agent"));
+                paths.push(a);
+            }
+        }
+        let written: Vec<Written> = paths
+            .into_iter()
+            .filter_map(|p| {
+                let m = std::fs::metadata(&p).ok()?;
+                Some(Written {
+                    uid: m.uid(),
+                    mode: m.mode() & 0o7777,
+                    is_dir: m.is_dir(),
+                    path: p,
+                })
+            })
+            .collect();
+        // SAFETY: getuid and geteuid cannot fail.
+        let callers = unsafe { [libc::getuid(), libc::geteuid()] };
+        gateway_users_from(&callers, &written)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (state_dir, configs);
+        GatewayUsers::Anyone(None)
+    }
+}
+
+/// Whether the config path a lock records (`configPath`) is one of `ours`
+/// as a file, never by its spelling (case, drive letter, `/` or `\`,
+/// `\\?\`, 8.3 short names, symlinks): the same file (`fsx::same_file`:
+/// device and inode, or volume and file index); for a config that does not
+/// exist, the same parent directory (as a file) and the same name
+/// (case-insensitively on Windows and macOS, whose file systems are so by
+/// default). A relative `recorded` names nothing here: the gateway records
+/// the path it resolved.
+pub fn same_config(recorded: &Path, ours: &[PathBuf]) -> bool {
+    if !recorded.is_absolute() {
+        return false;
+    }
+    let same_name = |a: &std::ffi::OsStr, b: &std::ffi::OsStr| {
+        if cfg!(any(windows, target_os = "macos")) {
+            a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+        } else {
+            a == b
+        }
+    };
+    ours.iter().any(|c| match fsx::same_file(recorded, c) {
+        Ok(same) => same,
+        Err(_) => match (
+            recorded.parent(),
+            recorded.file_name(),
+            c.parent(),
+            c.file_name(),
+        ) {
+            (Some(rp), Some(rn), Some(cp), Some(cn)) => {
+                same_name(rn, cn) && fsx::same_file(rp, cp).unwrap_or(false)
+            }
+            _ => false,
+        },
+    })
+}
+
+/// A place a live singleton lock of this state dir may be that cannot be
+/// read: a lock base, a candidate user's lock dir, or a lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    pub path: PathBuf,
+    /// Why it cannot be read.
+    pub why: String,
+    /// Who owns it (what to run sessfix as), when known.
+    pub owner: Option<u32>,
+    /// Under `<stateDir>/tmp`, which a gateway in another container (pid
+    /// namespace) may share through a bind mount.
+    pub in_state: bool,
+}
+
+/// Places, each with a reason.
+pub type Places = Vec<(PathBuf, String)>;
+
+/// What the process table settles about the places that cannot be read:
+/// `(unchecked, cleared)`, each place with the reason. A place is cleared
+/// when no OpenClaw gateway process of any user is running (a gateway holds
+/// its lock only while it runs; the uid in a lock dir's name is its user
+/// namespace's, so no user's gateway is ruled out by uid), the table was
+/// read in full, and, for a place under `<stateDir>/tmp`, the table is the
+/// host's. Otherwise the place stays unchecked, saying what blocked and how
+/// to let sessfix read it (`me`: sessfix's uid).
+pub fn settle_blocked(
+    blocked: &[Blocked],
+    table: &Result<super::process::GatewayTable, String>,
+    me: Option<u32>,
+) -> (Places, Places) {
+    let mut unchecked = Vec::new();
+    let mut cleared = Vec::new();
+    for b in blocked {
+        let how = {
+            let who = match b.owner {
+                Some(0) | None => "as root".to_string(),
+                Some(u) => format!("as uid {u} (its owner) or as root"),
+            };
+            let grant = match me {
+                Some(u) => format!(
+                    ", or give uid {u} read and search access to it (`setfacl -m u:{u}:rx {}`)",
+                    b.path.display()
+                ),
+                None => ", or give this user read access to it".into(),
+            };
+            format!("to let sessfix read it, run sessfix {who}{grant}")
+        };
+        match table {
+            Ok(t) if t.gateways.is_empty() && (t.host_wide || !b.in_state) => cleared.push((
+                b.path.clone(),
+                format!(
+                    "{}; no OpenClaw gateway process of any user is running on this host (its process table was read in full), so no live lock is there",
+                    b.why
+                ),
+            )),
+            Ok(t) if t.gateways.is_empty() => unchecked.push((
+                b.path.clone(),
+                format!(
+                    "{}; no OpenClaw gateway process runs in this pid namespace, but a gateway in another container may share this state dir's tmp/; {how}, or where that gateway runs",
+                    b.why
+                ),
+            )),
+            Ok(t) => {
+                let procs: Vec<String> = t
+                    .gateways
+                    .iter()
+                    .map(|(pid, uid)| match uid {
+                        Some(u) => format!("pid {pid} uid {u}"),
+                        None => format!("pid {pid}"),
+                    })
+                    .collect();
+                unchecked.push((
+                    b.path.clone(),
+                    format!(
+                        "{}; OpenClaw gateway processes are running on this host ({}), so a live lock there cannot be ruled out; {how}",
+                        b.why,
+                        procs.join(", ")
+                    ),
+                ))
+            }
+            Err(e) => unchecked.push((
+                b.path.clone(),
+                format!(
+                    "{}; and whether any OpenClaw gateway process runs cannot be established ({e}); {how}",
+                    b.why
+                ),
+            )),
+        }
+    }
+    (unchecked, cleared)
+}
+
+/// The owner of `p` (not following a final symlink), where the OS has uids.
+fn owner_of(p: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(p).ok().map(|m| m.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        None
+    }
+}
+
+/// The lock dirs under `base` (`lock_dir_uid`), each with its uid. A base
+/// that cannot be listed but can be searched still shows the lock dirs of
+/// the `users` named (a base that cannot be searched then shows them as
+/// unreadable).
+fn lock_dirs(base: &Path, users: &GatewayUsers) -> std::io::Result<Vec<(PathBuf, Option<u32>)>> {
+    match std::fs::read_dir(base) {
+        Ok(rd) => {
+            let mut dirs: Vec<(PathBuf, Option<u32>)> = rd
+                .flatten()
+                .filter_map(|e| {
+                    let uid = lock_dir_uid(&e.file_name().to_string_lossy(), cfg!(windows))?;
+                    Some((e.path(), uid))
+                })
+                .collect();
+            dirs.sort();
+            Ok(dirs)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => match users {
+            GatewayUsers::Only(set) => Ok(set
+                .iter()
+                .map(|u| (base.join(lock_dir_name(Some(*u))), Some(*u)))
+                .collect()),
+            GatewayUsers::Anyone(_) => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 /// The gateway singleton lock of this state dir, in every place a gateway
-/// may keep it (`lock_bases`), for any uid (sessfix may run as root while
-/// the gateway runs as its own user). A live owner wins; a place that cannot
-/// be read is listed in `unchecked` (the gateway's liveness is then unknown).
+/// may keep it (`lock_bases`), in the lock dir of any user
+/// (`lock_dir_uid`; sessfix may run as root while the gateway runs as its
+/// own user, or the other way round). A lock is this state dir's when its
+/// name is the hash of one of this state dir's config paths (`lock_names`),
+/// or when its `configPath` is this state dir's config as a file
+/// (`same_config`), whatever its spelling. A live owner wins.
+///
+/// A place that cannot be read counts only if a live lock of this state dir
+/// may be there: a lock base, a lock file, or the lock dir of a user who
+/// may run a gateway here (`gateway_users`). Such a place is settled by the
+/// process table (`settle_blocked`): listed in `cleared` when no gateway
+/// process runs at all, else in `unchecked` (the gateway's liveness is then
+/// unknown).
 ///
 /// Under `<stateDir>/tmp` every `gateway.<8 hex>.lock` belongs to this state
-/// dir; one whose `configPath` is not a path this host resolves was written
-/// by a gateway that sees the state dir elsewhere (a container over a bind
-/// mount, another host): its pid is another pid namespace's, so its
+/// dir; one whose `configPath` is not this state dir's config here was
+/// written by a gateway that sees the state dir elsewhere (a container over
+/// a bind mount, another host): its pid is another pid namespace's, so its
 /// liveness is unknown here.
 pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
     let names = lock_names(opts);
+    let configs = config_path_candidates(&opts.state_dir, opts.config_path.as_deref());
+    let users = gateway_users(&opts.state_dir, &configs);
     let mut found: Option<GatewayFacts> = None;
-    let mut unchecked: Vec<(PathBuf, String)> = Vec::new();
+    let mut blocked: Vec<Blocked> = Vec::new();
     let mut seen_dirs: Vec<PathBuf> = Vec::new();
     let state_tmp = opts.state_dir.join("tmp");
     for (base, required) in lock_bases(opts) {
-        let mut note = |p: &Path, e: &std::io::Error| {
+        let in_state = base == state_tmp;
+        let mut block = |p: &Path, e: &std::io::Error, owner: Option<u32>| {
             if required && e.kind() != std::io::ErrorKind::NotFound {
-                unchecked.push((p.to_path_buf(), e.to_string()));
+                blocked.push(Blocked {
+                    path: p.to_path_buf(),
+                    why: e.to_string(),
+                    owner: owner_of(p).or(owner),
+                    in_state,
+                });
             }
         };
-        let rd = match std::fs::read_dir(&base) {
-            Ok(rd) => rd,
+        let dirs = match lock_dirs(&base, &users) {
+            Ok(d) => d,
             Err(e) => {
-                note(&base, &e);
+                block(&base, &e, None);
                 continue;
             }
         };
-        let mut dirs: Vec<PathBuf> = rd
-            .flatten()
-            .filter(|e| {
-                let n = e.file_name().to_string_lossy().into_owned();
-                n == "openclaw" || n.starts_with("openclaw-")
-            })
-            .map(|e| e.path())
-            .collect();
-        dirs.sort();
-        let in_state = base == state_tmp;
-        for d in dirs {
+        for (d, uid) in dirs {
             let real = fsx::realpath_or_self(&d);
             if seen_dirs.contains(&real) {
                 continue;
             }
             seen_dirs.push(real);
+            let candidate = users.includes(uid);
             let listing = match std::fs::read_dir(&d) {
                 Ok(rd) => rd,
                 Err(e) => {
-                    note(&d, &e);
+                    if candidate {
+                        block(&d, &e, uid);
+                    }
                     continue;
                 }
             };
@@ -448,24 +759,26 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
                 let n = e.file_name().to_string_lossy().into_owned();
                 if names.iter().any(|(x, _)| *x == n) {
                     files.push((e.path(), true));
-                } else if in_state && (is_hashed_lock_name(&n) || n == "gateway.state.lock") {
+                } else if is_hashed_lock_name(&n) || (in_state && n == "gateway.state.lock") {
                     files.push((e.path(), false));
                 }
             }
             files.sort();
-            for (path, ours) in files {
+            for (path, named) in files {
                 let bytes = match fsx::read_regular(&path, 1 << 16) {
                     Ok((b, _)) => b,
                     Err(e) => {
-                        note(&path, &std::io::Error::other(e.to_string()));
+                        if named || candidate {
+                            block(&path, &e, uid);
+                        }
                         continue;
                     }
                 };
                 let v = lock_json(&bytes);
                 let pid = v.get("pid").and_then(serde_json::Value::as_u64);
                 let config = v.get("configPath").and_then(serde_json::Value::as_str);
-                let foreign =
-                    !ours && config.is_some_and(|c| !names.iter().any(|(_, p)| p.as_os_str() == c));
+                let ours = named || config.is_some_and(|c| same_config(Path::new(c), &configs));
+                let foreign = in_state && !ours && config.is_some();
                 if !ours && !foreign {
                     continue;
                 }
@@ -487,6 +800,7 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
                     payload_starttime: v.get("startTime").and_then(serde_json::Value::as_f64),
                     proc_state,
                     unchecked: Vec::new(),
+                    cleared: Vec::new(),
                 };
                 let rank = |f: &GatewayFacts| match &f.proc_state {
                     Some(s) if s.is_alive() => 2,
@@ -506,8 +820,16 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
         payload_starttime: None,
         proc_state: None,
         unchecked: Vec::new(),
+        cleared: Vec::new(),
     });
-    facts.unchecked = unchecked;
+    if !blocked.is_empty() {
+        #[cfg(unix)]
+        // SAFETY: getuid cannot fail.
+        let me = Some(unsafe { libc::getuid() });
+        #[cfg(not(unix))]
+        let me = None;
+        (facts.unchecked, facts.cleared) = settle_blocked(&blocked, &procs.gateways(), me);
+    }
     facts
 }
 
@@ -627,6 +949,198 @@ mod tests {
         assert!(is_hashed_lock_name("gateway.0a1b2c3d.lock"));
         assert!(!is_hashed_lock_name("gateway.state.lock"));
         assert!(!is_hashed_lock_name("gateway.0A1B2C3D.lock"));
+    }
+
+    #[test]
+    fn only_the_gateways_own_lock_dir_names_are_lock_dirs() {
+        assert_eq!(lock_dir_uid("openclaw-0", false), Some(Some(0)));
+        assert_eq!(lock_dir_uid("openclaw-1000", false), Some(Some(1000)));
+        // OpenClaw's log dir and its state-lock dirs are not lock dirs.
+        assert_eq!(lock_dir_uid("openclaw", false), None);
+        assert_eq!(lock_dir_uid("openclaw-state-locks-0", false), None);
+        assert_eq!(lock_dir_uid("openclaw-", false), None);
+        assert_eq!(lock_dir_uid("openclaw-1x", false), None);
+        assert_eq!(lock_dir_uid("openclaw-99999999999", false), None);
+        // Windows: no uid, the bare name.
+        assert_eq!(lock_dir_uid("openclaw", true), Some(None));
+        assert_eq!(lock_dir_uid("openclaw-0", true), None);
+        assert_eq!(lock_dir_name(Some(7)), "openclaw-7");
+        assert_eq!(lock_dir_name(None), "openclaw");
+    }
+
+    fn written(path: &str, uid: u32, mode: u32, is_dir: bool) -> Written {
+        Written {
+            path: PathBuf::from(path),
+            uid,
+            mode,
+            is_dir,
+        }
+    }
+
+    #[test]
+    fn gateway_users_are_the_writers_the_caller_and_root() {
+        let w = [
+            written("/s", 1000, 0o700, true),
+            written("/s/agents/main/sessions", 1000, 0o755, true),
+            written("/s/agents/main/sessions/sessions.json", 1001, 0o600, false),
+        ];
+        assert_eq!(
+            gateway_users_from(&[65534, 65534], &w),
+            GatewayUsers::Only([0, 1000, 1001, 65534].into_iter().collect())
+        );
+        let only = gateway_users_from(&[1000], &w);
+        assert!(only.includes(Some(0)) && only.includes(Some(1001)));
+        assert!(!only.includes(Some(1002)) && !only.includes(None));
+        // A group-writable sessions dir: anyone in the group may run one.
+        let mut w = w.to_vec();
+        w[1].mode = 0o775;
+        let any = gateway_users_from(&[1000], &w);
+        assert_eq!(
+            any,
+            GatewayUsers::Anyone(Some(PathBuf::from("/s/agents/main/sessions")))
+        );
+        assert!(any.includes(Some(4242)) && any.includes(None));
+        // A group-writable file is not: the gateway replaces it by a rename.
+        w[1].mode = 0o755;
+        w[2].mode = 0o666;
+        assert!(matches!(
+            gateway_users_from(&[1000], &w),
+            GatewayUsers::Only(_)
+        ));
+    }
+
+    fn blocked(path: &str, owner: Option<u32>, in_state: bool) -> Blocked {
+        Blocked {
+            path: PathBuf::from(path),
+            why: "Permission denied (os error 13)".into(),
+            owner,
+            in_state,
+        }
+    }
+
+    #[test]
+    fn an_unreadable_lock_dir_is_settled_only_when_no_gateway_runs_anywhere() {
+        use super::super::process::GatewayTable;
+        let b = [
+            blocked("/tmp/openclaw-0", Some(0), false),
+            blocked("/s/tmp/openclaw-1000", Some(1000), true),
+        ];
+        let table = |gateways: Vec<(u64, Option<u32>)>, host_wide| {
+            Ok(GatewayTable {
+                gateways,
+                host_wide,
+            })
+        };
+        // No gateway process on the whole host: both cleared.
+        let (unchecked, cleared) = settle_blocked(&b, &table(vec![], true), Some(65534));
+        assert!(unchecked.is_empty(), "{unchecked:?}");
+        assert_eq!(cleared.len(), 2);
+        assert!(cleared[0].1.contains("no OpenClaw gateway process"));
+        // Only this pid namespace's table: the state dir's tmp/ may be a
+        // bind mount another container's gateway uses.
+        let (unchecked, cleared) = settle_blocked(&b, &table(vec![], false), Some(65534));
+        assert_eq!(cleared.len(), 1);
+        assert_eq!(unchecked.len(), 1);
+        assert_eq!(unchecked[0].0, PathBuf::from("/s/tmp/openclaw-1000"));
+        assert!(unchecked[0].1.contains("another container"));
+        // A gateway of any user runs: neither is settled, and each says
+        // how to let sessfix read it.
+        let (unchecked, cleared) =
+            settle_blocked(&b, &table(vec![(77, Some(1000))], true), Some(65534));
+        assert!(cleared.is_empty());
+        assert_eq!(unchecked.len(), 2);
+        assert!(unchecked[0].1.contains("pid 77 uid 1000"), "{unchecked:?}");
+        assert!(unchecked[0].1.contains("run sessfix as root"));
+        assert!(unchecked[0]
+            .1
+            .contains("setfacl -m u:65534:rx /tmp/openclaw-0"));
+        assert!(unchecked[1]
+            .1
+            .contains("as uid 1000 (its owner) or as root"));
+        // The table cannot be read: nothing settled, the reason said.
+        let (unchecked, cleared) = settle_blocked(&b, &Err("hidepid=2".into()), Some(65534));
+        assert!(cleared.is_empty());
+        assert!(unchecked.iter().all(|(_, w)| w.contains("hidepid=2")));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_lock_names_this_config_as_a_file_whatever_its_spelling() {
+        let d = tempfile::tempdir().unwrap();
+        let state = d.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        let config = state.join("openclaw.json");
+        let ours = config_path_candidates(&state, None);
+        // The config does not exist yet: the same dir and name count.
+        assert!(same_config(&state.join("./openclaw.json"), &ours));
+        std::fs::write(&config, "{}").unwrap();
+        std::os::unix::fs::symlink(&state, d.path().join("link")).unwrap();
+        for spelled in [
+            d.path().join("link/openclaw.json"),
+            state.join("../state/openclaw.json"),
+            d.path().join("link/../state/./openclaw.json"),
+        ] {
+            assert!(same_config(&spelled, &ours), "{}", spelled.display());
+        }
+        std::fs::write(d.path().join("openclaw.json"), "{}").unwrap();
+        assert!(!same_config(&d.path().join("openclaw.json"), &ours));
+        assert!(!same_config(&d.path().join("missing/openclaw.json"), &ours));
+        assert!(!same_config(Path::new("state/openclaw.json"), &ours));
+        // The legacy name in the same dir is another file.
+        assert!(!same_config(&d.path().join("link/other.json"), &ours));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_lock_of_this_config_under_another_spelling_is_found_live() {
+        use crate::rules::ProcState;
+        let d = tempfile::tempdir().unwrap();
+        let state = d.path().join("state");
+        std::fs::create_dir_all(state.join("agents/main/sessions")).unwrap();
+        std::fs::write(state.join("openclaw.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(&state, d.path().join("alias")).unwrap();
+        let tmp = d.path().join("tmp");
+        let dir = tmp.join("openclaw-4321");
+        std::fs::create_dir_all(&dir).unwrap();
+        // The gateway hashed the symlinked spelling: the name is not one
+        // sessfix computes for `state`.
+        let spelled = d.path().join("alias/openclaw.json");
+        let h = Sha256::digest(spelled.to_string_lossy().as_bytes());
+        let hex: String = h.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let lock = dir.join(format!("gateway.{hex}.lock"));
+        std::fs::write(
+            &lock,
+            serde_json::json!({"pid": 99, "configPath": spelled}).to_string(),
+        )
+        .unwrap();
+        let opts = ReadOptions {
+            state_dir: state.clone(),
+            agent: None,
+            store: None,
+            home: None,
+            tmp_dir: tmp,
+            config_path: None,
+            keep_index: false,
+        };
+        assert!(!lock_names(&opts).iter().any(|(n, _)| lock.ends_with(n)));
+        let mut procs = crate::state::process::FakeProcesses::default();
+        procs.table.insert(
+            99,
+            ProcState::Alive {
+                starttime: None,
+                argv: Some(vec!["openclaw".into(), "gateway".into()]),
+            },
+        );
+        let facts = gateway_lock(&opts, &procs);
+        assert_eq!(facts.lock_path.as_deref(), Some(lock.as_path()));
+        assert!(facts.proc_state.is_some_and(|s| s.is_alive()));
+        // A lock of another config beside it is not this state dir's.
+        std::fs::write(
+            &lock,
+            serde_json::json!({"pid": 99, "configPath": d.path().join("other.json")}).to_string(),
+        )
+        .unwrap();
+        assert_eq!(gateway_lock(&opts, &procs).lock_path, None);
     }
 
     #[test]

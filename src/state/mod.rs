@@ -187,6 +187,9 @@ pub struct GatewayFacts {
     /// Places the lock may be that could not be read, and why: while any
     /// is, and no live lock was found, the gateway's liveness is unknown.
     pub unchecked: Vec<(PathBuf, String)>,
+    /// Places the lock may be that could not be read but hold no live lock
+    /// (no gateway process runs: `discover::settle_blocked`), and why.
+    pub cleared: Vec<(PathBuf, String)>,
 }
 
 /// Why a unit (an `Agent`) was read: which session store it is.

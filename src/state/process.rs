@@ -13,6 +13,11 @@
 //! | macOS (`proc_macos`) | `kill(pid, 0)` as above | `proc_pidinfo` `SZOMB` | not used: the gateway compares start times on Linux only | `sysctl(KERN_PROCARGS2)`, split as `ps -o command=` (own processes, or root) |
 //! | Windows (`proc_windows`) | `OpenProcess` + `GetExitCodeProcess` (`STILL_ACTIVE`); access denied is alive | no such state | not used (Linux only in the gateway) | `NtQueryInformationProcess(ProcessCommandLineInformation)`, split as the gateway splits `Win32_Process.CommandLine` |
 //!
+//! The gateway processes of the whole table (`Processes::gateways`, which
+//! settles a lock dir that cannot be read: `discover::settle_blocked`) are
+//! listed from a proc filesystem only (`cmdline`, the real uid of `status`),
+//! and not when `/proc` is mounted with `hidepid`; elsewhere that is an `Err`.
+//!
 //! A pid of another pid namespace (a container's, seen from the host) cannot
 //! be recognised from the pid alone: see `discover::gateway_lock` for the
 //! singleton lock, and README "Containers".
@@ -35,11 +40,34 @@ pub trait Processes: Send + Sync {
         Err("the open files of other processes cannot be listed on this OS".into())
     }
 
+    /// Every OpenClaw gateway process running now (other than this one):
+    /// a live process whose command line is a gateway's
+    /// (`rules::is_gateway_argv`, the gateway's own test of a lock owner).
+    /// `Err` says why the whole table cannot be read here (no way to list
+    /// processes, `/proc` mounted with `hidepid`, a command line that cannot
+    /// be read): then a gateway cannot be ruled out.
+    fn gateways(&self) -> Result<GatewayTable, String> {
+        Err("the processes of this host cannot be listed on this OS".into())
+    }
+
     /// The name of the host these processes run on (what Node's
     /// `os.hostname()` gives there); `None` when it cannot be read.
     fn hostname(&self) -> Option<String> {
         hostname()
     }
+}
+
+/// The gateway processes found in a process table read in full.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GatewayTable {
+    /// Each gateway's pid and real uid (`None` where the OS has no uids or
+    /// it could not be read).
+    pub gateways: Vec<(u64, Option<u32>)>,
+    /// The table is the host's: every pid namespace's processes are in it
+    /// (Linux: sessfix runs in the initial pid namespace; a fake table is
+    /// a whole host). A table of a container's own namespace is not: a
+    /// gateway of another container sharing the state dir is not in it.
+    pub host_wide: bool,
 }
 
 /// This host's name as Node's `os.hostname()` gives it (what a lease's
@@ -132,6 +160,33 @@ impl Processes for ProcFs {
         }
     }
 
+    fn gateways(&self) -> Result<GatewayTable, String> {
+        match self.kind {
+            Table::Native => Err(format!(
+                "the processes of this host cannot be listed (no proc filesystem at {})",
+                self.root.display()
+            )),
+            Table::OwnProcFs => {
+                let mountinfo = std::fs::read_to_string(self.root.join("self/mountinfo"))
+                    .map_err(|e| format!("{}: {e}", self.root.join("self/mountinfo").display()))?;
+                if let Some(why) = hidden_by_mount(&mountinfo, &self.root, &own_groups()) {
+                    return Err(why);
+                }
+                // The initial pid namespace's inode (`PROC_PID_INIT_INO`).
+                let host_wide = std::fs::read_link(self.root.join("self/ns/pid"))
+                    .is_ok_and(|l| l == Path::new("pid:[4026531836]"));
+                procfs_gateways(&self.root, true).map(|gateways| GatewayTable {
+                    gateways,
+                    host_wide,
+                })
+            }
+            Table::OtherProcFs => procfs_gateways(&self.root, false).map(|gateways| GatewayTable {
+                gateways,
+                host_wide: true,
+            }),
+        }
+    }
+
     fn holders(&self, wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
         match self.kind {
             Table::Native => Err(
@@ -144,6 +199,20 @@ impl Processes for ProcFs {
     }
 }
 
+/// The pids of a proc filesystem with their dirs (without this process
+/// when it is sessfix's own: `own`).
+fn procfs_pids(root: &Path, own: bool) -> Result<Vec<(u64, PathBuf)>, String> {
+    let me = std::process::id() as u64;
+    let rd = std::fs::read_dir(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    Ok(rd
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse::<u64>().ok()?;
+            (!(own && pid == me)).then(|| (pid, e.path()))
+        })
+        .collect())
+}
+
 /// `<root>/<pid>/fd/*` of every process of a proc filesystem. A process whose
 /// `fd` cannot be read (another user's, without root) counts only when its
 /// command line names OpenClaw: then the answer is unknown.
@@ -152,22 +221,14 @@ fn procfs_holders(
     own: bool,
     wanted: &dyn Fn(&Path) -> bool,
 ) -> Result<Vec<(u64, PathBuf)>, String> {
-    let me = std::process::id() as u64;
-    let rd = std::fs::read_dir(root).map_err(|e| format!("{}: {e}", root.display()))?;
     let mut out = Vec::new();
-    for e in rd.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else {
-            continue;
-        };
-        if own && pid == me {
-            continue;
-        }
-        let fd_dir = e.path().join("fd");
+    for (pid, dir) in procfs_pids(root, own)? {
+        let fd_dir = dir.join("fd");
         let fds = match std::fs::read_dir(&fd_dir) {
             Ok(fds) => fds,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
             Err(err) => {
-                let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
                 if String::from_utf8_lossy(&cmdline)
                     .to_lowercase()
                     .contains("openclaw")
@@ -191,6 +252,114 @@ fn procfs_holders(
     out.sort();
     out.dedup_by_key(|(pid, _)| *pid);
     Ok(out)
+}
+
+/// Every process of a proc filesystem whose `cmdline` is a gateway's, with
+/// the real uid of its `status`. A process that has gone meanwhile is
+/// skipped; a `cmdline` that cannot be read otherwise is an `Err`.
+fn procfs_gateways(root: &Path, own: bool) -> Result<Vec<(u64, Option<u32>)>, String> {
+    let mut out = Vec::new();
+    for (pid, dir) in procfs_pids(root, own)? {
+        let cmdline = match std::fs::read(dir.join("cmdline")) {
+            Ok(c) => c,
+            // Gone since the listing (ESRCH: exited while being read).
+            Err(err)
+                if err.kind() == std::io::ErrorKind::NotFound || err.raw_os_error() == Some(3) =>
+            {
+                continue
+            }
+            Err(err) => {
+                return Err(format!(
+                    "{}: {err}: the command line of pid {pid} cannot be read",
+                    dir.join("cmdline").display()
+                ))
+            }
+        };
+        let argv: Vec<String> = String::from_utf8_lossy(&cmdline)
+            .split('\0')
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        if crate::rules::is_gateway_argv(&argv) {
+            let uid = std::fs::read_to_string(dir.join("status"))
+                .ok()
+                .and_then(|s| real_uid(&s));
+            out.push((pid, uid));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The real uid on the `Uid:` line of a `/proc/<pid>/status`.
+fn real_uid(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|u| u.parse().ok())
+}
+
+/// Why the proc filesystem mounted at `root` does not show every process
+/// to this user, from its `mountinfo` line (the last one for that mount
+/// point): `hidepid=1|2|4` (or `noaccess`, `invisible`, `ptraceable`)
+/// hides other users' processes unless the caller is in the mount's `gid=`
+/// group (`groups`: the caller's gids). `None`: nothing hidden.
+pub fn hidden_by_mount(mountinfo: &str, root: &Path, groups: &[u32]) -> Option<String> {
+    let (mount, fs) = mountinfo.lines().rev().find_map(|l| {
+        let (mount, fs) = l.split_once(" - ")?;
+        let point = mount.split_whitespace().nth(4)?;
+        (Path::new(point) == root).then_some((mount, fs))
+    })?;
+    // Per-mount options (field 6), then the superblock's (after " - ":
+    // type, source, options).
+    let options: Vec<&str> = [
+        mount.split_whitespace().nth(5),
+        fs.split_whitespace().nth(2),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|o| o.split(','))
+    .collect();
+    let value = |k: &str| {
+        options
+            .iter()
+            .rev()
+            .find_map(|o| o.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
+    };
+    let hidepid = value("hidepid")?;
+    if matches!(hidepid, "0" | "off") {
+        return None;
+    }
+    if value("gid")
+        .and_then(|g| g.parse::<u32>().ok())
+        .is_some_and(|g| groups.contains(&g))
+    {
+        return None;
+    }
+    Some(format!(
+        "{} is mounted with hidepid={hidepid}: other users' processes are hidden from this user",
+        root.display()
+    ))
+}
+
+/// This process's effective and supplementary gids.
+fn own_groups() -> Vec<u32> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getgroups with a zero size only counts; then fills a
+        // buffer of the size it returned.
+        unsafe {
+            let n = libc::getgroups(0, std::ptr::null_mut());
+            let mut v = vec![0 as libc::gid_t; n.max(0) as usize];
+            let n = libc::getgroups(n, v.as_mut_ptr());
+            v.truncate(n.max(0) as usize);
+            v.push(libc::getegid());
+            v
+        }
+    }
+    #[cfg(not(unix))]
+    Vec::new()
 }
 
 /// The OS's own answer, without a proc filesystem.
@@ -265,6 +434,29 @@ impl Processes for FakeProcesses {
 
     fn holders(&self, _: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
         Ok(Vec::new())
+    }
+
+    /// The table's alive processes with a gateway's command line, no uids
+    /// (one whose command line is unreadable: `Err`); the table is the
+    /// whole host.
+    fn gateways(&self) -> Result<GatewayTable, String> {
+        let mut gateways = Vec::new();
+        for (pid, s) in &self.table {
+            match s {
+                ProcState::Alive { argv: Some(a), .. } if crate::rules::is_gateway_argv(a) => {
+                    gateways.push((*pid, None))
+                }
+                ProcState::Alive { argv: None, .. } => {
+                    return Err(format!("the command line of pid {pid} cannot be read"))
+                }
+                _ => {}
+            }
+        }
+        gateways.sort();
+        Ok(GatewayTable {
+            gateways,
+            host_wide: true,
+        })
     }
 
     fn hostname(&self) -> Option<String> {
@@ -385,6 +577,108 @@ mod tests {
         assert!(e.unwrap_err().contains("pid 12 runs OpenClaw"));
         std::fs::write(root.join("12/cmdline"), b"bash\0").unwrap();
         assert_eq!(ProcFs::new(&root).holders(&|_| true), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn hidepid_mounts_hide_other_users_processes_unless_in_the_gid() {
+        let line = |opts: &str| {
+            format!(
+                "22 28 0:5 / /sys rw - sysfs sysfs rw\n25 28 0:23 / /proc rw,nosuid,nodev,noexec,relatime shared:14 - proc proc {opts}\n"
+            )
+        };
+        let root = Path::new("/proc");
+        assert_eq!(hidden_by_mount(&line("rw"), root, &[]), None);
+        assert_eq!(hidden_by_mount(&line("rw,hidepid=0"), root, &[]), None);
+        assert_eq!(hidden_by_mount(&line("rw,hidepid=off"), root, &[]), None);
+        for h in ["1", "2", "invisible", "noaccess", "ptraceable"] {
+            let why = hidden_by_mount(&line(&format!("rw,hidepid={h}")), root, &[100]);
+            assert!(
+                why.is_some_and(|w| w.contains(&format!("hidepid={h}"))),
+                "{h}"
+            );
+        }
+        // The mount's gid= group sees every process.
+        assert_eq!(
+            hidden_by_mount(&line("rw,hidepid=2,gid=100"), root, &[5, 100]),
+            None
+        );
+        assert!(hidden_by_mount(&line("rw,hidepid=2,gid=100"), root, &[5]).is_some());
+        // Only the mount at the root asked about, the last one there.
+        assert_eq!(
+            hidden_by_mount(&line("rw,hidepid=2"), Path::new("/x"), &[]),
+            None
+        );
+        let over = format!(
+            "{}30 25 0:40 / /proc rw - proc proc rw\n",
+            line("rw,hidepid=2")
+        );
+        assert_eq!(hidden_by_mount(&over, root, &[]), None);
+    }
+
+    #[test]
+    fn gateway_processes_are_listed_from_a_proc_table_with_their_uid() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("self")).unwrap();
+        let put = |pid: u32, cmdline: &[u8], uid: Option<u32>| {
+            let d = root.join(pid.to_string());
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join("cmdline"), cmdline).unwrap();
+            if let Some(u) = uid {
+                std::fs::write(
+                    d.join("status"),
+                    format!("Name:\tnode\nUid:\t{u}\t{u}\t{u}\t{u}\n"),
+                )
+                .unwrap();
+            }
+        };
+        put(
+            10,
+            b"node\0/usr/lib/node_modules/openclaw/openclaw.mjs\0gateway\0run\0",
+            Some(1000),
+        );
+        put(11, b"openclaw\0gateway\0", None);
+        put(12, b"tail\0-f\0/tmp/openclaw/openclaw.log\0", Some(0));
+        put(13, b"", Some(0));
+        let t = ProcFs::new(root).gateways().unwrap();
+        assert_eq!(t.gateways, [(10, Some(1000)), (11, None)]);
+        assert!(t.host_wide, "a fake table is a whole host");
+        // A command line that cannot be read leaves the table incomplete.
+        std::fs::remove_file(root.join("12/cmdline")).unwrap();
+        std::fs::create_dir(root.join("12/cmdline")).unwrap();
+        assert!(ProcFs::new(root).gateways().is_err());
+        // Without a proc filesystem nothing can be listed.
+        assert!(ProcFs::new(root.join("none")).gateways().is_err());
+    }
+
+    #[test]
+    fn this_hosts_own_table_lists_a_gateway_shaped_child() {
+        use std::os::unix::process::CommandExt;
+        let mut child = Command::new("sleep")
+            .arg0("openclaw")
+            .args(["30", "gateway"])
+            .spawn()
+            .unwrap();
+        let pid = child.id() as u64;
+        let p = ProcFs::new("/proc");
+        let mut seen = None;
+        for _ in 0..200 {
+            match p.gateways() {
+                Ok(t) if t.gateways.iter().any(|(g, _)| *g == pid) => {
+                    seen = Some(t);
+                    break;
+                }
+                // hidepid on this machine: nothing to check here.
+                Err(e) if e.contains("hidepid") => break,
+                _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if let Some(t) = seen {
+            let me = unsafe { libc::getuid() };
+            assert!(t.gateways.contains(&(pid, Some(me))), "{t:?}");
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! - `sync_dir`: make a rename durable.
 //! - `RunLock` / `lock_run`: one sessfix run per state dir.
 //! - `stop_here`: the test stop hook (`SESSFIX_STOP_AT`).
+//! - `same_file`: whether two paths name one file, by what the OS says of
+//!   it, never by spelling.
 
 #[cfg(unix)]
 mod unix;

@@ -38,6 +38,15 @@ impl Identity {
     }
 }
 
+/// Whether `a` and `b` name the same file or directory: the same device and
+/// inode, from `stat` (symlinks followed; nothing is opened, so a FIFO is not
+/// waited on and no read permission is needed). `Err`: either cannot be
+/// `stat`ed.
+pub fn same_file(a: &Path, b: &Path) -> io::Result<bool> {
+    let (ma, mb) = (std::fs::metadata(a)?, std::fs::metadata(b)?);
+    Ok(ma.dev() == mb.dev() && ma.ino() == mb.ino())
+}
+
 /// Open `p` with `opts` without following a final symlink (`O_NOFOLLOW`: a
 /// link is the error "is a symbolic link") and without blocking on a FIFO
 /// (`O_NONBLOCK`).

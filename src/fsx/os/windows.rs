@@ -57,6 +57,15 @@ impl Identity {
     }
 }
 
+/// Whether `a` and `b` name the same file or directory: the same volume
+/// serial number and file index (`same-file`, which opens both with
+/// `FILE_FLAG_BACKUP_SEMANTICS`, so directories too), whatever the spelling:
+/// case, drive letter, `/` or `\`, a `\\?\` prefix, 8.3 short names, links.
+/// `Err`: either cannot be opened.
+pub fn same_file(a: &Path, b: &Path) -> io::Result<bool> {
+    same_file::is_same_file(a, b)
+}
+
 fn is_reparse_point(meta: &Metadata) -> bool {
     meta.file_attributes() & FILE_ATTRIBUTE_REPARSE_POINT != 0
 }

@@ -1,0 +1,221 @@
+//! Liveness for any user: sessfix run as the gateway's own non-root user on a
+//! host where root (or another user) once ran OpenClaw. The binary really
+//! runs as another uid (privileges dropped in `pre_exec`), so file
+//! permissions really stop its reads; the state is chowned to that uid.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+
+mod common;
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+/// The gateway's user in these tests (`nobody` on most systems).
+const USER: u32 = 65534;
+/// Another user with its own gateway on this host.
+const OTHER: u32 = 1000;
+
+/// `sessfix --state-dir <state> <args>` as `uid` (gid the same, no
+/// supplementary groups), or `None` when this test cannot switch users
+/// (not root).
+fn as_uid(env: &Env, uid: u32, args: &[&str]) -> Option<std::process::Command> {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run sessfix as another uid");
+        return None;
+    }
+    let mut c = env.std_bare();
+    c.arg("--state-dir").arg(env.state()).args(args);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(uid) != 0
+                || libc::setuid(uid) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Some(c)
+}
+
+fn chown_tree(root: &Path, uid: u32) {
+    for e in walkdir::WalkDir::new(root) {
+        let p = e.unwrap().into_path();
+        std::os::unix::fs::lchown(&p, Some(uid), Some(uid)).unwrap();
+    }
+}
+
+/// A dir under the run's TMPDIR as OpenClaw makes it: 0700, owned by `uid`.
+fn private_dir(env: &Env, name: &str, uid: u32) -> PathBuf {
+    let d = env.dir.path().join("tmp").join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::lchown(&d, Some(uid), Some(uid)).unwrap();
+    d
+}
+
+/// A gateway lock for this state dir (the hash name the gateway gives it)
+/// in `dir`, naming `pid`.
+fn lock_in(env: &Env, dir: &Path, pid: u64) -> PathBuf {
+    use sha2::Digest;
+    let config = env.state().join("openclaw.json");
+    let hash = sha2::Sha256::digest(config.to_string_lossy().as_bytes());
+    let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let path = dir.join(format!("gateway.{hex}.lock"));
+    let payload = serde_json::json!({"pid": pid, "createdAt": "2026-11-24T02:00:00.000Z", "configPath": config, "startTime": 555});
+    std::fs::write(&path, payload.to_string()).unwrap();
+    path
+}
+
+/// A gateway process (`node .../openclaw.mjs gateway run`) of `uid` in the
+/// run's fake /proc.
+fn gateway_process(env: &Env, pid: u64, uid: u32) {
+    env.process(
+        pid,
+        &[
+            "node",
+            "/usr/lib/node_modules/openclaw/openclaw.mjs",
+            "gateway",
+            "run",
+        ],
+        555,
+    );
+    let status = format!("Name:\tnode\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n");
+    std::fs::write(
+        env.dir
+            .path()
+            .join("proc")
+            .join(pid.to_string())
+            .join("status"),
+        status,
+    )
+    .unwrap();
+}
+
+/// `graceful-restart` (one stranded row: repair sets its flag) belonging to
+/// `USER`, with what root left in the temp dir when it once ran OpenClaw:
+/// its lock dir `openclaw-0/` holding this state dir's lock of a gateway
+/// that is gone, its log dir `openclaw/` and `openclaw-state-locks-0/`, all
+/// 0700. `gateway`: root's gateway (pid 4242) is running now.
+fn host_where_root_ran_openclaw(gateway: bool) -> (Env, PathBuf) {
+    let env = Env::fixture("graceful-restart");
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(env.state().join("openclaw.json"), "{}").unwrap();
+    if gateway {
+        gateway_process(&env, 4242, 0);
+    }
+    chown_tree(env.dir.path(), USER);
+    let root_locks = private_dir(&env, "openclaw-0", 0);
+    lock_in(&env, &root_locks, 4242);
+    private_dir(&env, "openclaw", 0);
+    private_dir(&env, "openclaw-state-locks-0", 0);
+    (env, root_locks)
+}
+
+/// `repair --yes` as `USER`: exit 4 and nothing written; what it said.
+/// `None` when this test cannot switch users.
+fn refused(env: &Env) -> Option<String> {
+    let mut repair = as_uid(env, USER, &["repair", "--yes"])?;
+    let before = tree_digest(&env.state());
+    let out = repair.output().unwrap();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert_eq!(before, tree_digest(&env.state()), "nothing written");
+    Some(said)
+}
+
+fn flag(env: &Env) -> serde_json::Value {
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.sessions("main").join("sessions.json")).unwrap())
+            .unwrap();
+    index[FEISHU]["abortedLastRun"].clone()
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn the_gateways_own_user_repairs_past_roots_unreadable_openclaw_dirs() {
+    let (env, root_locks) = host_where_root_ran_openclaw(false);
+    let Some(mut scan) = as_uid(&env, USER, &["scan"]) else {
+        return;
+    };
+    let out = scan.output().unwrap();
+    let said = text(&out);
+    assert!(said.contains("gateway:   not running"), "{said}");
+    // It says why root's lock dir, which it cannot read, does not matter.
+    assert!(
+        said.contains(&root_locks.display().to_string())
+            && said.contains("no OpenClaw gateway process of any user is running"),
+        "{said}"
+    );
+    assert_eq!(flag(&env), false);
+    let out = as_uid(&env, USER, &["repair", "--yes"])
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(flag(&env), true, "the stranded row is marked");
+}
+
+#[test]
+fn a_live_gateway_of_root_whose_lock_dir_cannot_be_read_refuses_naming_it() {
+    let (env, root_locks) = host_where_root_ran_openclaw(true);
+    let Some(said) = refused(&env) else {
+        return;
+    };
+    assert!(said.contains(&root_locks.display().to_string()), "{said}");
+    assert!(said.contains("pid 4242 uid 0"), "{said}");
+    assert!(said.contains("run sessfix as root"), "{said}");
+    // Root sees the lock itself: live.
+    let out = env.cmd().args(["scan"]).output().unwrap();
+    assert!(text(&out).contains("LIVE"), "{}", text(&out));
+}
+
+#[test]
+fn another_users_gateway_on_another_state_dir_is_not_evidence() {
+    // The host also runs OTHER's gateway, on OTHER's own state dir: its
+    // lock dir cannot be read by USER, and OTHER owns nothing here.
+    let (env, _) = host_where_root_ran_openclaw(false);
+    std::fs::remove_dir_all(env.dir.path().join("tmp/openclaw-0")).unwrap();
+    gateway_process(&env, 5151, OTHER);
+    let theirs = private_dir(&env, &format!("openclaw-{OTHER}"), OTHER);
+    std::fs::write(
+        theirs.join("gateway.0a1b2c3d.lock"),
+        r#"{"pid":5151,"configPath":"/home/other/.openclaw/openclaw.json"}"#,
+    )
+    .unwrap();
+    let Some(mut repair) = as_uid(&env, USER, &["repair", "--yes"]) else {
+        return;
+    };
+    let out = repair.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(flag(&env), true);
+}
+
+#[test]
+fn a_user_who_wrote_this_state_dir_counts_and_blocks_while_a_gateway_runs() {
+    // OTHER wrote here (owns the agent's dir): its gateway may be this
+    // state dir's, and its lock dir cannot be read.
+    let (env, _) = host_where_root_ran_openclaw(false);
+    std::fs::remove_dir_all(env.dir.path().join("tmp/openclaw-0")).unwrap();
+    gateway_process(&env, 5151, OTHER);
+    std::os::unix::fs::lchown(env.state().join("agents/main"), Some(OTHER), Some(OTHER)).unwrap();
+    let theirs = private_dir(&env, &format!("openclaw-{OTHER}"), OTHER);
+    lock_in(&env, &theirs, 5151);
+    let Some(said) = refused(&env) else {
+        return;
+    };
+    assert!(said.contains(&theirs.display().to_string()), "{said}");
+    assert!(
+        said.contains(&format!("as uid {OTHER} (its owner) or as root")),
+        "{said}"
+    );
+}
