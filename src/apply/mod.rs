@@ -271,14 +271,28 @@ pub fn apply(
 /// How far `apply` is: `done` of `total` files in the step named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
-    /// `backed up`, `indexes written`, `transcripts cut` or `files removed`.
+    /// `backed up`, `indexes written`, `transcripts cut`, `files removed` or
+    /// `database edits`; `done` is 0 as a step begins.
     pub step: &'static str,
     pub done: usize,
     pub total: usize,
 }
 
-/// `apply`, telling `progress` after each file it backs up, writes, cuts or
-/// removes.
+impl Progress {
+    /// The phase a person watching is told: `backing up` (every backup,
+    /// before any change), then `writing` (indexes, cuts, removals, database
+    /// edits).
+    pub fn phase(&self) -> &'static str {
+        if self.step == "backed up" {
+            "backing up"
+        } else {
+            "writing"
+        }
+    }
+}
+
+/// `apply`, telling `progress` as it starts to back up, then after each file
+/// it backs up or writes, and before each cut or removal.
 pub fn apply_with_progress(
     plan: &Plan,
     state_dir: &Path,
@@ -310,6 +324,7 @@ pub fn apply_with_progress(
         entries: Vec::new(),
     };
     // 1. Backups of everything first, and the manifest, before any change.
+    tell("backed up", 0, files);
     let mut n = 0;
     let mut backup = |path: &Path, action: &str, what: &str, bytes: &[u8]| {
         n += 1;
@@ -338,13 +353,13 @@ pub fn apply_with_progress(
     };
     // One index in memory at a time: each is read again here and below.
     // Backed up last to first, so the bytes kept are those written first.
-    let mut blocked_agents = Vec::new();
+    let mut blocked_agents = std::collections::HashSet::new();
     let mut index_entries = vec![None; plan.indexes.len()];
     let mut kept: Option<Vec<u8>> = None;
     for (k, w) in plan.indexes.iter().enumerate().rev() {
         let Some(before) = read_planned(w) else {
             out.changed.push(index_changed(w));
-            blocked_agents.push(w.agent.clone());
+            blocked_agents.insert(w.agent.clone());
             continue;
         };
         // A restore splices the copy; its current file (if any) is backed up.
@@ -353,7 +368,7 @@ pub fn apply_with_progress(
                 Some(b) => Some(b),
                 None => {
                     out.changed.push(restore_source_changed(w));
-                    blocked_agents.push(w.agent.clone());
+                    blocked_agents.insert(w.agent.clone());
                     continue;
                 }
             }
@@ -397,6 +412,9 @@ pub fn apply_with_progress(
 
     // 2. Indexes, each re-read and compared first.
     let mut written = 0;
+    if !plan.indexes.is_empty() {
+        tell("indexes written", 0, plan.indexes.len());
+    }
     for (w, i) in plan.indexes.iter().zip(index_entries) {
         let Some(i) = i else { continue };
         checkpoint("write");
@@ -410,12 +428,12 @@ pub fn apply_with_progress(
         };
         let Some(before) = before else {
             out.changed.push(index_changed(w));
-            blocked_agents.push(w.agent.clone());
+            blocked_agents.insert(w.agent.clone());
             continue;
         };
         let Some(source) = splice_source(w, before) else {
             out.changed.push(restore_source_changed(w));
-            blocked_agents.push(w.agent.clone());
+            blocked_agents.insert(w.agent.clone());
             continue;
         };
         fsx::write_atomic_pieces(&w.path, &w.after_pieces(&source), 0o600, || {
@@ -506,7 +524,9 @@ pub fn apply_with_progress(
     }
 
     // 4. Lock and leftover removals, after the index, each re-checked.
+    // Each directory once, in the order of the first removal from it.
     let mut removed_from = Vec::new();
+    let mut seen_dirs = std::collections::HashSet::new();
     for (i, r) in (first_removal..).zip(&plan.removals) {
         if blocked_agents.contains(&r.agent) {
             continue;
@@ -529,7 +549,7 @@ pub fn apply_with_progress(
         }
         std::fs::remove_file(&r.path).map_err(|e| fsx::describe(&r.path, &e))?;
         if let Some(parent) = r.path.parent() {
-            if !removed_from.contains(&parent) {
+            if seen_dirs.insert(parent) {
                 removed_from.push(parent);
             }
         }
@@ -550,12 +570,12 @@ pub fn apply_with_progress(
 
     // 5. SQLite edits: per database a consistent copy first, then each edit
     // in its own transaction.
-    let mut copies: Vec<(PathBuf, String)> = Vec::new();
+    let mut copies: std::collections::HashMap<PathBuf, String> = Default::default();
     for (k, e) in plan.sqlite.iter().enumerate() {
         checkpoint("sqlite");
         let mut conn = sqlite::open_rw(&e.path)?;
-        let copy = match copies.iter().find(|(p, _)| *p == e.path) {
-            Some((_, name)) => name.clone(),
+        let copy = match copies.get(&e.path) {
+            Some(name) => name.clone(),
             None => {
                 let name = format!(
                     "{:04}-{}",
@@ -566,7 +586,7 @@ pub fn apply_with_progress(
                         .unwrap_or_else(|| "database.sqlite".into())
                 );
                 sqlite::backup(&conn, &e.path, &dir.join(&name))?;
-                copies.push((e.path.clone(), name.clone()));
+                copies.insert(e.path.clone(), name.clone());
                 name
             }
         };

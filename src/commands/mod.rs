@@ -30,6 +30,22 @@ impl Fatal {
     }
 }
 
+/// The phases a read names on its progress line: `read` while files are
+/// read (`reading`, `checking`), `each` while a read agent is analysed and
+/// planned (`planning`; `None`: the agent is only analysed, quickly).
+#[derive(Debug, Clone, Copy)]
+pub struct Phases {
+    pub read: &'static str,
+    pub each: Option<&'static str>,
+}
+
+impl Phases {
+    pub const READ: Phases = Phases {
+        read: "reading",
+        each: None,
+    };
+}
+
 /// Everything a command needs to read the state.
 pub struct Context {
     pub read: ReadOptions,
@@ -223,35 +239,62 @@ impl Context {
         &self,
         keep_index: bool,
         start: impl FnOnce(&Snapshot) -> A,
+        each: impl FnMut(&mut A, state::Agent),
+    ) -> Result<(Snapshot, A), Fatal> {
+        self.read_each_in(Phases::READ, keep_index, start, each)
+    }
+
+    /// `read_each` whose progress line names `phases`: what reading is
+    /// for, and what is done with each agent once it is read.
+    pub fn read_each_in<A>(
+        &self,
+        phases: Phases,
+        keep_index: bool,
+        start: impl FnOnce(&Snapshot) -> A,
         mut each: impl FnMut(&mut A, state::Agent),
     ) -> Result<(Snapshot, A), Fatal> {
         let opts = ReadOptions {
             keep_index,
             ..self.read.clone()
         };
-        let bar = self.progress_bar(&format!("reading {}", opts.state_dir.display()));
+        let dir = opts.state_dir.display();
+        let bar = self.progress_bar(&format!("{} {dir}", phases.read));
         let (mut agents, mut sessions, mut bytes) = (0usize, 0usize, 0u64);
         let read = state::read_each(&opts, &self.procs, start, |acc, agent| {
-            if let Some(b) = &bar {
-                agents += 1;
-                sessions += agent.sessions.len();
-                bytes += agent.store.identity.map_or(0, |i| i.size);
-                bytes += agent
-                    .sessions
-                    .iter()
-                    .filter_map(|s| s.transcript.as_ref()?.tail.as_ref().ok())
-                    .map(|t| t.size)
-                    .sum::<u64>();
-                b.set_message(format!(
-                    "reading {}: {}, {}, {}",
-                    opts.state_dir.display(),
-                    crate::render::plural(agents, "agent", "agents"),
-                    crate::render::plural(sessions, "session", "sessions"),
-                    indicatif::HumanBytes(bytes)
-                ));
-                b.tick();
+            let Some(b) = &bar else {
+                return each(acc, agent);
+            };
+            agents += 1;
+            sessions += agent.sessions.len();
+            bytes += agent.store.identity.map_or(0, |i| i.size);
+            bytes += agent
+                .sessions
+                .iter()
+                .filter_map(|s| s.transcript.as_ref()?.tail.as_ref().ok())
+                .map(|t| t.size)
+                .sum::<u64>();
+            let counts = format!(
+                "{}, {}, {}",
+                crate::render::plural(agents, "agent", "agents"),
+                crate::render::plural(sessions, "session", "sessions"),
+                indicatif::HumanBytes(bytes)
+            );
+            let reading = format!("{} {dir}: {counts}", phases.read);
+            match phases.each {
+                Some(verb) => {
+                    b.set_message(format!("{verb} agent {}: {counts} read", agent.id));
+                    b.tick();
+                    each(acc, agent);
+                    // The next agent is being read.
+                    b.set_message(reading);
+                    b.tick();
+                }
+                None => {
+                    b.set_message(reading);
+                    b.tick();
+                    each(acc, agent);
+                }
             }
-            each(acc, agent)
         })
         .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", self.source)));
         if let Some(b) = bar {

@@ -31,7 +31,12 @@ fn read_and_plan(
     keep_rows: bool,
 ) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
     let mut refused: Option<Refusal> = None;
-    let (snap, (analysis, mut plan)) = ctx.read_each(
+    let phases = super::Phases {
+        read: "reading",
+        each: Some("planning"),
+    };
+    let (snap, (analysis, mut plan)) = ctx.read_each_in(
+        phases,
         true,
         |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
         |(analysis, plan), mut agent| {
@@ -353,8 +358,11 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         &|p| {
             if let Some(b) = &progress {
                 b.set_message(format!(
-                    "applying {totals}: {} {} of {}",
-                    p.step, p.done, p.total
+                    "{}: {} {} of {}; applying {totals}",
+                    p.phase(),
+                    p.step,
+                    p.done,
+                    p.total
                 ));
             }
         },
@@ -393,7 +401,12 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     // Check the result by reading the state again.
     drop(plan);
     // Only the findings are needed: rows are not kept.
-    let (_, after) = ctx.read_each(
+    let checking = super::Phases {
+        read: "checking",
+        ..super::Phases::READ
+    };
+    let (_, after) = ctx.read_each_in(
+        checking,
         false,
         |snap| Analysis::new(snap, ctx.settings),
         |analysis, agent| {

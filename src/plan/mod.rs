@@ -8,6 +8,7 @@ use crate::rules;
 use crate::state::json::{self, Member};
 use crate::state::{Agent, StoreState};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -183,12 +184,14 @@ impl TranscriptCut {
     }
 }
 
-/// The lock file a report's lock row describes.
-fn lock_file<'a>(agent: &'a Agent, report_path: &str) -> Option<&'a crate::state::LockFile> {
-    agent
-        .locks
-        .iter()
-        .find(|x| x.path.display().to_string() == report_path)
+/// An agent's lock files by the path a report's lock row gives (the first
+/// of a path), so that each row finds its file without a search.
+fn lock_files(agent: &Agent) -> HashMap<String, &crate::state::LockFile> {
+    let mut by_path = HashMap::with_capacity(agent.locks.len());
+    for x in &agent.locks {
+        by_path.entry(x.path.display().to_string()).or_insert(x);
+    }
+    by_path
 }
 
 impl Plan {
@@ -230,7 +233,17 @@ fn plan_agent(
     opts: PlanOptions,
     plan: &mut Plan,
 ) {
-    let reports: Vec<_> = sessions.iter().filter(|s| s.agent == agent.id).collect();
+    // Every lookup below is by key or path, so that planning stays linear in
+    // the agent's entries and locks (the first row of a key or path counts).
+    let mut reports: HashMap<&str, &SessionReport> = HashMap::new();
+    for r in sessions.iter().filter(|s| s.agent == agent.id) {
+        reports.entry(r.key.as_str()).or_insert(r);
+    }
+    let lock_files = lock_files(agent);
+    let mut live_locks: HashMap<&str, &LockReport> = HashMap::new();
+    for l in locks.iter().filter(|l| l.live_owner) {
+        live_locks.entry(l.path.as_str()).or_insert(l);
+    }
     let mut edits: Vec<(usize, EntryEdit, Vec<Op>)> = Vec::new();
     let writable = matches!(
         agent.store.state,
@@ -238,15 +251,15 @@ fn plan_agent(
     );
     // Locks repair removes: the gateway marks a row only for locks it removes
     // itself, so a row whose lock repair removes must be flagged here.
-    let removed_locks: Vec<PathBuf> = locks
+    let removed_locks: HashSet<PathBuf> = locks
         .iter()
         .filter(|l| l.agent == agent.id && l.removable)
-        .filter_map(|l| lock_file(agent, &l.path))
+        .filter_map(|l| lock_files.get(&l.path).copied())
         .filter(|x| x.kind == crate::fsx::Kind::File)
         .map(|x| agent.real_sessions_dir.join(&x.name))
         .collect();
     for s in agent.sessions.iter().filter(|s| !s.shadowed) {
-        let Some(r) = reports.iter().find(|r| r.key == s.key) else {
+        let Some(&r) = reports.get(s.key.as_str()) else {
             continue;
         };
         let running_main = s.status.as_deref() == Some("running")
@@ -298,9 +311,7 @@ fn plan_agent(
             ));
             continue;
         }
-        let live_lock = locks
-            .iter()
-            .find(|l| Some(&l.path) == r.lock.as_ref() && l.live_owner);
+        let live_lock = r.lock.as_deref().and_then(|p| live_locks.get(p));
         if let Some(l) = live_lock {
             plan.left_alone.push(format!(
                 "{}: its lock {} is held by live OpenClaw pid {} ({}); stop that process first",
@@ -388,6 +399,7 @@ fn plan_agent(
 
     // Torn last lines of transcripts inside the state dir.
     if !opts.keep_transcripts {
+        let mut cut: HashSet<PathBuf> = plan.transcripts.iter().map(|c| c.path.clone()).collect();
         for s in agent
             .sessions
             .iter()
@@ -406,7 +418,7 @@ fn plan_agent(
                 ));
                 continue;
             }
-            if plan.transcripts.iter().any(|c| c.path == t.path) {
+            if !cut.insert(t.path.clone()) {
                 continue; // an artifact cut already ends before the torn bytes
             }
             plan.transcripts.push(TranscriptCut::new(
@@ -518,7 +530,7 @@ fn plan_agent(
         if l.agent != agent.id || !l.stale {
             continue;
         }
-        let Some(lock) = lock_file(agent, &l.path) else {
+        let Some(&lock) = lock_files.get(&l.path) else {
             continue;
         };
         if lock.kind != crate::fsx::Kind::File {
