@@ -177,12 +177,16 @@ fn the_readme_quotes_the_recipes() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let dropin = deploy("openclaw-gateway.service.d-sessfix.conf");
     let cronfile = deploy("sessfix.cron");
+    // Every line, comments included, as the README indents a quoted file.
     for line in dropin
         .lines()
         .chain(cronfile.lines())
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty())
     {
-        assert!(readme.contains(line), "README does not quote: {line}");
+        assert!(
+            readme.contains(&format!("\n    {line}\n")),
+            "README does not quote: {line}"
+        );
     }
 }
 
@@ -476,4 +480,113 @@ fn an_older_manifest_with_paths_as_typed_is_undone_from_anywhere() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(before, std::fs::read(&index).unwrap());
+}
+
+#[test]
+fn undo_of_a_copied_state_dir_restores_the_copy_not_the_original() {
+    let env = Env::fixture("graceful-restart");
+    assert_eq!(env.code(&["repair", "--yes", "--quiet"]), Some(0));
+    let original = env.sessions("main").join("sessions.json");
+    let repaired = std::fs::read(&original).unwrap();
+    // The whole state dir copied elsewhere (a restored backup, a migration),
+    // while a gateway runs on the original.
+    let copy = env.dir.path().join("copy");
+    copy_dir(&env.state(), &copy);
+    env.live_gateway(4242, 777);
+    let out = env
+        .bare()
+        .arg("--state-dir")
+        .arg(&copy)
+        .args(["undo", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        repaired,
+        std::fs::read(&original).unwrap(),
+        "the original was written"
+    );
+    let copied = copy.join("agents/main/sessions/sessions.json");
+    assert_ne!(
+        repaired,
+        std::fs::read(&copied).unwrap(),
+        "the copy was not undone"
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(&copied.display().to_string()), "{said}");
+}
+
+/// The state as the gateway's own user keeps it, repaired once by root
+/// (`sudo sessfix repair`): what root made is the user's, so the user's own
+/// runs (the pre-start hook, `undo`) can still use it.
+#[test]
+fn backups_made_by_root_belong_to_the_state_dirs_owner() {
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test runs sessfix as root and as another user: run it as root (CI does)"
+    );
+    const USER: u32 = 65534;
+    let env = Env::fixture("graceful-restart");
+    for e in walkdir::WalkDir::new(env.state()) {
+        std::os::unix::fs::lchown(e.unwrap().path(), Some(USER), Some(USER)).unwrap();
+    }
+    assert_eq!(env.code(&["repair", "--yes", "--quiet"]), Some(0));
+    let backups = env.state().join("sessfix-backups");
+    for e in walkdir::WalkDir::new(&backups) {
+        let e = e.unwrap();
+        let m = e.metadata().unwrap();
+        assert_eq!((m.uid(), m.gid()), (USER, USER), "{}", e.path().display());
+    }
+    // The user undoes root's repair.
+    let mut undo = env.std_bare();
+    undo.arg("--state-dir")
+        .arg(env.state())
+        .args(["undo", "--yes"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        undo.pre_exec(|| {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(USER) != 0
+                || libc::setuid(USER) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = undo.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(session(&env.scan_json().0, FEISHU)["abortedLastRun"], false);
+}
+
+#[test]
+fn a_new_state_dir_has_no_agents_yet_and_the_first_gateway_starts() {
+    // A new volume, and one with only the config `openclaw onboard` wrote.
+    for config in [false, true] {
+        let env = Env::empty();
+        if config {
+            std::fs::write(env.state().join("openclaw.json"), "{}").unwrap();
+        }
+        let (started, code) = systemd(&env);
+        assert!(started, "exit {code}");
+        let (_, code) = env.scan_json();
+        assert_eq!(code, 0);
+    }
+    // A dir that holds something else is likely not the state dir meant.
+    let env = Env::empty();
+    std::fs::create_dir(env.state().join("Documents")).unwrap();
+    assert_eq!(systemd(&env), (false, 3));
 }

@@ -240,12 +240,14 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
     }
     let bytes = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
     let p = dir.join(MANIFEST);
-    fsx::write_atomic(&p, &bytes, 0o600).map_err(|e| fsx::describe(&p, &e))
+    fsx::write_atomic(&p, &bytes, 0o600)
+        .and_then(|_| fsx::os::own_like_parent(&p))
+        .map_err(|e| fsx::describe_write(&p, &e))
 }
 
 fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     let p = dir.join(name);
-    let mut f = fsx::os::create_private(&p).map_err(|e| fsx::describe(&p, &e))?;
+    let mut f = fsx::os::create_private(&p).map_err(|e| fsx::describe_write(&p, &e))?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| fsx::describe(&p, &e))
@@ -313,9 +315,9 @@ pub fn apply_with_progress(
         sqlite::check_writable(&e.path)?;
     }
     checkpoint("planned");
-    fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe(backup_root, &e))?;
+    fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe_write(backup_root, &e))?;
     let dir = backup_dir_for(backup_root, now_ms);
-    fsx::os::mkdir_private(&dir).map_err(|e| fsx::describe(&dir, &e))?;
+    fsx::os::mkdir_private(&dir).map_err(|e| fsx::describe_write(&dir, &e))?;
     let mut manifest = Manifest {
         created: chrono::DateTime::from_timestamp_millis(now_ms)
             .unwrap_or_default()
@@ -753,20 +755,23 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
     done
 }
 
-/// Paths of a manifest written relative to the repair's directory (sessfix
-/// before manifests kept absolute paths), moved under `state_dir`.
+/// A manifest's paths under its `stateDir` moved under `state_dir`, the
+/// state dir the backup was found in: a state dir copied or moved since the
+/// repair (a restored backup, a migration) is undone where it is now, never
+/// where it was. A manifest of an older sessfix keeps paths as the repair was
+/// given them (`"stateDir": "."`); those are moved the same way. A path
+/// outside the manifest's `stateDir` (a `--store` elsewhere) is kept.
 pub fn rebase(m: &mut Manifest, state_dir: &Path) {
-    if m.state_dir.is_absolute() {
+    let here = absolute(state_dir);
+    if m.state_dir == here {
         return;
     }
     for e in &mut m.entries {
-        if e.path.is_relative() {
-            if let Ok(rest) = e.path.strip_prefix(&m.state_dir) {
-                e.path = state_dir.join(rest);
-            }
+        if let Ok(rest) = e.path.strip_prefix(&m.state_dir) {
+            e.path = here.join(rest);
         }
     }
-    m.state_dir = state_dir.to_path_buf();
+    m.state_dir = here;
 }
 
 /// Restore the files of one backup, if every one is still as repair left it.
@@ -774,10 +779,8 @@ pub fn rebase(m: &mut Manifest, state_dir: &Path) {
 /// mark (a run stopped in the middle of a phase) is restored when the file
 /// shows it was made, and left alone otherwise.
 ///
-/// `state_dir` is the state dir `undo` was given: a manifest of an older
-/// sessfix keeps paths as the repair was given them (`"stateDir": "."`), and
-/// those under its `stateDir` are taken as under `state_dir` (any other
-/// relative path, as under the current directory).
+/// `state_dir` is the state dir `undo` was given: the manifest's paths under
+/// its `stateDir` are taken as under `state_dir` (`rebase`).
 pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
     let mp = dir.join(MANIFEST);
     let (bytes, _) = fsx::read_regular(&mp, 1 << 26).map_err(|e| fsx::describe(&mp, &e))?;

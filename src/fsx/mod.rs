@@ -257,6 +257,44 @@ pub fn describe(path: &Path, e: &io::Error) -> String {
     format!("{}: {}", path.display(), what)
 }
 
+/// What went wrong making or writing `path`, for a message: a permission
+/// error names who owns the path (or the folder it is made in) and who
+/// sessfix runs as, and what to do.
+pub fn describe_write(path: &Path, e: &io::Error) -> String {
+    if e.kind() != io::ErrorKind::PermissionDenied {
+        return describe(path, e);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let existing = std::fs::symlink_metadata(path).ok();
+        let (what, meta) = match existing {
+            Some(m) => (path.to_path_buf(), Some(m)),
+            None => {
+                let parent = path.parent().unwrap_or(path).to_path_buf();
+                let m = std::fs::symlink_metadata(&parent).ok();
+                (parent, m)
+            }
+        };
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        if let Some(m) = meta {
+            return format!(
+                "{}: cannot be created or written: permission denied ({} is owned by uid {} with mode {:o}; sessfix runs as uid {me}): run sessfix as that user, or `chown -R {me} {}`",
+                path.display(),
+                what.display(),
+                m.uid(),
+                m.mode() & 0o7777,
+                what.display()
+            );
+        }
+    }
+    format!(
+        "{}: cannot be created or written: permission denied",
+        path.display()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -246,14 +246,20 @@ pub fn normalize_agent_id(value: &str) -> String {
 /// Every real directory under `<state>/agents/`, sorted (`resolveAgentSessionDirs`).
 /// A symlinked agent dir is not a directory entry to the gateway: it is skipped.
 ///
-/// A state dir with no `agents/` but a SQLite-era state database
-/// (`state/openclaw.sqlite`) has no agent yet: that is not an error.
+/// A state dir with no `agents/` has no agent yet when it is empty (a new
+/// volume), or holds the config (`openclaw.json`, written by `openclaw
+/// onboard` before any gateway ran) or a SQLite-era state database
+/// (`state/openclaw.sqlite`): that is not an error, and a pre-start run lets
+/// the first gateway start. Any other dir without `agents/` is an error: it
+/// is likely not the state dir meant.
 pub fn agent_dirs(state_dir: &Path, only: Option<&str>) -> Result<Vec<AgentTarget>, ReadError> {
     let agents = state_dir.join("agents");
-    if only.is_none()
-        && !agents.exists()
-        && state_dir.join("state").join("openclaw.sqlite").is_file()
-    {
+    let no_agents_yet = || {
+        state_dir.join("state").join("openclaw.sqlite").is_file()
+            || state_dir.join("openclaw.json").is_file()
+            || std::fs::read_dir(state_dir).is_ok_and(|mut rd| rd.next().is_none())
+    };
+    if only.is_none() && !agents.exists() && no_agents_yet() {
         return Ok(Vec::new());
     }
     let rd = std::fs::read_dir(&agents).map_err(|e| ReadError::Path {

@@ -65,12 +65,41 @@ pub fn open_nofollow(p: &Path, opts: &mut OpenOptions) -> io::Result<File> {
 /// Create a new file for writing, readable by its owner only (0600); fails if
 /// anything, a symlink included, is at `p`.
 pub fn create_private(p: &Path) -> io::Result<File> {
-    OpenOptions::new()
+    let f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(p)
+        .open(p)?;
+    if let Some((uid, gid)) = owner_for_new(p)? {
+        std::os::unix::fs::fchown(&f, Some(uid), Some(gid))?;
+    }
+    Ok(f)
+}
+
+/// The owner a file or folder sessfix makes should have when that is not
+/// the caller: run as root (`sudo sessfix repair`), what it makes takes the
+/// owner and group of the folder it is made in, so that the gateway's own
+/// user can still read, extend and undo the backups (`sessfix-backups/` in a
+/// state dir owned by `openclaw`). `None` when nothing is to change.
+pub fn owner_for_new(p: &Path) -> io::Result<Option<(u32, u32)>> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(None);
+    };
+    let m = std::fs::metadata(parent)?;
+    Ok((m.uid() != 0 || m.gid() != 0).then_some((m.uid(), m.gid())))
+}
+
+/// `owner_for_new` applied to a path already made (never through a link).
+pub fn own_like_parent(p: &Path) -> io::Result<()> {
+    match owner_for_new(p)? {
+        Some((uid, gid)) => std::os::unix::fs::lchown(p, Some(uid), Some(gid)),
+        None => Ok(()),
+    }
 }
 
 /// The permission bits to keep of a file (`mode & 0o7777`).
@@ -100,10 +129,14 @@ pub fn keep_owner_and_mode(f: &File, existing: Option<&Metadata>, new_mode: u32)
 /// Create a directory (and its parents) with mode 0700, and make it 0700 if
 /// it already existed.
 pub fn mkdir_private(p: &Path) -> io::Result<()> {
+    let existed = p.is_dir();
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(p)?;
+    if !existed {
+        own_like_parent(p)?;
+    }
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))
 }
 

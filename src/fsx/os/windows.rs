@@ -178,6 +178,11 @@ pub fn lock_run(state_dir: &Path) -> io::Result<RunLock> {
     }
 }
 
+/// Owners are not copied on Windows (README, "Platforms"): nothing to do.
+pub fn own_like_parent(_p: &Path) -> io::Result<()> {
+    Ok(())
+}
+
 /// The pid holding the run lock: Windows does not tell who holds a file
 /// lock, so `None`.
 pub fn run_lock_holder(_state_dir: &Path) -> Option<u32> {
