@@ -590,3 +590,35 @@ fn a_new_state_dir_has_no_agents_yet_and_the_first_gateway_starts() {
     std::fs::create_dir(env.state().join("Documents")).unwrap();
     assert_eq!(systemd(&env), (false, 3));
 }
+
+#[test]
+fn a_quiet_run_says_in_one_line_what_it_changed() {
+    let env = Env::fixture("graceful-restart");
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("sessfix: repaired: 1 session flagged to resume")
+            && lines[0].contains("sessfix-backups"),
+        "{err}"
+    );
+    // Nothing to do: nothing said.
+    let out = env
+        .cmd()
+        .args(["repair", "--yes", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -374,7 +374,20 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     let outcome = outcome?;
     if args.json {
         applied_doc(&plan, true, &outcome, &mut stdout)?;
-    } else if !args.quiet {
+    } else if args.quiet {
+        // The journal, the container log or the cron mail still tells what
+        // an unattended run changed, in one line.
+        if let Some(b) = outcome
+            .backup_dir
+            .as_ref()
+            .filter(|_| !outcome.done.is_empty())
+        {
+            eprintln!(
+                "sessfix: repaired: {totals}; backup {} (`sessfix undo` restores it)",
+                b.display()
+            );
+        }
+    } else {
         for d in &outcome.done {
             writeln!(stdout, "{d}").map_err(io)?;
         }
