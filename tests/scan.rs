@@ -395,13 +395,14 @@ fn unreadable_state_is_an_operational_error_naming_the_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
-    // no agents dir
-    let empty = env.dir.path().join("empty");
-    std::fs::create_dir(&empty).unwrap();
+    // no agents dir in a dir that holds something else: likely not the
+    // state dir meant (an empty one is a new state dir: no agents yet)
+    let other = env.dir.path().join("other");
+    std::fs::create_dir_all(other.join("Documents")).unwrap();
     let out = env
         .bare()
         .arg("--state-dir")
-        .arg(&empty)
+        .arg(&other)
         .arg("scan")
         .output()
         .unwrap();
