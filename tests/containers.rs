@@ -179,7 +179,19 @@ fn a_live_openclaw_process_with_the_next_gateways_pid_keeps_its_lock() {
     let dir = tempfile::tempdir().unwrap();
     let exe = dir.path().join("openclaw");
     std::fs::copy("/bin/sleep", &exe).unwrap();
-    let mut child = std::process::Command::new(&exe).arg("30").spawn().unwrap();
+    // Another test's fork may hold the copy open for writing until its
+    // exec (ETXTBSY): try again.
+    let mut child = (0..50)
+        .find_map(
+            |_| match std::process::Command::new(&exe).arg("30").spawn() {
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.unwrap()),
+            },
+        )
+        .expect("the copied executable stays busy");
     let pid = child.id();
     let env = state_with_lock(pid, None);
     let (r, code) = scan(&env, pid);

@@ -141,6 +141,27 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
+/// `host_where_root_ran_openclaw` without root's lock dir, where OTHER
+/// wrote too (owns the agent's dir): OTHER's gateway may be this state
+/// dir's.
+fn other_user_wrote_here() -> Env {
+    let (env, _) = host_where_root_ran_openclaw(false);
+    std::fs::remove_dir_all(env.dir.path().join("tmp/openclaw-0")).unwrap();
+    std::os::unix::fs::lchown(env.state().join("agents/main"), Some(OTHER), Some(OTHER)).unwrap();
+    env
+}
+
+/// `refused`, saying that `place` blocked and to run sessfix as OTHER.
+fn refused_naming(env: &Env, place: &Path) -> Option<String> {
+    let said = refused(env)?;
+    assert!(said.contains(&place.display().to_string()), "{said}");
+    assert!(
+        said.contains(&format!("as uid {OTHER} (its owner) or as root")),
+        "{said}"
+    );
+    Some(said)
+}
+
 #[test]
 fn the_gateways_own_user_repairs_past_roots_unreadable_openclaw_dirs() {
     let (env, root_locks) = host_where_root_ran_openclaw(false);
@@ -204,18 +225,116 @@ fn another_users_gateway_on_another_state_dir_is_not_evidence() {
 fn a_user_who_wrote_this_state_dir_counts_and_blocks_while_a_gateway_runs() {
     // OTHER wrote here (owns the agent's dir): its gateway may be this
     // state dir's, and its lock dir cannot be read.
-    let (env, _) = host_where_root_ran_openclaw(false);
-    std::fs::remove_dir_all(env.dir.path().join("tmp/openclaw-0")).unwrap();
+    let env = other_user_wrote_here();
     gateway_process(&env, 5151, OTHER);
-    std::os::unix::fs::lchown(env.state().join("agents/main"), Some(OTHER), Some(OTHER)).unwrap();
     let theirs = private_dir(&env, &format!("openclaw-{OTHER}"), OTHER);
     lock_in(&env, &theirs, 5151);
-    let Some(said) = refused(&env) else {
+    refused_naming(&env, &theirs);
+}
+
+#[test]
+fn another_users_gateway_does_not_keep_roots_lock_dir_open() {
+    // Root's 0700 openclaw-0 (holding this state dir's lock of a gateway
+    // that is gone) is still there; the only gateway running is uid 1002's,
+    // which can lock only in openclaw-1002.
+    let (env, root_locks) = host_where_root_ran_openclaw(false);
+    gateway_process(&env, 6262, 1002);
+    let Some(mut repair) = as_uid(&env, USER, &["repair", "--yes"]) else {
         return;
     };
-    assert!(said.contains(&theirs.display().to_string()), "{said}");
+    let out = repair.output().unwrap();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert_eq!(flag(&env), true, "the stranded row is marked");
+    let out = as_uid(&env, USER, &["scan"]).unwrap().output().unwrap();
+    let said = text(&out);
     assert!(
-        said.contains(&format!("as uid {OTHER} (its owner) or as root")),
+        said.contains(&root_locks.display().to_string())
+            && said.contains("no OpenClaw gateway process of uid 0"),
         "{said}"
     );
+}
+
+/// Gateway `pid` of `uid` whose environment gives it `TMPDIR=<tmpdir>`, and
+/// its root (`/proc/<pid>/root` of the fake table): a dir of its own, as a
+/// systemd `PrivateTmp=` gateway sees the file system.
+fn gateway_with_own_tmp(env: &Env, pid: u64, uid: u32, tmpdir: &str) -> PathBuf {
+    gateway_process(env, pid, uid);
+    let proc_dir = env.dir.path().join("proc").join(pid.to_string());
+    std::fs::write(
+        proc_dir.join("environ"),
+        format!("HOME=/home/gw\0TMPDIR={tmpdir}\0"),
+    )
+    .unwrap();
+    let tmp = proc_dir.join("root").join(tmpdir.trim_start_matches('/'));
+    std::fs::create_dir_all(&tmp).unwrap();
+    tmp
+}
+
+#[test]
+fn a_gateway_with_its_own_temp_dir_is_seen_where_it_keeps_its_lock() {
+    let env = Env::fixture("graceful-restart");
+    std::fs::write(env.state().join("openclaw.json"), "{}").unwrap();
+    let me = unsafe { libc::getuid() };
+    // The gateway runs with another TMPDIR in its own mount namespace:
+    // nothing under sessfix's TMPDIR.
+    let tmp = gateway_with_own_tmp(&env, 7070, me, "/run/gw-tmp");
+    let locks = tmp.join(format!("openclaw-{me}"));
+    std::fs::create_dir(&locks).unwrap();
+    let lock = lock_in(&env, &locks, 7070);
+    let out = env.cmd().args(["scan"]).output().unwrap();
+    let said = text(&out);
+    assert!(said.contains("LIVE"), "{said}");
+    assert!(said.contains(&lock.display().to_string()), "{said}");
+    let before = tree_digest(&env.state());
+    assert_eq!(env.code(&["repair", "--yes"]), Some(4));
+    assert_eq!(before, tree_digest(&env.state()), "nothing written");
+    // Its lock for another state dir there is not evidence.
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::write(
+        locks.join("gateway.0a1b2c3d.lock"),
+        r#"{"pid":7070,"configPath":"/home/gw/.openclaw/openclaw.json","startTime":555}"#,
+    )
+    .unwrap();
+    assert_eq!(env.code(&["repair", "--yes"]), Some(0));
+    assert_eq!(flag(&env), true);
+}
+
+#[test]
+fn a_gateway_whose_temp_dir_cannot_be_found_keeps_liveness_unknown() {
+    // A gateway of a user who wrote here (OTHER owns the agent's dir); as
+    // USER its environment cannot be read, so where it keeps its lock is
+    // unknown.
+    let env = other_user_wrote_here();
+    gateway_with_own_tmp(&env, 7171, OTHER, "/run/gw-tmp");
+    let environ = env.dir.path().join("proc/7171/environ");
+    std::fs::set_permissions(&environ, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let Some(said) = refused_naming(&env, &environ) else {
+        return;
+    };
+    assert!(said.contains("gateway pid 7171"), "{said}");
+}
+
+#[test]
+fn a_lock_dir_with_execute_only_access_has_this_state_dirs_lock_opened_by_name() {
+    // OTHER wrote here and its gateway runs; its lock dir is 0711, the
+    // lock in it 0644, as a umask of 022 leaves it.
+    let env = other_user_wrote_here();
+    gateway_process(&env, 5151, OTHER);
+    let theirs = private_dir(&env, &format!("openclaw-{OTHER}"), OTHER);
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o711)).unwrap();
+    let lock = lock_in(&env, &theirs, 5151);
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let Some(mut scan) = as_uid(&env, USER, &["scan"]) else {
+        return;
+    };
+    let said = text(&scan.output().unwrap());
+    assert!(said.contains("LIVE"), "{said}");
+    assert!(said.contains(&lock.display().to_string()), "{said}");
+    // Without it there, the dir still counts: a lock under another
+    // spelling of the config path is found only by listing it.
+    std::fs::remove_file(&lock).unwrap();
+    let said = refused_naming(&env, &theirs).unwrap();
+    assert!(said.contains("opened there by path"), "{said}");
+    assert!(said.contains("chmod o+rx"), "{said}");
 }

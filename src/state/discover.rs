@@ -573,21 +573,79 @@ pub struct Blocked {
     /// Who owns it (what to run sessfix as), when known.
     pub owner: Option<u32>,
     /// Under `<stateDir>/tmp`, which a gateway in another container (pid
-    /// namespace) may share through a bind mount.
+    /// and user namespace) may share through a bind mount.
     pub in_state: bool,
+    pub place: Place,
+}
+
+/// What a `Blocked` place is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A lock base (a temp dir): any user's lock dir may be in it.
+    Base,
+    /// The lock dir `openclaw-<uid>` (the uid of its name; `None`: Windows).
+    LockDir(Option<u32>),
+    /// A lock file in the lock dir of that uid.
+    LockFile(Option<u32>),
+    /// The temp dir of the gateway process `pid` (real uid `uid`): its
+    /// `environ` or root cannot be read, so where it keeps its lock is
+    /// unknown.
+    Gateway { pid: u64, uid: Option<u32> },
+}
+
+impl Blocked {
+    /// The only user whose gateway can hold a lock here, when the place
+    /// says so and uids can be trusted: `openclaw-<uid>` is named after
+    /// the gateway's real uid (`process.getuid()`), so only a gateway of
+    /// that uid locks in it. Under `<stateDir>/tmp` the name may be another
+    /// user namespace's uid (a container sharing the state dir over a bind
+    /// mount: its uid 0 is not this host's), so any gateway counts there,
+    /// as it does for a lock base.
+    fn only_uid(&self) -> Option<u32> {
+        if self.in_state {
+            return None;
+        }
+        match self.place {
+            Place::Base => None,
+            Place::LockDir(u) | Place::LockFile(u) | Place::Gateway { uid: u, .. } => u,
+        }
+    }
+
+    /// How to let sessfix (`me`: its uid) read this place.
+    fn how(&self, me: Option<u32>) -> String {
+        let who = match self.owner {
+            Some(0) | None => "as root".to_string(),
+            Some(u) => format!("as uid {u} (its owner) or as root"),
+        };
+        let p = self.path.display();
+        let grant = match (me, self.place) {
+            (_, Place::Gateway { .. }) => String::new(),
+            (None, _) => ", or give this user read access to it".into(),
+            (Some(u), Place::LockFile(_)) => format!(
+                ", or give uid {u} read access to it (`setfacl -m u:{u}:r {p}`, or without setfacl `chmod o+r {p}`)"
+            ),
+            (Some(u), _) => format!(
+                ", or give uid {u} read and search access to it (`setfacl -m u:{u}:rx {p}`, or without setfacl `chmod o+rx {p}`; `chmod o+x {p}` lets sessfix open this state dir's lock there by its name)"
+            ),
+        };
+        format!("to let sessfix read it, run sessfix {who}{grant}")
+    }
 }
 
 /// Places, each with a reason.
 pub type Places = Vec<(PathBuf, String)>;
 
 /// What the process table settles about the places that cannot be read:
-/// `(unchecked, cleared)`, each place with the reason. A place is cleared
-/// when no OpenClaw gateway process of any user is running (a gateway holds
-/// its lock only while it runs; the uid in a lock dir's name is its user
-/// namespace's, so no user's gateway is ruled out by uid), the table was
-/// read in full, and, for a place under `<stateDir>/tmp`, the table is the
-/// host's. Otherwise the place stays unchecked, saying what blocked and how
-/// to let sessfix read it (`me`: sessfix's uid).
+/// `(unchecked, cleared)`, each place with the reason. A gateway holds its
+/// lock only while it runs, so a place is cleared when the table was read
+/// in full and no OpenClaw gateway process that could lock there is
+/// running: for the lock dir `openclaw-<uid>` (or a file in it) under a
+/// temp dir of this host, a gateway whose real uid is `<uid>` (or cannot be
+/// read); for a lock base, or anything under `<stateDir>/tmp` (whose dir
+/// names may be another user namespace's uids), a gateway of any user, and
+/// under `<stateDir>/tmp` only when the table is the host's. Otherwise the
+/// place stays unchecked, saying what blocked, the gateway processes that
+/// keep it open, and how to let sessfix read it (`me`: sessfix's uid).
 pub fn settle_blocked(
     blocked: &[Blocked],
     table: &Result<super::process::GatewayTable, String>,
@@ -595,61 +653,72 @@ pub fn settle_blocked(
 ) -> (Places, Places) {
     let mut unchecked = Vec::new();
     let mut cleared = Vec::new();
+    let listed = |gateways: &[&(u64, Option<u32>)]| {
+        gateways
+            .iter()
+            .map(|(pid, uid)| match uid {
+                Some(u) => format!("pid {pid} uid {u}"),
+                None => format!("pid {pid}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for b in blocked {
-        let how = {
-            let who = match b.owner {
-                Some(0) | None => "as root".to_string(),
-                Some(u) => format!("as uid {u} (its owner) or as root"),
-            };
-            let grant = match me {
-                Some(u) => format!(
-                    ", or give uid {u} read and search access to it (`setfacl -m u:{u}:rx {}`)",
-                    b.path.display()
-                ),
-                None => ", or give this user read access to it".into(),
-            };
-            format!("to let sessfix read it, run sessfix {who}{grant}")
+        let how = b.how(me);
+        let t = match table {
+            Ok(t) => t,
+            Err(e) => {
+                unchecked.push((
+                    b.path.clone(),
+                    format!(
+                        "{}; and whether any OpenClaw gateway process runs cannot be established ({e}); {how}",
+                        b.why
+                    ),
+                ));
+                continue;
+            }
         };
-        match table {
-            Ok(t) if t.gateways.is_empty() && (t.host_wide || !b.in_state) => cleared.push((
+        let only = b.only_uid();
+        let (relevant, others): (Vec<_>, Vec<_>) =
+            t.gateways.iter().partition(|(_, uid)| match (only, uid) {
+                (Some(o), Some(u)) => o == *u,
+                _ => true,
+            });
+        if !relevant.is_empty() {
+            unchecked.push((
                 b.path.clone(),
                 format!(
-                    "{}; no OpenClaw gateway process of any user is running on this host (its process table was read in full), so no live lock is there",
-                    b.why
+                    "{}; OpenClaw gateway processes are running on this host ({}), so a live lock there cannot be ruled out; {how}",
+                    b.why,
+                    listed(&relevant)
                 ),
-            )),
-            Ok(t) if t.gateways.is_empty() => unchecked.push((
+            ));
+        } else if b.in_state && !t.host_wide {
+            unchecked.push((
                 b.path.clone(),
                 format!(
                     "{}; no OpenClaw gateway process runs in this pid namespace, but a gateway in another container may share this state dir's tmp/; {how}, or where that gateway runs",
                     b.why
                 ),
-            )),
-            Ok(t) => {
-                let procs: Vec<String> = t
-                    .gateways
-                    .iter()
-                    .map(|(pid, uid)| match uid {
-                        Some(u) => format!("pid {pid} uid {u}"),
-                        None => format!("pid {pid}"),
-                    })
-                    .collect();
-                unchecked.push((
-                    b.path.clone(),
-                    format!(
-                        "{}; OpenClaw gateway processes are running on this host ({}), so a live lock there cannot be ruled out; {how}",
-                        b.why,
-                        procs.join(", ")
-                    ),
-                ))
-            }
-            Err(e) => unchecked.push((
+            ));
+        } else if others.is_empty() {
+            cleared.push((
                 b.path.clone(),
                 format!(
-                    "{}; and whether any OpenClaw gateway process runs cannot be established ({e}); {how}",
+                    "{}; no OpenClaw gateway process of any user is running on this host (its process table was read in full), so no live lock is there",
                     b.why
                 ),
-            )),
+            ));
+        } else {
+            let u = only.unwrap_or_default();
+            cleared.push((
+                b.path.clone(),
+                format!(
+                    "{}; no OpenClaw gateway process of uid {u} is running on this host (its process table was read in full; {} of other users lock only in their own openclaw-<uid>), so no live lock is there",
+                    b.why,
+                    listed(&others)
+                ),
+            ));
         }
     }
     (unchecked, cleared)
@@ -697,6 +766,34 @@ fn lock_dirs(base: &Path, users: &GatewayUsers) -> std::io::Result<Vec<(PathBuf,
     }
 }
 
+/// A place to look for lock dirs in: a lock base (`lock_bases`), or the
+/// temp dir of a running gateway process as it sees it.
+struct Base {
+    path: PathBuf,
+    /// Must be readable for the gateway's liveness to be known.
+    required: bool,
+    /// `<stateDir>/tmp`.
+    in_state: bool,
+    /// A gateway process's temp dir: only the lock dir of its uid (when
+    /// known) is looked at there.
+    gateway_uid: Option<u32>,
+}
+
+/// Whether the dir `d` is one of `seen` (pushing it if not): the same dir
+/// as a file (device and inode, or volume and file index), never by its
+/// resolved path, which for a gateway's `/proc/<pid>/root/tmp/...` names
+/// sessfix's own `/tmp/...` even in another mount namespace; the same path
+/// when either cannot be `stat`ed.
+fn seen_before(seen: &mut Vec<PathBuf>, d: &Path) -> bool {
+    let dup = seen
+        .iter()
+        .any(|s| fsx::same_file(s, d).unwrap_or_else(|_| s == d));
+    if !dup {
+        seen.push(d.to_path_buf());
+    }
+    dup
+}
+
 /// The gateway singleton lock of this state dir, in every place a gateway
 /// may keep it (`lock_bases`), in the lock dir of any user
 /// (`lock_dir_uid`; sessfix may run as root while the gateway runs as its
@@ -705,12 +802,22 @@ fn lock_dirs(base: &Path, users: &GatewayUsers) -> std::io::Result<Vec<(PathBuf,
 /// or when its `configPath` is this state dir's config as a file
 /// (`same_config`), whatever its spelling. A live owner wins.
 ///
+/// Each running gateway process (`Processes::gateways`) of a user who may
+/// run a gateway here (`gateway_users`) is also looked at where it keeps
+/// its lock: `openclaw-<its uid>` under its own `os.tmpdir()`, through its
+/// root (`Processes::tmp_dir_of`: another `TMPDIR`, a systemd
+/// `PrivateTmp=`). Where that cannot be read (its `environ` or root, of
+/// another user's process), that is a place that cannot be read.
+///
+/// A lock dir that cannot be listed but can be searched (execute-only
+/// access) still has this state dir's lock names opened by path.
+///
 /// A place that cannot be read counts only if a live lock of this state dir
 /// may be there: a lock base, a lock file, or the lock dir of a user who
 /// may run a gateway here (`gateway_users`). Such a place is settled by the
 /// process table (`settle_blocked`): listed in `cleared` when no gateway
-/// process runs at all, else in `unchecked` (the gateway's liveness is then
-/// unknown).
+/// process that could lock there runs, else in `unchecked` (the gateway's
+/// liveness is then unknown).
 ///
 /// Under `<stateDir>/tmp` every `gateway.<8 hex>.lock` belongs to this state
 /// dir; one whose `configPath` is not this state dir's config here was
@@ -721,52 +828,99 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
     let names = lock_names(opts);
     let configs = config_path_candidates(&opts.state_dir, opts.config_path.as_deref());
     let users = gateway_users(&opts.state_dir, &configs);
+    let table = procs.gateways();
     let mut found: Option<GatewayFacts> = None;
     let mut blocked: Vec<Blocked> = Vec::new();
     let mut seen_dirs: Vec<PathBuf> = Vec::new();
     let state_tmp = opts.state_dir.join("tmp");
-    for (base, required) in lock_bases(opts) {
-        let in_state = base == state_tmp;
-        let mut block = |p: &Path, e: &std::io::Error, owner: Option<u32>| {
-            if required && e.kind() != std::io::ErrorKind::NotFound {
+    let mut bases: Vec<Base> = lock_bases(opts)
+        .into_iter()
+        .map(|(path, required)| Base {
+            in_state: path == state_tmp,
+            path,
+            required,
+            gateway_uid: None,
+        })
+        .collect();
+    for &(pid, uid) in table.as_ref().map(|t| t.gateways.as_slice()).unwrap_or(&[]) {
+        // A gateway whose uid cannot be read may be anyone's.
+        if uid.is_some() && !users.includes(uid) {
+            continue;
+        }
+        match procs.tmp_dir_of(pid) {
+            Ok(Some(path)) => bases.push(Base {
+                path,
+                required: true,
+                in_state: false,
+                gateway_uid: uid,
+            }),
+            Ok(None) => {}
+            Err((path, why)) => blocked.push(Blocked {
+                path,
+                why: format!(
+                    "{why}: the temp dir where gateway pid {pid} keeps its lock cannot be found"
+                ),
+                owner: uid,
+                in_state: false,
+                place: Place::Gateway { pid, uid },
+            }),
+        }
+    }
+    for base in &bases {
+        let in_state = base.in_state;
+        let mut block = |p: &Path, e: &std::io::Error, note: &str, place: Place| {
+            if base.required && e.kind() != std::io::ErrorKind::NotFound {
                 blocked.push(Blocked {
                     path: p.to_path_buf(),
-                    why: e.to_string(),
-                    owner: owner_of(p).or(owner),
+                    why: format!("{e}{note}"),
+                    owner: owner_of(p).or(match place {
+                        Place::LockDir(u) | Place::LockFile(u) => u,
+                        _ => None,
+                    }),
                     in_state,
+                    place,
                 });
             }
         };
-        let dirs = match lock_dirs(&base, &users) {
-            Ok(d) => d,
-            Err(e) => {
-                block(&base, &e, None);
-                continue;
-            }
-        };
-        for (d, uid) in dirs {
-            let real = fsx::realpath_or_self(&d);
-            if seen_dirs.contains(&real) {
-                continue;
-            }
-            seen_dirs.push(real);
-            let candidate = users.includes(uid);
-            let listing = match std::fs::read_dir(&d) {
-                Ok(rd) => rd,
+        let dirs = match base.gateway_uid {
+            Some(u) => vec![(base.path.join(lock_dir_name(Some(u))), Some(u))],
+            None => match lock_dirs(&base.path, &users) {
+                Ok(d) => d,
                 Err(e) => {
-                    if candidate {
-                        block(&d, &e, uid);
-                    }
+                    block(&base.path, &e, "", Place::Base);
                     continue;
                 }
-            };
+            },
+        };
+        for (d, uid) in dirs {
+            if seen_before(&mut seen_dirs, &d) {
+                continue;
+            }
+            let candidate = users.includes(uid);
             let mut files: Vec<(PathBuf, bool)> = Vec::new();
-            for e in listing.flatten() {
-                let n = e.file_name().to_string_lossy().into_owned();
-                if names.iter().any(|(x, _)| *x == n) {
-                    files.push((e.path(), true));
-                } else if is_hashed_lock_name(&n) || (in_state && n == "gateway.state.lock") {
-                    files.push((e.path(), false));
+            match std::fs::read_dir(&d) {
+                Ok(listing) => {
+                    for e in listing.flatten() {
+                        let n = e.file_name().to_string_lossy().into_owned();
+                        if names.iter().any(|(x, _)| *x == n) {
+                            files.push((e.path(), true));
+                        } else if is_hashed_lock_name(&n) || (in_state && n == "gateway.state.lock")
+                        {
+                            files.push((e.path(), false));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let by_name = e.kind() == std::io::ErrorKind::PermissionDenied
+                        && lock_files_by_name(&d, &names, in_state, &mut files);
+                    if candidate {
+                        let note = if by_name {
+                            "; this state dir's lock names were opened there by path, but a lock under another spelling of its config path is found only by listing the dir"
+                        } else {
+                            ""
+                        };
+                        block(&d, &e, note, Place::LockDir(uid));
+                    }
                 }
             }
             files.sort();
@@ -775,7 +929,7 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
                     Ok((b, _)) => b,
                     Err(e) => {
                         if named || candidate {
-                            block(&path, &e, uid);
+                            block(&path, &e, "", Place::LockFile(uid));
                         }
                         continue;
                     }
@@ -834,9 +988,35 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
         let me = Some(unsafe { libc::getuid() });
         #[cfg(not(unix))]
         let me = None;
-        (facts.unchecked, facts.cleared) = settle_blocked(&blocked, &procs.gateways(), me);
+        (facts.unchecked, facts.cleared) = settle_blocked(&blocked, &table, me);
     }
     facts
+}
+
+/// A lock dir that cannot be listed: this state dir's lock names (and
+/// under `<stateDir>/tmp`, `gateway.state.lock`) opened by path, as
+/// execute-only access allows, each found one added to `files` (`true`:
+/// named after this state dir). `false`: the dir cannot be searched either.
+fn lock_files_by_name(
+    d: &Path,
+    names: &[(String, PathBuf)],
+    in_state: bool,
+    files: &mut Vec<(PathBuf, bool)>,
+) -> bool {
+    let state_lock = in_state.then_some("gateway.state.lock");
+    let wanted = names
+        .iter()
+        .map(|(n, _)| (n.as_str(), true))
+        .chain(state_lock.map(|n| (n, false)));
+    for (n, named) in wanted {
+        let p = d.join(n);
+        match std::fs::symlink_metadata(&p) {
+            Ok(_) => files.push((p, named)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// `gateway.<8 lowercase hex>.lock`.
@@ -1021,11 +1201,12 @@ mod tests {
             why: "Permission denied (os error 13)".into(),
             owner,
             in_state,
+            place: Place::LockDir(owner),
         }
     }
 
     #[test]
-    fn an_unreadable_lock_dir_is_settled_only_when_no_gateway_runs_anywhere() {
+    fn an_unreadable_lock_dir_is_settled_by_the_process_table() {
         use super::super::process::GatewayTable;
         let b = [
             blocked("/tmp/openclaw-0", Some(0), false),
@@ -1049,13 +1230,15 @@ mod tests {
         assert_eq!(unchecked.len(), 1);
         assert_eq!(unchecked[0].0, PathBuf::from("/s/tmp/openclaw-1000"));
         assert!(unchecked[0].1.contains("another container"));
-        // A gateway of any user runs: neither is settled, and each says
-        // how to let sessfix read it.
+        // A gateway of root runs: neither is settled (under the state dir
+        // any user's gateway counts), and each says how to let sessfix
+        // read it.
         let (unchecked, cleared) =
-            settle_blocked(&b, &table(vec![(77, Some(1000))], true), Some(65534));
+            settle_blocked(&b, &table(vec![(77, Some(0))], true), Some(65534));
         assert!(cleared.is_empty());
         assert_eq!(unchecked.len(), 2);
-        assert!(unchecked[0].1.contains("pid 77 uid 1000"), "{unchecked:?}");
+        assert!(unchecked[0].1.contains("pid 77 uid 0"), "{unchecked:?}");
+        assert!(unchecked[1].1.contains("pid 77 uid 0"), "{unchecked:?}");
         assert!(unchecked[0].1.contains("run sessfix as root"));
         assert!(unchecked[0]
             .1
@@ -1067,6 +1250,95 @@ mod tests {
         let (unchecked, cleared) = settle_blocked(&b, &Err("hidepid=2".into()), Some(65534));
         assert!(cleared.is_empty());
         assert!(unchecked.iter().all(|(_, w)| w.contains("hidepid=2")));
+    }
+
+    #[test]
+    fn an_unreadable_lock_dir_of_a_uid_is_settled_by_that_uids_gateways_only() {
+        use super::super::process::GatewayTable;
+        let table = |gateways: Vec<(u64, Option<u32>)>| {
+            Ok(GatewayTable {
+                gateways,
+                host_wide: true,
+            })
+        };
+        let root_dir = [blocked("/tmp/openclaw-0", Some(0), false)];
+        // A gateway of uid 1002 locks only in openclaw-1002: root's dir is
+        // settled, saying why.
+        let (unchecked, cleared) =
+            settle_blocked(&root_dir, &table(vec![(77, Some(1002))]), Some(1001));
+        assert!(unchecked.is_empty(), "{unchecked:?}");
+        assert_eq!(cleared.len(), 1);
+        assert!(
+            cleared[0]
+                .1
+                .contains("no OpenClaw gateway process of uid 0"),
+            "{cleared:?}"
+        );
+        assert!(cleared[0].1.contains("pid 77 uid 1002"), "{cleared:?}");
+        // A gateway of root, or one whose uid cannot be read, keeps it open.
+        for g in [(78, Some(0)), (79, None)] {
+            let (unchecked, cleared) =
+                settle_blocked(&root_dir, &table(vec![(77, Some(1002)), g]), Some(1001));
+            assert!(cleared.is_empty());
+            assert!(
+                unchecked[0].1.contains(&format!("pid {}", g.0)),
+                "{unchecked:?}"
+            );
+            assert!(!unchecked[0].1.contains("pid 77"), "{unchecked:?}");
+        }
+        // A lock file in that dir alike; a lock base whatever its owner
+        // (any user's lock dir may be in it).
+        let mut file = blocked("/tmp/openclaw-0/gateway.0a1b2c3d.lock", Some(0), false);
+        file.place = Place::LockFile(Some(0));
+        let (_, cleared) = settle_blocked(&[file], &table(vec![(77, Some(1002))]), Some(1001));
+        assert_eq!(cleared.len(), 1);
+        let mut base = blocked("/tmp", Some(0), false);
+        base.place = Place::Base;
+        let (unchecked, _) = settle_blocked(&[base], &table(vec![(77, Some(1002))]), Some(1001));
+        assert_eq!(unchecked.len(), 1);
+        // Under <stateDir>/tmp the uid in a name may be another user
+        // namespace's: any gateway keeps it open.
+        let shared = [blocked("/s/tmp/openclaw-0", Some(0), true)];
+        let (unchecked, _) = settle_blocked(&shared, &table(vec![(77, Some(1002))]), Some(1001));
+        assert_eq!(unchecked.len(), 1, "{unchecked:?}");
+        // A gateway process whose temp dir cannot be found: itself.
+        let gw = Blocked {
+            path: PathBuf::from("/proc/77/environ"),
+            why: "Permission denied".into(),
+            owner: Some(1002),
+            in_state: false,
+            place: Place::Gateway {
+                pid: 77,
+                uid: Some(1002),
+            },
+        };
+        let (unchecked, _) = settle_blocked(&[gw], &table(vec![(77, Some(1002))]), Some(1001));
+        assert!(unchecked[0].1.contains("pid 77 uid 1002"), "{unchecked:?}");
+        assert!(unchecked[0]
+            .1
+            .contains("run sessfix as uid 1002 (its owner) or as root"));
+        assert!(!unchecked[0].1.contains("setfacl"), "{unchecked:?}");
+    }
+
+    #[test]
+    fn the_advice_for_an_unreadable_place_works_without_setfacl() {
+        let d = blocked("/tmp/openclaw-0", Some(0), false);
+        let how = d.how(Some(1001));
+        assert!(how.contains("run sessfix as root"), "{how}");
+        assert!(
+            how.contains("`setfacl -m u:1001:rx /tmp/openclaw-0`"),
+            "{how}"
+        );
+        assert!(how.contains("`chmod o+rx /tmp/openclaw-0`"), "{how}");
+        assert!(how.contains("`chmod o+x /tmp/openclaw-0` lets sessfix open this state dir's lock there by its name"), "{how}");
+        let mut f = blocked("/tmp/openclaw-7/gateway.0a1b2c3d.lock", Some(7), false);
+        f.place = Place::LockFile(Some(7));
+        let how = f.how(Some(1001));
+        assert!(how.contains("as uid 7 (its owner) or as root"), "{how}");
+        assert!(
+            how.contains("`chmod o+r /tmp/openclaw-7/gateway.0a1b2c3d.lock`"),
+            "{how}"
+        );
     }
 
     #[test]

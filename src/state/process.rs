@@ -50,6 +50,19 @@ pub trait Processes: Send + Sync {
         Err("the processes of this host cannot be listed on this OS".into())
     }
 
+    /// Where gateway process `pid` keeps its singleton lock dirs, as a path
+    /// sessfix can open: its own `os.tmpdir()` (POSIX: `TMPDIR`, `TMP`,
+    /// `TEMP` of its environment, else `/tmp`), seen through its root
+    /// (`<proc>/<pid>/root/<tmpdir>`, so a systemd `PrivateTmp=` mount
+    /// namespace is seen as that process sees it). `Ok(None)`: there is no
+    /// such place to look at here (the process is gone, or no proc
+    /// filesystem). `Err`: the place that cannot be read (its `environ` or
+    /// `root`: another user's process, without root) and why.
+    fn tmp_dir_of(&self, pid: u64) -> Result<Option<PathBuf>, (PathBuf, String)> {
+        let _ = pid;
+        Ok(None)
+    }
+
     /// The name of the host these processes run on (what Node's
     /// `os.hostname()` gives there); `None` when it cannot be read.
     fn hostname(&self) -> Option<String> {
@@ -60,8 +73,9 @@ pub trait Processes: Send + Sync {
 /// The gateway processes found in a process table read in full.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GatewayTable {
-    /// Each gateway's pid and real uid (`None` where the OS has no uids or
-    /// it could not be read).
+    /// Each gateway's pid and real uid (`None` where the OS has no uids,
+    /// it could not be read, or the process is of another user namespace,
+    /// whose uids are not this one's).
     pub gateways: Vec<(u64, Option<u32>)>,
     /// The table is the host's: every pid namespace's processes are in it
     /// (Linux: sessfix runs in the initial pid namespace; a fake table is
@@ -187,6 +201,13 @@ impl Processes for ProcFs {
         }
     }
 
+    fn tmp_dir_of(&self, pid: u64) -> Result<Option<PathBuf>, (PathBuf, String)> {
+        if self.kind == Table::Native {
+            return Ok(None);
+        }
+        procfs_tmp_dir(&self.root.join(pid.to_string()))
+    }
+
     fn holders(&self, wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
         match self.kind {
             Table::Native => Err(
@@ -257,8 +278,14 @@ fn procfs_holders(
 /// Every process of a proc filesystem whose `cmdline` is a gateway's, with
 /// the real uid of its `status`. A process that has gone meanwhile is
 /// skipped; a `cmdline` that cannot be read otherwise is an `Err`.
+///
+/// In sessfix's own proc filesystem (`own`), a process of another user
+/// namespace (its `uid_map` differs from sessfix's: `unshare --user`, a
+/// container sharing this pid namespace) has no uid: `status` gives its uid
+/// as mapped here, not the `process.getuid()` it names its lock dir after.
 fn procfs_gateways(root: &Path, own: bool) -> Result<Vec<(u64, Option<u32>)>, String> {
     let mut out = Vec::new();
+    let own_map = own.then(|| std::fs::read(root.join("self/uid_map")).ok());
     for (pid, dir) in procfs_pids(root, own)? {
         let cmdline = match std::fs::read(dir.join("cmdline")) {
             Ok(c) => c,
@@ -281,14 +308,67 @@ fn procfs_gateways(root: &Path, own: bool) -> Result<Vec<(u64, Option<u32>)>, St
             .map(str::to_string)
             .collect();
         if crate::rules::is_gateway_argv(&argv) {
+            let same_userns = own_map
+                .as_ref()
+                .is_none_or(|m| m.is_some() && std::fs::read(dir.join("uid_map")).ok() == *m);
             let uid = std::fs::read_to_string(dir.join("status"))
                 .ok()
-                .and_then(|s| real_uid(&s));
+                .and_then(|s| real_uid(&s))
+                .filter(|_| same_userns);
             out.push((pid, uid));
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// `Processes::tmp_dir_of` for the process whose proc dir is `dir`: its
+/// `environ` read as `os.tmpdir()` reads it, the result under its `root`
+/// (a relative one under its `cwd`). A missing `environ` or `root` is a
+/// process that has gone: `Ok(None)`.
+fn procfs_tmp_dir(dir: &Path) -> Result<Option<PathBuf>, (PathBuf, String)> {
+    let gone = |e: &std::io::Error| {
+        e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(3)
+    };
+    let environ_path = dir.join("environ");
+    let environ = match std::fs::read(&environ_path) {
+        Ok(e) => e,
+        Err(e) if gone(&e) => return Ok(None),
+        Err(e) => return Err((environ_path, e.to_string())),
+    };
+    let tmp = tmp_dir_from_environ(&environ);
+    let root = dir.join(if Path::new(&tmp).is_absolute() {
+        "root"
+    } else {
+        "cwd"
+    });
+    // The root is a link only the process's user (or root) may follow.
+    match std::fs::metadata(&root) {
+        Ok(_) => {}
+        Err(e) if gone(&e) => return Ok(None),
+        Err(e) => return Err((root, e.to_string())),
+    }
+    Ok(Some(root.join(tmp.trim_start_matches('/'))))
+}
+
+/// Node's `os.tmpdir()` on POSIX from a `/proc/<pid>/environ` (NUL-separated
+/// `KEY=value`): `TMPDIR`, `TMP`, `TEMP` (empty ones skipped, as Node's
+/// `os.tmpdir()` does), else `/tmp`; one trailing `/` dropped.
+pub fn tmp_dir_from_environ(environ: &[u8]) -> String {
+    let text = String::from_utf8_lossy(environ);
+    let get = |k: &str| {
+        text.split('\0')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(key, v)| *key == k && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+    };
+    super::discover::Env {
+        tmpdir: get("TMPDIR"),
+        tmp: get("TMP"),
+        temp: get("TEMP"),
+        ..Default::default()
+    }
+    .posix_tmp_dir()
 }
 
 /// The real uid on the `Uid:` line of a `/proc/<pid>/status`.
@@ -678,6 +758,102 @@ mod tests {
         if let Some(t) = seen {
             let me = unsafe { libc::getuid() };
             assert!(t.gateways.contains(&(pid, Some(me))), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_processes_tmp_dir_is_read_from_its_environ_through_its_root() {
+        assert_eq!(tmp_dir_from_environ(b"HOME=/h\0PATH=/bin\0"), "/tmp");
+        assert_eq!(tmp_dir_from_environ(b"TEMP=/t3/\0TMP=\0"), "/t3");
+        assert_eq!(
+            tmp_dir_from_environ(b"TEMP=/t3\0TMP=/t2\0TMPDIR=/run/gw/\0"),
+            "/run/gw"
+        );
+        // A real child with another TMPDIR: seen through /proc/<pid>/root.
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .env("TMPDIR", "/var/tmp/gw-private/")
+            .spawn()
+            .unwrap();
+        let p = ProcFs::new("/proc");
+        let want = PathBuf::from(format!("/proc/{}/root/var/tmp/gw-private", child.id()));
+        let mut seen = Ok(None);
+        for _ in 0..200 {
+            seen = p.tmp_dir_of(child.id() as u64);
+            if seen.as_ref().is_ok_and(|s| s.as_ref() == Some(&want)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(seen, Ok(Some(want)));
+        assert_eq!(p.tmp_dir_of(child.id() as u64), Ok(None), "gone");
+        // A fake table: a missing environ is a process that has gone; one
+        // that cannot be read is named.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("self")).unwrap();
+        std::fs::create_dir_all(dir.path().join("9/root")).unwrap();
+        let fake = ProcFs::new(dir.path());
+        assert_eq!(fake.tmp_dir_of(9), Ok(None));
+        std::fs::create_dir(dir.path().join("9/environ")).unwrap();
+        let err = fake.tmp_dir_of(9).unwrap_err();
+        assert_eq!(err.0, dir.path().join("9/environ"));
+        std::fs::remove_dir(dir.path().join("9/environ")).unwrap();
+        std::fs::write(dir.path().join("9/environ"), b"TMPDIR=/gw\0").unwrap();
+        assert_eq!(fake.tmp_dir_of(9), Ok(Some(dir.path().join("9/root/gw"))));
+        // Without a proc filesystem there is no such place to look at.
+        assert_eq!(ProcFs::new(dir.path().join("none")).tmp_dir_of(9), Ok(None));
+    }
+
+    #[test]
+    fn a_gateway_of_another_user_namespace_has_no_uid() {
+        // `sh -c` with a second command stays the shell: its argv is a
+        // gateway's.
+        let spawn = |userns: bool| {
+            let mut c = Command::new(if userns { "unshare" } else { "sh" });
+            if userns {
+                c.args(["--user", "sh"]);
+            }
+            c.args(["-c", "sleep 30; :", "/x/openclaw.mjs", "gateway"])
+                .spawn()
+                .ok()
+        };
+        let p = ProcFs::new("/proc");
+        for userns in [false, true] {
+            let Some(mut child) = spawn(userns) else {
+                eprintln!("skipped: unshare cannot run here");
+                continue;
+            };
+            let pid = child.id() as u64;
+            // unshare itself is gateway-shaped too until it has made the
+            // namespace: wait for the answer wanted.
+            let want = (!userns).then(|| unsafe { libc::getuid() });
+            let mut seen = None;
+            let mut hidden = false;
+            for _ in 0..200 {
+                match p.gateways() {
+                    Ok(t) => {
+                        seen = t.gateways.into_iter().find(|(g, _)| *g == pid);
+                        if seen.is_some_and(|(_, u)| u == want) {
+                            break;
+                        }
+                    }
+                    Err(e) => hidden = e.contains("hidepid"),
+                }
+                if hidden || child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            let exited = child.try_wait().unwrap().is_some();
+            let _ = child.kill();
+            child.wait().unwrap();
+            if hidden || exited {
+                eprintln!("skipped: hidepid, or unshare refused");
+                continue;
+            }
+            assert_eq!(seen, Some((pid, want)), "userns: {userns}");
         }
     }
 
