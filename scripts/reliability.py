@@ -296,7 +296,9 @@ def readonly_state(root):
 
 
 def no_agents(root):
-    pass
+    # Not a new state dir (empty, or only openclaw.json: no agents yet, which
+    # is no error): something else, likely not the state dir meant.
+    os.makedirs(os.path.join(root, "state", "Documents"))
 
 
 def state_is_file(root):
@@ -347,7 +349,7 @@ BAD = {
     "unreadable lock": unreadable(f"{SID}.jsonl.lock"),
     "unreadable transcript": unreadable(f"{SID}.jsonl"),
     "read-only state dir": readonly_state,
-    "missing agents dir": no_agents,
+    "missing agents dir beside other files": no_agents,
     "state dir is a file": state_is_file,
 }
 

@@ -527,11 +527,6 @@ fn undo_of_a_copied_state_dir_restores_the_copy_not_the_original() {
 #[test]
 fn backups_made_by_root_belong_to_the_state_dirs_owner() {
     use std::os::unix::fs::MetadataExt;
-    assert_eq!(
-        unsafe { libc::geteuid() },
-        0,
-        "this test runs sessfix as root and as another user: run it as root (CI does)"
-    );
     const USER: u32 = 65534;
     let env = Env::fixture("graceful-restart");
     for e in walkdir::WalkDir::new(env.state()) {
@@ -549,19 +544,7 @@ fn backups_made_by_root_belong_to_the_state_dirs_owner() {
     undo.arg("--state-dir")
         .arg(env.state())
         .args(["undo", "--yes"]);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        undo.pre_exec(|| {
-            if libc::setgroups(0, std::ptr::null()) != 0
-                || libc::setgid(USER) != 0
-                || libc::setuid(USER) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    run_as(&mut undo, USER);
     let out = undo.output().unwrap();
     assert_eq!(
         out.status.code(),

@@ -7,7 +7,6 @@
 mod common;
 use common::*;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 /// The gateway's user in these tests (`nobody` on most systems).
@@ -16,28 +15,12 @@ const USER: u32 = 65534;
 const OTHER: u32 = 1000;
 
 /// `sessfix --state-dir <state> <args>` as `uid` (gid the same, no
-/// supplementary groups), or `None` when this test cannot switch users
-/// (not root).
-fn as_uid(env: &Env, uid: u32, args: &[&str]) -> Option<std::process::Command> {
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: needs root to run sessfix as another uid");
-        return None;
-    }
+/// supplementary groups; without root the test fails: `run_as`).
+fn as_uid(env: &Env, uid: u32, args: &[&str]) -> std::process::Command {
     let mut c = env.std_bare();
     c.arg("--state-dir").arg(env.state()).args(args);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        c.pre_exec(move || {
-            if libc::setgroups(0, std::ptr::null()) != 0
-                || libc::setgid(uid) != 0
-                || libc::setuid(uid) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    Some(c)
+    run_as(&mut c, uid);
+    c
 }
 
 fn chown_tree(root: &Path, uid: u32) {
@@ -115,15 +98,14 @@ fn host_where_root_ran_openclaw(gateway: bool) -> (Env, PathBuf) {
 }
 
 /// `repair --yes` as `USER`: exit 4 and nothing written; what it said.
-/// `None` when this test cannot switch users.
-fn refused(env: &Env) -> Option<String> {
-    let mut repair = as_uid(env, USER, &["repair", "--yes"])?;
+fn refused(env: &Env) -> String {
+    let mut repair = as_uid(env, USER, &["repair", "--yes"]);
     let before = tree_digest(&env.state());
     let out = repair.output().unwrap();
     let said = text(&out);
     assert_eq!(out.status.code(), Some(4), "{said}");
     assert_eq!(before, tree_digest(&env.state()), "nothing written");
-    Some(said)
+    said
 }
 
 fn flag(env: &Env) -> serde_json::Value {
@@ -152,22 +134,20 @@ fn other_user_wrote_here() -> Env {
 }
 
 /// `refused`, saying that `place` blocked and to run sessfix as OTHER.
-fn refused_naming(env: &Env, place: &Path) -> Option<String> {
-    let said = refused(env)?;
+fn refused_naming(env: &Env, place: &Path) -> String {
+    let said = refused(env);
     assert!(said.contains(&place.display().to_string()), "{said}");
     assert!(
         said.contains(&format!("as uid {OTHER} (its owner) or as root")),
         "{said}"
     );
-    Some(said)
+    said
 }
 
 #[test]
 fn the_gateways_own_user_repairs_past_roots_unreadable_openclaw_dirs() {
     let (env, root_locks) = host_where_root_ran_openclaw(false);
-    let Some(mut scan) = as_uid(&env, USER, &["scan"]) else {
-        return;
-    };
+    let mut scan = as_uid(&env, USER, &["scan"]);
     let out = scan.output().unwrap();
     let said = text(&out);
     assert!(said.contains("gateway:   not running"), "{said}");
@@ -178,10 +158,7 @@ fn the_gateways_own_user_repairs_past_roots_unreadable_openclaw_dirs() {
         "{said}"
     );
     assert_eq!(flag(&env), false);
-    let out = as_uid(&env, USER, &["repair", "--yes"])
-        .unwrap()
-        .output()
-        .unwrap();
+    let out = as_uid(&env, USER, &["repair", "--yes"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(flag(&env), true, "the stranded row is marked");
 }
@@ -189,9 +166,7 @@ fn the_gateways_own_user_repairs_past_roots_unreadable_openclaw_dirs() {
 #[test]
 fn a_live_gateway_of_root_whose_lock_dir_cannot_be_read_refuses_naming_it() {
     let (env, root_locks) = host_where_root_ran_openclaw(true);
-    let Some(said) = refused(&env) else {
-        return;
-    };
+    let said = refused(&env);
     assert!(said.contains(&root_locks.display().to_string()), "{said}");
     assert!(said.contains("pid 4242 uid 0"), "{said}");
     assert!(said.contains("run sessfix as root"), "{said}");
@@ -213,9 +188,7 @@ fn another_users_gateway_on_another_state_dir_is_not_evidence() {
         r#"{"pid":5151,"configPath":"/home/other/.openclaw/openclaw.json"}"#,
     )
     .unwrap();
-    let Some(mut repair) = as_uid(&env, USER, &["repair", "--yes"]) else {
-        return;
-    };
+    let mut repair = as_uid(&env, USER, &["repair", "--yes"]);
     let out = repair.output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(flag(&env), true);
@@ -239,14 +212,12 @@ fn another_users_gateway_does_not_keep_roots_lock_dir_open() {
     // which can lock only in openclaw-1002.
     let (env, root_locks) = host_where_root_ran_openclaw(false);
     gateway_process(&env, 6262, 1002);
-    let Some(mut repair) = as_uid(&env, USER, &["repair", "--yes"]) else {
-        return;
-    };
+    let mut repair = as_uid(&env, USER, &["repair", "--yes"]);
     let out = repair.output().unwrap();
     let said = text(&out);
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert_eq!(flag(&env), true, "the stranded row is marked");
-    let out = as_uid(&env, USER, &["scan"]).unwrap().output().unwrap();
+    let out = as_uid(&env, USER, &["scan"]).output().unwrap();
     let said = text(&out);
     assert!(
         said.contains(&root_locks.display().to_string())
@@ -309,9 +280,7 @@ fn a_gateway_whose_temp_dir_cannot_be_found_keeps_liveness_unknown() {
     gateway_with_own_tmp(&env, 7171, OTHER, "/run/gw-tmp");
     let environ = env.dir.path().join("proc/7171/environ");
     std::fs::set_permissions(&environ, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let Some(said) = refused_naming(&env, &environ) else {
-        return;
-    };
+    let said = refused_naming(&env, &environ);
     assert!(said.contains("gateway pid 7171"), "{said}");
 }
 
@@ -325,16 +294,14 @@ fn a_lock_dir_with_execute_only_access_has_this_state_dirs_lock_opened_by_name()
     std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o711)).unwrap();
     let lock = lock_in(&env, &theirs, 5151);
     std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let Some(mut scan) = as_uid(&env, USER, &["scan"]) else {
-        return;
-    };
+    let mut scan = as_uid(&env, USER, &["scan"]);
     let said = text(&scan.output().unwrap());
     assert!(said.contains("LIVE"), "{said}");
     assert!(said.contains(&lock.display().to_string()), "{said}");
     // Without it there, the dir still counts: a lock under another
     // spelling of the config path is found only by listing it.
     std::fs::remove_file(&lock).unwrap();
-    let said = refused_naming(&env, &theirs).unwrap();
+    let said = refused_naming(&env, &theirs);
     assert!(said.contains("opened there by path"), "{said}");
     assert!(said.contains("chmod o+rx"), "{said}");
 }

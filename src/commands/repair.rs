@@ -244,6 +244,19 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
             );
             return Ok(Exit::GatewayLive);
         }
+        let unknown = report.gateway.liveness_unknown || !report.liveness_unknown().is_empty();
+        if unknown && !args.force {
+            eprintln!(
+                "sessfix: a liveness cannot be established here ({}): a real run would refuse and change nothing (exit 4)",
+                report
+                    .gateway
+                    .evidence
+                    .as_deref()
+                    .filter(|_| report.gateway.liveness_unknown)
+                    .unwrap_or("see the findings")
+            );
+            return Ok(Exit::GatewayLive);
+        }
         // What the plan shows is enough, but an exit 3 names its files here.
         super::say_what_needs_a_person(&report, |f| f.code.ends_with("-unreadable"));
         let problems = report.worst().is_some_and(|s| s >= Severity::Warning);

@@ -305,3 +305,27 @@ pub fn signal(child: &std::process::Child, sig: i32) {
     let rc = unsafe { libc::kill(child.id() as i32, sig) };
     assert_eq!(rc, 0, "kill({}, {sig}) failed", child.id());
 }
+
+/// Make `c` run as `uid` (gid the same, no supplementary groups): file
+/// permissions then really stop its reads. Needs root, as CI runs: a test
+/// that needs another user fails rather than pass without one.
+pub fn run_as(c: &mut std::process::Command, uid: u32) {
+    use std::os::unix::process::CommandExt;
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test runs sessfix as another user, which needs root: run it as root (CI does)"
+    );
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(uid) != 0
+                || libc::setuid(uid) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
