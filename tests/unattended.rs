@@ -338,6 +338,18 @@ fn equally_new_copies_are_not_chosen_between() {
     assert_eq!(before, tree_digest(&env.state().join("agents")));
 }
 
+/// Run `c`, which must exit `code` (its stderr shown when not); its output.
+fn exits(c: &mut assert_cmd::Command, code: i32) -> std::process::Output {
+    let out = c.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Hold the run lock of `dir` as another sessfix run would.
 fn hold_run_lock(dir: &Path) -> std::fs::File {
     let f = std::fs::File::open(dir).unwrap();
@@ -426,19 +438,13 @@ fn undo_works_from_any_directory() {
     );
     // Undo from elsewhere, naming the state dir another way.
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = env
-        .bare()
-        .current_dir(elsewhere.path())
-        .arg("--state-dir")
-        .arg(env.state())
-        .args(["undo", "--yes"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    exits(
+        env.bare()
+            .current_dir(elsewhere.path())
+            .arg("--state-dir")
+            .arg(env.state())
+            .args(["undo", "--yes"]),
+        0,
     );
     assert_eq!(before, std::fs::read(&index).unwrap());
 }
@@ -467,17 +473,11 @@ fn an_older_manifest_with_paths_as_typed_is_undone_from_anywhere() {
     }
     std::fs::write(&mp, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = env
-        .cmd()
-        .current_dir(elsewhere.path())
-        .args(["undo", "--yes"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    exits(
+        env.cmd()
+            .current_dir(elsewhere.path())
+            .args(["undo", "--yes"]),
+        0,
     );
     assert_eq!(before, std::fs::read(&index).unwrap());
 }
@@ -493,18 +493,12 @@ fn undo_of_a_copied_state_dir_restores_the_copy_not_the_original() {
     let copy = env.dir.path().join("copy");
     copy_dir(&env.state(), &copy);
     env.live_gateway(4242, 777);
-    let out = env
-        .bare()
-        .arg("--state-dir")
-        .arg(&copy)
-        .args(["undo", "--yes"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = exits(
+        env.bare()
+            .arg("--state-dir")
+            .arg(&copy)
+            .args(["undo", "--yes"]),
+        0,
     );
     assert_eq!(
         repaired,
@@ -604,4 +598,27 @@ fn a_quiet_run_says_in_one_line_what_it_changed() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn an_empty_index_without_a_copy_has_nothing_to_lose_and_the_gateway_starts() {
+    let make = || {
+        let env = Env::fixture("graceful-restart");
+        std::fs::write(env.sessions("main").join("sessions.json"), "").unwrap();
+        env
+    };
+    for run in [systemd, launchd, entrypoint] {
+        let env = make();
+        let (started, code) = run(&env);
+        assert!(started, "exit {code}");
+    }
+    let env = make();
+    let out = exits(
+        env.cmd()
+            .args(["repair", "--yes", "--quiet", "--restore-index"]),
+        1,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing of it is left here to lose"), "{err}");
+    assert!(!err.contains("DO NOT START"), "{err}");
 }

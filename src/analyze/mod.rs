@@ -149,6 +149,15 @@ pub struct StoreReport {
     pub recovery: Option<Recovery>,
 }
 
+/// Whether the index file holds anything but white space. A scan does not
+/// keep the bytes: then its size tells (white space alone counts as content).
+fn index_has_content(agent: &Agent) -> bool {
+    match &agent.store.bytes {
+        Some(b) => b.iter().any(|c| !c.is_ascii_whitespace()),
+        None => agent.store.identity.is_some_and(|i| i.size > 0),
+    }
+}
+
 /// Whether the next boot destroys what is left of a lost index: it loads an
 /// unparseable one as `{}` and its first write replaces it (2026.4.25 to
 /// 2026.7.x, `loadSessionStore`), so a non-empty unparseable file is the
@@ -160,12 +169,7 @@ fn start_loses(agent: &Agent) -> Option<String> {
     if agent.store.restored.is_some() || agent.sqlite.is_some() {
         return None;
     }
-    // The bytes are not kept by a scan: the size tells (a file of only
-    // whitespace counts as not empty).
-    let non_empty = match &agent.store.bytes {
-        Some(b) => b.iter().any(|c| !c.is_ascii_whitespace()),
-        None => agent.store.identity.is_some_and(|i| i.size > 0),
-    };
+    let non_empty = index_has_content(agent);
     let copy = agent.index_copies.first();
     match (&agent.store.state, copy) {
         (StoreState::Invalid { .. } | StoreState::Missing, Some(c)) => Some(format!(
@@ -2154,7 +2158,12 @@ fn lost_index_findings(
                 .collect();
             let ids = agent.rebuild.iter().filter(|h| h.session_id.is_some()).count();
             format!(
-                "no intact copy was found (no complete temp file, sessions.json.bak.<ms> or sessfix backup); restore it from your own backup before starting the gateway. {} in {} name {} in their headers{}{}; what cannot be rebuilt from them: {NOT_REBUILDABLE}. sessfix does not rebuild the index",
+                "no intact copy was found (no complete temp file, sessions.json.bak.<ms> or sessfix backup); {}. {} in {} name {} in their headers{}{}; what cannot be rebuilt from them: {NOT_REBUILDABLE}. sessfix does not rebuild the index",
+                if index_has_content(agent) {
+                    "restore it from your own backup before starting the gateway, which would overwrite it"
+                } else {
+                    "if you have a backup of it, restore it before the gateway starts a new, empty index (nothing of it is left here to lose)"
+                },
                 plural(agent.rebuild.len(), "transcript", "transcripts"),
                 agent.sessions_dir.display(),
                 plural(ids, "session id", "session ids"),
