@@ -12,8 +12,9 @@ Or both at once (exit 1 and the differing files named when any differs):
 
     scripts/same-output.py --bin NEW --baseline OLD
 
-Each fixture is copied to the same fixed path before every run, so the paths
-in the documents are the same in both runs. The environment is the tests'
+Each fixture is copied to the same fixed path before every run, with every
+file's time set to one fixed time, so the paths and times in the documents are
+the same in both runs. The environment is the tests'
 (tests/common/mod.rs): cleared, SESSFIX_NOW fixed, no npm prefix searched, an
 empty fake /proc, private TMPDIR and HOME.
 """
@@ -29,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T03:00:00Z"
+# 2026-11-24T02:30:00Z, half an hour before NOW.
+FILE_TIME = 1795487400
 
 
 def line_releases():
@@ -53,6 +56,11 @@ def run_one(binary, work, fixture, release, kind):
     if base.exists():
         shutil.rmtree(base)
     shutil.copytree(ROOT / "fixtures" / fixture, base, symlinks=True)
+    # A checkout's files carry the time of the checkout, and findings name
+    # file times: every copied file and dir gets one fixed time instead.
+    for dirpath, dirnames, filenames in os.walk(base, topdown=False):
+        for name in filenames + dirnames:
+            os.utime(os.path.join(dirpath, name), (FILE_TIME, FILE_TIME), follow_symlinks=False)
     for d in ["tmp", "home", "proc/self"]:
         (base / d).mkdir(parents=True, exist_ok=True)
     env = {
