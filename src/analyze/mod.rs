@@ -3,8 +3,10 @@
 
 pub mod sqlite;
 
+use crate::boot::file::{explain_reasons, held_now, FileBoot, LockInfo, RowFate};
+use crate::boot::{self, ago, show, AgentBoot, StoreFate};
 use crate::release::{self, Release, Requested};
-use crate::rules::{self, LineRules, LockVerdict, ProcState, StaleReason};
+use crate::rules::{self, LineRules, ProcState, StaleReason};
 use crate::state::{Agent, GatewayFacts, Session, Snapshot, StoreState};
 use crate::text::plural;
 use serde::Serialize;
@@ -22,6 +24,17 @@ pub struct Settings {
     /// A waiting turn last updated longer ago than this (ms) is old
     /// (`session-old-turn`): `--max-age`, else `DEFAULT_OLD_TURN_MS`.
     pub old_turn_ms: u64,
+}
+
+impl Settings {
+    /// The boot's clock and the operator's facts.
+    pub fn clock(&self) -> boot::Clock {
+        boot::Clock {
+            now_ms: self.now_ms,
+            stale_ms: self.stale_ms,
+            next_gateway: self.next_gateway,
+        }
+    }
 }
 
 /// How long a turn may wait before resuming it means a late answer to an
@@ -57,41 +70,7 @@ pub fn duration_label(ms: u64) -> String {
         })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum NextBoot {
-    Resume,
-    Fail,
-    Stranded,
-    Skip,
-    Idle,
-    Lost,
-    /// The release is unknown and its lines disagree (see `nextBootByLine`).
-    Unknown,
-    /// SQLite era: restart recovery's budget is spent; the boot tombstones it.
-    Tombstone,
-    /// SQLite era: tombstoned; every turn on the key is rejected.
-    Rejected,
-    /// SQLite era: the row stops the whole gateway from starting.
-    Halt,
-}
-
-impl NextBoot {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NextBoot::Resume => "resume",
-            NextBoot::Fail => "fail",
-            NextBoot::Stranded => "stranded",
-            NextBoot::Skip => "skip",
-            NextBoot::Idle => "idle",
-            NextBoot::Lost => "lost",
-            NextBoot::Unknown => "unknown",
-            NextBoot::Tombstone => "tombstone",
-            NextBoot::Rejected => "rejected",
-            NextBoot::Halt => "halt",
-        }
-    }
-}
+pub use crate::boot::NextBoot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -318,7 +297,7 @@ pub struct DatabaseReport {
     pub path: String,
     /// `PRAGMA user_version` (19 in 2026.8.2, 23 in 2026.9.6).
     pub schema_version: i64,
-    /// The release this schema was measured with (`rules::sqlite::KNOWN_SCHEMAS`),
+    /// The release this schema was measured with (`boot::sqlite::KNOWN_SCHEMAS`),
     /// when it is one sessfix knows.
     pub schema_release: Option<&'static str>,
     /// `schema_meta.app_version`: the release that last migrated it.
@@ -466,20 +445,6 @@ impl Report {
     }
 }
 
-fn show(p: &Path) -> String {
-    p.display().to_string()
-}
-
-fn ago(now_ms: i64, then_ms: i64) -> String {
-    let d = (now_ms - then_ms).max(0) / 1000;
-    match d {
-        0..=59 => format!("{d}s"),
-        60..=3599 => format!("{}m", d / 60),
-        3600..=86_399 => format!("{}h", d / 3600),
-        _ => format!("{}d", d / 86_400),
-    }
-}
-
 /// A report built one agent at a time, in the order boot cleanup walks them,
 /// so that an agent's state can be dropped once it is analysed.
 pub struct Analysis {
@@ -623,7 +588,7 @@ impl Analysis {
                     } else {
                         agent.agent_db.as_ref()?.schema_version.unwrap_or(0)
                     },
-                    schema_release: rules::sqlite::release_of_agent_schema(t.user_version),
+                    schema_release: boot::sqlite::release_of_agent_schema(t.user_version),
                     app_version: t.app_version.clone(),
                     sessions: t.rows.len(),
                 })
@@ -632,8 +597,8 @@ impl Analysis {
         let sqlite_line = self
             .release
             .line_rules()
-            .filter(|l| l.era == rules::lines::Era::Sqlite);
-        let imports = sqlite_line.is_some_and(|l| l.imports_legacy_store_at_boot);
+            .filter(|l| boot::sqlite::is_sqlite_line(l));
+        let imports = sqlite_line.is_some_and(boot::sqlite::imports_at_start);
         let version = self.release.version.clone().unwrap_or_default();
         if agent.sqlite.is_some() || sqlite_line.is_some() {
             // The file-era analysis below reports these itself.
@@ -683,13 +648,31 @@ impl Analysis {
                 });
             }
             if let Some(tables) = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()) {
-                sqlite::agent(agent, tables, db_path, &mut self.sessions, findings);
+                // The SQLite-era lines among those predicted for; a database
+                // read with a file-era release known is judged by the newest.
+                let mut sqlite_lines: Vec<&'static LineRules> = self
+                    .release
+                    .set
+                    .iter()
+                    .filter(|l| boot::sqlite::is_sqlite_line(l))
+                    .collect();
+                if sqlite_lines.is_empty() {
+                    sqlite_lines.extend(boot::sqlite::newest_line());
+                }
+                sqlite::agent(
+                    agent,
+                    tables,
+                    db_path,
+                    &sqlite_lines,
+                    &mut self.sessions,
+                    findings,
+                );
             }
             return;
         }
         if let Some(line) = sqlite_line {
-            let (finding, rows) = file_store_on_sqlite_line(agent, line, Some(&version));
-            findings.extend(finding);
+            let (fate, rows) = boot::sqlite::file_store(agent, line);
+            findings.extend(file_store_finding(agent, fate, Some(&version)));
             for (s, row) in agent.sessions.iter().zip(rows) {
                 if let Some((next_boot, reason)) = row {
                     self.sessions
@@ -770,24 +753,13 @@ impl Analysis {
     }
 }
 
-/// What the gateway of a SQLite-era `line` does at its next start with
-/// `agent`'s file-era store (`release`: the one known to run, or `None` when
-/// the line is one of those predicted for a release not known): the store's finding,
-/// and one prediction per entry of `agent.sessions` (`None` for a shadowed
-/// one, and for every entry when the finding says what the start does
-/// instead). 2026.8.x refuses to start until the store is imported
-/// (`assertSessionStoreMigrationComplete`, measured on 2026.8.2); 2026.9.6
-/// imports a store that parses and recovers its rows by the SQLite rules
-/// (`sqlite::imported_prediction`); one that does not parse it cannot import.
-fn file_store_on_sqlite_line(
-    agent: &Agent,
-    line: &LineRules,
-    release: Option<&str>,
-) -> (Option<Finding>, Vec<Option<(NextBoot, String)>>) {
+/// The finding on a file-era store that a SQLite-era line's next start
+/// meets (`boot::sqlite::file_store` decides its fate). `release`: the one
+/// known to run, or `None` when the line is one of those predicted for a
+/// release not known.
+fn file_store_finding(agent: &Agent, fate: StoreFate, release: Option<&str>) -> Option<Finding> {
     let known = release.is_some();
     let who = release.map_or("the gateway".to_string(), |v| format!("OpenClaw {v}"));
-    let imports = line.imports_legacy_store_at_boot;
-    let parsed = matches!(agent.store.state, StoreState::Valid);
     let finding = |code, severity, message, fix| Finding {
         code,
         severity,
@@ -797,14 +769,8 @@ fn file_store_on_sqlite_line(
         message,
         fix,
     };
-    let rows = agent
-        .sessions
-        .iter()
-        .map(|s| (imports && parsed && !s.shadowed).then(|| sqlite::imported_prediction(s)))
-        .collect();
-    let found = if imports && parsed {
-        Some(finding(
-            "store-imported-at-boot",
+    match fate {
+        StoreFate::ImportedAtStart => Some(finding(            "store-imported-at-boot",
             Severity::Info,
             format!(
                 "{who} imports this file-era index ({}) into agents/{}/agent/openclaw-agent.sqlite at its next start, archives the files, then recovers the rows",
@@ -812,11 +778,9 @@ fn file_store_on_sqlite_line(
                 agent.id
             ),
             import_advice(true, known),
-        ))
-    } else if matches!(agent.store.state, StoreState::Missing) {
-        None
-    } else if imports {
-        Some(finding(
+        )),
+        StoreFate::Absent => None,
+        StoreFate::CannotImport => Some(finding(
             "store-unmigrated",
             Severity::Warning,
             format!(
@@ -824,9 +788,8 @@ fn file_store_on_sqlite_line(
                 agent.store.state.name()
             ),
             "restore or fix the index first (a SQLite-era release's gateway neither parses JSON5 nor repairs it); sessfix does not edit it for a SQLite-era release".into(),
-        ))
-    } else {
-        Some(finding(
+        )),
+        StoreFate::RefusesToStart => Some(finding(
             "store-unmigrated",
             Severity::Warning,
             format!(
@@ -838,9 +801,8 @@ fn file_store_on_sqlite_line(
                 }
             ),
             import_advice(false, known),
-        ))
-    };
-    (found, rows)
+        )),
+    }
 }
 
 /// How a file-era index gets into a SQLite-era gateway's store. 2026.8.2
@@ -956,94 +918,19 @@ pub fn gateway_report_on(g: &GatewayFacts, platform: rules::Platform) -> Gateway
     }
 }
 
-struct LockInfo<'a> {
-    lock: &'a crate::state::LockFile,
-    verdict: LockVerdict,
-    canonical: PathBuf,
-    removed: bool,
-    /// The line's boot cleanup deletes it when it reaches it.
-    removable: bool,
-    /// For a lock naming the next gateway's pid (`--gateway-pid`): the
-    /// verdict on it now, by the present process table (`inspect_lock_now`).
-    now: Option<LockVerdict>,
-    /// Repair may remove it: the boot's cleanup does (`removable`), or, for a
-    /// lock naming the next gateway's pid, nothing holds it now
-    /// (`own_pid_lock_removable_now`; then only that).
-    repair_removes: bool,
-}
-
-impl LockInfo<'_> {
-    /// Repair removes a lock naming the next gateway's pid that the next
-    /// boot would keep as its own.
-    fn removed_now_only(&self) -> bool {
-        self.repair_removes && !self.removable
-    }
-}
+/// One line's prediction for one row, and the file-era fate behind it
+/// (`None` on a SQLite-era line).
+type LinePred<'a> = (NextBoot, String, Option<&'a RowFate>);
 
 /// What the analysis knows about an agent beyond its files.
 #[derive(Debug, Clone, Copy)]
 struct AgentCtx<'a> {
-    /// The config's `agents.list` ids (see `agent_configured`).
+    /// The config's `agents.list` ids (see `boot::file::agent_configured`).
     configured_agents: Option<&'a [String]>,
 }
 
-/// Boot cleanup on one agent's locks under one line's rules, in name order.
-fn lock_pass<'a>(
-    agent: &'a Agent,
-    set: Settings,
-    line: &LineRules,
-    visited: bool,
-    halted: &mut Option<PathBuf>,
-) -> Vec<LockInfo<'a>> {
-    let mut infos = Vec::new();
-    for lock in &agent.locks {
-        let verdict = rules::inspect_lock(
-            &lock.payload,
-            &lock.proc_state,
-            set.next_gateway,
-            set.now_ms,
-            set.stale_ms,
-            line,
-        );
-        let mtime_age = lock.identity.map(|i| {
-            let mtime_ms = (i.mtime_ns / 1_000_000) as i64;
-            (set.now_ms - mtime_ms).max(0) as u64
-        });
-        let removable =
-            visited && rules::boot_removes_lock(line, &verdict, mtime_age, set.stale_ms);
-        let now = verdict.self_owned.then(|| {
-            rules::inspect_lock_now(&lock.payload, &lock.proc_state, set.now_ms, set.stale_ms)
-        });
-        let repair_removes = match &now {
-            Some(n) => {
-                visited && rules::own_pid_lock_removable_now(line, n, mtime_age, set.stale_ms)
-            }
-            None => removable,
-        };
-        let canonical = agent.real_sessions_dir.join(&lock.name);
-        let mut removed = false;
-        if removable && halted.is_none() {
-            if lock.kind == crate::fsx::Kind::File || lock.kind == crate::fsx::Kind::Symlink {
-                removed = true;
-            } else {
-                *halted = Some(lock.path.clone());
-            }
-        }
-        infos.push(LockInfo {
-            lock,
-            verdict,
-            canonical,
-            removed,
-            removable,
-            now,
-            repair_removes,
-        });
-    }
-    infos
-}
-
 /// Findings of one agent, each with the lines it was found on.
-struct LineFindings {
+pub(crate) struct LineFindings {
     all: rules::LineSet,
     found: Vec<(Finding, rules::LineSet)>,
     /// Where each distinct finding is in `found`.
@@ -1055,7 +942,16 @@ struct LineFindings {
 type FindingKey = (&'static str, Option<String>, Option<String>, String);
 
 impl LineFindings {
-    fn add(&mut self, line: rules::LineSet, f: Finding) {
+    /// No findings yet, on the lines `all`.
+    pub(crate) fn new(all: rules::LineSet) -> LineFindings {
+        LineFindings {
+            all,
+            found: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, line: rules::LineSet, f: Finding) {
         let key = (f.code, f.key.clone(), f.path.clone(), f.message.clone());
         match self.seen.get(&key) {
             Some(&i) if self.found[i].0 == f => self.found[i].1 .0 |= line.0,
@@ -1067,7 +963,7 @@ impl LineFindings {
     }
 
     /// One finding per distinct text; one seen on only some lines says which.
-    fn finish(self, out: &mut Vec<Finding>) {
+    pub(crate) fn finish(self, out: &mut Vec<Finding>) {
         for (mut f, set) in self.found {
             if set != self.all {
                 let lines: Vec<&LineRules> = set.iter().collect();
@@ -1130,93 +1026,92 @@ fn analyze_agent(
     temp_copy_findings(agent, set.now_ms, findings, &f);
 
     let lines: Vec<&'static LineRules> = release.set.iter().collect();
-    let wiped = agent.store.state.will_be_wiped();
     let mut per_line = LineFindings {
         all: release.set,
         found: Vec::new(),
         seen: HashMap::new(),
     };
-    // [line][lock] and [line][session]
-    let mut line_locks: Vec<Vec<LockInfo>> = Vec::new();
-    let mut line_rows: Vec<Vec<Option<(NextBoot, String)>>> = Vec::new();
-    let mut lock_owner: HashMap<PathBuf, String> = HashMap::new();
-    for line in &lines {
-        let li = rules::lines::ALL
-            .iter()
-            .position(|l| *l == *line)
-            .unwrap_or(0);
-        let one = rules::LineSet::one(line);
-        if line.era == rules::lines::Era::Sqlite {
-            // A release not known may be a SQLite-era one, whose gateway
-            // never reads the store's locks: they have no row per line.
-            let (found, rows) = file_store_on_sqlite_line(agent, line, None);
-            if let Some(x) = found {
-                per_line.add(one, x);
-            }
-            line_rows.push(rows);
-            continue;
-        }
-        let visited = rules::store_visited(&agent.origin, line);
-        let infos = lock_pass(agent, set, line, visited, &mut halted[li]);
-        let removed: HashSet<&Path> = infos
-            .iter()
-            .filter(|i| i.removed)
-            .map(|i| i.canonical.as_path())
-            .collect();
-        let by_path: HashMap<&Path, &LockInfo> =
-            infos.iter().map(|i| (i.canonical.as_path(), i)).collect();
-        let mut rows = Vec::new();
-        let mut found = Vec::new();
-        for s in &agent.sessions {
-            if s.shadowed {
-                found.push(f(
-                    "entry-duplicate",
-                    Severity::Warning,
-                    Some(&s.key),
-                    Some(&agent.store.path),
-                    format!(
-                        "key {:?} appears more than once in the index; the gateway keeps only the last",
-                        s.key
-                    ),
-                    "remove the earlier copy by hand after checking which one is current".into(),
-                ));
-                rows.push(None);
-                continue;
-            }
-            let own_lock = s
-                .lock_paths
+    let clock = set.clock();
+    // One boot per line, as `lines` (a file-era agent: every line boots it).
+    let boots: Vec<AgentBoot> = lines
+        .iter()
+        .filter_map(|line| {
+            let li = rules::lines::ALL
                 .iter()
-                .find_map(|p| by_path.get(p.as_path()).copied());
-            if let Some(l) = own_lock {
-                lock_owner
-                    .entry(l.canonical.clone())
-                    .or_insert(s.key.clone());
+                .position(|l| *l == *line)
+                .unwrap_or(0);
+            boot::agent(line, agent, clock, ctx.configured_agents, &mut halted[li])
+        })
+        .collect();
+    // [line][session]: each line's prediction, and the file-era fate behind it.
+    let line_rows: Vec<Vec<Option<LinePred>>> = boots
+        .iter()
+        .map(|b| match b {
+            AgentBoot::File(fb) => fb
+                .rows
+                .iter()
+                .map(|r| r.as_ref().map(|r| (r.next_boot, r.reason.clone(), Some(r))))
+                .collect(),
+            AgentBoot::FileStore { rows, .. } => rows
+                .iter()
+                .map(|r| r.clone().map(|(n, why)| (n, why, None)))
+                .collect(),
+            AgentBoot::Sqlite(_) => vec![None; agent.sessions.len()],
+        })
+        .collect();
+    // [line][lock], file-era lines only.
+    let file_boots: Vec<&FileBoot> = boots
+        .iter()
+        .filter_map(|b| match b {
+            AgentBoot::File(fb) => Some(fb),
+            _ => None,
+        })
+        .collect();
+    let line_locks: Vec<&Vec<LockInfo>> = file_boots.iter().map(|fb| &fb.locks).collect();
+    let mut lock_owner: HashMap<PathBuf, String> = HashMap::new();
+    for (line, b) in lines.iter().zip(&boots) {
+        let one = rules::LineSet::one(line);
+        match b {
+            AgentBoot::FileStore { fate, .. } => {
+                if let Some(x) = file_store_finding(agent, *fate, None) {
+                    per_line.add(one, x);
+                }
             }
-            let boot = Boot {
-                line,
-                visited,
-                configured: rules::agent_configured(
-                    s.agent_id.as_deref().unwrap_or(&agent.id),
-                    ctx.configured_agents,
-                ),
-                wiped: wiped && !(line.startup_salvages_json5 && agent.json5_salvage),
-                halted: halted[li].as_deref(),
-            };
-            let (next_boot, reason) = predict(s, &boot, own_lock, &removed, set);
-            entry_findings(
-                agent, s, next_boot, &reason, own_lock, &boot, &mut found, &f,
-            );
-            rows.push(Some((next_boot, reason)));
+            AgentBoot::File(fb) => {
+                let mut found = Vec::new();
+                for (s, fate) in agent.sessions.iter().zip(&fb.rows) {
+                    let Some(fate) = fate else {
+                        found.push(f(
+                            "entry-duplicate",
+                            Severity::Warning,
+                            Some(&s.key),
+                            Some(&agent.store.path),
+                            format!(
+                                "key {:?} appears more than once in the index; the gateway keeps only the last",
+                                s.key
+                            ),
+                            "remove the earlier copy by hand after checking which one is current".into(),
+                        ));
+                        continue;
+                    };
+                    let own_lock = fate.own_lock.map(|k| &fb.locks[k]);
+                    if let Some(l) = own_lock {
+                        lock_owner
+                            .entry(l.canonical.clone())
+                            .or_insert(s.key.clone());
+                    }
+                    entry_findings(agent, s, fate, own_lock, fb.visited, &mut found, &f);
+                }
+                for i in &fb.locks {
+                    let session = lock_owner.get(&i.canonical).cloned();
+                    lock_findings(i, session.as_deref(), fb.stale_ms, &mut found, &f);
+                }
+                for x in found {
+                    per_line.add(one, x);
+                }
+            }
+            AgentBoot::Sqlite(_) => {}
         }
-        for i in &infos {
-            let session = lock_owner.get(&i.canonical).cloned();
-            lock_findings(i, session.as_deref(), set, &mut found, &f);
-        }
-        for x in found {
-            per_line.add(one, x);
-        }
-        line_rows.push(rows);
-        line_locks.push(infos);
     }
     per_line.finish(findings);
 
@@ -1236,60 +1131,21 @@ fn analyze_agent(
         .filter_map(|k| Some(line_locks.first()?[k].canonical.as_path()))
         .collect();
     for (si, s) in agent.sessions.iter().enumerate() {
-        let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
+        let preds: Vec<(&'static LineRules, NextBoot, String, Option<&RowFate>)> = lines
             .iter()
             .zip(&line_rows)
-            .filter_map(|(l, rows)| rows[si].clone().map(|(n, r)| (*l, n, r)))
+            .filter_map(|(l, rows)| rows[si].clone().map(|(n, r, fate)| (*l, n, r, fate)))
             .collect();
-        let Some((_, first_next, first_reason)) = preds.first().cloned() else {
+        if preds.is_empty() {
             continue;
-        };
-        let agree = preds.iter().all(|(_, n, _)| *n == first_next);
-        let (next_boot, reason, by_line) = if agree {
-            (first_next, first_reason, Vec::new())
-        } else {
-            let by: Vec<LinePrediction> = preds
+        }
+        let (next_boot, reason, by_line) = merge_lines(
+            &lines,
+            &preds
                 .iter()
-                .map(|(l, n, r)| LinePrediction {
-                    line: l.name,
-                    next_boot: *n,
-                    reason: r.clone(),
-                })
-                .collect();
-            // Runs of consecutive lines with the same outcome (a line with
-            // no row, as a SQLite-era line that does not start, breaks one).
-            let at = |name: &str| lines.iter().position(|l| l.name == name);
-            let mut runs: Vec<(&str, &str, NextBoot)> = Vec::new();
-            for p in &by {
-                match runs.last_mut() {
-                    Some((_, last, n))
-                        if *n == p.next_boot && at(last).map(|i| i + 1) == at(p.line) =>
-                    {
-                        *last = p.line
-                    }
-                    _ => runs.push((p.line, p.line, p.next_boot)),
-                }
-            }
-            let summary = runs
-                .iter()
-                .map(|(a, b, n)| {
-                    let span = if a == b {
-                        a.to_string()
-                    } else {
-                        format!("{a} to {b}")
-                    };
-                    format!("{span}: {}", n.as_str())
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            (
-                NextBoot::Unknown,
-                format!(
-                    "depends on the OpenClaw release line ({summary}); pass --openclaw-version"
-                ),
-                by,
-            )
-        };
+                .map(|(l, n, r, _)| (*l, *n, r.clone()))
+                .collect::<Vec<_>>(),
+        );
         let artifacts = s
             .transcript
             .as_ref()
@@ -1300,7 +1156,7 @@ fn analyze_agent(
         let any = |n: NextBoot| {
             preds
                 .iter()
-                .any(|(l, x, _)| l.era == rules::lines::Era::File && *x == n)
+                .any(|(_, x, _, fate)| fate.is_some() && *x == n)
         };
         let restart_artifacts = if any(NextBoot::Fail) || any(NextBoot::Stranded) {
             artifacts
@@ -1322,20 +1178,11 @@ fn analyze_agent(
                 && s.session_id.is_some(),
             ..Remedy::default()
         };
-        for (l, n, r) in &preds {
+        for (l, n, r, fate) in &preds {
             if *n != NextBoot::Stranded {
                 continue;
             }
-            let configured = rules::agent_configured(
-                s.agent_id.as_deref().unwrap_or(&agent.id),
-                ctx.configured_agents,
-            );
-            match rules::flag_blocker(
-                &s.key,
-                l,
-                rules::store_visited(&agent.origin, l),
-                configured,
-            ) {
+            match fate.and_then(|f| f.no_flag.clone()) {
                 None => remedy.flag = true,
                 Some(why) => {
                     remedy.no_flag.get_or_insert_with(|| {
@@ -1442,6 +1289,62 @@ fn analyze_agent(
     }
 }
 
+/// One row's predictions across `lines` (each line's, where it has one)
+/// as the report shows them: the common outcome when they agree, else
+/// `Unknown` with a summary of runs of lines and every line's prediction.
+pub(crate) fn merge_lines(
+    lines: &[&'static LineRules],
+    preds: &[(&'static LineRules, NextBoot, String)],
+) -> (NextBoot, String, Vec<LinePrediction>) {
+    let Some((_, first_next, first_reason)) = preds.first().cloned() else {
+        return (NextBoot::Unknown, String::new(), Vec::new());
+    };
+    let agree = preds.iter().all(|(_, n, _)| *n == first_next);
+    if agree {
+        (first_next, first_reason, Vec::new())
+    } else {
+        let by: Vec<LinePrediction> = preds
+            .iter()
+            .map(|(l, n, r)| LinePrediction {
+                line: l.name,
+                next_boot: *n,
+                reason: r.clone(),
+            })
+            .collect();
+        // Runs of consecutive lines with the same outcome (a line with
+        // no row, as a SQLite-era line that does not start, breaks one).
+        let at = |name: &str| lines.iter().position(|l| l.name == name);
+        let mut runs: Vec<(&str, &str, NextBoot)> = Vec::new();
+        for p in &by {
+            match runs.last_mut() {
+                Some((_, last, n))
+                    if *n == p.next_boot && at(last).map(|i| i + 1) == at(p.line) =>
+                {
+                    *last = p.line
+                }
+                _ => runs.push((p.line, p.line, p.next_boot)),
+            }
+        }
+        let summary = runs
+            .iter()
+            .map(|(a, b, n)| {
+                let span = if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a} to {b}")
+                };
+                format!("{span}: {}", n.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        (
+            NextBoot::Unknown,
+            format!("depends on the OpenClaw release line ({summary}); pass --openclaw-version"),
+            by,
+        )
+    }
+}
+
 /// `session-old-turn`: a turn that has waited `waited_ms`, longer than
 /// `set.old_turn_ms`, would get a late answer when it is resumed.
 fn old_turn_finding(
@@ -1532,179 +1435,17 @@ fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &MakeFinding) {
     }
 }
 
-/// The boot a prediction is for: one line's rules on one agent.
-struct Boot<'a> {
-    line: &'a LineRules,
-    /// The boot visits this agent's store (`store_visited`).
-    visited: bool,
-    /// The agent is in the config (`agent_configured`).
-    configured: bool,
-    /// The index will be loaded as `{}`.
-    wiped: bool,
-    /// Where boot cleanup stopped, if it did.
-    halted: Option<&'a Path>,
-}
-
-fn predict(
-    s: &Session,
-    boot: &Boot,
-    own_lock: Option<&LockInfo>,
-    removed: &HashSet<&Path>,
-    set: Settings,
-) -> (NextBoot, String) {
-    let line = boot.line;
-    if boot.wiped {
-        return (
-            NextBoot::Lost,
-            "the gateway cannot parse the index: it loads it as empty and the next write drops this session".into(),
-        );
-    }
-    if !s.is_object {
-        return (
-            NextBoot::Idle,
-            "the entry is not an object; the gateway ignores it".into(),
-        );
-    }
-    if s.status.as_deref() != Some("running") {
-        return (
-            NextBoot::Idle,
-            match &s.status {
-                Some(st) => format!("status {st}: not running"),
-                None => "no status: idle".into(),
-            },
-        );
-    }
-    if let Some(why) = rules::skip_reason(&s.boot_key, &s.skip) {
-        let renamed = if s.boot_key != s.key {
-            format!("renamed {} at startup; ", s.boot_key)
-        } else {
-            String::new()
-        };
-        return (
-            NextBoot::Skip,
-            format!("{renamed}{why}: boot recovery skips it by design"),
-        );
-    }
-    if !line.boot_recovery {
-        return (
-            NextBoot::Stranded,
-            format!(
-                "OpenClaw before {} has no boot recovery: nothing resumes or fails a running row",
-                rules::lines::L2026_4_25.first
-            ),
-        );
-    }
-    if !boot.visited {
-        return (
-            NextBoot::Stranded,
-            "boot cleanup and recovery never visit this store (a configured session.store is read by them from 2026.5.22 on; any other index never): it stays running".into(),
-        );
-    }
-    let marked = s.lock_paths.iter().any(|p| removed.contains(p.as_path()));
-    let flagged = s.aborted_last_run == Some(true);
-    let orphan = line.orphan_marking && !flagged;
-    if !flagged && !marked && !orphan {
-        let reason = match own_lock {
-            Some(l) if l.verdict.live_openclaw_owner && l.verdict.self_owned => format!(
-                "its lock names pid {}, the pid the next gateway runs as (--gateway-pid): boot cleanup takes it for the gateway's own and keeps it{}, so recovery never selects the row{}",
-                l.lock.payload.pid.unwrap_or(0),
-                match l.verdict.age_ms {
-                    Some(a) if l.verdict.stale() => format!(" ({} old: this release keeps a too-old lock of a live OpenClaw process)", ago(a as i64, 0)),
-                    _ => String::new(),
-                },
-                match &l.now {
-                    Some(now) if l.removed_now_only() => format!("; no process holds it now: {}", explain_reasons(&now.reasons)),
-                    _ => String::new(),
-                }
-            ),
-            Some(l) if l.verdict.live_openclaw_owner => format!(
-                "its lock is held by live OpenClaw pid {}{}; boot cleanup keeps it, so recovery never selects the row",
-                l.lock.payload.pid.unwrap_or(0),
-                match l.verdict.age_ms {
-                    Some(a) if l.verdict.stale() => format!(" ({} old: this release keeps a too-old lock of a live OpenClaw process)", ago(a as i64, 0)),
-                    Some(a) => format!(" (stale in {})", ago(set.stale_ms as i64, a as i64)),
-                    None => String::new(),
-                }
-            ),
-            Some(l) if l.removable && boot.halted.is_some() => format!(
-                "the lock cleanup at boot stops at {} before it removes this row's lock",
-                boot.halted.map(show).unwrap_or_default()
-            ),
-            Some(l) if l.verdict.stale() && !l.removable => "its lock is stale but this release's boot cleanup keeps it for now (a lock without a valid payload waits out a grace period), so recovery never selects the row".into(),
-            Some(_) => "its lock is not judged stale at boot, so recovery never selects the row".into(),
-            None => "running with abortedLastRun false and no transcript lock (a graceful restart): recovery never selects it".into(),
-        };
-        return (NextBoot::Stranded, reason);
-    }
-    let how = if flagged {
-        "abortedLastRun is true"
-    } else if marked {
-        "boot cleanup removes its stale lock and marks it"
-    } else {
-        "the boot marks it as an orphaned run (2026.6.9+)"
-    };
-    // A lock naming the next gateway's own pid is reclaimed by the resumed
-    // run's acquire, so it does not block the resume.
-    if let Some(l) =
-        own_lock.filter(|l| !l.removed && l.verdict.live_openclaw_owner && !l.verdict.self_owned)
-    {
-        let pid = l.lock.payload.pid.unwrap_or(0);
-        return if line.live_lock_fails_resume {
-            (
-                NextBoot::Fail,
-                format!("{how}, but the resumed run cannot take the lock held by live OpenClaw pid {pid}: it fails and the row is marked failed"),
-            )
-        } else {
-            (
-                NextBoot::Stranded,
-                format!("{how}, but the resumed run cannot take the lock held by live OpenClaw pid {pid}; it stays running"),
-            )
-        };
-    }
-    let Some(t) = &s.transcript else {
-        return (
-            NextBoot::Fail,
-            format!("{how}; no transcript file exists, so recovery marks it failed"),
-        );
-    };
-    let tail = match &t.tail {
-        Ok(tail) => tail,
-        Err(e) => {
-            return (
-                NextBoot::Stranded,
-                format!(
-                    "{how}, but the transcript cannot be read ({e}); recovery retries and gives up"
-                ),
-            )
-        }
-    };
-    match rules::resume_block_reason(&tail.messages) {
-        Some(block) => (
-            NextBoot::Fail,
-            format!("{how}; {block}: recovery marks it failed"),
-        ),
-        None if line.refuses_unconfigured_agent && !boot.configured => (
-            NextBoot::Stranded,
-            format!("{how}, but its agent is not in the config's agents.list: 2026.7.1+ refuses to resume it, so it stays running"),
-        ),
-        None => (
-            NextBoot::Resume,
-            format!("{how}; the transcript ends with a resumable message"),
-        ),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn entry_findings(
     agent: &Agent,
     s: &Session,
-    next: NextBoot,
-    reason: &str,
+    fate: &RowFate,
     own_lock: Option<&LockInfo>,
-    boot: &Boot,
+    visited: bool,
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
+    let (next, reason) = (fate.next_boot, fate.reason.as_str());
     let key = Some(s.key.as_str());
     let index = Some(agent.store.path.as_path());
     if !s.is_object {
@@ -1751,14 +1492,14 @@ fn entry_findings(
                 key,
                 index,
                 format!("{}: stays running after the next boot: {reason}", s.key),
-                match (live, rules::flag_blocker(&s.key, boot.line, boot.visited, boot.configured)) {
+                match (live, fate.no_flag.clone()) {
                     (Some(l), _) => format!(
                         "stop OpenClaw pid {} if it is not a live gateway, then run `sessfix repair`",
                         l.lock.payload.pid.unwrap_or(0)
                     ),
                     (None, Some(why)) => format!(
                         "no flag helps here: {why}. End it with `sessfix repair --max-age DURATION` (status failed, as the gateway ends a session){}",
-                        if boot.visited { "" } else { ", or move its entry and transcript into agents/<id>/sessions/ by hand" }
+                        if visited { "" } else { ", or move its entry and transcript into agents/<id>/sessions/ by hand" }
                     ),
                     (None, None) => "`sessfix repair` sets abortedLastRun: true so the next boot resumes it".into(),
                 },
@@ -1904,7 +1645,7 @@ fn entry_findings(
 fn lock_findings(
     i: &LockInfo,
     session: Option<&str>,
-    set: Settings,
+    stale_ms: u64,
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
@@ -2026,7 +1767,7 @@ fn lock_findings(
                 .map(|a| format!(
                     ", {} old (stale after {})",
                     ago(a as i64, 0),
-                    ago(set.stale_ms as i64, 0)
+                    ago(stale_ms as i64, 0)
                 ))
                 .unwrap_or_default(),
             if i.verdict.stale() {
@@ -2037,14 +1778,6 @@ fn lock_findings(
         )));
     }
     lock_orphan_finding(i, session, findings, f)
-}
-
-/// Whether a live OpenClaw process may hold a lock now, on some line (for
-/// the next gateway's pid, by the present process table).
-fn held_now<'a, 'b: 'a>(infos: impl IntoIterator<Item = &'a LockInfo<'b>>) -> bool {
-    infos
-        .into_iter()
-        .any(|i| i.now.as_ref().unwrap_or(&i.verdict).live_openclaw_owner)
 }
 
 fn lock_orphan_finding(
@@ -2067,15 +1800,6 @@ fn lock_orphan_finding(
             },
         ));
     }
-}
-
-/// `dead-pid (its pid is not running), too-old (...)`.
-fn explain_reasons(reasons: &[StaleReason]) -> String {
-    reasons
-        .iter()
-        .map(|r| format!("{} ({})", r.as_str(), r.explain()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The findings of a lost index (`index-invalid`, `index-missing`) when it

@@ -11,7 +11,11 @@
 //! (`markStartupOrphanedMainSessionsForRecovery`,
 //! `main-session-restart-recovery-marking-*.mjs`).
 
+use super::NextBoot;
+use super::StoreFate;
+use crate::rules::LineRules;
 use crate::state::sqlite_era::{Boot, EntryFacts, Lease, SessionRow};
+use crate::state::{Session, StoreState};
 
 /// Schema versions of the releases these rules were checked with:
 /// (release, agent database `user_version`, state database `user_version`).
@@ -126,9 +130,9 @@ pub fn status_mismatch(row: &SessionRow, entry: &EntryFacts) -> bool {
 pub fn is_main_session(key: &str, entry: &EntryFacts) -> bool {
     entry.spawn_depth.is_none_or(|d| d <= 0.0)
         && entry.subagent_role.as_ref().is_none_or(|r| r.is_null())
-        && !super::is_subagent_key(key)
-        && !super::is_cron_key(key)
-        && !super::is_acp_key(key)
+        && !crate::rules::is_subagent_key(key)
+        && !crate::rules::is_cron_key(key)
+        && !crate::rules::is_acp_key(key)
 }
 
 fn present(v: &Option<serde_json::Value>) -> bool {
@@ -192,8 +196,8 @@ pub fn dropped_turn(row: &SessionRow, entry: &EntryFacts) -> bool {
         && entry.aborted_last_run == Some(true)
 }
 
-/// What the next boot does with `row`.
-pub fn row_verdict(row: &SessionRow) -> RowVerdict {
+/// What `line`'s next boot does with `row`.
+pub fn row_verdict(row: &SessionRow, line: &LineRules) -> RowVerdict {
     if let Some(why) = invalid_reason(row) {
         return RowVerdict::Halt(why);
     }
@@ -224,18 +228,18 @@ pub fn row_verdict(row: &SessionRow) -> RowVerdict {
             entry.status.as_deref().unwrap_or("")
         ));
     }
-    entry_verdict(&row.key, entry)
+    entry_verdict(&row.key, entry, line)
 }
 
 /// What the boot does with a row by its entry alone (its projections and
 /// tombstone already checked): also the rows a file-era store becomes when
 /// 2026.9.6 imports it at startup, before its recovery runs.
-pub fn entry_verdict(key: &str, entry: &EntryFacts) -> RowVerdict {
+pub fn entry_verdict(key: &str, entry: &EntryFacts, line: &LineRules) -> RowVerdict {
     if entry.status.as_deref() != Some("running") {
         return RowVerdict::Idle;
     }
     if !is_main_session(key, entry) {
-        if super::is_cron_key(key) || super::is_acp_key(key) {
+        if crate::rules::is_cron_key(key) || crate::rules::is_acp_key(key) {
             return RowVerdict::Skip(
                 "not a main session: restart recovery leaves cron and ACP sessions alone".into(),
             );
@@ -247,7 +251,7 @@ pub fn entry_verdict(key: &str, entry: &EntryFacts) -> RowVerdict {
     }
     if entry.aborted_last_run == Some(true) {
         if let Some((charged, started)) = recovery_attempts(entry) {
-            if charged - started >= RECOVERY_BUDGET {
+            if charged - started >= recovery_budget(line) {
                 return RowVerdict::Tombstone;
             }
         }
@@ -268,7 +272,7 @@ pub enum LeaseOwner {
 /// whether any OpenClaw process holds the state (`state_owner`).
 pub fn lease_owner(
     lease: &Lease,
-    pid_state: Option<&super::ProcState>,
+    pid_state: Option<&crate::rules::ProcState>,
     state_owner: &LeaseOwner,
 ) -> LeaseOwner {
     match (lease.owner_pid, pid_state) {
@@ -280,14 +284,20 @@ pub fn lease_owner(
 /// The owner a lease row names by pid, with the start time it recorded
 /// (field 22 of `/proc/<pid>/stat`): alive only with the same start time
 /// where the host gives one; another start time is a recycled pid.
-pub fn pid_owner(pid: u64, state: &super::ProcState, recorded_start: Option<f64>) -> LeaseOwner {
+pub fn pid_owner(
+    pid: u64,
+    state: &crate::rules::ProcState,
+    recorded_start: Option<f64>,
+) -> LeaseOwner {
     match state {
-        super::ProcState::Alive { starttime, .. } => match (starttime, recorded_start) {
+        crate::rules::ProcState::Alive { starttime, .. } => match (starttime, recorded_start) {
             (Some(t), Some(want)) if (*t as f64) != want => LeaseOwner::Dead,
             _ => LeaseOwner::Alive,
         },
-        super::ProcState::Dead | super::ProcState::Zombie => LeaseOwner::Dead,
-        super::ProcState::Unknown { why } => LeaseOwner::Unknown(format!("pid {pid}: {why}")),
+        crate::rules::ProcState::Dead | crate::rules::ProcState::Zombie => LeaseOwner::Dead,
+        crate::rules::ProcState::Unknown { why } => {
+            LeaseOwner::Unknown(format!("pid {pid}: {why}"))
+        }
     }
 }
 
@@ -361,10 +371,149 @@ pub fn untombstone_removes(field: &str) -> bool {
 /// (`mark_interrupted`): the run that held the session is gone.
 pub const RESUME_CLEARS: [&str; 3] = ["activeWriterRunId", "lifecycleRunId", "lastRunId"];
 
+/// The recovery budget `line`'s boot gives a session (`RECOVERY_BUDGET` on
+/// every SQLite-era line measured so far).
+pub fn recovery_budget(_line: &LineRules) -> i64 {
+    RECOVERY_BUDGET
+}
+
+/// Whether `line` belongs to the SQLite era: its gateway keeps sessions in
+/// the agent database, and a file-era store is an input to its startup
+/// migration.
+pub fn is_sqlite_line(line: &LineRules) -> bool {
+    line.era == crate::rules::lines::Era::Sqlite
+}
+
+/// The newest SQLite-era line: the rules an agent database is judged by
+/// when no SQLite-era line is predicted for.
+pub fn newest_line() -> Option<&'static LineRules> {
+    crate::rules::lines::ALL
+        .iter()
+        .rev()
+        .find(|l| is_sqlite_line(l))
+        .copied()
+}
+
+/// Whether `line`'s gateway imports a file-era store at its next start by
+/// itself (2026.9.6); without it the start is refused until the store is
+/// imported.
+pub fn imports_at_start(line: &LineRules) -> bool {
+    line.imports_legacy_store_at_boot
+}
+
+/// What one SQLite-era line's next boot does with one row of the agent
+/// database: its verdict, as the report shows it, and the numbers its
+/// finding quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteRowFate {
+    pub verdict: RowVerdict,
+    pub next_boot: NextBoot,
+    pub reason: String,
+    /// The recovery budget this line spends before it tombstones a row.
+    pub budget: i64,
+}
+
+/// What `line`'s next boot does with each row of an agent database, in
+/// table order.
+pub fn rows(rows: &[SessionRow], line: &LineRules) -> Vec<SqliteRowFate> {
+    rows.iter()
+        .map(|row| {
+            let verdict = row_verdict(row, line);
+            let (next_boot, reason) = next_boot_of(&verdict);
+            SqliteRowFate {
+                verdict,
+                next_boot,
+                reason,
+                budget: recovery_budget(line),
+            }
+        })
+        .collect()
+}
+
+/// A verdict as the report shows it.
+pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
+    match verdict {
+        RowVerdict::Resume => (
+            NextBoot::Resume,
+            "running: the boot marks it interrupted and resumes the turn; nothing to repair".to_string(),
+        ),
+        RowVerdict::Tombstone => (
+            NextBoot::Tombstone,
+            "its restart-recovery budget is spent: the boot tombstones it and every later turn is rejected".to_string(),
+        ),
+        RowVerdict::Rejected => (
+            NextBoot::Rejected,
+            "tombstoned by restart recovery: every turn is rejected until /new or /reset (or `repair --untombstone`)".to_string(),
+        ),
+        RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
+        RowVerdict::Halt(why) => (
+            NextBoot::Halt,
+            format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
+        ),
+        RowVerdict::Fail => (
+            NextBoot::Fail,
+            "a subagent run left running: the boot ends it failed".to_string(),
+        ),
+        RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
+        RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
+    }
+}
+
+/// What becomes of a file-era index's entry once a SQLite-era gateway
+/// imports it at startup (2026.9.6): imported as it is, then recovered by the
+/// SQLite rules (a running main row marked and resumed, a running subagent
+/// row ended `failed`, a cron or ACP row left alone).
+pub fn imported_prediction(s: &Session, line: &LineRules) -> (NextBoot, String) {
+    let entry = EntryFacts {
+        status: s.status.clone(),
+        aborted_last_run: s.aborted_last_run,
+        spawn_depth: s.skip.spawn_depth,
+        subagent_role: s.skip.subagent_role.clone().map(serde_json::Value::String),
+        ..Default::default()
+    };
+    let (next_boot, why) = next_boot_of(&entry_verdict(&s.boot_key, &entry, line));
+    (
+        next_boot,
+        format!("imported into SQLite at the next start; then {why}"),
+    )
+}
+
+/// What a SQLite-era line's next start does with an agent's file-era store.
+/// 2026.8.x refuses to start until the store is imported
+/// (`assertSessionStoreMigrationComplete`, measured on 2026.8.2); 2026.9.6
+/// imports a store that parses and recovers its rows by the SQLite rules
+/// (`imported_prediction`); one that does not parse it cannot import.
+pub fn file_store(
+    agent: &crate::state::Agent,
+    line: &LineRules,
+) -> (StoreFate, Vec<Option<(NextBoot, String)>>) {
+    let imports = imports_at_start(line);
+    let parsed = matches!(agent.store.state, StoreState::Valid);
+    let rows = agent
+        .sessions
+        .iter()
+        .map(|s| (imports && parsed && !s.shadowed).then(|| imported_prediction(s, line)))
+        .collect();
+    let fate = if imports && parsed {
+        StoreFate::ImportedAtStart
+    } else if matches!(agent.store.state, StoreState::Missing) {
+        StoreFate::Absent
+    } else if imports {
+        StoreFate::CannotImport
+    } else {
+        StoreFate::RefusesToStart
+    };
+    (fate, rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::state::sqlite_era::{parse_entry, WindowRow};
+
+    fn row_verdict_9_6(row: &SessionRow) -> RowVerdict {
+        row_verdict(row, &crate::rules::lines::L2026_9_6)
+    }
 
     fn row(key: &str, status: Option<&str>, entry: &str) -> SessionRow {
         let parsed = parse_entry(entry);
@@ -398,43 +547,43 @@ mod tests {
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":false,"activeWriterRunId":"t1"}"#,
         );
-        assert_eq!(row_verdict(&running), RowVerdict::Resume);
+        assert_eq!(row_verdict_9_6(&running), RowVerdict::Resume);
         let tomb = row(
             KEY,
             Some("failed"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"failed","mainRestartRecovery":{"chargedAttempts":3,"tombstone":{"reason":"r"}}}"#,
         );
-        assert_eq!(row_verdict(&tomb), RowVerdict::Rejected);
+        assert_eq!(row_verdict_9_6(&tomb), RowVerdict::Rejected);
         let exhausted = row(
             KEY,
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":true,"mainRestartRecovery":{"revision":4,"chargedAttempts":3}}"#,
         );
-        assert_eq!(row_verdict(&exhausted), RowVerdict::Tombstone);
+        assert_eq!(row_verdict_9_6(&exhausted), RowVerdict::Tombstone);
         let started = row(
             KEY,
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":true,"mainRestartRecovery":{"chargedAttempts":3,"startedAttempt":1}}"#,
         );
-        assert_eq!(row_verdict(&started), RowVerdict::Resume);
+        assert_eq!(row_verdict_9_6(&started), RowVerdict::Resume);
         let dropped = row(
             KEY,
             Some("killed"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"killed","abortedLastRun":true}"#,
         );
-        assert!(matches!(row_verdict(&dropped), RowVerdict::Lost(_)));
+        assert!(matches!(row_verdict_9_6(&dropped), RowVerdict::Lost(_)));
         let done = row(
             KEY,
             Some("done"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"done"}"#,
         );
-        assert_eq!(row_verdict(&done), RowVerdict::Idle);
+        assert_eq!(row_verdict_9_6(&done), RowVerdict::Idle);
         let sub = row(
             "agent:main:subagent:x",
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","spawnDepth":1}"#,
         );
-        assert_eq!(row_verdict(&sub), RowVerdict::Fail);
+        assert_eq!(row_verdict_9_6(&sub), RowVerdict::Fail);
     }
 
     #[test]
@@ -445,24 +594,24 @@ mod tests {
             r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
         );
         r.updated_at = Some(4);
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(w) if w.contains("updated_at")));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(w) if w.contains("updated_at")));
         let mut r = row(
             KEY,
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
         );
         r.current_session_id = "s2".into();
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
         let mut r = row(
             KEY,
             Some("done"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
         );
-        assert!(matches!(row_verdict(&r), RowVerdict::Lost(w) if w.contains("status column")));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Lost(w) if w.contains("status column")));
         r.entry_valid = Some(-1);
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
         let r = row(KEY, Some("done"), "[1]");
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
     }
 
     #[test]
@@ -512,7 +661,7 @@ mod tests {
             created_at: None,
             updated_at: None,
         };
-        let alive = |t| super::super::ProcState::Alive {
+        let alive = |t| crate::rules::ProcState::Alive {
             starttime: Some(t),
             argv: None,
         };
@@ -529,7 +678,7 @@ mod tests {
         assert_eq!(
             lease_owner(
                 &lease,
-                Some(&super::super::ProcState::Dead),
+                Some(&crate::rules::ProcState::Dead),
                 &LeaseOwner::Alive
             ),
             LeaseOwner::Dead
