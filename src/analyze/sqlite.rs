@@ -2,10 +2,8 @@
 //! its leases, boots and migration runs, and each session row's `nextBoot`
 //! (`boot::sqlite`). Pure: the snapshot already holds every fact.
 
-use super::{
-    merge_lines, show, Finding, GatewayReport, LineFindings, NextBoot, Remedy, SessionReport,
-    Severity,
-};
+use super::lines::{merge_lines, LineFindings};
+use super::{show, Finding, GatewayReport, NextBoot, Remedy, SessionReport, Severity};
 use crate::boot::sqlite::{self as rs, LeaseOwner, RowVerdict, SqliteRowFate};
 use crate::rules::ProcState;
 use crate::rules::{LineRules, LineSet};
