@@ -5,6 +5,8 @@
 use super::MakeFinding;
 use crate::analyze::{Finding, Settings, Severity};
 use crate::rules::{self, ProcState};
+use crate::state::{Agent, StoreState};
+use std::collections::HashSet;
 
 pub(crate) fn leftover_findings(
     l: &crate::state::Leftover,
@@ -80,5 +82,43 @@ pub(crate) fn leftover_findings(
             }
         }
         _ => {}
+    }
+}
+
+/// `transcript-orphan`: transcripts in the sessions dir that no entry points
+/// at (by file name, session id, or a topic's base id), when the index is
+/// read as it is.
+pub(crate) fn orphan_transcript_findings(
+    agent: &Agent,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
+    let used: HashSet<String> = agent
+        .sessions
+        .iter()
+        .filter_map(|s| s.transcript.as_ref())
+        .filter_map(|t| t.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let ids: HashSet<&str> = agent
+        .sessions
+        .iter()
+        .filter_map(|s| s.session_id.as_deref())
+        .collect();
+    if matches!(agent.store.state, StoreState::Valid | StoreState::Missing) {
+        for name in &agent.transcript_names {
+            let stem = name.strip_suffix(".jsonl").unwrap_or(name);
+            let base_id = stem.split("-topic-").next().unwrap_or(stem);
+            if used.contains(name) || ids.contains(stem) || ids.contains(base_id) {
+                continue;
+            }
+            findings.push(f(
+                "transcript-orphan",
+                Severity::Info,
+                None,
+                Some(&agent.sessions_dir.join(name)),
+                format!("transcript {name} has no entry in the index"),
+                "nothing required; it is history the gateway no longer lists".into(),
+            ));
+        }
     }
 }
