@@ -9,6 +9,7 @@
 //! report type: `analyze` words and merges what the boots decide.
 
 pub mod file;
+pub mod leases;
 pub mod sqlite;
 
 use crate::rules::{self, LineRules};

@@ -93,7 +93,6 @@ pub(crate) fn entry_findings(
         )),
         _ => {}
     }
-    let running = s.status.as_deref() == Some("running");
     match next {
         NextBoot::Stranded => {
             let live = own_lock
@@ -150,6 +149,22 @@ pub(crate) fn entry_findings(
             "nothing required".into(),
         ));
     }
+    transcript_findings(agent, s, next, findings, f);
+}
+
+/// The transcript's findings for one entry: outside the state dir,
+/// unreadable, torn, an oversized last line, restart artifacts; or no
+/// transcript at all (worded by the row's fate `next`).
+fn transcript_findings(
+    agent: &Agent,
+    s: &Session,
+    next: NextBoot,
+    findings: &mut Vec<Finding>,
+    f: &MakeFinding,
+) {
+    let key = Some(s.key.as_str());
+    let index = Some(agent.store.path.as_path());
+    let running = s.status.as_deref() == Some("running");
     if let Some(t) = &s.transcript {
         if s.transcript_outside {
             findings.push(f(
