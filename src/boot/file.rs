@@ -488,4 +488,249 @@ mod tests {
         assert!(flag_blocker("k", &lines::L2026_5_28, false, true).is_some());
         assert!(flag_blocker("k", &lines::PRE_RECOVERY, true, true).is_some());
     }
+
+    use crate::state::testing::{live_openclaw, STATE_DIR};
+    use crate::state::{LockFile, StoreState};
+
+    const NOW: i64 = 1_800_000_000_000;
+    const MIN: i64 = 60_000;
+
+    fn clock(stale_ms: u64) -> Clock {
+        Clock {
+            now_ms: NOW,
+            stale_ms,
+            next_gateway: None,
+        }
+    }
+
+    /// `line` with one switch changed, for as long as the test runs.
+    fn with(line: LineRules) -> &'static LineRules {
+        Box::leak(Box::new(line))
+    }
+
+    /// The fate of the agent's first row on `line`.
+    fn fate(
+        line: &'static LineRules,
+        agent: &Agent,
+        c: Clock,
+        configured: Option<&[String]>,
+    ) -> RowFate {
+        agent_boot(line, agent, c, configured).rows[0]
+            .clone()
+            .unwrap()
+    }
+
+    fn agent_boot<'a>(
+        line: &'static LineRules,
+        agent: &'a Agent,
+        c: Clock,
+        configured: Option<&[String]>,
+    ) -> FileBoot<'a> {
+        super::agent(line, agent, c, configured, &mut None)
+    }
+
+    fn next(line: &'static LineRules, agent: &Agent) -> NextBoot {
+        fate(line, agent, clock(rules::DEFAULT_STALE_MS), None).next_boot
+    }
+
+    /// A running row flagged `abortedLastRun`, whose transcript ends with
+    /// a message of `last`.
+    fn flagged(last: &str) -> Agent {
+        Agent::for_test("main").with_session(
+            Session::for_test("a")
+                .running(Some(true))
+                .with_transcript(&["user", last]),
+        )
+    }
+
+    /// A running row not flagged, whose lock live OpenClaw pid 9 took
+    /// `age_min` minutes ago.
+    fn locked(age_min: i64) -> Agent {
+        Agent::for_test("main")
+            .with_session(
+                Session::for_test("a")
+                    .running(Some(false))
+                    .with_transcript(&["user"]),
+            )
+            .with_lock(LockFile::for_test(
+                "a.jsonl.lock",
+                9,
+                NOW - age_min * MIN,
+                live_openclaw(),
+            ))
+    }
+
+    #[test]
+    fn boot_recovery_resumes_a_flagged_row() {
+        let a = flagged("user");
+        assert_eq!(next(&lines::L2026_4_25, &a), NextBoot::Resume);
+        let without = with(LineRules {
+            boot_recovery: false,
+            ..lines::L2026_4_25
+        });
+        assert_eq!(next(without, &a), NextBoot::Stranded);
+        assert!(fate(without, &a, clock(rules::DEFAULT_STALE_MS), None)
+            .no_flag
+            .is_some());
+    }
+
+    #[test]
+    fn the_sweep_s_stale_threshold_is_configurable_from_2026_5_22() {
+        // A lock of a live OpenClaw process, 20 minutes old; staleMs 10 min.
+        let a = locked(20);
+        let c = clock(10 * MIN as u64);
+        let on = fate(&lines::L2026_5_22, &a, c, None);
+        assert_eq!(on.next_boot, NextBoot::Resume, "{}", on.reason);
+        let without = with(LineRules {
+            stale_ms_configurable: false,
+            ..lines::L2026_5_22
+        });
+        let off = fate(without, &a, c, None);
+        assert_eq!(off.next_boot, NextBoot::Stranded, "{}", off.reason);
+        // 2026.4.25 hard-codes 30 min whatever staleMs says.
+        assert_eq!(
+            fate(&lines::L2026_4_25, &a, c, None).next_boot,
+            NextBoot::Stranded
+        );
+        assert_eq!(
+            sweep_stale_ms(&lines::L2026_4_25, c),
+            rules::DEFAULT_STALE_MS
+        );
+        assert_eq!(sweep_stale_ms(&lines::L2026_5_22, c), 10 * MIN as u64);
+    }
+
+    #[test]
+    fn a_too_old_lock_of_a_live_openclaw_process_is_kept_from_2026_5_28() {
+        let a = locked(40);
+        let kept = agent_boot(&lines::L2026_5_28, &a, clock(rules::DEFAULT_STALE_MS), None);
+        assert!(!kept.locks[0].removed);
+        assert_eq!(kept.rows[0].as_ref().unwrap().next_boot, NextBoot::Stranded);
+        let without = with(LineRules {
+            keeps_report_only_locks: false,
+            ..lines::L2026_5_28
+        });
+        let removed = agent_boot(without, &a, clock(rules::DEFAULT_STALE_MS), None);
+        assert!(removed.locks[0].removed);
+        assert_eq!(
+            removed.rows[0].as_ref().unwrap().next_boot,
+            NextBoot::Resume
+        );
+    }
+
+    #[test]
+    fn a_configured_store_is_visited_from_2026_5_22() {
+        let a = flagged("user").with_origin(StoreOrigin::Configured {
+            setting: format!("{STATE_DIR}/s.json"),
+        });
+        assert_eq!(next(&lines::L2026_5_22, &a), NextBoot::Resume);
+        let without = with(LineRules {
+            visits_configured_store: false,
+            ..lines::L2026_5_22
+        });
+        assert_eq!(next(without, &a), NextBoot::Stranded);
+        assert!(!agent_boot(without, &a, clock(rules::DEFAULT_STALE_MS), None).visited);
+    }
+
+    #[test]
+    fn orphaned_running_rows_are_marked_from_2026_6_9() {
+        let a = Agent::for_test("main").with_session(
+            Session::for_test("a")
+                .running(Some(false))
+                .with_transcript(&["user"]),
+        );
+        assert_eq!(next(&lines::L2026_6_9, &a), NextBoot::Resume);
+        let without = with(LineRules {
+            orphan_marking: false,
+            ..lines::L2026_6_9
+        });
+        assert_eq!(next(without, &a), NextBoot::Stranded);
+    }
+
+    #[test]
+    fn a_live_owner_s_lock_fails_the_resume_from_2026_6_9() {
+        let a = Agent::for_test("main")
+            .with_session(
+                Session::for_test("a")
+                    .running(Some(true))
+                    .with_transcript(&["user"]),
+            )
+            .with_lock(LockFile::for_test(
+                "a.jsonl.lock",
+                9,
+                NOW - MIN,
+                live_openclaw(),
+            ));
+        assert_eq!(next(&lines::L2026_6_9, &a), NextBoot::Fail);
+        let without = with(LineRules {
+            live_lock_fails_resume: false,
+            ..lines::L2026_6_9
+        });
+        assert_eq!(next(without, &a), NextBoot::Stranded);
+    }
+
+    #[test]
+    fn an_agent_missing_from_agents_list_is_not_resumed_from_2026_7_1() {
+        let a = Agent::for_test("ops").with_session(
+            Session::for_test("a")
+                .of_agent("ops")
+                .running(Some(true))
+                .with_transcript(&["user"]),
+        );
+        let list = ["main".to_string()];
+        let c = clock(rules::DEFAULT_STALE_MS);
+        let on = fate(&lines::L2026_7_1, &a, c, Some(&list));
+        assert_eq!(on.next_boot, NextBoot::Stranded);
+        assert!(on.no_flag.is_some());
+        let without = with(LineRules {
+            refuses_unconfigured_agent: false,
+            ..lines::L2026_7_1
+        });
+        assert_eq!(
+            fate(without, &a, c, Some(&list)).next_boot,
+            NextBoot::Resume
+        );
+    }
+
+    #[test]
+    fn a_json5_index_is_salvaged_at_startup_from_2026_6_9() {
+        let a = flagged("user")
+            .with_store_state(StoreState::Json5Only { error: "x".into() })
+            .with_json5_salvage();
+        assert_eq!(next(&lines::L2026_6_9, &a), NextBoot::Resume);
+        let without = with(LineRules {
+            startup_salvages_json5: false,
+            ..lines::L2026_6_9
+        });
+        assert_eq!(next(without, &a), NextBoot::Lost);
+    }
+
+    #[test]
+    fn the_channel_is_told_to_send_again_before_a_fail_from_2026_5_28() {
+        let a = flagged("assistant");
+        let c = clock(rules::DEFAULT_STALE_MS);
+        let on = fate(&lines::L2026_5_28, &a, c, None);
+        assert_eq!(on.next_boot, NextBoot::Fail);
+        assert!(on.delivery.resend_notice);
+        let without = with(LineRules {
+            resend_notice: false,
+            ..lines::L2026_5_28
+        });
+        assert!(!fate(without, &a, c, None).delivery.resend_notice);
+        assert!(!fate(&lines::L2026_5_22, &a, c, None).delivery.resend_notice);
+    }
+
+    #[test]
+    fn a_resumed_run_s_reply_reaches_the_channel_from_2026_6_1() {
+        let a = flagged("user");
+        let c = clock(rules::DEFAULT_STALE_MS);
+        let on = fate(&lines::L2026_6_1, &a, c, None);
+        assert_eq!(on.next_boot, NextBoot::Resume);
+        assert!(on.delivery.resumed_reply);
+        let without = with(LineRules {
+            delivers_resumed_reply: false,
+            ..lines::L2026_6_1
+        });
+        assert!(!fate(without, &a, c, None).delivery.resumed_reply);
+        assert!(!fate(&lines::L2026_5_28, &a, c, None).delivery.resumed_reply);
+    }
 }

@@ -147,3 +147,43 @@ pub fn ago(now_ms: i64, then_ms: i64) -> String {
         _ => format!("{}d", d / 86_400),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::lines::{self, L2026_7_1, L2026_8_1};
+    use crate::state::testing::sqlite_row;
+
+    /// `era`: a file-era line reads the files, a SQLite-era one the
+    /// database (or imports the files); the same line without it does not.
+    #[test]
+    fn the_era_decides_whether_the_files_or_the_database_are_read() {
+        let clock = Clock {
+            now_ms: 0,
+            stale_ms: rules::DEFAULT_STALE_MS,
+            next_gateway: None,
+        };
+        let files = Agent::for_test("main");
+        let db = Agent::for_test("main").with_sqlite_rows(vec![sqlite_row(
+            "agent:main:x",
+            Some("running"),
+            r#"{"sessionId":"s1","status":"running","updatedAt":1}"#,
+        )]);
+        let boot = |line, a| agent(line, a, clock, None, &mut None);
+        assert!(matches!(boot(&L2026_7_1, &files), Some(AgentBoot::File(_))));
+        assert!(matches!(
+            boot(&L2026_8_1, &files),
+            Some(AgentBoot::FileStore { .. })
+        ));
+        assert!(boot(&L2026_7_1, &db).is_none());
+        let Some(AgentBoot::Sqlite(rows)) = boot(&L2026_8_1, &db) else {
+            panic!("a SQLite line reads the database")
+        };
+        assert_eq!(rows[0].next_boot, NextBoot::Resume);
+        let file_era = Box::leak(Box::new(LineRules {
+            era: lines::Era::File,
+            ..L2026_8_1
+        }));
+        assert!(boot(file_era, &db).is_none());
+    }
+}

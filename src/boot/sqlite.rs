@@ -507,4 +507,53 @@ mod tests {
         let r = row(KEY, Some("done"), "[1]");
         assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
     }
+
+    #[test]
+    fn a_file_era_store_is_imported_at_start_only_where_the_line_does() {
+        use crate::boot::StoreFate;
+        use crate::rules::lines::{L2026_8_1, L2026_9_6};
+        use crate::state::{Agent, Session};
+        let agent = Agent::for_test("main").with_session(
+            Session::for_test("a")
+                .running(Some(true))
+                .with_transcript(&["user"]),
+        );
+        let (fate, rows) = file_store(&agent, &L2026_9_6);
+        assert_eq!(fate, StoreFate::ImportedAtStart);
+        assert_eq!(rows[0].as_ref().map(|r| r.0), Some(NextBoot::Resume));
+        let without = LineRules {
+            imports_legacy_store_at_boot: false,
+            ..L2026_9_6
+        };
+        let (fate, rows) = file_store(&agent, &without);
+        assert_eq!(fate, StoreFate::RefusesToStart);
+        assert_eq!(rows[0], None);
+        assert_eq!(file_store(&agent, &L2026_8_1).0, StoreFate::RefusesToStart);
+        let unparsed = Agent::for_test("main")
+            .with_store_state(crate::state::StoreState::Invalid { error: "x".into() });
+        assert_eq!(file_store(&unparsed, &L2026_9_6).0, StoreFate::CannotImport);
+        assert_eq!(
+            file_store(
+                &Agent::for_test("main").with_store_state(crate::state::StoreState::Missing),
+                &L2026_9_6
+            )
+            .0,
+            StoreFate::Absent
+        );
+    }
+
+    #[test]
+    fn the_recovery_budget_is_the_line_s() {
+        let exhausted = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","status":"running","abortedLastRun":true,"updatedAt":1,"mainRestartRecovery":{"chargedAttempts":3,"startedAttempt":0}}"#,
+        );
+        let fates = rows(
+            std::slice::from_ref(&exhausted),
+            &crate::rules::lines::L2026_9_6,
+        );
+        assert_eq!(fates[0].next_boot, NextBoot::Tombstone);
+        assert_eq!(fates[0].budget, RECOVERY_BUDGET);
+    }
 }
