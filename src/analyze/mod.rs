@@ -199,10 +199,12 @@ impl Analysis {
             self.start_loses.push((show(&agent.store.path), why));
         }
         let findings = &mut self.findings;
+        // Where the agent keeps its sessions, by its files (not a line's rule).
+        let Agent { era: agent_era, .. } = agent;
         self.agents.push(AgentReport {
             id: agent.id.clone(),
             sessions_dir: show(&agent.sessions_dir),
-            era: agent.era.name(),
+            era: agent_era.name(),
             store: StoreReport {
                 path: show(&agent.store.path),
                 state: agent.store.state.name(),
