@@ -1,5 +1,11 @@
 //! From a snapshot to a report: what the next boot does with each session,
 //! each lock's verdict, and every finding. Pure: no I/O, fixed clock.
+//!
+//! Assembled, not decided: each release line's boot of each agent is
+//! `boot`'s; here they are worded (`findings/`), merged across lines
+//! (`lines`) and laid out as the report (`report`). This file holds the
+//! `Analysis` callers drive (`new`, `add`, `finish`) and the settings; a
+//! file-era agent's rows are `agent.rs`'s, a SQLite-era one's `sqlite.rs`'s.
 
 mod agent;
 pub(crate) mod findings;
@@ -22,6 +28,8 @@ use crate::rules::{self, LineRules};
 use crate::state::{Agent, Snapshot, StoreState};
 use std::path::PathBuf;
 
+/// What the analysis is told beside the snapshot: the clock, the operator's
+/// flags and the release asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
     pub now_ms: i64,

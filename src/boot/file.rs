@@ -146,9 +146,14 @@ pub fn agent<'a>(
 /// One lock as one line's boot cleanup finds it.
 #[derive(Debug)]
 pub struct LockInfo<'a> {
+    /// The lock file as read.
     pub lock: &'a crate::state::LockFile,
+    /// The line's verdict on it at boot (`rules::inspect_lock`).
     pub verdict: LockVerdict,
+    /// Its path under the real sessions dir, as entries name their locks.
     pub canonical: PathBuf,
+    /// The boot's cleanup removes it (it is removable and the cleanup has
+    /// not stopped at an earlier lock it cannot remove).
     pub removed: bool,
     /// The line's boot cleanup deletes it when it reaches it.
     pub removable: bool,

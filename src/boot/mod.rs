@@ -31,6 +31,7 @@ pub struct Clock {
     pub next_gateway: Option<rules::NextGateway>,
 }
 
+/// What the next boot does with a session (`nextBoot` in the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum NextBoot {

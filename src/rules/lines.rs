@@ -1,8 +1,11 @@
 //! OpenClaw release lines: the boot rules that changed between releases, side
 //! by side. Everything a line changes by a constant is a field here; where a
 //! line changes the logic, the field is a switch that the rule functions in
-//! `rules` (`inspect_lock`, `boot_removes_lock`) and `analyze::predict` read,
-//! each documented with the release and `dist/` file it comes from.
+//! `rules` (`inspect_lock`, `boot_removes_lock`) and `boot` (`boot::file`,
+//! `boot::sqlite`) read, each documented with the release and `dist/` file it
+//! comes from. No switch is read elsewhere; the rules that read several of
+//! them per row (`store_visited`, `flag_blocker`, `agent_configured`) are
+//! `boot::file`'s.
 //!
 //! Measured on the real npm packages (`openclaw@VERSION`, booted offline by
 //! `oracle/`), and read from their `dist/` (file names are content-hashed per
