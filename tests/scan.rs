@@ -336,24 +336,32 @@ fn live_gateway_is_detected_from_its_singleton_lock() {
 }
 
 #[test]
-fn stale_threshold_can_be_overridden() {
-    // 2026.5.12's boot cleanup hardcodes 30 min; --stale-ms models other builds.
+fn stale_threshold_can_be_overridden_from_2026_5_22_only() {
+    // The startup sweep honours a configured threshold from 2026.5.22
+    // (`resolveSessionWriteLockStaleMs`); 2026.5.12's hardcodes 30 min, so
+    // there the 1-minute-old lock of a live OpenClaw process stays.
     let env = Env::fixture("live-openclaw-lock-1min");
-    let out = env
-        .cmd()
-        .args(["--stale-ms", "30000", "scan", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(session(&v, FEISHU)["nextBoot"], "resume");
-    let out = env
-        .cmd()
-        .env("OPENCLAW_SESSION_WRITE_LOCK_STALE_MS", "30000")
-        .args(["scan", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["staleMs"], 30000);
+    let scan = |version: &str, flag: bool| {
+        let mut c = env.cmd();
+        if flag {
+            c.args(["--stale-ms", "30000"]);
+        } else {
+            c.env("OPENCLAW_SESSION_WRITE_LOCK_STALE_MS", "30000");
+        }
+        let out = c
+            .args(["--openclaw-version", version, "scan", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    for flag in [true, false] {
+        let v = scan("2026.5.22", flag);
+        assert_eq!(v["staleMs"], 30000);
+        assert_eq!(session(&v, FEISHU)["nextBoot"], "resume");
+        let v = scan("2026.5.12", flag);
+        assert_eq!(v["staleMs"], 30000);
+        assert_eq!(session(&v, FEISHU)["nextBoot"], "stranded");
+    }
 }
 
 #[test]

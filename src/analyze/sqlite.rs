@@ -1,10 +1,13 @@
 //! The SQLite era's part of the report: liveness from the state database,
 //! its leases, boots and migration runs, and each session row's `nextBoot`
-//! (`rules::sqlite`). Pure: the snapshot already holds every fact.
+//! (`boot::sqlite`). Pure: the snapshot already holds every fact.
 
+use super::lines::{merge_lines, LineFindings};
 use super::{show, Finding, GatewayReport, NextBoot, Remedy, SessionReport, Severity};
-use crate::rules::sqlite::{self as rs, LeaseOwner, RowVerdict};
+use crate::boot::sqlite::{self as rs, LeaseOwner, RowVerdict, SqliteRowFate};
 use crate::rules::ProcState;
+use crate::rules::{LineRules, LineSet};
+use crate::state::sqlite_era::SessionRow;
 use crate::state::sqlite_era::SessionTables;
 use crate::state::{Agent, Session, SqliteShared};
 use std::path::Path;
@@ -243,40 +246,14 @@ pub fn shared_findings(
     }
 }
 
-/// A verdict as the report shows it.
-fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
-    match verdict {
-        RowVerdict::Resume => (
-            NextBoot::Resume,
-            "running: the boot marks it interrupted and resumes the turn; nothing to repair".to_string(),
-        ),
-        RowVerdict::Tombstone => (
-            NextBoot::Tombstone,
-            "its restart-recovery budget is spent: the boot tombstones it and every later turn is rejected".to_string(),
-        ),
-        RowVerdict::Rejected => (
-            NextBoot::Rejected,
-            "tombstoned by restart recovery: every turn is rejected until /new or /reset (or `repair --untombstone`)".to_string(),
-        ),
-        RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
-        RowVerdict::Halt(why) => (
-            NextBoot::Halt,
-            format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
-        ),
-        RowVerdict::Fail => (
-            NextBoot::Fail,
-            "a subagent run left running: the boot ends it failed".to_string(),
-        ),
-        RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
-        RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
-    }
-}
-
-/// The rows and findings of one SQLite-era agent.
+/// The rows and findings of one SQLite-era agent, as each of `lines` (the
+/// SQLite-era lines predicted for) boots it; rows where they disagree carry
+/// each line's prediction, findings seen on only some lines say which.
 pub fn agent(
     agent: &Agent,
     tables: &SessionTables,
     db_path: &Path,
+    lines: &[&'static LineRules],
     sessions: &mut Vec<SessionReport>,
     findings: &mut Vec<Finding>,
 ) {
@@ -298,11 +275,51 @@ pub fn agent(
         });
     }
     let newer = tables.user_version > rs::NEWEST_AGENT_SCHEMA;
-    for row in &tables.rows {
+    let fates: Vec<Vec<SqliteRowFate>> = lines.iter().map(|l| rs::rows(&tables.rows, l)).collect();
+    let mut per_line = LineFindings::new(
+        lines
+            .iter()
+            .fold(LineSet::EMPTY, |set, l| LineSet(set.0 | LineSet::one(l).0)),
+    );
+    for (line, fs) in lines.iter().zip(&fates) {
+        for (row, fate) in tables.rows.iter().zip(fs) {
+            if let Some(f) = row_finding(agent, row, fate, newer, &path) {
+                per_line.add(LineSet::one(line), f);
+            }
+        }
+    }
+    per_line.finish(findings);
+    for (ri, row) in tables.rows.iter().enumerate() {
         let entry = row.entry.as_ref().ok();
-        let verdict = rs::row_verdict(row);
-        let (next_boot, reason) = next_boot_of(&verdict);
-        let mk = |code, severity, message: String, fix: String| Finding {
+        let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
+            .iter()
+            .zip(&fates)
+            .map(|(l, fs)| (*l, fs[ri].next_boot, fs[ri].reason.clone()))
+            .collect();
+        let (next_boot, reason, by_line) = merge_lines(lines, &preds);
+        sessions.push(SessionReport {
+            session_id: Some(row.current_session_id.clone()),
+            status: entry.and_then(|e| e.status.clone()).or(row.status.clone()),
+            aborted_last_run: entry.and_then(|e| e.aborted_last_run),
+            updated_at: row.updated_at.map(|v| v as f64),
+            next_boot_by_line: by_line,
+            ..bare_row(agent, &row.key, next_boot, reason)
+        });
+    }
+}
+
+/// The finding on one row of an agent database, by one line's verdict on
+/// it (`newer`: the schema is newer than sessfix edits).
+fn row_finding(
+    agent: &Agent,
+    row: &SessionRow,
+    fate: &SqliteRowFate,
+    newer: bool,
+    path: &Option<String>,
+) -> Option<Finding> {
+    let entry = row.entry.as_ref().ok();
+    let mk = |code, severity, message: String, fix: String| {
+        Some(Finding {
             code,
             severity,
             agent: Some(agent.id.clone()),
@@ -310,115 +327,89 @@ pub fn agent(
             path: path.clone(),
             message,
             fix,
-        };
-        match &verdict {
-            RowVerdict::Rejected => {
-                let e = entry.expect("a tombstone is read from the entry");
-                let attempts = rs::recovery_attempts(e)
-                    .map(|(c, s)| format!(" ({c} attempts charged, {s} started)"))
-                    .unwrap_or_default();
-                findings.push(mk(
-                    "sqlite-tombstoned",
-                    Severity::Warning,
-                    format!(
-                        "every turn on {} is rejected (\"ended during restart recovery. Use /new or /reset\"): restart recovery tombstoned it{attempts}: {}",
-                        row.key,
-                        rs::tombstone(e).unwrap_or_default()
-                    ),
-                    if newer {
-                        "update sessfix first: this database's schema is newer than it edits (/new or /reset start over without the history)".to_string()
-                    } else {
-                        format!(
-                            "`sessfix repair --untombstone {}` keeps the session and its history (`openclaw doctor --fix` only warns; /new or /reset start over without the history)",
-                            row.key
-                        )
-                    },
-                ));
-            }
-            RowVerdict::Tombstone => findings.push(mk(
-                "sqlite-recovery-exhausted",
+        })
+    };
+    match &fate.verdict {
+        RowVerdict::Rejected => {
+            let e = entry.expect("a tombstone is read from the entry");
+            let attempts = rs::recovery_attempts(e)
+                .map(|(c, s)| format!(" ({c} attempts charged, {s} started)"))
+                .unwrap_or_default();
+            mk(
+                "sqlite-tombstoned",
                 Severity::Warning,
                 format!(
-                    "{}: restart recovery has spent its {} attempts without a started turn: the next boot tombstones it",
+                    "every turn on {} is rejected (\"ended during restart recovery. Use /new or /reset\"): restart recovery tombstoned it{attempts}: {}",
                     row.key,
-                    rs::RECOVERY_BUDGET
+                    rs::tombstone(e).unwrap_or_default()
                 ),
-                format!(
-                    "after the next boot, `sessfix repair --untombstone {}` keeps the session and its history",
-                    row.key
-                ),
-            )),
-            RowVerdict::Lost(why) if entry.is_some_and(|e| rs::dropped_turn(row, e)) => {
-                findings.push(mk(
-                    "sqlite-turn-dropped",
-                    Severity::Info,
-                    format!("{}: the request of its last turn is lost: {why}", row.key),
+                if newer {
+                    "update sessfix first: this database's schema is newer than it edits (/new or /reset start over without the history)".to_string()
+                } else {
                     format!(
-                        "if it was not stopped on purpose (/stop), `sessfix repair --resume {}` re-queues it: the next boot resumes the turn",
+                        "`sessfix repair --untombstone {}` keeps the session and its history (`openclaw doctor --fix` only warns; /new or /reset start over without the history)",
                         row.key
-                    ),
-                ));
-            }
-            RowVerdict::Lost(why) | RowVerdict::Skip(why)
-                if entry.is_some_and(|e| rs::status_mismatch(row, e)) =>
-            {
-                findings.push(mk(
-                    "sqlite-status-mismatch",
-                    Severity::Warning,
-                    format!("{}: {why}", row.key),
-                    format!(
-                        "with the gateway stopped, set the columns to entry_json's status: `UPDATE session_nodes SET status = json_extract(entry_json, '$.status') WHERE session_key = '{k}'; UPDATE session_windows SET status = (SELECT status FROM session_nodes WHERE session_key = '{k}') WHERE session_id = '{}'`",
-                        row.current_session_id.replace('\'', "''"),
-                        k = row.key.replace('\'', "''")
-                    ),
-                ));
-            }
-            RowVerdict::Halt(why) => findings.push(mk(
-                "sqlite-row-invalid",
-                Severity::Error,
+                    )
+                },
+            )
+        }
+        RowVerdict::Tombstone => mk(
+            "sqlite-recovery-exhausted",
+            Severity::Warning,
+            format!(
+                "{}: restart recovery has spent its {} attempts without a started turn: the next boot tombstones it",
+                row.key,
+                fate.budget
+            ),
+            format!(
+                "after the next boot, `sessfix repair --untombstone {}` keeps the session and its history",
+                row.key
+            ),
+        ),
+        RowVerdict::Lost(why) if entry.is_some_and(|e| rs::dropped_turn(row, e)) => {
+            mk(
+                "sqlite-turn-dropped",
+                Severity::Info,
+                format!("{}: the request of its last turn is lost: {why}", row.key),
                 format!(
-                    "{}: the gateway refuses to start (\"invalid persisted session row requires repair\"): {why}",
+                    "if it was not stopped on purpose (/stop), `sessfix repair --resume {}` re-queues it: the next boot resumes the turn",
                     row.key
                 ),
-                "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
-            )),
-            RowVerdict::Skip(why) if entry.is_some_and(|e| rs::work_start_error(e).is_some()) => {
-                findings.push(mk(
-                    "sqlite-work-refused",
-                    Severity::Info,
-                    format!("{}: {why}; the gateway refuses new turns on it until that is settled", row.key),
-                    "settle it in OpenClaw (finish initialization, unarchive, acknowledge the review, or finish the worktree)".into(),
-                ));
-            }
-            _ => {}
+            )
         }
-        sessions.push(SessionReport {
-            session_id: Some(row.current_session_id.clone()),
-            status: entry.and_then(|e| e.status.clone()).or(row.status.clone()),
-            aborted_last_run: entry.and_then(|e| e.aborted_last_run),
-            updated_at: row.updated_at.map(|v| v as f64),
-            ..bare_row(agent, &row.key, next_boot, reason)
-        });
+        RowVerdict::Lost(why) | RowVerdict::Skip(why)
+            if entry.is_some_and(|e| rs::status_mismatch(row, e)) =>
+        {
+            mk(
+                "sqlite-status-mismatch",
+                Severity::Warning,
+                format!("{}: {why}", row.key),
+                format!(
+                    "with the gateway stopped, set the columns to entry_json's status: `UPDATE session_nodes SET status = json_extract(entry_json, '$.status') WHERE session_key = '{k}'; UPDATE session_windows SET status = (SELECT status FROM session_nodes WHERE session_key = '{k}') WHERE session_id = '{}'`",
+                    row.current_session_id.replace('\'', "''"),
+                    k = row.key.replace('\'', "''")
+                ),
+            )
+        }
+        RowVerdict::Halt(why) => mk(
+            "sqlite-row-invalid",
+            Severity::Error,
+            format!(
+                "{}: the gateway refuses to start (\"invalid persisted session row requires repair\"): {why}",
+                row.key
+            ),
+            "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
+        ),
+        RowVerdict::Skip(why) if entry.is_some_and(|e| rs::work_start_error(e).is_some()) => {
+            mk(
+                "sqlite-work-refused",
+                Severity::Info,
+                format!("{}: {why}; the gateway refuses new turns on it until that is settled", row.key),
+                "settle it in OpenClaw (finish initialization, unarchive, acknowledge the review, or finish the worktree)".into(),
+            )
+        }
+        _ => None,
     }
-}
-
-/// What becomes of a file-era index's entry once a SQLite-era gateway
-/// imports it at startup (2026.9.6): imported as it is, then recovered by the
-/// SQLite rules (a running main row marked and resumed, a running subagent
-/// row ended `failed`, a cron or ACP row left alone).
-pub fn imported_prediction(s: &Session) -> (NextBoot, String) {
-    let entry = crate::state::sqlite_era::EntryFacts {
-        status: s.status.clone(),
-        aborted_last_run: s.aborted_last_run,
-        spawn_depth: s.skip.spawn_depth,
-        subagent_role: s.skip.subagent_role.clone().map(serde_json::Value::String),
-        ..Default::default()
-    };
-    let (next_boot, why) = next_boot_of(&rs::entry_verdict(&s.boot_key, &entry));
-    (
-        next_boot,
-        format!("imported into SQLite at the next start; then {why}"),
-    )
 }
 
 /// The row of a file-era index's entry predicted by a SQLite-era line's rules.

@@ -6,7 +6,7 @@
 
 use super::{entry_splices, normalize, pieces, FieldChange, Op, Plan};
 use crate::analyze::Report;
-use crate::rules::sqlite as rs;
+use crate::boot::sqlite as rs;
 use crate::state::json;
 use crate::state::sqlite_era::{SessionRow, WindowRow};
 use crate::state::{Agent, Snapshot};
@@ -173,7 +173,7 @@ fn row_edit_of(
             rs::NEWEST_AGENT_SCHEMA
         )));
     }
-    let verdict = rs::row_verdict(row);
+    let verdict = rs::row_verdict(row, &crate::rules::lines::L2026_9_6);
     let Some(raw) = row.raw_entry.as_deref() else {
         return Err(Refusal(format!(
             "{flag} {key}: its entry_json was not read"

@@ -38,18 +38,7 @@ pub fn write_streamed<T: serde::Serialize>(body: &T, out: &mut dyn Write) -> std
     writeln!(out)
 }
 
-/// Serialise an epoch-ms float as an integer when it is whole (the gateway
-/// writes `updatedAt` as `Date.now()`, an integer; JSON readers that type
-/// numbers should see one).
-pub fn whole_number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
-            s.serialize_i64(*f as i64)
-        }
-        Some(f) => s.serialize_f64(*f),
-        None => s.serialize_none(),
-    }
-}
+pub use crate::analyze::whole_number;
 
 /// A repair plan as a JSON value: each field change's `before` and `after`
 /// are the field's JSON values, absent when the field is absent.

@@ -1,14 +1,16 @@
 //! OpenClaw release lines: the boot rules that changed between releases, side
 //! by side. Everything a line changes by a constant is a field here; where a
 //! line changes the logic, the field is a switch that the rule functions in
-//! `rules` (`inspect_lock`, `boot_removes_lock`) and `analyze::predict` read,
-//! each documented with the release and `dist/` file it comes from.
+//! `rules` (`inspect_lock`, `boot_removes_lock`) and `boot` (`boot::file`,
+//! `boot::sqlite`) read, each documented with the release and `dist/` file it
+//! comes from. No switch is read elsewhere; the rules that read several of
+//! them per row (`store_visited`, `flag_blocker`, `agent_configured`) are
+//! `boot::file`'s.
 //!
 //! Measured on the real npm packages (`openclaw@VERSION`, booted offline by
 //! `oracle/`), and read from their `dist/` (file names are content-hashed per
 //! release; see the README's "Supported OpenClaw releases").
 
-use crate::state::StoreOrigin;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -291,7 +293,7 @@ pub const L2026_7_1: LineRules = LineRules {
 /// The SQLite era: sessions in `openclaw-agent.sqlite`; a file-era index is
 /// an input to the startup migration ("Legacy session store requires
 /// migration", `startup-migration-LqDYqbTK.js` in 8.1). Its boot rules are
-/// `rules::sqlite` (read in 2026.9.6's `dist/`).
+/// `boot::sqlite` (read in 2026.9.6's `dist/`).
 pub const L2026_8_1: LineRules = LineRules {
     name: "2026.8.1",
     first: v(2026, 8, 1),
@@ -413,57 +415,6 @@ pub fn range_label(line: &LineRules) -> String {
     }
 }
 
-// ------------------------------------------------ rules that read the lines
-
-/// Whether the config lists this agent: `agents.list[].id` (normalised), or,
-/// with no list, the default agent `main` only (2026.7.1-2
-/// `agent-D6kiZtPt.js`: `resolveAgentConfig` finds no other).
-pub fn agent_configured(id: &str, list: Option<&[String]>) -> bool {
-    match list {
-        Some(ids) if !ids.is_empty() => ids.iter().any(|a| a == id),
-        _ => id == "main",
-    }
-}
-
-/// Whether this line's boot visits the agent's store at all: the default
-/// `agents/<id>/sessions/sessions.json` always; a configured `session.store`
-/// from 2026.5.22; any other index (`--store`) never.
-pub fn store_visited(origin: &StoreOrigin, line: &LineRules) -> bool {
-    match origin {
-        StoreOrigin::Default => true,
-        StoreOrigin::Configured { .. } => line.visits_configured_store,
-        StoreOrigin::Explicit => false,
-    }
-}
-
-/// Why `abortedLastRun: true` would not make this line's boot resume a
-/// stranded row, if it would not.
-pub fn flag_blocker(
-    key: &str,
-    line: &LineRules,
-    visited: bool,
-    configured: bool,
-) -> Option<String> {
-    if !line.boot_recovery {
-        return Some(format!(
-            "OpenClaw before {} has no boot recovery, so no flag is read",
-            L2026_4_25.first
-        ));
-    }
-    if !visited {
-        return Some(
-            "the boot never visits this store (a configured session.store is visited from 2026.5.22; any other index never)".into(),
-        );
-    }
-    if line.refuses_unconfigured_agent && !configured {
-        return Some(format!(
-            "the agent of {} is not in the config's agents.list, and 2026.7.1+ refuses to resume its sessions",
-            key
-        ));
-    }
-    None
-}
-
 /// The README's "Supported OpenClaw releases" table, made from `ALL` (a
 /// test keeps the README in step).
 pub fn markdown_table() -> String {
@@ -544,29 +495,6 @@ mod tests {
             readme.contains(&table),
             "README.md's \"Supported OpenClaw releases\" table is out of date; it should read:\n{table}"
         );
-    }
-
-    #[test]
-    fn which_rows_a_flag_helps_per_line() {
-        let configured = StoreOrigin::Configured {
-            setting: "~/s.json".into(),
-        };
-        assert!(store_visited(&StoreOrigin::Default, &L2026_4_25));
-        assert!(!store_visited(&configured, &L2026_4_25));
-        assert!(store_visited(&configured, &L2026_5_22));
-        assert!(!store_visited(&StoreOrigin::Explicit, &L2026_7_1));
-        assert!(agent_configured("main", None));
-        assert!(!agent_configured("ops", None));
-        assert!(agent_configured(
-            "ops",
-            Some(&["main".into(), "ops".into()])
-        ));
-        assert!(!agent_configured("main", Some(&["ops".into()])));
-        assert!(flag_blocker("k", &L2026_4_25, true, false).is_none());
-        assert!(flag_blocker("k", &L2026_7_1, true, false).is_some());
-        assert!(flag_blocker("k", &L2026_7_1, true, true).is_none());
-        assert!(flag_blocker("k", &L2026_5_28, false, true).is_some());
-        assert!(flag_blocker("k", &PRE_RECOVERY, true, true).is_some());
     }
 
     #[test]

@@ -9,8 +9,8 @@
 use serde_json::Value;
 
 pub mod lines;
-pub mod sqlite;
-pub use lines::{agent_configured, flag_blocker, store_visited, LineRules, LineSet, Version};
+
+pub use lines::{LineRules, LineSet, Version};
 
 /// Boot cleanup's stale threshold. 2026.5.12 hardcodes it
 /// (`server-startup-post-attach`: `SESSION_LOCK_STALE_MS = 1800 * 1e3`).

@@ -17,6 +17,8 @@ pub mod release;
 pub mod sqlite;
 pub mod sqlite_era;
 pub mod stores;
+#[cfg(test)]
+pub mod testing;
 
 use crate::fsx::{self, Identity, Kind};
 use crate::rules::{self, FileKind, LockPayload, ProcState, SkipFields, TailRecord};

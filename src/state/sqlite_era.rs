@@ -9,7 +9,7 @@
 //! and in `state/openclaw.sqlite`: `state_leases`, `gateway_boot_lifecycle`,
 //! `agent_database_leases`. Columns a release does not have read as absent.
 //!
-//! Nothing here decides what the gateway does with a row; `rules::sqlite`
+//! Nothing here decides what the gateway does with a row; `boot::sqlite`
 //! does.
 
 use super::sqlite::{self, columns, ReadDb};

@@ -11,7 +11,16 @@
 //! (`markStartupOrphanedMainSessionsForRecovery`,
 //! `main-session-restart-recovery-marking-*.mjs`).
 
-use crate::state::sqlite_era::{Boot, EntryFacts, Lease, SessionRow};
+pub use super::leases::{
+    crash_loop, lease_blocks_boot, lease_holds, lease_owner, pid_owner, unfinished_imports,
+    LeaseOwner, CRASH_LOOP_BOOTS, CRASH_LOOP_WINDOW_MS, GATEWAY_OWNER_LEASE_SCOPE,
+    MAINTENANCE_LEASE_SCOPE,
+};
+use super::NextBoot;
+use super::StoreFate;
+use crate::rules::LineRules;
+use crate::state::sqlite_era::{EntryFacts, SessionRow};
+use crate::state::{Session, StoreState};
 
 /// Schema versions of the releases these rules were checked with:
 /// (release, agent database `user_version`, state database `user_version`).
@@ -36,21 +45,6 @@ pub fn release_of_agent_schema(user_version: i64) -> Option<&'static str> {
 /// boot tombstones a session (`inspectMainSessionRecovery`: `exhausted` when
 /// `chargedAttempts - startedAttempt >= 3`, `main-session-restart-recovery-*.mjs`).
 pub const RECOVERY_BUDGET: i64 = 3;
-
-/// The crash-loop breaker's window and threshold (`gateway-boot-lifecycle-*.mjs`):
-/// 3 boots in 5 minutes that never completed, or ended `startup_failed`,
-/// suppress channel and account auto-start until the window drains.
-pub const CRASH_LOOP_WINDOW_MS: i64 = 5 * 60 * 1000;
-pub const CRASH_LOOP_BOOTS: usize = 3;
-
-/// The lease scope a gateway killed during the first-boot legacy migration
-/// leaves: while it has not expired the gateway and `openclaw doctor --fix`
-/// both refuse ("Agent database maintenance deferred", §3.7). It carries no
-/// payload: its owner is a UUID, not a pid.
-pub const MAINTENANCE_LEASE_SCOPE: &str = "core:agent-database-maintenance";
-/// The running gateway's own lease (2026.9.6 only), `payload_json.owner`
-/// naming its pid and start time.
-pub const GATEWAY_OWNER_LEASE_SCOPE: &str = "gateway-owner";
 
 /// What the next boot does with one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,9 +120,9 @@ pub fn status_mismatch(row: &SessionRow, entry: &EntryFacts) -> bool {
 pub fn is_main_session(key: &str, entry: &EntryFacts) -> bool {
     entry.spawn_depth.is_none_or(|d| d <= 0.0)
         && entry.subagent_role.as_ref().is_none_or(|r| r.is_null())
-        && !super::is_subagent_key(key)
-        && !super::is_cron_key(key)
-        && !super::is_acp_key(key)
+        && !crate::rules::is_subagent_key(key)
+        && !crate::rules::is_cron_key(key)
+        && !crate::rules::is_acp_key(key)
 }
 
 fn present(v: &Option<serde_json::Value>) -> bool {
@@ -192,8 +186,8 @@ pub fn dropped_turn(row: &SessionRow, entry: &EntryFacts) -> bool {
         && entry.aborted_last_run == Some(true)
 }
 
-/// What the next boot does with `row`.
-pub fn row_verdict(row: &SessionRow) -> RowVerdict {
+/// What `line`'s next boot does with `row`.
+pub fn row_verdict(row: &SessionRow, line: &LineRules) -> RowVerdict {
     if let Some(why) = invalid_reason(row) {
         return RowVerdict::Halt(why);
     }
@@ -224,18 +218,18 @@ pub fn row_verdict(row: &SessionRow) -> RowVerdict {
             entry.status.as_deref().unwrap_or("")
         ));
     }
-    entry_verdict(&row.key, entry)
+    entry_verdict(&row.key, entry, line)
 }
 
 /// What the boot does with a row by its entry alone (its projections and
 /// tombstone already checked): also the rows a file-era store becomes when
 /// 2026.9.6 imports it at startup, before its recovery runs.
-pub fn entry_verdict(key: &str, entry: &EntryFacts) -> RowVerdict {
+pub fn entry_verdict(key: &str, entry: &EntryFacts, line: &LineRules) -> RowVerdict {
     if entry.status.as_deref() != Some("running") {
         return RowVerdict::Idle;
     }
     if !is_main_session(key, entry) {
-        if super::is_cron_key(key) || super::is_acp_key(key) {
+        if crate::rules::is_cron_key(key) || crate::rules::is_acp_key(key) {
             return RowVerdict::Skip(
                 "not a main session: restart recovery leaves cron and ACP sessions alone".into(),
             );
@@ -247,102 +241,12 @@ pub fn entry_verdict(key: &str, entry: &EntryFacts) -> RowVerdict {
     }
     if entry.aborted_last_run == Some(true) {
         if let Some((charged, started)) = recovery_attempts(entry) {
-            if charged - started >= RECOVERY_BUDGET {
+            if charged - started >= recovery_budget(line) {
                 return RowVerdict::Tombstone;
             }
         }
     }
     RowVerdict::Resume
-}
-
-/// What is known about a lease's owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LeaseOwner {
-    Alive,
-    Dead,
-    Unknown(String),
-}
-
-/// A lease's owner: by its payload's pid (and start time, where the host
-/// gives one), or, for a lease without a pid (the maintenance lease), by
-/// whether any OpenClaw process holds the state (`state_owner`).
-pub fn lease_owner(
-    lease: &Lease,
-    pid_state: Option<&super::ProcState>,
-    state_owner: &LeaseOwner,
-) -> LeaseOwner {
-    match (lease.owner_pid, pid_state) {
-        (Some(pid), Some(s)) => pid_owner(pid, s, lease.owner_started_at),
-        _ => state_owner.clone(),
-    }
-}
-
-/// The owner a lease row names by pid, with the start time it recorded
-/// (field 22 of `/proc/<pid>/stat`): alive only with the same start time
-/// where the host gives one; another start time is a recycled pid.
-pub fn pid_owner(pid: u64, state: &super::ProcState, recorded_start: Option<f64>) -> LeaseOwner {
-    match state {
-        super::ProcState::Alive { starttime, .. } => match (starttime, recorded_start) {
-            (Some(t), Some(want)) if (*t as f64) != want => LeaseOwner::Dead,
-            _ => LeaseOwner::Alive,
-        },
-        super::ProcState::Dead | super::ProcState::Zombie => LeaseOwner::Dead,
-        super::ProcState::Unknown { why } => LeaseOwner::Unknown(format!("pid {pid}: {why}")),
-    }
-}
-
-/// Whether a lease still holds at `now_ms` (`expires_at` in the future; a
-/// lease without an expiry holds until removed).
-pub fn lease_holds(lease: &Lease, now_ms: i64) -> bool {
-    lease.expires_at.is_none_or(|t| t > now_ms)
-}
-
-/// Whether a live-looking boot blocker: the maintenance lease refuses the
-/// gateway's startup migrations and `openclaw doctor --fix` while it holds.
-pub fn lease_blocks_boot(lease: &Lease) -> bool {
-    lease.scope == MAINTENANCE_LEASE_SCOPE
-}
-
-/// The boots the crash-loop breaker counts at `now_ms`, and when the window
-/// drains (the oldest counted boot leaves it), when it is tripped.
-pub fn crash_loop(boots: &[Boot], now_ms: i64) -> Option<(usize, i64)> {
-    let counted: Vec<&Boot> = boots
-        .iter()
-        .filter(|b| b.started_at_ms > now_ms - CRASH_LOOP_WINDOW_MS && b.started_at_ms <= now_ms)
-        .filter(|b| b.completed_at_ms.is_none() || b.outcome.as_deref() == Some("startup_failed"))
-        .collect();
-    if counted.len() < CRASH_LOOP_BOOTS {
-        return None;
-    }
-    // The window drains below the threshold when this many have left it.
-    let leave = counted.len() + 1 - CRASH_LOOP_BOOTS;
-    let mut starts: Vec<i64> = counted.iter().map(|b| b.started_at_ms).collect();
-    starts.sort_unstable();
-    Some((counted.len(), starts[leave - 1] + CRASH_LOOP_WINDOW_MS))
-}
-
-/// The targets of legacy-import runs that stopped half-way and that no later
-/// run finished: the manifest has no `completedAt`, no later manifest has
-/// one, and the target's legacy store is still there.
-pub fn unfinished_imports(
-    runs: &[crate::state::sqlite_era::MigrationRun],
-) -> Vec<(
-    &crate::state::sqlite_era::MigrationRun,
-    &crate::state::sqlite_era::MigrationTarget,
-)> {
-    let mut out = Vec::new();
-    for r in runs.iter().filter(|r| r.error.is_none() && !r.completed) {
-        let finished_later = runs
-            .iter()
-            .any(|o| o.completed && o.started_at.is_some() && o.started_at >= r.started_at);
-        if finished_later {
-            continue;
-        }
-        for t in r.targets.iter().filter(|t| t.store_exists) {
-            out.push((r, t));
-        }
-    }
-    out
 }
 
 /// The fields an untombstone removes from `entry_json`: the recovery cycle
@@ -361,10 +265,149 @@ pub fn untombstone_removes(field: &str) -> bool {
 /// (`mark_interrupted`): the run that held the session is gone.
 pub const RESUME_CLEARS: [&str; 3] = ["activeWriterRunId", "lifecycleRunId", "lastRunId"];
 
+/// The recovery budget `line`'s boot gives a session (`RECOVERY_BUDGET` on
+/// every SQLite-era line measured so far).
+pub fn recovery_budget(_line: &LineRules) -> i64 {
+    RECOVERY_BUDGET
+}
+
+/// Whether `line` belongs to the SQLite era: its gateway keeps sessions in
+/// the agent database, and a file-era store is an input to its startup
+/// migration.
+pub fn is_sqlite_line(line: &LineRules) -> bool {
+    line.era == crate::rules::lines::Era::Sqlite
+}
+
+/// The newest SQLite-era line: the rules an agent database is judged by
+/// when no SQLite-era line is predicted for.
+pub fn newest_line() -> Option<&'static LineRules> {
+    crate::rules::lines::ALL
+        .iter()
+        .rev()
+        .find(|l| is_sqlite_line(l))
+        .copied()
+}
+
+/// Whether `line`'s gateway imports a file-era store at its next start by
+/// itself (2026.9.6); without it the start is refused until the store is
+/// imported.
+pub fn imports_at_start(line: &LineRules) -> bool {
+    line.imports_legacy_store_at_boot
+}
+
+/// What one SQLite-era line's next boot does with one row of the agent
+/// database: its verdict, as the report shows it, and the numbers its
+/// finding quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteRowFate {
+    pub verdict: RowVerdict,
+    pub next_boot: NextBoot,
+    pub reason: String,
+    /// The recovery budget this line spends before it tombstones a row.
+    pub budget: i64,
+}
+
+/// What `line`'s next boot does with each row of an agent database, in
+/// table order.
+pub fn rows(rows: &[SessionRow], line: &LineRules) -> Vec<SqliteRowFate> {
+    rows.iter()
+        .map(|row| {
+            let verdict = row_verdict(row, line);
+            let (next_boot, reason) = next_boot_of(&verdict);
+            SqliteRowFate {
+                verdict,
+                next_boot,
+                reason,
+                budget: recovery_budget(line),
+            }
+        })
+        .collect()
+}
+
+/// A verdict as the report shows it.
+pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
+    match verdict {
+        RowVerdict::Resume => (
+            NextBoot::Resume,
+            "running: the boot marks it interrupted and resumes the turn; nothing to repair".to_string(),
+        ),
+        RowVerdict::Tombstone => (
+            NextBoot::Tombstone,
+            "its restart-recovery budget is spent: the boot tombstones it and every later turn is rejected".to_string(),
+        ),
+        RowVerdict::Rejected => (
+            NextBoot::Rejected,
+            "tombstoned by restart recovery: every turn is rejected until /new or /reset (or `repair --untombstone`)".to_string(),
+        ),
+        RowVerdict::Lost(why) => (NextBoot::Lost, why.clone()),
+        RowVerdict::Halt(why) => (
+            NextBoot::Halt,
+            format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
+        ),
+        RowVerdict::Fail => (
+            NextBoot::Fail,
+            "a subagent run left running: the boot ends it failed".to_string(),
+        ),
+        RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
+        RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
+    }
+}
+
+/// What becomes of a file-era index's entry once a SQLite-era gateway
+/// imports it at startup (2026.9.6): imported as it is, then recovered by the
+/// SQLite rules (a running main row marked and resumed, a running subagent
+/// row ended `failed`, a cron or ACP row left alone).
+pub fn imported_prediction(s: &Session, line: &LineRules) -> (NextBoot, String) {
+    let entry = EntryFacts {
+        status: s.status.clone(),
+        aborted_last_run: s.aborted_last_run,
+        spawn_depth: s.skip.spawn_depth,
+        subagent_role: s.skip.subagent_role.clone().map(serde_json::Value::String),
+        ..Default::default()
+    };
+    let (next_boot, why) = next_boot_of(&entry_verdict(&s.boot_key, &entry, line));
+    (
+        next_boot,
+        format!("imported into SQLite at the next start; then {why}"),
+    )
+}
+
+/// What a SQLite-era line's next start does with an agent's file-era store.
+/// 2026.8.x refuses to start until the store is imported
+/// (`assertSessionStoreMigrationComplete`, measured on 2026.8.2); 2026.9.6
+/// imports a store that parses and recovers its rows by the SQLite rules
+/// (`imported_prediction`); one that does not parse it cannot import.
+pub fn file_store(
+    agent: &crate::state::Agent,
+    line: &LineRules,
+) -> (StoreFate, Vec<Option<(NextBoot, String)>>) {
+    let imports = imports_at_start(line);
+    let parsed = matches!(agent.store.state, StoreState::Valid);
+    let rows = agent
+        .sessions
+        .iter()
+        .map(|s| (imports && parsed && !s.shadowed).then(|| imported_prediction(s, line)))
+        .collect();
+    let fate = if imports && parsed {
+        StoreFate::ImportedAtStart
+    } else if matches!(agent.store.state, StoreState::Missing) {
+        StoreFate::Absent
+    } else if imports {
+        StoreFate::CannotImport
+    } else {
+        StoreFate::RefusesToStart
+    };
+    (fate, rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::state::sqlite_era::{parse_entry, WindowRow};
+
+    fn row_verdict_9_6(row: &SessionRow) -> RowVerdict {
+        row_verdict(row, &crate::rules::lines::L2026_9_6)
+    }
 
     fn row(key: &str, status: Option<&str>, entry: &str) -> SessionRow {
         let parsed = parse_entry(entry);
@@ -398,43 +441,43 @@ mod tests {
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":false,"activeWriterRunId":"t1"}"#,
         );
-        assert_eq!(row_verdict(&running), RowVerdict::Resume);
+        assert_eq!(row_verdict_9_6(&running), RowVerdict::Resume);
         let tomb = row(
             KEY,
             Some("failed"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"failed","mainRestartRecovery":{"chargedAttempts":3,"tombstone":{"reason":"r"}}}"#,
         );
-        assert_eq!(row_verdict(&tomb), RowVerdict::Rejected);
+        assert_eq!(row_verdict_9_6(&tomb), RowVerdict::Rejected);
         let exhausted = row(
             KEY,
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":true,"mainRestartRecovery":{"revision":4,"chargedAttempts":3}}"#,
         );
-        assert_eq!(row_verdict(&exhausted), RowVerdict::Tombstone);
+        assert_eq!(row_verdict_9_6(&exhausted), RowVerdict::Tombstone);
         let started = row(
             KEY,
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","abortedLastRun":true,"mainRestartRecovery":{"chargedAttempts":3,"startedAttempt":1}}"#,
         );
-        assert_eq!(row_verdict(&started), RowVerdict::Resume);
+        assert_eq!(row_verdict_9_6(&started), RowVerdict::Resume);
         let dropped = row(
             KEY,
             Some("killed"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"killed","abortedLastRun":true}"#,
         );
-        assert!(matches!(row_verdict(&dropped), RowVerdict::Lost(_)));
+        assert!(matches!(row_verdict_9_6(&dropped), RowVerdict::Lost(_)));
         let done = row(
             KEY,
             Some("done"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"done"}"#,
         );
-        assert_eq!(row_verdict(&done), RowVerdict::Idle);
+        assert_eq!(row_verdict_9_6(&done), RowVerdict::Idle);
         let sub = row(
             "agent:main:subagent:x",
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running","spawnDepth":1}"#,
         );
-        assert_eq!(row_verdict(&sub), RowVerdict::Fail);
+        assert_eq!(row_verdict_9_6(&sub), RowVerdict::Fail);
     }
 
     #[test]
@@ -445,126 +488,72 @@ mod tests {
             r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
         );
         r.updated_at = Some(4);
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(w) if w.contains("updated_at")));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(w) if w.contains("updated_at")));
         let mut r = row(
             KEY,
             Some("running"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
         );
         r.current_session_id = "s2".into();
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
         let mut r = row(
             KEY,
             Some("done"),
             r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
         );
-        assert!(matches!(row_verdict(&r), RowVerdict::Lost(w) if w.contains("status column")));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Lost(w) if w.contains("status column")));
         r.entry_valid = Some(-1);
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
         let r = row(KEY, Some("done"), "[1]");
-        assert!(matches!(row_verdict(&r), RowVerdict::Halt(_)));
+        assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
     }
 
     #[test]
-    fn the_breaker_counts_unfinished_boots_in_five_minutes() {
-        let b = |t: i64, done: bool| Boot {
-            boot_id: t.to_string(),
-            pid: Some(1),
-            started_at_ms: t,
-            completed_at_ms: done.then_some(t + 1),
-            outcome: None,
+    fn a_file_era_store_is_imported_at_start_only_where_the_line_does() {
+        use crate::boot::StoreFate;
+        use crate::rules::lines::{L2026_8_1, L2026_9_6};
+        use crate::state::{Agent, Session};
+        let agent = Agent::for_test("main").with_session(
+            Session::for_test("a")
+                .running(Some(true))
+                .with_transcript(&["user"]),
+        );
+        let (fate, rows) = file_store(&agent, &L2026_9_6);
+        assert_eq!(fate, StoreFate::ImportedAtStart);
+        assert_eq!(rows[0].as_ref().map(|r| r.0), Some(NextBoot::Resume));
+        let without = LineRules {
+            imports_legacy_store_at_boot: false,
+            ..L2026_9_6
         };
-        let now = 1_000_000;
+        let (fate, rows) = file_store(&agent, &without);
+        assert_eq!(fate, StoreFate::RefusesToStart);
+        assert_eq!(rows[0], None);
+        assert_eq!(file_store(&agent, &L2026_8_1).0, StoreFate::RefusesToStart);
+        let unparsed = Agent::for_test("main")
+            .with_store_state(crate::state::StoreState::Invalid { error: "x".into() });
+        assert_eq!(file_store(&unparsed, &L2026_9_6).0, StoreFate::CannotImport);
         assert_eq!(
-            crash_loop(&[b(now - 10, false), b(now - 20, false)], now),
-            None
+            file_store(
+                &Agent::for_test("main").with_store_state(crate::state::StoreState::Missing),
+                &L2026_9_6
+            )
+            .0,
+            StoreFate::Absent
         );
-        let boots = [
-            b(now - 100_000, false),
-            b(now - 50_000, false),
-            b(now - 10, false),
-            b(now - 5, true),
-        ];
-        assert_eq!(
-            crash_loop(&boots, now),
-            Some((3, now - 100_000 + CRASH_LOOP_WINDOW_MS))
-        );
-        let old = [
-            b(now - 400_000, false),
-            b(now - 50_000, false),
-            b(now - 10, false),
-        ];
-        assert_eq!(crash_loop(&old, now), None);
     }
 
     #[test]
-    fn lease_owners_by_pid_and_start_time() {
-        let lease = Lease {
-            scope: GATEWAY_OWNER_LEASE_SCOPE.into(),
-            lease_key: "global".into(),
-            owner: "o".into(),
-            expires_at: Some(10),
-            heartbeat_at: None,
-            owner_pid: Some(7),
-            owner_started_at: Some(100.0),
-            owner_host: None,
-            owner_state: None,
-            created_at: None,
-            updated_at: None,
-        };
-        let alive = |t| super::super::ProcState::Alive {
-            starttime: Some(t),
-            argv: None,
-        };
-        let none = LeaseOwner::Dead;
-        assert_eq!(
-            lease_owner(&lease, Some(&alive(100)), &none),
-            LeaseOwner::Alive
+    fn the_recovery_budget_is_the_line_s() {
+        let exhausted = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","status":"running","abortedLastRun":true,"updatedAt":1,"mainRestartRecovery":{"chargedAttempts":3,"startedAttempt":0}}"#,
         );
-        assert_eq!(
-            lease_owner(&lease, Some(&alive(101)), &none),
-            LeaseOwner::Dead,
-            "a recycled pid"
+        let fates = rows(
+            std::slice::from_ref(&exhausted),
+            &crate::rules::lines::L2026_9_6,
         );
-        assert_eq!(
-            lease_owner(
-                &lease,
-                Some(&super::super::ProcState::Dead),
-                &LeaseOwner::Alive
-            ),
-            LeaseOwner::Dead
-        );
-        let anon = Lease {
-            owner_pid: None,
-            ..lease.clone()
-        };
-        assert_eq!(
-            lease_owner(&anon, None, &LeaseOwner::Alive),
-            LeaseOwner::Alive
-        );
-        assert!(lease_holds(&lease, 9) && !lease_holds(&lease, 10));
-    }
-
-    #[test]
-    fn an_import_stopped_half_way_is_unfinished_until_a_later_run_completes() {
-        use crate::state::sqlite_era::{MigrationRun, MigrationTarget};
-        let run = |at: &str, completed: bool, exists: bool| MigrationRun {
-            path: format!("{at}.json").into(),
-            started_at: Some(at.into()),
-            completed,
-            error: None,
-            targets: vec![MigrationTarget {
-                store_path: Some("/s/sessions.json".into()),
-                store_exists: exists,
-                planned_moves: 300,
-                completed_moves: 0,
-            }],
-        };
-        let killed = run("2026-11-30T14:43:30Z", false, true);
-        assert_eq!(unfinished_imports(std::slice::from_ref(&killed)).len(), 1);
-        let later = run("2026-11-30T14:45:00Z", true, true);
-        assert!(unfinished_imports(&[killed.clone(), later]).is_empty());
-        // The store is gone: archived since.
-        assert!(unfinished_imports(&[run("2026-11-30T14:43:30Z", false, false)]).is_empty());
+        assert_eq!(fates[0].next_boot, NextBoot::Tombstone);
+        assert_eq!(fates[0].budget, RECOVERY_BUDGET);
     }
 }

@@ -1,0 +1,285 @@
+//! The report's types: the JSON schema in Rust (`schema/*.schema.json`),
+//! as `scan --json` prints it and the renderers read it. Nothing here
+//! analyses: `analyze` fills these from the boots' fates; nothing here
+//! renders: `render` prints them.
+
+use crate::boot::NextBoot;
+use crate::release::Release;
+use crate::rules::StaleReason;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub agent: Option<String>,
+    pub key: Option<String>,
+    pub path: Option<String>,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayReport {
+    pub live: bool,
+    /// Whether a gateway is live cannot be established here (its lock's pid,
+    /// or a place its lock may be, cannot be checked): repair and undo
+    /// refuse to write, as for a live one, unless forced.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub liveness_unknown: bool,
+    pub pid: Option<u64>,
+    pub lock_path: Option<String>,
+    /// How liveness was judged, in words.
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreReport {
+    pub path: String,
+    pub state: &'static str,
+    pub error: Option<String>,
+    /// When the index is lost (missing, empty or unparseable): its intact
+    /// copies, or what the transcripts tell when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
+}
+
+/// What can bring a lost index back (`state::copies`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recovery {
+    /// Every file that parses as a complete index, best first.
+    pub copies: Vec<CopyReport>,
+    /// The copy `repair --restore-index` restores (the first of `copies`).
+    pub restore: Option<String>,
+    /// Set when this report is of that copy's content (`--restore-index`).
+    pub restored: bool,
+    /// With no copy: each transcript's header, newest activity first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebuildable: Vec<crate::state::copies::TranscriptHeader>,
+    /// With no copy: what the transcripts do not hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_rebuildable: Option<&'static str>,
+}
+
+/// One intact copy of an index.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyReport {
+    pub path: String,
+    /// `temp`, `rotation-backup` or `sessfix-backup`.
+    pub source: crate::state::copies::CopySource,
+    /// Modification time (RFC 3339) and its age.
+    pub modified: Option<String>,
+    pub age: Option<String>,
+    pub entries: usize,
+    /// The largest `updatedAt` of its entries (epoch ms): how new it is.
+    #[serde(serialize_with = "whole_number")]
+    pub newest_updated_at: Option<f64>,
+    /// How many of its entries' transcripts exist.
+    pub transcripts_present: usize,
+}
+
+/// What the transcripts cannot give back.
+pub const NOT_REBUILDABLE: &str = "session keys (agent:<id>:<channel>:...), channel routing and delivery context (deliveryContext, lastChannel, channel), models, usage and every other entry field";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    pub id: String,
+    pub sessions_dir: String,
+    pub era: &'static str,
+    pub store: StoreReport,
+    /// The SQLite-era session store (`openclaw-agent.sqlite` with session
+    /// tables), when this agent has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseReport>,
+}
+
+/// An agent's SQLite-era session store.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseReport {
+    pub path: String,
+    /// `PRAGMA user_version` (19 in 2026.8.2, 23 in 2026.9.6).
+    pub schema_version: i64,
+    /// The release this schema was measured with (`boot::sqlite::KNOWN_SCHEMAS`),
+    /// when it is one sessfix knows.
+    pub schema_release: Option<&'static str>,
+    /// `schema_meta.app_version`: the release that last migrated it.
+    pub app_version: Option<String>,
+    /// `session_nodes` rows.
+    pub sessions: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionReport {
+    pub agent: String,
+    pub key: String,
+    /// The key after the gateway's startup migration, when it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_key: Option<String>,
+    pub session_id: Option<String>,
+    pub status: Option<String>,
+    pub aborted_last_run: Option<bool>,
+    #[serde(serialize_with = "whole_number")]
+    pub updated_at: Option<f64>,
+    pub transcript: Option<String>,
+    pub lock: Option<String>,
+    pub next_boot: NextBoot,
+    pub reason: String,
+    /// When the release is unknown and its lines disagree: each line's
+    /// prediction, oldest line first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub next_boot_by_line: Vec<LinePrediction>,
+    /// Trailing restart artifacts (count of records) repair can move out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub restart_artifacts: usize,
+    /// For a turn waiting for an answer (`Remedy::waiting`): how long since
+    /// its `updatedAt`, in ms (now minus `updatedAt`, never negative).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_ms: Option<u64>,
+    /// What repair may do for this row, across every predicted line.
+    #[serde(skip)]
+    pub remedy: Remedy,
+}
+
+/// One release line's prediction for a row.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LinePrediction {
+    pub line: &'static str,
+    pub next_boot: NextBoot,
+    pub reason: String,
+}
+
+/// What repair can do for a row, merged over the predicted lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Remedy {
+    /// Stranded on some line where `abortedLastRun: true` makes the boot
+    /// select it (flagging is harmless on every file-era line).
+    pub flag: bool,
+    /// Stranded on some line where no flag helps: why, in words.
+    pub no_flag: Option<String>,
+    /// Failed on some line only because of trailing restart artifacts.
+    pub artifacts: bool,
+    /// Running, never selected by boot recovery (a skipped key), and its
+    /// transcript is gone: no boot ever ends it (`--end-orphans` does).
+    pub orphan: bool,
+    /// A file-era running main row whose turn waits for an answer: stranded,
+    /// resumed by the next boot, or resumed once repair flags it or cuts its
+    /// restart artifacts (on some predicted line). `--max-age` ends it when
+    /// it is older; `session-old-turn` names it.
+    pub waiting: bool,
+}
+
+pub(crate) fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockReport {
+    pub agent: String,
+    pub path: String,
+    pub pid: Option<u64>,
+    pub created_at: Option<String>,
+    pub stale: bool,
+    pub stale_reasons: Vec<StaleReason>,
+    /// Held by a live process that looks like OpenClaw.
+    pub live_owner: bool,
+    /// Whether its pid is running cannot be established here: kept, and
+    /// repair refuses while it is so.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub owner_liveness_unknown: bool,
+    pub owner_argv: Option<Vec<String>>,
+    pub session: Option<String>,
+    /// Boot cleanup removes it (on every predicted line).
+    pub removed_at_boot: bool,
+    /// Repair may remove it (on every predicted line): the release's boot
+    /// cleanup deletes it when it reaches it, or it names the next gateway's
+    /// pid (`--gateway-pid`) and nothing holds it now (see
+    /// `rules::own_pid_lock_removable_now`).
+    pub removable: bool,
+    /// It names the pid the next gateway runs as (`--gateway-pid`): that
+    /// gateway's boot cleanup judges it as its own. `stale`, `staleReasons`
+    /// and `liveOwner` then say what it is now when only repair removes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub names_next_gateway_pid: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The OpenClaw release predicted for, and where it came from.
+    pub openclaw: Release,
+    pub state_dir: String,
+    pub now: String,
+    pub stale_ms: u64,
+    pub gateway: GatewayReport,
+    pub agents: Vec<AgentReport>,
+    pub sessions: Vec<SessionReport>,
+    pub locks: Vec<LockReport>,
+    pub findings: Vec<Finding>,
+    /// Each index (its path) whose loss starting the gateway now makes final,
+    /// and why (`repair`'s exit 6): not in `--json`, whose
+    /// `agents[].store.recovery` and findings say it.
+    #[serde(skip)]
+    pub start_loses: Vec<(String, String)>,
+}
+
+/// The findings that say a liveness cannot be established: while any is
+/// present, repair and undo write nothing unless forced.
+pub const LIVENESS_UNKNOWN_CODES: [&str; 3] = [
+    "gateway-liveness-unknown",
+    "lock-owner-unknown",
+    "store-lock-owner-unknown",
+];
+
+impl Report {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// The findings whose liveness is unknown (`LIVENESS_UNKNOWN_CODES`).
+    pub fn liveness_unknown(&self) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| LIVENESS_UNKNOWN_CODES.contains(&f.code))
+            .collect()
+    }
+}
+
+/// Serialise an epoch-ms float as an integer when it is whole (the gateway
+/// writes `updatedAt` as `Date.now()`, an integer; JSON readers that type
+/// numbers should see one).
+pub fn whole_number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+            s.serialize_i64(*f as i64)
+        }
+        Some(f) => s.serialize_f64(*f),
+        None => s.serialize_none(),
+    }
+}
