@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod apply;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod exit;

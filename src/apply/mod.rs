@@ -5,47 +5,19 @@
 
 pub mod sqlite;
 
+use crate::backup::{self, absolute};
 use crate::fsx::{self, Identity};
 use crate::plan::Plan;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::backup::MANIFEST;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ManifestEntry {
-    pub path: PathBuf,
-    /// `write`, `create` (a restored index that did not exist: undo removes
-    /// it), `truncate` or `remove`.
-    pub action: String,
-    /// The backup copy, relative to the backup folder.
-    pub backup: String,
-    pub mode: u32,
-    pub before_sha256: String,
-    /// The content repair leaves (`write`), or none.
-    pub after_sha256: Option<String>,
-    /// For `truncate`: the length repair leaves.
-    pub truncated_to: Option<u64>,
-    /// Set once the change was made. The manifest is rewritten after each
-    /// phase (indexes, cuts, removals), so after a crash a change can be made
-    /// and not yet marked: `undo` then tells from the file itself.
-    pub done: bool,
-    /// For `sqlite` (an edit of an SQLite database, whose `backup` is a
-    /// `VACUUM INTO` copy of the whole database): the row before and after,
-    /// which `undo` puts back. Recorded once the edit is committed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sqlite: Option<sqlite::Undo>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Manifest {
-    pub created: String,
-    pub state_dir: PathBuf,
-    pub entries: Vec<ManifestEntry>,
-}
+/// A manifest entry as this writer records it (the SQLite payload typed).
+pub type ManifestEntry = backup::ManifestEntry<sqlite::Undo>;
+/// A run's manifest as this writer records it.
+pub type Manifest = backup::Manifest<sqlite::Undo>;
 
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -224,12 +196,6 @@ pub fn backup_dir_for(backup_root: &Path, now_ms: i64) -> PathBuf {
 fn backup_name(now_ms: i64) -> String {
     let t = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
-}
-
-/// `p` made absolute against this process's directory (no link resolved):
-/// what the manifest keeps, so `undo` works from any directory.
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
@@ -645,22 +611,8 @@ pub fn apply_with_progress(
 
 /// Whether the manifest in `dir` records SQLite edits.
 pub fn has_sqlite_edits(dir: &Path) -> bool {
-    fsx::read_regular(&dir.join(MANIFEST), 1 << 26)
-        .ok()
-        .and_then(|(b, _)| serde_json::from_slice::<Manifest>(&b).ok())
-        .is_some_and(|m| m.entries.iter().any(|e| e.action == "sqlite"))
-}
-
-/// The newest backup folder with a manifest not yet undone.
-pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(backup_root)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join(MANIFEST).is_file())
-        .collect();
-    dirs.sort();
-    dirs.pop()
+    backup::read_manifest::<serde::de::IgnoredAny>(&dir.join(MANIFEST))
+        .is_ok_and(|m| m.entries.iter().any(|e| e.action == "sqlite"))
 }
 
 /// Whether the change of a manifest entry is in the file now: what `undo`
@@ -755,38 +707,17 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
     done
 }
 
-/// A manifest's paths under its `stateDir` moved under `state_dir`, the
-/// state dir the backup was found in: a state dir copied or moved since the
-/// repair (a restored backup, a migration) is undone where it is now, never
-/// where it was. A manifest of an older sessfix keeps paths as the repair was
-/// given them (`"stateDir": "."`); those are moved the same way. A path
-/// outside the manifest's `stateDir` (a `--store` elsewhere) is kept.
-pub fn rebase(m: &mut Manifest, state_dir: &Path) {
-    let here = absolute(state_dir);
-    if m.state_dir == here {
-        return;
-    }
-    for e in &mut m.entries {
-        if let Ok(rest) = e.path.strip_prefix(&m.state_dir) {
-            e.path = here.join(rest);
-        }
-    }
-    m.state_dir = here;
-}
-
 /// Restore the files of one backup, if every one is still as repair left it.
 /// A change the manifest marks done must still be in place; one it does not
 /// mark (a run stopped in the middle of a phase) is restored when the file
 /// shows it was made, and left alone otherwise.
 ///
 /// `state_dir` is the state dir `undo` was given: the manifest's paths under
-/// its `stateDir` are taken as under `state_dir` (`rebase`).
+/// its `stateDir` are taken as under `state_dir` (`backup::rebase`).
 pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
     let mp = dir.join(MANIFEST);
-    let (bytes, _) = fsx::read_regular(&mp, 1 << 26).map_err(|e| fsx::describe(&mp, &e))?;
-    let mut m: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{}: not a sessfix manifest: {e}", mp.display()))?;
-    rebase(&mut m, state_dir);
+    let mut m: Manifest = backup::read_manifest(&mp)?;
+    backup::rebase(&mut m, state_dir);
     let mut problems = Vec::new();
     let mut restore = Vec::new();
     for e in &m.entries {
@@ -837,6 +768,6 @@ pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
         done.push(format!("{}: restored", e.path.display()));
     }
     done.extend(remove_run_temps(dir, &m.entries));
-    std::fs::rename(&mp, dir.join("manifest.undone.json")).map_err(|x| fsx::describe(&mp, &x))?;
+    std::fs::rename(&mp, dir.join(backup::UNDONE)).map_err(|x| fsx::describe(&mp, &x))?;
     Ok(done)
 }

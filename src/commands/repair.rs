@@ -210,9 +210,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
     };
     let mut stdout = crate::render::stdout();
     let backup_root = |state_dir: &std::path::Path| -> PathBuf {
-        args.backup_dir
-            .clone()
-            .unwrap_or_else(|| state_dir.join("sessfix-backups"))
+        crate::backup::root(state_dir, args.backup_dir.as_deref())
     };
 
     if args.dry_run {

@@ -10,11 +10,8 @@ use std::path::Path;
 
 pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
     let state_dir = &ctx.read.state_dir;
-    let root = args
-        .backup_dir
-        .clone()
-        .unwrap_or_else(|| state_dir.join("sessfix-backups"));
-    let Some(dir) = apply::latest_backup(&root) else {
+    let root = crate::backup::root(state_dir, args.backup_dir.as_deref());
+    let Some(dir) = crate::backup::latest(&root) else {
         return Err(Fatal::operational(format!(
             "{}: no sessfix backup to undo",
             root.display()
@@ -104,7 +101,7 @@ fn by_hand(dir: &Path) -> String {
          with an UPDATE, or, to replace the whole database (losing what was written \
          since), move <path> and its -wal and -shm aside and copy the backup to <path>. \
          Check the files you keep first: they changed since the repair.",
-        manifest = dir.join(apply::MANIFEST).display(),
+        manifest = dir.join(crate::backup::MANIFEST).display(),
         dir = dir.display(),
     )
 }
