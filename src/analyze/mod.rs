@@ -309,6 +309,13 @@ pub struct AgentReport {
     /// tables), when this agent has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseReport>,
+    /// Read as SQLite-era (its database, or a file store on a SQLite-era
+    /// line): its files are migration inputs, never edited (`sqlite-era.md` §6.6).
+    #[serde(skip)]
+    pub migration_input: bool,
+    /// Its index locks (`sessions.json.lock`) that are stale: repair may remove them.
+    #[serde(skip)]
+    pub stale_store_locks: Vec<PathBuf>,
 }
 
 /// An agent's SQLite-era session store.
@@ -387,6 +394,9 @@ pub struct Remedy {
     /// restart artifacts (on some predicted line). `--max-age` ends it when
     /// it is older; `session-old-turn` names it.
     pub waiting: bool,
+    /// Status running and a key boot recovery selects (a main session),
+    /// whether or not a live process holds its lock.
+    pub running_main: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -628,12 +638,25 @@ impl Analysis {
                     sessions: t.rows.len(),
                 })
             }),
+            migration_input: false,
+            stale_store_locks: agent
+                .leftovers
+                .iter()
+                .filter(|l| l.kind == rules::FileKind::StoreLock)
+                .filter(|l| {
+                    rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, self.set.now_ms)
+                })
+                .map(|l| l.path.clone())
+                .collect(),
         });
         let sqlite_line = self
             .release
             .line_rules()
             .filter(|l| l.era == rules::lines::Era::Sqlite);
         let imports = sqlite_line.is_some_and(|l| l.imports_legacy_store_at_boot);
+        if let Some(a) = self.agents.last_mut() {
+            a.migration_input = agent.sqlite.is_some() || sqlite_line.is_some();
+        }
         let version = self.release.version.clone().unwrap_or_default();
         if agent.sqlite.is_some() || sqlite_line.is_some() {
             // The file-era analysis below reports these itself.
@@ -724,6 +747,11 @@ impl Analysis {
     /// The session rows so far, in the order agents were added.
     pub fn sessions(&self) -> &[SessionReport] {
         &self.sessions
+    }
+
+    /// The agents so far, in the order they were added.
+    pub fn agents(&self) -> &[AgentReport] {
+        &self.agents
     }
 
     /// The lock rows so far, in the order agents were added.
@@ -1307,10 +1335,11 @@ fn analyze_agent(
         } else {
             0
         };
-        let running_main = s.status.as_deref() == Some("running")
-            && rules::skip_reason(&s.boot_key, &s.skip).is_none()
-            && !s.lock_paths.iter().any(|p| held.contains(p.as_path()));
+        let running = s.status.as_deref() == Some("running")
+            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
+        let running_main = running && !s.lock_paths.iter().any(|p| held.contains(p.as_path()));
         let mut remedy = Remedy {
+            running_main: running,
             waiting: running_main
                 && (any(NextBoot::Stranded)
                     || any(NextBoot::Resume)

@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use crate::plan::sqlite::{Refusal, SqliteRequest};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::render::{json, plan::PlanView};
-use crate::state::{self, Snapshot, StoreState};
+use crate::state::{self, Snapshot};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,40 +40,24 @@ fn read_and_plan(
         true,
         |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
         |(analysis, plan), mut agent| {
-            if agent.sqlite.is_some() && refused.is_none() {
-                if let Err(r) = plan::sqlite::plan_rows(plan, &agent, req, opts.now_ms) {
-                    refused = Some(r);
-                }
-            }
             if opts.restore_index {
                 agent.restore_index();
             }
             let (sessions, locks) = (analysis.sessions().len(), analysis.locks().len());
             analysis.add(&agent);
-            if let StoreState::Unreadable { error } = &agent.store.state {
-                plan.left_alone.push(format!(
-                    "{}: cannot be read ({error}), so nothing in agent {} is changed (no lock or temp file is removed); fix its permissions or type and run again",
-                    agent.store.path.display(),
-                    agent.id
-                ));
-            } else if agent.sqlite.is_some()
-                || analysis
-                    .release()
-                    .line_rules()
-                    .is_some_and(|l| l.era == crate::rules::lines::Era::Sqlite)
-            {
-                // A SQLite-era agent's legacy files, and every file-era store
-                // of a SQLite-era release, are migration inputs: never
-                // edited (`sqlite-era.md` §6.6).
-            } else {
-                plan::add_agent(
-                    plan,
-                    &agent,
-                    &analysis.sessions()[sessions..],
-                    &analysis.locks()[locks..],
-                    opts,
-                );
+            let rows = plan::AgentRows {
+                agent: analysis.agents().last().expect("just added"),
+                sessions: &analysis.sessions()[sessions..],
+                locks: &analysis.locks()[locks..],
+            };
+            if agent.sqlite.is_some() && refused.is_none() {
+                if let Err(r) =
+                    plan::sqlite::plan_rows(plan, &agent, rows.sessions, req, opts.now_ms)
+                {
+                    refused = Some(r);
+                }
             }
+            plan::add_agent(plan, &agent, rows, opts);
             if !keep_rows {
                 analysis.forget_rows();
             }

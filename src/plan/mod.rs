@@ -3,7 +3,7 @@
 
 pub mod sqlite;
 
-use crate::analyze::{LockReport, NextBoot, SessionReport};
+use crate::analyze::{AgentReport, LockReport, NextBoot, SessionReport};
 use crate::rules;
 use crate::state::json::{self, Member};
 use crate::state::{Agent, StoreState};
@@ -210,29 +210,45 @@ pub(crate) enum Op {
     Remove(std::borrow::Cow<'static, str>),
 }
 
+/// One agent's part of the analysis: what the plan reads instead of
+/// judging again (the agent's report, and its session and lock rows).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentRows<'a> {
+    pub agent: &'a AgentReport,
+    pub sessions: &'a [SessionReport],
+    pub locks: &'a [LockReport],
+}
+
 /// Add one agent's repairs to `plan`, from that agent's rows of the analysis.
 /// Agents are planned in order as they are read and analysed, so that no more
 /// than a few are held at a time.
-pub fn add_agent(
-    plan: &mut Plan,
-    agent: &Agent,
-    sessions: &[SessionReport],
-    locks: &[LockReport],
-    opts: PlanOptions,
-) {
-    if agent.sqlite.is_some() || !agent.problems.is_empty() {
+///
+/// Nothing is planned for an agent whose index could not be read (without
+/// it nothing tells which lock or temp file belongs to a running session:
+/// `left_alone` says so), nor for one the analysis read as SQLite-era: a
+/// SQLite-era agent's legacy files, and every file-era store of a SQLite-era
+/// release, are migration inputs, never edited (`sqlite-era.md` §6.6).
+pub fn add_agent(plan: &mut Plan, agent: &Agent, rows: AgentRows<'_>, opts: PlanOptions) {
+    if let StoreState::Unreadable { error } = &agent.store.state {
+        plan.left_alone.push(format!(
+            "{}: cannot be read ({error}), so nothing in agent {} is changed (no lock or temp file is removed); fix its permissions or type and run again",
+            agent.store.path.display(),
+            agent.id
+        ));
         return;
     }
-    plan_agent(agent, sessions, locks, opts, plan);
+    if rows.agent.migration_input || agent.sqlite.is_some() || !agent.problems.is_empty() {
+        return;
+    }
+    plan_agent(agent, rows, opts, plan);
 }
 
-fn plan_agent(
-    agent: &Agent,
-    sessions: &[SessionReport],
-    locks: &[LockReport],
-    opts: PlanOptions,
-    plan: &mut Plan,
-) {
+fn plan_agent(agent: &Agent, rows: AgentRows<'_>, opts: PlanOptions, plan: &mut Plan) {
+    let AgentRows {
+        agent: agent_report,
+        sessions,
+        locks,
+    } = rows;
     // Every lookup below is by key or path, so that planning stays linear in
     // the agent's entries and locks (the first row of a key or path counts).
     let mut reports: HashMap<&str, &SessionReport> = HashMap::new();
@@ -262,8 +278,7 @@ fn plan_agent(
         let Some(&r) = reports.get(s.key.as_str()) else {
             continue;
         };
-        let running_main = s.status.as_deref() == Some("running")
-            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
+        let running_main = r.remedy.running_main;
         // Stranded on some predicted line, whether or not a flag helps there.
         let stranded = r.remedy.flag || r.remedy.no_flag.is_some();
         let artifact_fail = r.remedy.artifacts;
@@ -595,7 +610,7 @@ fn plan_agent(
             rules::FileKind::StoreTemp => ("index temp file", true),
             rules::FileKind::StoreLock => (
                 "index lock",
-                rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, opts.now_ms),
+                agent_report.stale_store_locks.contains(&l.path),
             ),
             _ => ("", false),
         };

@@ -5,7 +5,7 @@
 //! `status`, the `session_windows` row) with it (`sqlite-era.md` §6.4).
 
 use super::{entry_splices, normalize, pieces, FieldChange, Op, Plan};
-use crate::analyze::Report;
+use crate::analyze::{NextBoot, Report, SessionReport};
 use crate::rules::sqlite as rs;
 use crate::state::json;
 use crate::state::sqlite_era::{SessionRow, WindowRow};
@@ -143,17 +143,26 @@ fn find_row<'a>(a: &'a Agent, key: &str) -> Option<(&'a Agent, &'a SessionRow, P
 /// has the session.
 fn row_edit(
     agent: &Agent,
+    rows: &[SessionReport],
     key: &str,
     action: &'static str,
     now_ms: i64,
 ) -> Option<Result<SqliteEdit, Refusal>> {
     let (agent, row, path) = find_row(agent, key)?;
-    Some(row_edit_of(agent, row, path, key, action, now_ms))
+    // The analysis's verdict on this row (its first row of the key, as `find_row`).
+    let next_boot = rows
+        .iter()
+        .find(|r| r.agent == agent.id && r.key == key)
+        .map_or(NextBoot::Unknown, |r| r.next_boot);
+    Some(row_edit_of(
+        agent, row, next_boot, path, key, action, now_ms,
+    ))
 }
 
 fn row_edit_of(
     agent: &Agent,
     row: &SessionRow,
+    verdict: NextBoot,
     path: PathBuf,
     key: &str,
     action: &'static str,
@@ -173,7 +182,6 @@ fn row_edit_of(
             rs::NEWEST_AGENT_SCHEMA
         )));
     }
-    let verdict = rs::row_verdict(row);
     let Some(raw) = row.raw_entry.as_deref() else {
         return Err(Refusal(format!(
             "{flag} {key}: its entry_json was not read"
@@ -191,11 +199,11 @@ fn row_edit_of(
     let updated = next_updated_at(row, now_ms).to_string();
     let (ops, reason, status) = match action {
         "untombstone" => {
-            if verdict != rs::RowVerdict::Rejected {
+            if verdict != NextBoot::Rejected {
                 return Err(Refusal(format!(
                     "{flag} {key}: it is not tombstoned (status {}, next boot: {}); nothing to untombstone",
                     entry.status.as_deref().unwrap_or("(absent)"),
-                    verdict_name(&verdict)
+                    verdict.as_str()
                 )));
             }
             let doc = match json::parse(raw.as_bytes()) {
@@ -226,7 +234,7 @@ fn row_edit_of(
                     "{flag} {key}: its last turn was not dropped by a stop (status {}, abortedLastRun {}, next boot: {}); only a killed or timed-out turn with abortedLastRun is re-queued",
                     entry.status.as_deref().unwrap_or("(absent)"),
                     entry.aborted_last_run.map_or("(absent)".into(), |b| b.to_string()),
-                    verdict_name(&verdict)
+                    verdict.as_str()
                 )));
             }
             let mut ops = vec![
@@ -326,24 +334,12 @@ fn row_edit_of(
     })
 }
 
-fn verdict_name(v: &rs::RowVerdict) -> &'static str {
-    match v {
-        rs::RowVerdict::Resume => "resume",
-        rs::RowVerdict::Tombstone => "tombstone",
-        rs::RowVerdict::Rejected => "rejected",
-        rs::RowVerdict::Lost(_) => "lost",
-        rs::RowVerdict::Halt(_) => "halt",
-        rs::RowVerdict::Fail => "fail",
-        rs::RowVerdict::Skip(_) => "skip",
-        rs::RowVerdict::Idle => "idle",
-    }
-}
-
 /// Plan the session edits the operator named that are in `agent` (read with
-/// its rows' `entry_json` kept).
+/// its rows' `entry_json` kept), from `rows`, the analysis's rows of it.
 pub fn plan_rows(
     plan: &mut Plan,
     agent: &Agent,
+    rows: &[SessionReport],
     req: &SqliteRequest,
     now_ms: i64,
 ) -> Result<(), Refusal> {
@@ -356,7 +352,7 @@ pub fn plan_rows(
     }
     for (key, action) in [(&req.untombstone, "untombstone"), (&req.resume, "resume")] {
         let Some(key) = key else { continue };
-        if let Some(edit) = row_edit(agent, key, action, now_ms) {
+        if let Some(edit) = row_edit(agent, rows, key, action, now_ms) {
             plan.sqlite.push(edit?);
         }
     }
