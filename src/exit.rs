@@ -1,4 +1,7 @@
-//! Exit codes, merged across results: the worst one wins.
+//! Exit codes, merged across results: the worst one wins; and the one
+//! mapping from a report to its exit code (`for_report`).
+
+use crate::analyze::{Finding, Report, Severity};
 
 /// What a run ended with. The numeric values are part of the interface
 /// (README, `--help`); never renumber them.
@@ -59,6 +62,75 @@ impl From<Exit> for std::process::ExitCode {
     fn from(e: Exit) -> Self {
         std::process::ExitCode::from(e.code())
     }
+}
+
+/// What a report's exit code answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `scan`: were problems found (1), could part of the state not be read (3)?
+    Scan,
+    /// `repair --dry-run`: what a real run would end with. `plan_empty`: the
+    /// plan has nothing to do; `force`: `--force` was given.
+    DryRun { plan_empty: bool, force: bool },
+    /// After a repair, or with nothing to repair: what remains.
+    Remaining,
+}
+
+/// Whether finding `f` says part of the state could not be read (exit 3).
+/// Keyed on the code's `-unreadable` suffix.
+pub fn unreadable(f: &Finding) -> bool {
+    f.severity == Severity::Error && f.code.ends_with("-unreadable")
+}
+
+/// Whether any finding of `report` says part of the state could not be read.
+pub fn could_not_read(report: &Report) -> bool {
+    report.findings.iter().any(unreadable)
+}
+
+/// The exit code `report` maps to in `mode`, and whether it tells the
+/// indexes a start would lose (`Report::start_loses`, exit 6; the caller
+/// prints them). The one place a report becomes an exit code:
+///
+/// - 4 (dry run, unless forced): a gateway is live, or a liveness is unknown
+///   (a real run would refuse);
+/// - 3: part of the state could not be read (`unreadable`);
+/// - 1: a warning or error finding (or, in a dry run, a plan to carry out);
+/// - 6 (not in `scan`): starting the gateway now loses data, merged with
+///   the above by `Exit::merge`.
+pub fn for_report_telling(report: &Report, mode: Mode) -> (Exit, bool) {
+    if let Mode::DryRun { force: false, .. } = mode {
+        let unknown = report.gateway.liveness_unknown || !report.liveness_unknown().is_empty();
+        if report.gateway.live || unknown {
+            return (Exit::GatewayLive, false);
+        }
+    }
+    if could_not_read(report) {
+        // A dry run tells the indexes a start would lose even then.
+        return (Exit::Operational, matches!(mode, Mode::DryRun { .. }));
+    }
+    let problems = report.worst().is_some_and(|s| s >= Severity::Warning);
+    let found = match mode {
+        Mode::DryRun { plan_empty, .. } => problems || !plan_empty,
+        Mode::Scan | Mode::Remaining => problems,
+    };
+    let exit = if found { Exit::Problems } else { Exit::Ok };
+    if mode == Mode::Scan {
+        return (exit, false);
+    }
+    let loses = !report.start_loses.is_empty();
+    (
+        exit.merge(if loses {
+            Exit::StartLosesData
+        } else {
+            Exit::Ok
+        }),
+        true,
+    )
+}
+
+/// `for_report_telling`'s exit code alone.
+pub fn for_report(report: &Report, mode: Mode) -> Exit {
+    for_report_telling(report, mode).0
 }
 
 #[cfg(test)]

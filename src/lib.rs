@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod fsx;
+pub mod ops;
 pub mod plan;
 pub mod release;
 pub mod render;

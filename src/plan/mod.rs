@@ -194,7 +194,27 @@ fn lock_files(agent: &Agent) -> HashMap<String, &crate::state::LockFile> {
     by_path
 }
 
+/// The bytes a plan's diff is shown from, read just before it is shown (the
+/// plan keeps no copy of the files it edits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiffSources {
+    /// One per `Plan::indexes`: the index as the plan read it (a restore's:
+    /// the copy it restores), `None` when it changed since.
+    pub indexes: Vec<Option<Vec<u8>>>,
+    /// One per `Plan::transcripts`: the number of lines before the cut and
+    /// the bytes the cut removes, `None` when the transcript changed since.
+    pub cuts: Vec<Option<(usize, Vec<u8>)>>,
+}
+
 impl Plan {
+    /// Read what a diff of this plan shows (`DiffSources`).
+    pub fn read_diff_sources(&self) -> DiffSources {
+        DiffSources {
+            indexes: self.indexes.iter().map(read_index).collect(),
+            cuts: self.transcripts.iter().map(read_cut).collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.indexes.is_empty()
             && self.transcripts.is_empty()
@@ -625,6 +645,41 @@ fn plan_agent(agent: &Agent, rows: AgentRows<'_>, opts: PlanOptions, plan: &mut 
             });
         }
     }
+}
+
+/// The index `w` is computed from, if it is still as the plan read it; a
+/// restore's is the copy it restores.
+fn read_index(w: &IndexWrite) -> Option<Vec<u8>> {
+    let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
+    crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
+        .ok()
+        .map(|(b, _)| b)
+        .filter(|b| match &w.restore_from {
+            Some(r) => r.is_copy(b),
+            None => w.is_before(b),
+        })
+}
+
+/// The number of lines before the cut and the bytes the cut removes, if the
+/// transcript is still the file the plan read.
+fn read_cut(c: &TranscriptCut) -> Option<(usize, Vec<u8>)> {
+    use std::io::Read;
+    let (f, meta) = crate::fsx::open_regular(&c.path).ok()?;
+    if meta.len() != c.size {
+        return None;
+    }
+    let mut head = std::io::BufReader::new(f).take(c.at);
+    let mut lines = 0;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = head.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
+    }
+    let (tail, _, _) = crate::fsx::read_tail(&c.path, c.size - c.at).ok()?;
+    Some((lines, tail))
 }
 
 /// What `markSessionFailed` does to an entry: `status: "failed"`,

@@ -1,8 +1,8 @@
 //! The repair plan for a person: each change, an optional unified diff, and
 //! the totals last (where a long listing ends and the eye lands).
 
-use super::{plural, Style};
-use crate::plan::{IndexWrite, Plan, TranscriptCut};
+use super::{plural, RepairDoc, RepairRenderer, Style};
+use crate::plan::{DiffSources, IndexWrite, Plan, TranscriptCut};
 use std::io::Write;
 use std::path::Path;
 
@@ -93,13 +93,37 @@ fn changes(list: &[crate::plan::FieldChange], out: &mut dyn Write) -> std::io::R
 /// How to show a plan.
 pub struct PlanView<'a> {
     pub style: Style,
-    pub diff: bool,
+    /// Show a unified diff of each index and transcript, from these bytes
+    /// (`Plan::read_diff_sources`); `None`: no diff.
+    pub diff: Option<&'a DiffSources>,
     /// Where the backup of a real run goes (`None`: a dry run says where it would).
     pub backup: &'a Path,
 }
 
+impl RepairRenderer for PlanView<'_> {
+    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        match *doc {
+            RepairDoc::DryRun { plan, .. } | RepairDoc::Plan(plan) => self.plan(plan, out),
+            RepairDoc::Applied { outcome, .. } => {
+                for d in &outcome.done {
+                    writeln!(out, "{d}")?;
+                }
+                if let Some(b) = outcome
+                    .backup_dir
+                    .as_ref()
+                    .filter(|_| !outcome.done.is_empty())
+                {
+                    writeln!(out, "backup: {} (`sessfix undo` restores it)", b.display())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl PlanView<'_> {
-    pub fn render(&self, plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    /// The plan: each change (with its diff when asked), then the totals.
+    pub fn plan(&self, plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         if plan.is_empty() {
             writeln!(
                 out,
@@ -115,7 +139,7 @@ impl PlanView<'_> {
             }
             return Ok(());
         }
-        for w in &plan.indexes {
+        for (i, w) in plan.indexes.iter().enumerate() {
             writeln!(
                 out,
                 "index {}{}",
@@ -140,11 +164,11 @@ impl PlanView<'_> {
                 writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
                 changes(&e.changes, out)?;
             }
-            if self.diff {
-                self.index_diff(w, out)?;
+            if let Some(d) = self.diff {
+                self.index_diff(w, d.indexes.get(i).and_then(Option::as_deref), out)?;
             }
         }
-        for c in &plan.transcripts {
+        for (i, c) in plan.transcripts.iter().enumerate() {
             writeln!(
                 out,
                 "transcript {}: cut {} from offset {} ({}): {}",
@@ -154,8 +178,8 @@ impl PlanView<'_> {
                 c.key,
                 c.reason
             )?;
-            if self.diff {
-                self.cut_diff(c, out)?;
+            if let Some(d) = self.diff {
+                self.cut_diff(c, d.cuts.get(i).and_then(Option::as_ref), out)?;
             }
         }
         for r in &plan.removals {
@@ -196,22 +220,19 @@ impl PlanView<'_> {
 
     /// A unified diff of one index; each hunk header names the sessions it
     /// touches.
-    fn index_diff(&self, w: &IndexWrite, out: &mut dyn Write) -> std::io::Result<()> {
-        // The plan keeps no copy of the index: read it again. A restore's
-        // diff is from the copy it restores.
-        let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
-        let Some(bytes) = crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
-            .ok()
-            .map(|(b, _)| b)
-            .filter(|b| match &w.restore_from {
-                Some(r) => r.is_copy(b),
-                None => w.is_before(b),
-            })
-        else {
+    /// `bytes`: the index as the plan read it (a restore's: the copy it
+    /// restores), `None` when it changed since.
+    fn index_diff(
+        &self,
+        w: &IndexWrite,
+        bytes: Option<&[u8]>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let Some(bytes) = bytes else {
             return writeln!(out, "  (no diff: the file changed since it was read)");
         };
-        let before = String::from_utf8_lossy(&bytes);
-        let after = w.after_pieces(&bytes).concat();
+        let before = String::from_utf8_lossy(bytes);
+        let after = w.after_pieces(bytes).concat();
         let after = String::from_utf8_lossy(&after);
         let old_lines: Vec<&str> = before.split_inclusive('\n').collect();
         let new_lines: Vec<&str> = after.split_inclusive('\n').collect();
@@ -257,11 +278,18 @@ impl PlanView<'_> {
     }
 
     /// A transcript cut as a diff: the lines cut off the end, removed.
-    fn cut_diff(&self, c: &TranscriptCut, out: &mut dyn Write) -> std::io::Result<()> {
-        let Some((lines_before, tail)) = read_cut(c) else {
+    /// `cut`: the lines before the cut and the bytes it removes, `None`
+    /// when the transcript changed since it was read.
+    fn cut_diff(
+        &self,
+        c: &TranscriptCut,
+        cut: Option<&(usize, Vec<u8>)>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let Some((lines_before, tail)) = cut else {
             return writeln!(out, "  (no diff: the file changed since it was read)");
         };
-        let text = String::from_utf8_lossy(&tail);
+        let text = String::from_utf8_lossy(tail);
         let cut: Vec<&str> = text.split_inclusive('\n').collect();
         let name = c.path.display().to_string();
         writeln!(out, "{}", self.paint("1", &format!("--- {name}")))?;
@@ -312,26 +340,4 @@ fn entry_key(lines: &[&str], i: usize) -> Option<String> {
                 .then(|| serde_json::from_str::<String>(&format!("\"{key}\"")).ok())
                 .flatten()
         })
-}
-
-/// The number of lines before the cut and the bytes the cut removes, if the
-/// transcript is still the file the plan read.
-fn read_cut(c: &TranscriptCut) -> Option<(usize, Vec<u8>)> {
-    use std::io::Read;
-    let (f, meta) = crate::fsx::open_regular(&c.path).ok()?;
-    if meta.len() != c.size {
-        return None;
-    }
-    let mut head = std::io::BufReader::new(f).take(c.at);
-    let mut lines = 0;
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = head.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
-    }
-    let (tail, _, _) = crate::fsx::read_tail(&c.path, c.size - c.at).ok()?;
-    Some((lines, tail))
 }
