@@ -341,3 +341,195 @@ fn entry_key(lines: &[&str], i: usize) -> Option<String> {
                 .flatten()
         })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The plan's renderers on plans built in memory (no file is read).
+    use super::*;
+    use crate::apply::{Change, Outcome};
+    use crate::plan::sqlite::{SqliteEdit, SqliteOp};
+    use crate::plan::{EntryEdit, FieldChange, FileRemoval, NewContent};
+    use crate::render::json::Json;
+    use std::path::PathBuf;
+
+    const BEFORE: &str = "{\n  \"agent:main:main\": {\n    \"sessionId\": \"s1\",\n    \"status\": \"running\"\n  }\n}\n";
+    const AFTER: &str = "{\n  \"agent:main:main\": {\n    \"sessionId\": \"s1\",\n    \"status\": \"running\",\n    \"abortedLastRun\": true\n  }\n}\n";
+
+    fn identity() -> crate::fsx::Identity {
+        // Any identity: renderers never show it.
+        crate::fsx::Identity::of(&std::fs::metadata(env!("CARGO_MANIFEST_DIR")).unwrap())
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            indexes: vec![IndexWrite {
+                agent: "main".into(),
+                path: PathBuf::from("/state/agents/main/sessions/sessions.json"),
+                rewrite_strict: false,
+                edits: vec![EntryEdit {
+                    key: "agent:main:main".into(),
+                    member: 0,
+                    action: "flag",
+                    reason: "stranded: abortedLastRun true makes the next boot select and resume it".into(),
+                    changes: vec![FieldChange {
+                        field: "abortedLastRun".into(),
+                        before: None,
+                        after: Some("true".into()),
+                    }],
+                }],
+                before_len: BEFORE.len() as u64,
+                before_hash: 0,
+                after: NewContent::Whole(AFTER.as_bytes().to_vec()),
+                restore_from: None,
+                before_missing: false,
+            }],
+            transcripts: vec![TranscriptCut {
+                agent: "main".into(),
+                key: "agent:main:main".into(),
+                path: PathBuf::from("/state/agents/main/sessions/s1.jsonl"),
+                at: 20,
+                size: 31,
+                reason: "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line".into(),
+                identity: identity(),
+            }],
+            removals: vec![FileRemoval {
+                agent: "main".into(),
+                path: PathBuf::from("/state/agents/main/sessions/s1.jsonl.lock"),
+                what: "transcript lock",
+                reason: "stale: pid 4242 is not running".into(),
+                bytes: Vec::new(),
+                identity: None,
+            }],
+            sqlite: vec![SqliteEdit {
+                agent: None,
+                path: PathBuf::from("/state/state/openclaw.sqlite"),
+                action: "delete-lease",
+                key: "gateway/owner".into(),
+                reason: "its owner, pid 77, is not alive".into(),
+                changes: Vec::new(),
+                op: SqliteOp::DeleteLease {
+                    scope: "gateway".into(),
+                    lease_key: "owner".into(),
+                    owner: "77".into(),
+                    expires_at: None,
+                },
+            }],
+            left_alone: vec!["agent:main:cron:j: no valid sessionId, so no transcript to resume; fix the entry by hand".into()],
+        }
+    }
+
+    fn text(view: &PlanView<'_>, doc: RepairDoc<'_>) -> String {
+        let mut out = Vec::new();
+        view.render(&doc, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn json(doc: RepairDoc<'_>) -> String {
+        let mut out = Vec::new();
+        Json.render(&doc, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn plan_as_text() {
+        let plan = plan();
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new("/state/sessfix-backups"),
+        };
+        insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
+    }
+
+    #[test]
+    fn plan_as_text_with_diffs() {
+        let plan = plan();
+        let sources = DiffSources {
+            indexes: vec![Some(BEFORE.as_bytes().to_vec())],
+            cuts: vec![Some((3, b"{\"type\":\"mess".to_vec()))],
+        };
+        let view = PlanView {
+            style: Style { color: false },
+            diff: Some(&sources),
+            backup: Path::new("/state/sessfix-backups"),
+        };
+        insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
+        // A file changed since it was read: no diff, and a line that says so.
+        let changed = DiffSources {
+            indexes: vec![None],
+            cuts: vec![None],
+        };
+        let view = PlanView {
+            diff: Some(&changed),
+            ..view
+        };
+        insta::assert_snapshot!(
+            "plan_as_text_changed_since",
+            text(&view, RepairDoc::Plan(&plan))
+        );
+    }
+
+    #[test]
+    fn nothing_to_repair() {
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new("/state/sessfix-backups"),
+        };
+        let empty = Plan::default();
+        assert_eq!(text(&view, RepairDoc::Plan(&empty)), "Nothing to repair.\n");
+        let left = Plan {
+            left_alone: plan().left_alone,
+            ..Plan::default()
+        };
+        insta::assert_snapshot!(text(&view, RepairDoc::Plan(&left)));
+    }
+
+    fn outcome() -> Outcome {
+        Outcome {
+            done: vec![Change {
+                action: "set-field",
+                path: PathBuf::from("/state/agents/main/sessions/sessions.json"),
+                key: Some("agent:main:main".into()),
+                field: Some("abortedLastRun".into()),
+                before: None,
+                after: Some("true".into()),
+                bytes: None,
+                detail: String::new(),
+            }],
+            changed: Vec::new(),
+            backup_dir: Some(PathBuf::from(
+                "/state/sessfix-backups/20261124T030000.000Z-4242",
+            )),
+        }
+    }
+
+    #[test]
+    fn applied_as_text_and_json() {
+        let plan = plan();
+        let outcome = outcome();
+        let doc = RepairDoc::Applied {
+            plan: &plan,
+            applied: true,
+            outcome: &outcome,
+        };
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new(""),
+        };
+        insta::assert_snapshot!("applied_text", text(&view, doc));
+        insta::assert_snapshot!("applied_json", json(doc));
+    }
+
+    #[test]
+    fn nothing_applied_as_json() {
+        let plan = Plan::default();
+        let outcome = Outcome::default();
+        insta::assert_snapshot!(json(RepairDoc::Applied {
+            plan: &plan,
+            applied: false,
+            outcome: &outcome,
+        }));
+    }
+}
