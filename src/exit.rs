@@ -181,4 +181,97 @@ mod tests {
         let all = [Exit::Problems, Exit::Ok, Exit::Changed];
         assert_eq!(all.into_iter().fold(Exit::Ok, Exit::merge), Exit::Changed);
     }
+
+    fn report(findings: &[(&'static str, Severity)], start_loses: bool) -> Report {
+        let version = crate::rules::Version::parse("2026.1.1").unwrap();
+        Report {
+            openclaw: crate::release::Release::known(version, "option", String::new()),
+            state_dir: "/state".into(),
+            now: String::new(),
+            stale_ms: 0,
+            gateway: crate::analyze::GatewayReport {
+                live: false,
+                liveness_unknown: false,
+                pid: None,
+                lock_path: None,
+                evidence: None,
+            },
+            agents: Vec::new(),
+            sessions: Vec::new(),
+            locks: Vec::new(),
+            findings: findings
+                .iter()
+                .map(|&(code, severity)| Finding {
+                    code,
+                    severity,
+                    agent: None,
+                    key: None,
+                    path: None,
+                    message: String::new(),
+                    fix: String::new(),
+                })
+                .collect(),
+            start_loses: if start_loses {
+                vec![("/state/sessions.json".into(), "lost".into())]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    const DRY: Mode = Mode::DryRun {
+        plan_empty: true,
+        force: false,
+    };
+
+    #[test]
+    fn a_report_maps_to_its_exit_code() {
+        let clean = report(&[("release-unknown", Severity::Info)], false);
+        assert_eq!(for_report(&clean, Mode::Scan), Exit::Ok);
+        assert_eq!(for_report(&clean, Mode::Remaining), Exit::Ok);
+        assert_eq!(for_report(&clean, DRY), Exit::Ok);
+        let planned = Mode::DryRun {
+            plan_empty: false,
+            force: false,
+        };
+        assert_eq!(for_report(&clean, planned), Exit::Problems);
+
+        let warned = report(&[("session-stranded", Severity::Warning)], false);
+        assert_eq!(for_report(&warned, Mode::Scan), Exit::Problems);
+        assert_eq!(for_report(&warned, Mode::Remaining), Exit::Problems);
+
+        let unreadable = report(&[("agent-unreadable", Severity::Error)], true);
+        assert_eq!(for_report(&unreadable, Mode::Scan), Exit::Operational);
+        assert_eq!(
+            for_report_telling(&unreadable, Mode::Remaining),
+            (Exit::Operational, false)
+        );
+        // A dry run names the indexes a start would lose even then.
+        assert_eq!(
+            for_report_telling(&unreadable, DRY),
+            (Exit::Operational, true)
+        );
+
+        let loses = report(&[], true);
+        assert_eq!(for_report(&loses, Mode::Scan), Exit::Ok);
+        assert_eq!(
+            for_report_telling(&loses, Mode::Remaining),
+            (Exit::StartLosesData, true)
+        );
+    }
+
+    #[test]
+    fn a_dry_run_tells_a_real_run_would_refuse() {
+        let mut live = report(&[("session-stranded", Severity::Warning)], true);
+        live.gateway.live = true;
+        assert_eq!(for_report_telling(&live, DRY), (Exit::GatewayLive, false));
+        let forced = Mode::DryRun {
+            plan_empty: true,
+            force: true,
+        };
+        assert_eq!(for_report(&live, forced), Exit::StartLosesData);
+        let unknown = report(&[("lock-owner-unknown", Severity::Warning)], false);
+        assert_eq!(for_report(&unknown, DRY), Exit::GatewayLive);
+        assert_eq!(for_report(&unknown, Mode::Scan), Exit::Problems);
+    }
 }
