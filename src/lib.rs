@@ -6,11 +6,13 @@
 
 pub mod analyze;
 pub mod apply;
+pub mod backup;
 pub mod boot;
 pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod fsx;
+pub mod ops;
 pub mod plan;
 pub mod release;
 pub mod render;

@@ -291,10 +291,11 @@ fn remedy_of(
     } else {
         0
     };
-    let running_main = s.status.as_deref() == Some("running")
-        && rules::skip_reason(&s.boot_key, &s.skip).is_none()
-        && !s.lock_paths.iter().any(|p| held.contains(p.as_path()));
+    let running = s.status.as_deref() == Some("running")
+        && rules::skip_reason(&s.boot_key, &s.skip).is_none();
+    let running_main = running && !s.lock_paths.iter().any(|p| held.contains(p.as_path()));
     let mut remedy = Remedy {
+        running_main: running,
         waiting: running_main
             && (any(NextBoot::Stranded)
                 || any(NextBoot::Resume)

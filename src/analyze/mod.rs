@@ -239,12 +239,25 @@ impl Analysis {
                     sessions: t.rows.len(),
                 })
             }),
+            migration_input: false,
+            stale_store_locks: agent
+                .leftovers
+                .iter()
+                .filter(|l| l.kind == rules::FileKind::StoreLock)
+                .filter(|l| {
+                    rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, self.set.now_ms)
+                })
+                .map(|l| l.path.clone())
+                .collect(),
         });
         let sqlite_line = self
             .release
             .line_rules()
             .filter(|l| boot::sqlite::is_sqlite_line(l));
         let imports = sqlite_line.is_some_and(boot::sqlite::imports_at_start);
+        if let Some(a) = self.agents.last_mut() {
+            a.migration_input = agent.sqlite.is_some() || sqlite_line.is_some();
+        }
         let version = self.release.version.clone().unwrap_or_default();
         if agent.sqlite.is_some() || sqlite_line.is_some() {
             // The file-era analysis below reports these itself.
@@ -348,6 +361,11 @@ impl Analysis {
         self.sessions.clear();
         self.locks.clear();
         self.agents.clear();
+    }
+
+    /// The agents so far, in the order they were added.
+    pub fn agents(&self) -> &[AgentReport] {
+        &self.agents
     }
 
     /// The session rows so far, in the order agents were added.

@@ -7,6 +7,7 @@ use crate::boot::NextBoot;
 use crate::release::Release;
 use crate::rules::StaleReason;
 use serde::Serialize;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,6 +115,13 @@ pub struct AgentReport {
     /// tables), when this agent has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseReport>,
+    /// Read as SQLite-era (its database, or a file store on a SQLite-era
+    /// line): its files are migration inputs, never edited (`sqlite-era.md` §6.6).
+    #[serde(skip)]
+    pub migration_input: bool,
+    /// Its index locks (`sessions.json.lock`) that are stale: repair may remove them.
+    #[serde(skip)]
+    pub stale_store_locks: Vec<PathBuf>,
 }
 
 /// An agent's SQLite-era session store.
@@ -192,6 +200,9 @@ pub struct Remedy {
     /// restart artifacts (on some predicted line). `--max-age` ends it when
     /// it is older; `session-old-turn` names it.
     pub waiting: bool,
+    /// Status running and a key boot recovery selects (a main session),
+    /// whether or not a live process holds its lock.
+    pub running_main: bool,
 }
 
 pub(crate) fn is_zero(n: &usize) -> bool {

@@ -4,48 +4,23 @@
 //! locks, each lock re-checked (content and inode) right before removal.
 
 pub mod sqlite;
+mod undo;
 
+pub use undo::{has_sqlite_edits, undo};
+
+use crate::backup::{self, absolute};
 use crate::fsx::{self, Identity};
 use crate::plan::Plan;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::backup::MANIFEST;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ManifestEntry {
-    pub path: PathBuf,
-    /// `write`, `create` (a restored index that did not exist: undo removes
-    /// it), `truncate` or `remove`.
-    pub action: String,
-    /// The backup copy, relative to the backup folder.
-    pub backup: String,
-    pub mode: u32,
-    pub before_sha256: String,
-    /// The content repair leaves (`write`), or none.
-    pub after_sha256: Option<String>,
-    /// For `truncate`: the length repair leaves.
-    pub truncated_to: Option<u64>,
-    /// Set once the change was made. The manifest is rewritten after each
-    /// phase (indexes, cuts, removals), so after a crash a change can be made
-    /// and not yet marked: `undo` then tells from the file itself.
-    pub done: bool,
-    /// For `sqlite` (an edit of an SQLite database, whose `backup` is a
-    /// `VACUUM INTO` copy of the whole database): the row before and after,
-    /// which `undo` puts back. Recorded once the edit is committed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sqlite: Option<sqlite::Undo>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Manifest {
-    pub created: String,
-    pub state_dir: PathBuf,
-    pub entries: Vec<ManifestEntry>,
-}
+/// A manifest entry as this writer records it (the SQLite payload typed).
+pub type ManifestEntry = backup::ManifestEntry<sqlite::Undo>;
+/// A run's manifest as this writer records it.
+pub type Manifest = backup::Manifest<sqlite::Undo>;
 
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -226,12 +201,6 @@ fn backup_name(now_ms: i64) -> String {
     format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
 }
 
-/// `p` made absolute against this process's directory (no link resolved):
-/// what the manifest keeps, so `undo` works from any directory.
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
 fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
     let mut m = m.clone();
     m.state_dir = absolute(&m.state_dir);
@@ -295,53 +264,52 @@ impl Progress {
 
 /// `apply`, telling `progress` as it starts to back up, then after each file
 /// it backs up or writes, and before each cut or removal.
-pub fn apply_with_progress(
-    plan: &Plan,
-    state_dir: &Path,
-    backup_root: &Path,
-    now_ms: i64,
-    progress: &dyn Fn(Progress),
-) -> Result<Outcome, String> {
-    let mut out = Outcome::default();
-    let tell = |step, done, total| {
-        progress(Progress { step, done, total });
-    };
-    let files =
-        plan.indexes.len() + plan.transcripts.len() + plan.removals.len() + plan.sqlite.len();
-    if plan.is_empty() {
-        return Ok(out);
+/// One run's state while it applies a plan: the backup folder and its
+/// manifest, what was done so far, and the agents whose index changed since
+/// the plan (nothing more of theirs is removed).
+struct Run<'a> {
+    dir: PathBuf,
+    manifest: Manifest,
+    out: Outcome,
+    blocked_agents: std::collections::HashSet<String>,
+    progress: &'a dyn Fn(Progress),
+    /// The files of the plan, and how many were backed up so far.
+    files: usize,
+    backed_up: usize,
+}
+
+impl Run<'_> {
+    fn tell(&self, step: &'static str, done: usize, total: usize) {
+        (self.progress)(Progress { step, done, total });
     }
-    for e in &plan.sqlite {
-        sqlite::check_writable(&e.path)?;
+
+    fn save(&self) -> Result<(), String> {
+        write_manifest(&self.dir, &self.manifest)
     }
-    checkpoint("planned");
-    fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe_write(backup_root, &e))?;
-    let dir = backup_dir_for(backup_root, now_ms);
-    fsx::os::mkdir_private(&dir).map_err(|e| fsx::describe_write(&dir, &e))?;
-    let mut manifest = Manifest {
-        created: chrono::DateTime::from_timestamp_millis(now_ms)
-            .unwrap_or_default()
-            .to_rfc3339(),
-        state_dir: state_dir.to_path_buf(),
-        entries: Vec::new(),
-    };
-    // 1. Backups of everything first, and the manifest, before any change.
-    tell("backed up", 0, files);
-    let mut n = 0;
-    let mut backup = |path: &Path, action: &str, what: &str, bytes: &[u8]| {
-        n += 1;
-        tell("backed up", n, files);
-        let name = format!("{n:04}-{what}");
+
+    /// Copy `bytes` (what `path` holds) into the backup folder as the next
+    /// numbered file named `what`: its manifest entry, not yet pushed.
+    fn backup(
+        &mut self,
+        path: &Path,
+        action: &str,
+        what: &str,
+        bytes: &[u8],
+    ) -> Result<ManifestEntry, String> {
+        self.backed_up += 1;
+        self.tell("backed up", self.backed_up, self.files);
+        let name = format!("{:04}-{what}", self.backed_up);
+        let dir = &self.dir;
         // Hash while the copy is written and synced.
         let before_sha256 = std::thread::scope(|s| {
             let digest = s.spawn(|| sha256(bytes));
-            save_backup(&dir, &name, bytes)?;
+            save_backup(dir, &name, bytes)?;
             Ok::<_, String>(digest.join().expect("hashing does not panic"))
         })?;
         let mode = std::fs::symlink_metadata(path)
             .map(|m| fsx::os::mode_of(&m))
             .unwrap_or(0o600);
-        Ok::<_, String>(ManifestEntry {
+        Ok(ManifestEntry {
             path: path.to_path_buf(),
             action: action.into(),
             backup: name,
@@ -352,16 +320,76 @@ pub fn apply_with_progress(
             done: false,
             sqlite: None,
         })
+    }
+}
+
+/// Where phase 1 left the backups: the manifest entry of each index write
+/// (`None`: it changed since the plan), the bytes of the first index (still
+/// held), and the first entries of the cuts and of the removals.
+struct BackedUp {
+    index_entries: Vec<Option<usize>>,
+    kept: Option<Vec<u8>>,
+    first_cut: usize,
+    first_removal: usize,
+}
+
+pub fn apply_with_progress(
+    plan: &Plan,
+    state_dir: &Path,
+    backup_root: &Path,
+    now_ms: i64,
+    progress: &dyn Fn(Progress),
+) -> Result<Outcome, String> {
+    let files =
+        plan.indexes.len() + plan.transcripts.len() + plan.removals.len() + plan.sqlite.len();
+    if plan.is_empty() {
+        return Ok(Outcome::default());
+    }
+    for e in &plan.sqlite {
+        sqlite::check_writable(&e.path)?;
+    }
+    checkpoint("planned");
+    fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe_write(backup_root, &e))?;
+    let dir = backup_dir_for(backup_root, now_ms);
+    fsx::os::mkdir_private(&dir).map_err(|e| fsx::describe_write(&dir, &e))?;
+    let mut run = Run {
+        dir,
+        manifest: Manifest {
+            created: chrono::DateTime::from_timestamp_millis(now_ms)
+                .unwrap_or_default()
+                .to_rfc3339(),
+            state_dir: state_dir.to_path_buf(),
+            entries: Vec::new(),
+        },
+        out: Outcome::default(),
+        blocked_agents: Default::default(),
+        progress,
+        files,
+        backed_up: 0,
     };
+    // 1. Backups of everything first, and the manifest, before any change.
+    run.tell("backed up", 0, files);
+    let backed_up = back_up(&mut run, plan)?;
+    run.save()?;
+    run.out.backup_dir = Some(run.dir.clone());
+    checkpoint("backed-up");
+    write_indexes(&mut run, plan, backed_up.index_entries, backed_up.kept)?;
+    cut_transcripts(&mut run, plan, backed_up.first_cut)?;
+    remove_files(&mut run, plan, backed_up.first_removal)?;
+    edit_databases(&mut run, plan)?;
+    Ok(run.out)
+}
+
+/// Phase 1: a copy of every file the plan changes, before any change.
+fn back_up(run: &mut Run<'_>, plan: &Plan) -> Result<BackedUp, String> {
     // One index in memory at a time: each is read again here and below.
     // Backed up last to first, so the bytes kept are those written first.
-    let mut blocked_agents = std::collections::HashSet::new();
     let mut index_entries = vec![None; plan.indexes.len()];
     let mut kept: Option<Vec<u8>> = None;
     for (k, w) in plan.indexes.iter().enumerate().rev() {
         let Some(before) = read_planned(w) else {
-            out.changed.push(index_changed(w));
-            blocked_agents.insert(w.agent.clone());
+            run.out.changed.push(index_changed(w));
+            run.blocked_agents.insert(w.agent.clone());
             continue;
         };
         // A restore splices the copy; its current file (if any) is backed up.
@@ -369,8 +397,8 @@ pub fn apply_with_progress(
             match splice_source(w, Vec::new()) {
                 Some(b) => Some(b),
                 None => {
-                    out.changed.push(restore_source_changed(w));
-                    blocked_agents.insert(w.agent.clone());
+                    run.out.changed.push(restore_source_changed(w));
+                    run.blocked_agents.insert(w.agent.clone());
                     continue;
                 }
             }
@@ -381,41 +409,51 @@ pub fn apply_with_progress(
         let (e, after_sha256) = std::thread::scope(|s| {
             let after =
                 s.spawn(|| fsx::sha256(&w.after_pieces(source.as_deref().unwrap_or(&before))));
-            let e = backup(&w.path, action, "sessions.json", &before);
+            let e = run.backup(&w.path, action, "sessions.json", &before);
             (e, after.join().expect("hashing does not panic"))
         });
-        index_entries[k] = Some(manifest.entries.len());
-        manifest.entries.push(ManifestEntry {
+        index_entries[k] = Some(run.manifest.entries.len());
+        run.manifest.entries.push(ManifestEntry {
             after_sha256: Some(after_sha256),
             ..e?
         });
         kept = Some(before);
     }
-    let first_cut = manifest.entries.len();
+    let first_cut = run.manifest.entries.len();
     for c in &plan.transcripts {
         let (tail, _, _) =
             fsx::read_tail(&c.path, c.size - c.at).map_err(|e| fsx::describe(&c.path, &e))?;
-        let e = backup(&c.path, "truncate", "transcript-tail", &tail)?;
-        manifest.entries.push(ManifestEntry {
+        let e = run.backup(&c.path, "truncate", "transcript-tail", &tail)?;
+        run.manifest.entries.push(ManifestEntry {
             mode: 0,
             truncated_to: Some(c.at),
             ..e
         });
     }
-    let first_removal = manifest.entries.len();
+    let first_removal = run.manifest.entries.len();
     for r in &plan.removals {
-        manifest
-            .entries
-            .push(backup(&r.path, "remove", "removed", &r.bytes)?);
+        let e = run.backup(&r.path, "remove", "removed", &r.bytes)?;
+        run.manifest.entries.push(e);
     }
-    write_manifest(&dir, &manifest)?;
-    out.backup_dir = Some(dir.clone());
-    checkpoint("backed-up");
+    Ok(BackedUp {
+        index_entries,
+        kept,
+        first_cut,
+        first_removal,
+    })
+}
 
+/// Phase 2: the indexes.
+fn write_indexes(
+    run: &mut Run<'_>,
+    plan: &Plan,
+    index_entries: Vec<Option<usize>>,
+    mut kept: Option<Vec<u8>>,
+) -> Result<(), String> {
     // 2. Indexes, each re-read and compared first.
     let mut written = 0;
     if !plan.indexes.is_empty() {
-        tell("indexes written", 0, plan.indexes.len());
+        run.tell("indexes written", 0, plan.indexes.len());
     }
     for (w, i) in plan.indexes.iter().zip(index_entries) {
         let Some(i) = i else { continue };
@@ -429,25 +467,25 @@ pub fn apply_with_progress(
             None => read_planned(w),
         };
         let Some(before) = before else {
-            out.changed.push(index_changed(w));
-            blocked_agents.insert(w.agent.clone());
+            run.out.changed.push(index_changed(w));
+            run.blocked_agents.insert(w.agent.clone());
             continue;
         };
         let Some(source) = splice_source(w, before) else {
-            out.changed.push(restore_source_changed(w));
-            blocked_agents.insert(w.agent.clone());
+            run.out.changed.push(restore_source_changed(w));
+            run.blocked_agents.insert(w.agent.clone());
             continue;
         };
         fsx::write_atomic_pieces(&w.path, &w.after_pieces(&source), 0o600, || {
             checkpoint("temp-written")
         })
         .map_err(|e| fsx::describe(&w.path, &e))?;
-        manifest.entries[i].done = true;
+        run.manifest.entries[i].done = true;
         checkpoint("written");
         written += 1;
-        tell("indexes written", written, plan.indexes.len());
+        run.tell("indexes written", written, plan.indexes.len());
         if let Some(r) = &w.restore_from {
-            out.done.push(Change::new(
+            run.out.done.push(Change::new(
                 "restore-index",
                 &w.path,
                 format!("restored from {} ({} entries)", r.path.display(), r.entries),
@@ -455,7 +493,7 @@ pub fn apply_with_progress(
         }
         for e in &w.edits {
             for c in &e.changes {
-                out.done.push(Change {
+                run.out.done.push(Change {
                     key: Some(e.key.clone()),
                     field: Some(c.field.clone()),
                     before: c.before.clone(),
@@ -465,7 +503,7 @@ pub fn apply_with_progress(
             }
         }
         if w.rewrite_strict {
-            out.done.push(Change::new(
+            run.out.done.push(Change::new(
                 "rewrite-strict",
                 &w.path,
                 "rewritten as strict JSON".into(),
@@ -474,13 +512,17 @@ pub fn apply_with_progress(
     }
 
     if !plan.indexes.is_empty() {
-        write_manifest(&dir, &manifest)?;
+        run.save()?;
     }
+    Ok(())
+}
 
+/// Phase 3: the transcript cuts.
+fn cut_transcripts(run: &mut Run<'_>, plan: &Plan, first_cut: usize) -> Result<(), String> {
     // 3. Transcript cuts, re-checked by identity.
     for (i, c) in (first_cut..).zip(&plan.transcripts) {
         checkpoint("cut");
-        tell("transcripts cut", i - first_cut + 1, plan.transcripts.len());
+        run.tell("transcripts cut", i - first_cut + 1, plan.transcripts.len());
         let f = fsx::os::open_nofollow(&c.path, std::fs::OpenOptions::new().write(true));
         let ok = f
             .as_ref()
@@ -488,7 +530,7 @@ pub fn apply_with_progress(
             .and_then(|f| f.metadata().ok())
             .is_some_and(|m| m.is_file() && Identity::of(&m) == c.identity);
         if !ok {
-            out.changed.push(Change::new(
+            run.out.changed.push(Change::new(
                 "cut",
                 &c.path,
                 "changed since the plan was made; not cut".into(),
@@ -499,9 +541,9 @@ pub fn apply_with_progress(
         f.set_len(c.at)
             .and_then(|_| f.sync_all())
             .map_err(|e| fsx::describe(&c.path, &e))?;
-        manifest.entries[i].done = true;
+        run.manifest.entries[i].done = true;
         let n = c.size - c.at;
-        out.done.push(Change {
+        run.out.done.push(Change {
             key: Some(c.key.clone()),
             bytes: Some(n),
             ..Change::new(
@@ -522,19 +564,23 @@ pub fn apply_with_progress(
     }
 
     if !plan.transcripts.is_empty() {
-        write_manifest(&dir, &manifest)?;
+        run.save()?;
     }
+    Ok(())
+}
 
+/// Phase 4: the removals.
+fn remove_files(run: &mut Run<'_>, plan: &Plan, first_removal: usize) -> Result<(), String> {
     // 4. Lock and leftover removals, after the index, each re-checked.
     // Each directory once, in the order of the first removal from it.
     let mut removed_from = Vec::new();
     let mut seen_dirs = std::collections::HashSet::new();
     for (i, r) in (first_removal..).zip(&plan.removals) {
-        if blocked_agents.contains(&r.agent) {
+        if run.blocked_agents.contains(&r.agent) {
             continue;
         }
         checkpoint("remove");
-        tell("files removed", i - first_removal + 1, plan.removals.len());
+        run.tell("files removed", i - first_removal + 1, plan.removals.len());
         // Anything larger than what the plan read has changed.
         let still = fsx::read_regular(&r.path, r.bytes.len() as u64);
         let unchanged = match &still {
@@ -542,7 +588,7 @@ pub fn apply_with_progress(
             Err(_) => false,
         };
         if !unchanged {
-            out.changed.push(Change::new(
+            run.out.changed.push(Change::new(
                 "remove",
                 &r.path,
                 "changed since the plan was made; not removed".into(),
@@ -555,9 +601,9 @@ pub fn apply_with_progress(
                 removed_from.push(parent);
             }
         }
-        manifest.entries[i].done = true;
+        run.manifest.entries[i].done = true;
         checkpoint("removed");
-        out.done.push(Change::new(
+        run.out.done.push(Change::new(
             "remove",
             &r.path,
             format!("removed {} ({})", r.what, r.reason),
@@ -567,9 +613,13 @@ pub fn apply_with_progress(
         let _ = fsx::sync_dir(d);
     }
     if !plan.removals.is_empty() {
-        write_manifest(&dir, &manifest)?;
+        run.save()?;
     }
+    Ok(())
+}
 
+/// Phase 5: the SQLite edits.
+fn edit_databases(run: &mut Run<'_>, plan: &Plan) -> Result<(), String> {
     // 5. SQLite edits: per database a consistent copy first, then each edit
     // in its own transaction.
     let mut copies: std::collections::HashMap<PathBuf, String> = Default::default();
@@ -581,20 +631,20 @@ pub fn apply_with_progress(
             None => {
                 let name = format!(
                     "{:04}-{}",
-                    manifest.entries.len() + 1,
+                    run.manifest.entries.len() + 1,
                     e.path
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_else(|| "database.sqlite".into())
                 );
-                sqlite::backup(&conn, &e.path, &dir.join(&name))?;
+                sqlite::backup(&conn, &e.path, &run.dir.join(&name))?;
                 copies.insert(e.path.clone(), name.clone());
                 name
             }
         };
-        tell("backed up", n + k + 1, files);
-        let i = manifest.entries.len();
-        manifest.entries.push(ManifestEntry {
+        run.tell("backed up", run.backed_up + k + 1, run.files);
+        let i = run.manifest.entries.len();
+        run.manifest.entries.push(ManifestEntry {
             path: e.path.clone(),
             action: "sqlite".into(),
             backup: copy,
@@ -607,18 +657,18 @@ pub fn apply_with_progress(
             done: false,
             sqlite: None,
         });
-        write_manifest(&dir, &manifest)?;
-        out.backup_dir = Some(dir.clone());
+        run.save()?;
+        run.out.backup_dir = Some(run.dir.clone());
         match sqlite::apply_edit(&mut conn, &e.path, e)? {
             (sqlite::Edited::Changed(why), _) => {
-                out.changed.push(Change::new("sqlite", &e.path, why));
+                run.out.changed.push(Change::new("sqlite", &e.path, why));
             }
             (sqlite::Edited::Done, undo) => {
-                manifest.entries[i].done = true;
-                manifest.entries[i].sqlite = undo;
-                write_manifest(&dir, &manifest)?;
+                run.manifest.entries[i].done = true;
+                run.manifest.entries[i].sqlite = undo;
+                run.save()?;
                 for c in &e.changes {
-                    out.done.push(Change {
+                    run.out.done.push(Change {
                         key: Some(e.key.clone()),
                         field: Some(c.field.clone()),
                         before: c.before.clone(),
@@ -627,7 +677,7 @@ pub fn apply_with_progress(
                     });
                 }
                 if e.changes.is_empty() {
-                    out.done.push(Change {
+                    run.out.done.push(Change {
                         key: Some(e.key.clone()),
                         ..Change::new(
                             "sqlite",
@@ -636,207 +686,9 @@ pub fn apply_with_progress(
                         )
                     });
                 }
-                tell("database edits", k + 1, plan.sqlite.len());
+                run.tell("database edits", k + 1, plan.sqlite.len());
             }
         }
     }
-    Ok(out)
-}
-
-/// Whether the manifest in `dir` records SQLite edits.
-pub fn has_sqlite_edits(dir: &Path) -> bool {
-    fsx::read_regular(&dir.join(MANIFEST), 1 << 26)
-        .ok()
-        .and_then(|(b, _)| serde_json::from_slice::<Manifest>(&b).ok())
-        .is_some_and(|m| m.entries.iter().any(|e| e.action == "sqlite"))
-}
-
-/// The newest backup folder with a manifest not yet undone.
-pub fn latest_backup(backup_root: &Path) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(backup_root)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join(MANIFEST).is_file())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
-/// Whether the change of a manifest entry is in the file now: what `undo`
-/// restores. `None`: the file is neither as repair left it nor as it was.
-fn change_in_place(e: &ManifestEntry) -> Option<bool> {
-    match e.action.as_str() {
-        "sqlite" => match &e.sqlite {
-            Some(u) => sqlite::change_in_place(&e.path, u),
-            // Not recorded as committed: nothing to put back (a crash between
-            // the commit and the manifest leaves the row as the plan made it,
-            // which `undo` then reports as changed).
-            None => Some(false),
-        },
-        "create" => {
-            let cur =
-                fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES).map(|(b, _)| sha256(&b));
-            match cur {
-                Ok(c) if Some(&c) == e.after_sha256.as_ref() => Some(true),
-                Err(x) if x.kind() == std::io::ErrorKind::NotFound => Some(false),
-                _ => None,
-            }
-        }
-        "write" => {
-            let cur = fsx::read_regular(&e.path, crate::state::MAX_INDEX_BYTES)
-                .map(|(b, _)| sha256(&b))
-                .ok();
-            if cur.is_some() && cur == e.after_sha256 {
-                Some(true)
-            } else if cur.as_ref() == Some(&e.before_sha256) {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        "truncate" => {
-            let len = std::fs::symlink_metadata(&e.path).map(|m| m.len()).ok();
-            (len.is_some() && len == e.truncated_to).then_some(true)
-        }
-        _ => Some(std::fs::symlink_metadata(&e.path).is_err()),
-    }
-}
-
-fn undo_what(u: &sqlite::Undo) -> String {
-    match u {
-        sqlite::Undo::Row(r) => format!("session {}", r.key),
-        sqlite::Undo::Lease { before } => format!("lease {}/{}", before.scope, before.lease_key),
-    }
-}
-
-/// Remove the temps a run stopped between writing an index and renaming it
-/// left beside that index (`.<name>.sessfix-<pid>-<n>.tmp`, `fsx::write_atomic`;
-/// `<pid>` ends the backup folder's name): the state before the run had none,
-/// and each holds only what the run computed from the index it backed up.
-fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
-    let Some(pid) = dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.rsplit_once('-'))
-        .and_then(|(_, p)| p.parse::<u32>().ok())
-    else {
-        return Vec::new();
-    };
-    let mut done = Vec::new();
-    for e in entries
-        .iter()
-        .filter(|e| matches!(e.action.as_str(), "write" | "create"))
-    {
-        let (Some(parent), Some(target)) = (e.path.parent(), e.path.file_name()) else {
-            continue;
-        };
-        let target = target.to_string_lossy();
-        let Ok(list) = std::fs::read_dir(parent) else {
-            continue;
-        };
-        for f in list.flatten() {
-            let ours = f
-                .file_name()
-                .to_str()
-                .and_then(|n| fsx::temp_pid(n, &target))
-                == Some(pid);
-            if ours
-                && f.file_type().is_ok_and(|t| t.is_file())
-                && std::fs::remove_file(f.path()).is_ok()
-            {
-                done.push(format!(
-                    "{}: removed (the temp of that run, stopped before it replaced the index)",
-                    f.path().display()
-                ));
-            }
-        }
-    }
-    done
-}
-
-/// A manifest's paths under its `stateDir` moved under `state_dir`, the
-/// state dir the backup was found in: a state dir copied or moved since the
-/// repair (a restored backup, a migration) is undone where it is now, never
-/// where it was. A manifest of an older sessfix keeps paths as the repair was
-/// given them (`"stateDir": "."`); those are moved the same way. A path
-/// outside the manifest's `stateDir` (a `--store` elsewhere) is kept.
-pub fn rebase(m: &mut Manifest, state_dir: &Path) {
-    let here = absolute(state_dir);
-    if m.state_dir == here {
-        return;
-    }
-    for e in &mut m.entries {
-        if let Ok(rest) = e.path.strip_prefix(&m.state_dir) {
-            e.path = here.join(rest);
-        }
-    }
-    m.state_dir = here;
-}
-
-/// Restore the files of one backup, if every one is still as repair left it.
-/// A change the manifest marks done must still be in place; one it does not
-/// mark (a run stopped in the middle of a phase) is restored when the file
-/// shows it was made, and left alone otherwise.
-///
-/// `state_dir` is the state dir `undo` was given: the manifest's paths under
-/// its `stateDir` are taken as under `state_dir` (`rebase`).
-pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
-    let mp = dir.join(MANIFEST);
-    let (bytes, _) = fsx::read_regular(&mp, 1 << 26).map_err(|e| fsx::describe(&mp, &e))?;
-    let mut m: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{}: not a sessfix manifest: {e}", mp.display()))?;
-    rebase(&mut m, state_dir);
-    let mut problems = Vec::new();
-    let mut restore = Vec::new();
-    for e in &m.entries {
-        match (change_in_place(e), e.done) {
-            (Some(true), _) => restore.push(e),
-            (_, false) => {}
-            (_, true) if e.action == "remove" => problems.push(format!(
-                "{}: exists again since the repair",
-                e.path.display()
-            )),
-            (_, true) => problems.push(format!("{}: changed since the repair", e.path.display())),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(format!(
-            "refusing to undo {}:\n  {}",
-            dir.display(),
-            problems.join("\n  ")
-        ));
-    }
-    let mut done = Vec::new();
-    for e in restore {
-        if let Some(u) = &e.sqlite {
-            sqlite::restore(&e.path, u)?;
-            done.push(format!("{}: {} restored", e.path.display(), undo_what(u)));
-            continue;
-        }
-        let src = dir.join(&e.backup);
-        let (b, _) = fsx::read_regular(&src, u64::MAX).map_err(|x| fsx::describe(&src, &x))?;
-        match e.action.as_str() {
-            "truncate" => {
-                let mut f =
-                    fsx::os::open_nofollow(&e.path, std::fs::OpenOptions::new().append(true))
-                        .map_err(|x| fsx::describe(&e.path, &x))?;
-                f.write_all(&b)
-                    .and_then(|_| f.sync_all())
-                    .map_err(|x| fsx::describe(&e.path, &x))?;
-            }
-            // The file did not exist before the repair made it.
-            "create" => {
-                std::fs::remove_file(&e.path).map_err(|x| fsx::describe(&e.path, &x))?;
-                if let Some(parent) = e.path.parent() {
-                    let _ = fsx::sync_dir(parent);
-                }
-            }
-            _ => fsx::write_atomic(&e.path, &b, e.mode).map_err(|x| fsx::describe(&e.path, &x))?,
-        }
-        done.push(format!("{}: restored", e.path.display()));
-    }
-    done.extend(remove_run_temps(dir, &m.entries));
-    std::fs::rename(&mp, dir.join("manifest.undone.json")).map_err(|x| fsx::describe(&mp, &x))?;
-    Ok(done)
+    Ok(())
 }

@@ -1,21 +1,9 @@
 //! `sessfix scan`: read, analyse, render. Never writes.
 
 use super::{Context, Fatal};
-use crate::analyze::{Report, Severity};
 use crate::cli::ScanArgs;
-use crate::exit::Exit;
+use crate::exit::{self, Exit, Mode};
 use crate::render::{json::Json, table::Tables, ReportRenderer};
-
-/// The exit code a report maps to.
-pub fn exit_for(report: &Report) -> Exit {
-    if super::could_not_read(report) {
-        return Exit::Operational;
-    }
-    match report.worst() {
-        Some(Severity::Error | Severity::Warning) => Exit::Problems,
-        _ => Exit::Ok,
-    }
-}
 
 pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
     let report = ctx.report()?;
@@ -33,6 +21,6 @@ pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
         .render(&report, &mut out)
         .and_then(|()| std::io::Write::flush(&mut out))
         .map_err(|e| Fatal::operational(format!("cannot write the report: {e}")))?;
-    super::say_what_needs_a_person(&report, |f| f.code.ends_with("-unreadable"));
-    Ok(exit_for(&report))
+    super::say_what_needs_a_person(&report, exit::unreadable);
+    Ok(exit::for_report(&report, Mode::Scan))
 }

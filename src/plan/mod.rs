@@ -1,11 +1,15 @@
 //! From each agent and its rows of the report to a plan of edits. Scan and repair share it:
 //! `--dry-run` renders the plan, a real run applies exactly this plan.
 
+mod splice;
 pub mod sqlite;
 
-use crate::analyze::{LockReport, NextBoot, SessionReport};
+use splice::apply_ops_value;
+pub(crate) use splice::{entry_splices, normalize, pieces, Op};
+pub use splice::{js_stringify, Splice};
+
+use crate::analyze::{AgentReport, LockReport, NextBoot, SessionReport};
 use crate::rules;
-use crate::state::json::{self, Member};
 use crate::state::{Agent, StoreState};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -194,7 +198,27 @@ fn lock_files(agent: &Agent) -> HashMap<String, &crate::state::LockFile> {
     by_path
 }
 
+/// The bytes a plan's diff is shown from, read just before it is shown (the
+/// plan keeps no copy of the files it edits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiffSources {
+    /// One per `Plan::indexes`: the index as the plan read it (a restore's:
+    /// the copy it restores), `None` when it changed since.
+    pub indexes: Vec<Option<Vec<u8>>>,
+    /// One per `Plan::transcripts`: the number of lines before the cut and
+    /// the bytes the cut removes, `None` when the transcript changed since.
+    pub cuts: Vec<Option<(usize, Vec<u8>)>>,
+}
+
 impl Plan {
+    /// Read what a diff of this plan shows (`DiffSources`).
+    pub fn read_diff_sources(&self) -> DiffSources {
+        DiffSources {
+            indexes: self.indexes.iter().map(read_index).collect(),
+            cuts: self.transcripts.iter().map(read_cut).collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.indexes.is_empty()
             && self.transcripts.is_empty()
@@ -203,48 +227,80 @@ impl Plan {
     }
 }
 
-/// Field operations on one entry, in the order the gateway would apply them.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Op {
-    Set(&'static str, String),
-    Remove(std::borrow::Cow<'static, str>),
+/// One agent's part of the analysis: what the plan reads instead of
+/// judging again (the agent's report, and its session and lock rows).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentRows<'a> {
+    pub agent: &'a AgentReport,
+    pub sessions: &'a [SessionReport],
+    pub locks: &'a [LockReport],
 }
 
 /// Add one agent's repairs to `plan`, from that agent's rows of the analysis.
 /// Agents are planned in order as they are read and analysed, so that no more
 /// than a few are held at a time.
-pub fn add_agent(
-    plan: &mut Plan,
-    agent: &Agent,
-    sessions: &[SessionReport],
-    locks: &[LockReport],
-    opts: PlanOptions,
-) {
-    if agent.sqlite.is_some() || !agent.problems.is_empty() {
+///
+/// Nothing is planned for an agent whose index could not be read (without
+/// it nothing tells which lock or temp file belongs to a running session:
+/// `left_alone` says so), nor for one the analysis read as SQLite-era: a
+/// SQLite-era agent's legacy files, and every file-era store of a SQLite-era
+/// release, are migration inputs, never edited (`sqlite-era.md` §6.6).
+pub fn add_agent(plan: &mut Plan, agent: &Agent, rows: AgentRows<'_>, opts: PlanOptions) {
+    if let StoreState::Unreadable { error } = &agent.store.state {
+        plan.left_alone.push(format!(
+            "{}: cannot be read ({error}), so nothing in agent {} is changed (no lock or temp file is removed); fix its permissions or type and run again",
+            agent.store.path.display(),
+            agent.id
+        ));
         return;
     }
-    plan_agent(agent, sessions, locks, opts, plan);
+    if rows.agent.migration_input || agent.sqlite.is_some() || !agent.problems.is_empty() {
+        return;
+    }
+    plan_agent(agent, rows, opts, plan);
 }
 
-fn plan_agent(
+fn plan_agent(agent: &Agent, rows: AgentRows<'_>, opts: PlanOptions, plan: &mut Plan) {
+    let lock_files = lock_files(agent);
+    let edits = entry_edits(agent, rows, &lock_files, opts, plan);
+    if !opts.keep_transcripts {
+        torn_cuts(agent, plan);
+    }
+    index_write(agent, edits, opts, plan);
+    lock_removals(agent, rows.locks, &lock_files, plan);
+    leftover_removals(agent, rows.agent, plan);
+}
+
+/// What each entry's edit looks up, built once per agent.
+struct EntryCtx<'a> {
+    writable: bool,
+    live_locks: HashMap<&'a str, &'a LockReport>,
+    removed_locks: HashSet<PathBuf>,
+}
+
+/// The entry edits of one agent, each with the index member it edits and
+/// its field operations; restart-artifact cuts go into `plan.transcripts`
+/// and what is left to a person into `plan.left_alone`.
+fn entry_edits(
     agent: &Agent,
-    sessions: &[SessionReport],
-    locks: &[LockReport],
+    rows: AgentRows<'_>,
+    lock_files: &HashMap<String, &crate::state::LockFile>,
     opts: PlanOptions,
     plan: &mut Plan,
-) {
+) -> Vec<(usize, EntryEdit, Vec<Op>)> {
+    let AgentRows {
+        sessions, locks, ..
+    } = rows;
     // Every lookup below is by key or path, so that planning stays linear in
     // the agent's entries and locks (the first row of a key or path counts).
     let mut reports: HashMap<&str, &SessionReport> = HashMap::new();
     for r in sessions.iter().filter(|s| s.agent == agent.id) {
         reports.entry(r.key.as_str()).or_insert(r);
     }
-    let lock_files = lock_files(agent);
     let mut live_locks: HashMap<&str, &LockReport> = HashMap::new();
     for l in locks.iter().filter(|l| l.live_owner) {
         live_locks.entry(l.path.as_str()).or_insert(l);
     }
-    let mut edits: Vec<(usize, EntryEdit, Vec<Op>)> = Vec::new();
     let writable = matches!(
         agent.store.state,
         StoreState::Valid | StoreState::Json5Only { .. }
@@ -258,181 +314,212 @@ fn plan_agent(
         .filter(|x| x.kind == crate::fsx::Kind::File)
         .map(|x| agent.real_sessions_dir.join(&x.name))
         .collect();
+    let ctx = EntryCtx {
+        writable,
+        live_locks,
+        removed_locks,
+    };
+    let mut edits = Vec::new();
     for s in agent.sessions.iter().filter(|s| !s.shadowed) {
         let Some(&r) = reports.get(s.key.as_str()) else {
             continue;
         };
-        let running_main = s.status.as_deref() == Some("running")
-            && rules::skip_reason(&s.boot_key, &s.skip).is_none();
-        // Stranded on some predicted line, whether or not a flag helps there.
-        let stranded = r.remedy.flag || r.remedy.no_flag.is_some();
-        let artifact_fail = r.remedy.artifacts;
-        let lost_running = r.next_boot == NextBoot::Lost && running_main;
-        let loses_boot_mark = running_main
-            && s.aborted_last_run != Some(true)
-            && s.lock_paths.iter().any(|p| removed_locks.contains(p));
-        let too_old = opts
-            .max_age_ms
-            .is_some_and(|max| crate::analyze::older_than(opts.now_ms, s.updated_at, max));
-        // A waiting turn older than --max-age is ended, not resumed.
-        let end_old = too_old && (stranded || r.remedy.waiting);
-        if r.remedy.orphan && writable {
-            if opts.end_orphans || too_old {
-                edits.push((
-                    s.member,
-                    EntryEdit {
-                        key: s.key.clone(),
-                        member: s.member,
-                        action: "end",
-                        reason: "running, never selected by boot recovery, and its transcript is gone: ended as the gateway ends a session".into(),
-                        changes: Vec::new(),
-                    },
-                    end_ops(opts.now_ms),
-                ));
-            } else {
-                plan.left_alone.push(format!(
-                    "{}: stays running forever (boot recovery never selects it and its transcript is gone); --end-orphans ends it, or run `openclaw sessions cleanup --fix-missing`",
-                    s.key
-                ));
-            }
-            continue;
-        }
-        if !(stranded || artifact_fail || lost_running || loses_boot_mark || end_old) || !writable {
-            continue;
-        }
-        if !s
-            .session_id
-            .as_deref()
-            .is_some_and(rules::is_safe_session_id)
-        {
+        edits.extend(entry_edit(agent, s, r, &ctx, opts, plan));
+    }
+    edits
+}
+
+/// The edit of entry `s` from its row `r` of the analysis, if repair makes one.
+fn entry_edit(
+    agent: &Agent,
+    s: &crate::state::Session,
+    r: &SessionReport,
+    ctx: &EntryCtx<'_>,
+    opts: PlanOptions,
+    plan: &mut Plan,
+) -> Option<(usize, EntryEdit, Vec<Op>)> {
+    let EntryCtx {
+        writable,
+        live_locks,
+        removed_locks,
+    } = ctx;
+    let writable = *writable;
+    let running_main = r.remedy.running_main;
+    // Stranded on some predicted line, whether or not a flag helps there.
+    let stranded = r.remedy.flag || r.remedy.no_flag.is_some();
+    let artifact_fail = r.remedy.artifacts;
+    let lost_running = r.next_boot == NextBoot::Lost && running_main;
+    let loses_boot_mark = running_main
+        && s.aborted_last_run != Some(true)
+        && s.lock_paths.iter().any(|p| removed_locks.contains(p));
+    let too_old = opts
+        .max_age_ms
+        .is_some_and(|max| crate::analyze::older_than(opts.now_ms, s.updated_at, max));
+    // A waiting turn older than --max-age is ended, not resumed.
+    let end_old = too_old && (stranded || r.remedy.waiting);
+    if r.remedy.orphan && writable {
+        if opts.end_orphans || too_old {
+            return Some((
+                s.member,
+                EntryEdit {
+                    key: s.key.clone(),
+                    member: s.member,
+                    action: "end",
+                    reason: "running, never selected by boot recovery, and its transcript is gone: ended as the gateway ends a session".into(),
+                    changes: Vec::new(),
+                },
+                end_ops(opts.now_ms),
+            ));
+        } else {
             plan.left_alone.push(format!(
-                "{}: no valid sessionId, so no transcript to resume; fix the entry by hand",
+                "{}: stays running forever (boot recovery never selects it and its transcript is gone); --end-orphans ends it, or run `openclaw sessions cleanup --fix-missing`",
                 s.key
             ));
-            continue;
         }
-        let live_lock = r.lock.as_deref().and_then(|p| live_locks.get(p));
-        if let Some(l) = live_lock {
-            plan.left_alone.push(format!(
-                "{}: its lock {} is held by live OpenClaw pid {} ({}); stop that process first",
-                s.key,
-                l.path,
-                l.pid.unwrap_or(0),
-                l.owner_argv
-                    .as_ref()
-                    .map(|a| a.join(" "))
-                    .unwrap_or_default()
-            ));
-            continue;
-        }
-        let only_unflaggable =
-            !r.remedy.flag && !artifact_fail && !lost_running && !loses_boot_mark;
-        if only_unflaggable && !too_old {
-            plan.left_alone.push(format!(
-                "{}: stays running, and abortedLastRun: true would not change that: {}. End it with --max-age DURATION (status failed), or move its entry and transcript into agents/<id>/sessions/ by hand",
-                s.key,
-                r.remedy.no_flag.as_deref().unwrap_or("")
-            ));
-            continue;
-        }
-        let (action, reason, ops) = if end_old {
-            (
-                "end",
-                format!(
-                    "{} and older than --max-age: ended as the gateway ends an unresumable session, so no late answer is sent",
-                    if stranded { "stranded" } else { "waiting to be resumed" }
-                ),
-                end_ops(opts.now_ms),
-            )
-        } else {
-            (
-                "flag",
-                if stranded || lost_running {
-                    "stranded: abortedLastRun true makes the next boot select and resume it"
-                        .to_string()
-                } else {
-                    "its stale lock is removed here, so the boot will not mark it: abortedLastRun true does".to_string()
-                },
-                vec![Op::Set("abortedLastRun", "true".into())],
-            )
-        };
-        if action == "flag" && !r.remedy.flag {
-            if let Some(why) = &r.remedy.no_flag {
-                plan.left_alone.push(format!(
-                    "{}: flagged only because repair removes its lock, and it still stays running: {why}",
-                    s.key
-                ));
-            }
-        }
-        // Restart artifacts go before the flag means anything.
-        let artifacts = s
-            .transcript
-            .as_ref()
-            .filter(|_| r.restart_artifacts > 0 && action == "flag")
-            .filter(|_| !s.transcript_outside && !opts.keep_transcripts)
-            .and_then(|t| {
-                let tail = t.tail.as_ref().ok()?;
-                Some((t, tail, tail.artifacts_at?))
-            });
-        if let Some((t, tail, at)) = artifacts {
-            plan.transcripts.push(TranscriptCut::new(
-                agent,
-                &s.key,
-                &t.path,
-                tail,
-                at,
-                "restart artifacts (the assistant message the restart aborted, partial output included, and the openclaw:prompt-error entry before it if any) move to the backup so the user's message is the last again",
-            ));
-        }
-        edits.push((
-            s.member,
-            EntryEdit {
-                key: s.key.clone(),
-                member: s.member,
-                action,
-                reason,
-                changes: Vec::new(),
+        return None;
+    }
+    if !(stranded || artifact_fail || lost_running || loses_boot_mark || end_old) || !writable {
+        return None;
+    }
+    if !s
+        .session_id
+        .as_deref()
+        .is_some_and(rules::is_safe_session_id)
+    {
+        plan.left_alone.push(format!(
+            "{}: no valid sessionId, so no transcript to resume; fix the entry by hand",
+            s.key
+        ));
+        return None;
+    }
+    let live_lock = r.lock.as_deref().and_then(|p| live_locks.get(p));
+    if let Some(l) = live_lock {
+        plan.left_alone.push(format!(
+            "{}: its lock {} is held by live OpenClaw pid {} ({}); stop that process first",
+            s.key,
+            l.path,
+            l.pid.unwrap_or(0),
+            l.owner_argv
+                .as_ref()
+                .map(|a| a.join(" "))
+                .unwrap_or_default()
+        ));
+        return None;
+    }
+    let only_unflaggable = !r.remedy.flag && !artifact_fail && !lost_running && !loses_boot_mark;
+    if only_unflaggable && !too_old {
+        plan.left_alone.push(format!(
+            "{}: stays running, and abortedLastRun: true would not change that: {}. End it with --max-age DURATION (status failed), or move its entry and transcript into agents/<id>/sessions/ by hand",
+            s.key,
+            r.remedy.no_flag.as_deref().unwrap_or("")
+        ));
+        return None;
+    }
+    let (action, reason, ops) = if end_old {
+        (
+            "end",
+            format!(
+                "{} and older than --max-age: ended as the gateway ends an unresumable session, so no late answer is sent",
+                if stranded { "stranded" } else { "waiting to be resumed" }
+            ),
+            end_ops(opts.now_ms),
+        )
+    } else {
+        (
+            "flag",
+            if stranded || lost_running {
+                "stranded: abortedLastRun true makes the next boot select and resume it".to_string()
+            } else {
+                "its stale lock is removed here, so the boot will not mark it: abortedLastRun true does".to_string()
             },
-            ops,
+            vec![Op::Set("abortedLastRun", "true".into())],
+        )
+    };
+    if action == "flag" && !r.remedy.flag {
+        if let Some(why) = &r.remedy.no_flag {
+            plan.left_alone.push(format!(
+                "{}: flagged only because repair removes its lock, and it still stays running: {why}",
+                s.key
+            ));
+        }
+    }
+    // Restart artifacts go before the flag means anything.
+    let artifacts = s
+        .transcript
+        .as_ref()
+        .filter(|_| r.restart_artifacts > 0 && action == "flag")
+        .filter(|_| !s.transcript_outside && !opts.keep_transcripts)
+        .and_then(|t| {
+            let tail = t.tail.as_ref().ok()?;
+            Some((t, tail, tail.artifacts_at?))
+        });
+    if let Some((t, tail, at)) = artifacts {
+        plan.transcripts.push(TranscriptCut::new(
+            agent,
+            &s.key,
+            &t.path,
+            tail,
+            at,
+            "restart artifacts (the assistant message the restart aborted, partial output included, and the openclaw:prompt-error entry before it if any) move to the backup so the user's message is the last again",
         ));
     }
+    Some((
+        s.member,
+        EntryEdit {
+            key: s.key.clone(),
+            member: s.member,
+            action,
+            reason,
+            changes: Vec::new(),
+        },
+        ops,
+    ))
+}
 
-    // Torn last lines of transcripts inside the state dir.
-    if !opts.keep_transcripts {
-        let mut cut: HashSet<PathBuf> = plan.transcripts.iter().map(|c| c.path.clone()).collect();
-        for s in agent
-            .sessions
-            .iter()
-            .filter(|s| !s.shadowed && !s.transcript_outside)
-        {
-            let Some(t) = &s.transcript else { continue };
-            let Ok(tail) = &t.tail else { continue };
-            let Some(at) = tail.torn_at else { continue };
-            if !tail.has_records {
-                // Not one JSON line before the fragment: not positively a
-                // transcript (binary, or a single partial line); leave it.
-                plan.left_alone.push(format!(
-                    "{}: {} ends without a newline but has no complete JSON line to cut back to",
-                    s.key,
-                    t.path.display()
-                ));
-                continue;
-            }
-            if !cut.insert(t.path.clone()) {
-                continue; // an artifact cut already ends before the torn bytes
-            }
-            plan.transcripts.push(TranscriptCut::new(
-                agent,
-                &s.key,
-                &t.path,
-                tail,
-                at,
-                "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line",
+/// Torn last lines of transcripts inside the state dir.
+fn torn_cuts(agent: &Agent, plan: &mut Plan) {
+    let mut cut: HashSet<PathBuf> = plan.transcripts.iter().map(|c| c.path.clone()).collect();
+    for s in agent
+        .sessions
+        .iter()
+        .filter(|s| !s.shadowed && !s.transcript_outside)
+    {
+        let Some(t) = &s.transcript else { continue };
+        let Ok(tail) = &t.tail else { continue };
+        let Some(at) = tail.torn_at else { continue };
+        if !tail.has_records {
+            // Not one JSON line before the fragment: not positively a
+            // transcript (binary, or a single partial line); leave it.
+            plan.left_alone.push(format!(
+                "{}: {} ends without a newline but has no complete JSON line to cut back to",
+                s.key,
+                t.path.display()
             ));
+            continue;
         }
+        if !cut.insert(t.path.clone()) {
+            continue; // an artifact cut already ends before the torn bytes
+        }
+        plan.transcripts.push(TranscriptCut::new(
+            agent,
+            &s.key,
+            &t.path,
+            tail,
+            at,
+            "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line",
+        ));
     }
+}
 
-    // The index write.
+/// The index write: the entry edits spliced in (or, for a JSON5 index, the
+/// whole file rewritten), a restore from an intact copy; or why the index
+/// is left alone.
+fn index_write(
+    agent: &Agent,
+    edits: Vec<(usize, EntryEdit, Vec<Op>)>,
+    opts: PlanOptions,
+    plan: &mut Plan,
+) {
     let bytes: &[u8] = agent.store.bytes.as_deref().unwrap_or_default();
     let before_len = bytes.len() as u64;
     let restored = agent.store.restored.as_deref();
@@ -524,8 +611,15 @@ fn plan_agent(
         }
         _ => {}
     }
+}
 
-    // Stale transcript locks (regular files only), after the index.
+/// Stale transcript locks (regular files only), after the index.
+fn lock_removals(
+    agent: &Agent,
+    locks: &[LockReport],
+    lock_files: &HashMap<String, &crate::state::LockFile>,
+    plan: &mut Plan,
+) {
     for l in locks {
         if l.agent != agent.id || !l.stale {
             continue;
@@ -568,6 +662,11 @@ fn plan_agent(
             identity: lock.identity,
         });
     }
+}
+
+/// Leftovers of interrupted index writes: temps, and the index locks the
+/// analysis found stale.
+fn leftover_removals(agent: &Agent, agent_report: &AgentReport, plan: &mut Plan) {
     for l in &agent.leftovers {
         if l.file_kind != crate::fsx::Kind::File {
             continue;
@@ -595,7 +694,7 @@ fn plan_agent(
             rules::FileKind::StoreTemp => ("index temp file", true),
             rules::FileKind::StoreLock => (
                 "index lock",
-                rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, opts.now_ms),
+                agent_report.stale_store_locks.contains(&l.path),
             ),
             _ => ("", false),
         };
@@ -610,6 +709,41 @@ fn plan_agent(
             });
         }
     }
+}
+
+/// The index `w` is computed from, if it is still as the plan read it; a
+/// restore's is the copy it restores.
+fn read_index(w: &IndexWrite) -> Option<Vec<u8>> {
+    let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
+    crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
+        .ok()
+        .map(|(b, _)| b)
+        .filter(|b| match &w.restore_from {
+            Some(r) => r.is_copy(b),
+            None => w.is_before(b),
+        })
+}
+
+/// The number of lines before the cut and the bytes the cut removes, if the
+/// transcript is still the file the plan read.
+fn read_cut(c: &TranscriptCut) -> Option<(usize, Vec<u8>)> {
+    use std::io::Read;
+    let (f, meta) = crate::fsx::open_regular(&c.path).ok()?;
+    if meta.len() != c.size {
+        return None;
+    }
+    let mut head = std::io::BufReader::new(f).take(c.at);
+    let mut lines = 0;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = head.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
+    }
+    let (tail, _, _) = crate::fsx::read_tail(&c.path, c.size - c.at).ok()?;
+    Some((lines, tail))
 }
 
 /// What `markSessionFailed` does to an entry: `status: "failed"`,
@@ -642,286 +776,5 @@ fn restore_hint(agent: &Agent, now_ms: i64) -> String {
             "No intact copy was found: restore it from a backup; the transcripts in {} are intact",
             agent.sessions_dir.display()
         ),
-    }
-}
-
-/// Replace the bytes of a range of the original with new bytes.
-pub type Splice = (std::ops::Range<usize>, Vec<u8>);
-
-/// The splices that apply `ops` to one entry, and the field changes they make.
-pub(crate) fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldChange>) {
-    let fields = m.fields.as_deref().unwrap_or(&[]);
-    let (open, _close) = m.braces.expect("edited entries are objects");
-    let raw = |f: &Member| String::from_utf8_lossy(&src[f.value_span.clone()]).into_owned();
-    let find = |name: &str| fields.iter().rposition(|f| f.key == name);
-    let mut splices = Vec::new();
-    let mut changes = Vec::new();
-    let mut appended = String::new();
-    // Separator and key/value punctuation copied from the entry's own layout.
-    let (sep, colon) = match fields.len() {
-        0 => (String::new(), ": ".to_string()),
-        n => {
-            let last = &fields[n - 1];
-            let sep = if n >= 2 {
-                String::from_utf8_lossy(&src[fields[n - 2].value_span.end..last.key_span.start])
-                    .into_owned()
-            } else {
-                format!(
-                    ",{}",
-                    String::from_utf8_lossy(&src[open + 1..last.key_span.start])
-                )
-            };
-            let colon = String::from_utf8_lossy(&src[last.key_span.end..last.value_span.start])
-                .into_owned();
-            (sep, colon)
-        }
-    };
-    let mut removed: Vec<usize> = Vec::new();
-    for op in ops {
-        match op {
-            Op::Set(name, value) => match find(name) {
-                Some(i) => {
-                    if raw(&fields[i]) != *value {
-                        changes.push(FieldChange {
-                            field: name.to_string(),
-                            before: Some(raw(&fields[i])),
-                            after: Some(value.clone()),
-                        });
-                        splices.push((fields[i].value_span.clone(), value.clone().into_bytes()));
-                    }
-                }
-                None => {
-                    changes.push(FieldChange {
-                        field: name.to_string(),
-                        before: None,
-                        after: Some(value.clone()),
-                    });
-                    if fields.is_empty() && appended.is_empty() {
-                        appended.push_str(&format!("{}{colon}{value}", json::encode_string(name)));
-                    } else {
-                        appended
-                            .push_str(&format!("{sep}{}{colon}{value}", json::encode_string(name)));
-                    }
-                }
-            },
-            Op::Remove(name) => {
-                if let Some(i) = find(name.as_ref()) {
-                    changes.push(FieldChange {
-                        field: name.to_string(),
-                        before: Some(raw(&fields[i])),
-                        after: None,
-                    });
-                    removed.push(i);
-                }
-            }
-        }
-    }
-    for &i in &removed {
-        let range = if i > 0 {
-            fields[i - 1].value_span.end..fields[i].value_span.end
-        } else if fields.len() > 1 {
-            fields[0].key_span.start..fields[1].key_span.start
-        } else {
-            fields[0].key_span.start..fields[0].value_span.end
-        };
-        splices.push((range, Vec::new()));
-    }
-    if !appended.is_empty() {
-        let at = fields.last().map_or(open + 1, |f| f.value_span.end);
-        splices.push((at..at, appended.into_bytes()));
-    }
-    (splices, changes)
-}
-
-/// Sort splices and drop any that overlap an earlier one (a removal already
-/// covers it).
-pub(crate) fn normalize(mut splices: Vec<Splice>) -> Vec<Splice> {
-    splices.sort_by_key(|(r, _)| (r.start, r.end));
-    let mut pos = 0;
-    splices.retain(|(r, _)| {
-        let keep = r.start >= pos;
-        if keep {
-            pos = r.end;
-        }
-        keep
-    });
-    splices
-}
-
-/// `src` with normalized splices applied, as the slices that make it up.
-pub(crate) fn pieces<'a>(src: &'a [u8], splices: &'a [Splice]) -> Vec<&'a [u8]> {
-    let mut out = Vec::with_capacity(2 * splices.len() + 1);
-    let mut pos = 0;
-    for (r, text) in splices {
-        out.push(&src[pos..r.start]);
-        out.push(&text[..]);
-        pos = r.end;
-    }
-    out.push(&src[pos..]);
-    out
-}
-
-fn apply_ops_value(
-    entry: &mut serde_json::Map<String, serde_json::Value>,
-    ops: &[Op],
-) -> Vec<FieldChange> {
-    let mut changes = Vec::new();
-    for op in ops {
-        match op {
-            Op::Set(name, value) => {
-                let v: serde_json::Value =
-                    serde_json::from_str(value).expect("ops carry valid JSON");
-                let before = entry.get(*name).map(|b| b.to_string());
-                if before.as_deref() != Some(value.as_str()) {
-                    changes.push(FieldChange {
-                        field: name.to_string(),
-                        before,
-                        after: Some(value.clone()),
-                    });
-                    entry.insert(name.to_string(), v);
-                }
-            }
-            Op::Remove(name) => {
-                if let Some(b) = entry.shift_remove(name.as_ref()) {
-                    changes.push(FieldChange {
-                        field: name.to_string(),
-                        before: Some(b.to_string()),
-                        after: None,
-                    });
-                }
-            }
-        }
-    }
-    changes
-}
-
-/// `JSON.stringify(value, null, 2)`.
-pub fn js_stringify(v: &serde_json::Value) -> String {
-    let mut out = String::new();
-    write_js(v, 0, &mut out);
-    out
-}
-
-fn js_number(n: &serde_json::Number) -> String {
-    if n.is_i64() || n.is_u64() {
-        return n.to_string();
-    }
-    let f = n.as_f64().unwrap_or(0.0);
-    if !f.is_finite() {
-        return "null".into();
-    }
-    if f == f.trunc() && f.abs() < 1e21 {
-        return format!("{f:.0}");
-    }
-    if f.abs() >= 1e21 || f.abs() < 1e-6 {
-        let s = format!("{f:e}");
-        return match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
-        };
-    }
-    format!("{f}")
-}
-
-fn write_js(v: &serde_json::Value, depth: usize, out: &mut String) {
-    use serde_json::Value;
-    let pad = |d: usize| "  ".repeat(d);
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&js_number(n)),
-        Value::String(s) => out.push_str(&json::encode_string(s)),
-        Value::Array(a) if a.is_empty() => out.push_str("[]"),
-        Value::Object(o) if o.is_empty() => out.push_str("{}"),
-        Value::Array(a) => {
-            out.push_str("[\n");
-            for (i, x) in a.iter().enumerate() {
-                out.push_str(&pad(depth + 1));
-                write_js(x, depth + 1, out);
-                out.push_str(if i + 1 < a.len() { ",\n" } else { "\n" });
-            }
-            out.push_str(&pad(depth));
-            out.push(']');
-        }
-        Value::Object(o) => {
-            out.push_str("{\n");
-            for (i, (k, x)) in o.iter().enumerate() {
-                out.push_str(&pad(depth + 1));
-                out.push_str(&json::encode_string(k));
-                out.push_str(": ");
-                write_js(x, depth + 1, out);
-                out.push_str(if i + 1 < o.len() { ",\n" } else { "\n" });
-            }
-            out.push_str(&pad(depth));
-            out.push('}');
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn edit(src: &str, ops: &[Op]) -> String {
-        let doc = match json::parse(src.as_bytes()).unwrap() {
-            json::Parsed::Object(d) => d,
-            _ => unreachable!(),
-        };
-        let (sp, _) = entry_splices(src.as_bytes(), &doc.members[0], ops);
-        String::from_utf8(pieces(src.as_bytes(), &normalize(sp)).concat()).unwrap()
-    }
-
-    const SRC: &str = "{\n  \"k\": {\n    \"sessionId\": \"s\",\n    \"status\": \"running\",\n    \"abortedLastRun\": false\n  },\n  \"other\": {\n    \"x\": 1\n  }\n}";
-
-    #[test]
-    fn set_existing_field_in_place() {
-        let out = edit(SRC, &[Op::Set("abortedLastRun", "true".into())]);
-        assert_eq!(
-            out,
-            SRC.replace("\"abortedLastRun\": false", "\"abortedLastRun\": true")
-        );
-    }
-
-    #[test]
-    fn append_missing_field_in_the_entry_style() {
-        let src = SRC.replace(",\n    \"abortedLastRun\": false", "");
-        let out = edit(&src, &[Op::Set("abortedLastRun", "true".into())]);
-        assert_eq!(out, SRC.replace("false", "true"));
-        // compact entries stay compact
-        let out = edit("{\"k\":{\"a\":1}}", &[Op::Set("b", "2".into())]);
-        assert_eq!(out, "{\"k\":{\"a\":1,\"b\":2}}");
-    }
-
-    #[test]
-    fn remove_fields_first_middle_and_last() {
-        let src = "{\"k\": {\"a\": 1, \"b\": 2, \"c\": 3}}";
-        assert_eq!(
-            edit(src, &[Op::Remove("a".into())]),
-            "{\"k\": {\"b\": 2, \"c\": 3}}"
-        );
-        assert_eq!(
-            edit(src, &[Op::Remove("b".into())]),
-            "{\"k\": {\"a\": 1, \"c\": 3}}"
-        );
-        assert_eq!(
-            edit(src, &[Op::Remove("c".into())]),
-            "{\"k\": {\"a\": 1, \"b\": 2}}"
-        );
-        assert_eq!(
-            edit(src, &[Op::Remove("c".into()), Op::Set("d", "4".into())]),
-            "{\"k\": {\"a\": 1, \"b\": 2, \"d\": 4}}"
-        );
-    }
-
-    #[test]
-    fn js_stringify_matches_gateway_format() {
-        let v: serde_json::Value = serde_json::from_str(
-            r#"{"a":{"b":[1,2.5,{}],"c":[],"d":"é\n"},"e":1e21,"f":0.0000001}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            js_stringify(&v),
-            "{\n  \"a\": {\n    \"b\": [\n      1,\n      2.5,\n      {}\n    ],\n    \"c\": [],\n    \"d\": \"é\\n\"\n  },\n  \"e\": 1e+21,\n  \"f\": 1e-7\n}"
-        );
     }
 }

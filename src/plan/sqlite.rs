@@ -5,7 +5,7 @@
 //! `status`, the `session_windows` row) with it (`sqlite-era.md` §6.4).
 
 use super::{entry_splices, normalize, pieces, FieldChange, Op, Plan};
-use crate::analyze::Report;
+use crate::analyze::{NextBoot, Report, SessionReport};
 use crate::boot::sqlite as rs;
 use crate::state::json;
 use crate::state::sqlite_era::{SessionRow, WindowRow};
@@ -143,17 +143,26 @@ fn find_row<'a>(a: &'a Agent, key: &str) -> Option<(&'a Agent, &'a SessionRow, P
 /// has the session.
 fn row_edit(
     agent: &Agent,
+    rows: &[SessionReport],
     key: &str,
     action: &'static str,
     now_ms: i64,
 ) -> Option<Result<SqliteEdit, Refusal>> {
     let (agent, row, path) = find_row(agent, key)?;
-    Some(row_edit_of(agent, row, path, key, action, now_ms))
+    // The analysis's verdict on this row (its first row of the key, as `find_row`).
+    let next_boot = rows
+        .iter()
+        .find(|r| r.agent == agent.id && r.key == key)
+        .map_or(NextBoot::Unknown, |r| r.next_boot);
+    Some(row_edit_of(
+        agent, row, next_boot, path, key, action, now_ms,
+    ))
 }
 
 fn row_edit_of(
     agent: &Agent,
     row: &SessionRow,
+    verdict: NextBoot,
     path: PathBuf,
     key: &str,
     action: &'static str,
@@ -173,7 +182,6 @@ fn row_edit_of(
             rs::NEWEST_AGENT_SCHEMA
         )));
     }
-    let verdict = rs::row_verdict(row, &crate::rules::lines::L2026_9_6);
     let Some(raw) = row.raw_entry.as_deref() else {
         return Err(Refusal(format!(
             "{flag} {key}: its entry_json was not read"
@@ -189,60 +197,7 @@ fn row_edit_of(
         }
     };
     let updated = next_updated_at(row, now_ms).to_string();
-    let (ops, reason, status) = match action {
-        "untombstone" => {
-            if verdict != rs::RowVerdict::Rejected {
-                return Err(Refusal(format!(
-                    "{flag} {key}: it is not tombstoned (status {}, next boot: {}); nothing to untombstone",
-                    entry.status.as_deref().unwrap_or("(absent)"),
-                    verdict_name(&verdict)
-                )));
-            }
-            let doc = match json::parse(raw.as_bytes()) {
-                Ok(json::Parsed::Object(doc)) => doc,
-                _ => {
-                    return Err(Refusal(format!(
-                        "{flag} {key}: entry_json is not an object"
-                    )))
-                }
-            };
-            let mut ops: Vec<Op> = doc
-                .members
-                .iter()
-                .filter(|m| rs::untombstone_removes(&m.key))
-                .map(|m| Op::Remove(m.key.clone().into()))
-                .collect();
-            ops.push(Op::Set("abortedLastRun", "false".into()));
-            ops.push(Op::Set("updatedAt", updated.clone()));
-            (
-                ops,
-                "drop the restart-recovery cycle and its tombstone: the next turn is answered on the same session, with its history".to_string(),
-                entry.status.clone(),
-            )
-        }
-        _ => {
-            if !rs::dropped_turn(row, entry) {
-                return Err(Refusal(format!(
-                    "{flag} {key}: its last turn was not dropped by a stop (status {}, abortedLastRun {}, next boot: {}); only a killed or timed-out turn with abortedLastRun is re-queued",
-                    entry.status.as_deref().unwrap_or("(absent)"),
-                    entry.aborted_last_run.map_or("(absent)".into(), |b| b.to_string()),
-                    verdict_name(&verdict)
-                )));
-            }
-            let mut ops = vec![
-                Op::Set("status", "\"running\"".into()),
-                Op::Set("abortedLastRun", "true".into()),
-            ];
-            ops.extend(rs::RESUME_CLEARS.iter().map(|f| Op::Remove((*f).into())));
-            ops.push(Op::Set("updatedAt", updated.clone()));
-            (
-                ops,
-                "mark the dropped turn interrupted, as a restart does: the next boot resumes it"
-                    .to_string(),
-                Some("running".to_string()),
-            )
-        }
-    };
+    let (ops, reason, status) = row_ops(row, entry, raw, verdict, key, action, &updated)?;
     let (after_entry, mut changes) =
         splice_entry(raw, &ops).map_err(|e| Refusal(format!("{flag} {key}: {e}")))?;
     // The new entry must still be what the gateway validates.
@@ -265,41 +220,7 @@ fn row_edit_of(
                 .or(w.ended_at),
         },
     });
-    let column = |name: &str, before: Option<String>, after: Option<String>| FieldChange {
-        field: name.to_string(),
-        before,
-        after,
-    };
-    let q = |s: &Option<String>| s.as_ref().map(|v| format!("\"{v}\""));
-    if row.status != status {
-        changes.push(column("(column) status", q(&row.status), q(&status)));
-    }
-    changes.push(column(
-        "(column) updated_at",
-        row.updated_at.map(|v| v.to_string()),
-        Some(updated.clone()),
-    ));
-    if let (Some(before), Some(after)) = (&row.window, &window_after) {
-        if before.status != after.status {
-            changes.push(column(
-                "(session_windows) status",
-                q(&before.status),
-                q(&after.status),
-            ));
-        }
-        changes.push(column(
-            "(session_windows) updated_at",
-            before.updated_at.map(|v| v.to_string()),
-            after.updated_at.map(|v| v.to_string()),
-        ));
-        if before.ended_at != after.ended_at {
-            changes.push(column(
-                "(session_windows) ended_at",
-                before.ended_at.map(|v| v.to_string()),
-                after.ended_at.map(|v| v.to_string()),
-            ));
-        }
-    }
+    column_changes(row, &status, &updated, window_after.as_ref(), &mut changes);
     Ok(SqliteEdit {
         agent: Some(agent.id.clone()),
         path,
@@ -326,24 +247,128 @@ fn row_edit_of(
     })
 }
 
-fn verdict_name(v: &rs::RowVerdict) -> &'static str {
-    match v {
-        rs::RowVerdict::Resume => "resume",
-        rs::RowVerdict::Tombstone => "tombstone",
-        rs::RowVerdict::Rejected => "rejected",
-        rs::RowVerdict::Lost(_) => "lost",
-        rs::RowVerdict::Halt(_) => "halt",
-        rs::RowVerdict::Fail => "fail",
-        rs::RowVerdict::Skip(_) => "skip",
-        rs::RowVerdict::Idle => "idle",
+/// The field operations of `--untombstone` or `--resume` on `row` (whose
+/// entry is `entry`, read from `raw`), why, and the status the row is left
+/// with; refused when the row is not what the flag is for (`verdict` is the
+/// analysis's next boot of the row).
+fn row_ops(
+    row: &SessionRow,
+    entry: &crate::state::sqlite_era::EntryFacts,
+    raw: &str,
+    verdict: NextBoot,
+    key: &str,
+    action: &str,
+    updated: &str,
+) -> Result<(Vec<Op>, String, Option<String>), Refusal> {
+    let flag = format!("--{action}");
+    Ok(match action {
+        "untombstone" => {
+            if verdict != NextBoot::Rejected {
+                return Err(Refusal(format!(
+                    "{flag} {key}: it is not tombstoned (status {}, next boot: {}); nothing to untombstone",
+                    entry.status.as_deref().unwrap_or("(absent)"),
+                    verdict.as_str()
+                )));
+            }
+            let doc = match json::parse(raw.as_bytes()) {
+                Ok(json::Parsed::Object(doc)) => doc,
+                _ => {
+                    return Err(Refusal(format!(
+                        "{flag} {key}: entry_json is not an object"
+                    )))
+                }
+            };
+            let mut ops: Vec<Op> = doc
+                .members
+                .iter()
+                .filter(|m| rs::untombstone_removes(&m.key))
+                .map(|m| Op::Remove(m.key.clone().into()))
+                .collect();
+            ops.push(Op::Set("abortedLastRun", "false".into()));
+            ops.push(Op::Set("updatedAt", updated.to_string()));
+            (
+                ops,
+                "drop the restart-recovery cycle and its tombstone: the next turn is answered on the same session, with its history".to_string(),
+                entry.status.clone(),
+            )
+        }
+        _ => {
+            if !rs::dropped_turn(row, entry) {
+                return Err(Refusal(format!(
+                    "{flag} {key}: its last turn was not dropped by a stop (status {}, abortedLastRun {}, next boot: {}); only a killed or timed-out turn with abortedLastRun is re-queued",
+                    entry.status.as_deref().unwrap_or("(absent)"),
+                    entry.aborted_last_run.map_or("(absent)".into(), |b| b.to_string()),
+                    verdict.as_str()
+                )));
+            }
+            let mut ops = vec![
+                Op::Set("status", "\"running\"".into()),
+                Op::Set("abortedLastRun", "true".into()),
+            ];
+            ops.extend(rs::RESUME_CLEARS.iter().map(|f| Op::Remove((*f).into())));
+            ops.push(Op::Set("updatedAt", updated.to_string()));
+            (
+                ops,
+                "mark the dropped turn interrupted, as a restart does: the next boot resumes it"
+                    .to_string(),
+                Some("running".to_string()),
+            )
+        }
+    })
+}
+
+/// The column changes of a row edit (the `session_nodes` projections and
+/// the `session_windows` row) after its `entry_json` changes.
+fn column_changes(
+    row: &SessionRow,
+    status: &Option<String>,
+    updated: &str,
+    window_after: Option<&WindowImage>,
+    changes: &mut Vec<FieldChange>,
+) {
+    let column = |name: &str, before: Option<String>, after: Option<String>| FieldChange {
+        field: name.to_string(),
+        before,
+        after,
+    };
+    let q = |s: &Option<String>| s.as_ref().map(|v| format!("\"{v}\""));
+    if row.status != *status {
+        changes.push(column("(column) status", q(&row.status), q(status)));
+    }
+    changes.push(column(
+        "(column) updated_at",
+        row.updated_at.map(|v| v.to_string()),
+        Some(updated.to_string()),
+    ));
+    if let (Some(before), Some(after)) = (&row.window, window_after) {
+        if before.status != after.status {
+            changes.push(column(
+                "(session_windows) status",
+                q(&before.status),
+                q(&after.status),
+            ));
+        }
+        changes.push(column(
+            "(session_windows) updated_at",
+            before.updated_at.map(|v| v.to_string()),
+            after.updated_at.map(|v| v.to_string()),
+        ));
+        if before.ended_at != after.ended_at {
+            changes.push(column(
+                "(session_windows) ended_at",
+                before.ended_at.map(|v| v.to_string()),
+                after.ended_at.map(|v| v.to_string()),
+            ));
+        }
     }
 }
 
 /// Plan the session edits the operator named that are in `agent` (read with
-/// its rows' `entry_json` kept).
+/// its rows' `entry_json` kept), from `rows`, the analysis's rows of it.
 pub fn plan_rows(
     plan: &mut Plan,
     agent: &Agent,
+    rows: &[SessionReport],
     req: &SqliteRequest,
     now_ms: i64,
 ) -> Result<(), Refusal> {
@@ -356,7 +381,7 @@ pub fn plan_rows(
     }
     for (key, action) in [(&req.untombstone, "untombstone"), (&req.resume, "resume")] {
         let Some(key) = key else { continue };
-        if let Some(edit) = row_edit(agent, key, action, now_ms) {
+        if let Some(edit) = row_edit(agent, rows, key, action, now_ms) {
             plan.sqlite.push(edit?);
         }
     }

@@ -98,3 +98,62 @@ pub use crate::text::plural;
 pub trait ReportRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()>;
 }
+
+/// A document `repair` shows, from data in memory.
+#[derive(Debug, Clone, Copy)]
+pub enum RepairDoc<'a> {
+    /// `repair --dry-run`: the report and the plan a real run would carry out.
+    DryRun {
+        report: &'a Report,
+        plan: &'a crate::plan::Plan,
+    },
+    /// A plan alone (before the question, with nothing to do, or with `--yes --diff`).
+    Plan(&'a crate::plan::Plan),
+    /// What a real run did; `applied` false (declined, or nothing to do):
+    /// nothing, and `outcome` is empty.
+    Applied {
+        plan: &'a crate::plan::Plan,
+        applied: bool,
+        outcome: &'a crate::apply::Outcome,
+    },
+}
+
+/// Renders `repair`'s documents: the sibling of `ReportRenderer` (`json::Json`
+/// writes `repair --json`; `plan::PlanView` the text a person reads).
+pub trait RepairRenderer {
+    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+impl RepairRenderer for json::Json {
+    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        let plan_value = |plan| json::plan_value(plan).map_err(std::io::Error::other);
+        match *doc {
+            RepairDoc::DryRun { report, plan } => {
+                #[derive(serde::Serialize)]
+                struct DryRun<'a> {
+                    report: &'a Report,
+                    plan: serde_json::Value,
+                }
+                let doc = DryRun {
+                    report,
+                    plan: plan_value(plan)?,
+                };
+                json::write_streamed(&doc, out)
+            }
+            RepairDoc::Plan(plan) => json::write_document(plan_value(plan)?, out),
+            RepairDoc::Applied {
+                plan,
+                applied,
+                outcome,
+            } => {
+                let doc = serde_json::json!({
+                    "applied": applied,
+                    "plan": plan_value(plan)?,
+                    "results": json::results_value(outcome).map_err(std::io::Error::other)?,
+                    "backup": outcome.backup_dir,
+                });
+                json::write_document(doc, out)
+            }
+        }
+    }
+}

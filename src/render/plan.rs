@@ -1,8 +1,8 @@
 //! The repair plan for a person: each change, an optional unified diff, and
 //! the totals last (where a long listing ends and the eye lands).
 
-use super::{plural, Style};
-use crate::plan::{IndexWrite, Plan, TranscriptCut};
+use super::{plural, RepairDoc, RepairRenderer, Style};
+use crate::plan::{DiffSources, IndexWrite, Plan, TranscriptCut};
 use std::io::Write;
 use std::path::Path;
 
@@ -93,13 +93,37 @@ fn changes(list: &[crate::plan::FieldChange], out: &mut dyn Write) -> std::io::R
 /// How to show a plan.
 pub struct PlanView<'a> {
     pub style: Style,
-    pub diff: bool,
+    /// Show a unified diff of each index and transcript, from these bytes
+    /// (`Plan::read_diff_sources`); `None`: no diff.
+    pub diff: Option<&'a DiffSources>,
     /// Where the backup of a real run goes (`None`: a dry run says where it would).
     pub backup: &'a Path,
 }
 
+impl RepairRenderer for PlanView<'_> {
+    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        match *doc {
+            RepairDoc::DryRun { plan, .. } | RepairDoc::Plan(plan) => self.plan(plan, out),
+            RepairDoc::Applied { outcome, .. } => {
+                for d in &outcome.done {
+                    writeln!(out, "{d}")?;
+                }
+                if let Some(b) = outcome
+                    .backup_dir
+                    .as_ref()
+                    .filter(|_| !outcome.done.is_empty())
+                {
+                    writeln!(out, "backup: {} (`sessfix undo` restores it)", b.display())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl PlanView<'_> {
-    pub fn render(&self, plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    /// The plan: each change (with its diff when asked), then the totals.
+    pub fn plan(&self, plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         if plan.is_empty() {
             writeln!(
                 out,
@@ -115,7 +139,7 @@ impl PlanView<'_> {
             }
             return Ok(());
         }
-        for w in &plan.indexes {
+        for (i, w) in plan.indexes.iter().enumerate() {
             writeln!(
                 out,
                 "index {}{}",
@@ -140,11 +164,11 @@ impl PlanView<'_> {
                 writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
                 changes(&e.changes, out)?;
             }
-            if self.diff {
-                self.index_diff(w, out)?;
+            if let Some(d) = self.diff {
+                self.index_diff(w, d.indexes.get(i).and_then(Option::as_deref), out)?;
             }
         }
-        for c in &plan.transcripts {
+        for (i, c) in plan.transcripts.iter().enumerate() {
             writeln!(
                 out,
                 "transcript {}: cut {} from offset {} ({}): {}",
@@ -154,8 +178,8 @@ impl PlanView<'_> {
                 c.key,
                 c.reason
             )?;
-            if self.diff {
-                self.cut_diff(c, out)?;
+            if let Some(d) = self.diff {
+                self.cut_diff(c, d.cuts.get(i).and_then(Option::as_ref), out)?;
             }
         }
         for r in &plan.removals {
@@ -196,22 +220,19 @@ impl PlanView<'_> {
 
     /// A unified diff of one index; each hunk header names the sessions it
     /// touches.
-    fn index_diff(&self, w: &IndexWrite, out: &mut dyn Write) -> std::io::Result<()> {
-        // The plan keeps no copy of the index: read it again. A restore's
-        // diff is from the copy it restores.
-        let source = w.restore_from.as_ref().map_or(&w.path, |r| &r.path);
-        let Some(bytes) = crate::fsx::read_regular(source, crate::state::MAX_INDEX_BYTES)
-            .ok()
-            .map(|(b, _)| b)
-            .filter(|b| match &w.restore_from {
-                Some(r) => r.is_copy(b),
-                None => w.is_before(b),
-            })
-        else {
+    /// `bytes`: the index as the plan read it (a restore's: the copy it
+    /// restores), `None` when it changed since.
+    fn index_diff(
+        &self,
+        w: &IndexWrite,
+        bytes: Option<&[u8]>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let Some(bytes) = bytes else {
             return writeln!(out, "  (no diff: the file changed since it was read)");
         };
-        let before = String::from_utf8_lossy(&bytes);
-        let after = w.after_pieces(&bytes).concat();
+        let before = String::from_utf8_lossy(bytes);
+        let after = w.after_pieces(bytes).concat();
         let after = String::from_utf8_lossy(&after);
         let old_lines: Vec<&str> = before.split_inclusive('\n').collect();
         let new_lines: Vec<&str> = after.split_inclusive('\n').collect();
@@ -257,11 +278,18 @@ impl PlanView<'_> {
     }
 
     /// A transcript cut as a diff: the lines cut off the end, removed.
-    fn cut_diff(&self, c: &TranscriptCut, out: &mut dyn Write) -> std::io::Result<()> {
-        let Some((lines_before, tail)) = read_cut(c) else {
+    /// `cut`: the lines before the cut and the bytes it removes, `None`
+    /// when the transcript changed since it was read.
+    fn cut_diff(
+        &self,
+        c: &TranscriptCut,
+        cut: Option<&(usize, Vec<u8>)>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let Some((lines_before, tail)) = cut else {
             return writeln!(out, "  (no diff: the file changed since it was read)");
         };
-        let text = String::from_utf8_lossy(&tail);
+        let text = String::from_utf8_lossy(tail);
         let cut: Vec<&str> = text.split_inclusive('\n').collect();
         let name = c.path.display().to_string();
         writeln!(out, "{}", self.paint("1", &format!("--- {name}")))?;
@@ -314,24 +342,194 @@ fn entry_key(lines: &[&str], i: usize) -> Option<String> {
         })
 }
 
-/// The number of lines before the cut and the bytes the cut removes, if the
-/// transcript is still the file the plan read.
-fn read_cut(c: &TranscriptCut) -> Option<(usize, Vec<u8>)> {
-    use std::io::Read;
-    let (f, meta) = crate::fsx::open_regular(&c.path).ok()?;
-    if meta.len() != c.size {
-        return None;
+#[cfg(test)]
+mod tests {
+    //! The plan's renderers on plans built in memory (no file is read).
+    use super::*;
+    use crate::apply::{Change, Outcome};
+    use crate::plan::sqlite::{SqliteEdit, SqliteOp};
+    use crate::plan::{EntryEdit, FieldChange, FileRemoval, NewContent};
+    use crate::render::json::Json;
+    use std::path::PathBuf;
+
+    const BEFORE: &str = "{\n  \"agent:main:main\": {\n    \"sessionId\": \"s1\",\n    \"status\": \"running\"\n  }\n}\n";
+    const AFTER: &str = "{\n  \"agent:main:main\": {\n    \"sessionId\": \"s1\",\n    \"status\": \"running\",\n    \"abortedLastRun\": true\n  }\n}\n";
+
+    fn identity() -> crate::fsx::Identity {
+        // Any identity: renderers never show it.
+        crate::fsx::Identity::of(&std::fs::metadata(env!("CARGO_MANIFEST_DIR")).unwrap())
     }
-    let mut head = std::io::BufReader::new(f).take(c.at);
-    let mut lines = 0;
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = head.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
+
+    fn plan() -> Plan {
+        Plan {
+            indexes: vec![IndexWrite {
+                agent: "main".into(),
+                path: PathBuf::from("/state/agents/main/sessions/sessions.json"),
+                rewrite_strict: false,
+                edits: vec![EntryEdit {
+                    key: "agent:main:main".into(),
+                    member: 0,
+                    action: "flag",
+                    reason: "stranded: abortedLastRun true makes the next boot select and resume it".into(),
+                    changes: vec![FieldChange {
+                        field: "abortedLastRun".into(),
+                        before: None,
+                        after: Some("true".into()),
+                    }],
+                }],
+                before_len: BEFORE.len() as u64,
+                before_hash: 0,
+                after: NewContent::Whole(AFTER.as_bytes().to_vec()),
+                restore_from: None,
+                before_missing: false,
+            }],
+            transcripts: vec![TranscriptCut {
+                agent: "main".into(),
+                key: "agent:main:main".into(),
+                path: PathBuf::from("/state/agents/main/sessions/s1.jsonl"),
+                at: 20,
+                size: 31,
+                reason: "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line".into(),
+                identity: identity(),
+            }],
+            removals: vec![FileRemoval {
+                agent: "main".into(),
+                path: PathBuf::from("/state/agents/main/sessions/s1.jsonl.lock"),
+                what: "transcript lock",
+                reason: "stale: pid 4242 is not running".into(),
+                bytes: Vec::new(),
+                identity: None,
+            }],
+            sqlite: vec![SqliteEdit {
+                agent: None,
+                path: PathBuf::from("/state/state/openclaw.sqlite"),
+                action: "delete-lease",
+                key: "gateway/owner".into(),
+                reason: "its owner, pid 77, is not alive".into(),
+                changes: Vec::new(),
+                op: SqliteOp::DeleteLease {
+                    scope: "gateway".into(),
+                    lease_key: "owner".into(),
+                    owner: "77".into(),
+                    expires_at: None,
+                },
+            }],
+            left_alone: vec!["agent:main:cron:j: no valid sessionId, so no transcript to resume; fix the entry by hand".into()],
         }
-        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
     }
-    let (tail, _, _) = crate::fsx::read_tail(&c.path, c.size - c.at).ok()?;
-    Some((lines, tail))
+
+    fn text(view: &PlanView<'_>, doc: RepairDoc<'_>) -> String {
+        let mut out = Vec::new();
+        view.render(&doc, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn json(doc: RepairDoc<'_>) -> String {
+        let mut out = Vec::new();
+        Json.render(&doc, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn plan_as_text() {
+        let plan = plan();
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new("/state/sessfix-backups"),
+        };
+        insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
+    }
+
+    #[test]
+    fn plan_as_text_with_diffs() {
+        let plan = plan();
+        let sources = DiffSources {
+            indexes: vec![Some(BEFORE.as_bytes().to_vec())],
+            cuts: vec![Some((3, b"{\"type\":\"mess".to_vec()))],
+        };
+        let view = PlanView {
+            style: Style { color: false },
+            diff: Some(&sources),
+            backup: Path::new("/state/sessfix-backups"),
+        };
+        insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
+        // A file changed since it was read: no diff, and a line that says so.
+        let changed = DiffSources {
+            indexes: vec![None],
+            cuts: vec![None],
+        };
+        let view = PlanView {
+            diff: Some(&changed),
+            ..view
+        };
+        insta::assert_snapshot!(
+            "plan_as_text_changed_since",
+            text(&view, RepairDoc::Plan(&plan))
+        );
+    }
+
+    #[test]
+    fn nothing_to_repair() {
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new("/state/sessfix-backups"),
+        };
+        let empty = Plan::default();
+        assert_eq!(text(&view, RepairDoc::Plan(&empty)), "Nothing to repair.\n");
+        let left = Plan {
+            left_alone: plan().left_alone,
+            ..Plan::default()
+        };
+        insta::assert_snapshot!(text(&view, RepairDoc::Plan(&left)));
+    }
+
+    fn outcome() -> Outcome {
+        Outcome {
+            done: vec![Change {
+                action: "set-field",
+                path: PathBuf::from("/state/agents/main/sessions/sessions.json"),
+                key: Some("agent:main:main".into()),
+                field: Some("abortedLastRun".into()),
+                before: None,
+                after: Some("true".into()),
+                bytes: None,
+                detail: String::new(),
+            }],
+            changed: Vec::new(),
+            backup_dir: Some(PathBuf::from(
+                "/state/sessfix-backups/20261124T030000.000Z-4242",
+            )),
+        }
+    }
+
+    #[test]
+    fn applied_as_text_and_json() {
+        let plan = plan();
+        let outcome = outcome();
+        let doc = RepairDoc::Applied {
+            plan: &plan,
+            applied: true,
+            outcome: &outcome,
+        };
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new(""),
+        };
+        insta::assert_snapshot!("applied_text", text(&view, doc));
+        insta::assert_snapshot!("applied_json", json(doc));
+    }
+
+    #[test]
+    fn nothing_applied_as_json() {
+        let plan = Plan::default();
+        let outcome = Outcome::default();
+        insta::assert_snapshot!(json(RepairDoc::Applied {
+            plan: &plan,
+            applied: false,
+            outcome: &outcome,
+        }));
+    }
 }

@@ -251,7 +251,7 @@ fn backup_paths(ctx: &AgentCtx, agent: &super::Agent) -> Vec<(PathBuf, CopySourc
                 .map(|n| (agent.sessions_dir.join(n), CopySource::RotationBackup)),
         );
     }
-    let root = ctx.state_dir.join("sessfix-backups");
+    let root = ctx.state_dir.join(crate::backup::DEFAULT_DIR);
     let Ok(rd) = std::fs::read_dir(&root) else {
         return out;
     };
@@ -260,19 +260,10 @@ fn backup_paths(ctx: &AgentCtx, agent: &super::Agent) -> Vec<(PathBuf, CopySourc
     let store_name = agent.store.path.file_name().map(|n| n.to_owned());
     for run in runs {
         // A finished run's manifest, or one that was undone.
-        let manifest = [crate::apply::MANIFEST, "manifest.undone.json"]
-            .iter()
-            .map(|m| run.join(m))
-            .find(|p| p.is_file());
-        let Some(mp) = manifest else { continue };
-        let Ok((bytes, _)) = fsx::read_regular(&mp, 1 << 26) else {
+        let Some(entries) = crate::backup::entries(&run, ctx.state_dir) else {
             continue;
         };
-        let Ok(mut m) = serde_json::from_slice::<crate::apply::Manifest>(&bytes) else {
-            continue;
-        };
-        crate::apply::rebase(&mut m, ctx.state_dir);
-        for e in &m.entries {
+        for e in &entries {
             let (Some(parent), Some(name)) = (e.path.parent(), e.path.file_name()) else {
                 continue;
             };

@@ -1,0 +1,101 @@
+//! Operations as library functions, in the manner of cargo's `ops`: each takes
+//! an options struct (what the command line asked for, already parsed) and a
+//! `Ui` (how to show what it does and ask a person), and returns how it ended.
+//! The commands in `crate::commands` map flags into the options, call the
+//! operation and render.
+//!
+//! Refusals, warnings and what needs a person go to stderr from here, as
+//! before: they are the protocol's own words, the same in every output format.
+
+mod context;
+pub mod repair;
+pub mod undo;
+
+pub use context::{take_run_lock, Context, Fatal, Phases};
+
+use crate::analyze::Report;
+use crate::plan::Plan;
+use std::io::Write;
+use std::path::Path;
+
+/// What an operation shows on the way: each is rendered by the command
+/// (stdout, or the terminal on stderr for what comes before a question).
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// `repair --dry-run`: the report and the plan a real run would carry out.
+    DryRun {
+        report: &'a Report,
+        plan: &'a Plan,
+        backup_root: &'a Path,
+    },
+    /// A real run with nothing to do (`plan` is empty, `left_alone` may not be).
+    NothingToDo {
+        plan: &'a Plan,
+        backup_root: &'a Path,
+    },
+    /// The plan, before the question whether to apply it (on the terminal).
+    Asking {
+        plan: &'a Plan,
+        backup_root: &'a Path,
+    },
+    /// The person said no: nothing was applied.
+    Declined { plan: &'a Plan },
+    /// `--yes`: the plan, just before it is applied.
+    Applying {
+        plan: &'a Plan,
+        backup_root: &'a Path,
+    },
+    /// The plan was applied (`outcome` says what was done, and what was
+    /// left because it changed since the plan).
+    Applied {
+        plan: &'a Plan,
+        outcome: &'a crate::apply::Outcome,
+    },
+}
+
+/// How an operation talks to the person who runs it.
+pub trait Ui {
+    /// Show `event`.
+    fn show(&mut self, event: Event<'_>) -> Result<(), Fatal>;
+    /// Ask `question`; `what` says what a yes would do (for the error when
+    /// nobody can answer). True for yes.
+    fn ask(&mut self, question: &str, what: &str) -> Result<bool, Fatal>;
+}
+
+/// One line on stderr per warning or error finding, in the manner of `e2fsck -p`: what,
+/// which file, what to do. Printed even with `--quiet`, so the cron mail or
+/// the journal says why the run ended with 1 (or 3).
+pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::Finding) -> bool) {
+    let mut err = std::io::stderr().lock();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= crate::analyze::Severity::Warning && which(f))
+    {
+        let place = match (&f.path, &f.key, &f.agent) {
+            (Some(p), _, _) => p.clone(),
+            (None, Some(k), _) => k.clone(),
+            (None, None, Some(a)) => format!("agent {a}"),
+            (None, None, None) => report.state_dir.clone(),
+        };
+        let line = format!(
+            "sessfix: NEEDS A PERSON: {place}: {}: {}. Action: {}",
+            f.code, f.message, f.fix
+        );
+        let _ = writeln!(err, "{}", line.replace('\n', " "));
+    }
+}
+
+/// The exit code of `report` in `mode` (`exit::for_report`), with one line
+/// on stderr per index whose loss a start would make final when that code
+/// tells it (printed with `--quiet` too: the journal says why the start
+/// stopped).
+pub fn exit_telling(report: &Report, mode: crate::exit::Mode) -> crate::exit::Exit {
+    let (exit, tell) = crate::exit::for_report_telling(report, mode);
+    if tell {
+        for (path, why) in &report.start_loses {
+            eprintln!("sessfix: DO NOT START THE GATEWAY: {path}: {why}");
+        }
+    }
+    exit
+}

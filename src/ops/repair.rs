@@ -1,0 +1,424 @@
+//! The repair protocol as one operation: refuse while a gateway is live (or
+//! may be), lock, read and plan, show and ask, lock and plan again, compare,
+//! apply, and verify by reading the state again. `--dry-run` stops after the
+//! plan.
+//!
+//! Progress and what needs a person go to stderr; what the plan and its
+//! result look like is the `Ui`'s (`Event`).
+
+use super::{Context, Event, Fatal, Phases, Ui};
+use crate::analyze::{self, Analysis};
+use crate::apply;
+use crate::exit::{Exit, Mode};
+use crate::plan::sqlite::{Refusal, SqliteRequest};
+use crate::plan::{self, Plan, PlanOptions};
+use crate::state::{self, Snapshot};
+use std::path::{Path, PathBuf};
+
+/// What `repair` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RepairOptions {
+    /// The file-era edits asked for (`--keep-transcripts`, `--max-age`, ...).
+    pub plan: PlanOptions,
+    /// The SQLite-era edits named by the operator.
+    pub sqlite: SqliteRequest,
+    /// Plan and show, never write (`--dry-run`).
+    pub dry_run: bool,
+    /// Write although a gateway looks live or a liveness is unknown (`--force`).
+    pub force: bool,
+    /// A live gateway is no error: exit 0, nothing written (`--if-stopped`).
+    pub if_stopped: bool,
+    /// Say nothing on stderr but what needs a person (`--quiet`).
+    pub quiet: bool,
+    /// Apply without asking (`--yes`).
+    pub yes: bool,
+    /// How long to wait for another sessfix run's run lock, in ms (`--lock-wait`).
+    pub lock_wait_ms: u64,
+    /// Where backups go (`--backup-dir`); `None`: `<state-dir>/sessfix-backups`.
+    pub backup_dir: Option<PathBuf>,
+}
+
+/// How a repair ended. `exit()` is its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairOutcome {
+    /// Refused before anything was written (a live gateway, an unknown
+    /// liveness, the run lock held), or, with `--if-stopped`, nothing to do
+    /// while the gateway runs (`Exit::Ok`).
+    Refused(Exit),
+    /// A dry run: the exit a real run would end with.
+    DryRun(Exit),
+    /// Nothing to apply; the exit says what remains.
+    NothingToDo(Exit),
+    /// The person said no.
+    Declined,
+    /// The state changed after the plan was shown, or files changed since
+    /// they were read: nothing (or not those) written.
+    Changed,
+    /// Applied and verified; the exit says what remains.
+    Applied(Exit),
+}
+
+impl RepairOutcome {
+    /// The exit code the run ends with.
+    pub fn exit(self) -> Exit {
+        match self {
+            RepairOutcome::Refused(e)
+            | RepairOutcome::DryRun(e)
+            | RepairOutcome::NothingToDo(e)
+            | RepairOutcome::Applied(e) => e,
+            RepairOutcome::Declined => Exit::Problems,
+            RepairOutcome::Changed => Exit::Changed,
+        }
+    }
+}
+
+/// Read the state, analyse it and plan the repair, agent by agent: each agent
+/// is planned from its rows of the analysis as soon as it is added, and then
+/// dropped, so only a few agents' files are held at a time. Without
+/// `keep_rows` the report keeps only its findings (a real run prints no rows).
+///
+/// An agent whose index could not be read is not planned at all: without its
+/// index nothing tells which lock or temp file belongs to a running session.
+fn read_and_plan(
+    ctx: &Context,
+    opts: PlanOptions,
+    req: &SqliteRequest,
+    keep_rows: bool,
+) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
+    let mut refused: Option<Refusal> = None;
+    let phases = Phases {
+        read: "reading",
+        each: Some("planning"),
+    };
+    let (snap, (analysis, mut plan)) = ctx.read_each_in(
+        phases,
+        true,
+        |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
+        |(analysis, plan), mut agent| {
+            if opts.restore_index {
+                agent.restore_index();
+            }
+            let (sessions, locks) = (analysis.sessions().len(), analysis.locks().len());
+            analysis.add(&agent);
+            let rows = plan::AgentRows {
+                agent: analysis.agents().last().expect("just added"),
+                sessions: &analysis.sessions()[sessions..],
+                locks: &analysis.locks()[locks..],
+            };
+            if agent.sqlite.is_some() && refused.is_none() {
+                if let Err(r) =
+                    plan::sqlite::plan_rows(plan, &agent, rows.sessions, req, opts.now_ms)
+                {
+                    refused = Some(r);
+                }
+            }
+            plan::add_agent(plan, &agent, rows, opts);
+            if !keep_rows {
+                analysis.forget_rows();
+            }
+        },
+    )?;
+    let report = analysis.finish();
+    let refusal = refused
+        .map(Err)
+        .unwrap_or(Ok(()))
+        .and_then(|_| plan::sqlite::check_found(&plan, req))
+        .and_then(|_| {
+            if req.clear_dead_leases {
+                plan::sqlite::plan_leases(&mut plan, &snap, &report, opts.now_ms)
+            } else {
+                Ok(())
+            }
+        });
+    if let Err(Refusal(message)) = refusal {
+        return Err(Fatal {
+            exit: Exit::Usage,
+            message,
+        });
+    }
+    Ok((snap, report, plan))
+}
+
+/// SQLite edits need the third liveness check (no process has a database
+/// open); where it cannot be made, they are refused unless forced.
+///
+/// With `state/openclaw.sqlite` unreadable its owner lease cannot be checked
+/// either: SQLite edits are then refused, forced or not (exit 3).
+fn refuse_if_holders_unknown(snap: &Snapshot, plan: &Plan, force: bool) -> Option<Exit> {
+    if plan.sqlite.is_empty() {
+        return None;
+    }
+    if let Some(p) = &snap.sqlite.state_db_problem {
+        eprintln!(
+            "sessfix: refusing to edit an SQLite database: {}: {}; its leases (the gateway-owner lease among them) cannot be checked",
+            p.path.display(),
+            p.message
+        );
+        return Some(Exit::Operational);
+    }
+    let Err(why) = &snap.sqlite.holders else {
+        return None;
+    };
+    if force {
+        return None;
+    }
+    eprintln!(
+        "sessfix: refusing to edit an SQLite database: whether a process has it open cannot be established here ({why})\n  stop the gateway and run sessfix where it runs; --force only if you know no OpenClaw process runs"
+    );
+    Some(Exit::GatewayLive)
+}
+
+/// The refusal to write while a gateway is live, unless forced. With
+/// `--if-stopped` a live gateway is no error: exit 0, nothing written (a cron
+/// run while the gateway serves); an unknown liveness still refuses.
+fn refuse_if_live(gateway: &analyze::GatewayReport, opts: &RepairOptions) -> Option<Exit> {
+    let evidence = gateway.evidence.as_deref().unwrap_or("");
+    if gateway.liveness_unknown && !gateway.live && !opts.force {
+        eprintln!(
+            "sessfix: refusing to repair: whether a gateway is live cannot be established here: {evidence}\n  run sessfix where the gateway runs; --force only if you know no gateway runs"
+        );
+        return Some(Exit::GatewayLive);
+    }
+    if !gateway.live || opts.force {
+        return None;
+    }
+    if opts.if_stopped {
+        if !opts.quiet {
+            eprintln!("sessfix: a gateway is live ({evidence}): --if-stopped: nothing to do while it runs");
+        }
+        return Some(Exit::Ok);
+    }
+    eprintln!(
+        "sessfix: refusing to repair while a gateway is live: {evidence}\n  stop the gateway first; --force only if that verdict is wrong"
+    );
+    Some(Exit::GatewayLive)
+}
+
+/// The refusal to write while a lock owner's liveness is unknown, unless
+/// forced (forced, such locks are still kept).
+fn refuse_if_unknown(report: &analyze::Report, force: bool) -> Option<Exit> {
+    let unknown = report.liveness_unknown();
+    if unknown.is_empty() || force {
+        return None;
+    }
+    eprintln!("sessfix: refusing to repair: liveness cannot be established here:");
+    for f in unknown {
+        eprintln!("  {}: {}", f.path.as_deref().unwrap_or("-"), f.message);
+    }
+    eprintln!("  run sessfix where those processes run; --force only if you know better (such locks are kept)");
+    Some(Exit::GatewayLive)
+}
+
+/// Run `repair` as `opts` asks, on the state `ctx` reads.
+///
+/// Errors: the state cannot be read or written (exit 3), a named SQLite
+/// edit cannot be planned (exit 2), nobody can answer the question (exit 2).
+pub fn repair(
+    ctx: &Context,
+    opts: &RepairOptions,
+    ui: &mut dyn Ui,
+) -> Result<RepairOutcome, Fatal> {
+    if opts.dry_run {
+        return dry_run(ctx, opts, ui);
+    }
+    // A live gateway sees no write at all.
+    let gateway = state::read_gateway(&ctx.read, &ctx.procs)
+        .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
+    if let Some(exit) = refuse_if_live(&analyze::gateway_report(&gateway), opts) {
+        return Ok(RepairOutcome::Refused(exit));
+    }
+    // Read and plan under the run lock, so no other sessfix run changes the
+    // state between the plan and its application.
+    // Held to the end of the run (let go only while a question is open).
+    let mut lock = match super::take_run_lock(ctx, opts.lock_wait_ms) {
+        Ok(l) => Some(l),
+        Err(exit) => return Ok(RepairOutcome::Refused(exit)),
+    };
+    let (snap, report, plan) = read_and_plan(ctx, opts.plan, &opts.sqlite, false)?;
+    if let Some(exit) = refuse_if_live(&report.gateway, opts)
+        .or_else(|| refuse_if_unknown(&report, opts.force))
+        .or_else(|| refuse_if_holders_unknown(&snap, &plan, opts.force))
+    {
+        return Ok(RepairOutcome::Refused(exit));
+    }
+    if report.gateway.live {
+        eprintln!("sessfix: warning: --force: writing although a gateway looks live");
+    } else if report.gateway.liveness_unknown || !report.liveness_unknown().is_empty() {
+        eprintln!("sessfix: warning: --force: writing although a liveness is unknown (locks of unknown owners are kept)");
+    }
+    let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
+    if plan.is_empty() {
+        ui.show(Event::NothingToDo {
+            plan: &plan,
+            backup_root: &backup_root,
+        })?;
+        super::say_what_needs_a_person(&report, |_| true);
+        return Ok(RepairOutcome::NothingToDo(super::exit_telling(
+            &report,
+            Mode::Remaining,
+        )));
+    }
+    let plan = if opts.yes {
+        ui.show(Event::Applying {
+            plan: &plan,
+            backup_root: &backup_root,
+        })?;
+        plan
+    } else {
+        match ask_and_replan(ctx, opts, ui, &mut lock, plan, &backup_root)? {
+            Ok(plan) => plan,
+            Err(outcome) => return Ok(outcome),
+        }
+    };
+    // Only the plan is needed from here: the report goes before apply.
+    drop(report);
+    let Some(outcome) = apply_shown(ctx, &plan, &snap.state_dir, &backup_root, ui)? else {
+        return Ok(RepairOutcome::Changed);
+    };
+    drop(outcome);
+    drop(plan);
+    Ok(RepairOutcome::Applied(verify(ctx)?))
+}
+
+/// `repair --dry-run`: read and plan once, show the plan with its report,
+/// and tell the exit a real run would end with.
+fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<RepairOutcome, Fatal> {
+    let (snap, report, plan) = read_and_plan(ctx, opts.plan, &opts.sqlite, true)?;
+    let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
+    ui.show(Event::DryRun {
+        report: &report,
+        plan: &plan,
+        backup_root: &backup_root,
+    })?;
+    if report.gateway.live && !opts.force {
+        eprintln!(
+            "sessfix: a gateway is live ({}): a real run would refuse and change nothing (exit 4); stop the gateway first",
+            report.gateway.evidence.as_deref().unwrap_or("")
+        );
+    } else if (report.gateway.liveness_unknown || !report.liveness_unknown().is_empty())
+        && !opts.force
+    {
+        eprintln!(
+            "sessfix: a liveness cannot be established here ({}): a real run would refuse and change nothing (exit 4)",
+            report
+                .gateway
+                .evidence
+                .as_deref()
+                .filter(|_| report.gateway.liveness_unknown)
+                .unwrap_or("see the findings")
+        );
+    } else {
+        // What the plan shows is enough, but an exit 3 names its files here.
+        super::say_what_needs_a_person(&report, crate::exit::unreadable);
+    }
+    let mode = Mode::DryRun {
+        plan_empty: plan.is_empty(),
+        force: opts.force,
+    };
+    Ok(RepairOutcome::DryRun(super::exit_telling(&report, mode)))
+}
+
+/// Show the plan and ask. The run lock is let go while the question is open
+/// (nobody waits on a person) and taken again after it; the state is then
+/// read and planned again, and only the plan that was shown is applied.
+/// `Err` is how the run ends instead.
+fn ask_and_replan(
+    ctx: &Context,
+    opts: &RepairOptions,
+    ui: &mut dyn Ui,
+    lock: &mut Option<apply::RunLock>,
+    plan: Plan,
+    backup_root: &Path,
+) -> Result<Result<Plan, RepairOutcome>, Fatal> {
+    // The plan, its totals and the question go to the terminal (stderr),
+    // never into stdout, which may be a file (`repair --json > plan.json`).
+    ui.show(Event::Asking {
+        plan: &plan,
+        backup_root,
+    })?;
+    // A pre-start run goes ahead meanwhile.
+    drop(lock.take());
+    if !ui.ask("Apply these changes?", "apply this plan")? {
+        eprintln!("Nothing changed.");
+        ui.show(Event::Declined { plan: &plan })?;
+        return Ok(Err(RepairOutcome::Declined));
+    }
+    // The answer may have taken long (a gateway started, a run ended):
+    // lock again, read again and apply only the plan that was shown.
+    match super::take_run_lock(ctx, opts.lock_wait_ms) {
+        Ok(l) => lock.replace(l),
+        Err(exit) => return Ok(Err(RepairOutcome::Refused(exit))),
+    };
+    let (_, report, replanned) = read_and_plan(ctx, opts.plan, &opts.sqlite, false)?;
+    if let Some(exit) =
+        refuse_if_live(&report.gateway, opts).or_else(|| refuse_if_unknown(&report, opts.force))
+    {
+        return Ok(Err(RepairOutcome::Refused(exit)));
+    }
+    if serde_json::to_value(&replanned).ok() != serde_json::to_value(&plan).ok() {
+        eprintln!(
+            "sessfix: the state changed after the plan was shown; nothing was written. Run again."
+        );
+        return Ok(Err(RepairOutcome::Changed));
+    }
+    Ok(Ok(replanned))
+}
+
+/// Apply `plan` with a progress line, show what was done, and name each
+/// file left because it changed since it was read. `None`: some were.
+fn apply_shown(
+    ctx: &Context,
+    plan: &Plan,
+    state_dir: &Path,
+    backup_root: &Path,
+    ui: &mut dyn Ui,
+) -> Result<Option<apply::Outcome>, Fatal> {
+    let totals = crate::render::plan::Totals::of(plan).to_string();
+    let progress = ctx.progress_bar(&format!("applying {totals}"));
+    let outcome =
+        apply::apply_with_progress(plan, state_dir, backup_root, ctx.settings.now_ms, &|p| {
+            if let Some(b) = &progress {
+                b.set_message(format!(
+                    "{}: {} {} of {}; applying {totals}",
+                    p.phase(),
+                    p.step,
+                    p.done,
+                    p.total
+                ));
+            }
+        })
+        .map_err(Fatal::operational);
+    if let Some(b) = progress {
+        b.finish_and_clear();
+    }
+    let outcome = outcome?;
+    ui.show(Event::Applied {
+        plan,
+        outcome: &outcome,
+    })?;
+    for c in &outcome.changed {
+        eprintln!("sessfix: {c}");
+    }
+    Ok(outcome.changed.is_empty().then_some(outcome))
+}
+
+/// Check the result by reading the state again: the exit says what remains.
+fn verify(ctx: &Context) -> Result<Exit, Fatal> {
+    // Only the findings are needed: rows are not kept.
+    let checking = Phases {
+        read: "checking",
+        ..Phases::READ
+    };
+    let (_, after) = ctx.read_each_in(
+        checking,
+        false,
+        |snap| Analysis::new(snap, ctx.settings),
+        |analysis, agent| {
+            analysis.add(&agent);
+            analysis.forget_rows();
+        },
+    )?;
+    let after = after.finish();
+    super::say_what_needs_a_person(&after, |_| true);
+    Ok(super::exit_telling(&after, Mode::Remaining))
+}
