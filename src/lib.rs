@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod fsx;
+pub mod json;
 pub mod plan;
 pub mod release;
 pub mod render;

@@ -316,7 +316,7 @@ fn lock_number(token: &[u8]) -> Option<u64> {
 /// with `1e400` or a lone surrogate escape still parses, and of duplicate keys
 /// the last one counts.
 pub fn parse_lock_payload(raw: &[u8]) -> LockPayload {
-    use crate::state::json::{self, Parsed};
+    use crate::json::{self, Parsed};
     let Ok(parsed) = json::parse(raw) else {
         return LockPayload::default();
     };
@@ -973,8 +973,7 @@ fn prefix_string_field(prefix: &str, field: &str) -> Option<String> {
             return None;
         }
         let token = format!("\"{}\"", &r[..j]);
-        return crate::state::json::decode_string(token.as_bytes())
-            .filter(|s| !s.trim().is_empty());
+        return crate::json::decode_string(token.as_bytes()).filter(|s| !s.trim().is_empty());
     }
     None
 }

@@ -7,7 +7,8 @@
 pub mod config;
 pub mod copies;
 pub mod discover;
-pub mod json;
+/// The `JSON.parse`-exact reader, now at the crate root; kept here so `state::json` paths work.
+pub use crate::json;
 pub mod proc_macos;
 #[cfg(unix)]
 pub mod proc_unix;
