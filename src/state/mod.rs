@@ -9,6 +9,7 @@ pub mod config;
 pub mod copies;
 pub mod discover;
 mod facts;
+pub mod gateway_lock;
 /// The `JSON.parse`-exact reader, now at the crate root; kept here so `state::json` paths work.
 pub use crate::json;
 pub mod proc_macos;
