@@ -40,6 +40,26 @@ pub const TAIL_MAX_LINES: usize = TAIL_MAX_MESSAGES * 20 + 20;
 /// A line longer than this (UTF-8 bytes) is not parsed but summarised.
 pub const MAX_PARSE_LINE_BYTES: usize = 256 * 1024;
 
+/// The note of a report whose release is unknown, saying which lines `set`
+/// (from [`lines::unknown_release_lines`]) predicts: the only line out by
+/// now (saying whether it has boot recovery), or the first and last of
+/// every line with boot recovery out by now.
+pub fn unknown_release_note(set: LineSet) -> String {
+    let lines: Vec<&LineRules> = set.iter().collect();
+    match lines.as_slice() {
+        [one] => format!(
+            "predictions are given for the {} line, the only one {}out by now; pass --openclaw-version to choose a release",
+            one.name,
+            if one.boot_recovery { "with boot recovery " } else { "" }
+        ),
+        [first, .., last] => format!(
+            "predictions are given for every release line with boot recovery out by now, {} to {}; pass --openclaw-version to choose one",
+            first.name, last.name
+        ),
+        [] => "no release line to predict".into(),
+    }
+}
+
 // ---------------------------------------------------------------- session keys
 
 /// `parseAgentSessionKey`: `agent:<id>:<rest>`, lower-cased, empty parts dropped.
