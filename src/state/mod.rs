@@ -12,6 +12,7 @@ mod facts;
 pub mod gateway_lock;
 /// The `JSON.parse`-exact reader, now at the crate root; kept here so `state::json` paths work.
 pub use crate::json;
+mod proc_fs;
 pub mod proc_macos;
 #[cfg(unix)]
 pub mod proc_unix;
