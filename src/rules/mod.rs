@@ -1,7 +1,9 @@
 //! The gateway's rules, and only here.
 //!
-//! Every function in this module mirrors a piece of OpenClaw 2026.5.12
-//! (`dist/` of the npm package) and says which. They are pure: process facts,
+//! Every function here (this module: session keys, skip reasons, file names;
+//! `locks`: lock payloads and verdicts; `tail`: the transcript tail; `lines`:
+//! the release lines; `sqlite`: the SQLite era) mirrors a piece of OpenClaw
+//! 2026.5.12 (`dist/` of the npm package) and says which. They are pure: process facts,
 //! the clock and file contents come in as arguments. Where the gateway's
 //! behaviour differs from `shared/openclaw-state.md`, the gateway wins and a test
 //! below pins the case.
