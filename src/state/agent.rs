@@ -2,7 +2,13 @@
 //! its index (`sessions.json`, with the gateway's JSON5 salvage) and the
 //! sessions listed in it.
 
-use super::*;
+use super::transcripts::attach_transcript;
+use super::{
+    copies, json, sqlite, Agent, AgentCtx, AgentTarget, Era, Leftover, LockFile, Problem, Session,
+    Store, StoreOrigin, StoreState, MAX_INDEX_BYTES, MAX_LOCK_BYTES,
+};
+use crate::fsx::{self, Identity, Kind};
+use crate::rules::{self, FileKind, ProcState, SkipFields};
 
 /// The agent database of `t`, if any: `Ok(None)` when there is no file.
 fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::AgentDb>, Problem> {

@@ -29,8 +29,8 @@ pub use facts::*;
 use transcripts::{attach_transcript, default_transcript, resolve_session_file};
 pub use transcripts::{read_tail, read_tail_lines};
 
-use crate::fsx::{self, Identity, Kind};
-use crate::rules::{self, FileKind, ProcState, SkipFields};
+use crate::fsx;
+use crate::rules::ProcState;
 use process::Processes;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,10 @@
 //! Where a session's transcript is, resolved as the gateway resolves
 //! `sessionFile`, and reading the tail window of a transcript.
 
-use super::*;
+use super::{discover, AgentCtx, Session, Tail, TailLines, Transcript};
+use crate::fsx::{self, Identity};
+use crate::rules;
+use std::path::{Path, PathBuf};
 
 /// `resolvePathWithinSessionsDir` (no explicit agent id, as recovery calls it).
 fn resolve_within_sessions_dir(
