@@ -313,8 +313,24 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         assert!(saw_zombie, "an exited, unreaped child is a zombie");
+        // The zombie's start time, to tell it from a process that another
+        // test of this binary starts under the same pid once it is reaped.
+        let started = |pid: u64| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let after = stat.rsplit_once(')')?.1.to_string();
+            after.split_whitespace().nth(19)?.parse::<u64>().ok()
+        };
+        let zombie_started = started(pid).expect("a zombie keeps its stat");
         child.wait().unwrap();
-        assert_eq!(p.state(pid), ProcState::Dead);
+        match p.state(pid) {
+            ProcState::Dead => {}
+            ProcState::Alive { starttime, .. } => assert_ne!(
+                starttime,
+                Some(zombie_started),
+                "a reaped child is gone; only a new process can have its pid"
+            ),
+            other => panic!("expected dead, got {other:?}"),
+        }
     }
 
     #[test]
@@ -500,8 +516,14 @@ mod tests {
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert_eq!(seen, Ok(Some(want)));
-        assert_eq!(p.tmp_dir_of(child.id() as u64), Ok(None), "gone");
+        assert_eq!(seen, Ok(Some(want.clone())));
+        // Gone; only a new process (another test's, reusing the pid) can
+        // answer, and not with this child's temp dir.
+        let after = p.tmp_dir_of(child.id() as u64);
+        assert!(
+            after.as_ref().is_ok_and(|d| d.as_ref() != Some(&want)),
+            "gone: {after:?}"
+        );
         // A fake table: a missing environ is a process that has gone; one
         // that cannot be read is named.
         let dir = tempfile::tempdir().unwrap();
