@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod fsx;
+pub mod json;
 pub mod ops;
 pub mod plan;
 pub mod release;

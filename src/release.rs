@@ -72,19 +72,7 @@ impl Release {
 
     fn unknown(mut notes: Vec<String>, now_ms: i64) -> Release {
         let set = lines::unknown_release_lines(now_ms);
-        let lines: Vec<&LineRules> = set.iter().collect();
-        notes.push(match lines.as_slice() {
-            [one] => format!(
-                "predictions are given for the {} line, the only one {}out by now; pass --openclaw-version to choose a release",
-                one.name,
-                if one.boot_recovery { "with boot recovery " } else { "" }
-            ),
-            [first, .., last] => format!(
-                "predictions are given for every release line with boot recovery out by now, {} to {}; pass --openclaw-version to choose one",
-                first.name, last.name
-            ),
-            [] => "no release line to predict".into(),
-        });
+        notes.push(crate::rules::unknown_release_note(set));
         Release {
             version: None,
             source: None,

@@ -1,0 +1,357 @@
+//! The facts a snapshot holds: the gateway singleton lock's, and for each
+//! agent its store, sessions, transcripts, lock files and leftovers.
+//! Re-exported from [`crate::state`].
+
+use super::{copies, sqlite};
+use crate::fsx::{self, Identity, Kind};
+use crate::json;
+use crate::rules::{self, FileKind, LockPayload, ProcState, SkipFields, TailRecord};
+use std::path::PathBuf;
+
+/// A gateway singleton lock found for this state dir.
+#[derive(Debug, Clone)]
+pub struct GatewayFacts {
+    pub lock_path: Option<PathBuf>,
+    pub pid: Option<u64>,
+    pub payload_starttime: Option<f64>,
+    pub proc_state: Option<ProcState>,
+    /// Places the lock may be that could not be read, and why: while any
+    /// is, and no live lock was found, the gateway's liveness is unknown.
+    pub unchecked: Vec<(PathBuf, String)>,
+    /// Places the lock may be that could not be read but hold no live lock
+    /// (no gateway process runs: `discover::settle_blocked`), and why.
+    pub cleared: Vec<(PathBuf, String)>,
+}
+
+/// Why a unit (an `Agent`) was read: which session store it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOrigin {
+    /// `<state>/agents/<id>/sessions/sessions.json`, the store the gateway's
+    /// boot lock cleanup and recovery visit.
+    Default,
+    /// A store named by `session.store` in `openclaw.json` that is not a
+    /// default store (`stores::configured_targets`); `setting` is the value as
+    /// written. The unit's id is the agent the `{agentId}` template was
+    /// expanded for, or `stores::SHARED_STORE_ID` for a store shared by all
+    /// agents.
+    Configured { setting: String },
+    /// The index given with `--store`.
+    Explicit,
+}
+
+/// One session store and what was read of it: an agent's default store, a
+/// configured store, or the `--store` index (`origin` says which).
+#[derive(Debug)]
+pub struct Agent {
+    /// The agent id; for a shared configured store, `stores::SHARED_STORE_ID`.
+    pub id: String,
+    pub origin: StoreOrigin,
+    pub sessions_dir: PathBuf,
+    pub real_sessions_dir: PathBuf,
+    /// `agents/<id>/agent/openclaw-agent.sqlite`, only when it is the session
+    /// store: it exists and has session tables (`agent_db.session_tables`,
+    /// OpenClaw 2026.8.1 and later). A file-era database (auth profiles and
+    /// memory index only, 2026.6.5 to 2026.7.x) leaves this `None`.
+    pub sqlite: Option<PathBuf>,
+    /// What `agents/<id>/agent/openclaw-agent.sqlite` is, when it exists and
+    /// could be read. When it exists but cannot be read (not SQLite, corrupt,
+    /// unreadable, a WAL that cannot be read without writing), this is `None`
+    /// and `problems` names the file and what is wrong: the era is unknown.
+    pub agent_db: Option<sqlite::AgentDb>,
+    /// Where this agent keeps its sessions, from the agent database's content.
+    pub era: Era,
+    pub store: Store,
+    pub locks: Vec<LockFile>,
+    /// Transcript file names present in the sessions dir.
+    pub transcript_names: Vec<String>,
+    /// `sessions.json.lock` and temp files of an interrupted index write.
+    pub leftovers: Vec<Leftover>,
+    /// Every file that parses as a complete copy of the index, best first
+    /// (`copies::find`): complete temp files always; rotation and sessfix
+    /// backups when the index is lost (missing, empty or unparseable).
+    pub index_copies: Vec<copies::IndexCopy>,
+    /// The best copy, parsed, when the index is lost and the read keeps
+    /// indexes (a plan may restore it: `Agent::restore_index`).
+    pub restore: Option<Box<copies::Prepared>>,
+    /// When the index is lost and no intact copy exists: what each
+    /// transcript's header tells, newest activity first.
+    pub rebuild: Vec<copies::TranscriptHeader>,
+    /// Entries joined with their transcript facts, in index order.
+    pub sessions: Vec<Session>,
+    /// Things that stopped part of this agent from being read.
+    pub problems: Vec<Problem>,
+    /// The gateway's startup state migration (2026.6.9+) would read this
+    /// JSON5-only index and rewrite it as strict JSON
+    /// (`rules::startup_migration_salvages`).
+    pub json5_salvage: bool,
+}
+
+/// Where an agent keeps its sessions, read from what is on disk (never from
+/// a file's existence alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// No agent database, or one without session tables: `sessions.json`.
+    File,
+    /// The agent database has session tables (OpenClaw 2026.8.1 and later).
+    Sqlite,
+    /// The agent database exists but could not be read; `problems` says why.
+    Unknown,
+}
+
+impl Era {
+    pub fn name(self) -> &'static str {
+        match self {
+            Era::File => "file",
+            Era::Sqlite => "sqlite",
+            Era::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    pub path: PathBuf,
+    pub state: StoreState,
+    /// The file's bytes, when it was read.
+    pub bytes: Option<Vec<u8>>,
+    pub identity: Option<Identity>,
+    pub doc: Option<json::ObjectDoc>,
+    /// Set by `Agent::restore_index`: the content above is a copy's, and
+    /// this is what the index file itself holds.
+    pub restored: Option<Box<Restored>>,
+}
+
+/// The index file as read, when a copy's content stands in for it.
+#[derive(Debug)]
+pub struct Restored {
+    pub copy: copies::IndexCopy,
+    /// `Missing` or `Invalid`.
+    pub original_state: StoreState,
+    pub original_bytes: Option<Vec<u8>>,
+    pub original_identity: Option<Identity>,
+}
+
+impl Agent {
+    /// Whether the index file holds the index as read: neither lost nor
+    /// standing in for a copy (`restore_index`).
+    pub fn index_usable(&self) -> bool {
+        self.store.restored.is_none() && self.store.state == StoreState::Valid
+    }
+
+    /// Whether `l` is a temp file that parses as a complete index and that
+    /// repair must keep: it may be the only intact copy (the index is not
+    /// usable) or the newer state of a gateway's interrupted write. sessfix's
+    /// own temp (`fsx::temp_name`) beside a usable index is
+    /// not kept: it holds a repair's result computed from the index, which is
+    /// still in place, with its backup taken before that temp was written.
+    pub fn keeps_temp(&self, l: &Leftover) -> bool {
+        l.kind == FileKind::StoreTemp
+            && l.complete
+            && !l.identical_to_index
+            && !(self.index_usable() && l.sessfix_pid().is_some())
+    }
+
+    /// Put the best intact copy of a lost index in its place, so that
+    /// analysis and the plan work on the content a restore brings back.
+    /// Returns whether there was one.
+    pub fn restore_index(&mut self) -> bool {
+        let Some(p) = self.restore.take() else {
+            return false;
+        };
+        let copies::Prepared {
+            copy,
+            bytes,
+            doc,
+            sessions,
+        } = *p;
+        let original_state = std::mem::replace(&mut self.store.state, StoreState::Valid);
+        self.store.restored = Some(Box::new(Restored {
+            original_identity: self.store.identity.take(),
+            original_bytes: self.store.bytes.replace(bytes),
+            original_state,
+            copy,
+        }));
+        self.store.doc = Some(doc);
+        self.sessions = sessions;
+        self.json5_salvage = false;
+        true
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreState {
+    Missing,
+    /// Parses as the gateway parses it.
+    Valid,
+    /// `JSON.parse` fails but JSON5 parses it: the gateway loads `{}`.
+    Json5Only {
+        error: String,
+    },
+    /// Neither parses, or the root is not an object: the gateway loads `{}`.
+    Invalid {
+        error: String,
+    },
+    /// Could not be read at all (permissions, not a file, a link out).
+    Unreadable {
+        error: String,
+    },
+}
+
+impl StoreState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StoreState::Missing => "missing",
+            StoreState::Valid => "valid",
+            StoreState::Json5Only { .. } => "json5-only",
+            StoreState::Invalid { .. } => "invalid",
+            StoreState::Unreadable { .. } => "unreadable",
+        }
+    }
+
+    /// The gateway will load this index as `{}` and overwrite it.
+    pub fn will_be_wiped(&self) -> bool {
+        matches!(
+            self,
+            StoreState::Json5Only { .. } | StoreState::Invalid { .. }
+        )
+    }
+}
+
+/// One index entry with what the rules need.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub key: String,
+    /// The agent the key names (`agent:<id>:...`, lower-cased, by
+    /// `rules::parse_agent_session_key`); `None` for a key of another shape.
+    /// In a shared store this, not the unit's id, says whose session it is.
+    pub agent_id: Option<String>,
+    /// The key recovery sees after the gateway's startup key migration
+    /// (`rules::boot_key`).
+    pub boot_key: String,
+    /// Position among the index's members.
+    pub member: usize,
+    /// The value is a JSON object.
+    pub is_object: bool,
+    /// A later member has the same key (JSON.parse keeps the last).
+    pub shadowed: bool,
+    pub session_id: Option<String>,
+    pub status: Option<String>,
+    /// `abortedLastRun` when it is a boolean.
+    pub aborted_last_run: Option<bool>,
+    pub session_file: Option<String>,
+    pub skip: SkipFields,
+    pub updated_at: Option<f64>,
+    /// The transcript recovery would read, and its tail.
+    pub transcript: Option<Transcript>,
+    /// Lock paths the gateway associates with this entry (canonical).
+    pub lock_paths: Vec<PathBuf>,
+    /// The `sessionFile` resolved outside the state dir.
+    pub transcript_outside: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub path: PathBuf,
+    pub tail: Result<Tail, String>,
+}
+
+/// What recovery and repair need of a transcript's tail, reduced from its
+/// lines when it is read (a scan of thousands of transcripts keeps no lines).
+#[derive(Debug, Clone)]
+pub struct Tail {
+    pub size: u64,
+    pub identity: Identity,
+    /// The last messages of the active branch (`parseRecentTranscriptTailMessages`).
+    pub messages: Vec<rules::TailMessage>,
+    /// Trailing restart artifacts (`rules::restart_artifact_count`), and the
+    /// file offset of the first of them.
+    pub restart_artifacts: usize,
+    pub artifacts_at: Option<u64>,
+    /// At least one kept line parsed as a record.
+    pub has_records: bool,
+    /// File offset of a torn last line (no newline, not JSON).
+    pub torn_at: Option<u64>,
+    /// The window holds no complete line: the last line is longer than 256 KiB.
+    pub last_line_exceeds_window: bool,
+    /// The last non-blank line in the window is the last parsed record.
+    pub last_record_is_last_line: bool,
+}
+
+/// A transcript's tail window as lines: what `read_tail` reduces.
+#[derive(Debug, Clone)]
+pub struct TailLines {
+    pub size: u64,
+    pub identity: Identity,
+    /// Parsed records of the kept lines, in file order.
+    pub records: Vec<TailRecord>,
+    /// File offset where each record's line starts.
+    pub offsets: Vec<u64>,
+    pub torn_at: Option<u64>,
+    pub last_line_exceeds_window: bool,
+    pub last_record_is_last_line: bool,
+}
+
+impl From<TailLines> for Tail {
+    fn from(l: TailLines) -> Tail {
+        let restart_artifacts = rules::restart_artifact_count(&l.records);
+        Tail {
+            size: l.size,
+            identity: l.identity,
+            messages: rules::tail_messages(&l.records),
+            restart_artifacts,
+            artifacts_at: (restart_artifacts > 0)
+                .then(|| l.offsets[l.offsets.len() - restart_artifacts]),
+            has_records: !l.records.is_empty(),
+            torn_at: l.torn_at,
+            last_line_exceeds_window: l.last_line_exceeds_window,
+            last_record_is_last_line: l.last_record_is_last_line,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LockFile {
+    pub path: PathBuf,
+    pub name: String,
+    pub kind: Kind,
+    pub identity: Option<Identity>,
+    pub bytes: Option<Vec<u8>>,
+    pub payload: LockPayload,
+    pub proc_state: ProcState,
+    pub read_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub file_kind: Kind,
+    pub identity: Option<Identity>,
+    pub bytes: Option<Vec<u8>>,
+    /// For a temp file: it parses as a complete index (strict JSON, object
+    /// root), so it may be the only intact copy of the index.
+    pub complete: bool,
+    /// For a temp file: byte-identical to the index, which is valid.
+    pub identical_to_index: bool,
+    /// For `sessions.json.lock`: its pid's state.
+    pub proc_state: Option<ProcState>,
+    pub pid: Option<u64>,
+    pub created_ms: Option<i64>,
+}
+
+impl Leftover {
+    /// For sessfix's own temp file of the index (`fsx::temp_name`): the pid
+    /// in its name.
+    pub fn sessfix_pid(&self) -> Option<u32> {
+        let name = self.path.file_name()?.to_str()?;
+        (self.kind == FileKind::StoreTemp)
+            .then(|| fsx::temp_pid(name, "sessions.json"))
+            .flatten()
+    }
+}

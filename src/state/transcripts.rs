@@ -1,0 +1,366 @@
+//! Where a session's transcript is, resolved as the gateway resolves
+//! `sessionFile`, and reading the tail window of a transcript.
+
+use super::{discover, AgentCtx, Session, Tail, TailLines, Transcript};
+use crate::fsx::{self, Identity};
+use crate::rules;
+use std::path::{Path, PathBuf};
+
+/// `resolvePathWithinSessionsDir` (no explicit agent id, as recovery calls it).
+fn resolve_within_sessions_dir(
+    state_dir: &Path,
+    real_base: &Path,
+    candidate: &str,
+) -> Option<PathBuf> {
+    let trimmed = candidate.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let cand = Path::new(trimmed);
+    let real_trimmed = if cand.is_absolute() {
+        std::fs::canonicalize(cand).unwrap_or_else(|_| cand.to_path_buf())
+    } else {
+        cand.to_path_buf()
+    };
+    let normalized: String = if real_trimmed.is_absolute() {
+        relative(real_base, &real_trimmed)
+    } else {
+        trimmed.to_string()
+    };
+    if normalized.starts_with("..") && real_trimmed.is_absolute() {
+        if let Some(p) = agent_path_fallback(state_dir, real_base, &real_trimmed) {
+            return Some(p);
+        }
+    }
+    if normalized.is_empty() || normalized.starts_with("..") || Path::new(&normalized).is_absolute()
+    {
+        return None;
+    }
+    Some(fsx::normalize(&real_base.join(normalized)))
+}
+
+/// `path.relative(from, to)` for absolute paths.
+fn relative(from: &Path, to: &Path) -> String {
+    let (from, to) = (fsx::normalize(from), fsx::normalize(to));
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); f.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// The agent fallbacks of `resolvePathWithinSessionsDir` for an absolute path
+/// shaped `.../agents/<id>/sessions/...`.
+fn agent_path_fallback(state_dir: &Path, real_base: &Path, p: &Path) -> Option<PathBuf> {
+    let parts: Vec<String> = fsx::normalize(p)
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let si = parts.iter().rposition(|x| x == "sessions")?;
+    if si < 2 || parts[si - 2] != "agents" {
+        return None;
+    }
+    let agent = &parts[si - 1];
+    if agent.is_empty() {
+        return None;
+    }
+    let norm_agent = discover::normalize_agent_id(agent);
+    let inside = |dir: PathBuf| -> Option<PathBuf> {
+        let base = fsx::realpath_or_self(&dir);
+        let real = fsx::realpath_or_self(p);
+        let rel = relative(&base, &real);
+        (!rel.is_empty() && !rel.starts_with("..")).then(|| base.join(rel))
+    };
+    // A sibling agent of this sessions dir, then the agent under the state dir.
+    if real_base.file_name().is_some_and(|n| n == "sessions") {
+        if let Some(agents) = real_base.parent().and_then(Path::parent) {
+            if agents.file_name().is_some_and(|n| n == "agents") {
+                if let Some(x) = inside(agents.join(&norm_agent).join("sessions")) {
+                    return Some(x);
+                }
+            }
+        }
+    }
+    if let Some(x) = inside(state_dir.join("agents").join(&norm_agent).join("sessions")) {
+        return Some(x);
+    }
+    // Structural fallback: a moved or copied state dir.
+    if norm_agent != agent.to_lowercase() || parts.len() != si + 2 {
+        return None;
+    }
+    let file = &parts[si + 1];
+    (file != "." && file != "..").then(|| fsx::normalize(p))
+}
+
+/// `classifySessionTranscriptCandidate`: a generated-id file name of another session.
+fn session_file_is_stale(session_id: &str, session_file: &str) -> bool {
+    let base = Path::new(session_file.trim())
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(stem) = base.strip_suffix(".jsonl") else {
+        return false;
+    };
+    let generated = if let Some(i) = stem.find("-topic-").filter(|&i| i > 0) {
+        Some(&stem[..i]).filter(|s| rules::looks_like_uuid(s))
+    } else if let Some((_, rest)) = stem
+        .split_once('_')
+        .filter(|(ts, _)| ts.len() >= 11 && ts.as_bytes()[4] == b'-' && ts.as_bytes()[10] == b'T')
+    {
+        Some(rest).filter(|s| rules::looks_like_uuid(s))
+    } else {
+        Some(stem).filter(|s| rules::looks_like_uuid(s))
+    };
+    generated.is_some_and(|g| g != session_id)
+}
+
+/// `resolveSessionFilePath` with a sessions dir: the entry's `sessionFile`
+/// inside it, else `<sessionId>.jsonl`.
+pub(super) fn resolve_session_file(
+    state_dir: &Path,
+    real_base: &Path,
+    session_id: &str,
+    session_file: Option<&str>,
+) -> Option<PathBuf> {
+    if let Some(c) = session_file.filter(|c| !c.trim().is_empty()) {
+        if let Some(p) = resolve_within_sessions_dir(state_dir, real_base, c) {
+            return Some(p);
+        }
+    }
+    default_transcript(real_base, session_id)
+}
+
+/// `resolveSessionTranscriptPathInDir`.
+pub(super) fn default_transcript(real_base: &Path, session_id: &str) -> Option<PathBuf> {
+    rules::is_safe_session_id(session_id)
+        .then(|| real_base.join(format!("{}.jsonl", session_id.trim())))
+}
+
+pub(super) fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Session) {
+    let Some(sid) = s.session_id.clone() else {
+        return;
+    };
+    let sf = s.session_file.as_deref().filter(|f| !f.trim().is_empty());
+    let resolved = resolve_session_file(ctx.state_dir, real_base, &sid, sf);
+    // Lock paths: `resolveEntryTranscriptLockPaths`.
+    let mut locks: Vec<PathBuf> = Vec::new();
+    for p in [resolved.clone(), default_transcript(real_base, &sid)]
+        .into_iter()
+        .flatten()
+    {
+        let l = PathBuf::from(format!("{}.lock", p.display()));
+        if !locks.contains(&l) {
+            locks.push(l);
+        }
+    }
+    s.lock_paths = locks;
+    // Candidates: `resolveSessionTranscriptCandidates` with a store path.
+    let stale = sf.is_some_and(|f| session_file_is_stale(&sid, f));
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if sf.is_some() && !stale {
+        candidates.extend(resolved.clone());
+    }
+    candidates.extend(default_transcript(real_base, &sid));
+    if sf.is_some() && stale {
+        candidates.extend(resolved);
+    }
+    if let Some(home) = ctx.home {
+        candidates.extend(default_transcript(
+            &home.join(".openclaw").join("sessions"),
+            &sid,
+        ));
+    }
+    let Some(found) = candidates
+        .into_iter()
+        .find(|p| std::fs::metadata(p).is_ok())
+    else {
+        return;
+    };
+    // The usual case, a file (not a link) right in the canonical sessions
+    // dir, is its own real path: no need to resolve it again.
+    let real = if found.parent() == Some(real_base)
+        && std::fs::symlink_metadata(&found).is_ok_and(|m| !m.file_type().is_symlink())
+    {
+        found.clone()
+    } else {
+        fsx::realpath_or_self(&found)
+    };
+    s.transcript_outside = !real.starts_with(ctx.real_state_dir);
+    let tail = read_tail_real(&real).map(Tail::from);
+    s.transcript = Some(Transcript { path: found, tail });
+}
+
+/// Read a transcript's tail the way recovery does, plus what repair needs.
+pub fn read_tail(path: &Path) -> Result<Tail, String> {
+    read_tail_lines(path).map(Tail::from)
+}
+
+/// Read a transcript's tail window and parse its kept lines.
+pub fn read_tail_lines(path: &Path) -> Result<TailLines, String> {
+    read_tail_real(&fsx::realpath_or_self(path))
+}
+
+/// `read_tail_lines` of a path that is already real.
+fn read_tail_real(real: &Path) -> Result<TailLines, String> {
+    let (window, start, meta) =
+        fsx::read_tail(real, rules::TAIL_MAX_BYTES).map_err(|e| e.to_string())?;
+    let lines = rules::window_lines(&window, start > 0);
+    let mut records = Vec::new();
+    let mut offsets = Vec::new();
+    let mut last_parsed_line = None;
+    for (i, &(off, len)) in lines.iter().enumerate() {
+        // As Node decodes it: lossily (valid UTF-8, the usual case, is borrowed).
+        let bytes = &window[off..off + len];
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
+        if let Some(r) = rules::parse_tail_line(&text) {
+            records.push(r);
+            offsets.push(start + off as u64);
+            last_parsed_line = Some(i);
+        }
+    }
+    // A torn last line: the file does not end with a newline, and its last
+    // line is not JSON.
+    let mut torn_at = None;
+    let ends_with_newline = window.last() == Some(&b'\n');
+    let last_nl = window.iter().rposition(|&b| b == b'\n');
+    let body = if ends_with_newline {
+        &window[..window.len() - 1]
+    } else {
+        &window[..]
+    };
+    let last_line_exceeds_window = start > 0 && !body.contains(&b'\n');
+    if !window.is_empty() && !ends_with_newline && !last_line_exceeds_window {
+        let from = last_nl.map_or(0, |i| i + 1);
+        let frag = &window[from..];
+        if !frag.iter().all(u8::is_ascii_whitespace)
+            && serde_json::from_slice::<serde_json::Value>(frag).is_err()
+        {
+            torn_at = Some(start + from as u64);
+        }
+    }
+    let last_record_is_last_line = match (last_parsed_line, lines.len()) {
+        (Some(i), n) if i + 1 == n => true,
+        // A torn fragment after the last record does not count as a line.
+        (Some(i), n) if i + 2 == n && torn_at.is_some() => true,
+        _ => false,
+    };
+    Ok(TailLines {
+        size: meta.len(),
+        identity: Identity::of(&meta),
+        records,
+        offsets,
+        torn_at,
+        last_line_exceeds_window,
+        last_record_is_last_line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_session_file_classification() {
+        let a = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";
+        let b = "1b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";
+        assert!(!session_file_is_stale(a, &format!("/x/{a}.jsonl")));
+        assert!(session_file_is_stale(a, &format!("/x/{b}.jsonl")));
+        assert!(session_file_is_stale(a, &format!("{b}-topic-7.jsonl")));
+        assert!(!session_file_is_stale(a, "custom-name.jsonl"));
+    }
+
+    #[test]
+    fn relative_paths_like_node() {
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/b/c.jsonl")),
+            "c.jsonl"
+        );
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/x/c.jsonl")),
+            "../x/c.jsonl"
+        );
+        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b")), "");
+    }
+
+    #[test]
+    fn session_file_resolution() {
+        let d = tempfile::tempdir().unwrap();
+        let state = d.path().canonicalize().unwrap();
+        let sessions = state.join("agents/main/sessions");
+        std::fs::create_dir_all(&sessions).unwrap();
+        let r = |c: &str| resolve_session_file(&state, &sessions, "s1", Some(c));
+        assert_eq!(r("t.jsonl"), Some(sessions.join("t.jsonl")));
+        assert_eq!(
+            r(&sessions.join("t.jsonl").display().to_string()),
+            Some(sessions.join("t.jsonl"))
+        );
+        // escapes fall back to <sessionId>.jsonl
+        assert_eq!(r("../t.jsonl"), Some(sessions.join("s1.jsonl")));
+        assert_eq!(r("/etc/passwd"), Some(sessions.join("s1.jsonl")));
+        // a moved state dir: an old absolute path shaped like an agent sessions dir is used as is
+        assert_eq!(
+            r("/old/home/.openclaw/agents/main/sessions/t.jsonl"),
+            Some(PathBuf::from(
+                "/old/home/.openclaw/agents/main/sessions/t.jsonl"
+            ))
+        );
+        // any canonical agent id qualifies (no agent id is passed by recovery)
+        assert_eq!(
+            r("/old/agents/ops/sessions/t.jsonl"),
+            Some(PathBuf::from("/old/agents/ops/sessions/t.jsonl"))
+        );
+        // but not one nested deeper
+        assert_eq!(
+            r("/old/agents/main/sessions/sub/t.jsonl"),
+            Some(sessions.join("s1.jsonl"))
+        );
+        // unsafe id and no usable sessionFile: nothing
+        assert_eq!(resolve_session_file(&state, &sessions, "../x", None), None);
+    }
+
+    #[test]
+    fn torn_last_line_and_offsets() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.jsonl");
+        std::fs::write(
+            &p,
+            b"{\"type\":\"session\",\"id\":\"s\"}\n{\"a\":1}\n{\"b\":",
+        )
+        .unwrap();
+        let t = read_tail_lines(&p).unwrap();
+        assert_eq!(t.records.len(), 2);
+        assert_eq!(t.offsets, vec![0, 28]);
+        assert_eq!(t.torn_at, Some(36));
+        assert!(t.last_record_is_last_line);
+        std::fs::write(&p, b"{\"a\":1}\n{\"b\":2}").unwrap();
+        assert_eq!(
+            read_tail(&p).unwrap().torn_at,
+            None,
+            "valid JSON without newline is not torn"
+        );
+    }
+
+    #[test]
+    fn last_line_longer_than_the_window() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.jsonl");
+        let mut body = b"{\"type\":\"session\"}\n".to_vec();
+        body.extend(format!("{{\"x\":\"{}\"}}\n", "y".repeat(300 * 1024)).into_bytes());
+        std::fs::write(&p, &body).unwrap();
+        let t = read_tail(&p).unwrap();
+        assert!(!t.has_records, "the window holds only part of one line");
+        assert!(t.last_line_exceeds_window);
+        assert_eq!(t.torn_at, None);
+    }
+}
