@@ -127,6 +127,7 @@ fn whole_numbers(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::testing;
 
     #[test]
     fn whole_floats_become_integers_and_others_stay() {
@@ -146,5 +147,44 @@ mod tests {
         let mut c = serde_json::json!({"before": "null", "after": "true"});
         raw_to_values(&mut c);
         assert_eq!(c, serde_json::json!({"before": null, "after": true}));
+    }
+
+    /// `scan --json` of a report built in memory (`render::testing`).
+    fn scan_json(report: &Report) -> String {
+        let mut out = Vec::new();
+        Json.render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn scan_json_clean() {
+        insta::assert_snapshot!(scan_json(&testing::clean()));
+    }
+
+    #[test]
+    fn scan_json_stranded_and_stale_lock() {
+        insta::assert_snapshot!(scan_json(&testing::stranded_and_stale_lock()));
+    }
+
+    #[test]
+    fn scan_json_unknown_release_lines_disagree() {
+        insta::assert_snapshot!(scan_json(&testing::unknown_release_lines_disagree()));
+    }
+
+    #[test]
+    fn scan_json_sqlite_agent() {
+        insta::assert_snapshot!(scan_json(&testing::sqlite_agent()));
+    }
+
+    #[test]
+    fn scan_json_gateway_live_and_liveness_unknown() {
+        insta::assert_snapshot!(
+            "scan_json_gateway_live",
+            scan_json(&testing::gateway(false))
+        );
+        insta::assert_snapshot!(
+            "scan_json_gateway_liveness_unknown",
+            scan_json(&testing::gateway(true))
+        );
     }
 }

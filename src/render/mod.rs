@@ -4,6 +4,8 @@ pub mod json;
 pub mod man;
 pub mod plan;
 pub mod table;
+#[cfg(test)]
+mod testing;
 
 use crate::analyze::Report;
 use std::io::Write;
