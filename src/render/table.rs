@@ -359,7 +359,8 @@ impl ReportRenderer for Tables {
 
 #[cfg(test)]
 mod tests {
-    use super::{relative, wrap};
+    use super::*;
+    use crate::render::testing::{self, NOW_MS};
 
     #[test]
     fn relative_times() {
@@ -375,5 +376,64 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
         assert_eq!(wrap("a agent:main:x:y b", 4), ["a", "agent:main:x:y", "b"]);
         assert_eq!(wrap("", 10), [""]);
+    }
+
+    /// The report as `scan` prints it, `width` columns wide; colour codes
+    /// shown as `\e[...m` so a snapshot stays readable.
+    fn scan_text(report: &Report, width: usize, color: bool) -> String {
+        let tables = Tables {
+            style: Style { color },
+            now_ms: NOW_MS,
+            width,
+        };
+        let mut out = Vec::new();
+        tables.render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap().replace('\x1b', "\\e")
+    }
+
+    #[test]
+    fn scan_text_clean() {
+        insta::assert_snapshot!(scan_text(&testing::clean(), 80, false));
+    }
+
+    #[test]
+    fn scan_text_stranded_and_stale_lock() {
+        let report = testing::stranded_and_stale_lock();
+        insta::assert_snapshot!(scan_text(&report, 80, false));
+        // Too narrow for keys beside the columns: each gets a line of its own.
+        insta::assert_snapshot!(
+            "scan_text_stranded_and_stale_lock_narrow",
+            scan_text(&report, 60, false)
+        );
+        insta::assert_snapshot!(
+            "scan_text_stranded_and_stale_lock_color",
+            scan_text(&report, 80, true)
+        );
+    }
+
+    #[test]
+    fn scan_text_unknown_release_lines_disagree() {
+        insta::assert_snapshot!(scan_text(
+            &testing::unknown_release_lines_disagree(),
+            80,
+            false
+        ));
+    }
+
+    #[test]
+    fn scan_text_sqlite_agent() {
+        insta::assert_snapshot!(scan_text(&testing::sqlite_agent(), 80, false));
+    }
+
+    #[test]
+    fn scan_text_gateway_live_and_liveness_unknown() {
+        insta::assert_snapshot!(
+            "scan_text_gateway_live",
+            scan_text(&testing::gateway(false), 80, true)
+        );
+        insta::assert_snapshot!(
+            "scan_text_gateway_liveness_unknown",
+            scan_text(&testing::gateway(true), 80, false)
+        );
     }
 }
