@@ -173,3 +173,49 @@ pub fn pages() -> impl Iterator<Item = (String, Option<&'static str>)> {
             .map(|c| (format!("sessfix-{c}.1"), Some(*c))),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every page, and `--help` of every command, as snapshots (the version
+    //! written as `<version>`, so a release does not change them).
+    use super::*;
+
+    fn versionless(text: &[u8]) -> String {
+        String::from_utf8(text.to_vec())
+            .unwrap()
+            .replace(env!("CARGO_PKG_VERSION"), "<version>")
+    }
+
+    #[test]
+    fn man_pages() {
+        for (page, command) in pages() {
+            let mut out = Vec::new();
+            render(command, &mut out).unwrap();
+            insta::assert_snapshot!(format!("man_{page}"), versionless(&out));
+        }
+    }
+
+    /// What `sessfix ARGS --help` prints, 100 columns wide. Environment
+    /// variables are named without their values (`[env: SESSFIX_NOW]`, not
+    /// `[env: SESSFIX_NOW=...]`): clap reads them from this process, so a
+    /// shell that sets one would otherwise change the snapshot.
+    fn help_of(args: &[&str]) -> String {
+        let hide = |a: clap::Arg| a.hide_env_values(true);
+        let mut cmd = crate::cli::command().term_width(100).mut_args(hide);
+        for name in COMMANDS {
+            cmd = cmd.mut_subcommand(name, |c| c.mut_args(hide));
+        }
+        let err = cmd
+            .try_get_matches_from(["sessfix"].iter().chain(args).chain(&["--help"]))
+            .expect_err("--help ends parsing");
+        versionless(err.render().to_string().as_bytes())
+    }
+
+    #[test]
+    fn help() {
+        insta::assert_snapshot!("help", help_of(&[]));
+        for name in COMMANDS {
+            insta::assert_snapshot!(format!("help_{name}"), help_of(&[name]));
+        }
+    }
+}
