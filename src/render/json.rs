@@ -167,6 +167,11 @@ mod tests {
     }
 
     #[test]
+    fn scan_json_unparseable_index() {
+        insta::assert_snapshot!(scan_json(&testing::unparseable_index()));
+    }
+
+    #[test]
     fn scan_json_unknown_release_lines_disagree() {
         insta::assert_snapshot!(scan_json(&testing::unknown_release_lines_disagree()));
     }

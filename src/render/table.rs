@@ -412,6 +412,11 @@ mod tests {
     }
 
     #[test]
+    fn scan_text_unparseable_index() {
+        insta::assert_snapshot!(scan_text(&testing::unparseable_index(), 80, false));
+    }
+
+    #[test]
     fn scan_text_unknown_release_lines_disagree() {
         insta::assert_snapshot!(scan_text(
             &testing::unknown_release_lines_disagree(),

@@ -1,19 +1,20 @@
 //! Scan reports built in memory for the renderers' snapshot tests: a clean
-//! state, a stranded session beside a stale lock, an unknown release whose
-//! lines disagree, a SQLite-era agent, and a live gateway or one whose
-//! liveness is unknown. Compiled for tests only; nothing here reads a file
+//! state, a stranded session beside a stale lock, an unparseable index with
+//! an intact copy, an unknown release whose lines disagree, a SQLite-era
+//! agent, and a live gateway or one whose liveness is unknown. Compiled for tests only; nothing here reads a file
 //! or runs an analysis: each report is written out field by field, as
-//! `scan` would have filled it at `NOW`, so a snapshot changes only when a
+//! `scan` would have filled it at `NOW_MS`, so a snapshot changes only when a
 //! renderer does.
 
 use crate::analyze::{
-    AgentReport, DatabaseReport, Finding, GatewayReport, LinePrediction, LockReport, Remedy,
-    Report, SessionReport, Severity, StoreReport,
+    AgentReport, CopyReport, DatabaseReport, Finding, GatewayReport, LinePrediction, LockReport,
+    Recovery, Remedy, Report, SessionReport, Severity, StoreReport,
 };
 use crate::boot::NextBoot;
 use crate::release::Release;
 use crate::rules::lines::{self, LineSet, Version};
 use crate::rules::StaleReason;
+use crate::state::copies::CopySource;
 
 /// 2026-11-24T03:00:00Z, in Unix ms: the clock of every report here.
 pub const NOW_MS: i64 = 1_795_489_200_000;
@@ -233,6 +234,42 @@ pub fn stranded_and_stale_lock() -> Report {
             "`sessfix repair` removes it (after the index is written)",
         ),
     ];
+    r
+}
+
+/// The 2026.6.1 line: agent `main`'s index is empty (unparseable), and an
+/// interrupted write left a complete copy that `--restore-index` restores.
+pub fn unparseable_index() -> Report {
+    let index = format!("{SESSIONS}/sessions.json");
+    let copy = format!("{index}.6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b.tmp");
+    let mut agent = file_agent("invalid");
+    agent.store.error =
+        Some("unexpected end of input (the file is empty) at line 1, column 1".into());
+    agent.store.recovery = Some(Recovery {
+        copies: vec![CopyReport {
+            path: copy.clone(),
+            source: CopySource::Temp,
+            modified: Some("2026-11-24T02:30:00Z".into()),
+            age: Some("30m".into()),
+            entries: 4,
+            newest_updated_at: Some((NOW_MS - 720_000) as f64),
+            transcripts_present: 4,
+        }],
+        restore: Some(copy.clone()),
+        restored: false,
+        rebuildable: Vec::new(),
+        not_rebuildable: None,
+    });
+    let mut r = report(known("2026.6.1"), no_gateway(), vec![agent]);
+    r.findings = vec![finding(
+        "index-invalid",
+        Severity::Error,
+        Some("main"),
+        None,
+        Some(&index),
+        "the index cannot be parsed (unexpected end of input (the file is empty) at line 1, column 1). The gateway loads it as empty and its next write replaces it",
+        &format!("an intact copy exists: {copy} (temp file of an interrupted write, modified 30m ago; 4 entries). Before the gateway starts, run `sessfix repair --dry-run --restore-index` to see the restore, then `sessfix repair --restore-index`"),
+    )];
     r
 }
 
