@@ -141,3 +141,44 @@ fn sqlite_era_edits_match_the_repair_schema() {
     assert_eq!(real["applied"], true, "{real}");
     check(&repair, &real, "real run");
 }
+
+/// Every fixture state, not only `ALL_FIXTURES`, on every line's first
+/// release and with the release unknown: `scan --json` and the dry run's
+/// document validate (the fields a rarer state adds, such as a gateway whose
+/// liveness is unknown, included).
+#[test]
+fn every_fixture_on_every_line_matches_the_schemas() {
+    let scan = validator("scan.schema.json");
+    let repair = validator("repair.schema.json");
+    let mut releases: Vec<&str> = sessfix::rules::lines::ALL.iter().map(|l| l.name).collect();
+    releases.push("");
+    let mut checked = 0;
+    for dir in std::fs::read_dir(fixtures()).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.join("state").is_dir() {
+            continue;
+        }
+        let f = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let env = Env::fixture(&f);
+        for release in &releases {
+            let what = format!("{f} (release {release:?})");
+            let run = |args: &[&str]| {
+                let out = env
+                    .cmd()
+                    .env("SESSFIX_OPENCLAW_VERSION", release)
+                    .args(args)
+                    .output()
+                    .unwrap();
+                json_of(out, &what)
+            };
+            check(&scan, &run(&["scan", "--json"]), &format!("scan: {what}"));
+            let dry = run(&["repair", "--dry-run", "--json"]);
+            check(&repair, &dry, &format!("dry run: {what}"));
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= ALL_FIXTURES.len() * releases.len(),
+        "{checked} runs"
+    );
+}
