@@ -13,7 +13,7 @@ use crate::ops::repair::RepairOptions;
 use crate::ops::{Event, Ui};
 use crate::plan::sqlite::SqliteRequest;
 use crate::plan::{Plan, PlanOptions};
-use crate::render::{json::Json, plan::PlanView, RepairDoc, RepairRenderer, Style};
+use crate::render::{json::Json, plan::PlanView, Renderer, RepairDoc, Style};
 use std::io::Write;
 use std::path::Path;
 

@@ -1,13 +1,14 @@
 //! `sessfix scan`: read, analyse, render. Never writes.
 
 use super::{Context, Fatal};
+use crate::analyze::Report;
 use crate::cli::ScanArgs;
 use crate::exit::{self, Exit, Mode};
-use crate::render::{json::Json, table::Tables, ReportRenderer};
+use crate::render::{json::Json, table::Tables, Renderer};
 
 pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
     let report = ctx.report()?;
-    let renderer: Box<dyn ReportRenderer> = if args.json {
+    let renderer: Box<dyn Renderer<Report>> = if args.json {
         Box::new(Json)
     } else {
         Box::new(Tables {

@@ -2,7 +2,7 @@
 //! them). Every document starts with `schemaVersion`; numbers that are whole
 //! are integers; the raw JSON of a changed field is given as a JSON value.
 
-use super::ReportRenderer;
+use super::{Renderer, RepairDoc};
 use crate::analyze::Report;
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -12,9 +12,45 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 pub struct Json;
 
-impl ReportRenderer for Json {
+impl Renderer<Report> for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         write_streamed(report, out)
+    }
+}
+
+/// `repair --json`: the dry run's report and plan, a plan alone, or what a
+/// real run did.
+impl Renderer<RepairDoc<'_>> for Json {
+    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        let plan_value = |plan| plan_value(plan).map_err(std::io::Error::other);
+        match *doc {
+            RepairDoc::DryRun { report, plan } => {
+                #[derive(serde::Serialize)]
+                struct DryRun<'a> {
+                    report: &'a Report,
+                    plan: serde_json::Value,
+                }
+                let doc = DryRun {
+                    report,
+                    plan: plan_value(plan)?,
+                };
+                write_streamed(&doc, out)
+            }
+            RepairDoc::Plan(plan) => write_document(plan_value(plan)?, out),
+            RepairDoc::Applied {
+                plan,
+                applied,
+                outcome,
+            } => {
+                let doc = serde_json::json!({
+                    "applied": applied,
+                    "plan": plan_value(plan)?,
+                    "results": results_value(outcome).map_err(std::io::Error::other)?,
+                    "backup": outcome.backup_dir,
+                });
+                write_document(doc, out)
+            }
+        }
     }
 }
 

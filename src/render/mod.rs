@@ -96,9 +96,13 @@ pub fn stdout() -> PipeSafe<std::io::BufWriter<std::io::StdoutLock<'static>>> {
 
 pub use crate::text::plural;
 
-/// Renders a scan report.
-pub trait ReportRenderer {
-    fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()>;
+/// Renders one kind of document `D` from data in memory: the scan `Report`
+/// or one of `repair`'s `RepairDoc`s. One renderer per output format, as
+/// hyperfine has an exporter per format: `json::Json` writes both documents,
+/// `table::Tables` the scan report a person reads, `plan::PlanView` repair's
+/// text. Errors are the writer's.
+pub trait Renderer<D: ?Sized> {
+    fn render(&self, doc: &D, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
 /// A document `repair` shows, from data in memory.
@@ -118,44 +122,4 @@ pub enum RepairDoc<'a> {
         applied: bool,
         outcome: &'a crate::apply::Outcome,
     },
-}
-
-/// Renders `repair`'s documents: the sibling of `ReportRenderer` (`json::Json`
-/// writes `repair --json`; `plan::PlanView` the text a person reads).
-pub trait RepairRenderer {
-    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()>;
-}
-
-impl RepairRenderer for json::Json {
-    fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-        let plan_value = |plan| json::plan_value(plan).map_err(std::io::Error::other);
-        match *doc {
-            RepairDoc::DryRun { report, plan } => {
-                #[derive(serde::Serialize)]
-                struct DryRun<'a> {
-                    report: &'a Report,
-                    plan: serde_json::Value,
-                }
-                let doc = DryRun {
-                    report,
-                    plan: plan_value(plan)?,
-                };
-                json::write_streamed(&doc, out)
-            }
-            RepairDoc::Plan(plan) => json::write_document(plan_value(plan)?, out),
-            RepairDoc::Applied {
-                plan,
-                applied,
-                outcome,
-            } => {
-                let doc = serde_json::json!({
-                    "applied": applied,
-                    "plan": plan_value(plan)?,
-                    "results": json::results_value(outcome).map_err(std::io::Error::other)?,
-                    "backup": outcome.backup_dir,
-                });
-                json::write_document(doc, out)
-            }
-        }
-    }
 }

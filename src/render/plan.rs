@@ -1,7 +1,7 @@
 //! The repair plan for a person: each change, an optional unified diff, and
 //! the totals last (where a long listing ends and the eye lands).
 
-use super::{plural, RepairDoc, RepairRenderer, Style};
+use super::{plural, Renderer, RepairDoc, Style};
 use crate::plan::{DiffSources, IndexWrite, Plan, TranscriptCut};
 use std::io::Write;
 use std::path::Path;
@@ -100,7 +100,7 @@ pub struct PlanView<'a> {
     pub backup: &'a Path,
 }
 
-impl RepairRenderer for PlanView<'_> {
+impl Renderer<RepairDoc<'_>> for PlanView<'_> {
     fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         match *doc {
             RepairDoc::DryRun { plan, .. } | RepairDoc::Plan(plan) => self.plan(plan, out),

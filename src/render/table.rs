@@ -6,7 +6,7 @@
 //! never split: a key that does not fit beside the columns gets a line of its
 //! own; only prose (`why`, messages, fixes) is wrapped, at spaces.
 
-use super::{plural, ReportRenderer, Style};
+use super::{plural, Renderer, Style};
 use crate::analyze::{NextBoot, Report, SessionReport, Severity};
 use std::io::Write;
 
@@ -210,7 +210,7 @@ impl Tables {
     }
 }
 
-impl ReportRenderer for Tables {
+impl Renderer<Report> for Tables {
     fn render(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "state dir: {}", r.state_dir)?;
         let o = &r.openclaw;
