@@ -403,34 +403,12 @@ pub fn file_store(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::sqlite_era::{parse_entry, WindowRow};
 
     fn row_verdict_9_6(row: &SessionRow) -> RowVerdict {
         row_verdict(row, &crate::rules::lines::L2026_9_6)
     }
 
-    fn row(key: &str, status: Option<&str>, entry: &str) -> SessionRow {
-        let parsed = parse_entry(entry);
-        let updated = parsed
-            .as_ref()
-            .ok()
-            .and_then(|e| e.updated_at.as_ref())
-            .and_then(serde_json::Number::as_i64);
-        SessionRow {
-            key: key.into(),
-            current_session_id: "s1".into(),
-            entry_valid: Some(1),
-            updated_at: updated,
-            status: status.map(str::to_string),
-            entry: parsed,
-            raw_entry: None,
-            window: Some(WindowRow {
-                status: status.map(str::to_string),
-                updated_at: updated,
-                ended_at: None,
-            }),
-        }
-    }
+    use crate::state::testing::sqlite_row as row;
 
     const KEY: &str = "agent:main:feishu:direct:ou_live";
 
