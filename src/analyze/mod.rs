@@ -8,14 +8,17 @@
 //! file-era agent's rows are `agent.rs`'s, a SQLite-era one's `sqlite.rs`'s.
 
 mod agent;
+pub mod exit;
 pub(crate) mod findings;
 mod gateway;
+pub mod kinds;
 mod lines;
 mod report;
 pub mod sqlite;
 
 pub use findings::index::describe_copy;
 pub use gateway::{gateway_report, gateway_report_on};
+pub use kinds::{ExitClass, Kind};
 pub use report::*;
 
 use agent::{analyze_agent, AgentCtx};
@@ -121,7 +124,7 @@ impl Analysis {
         sqlite::liveness(&snap.sqlite, &mut gateway);
         if gateway.live {
             findings.push(Finding {
-                code: "gateway-live",
+                kind: Kind::GatewayLive,
                 severity: Severity::Error,
                 agent: None,
                 key: None,
@@ -134,7 +137,7 @@ impl Analysis {
             });
         } else if gateway.liveness_unknown {
             findings.push(Finding {
-                code: "gateway-liveness-unknown",
+                kind: Kind::GatewayLivenessUnknown,
                 severity: Severity::Error,
                 agent: None,
                 key: None,
@@ -151,7 +154,7 @@ impl Analysis {
         for p in &snap.release.problems {
             let config = snap.config.path.as_deref() == Some(p.path.as_path());
             findings.push(Finding {
-                code: if config { "config-unreadable" } else { "release-source-unreadable" },
+                kind: if config { Kind::ConfigUnreadable } else { Kind::ReleaseSourceUnreadable },
                 severity: if config { Severity::Warning } else { Severity::Info },
                 agent: None,
                 key: None,
@@ -168,7 +171,7 @@ impl Analysis {
         let release = release::select(set.requested, &snap.release_evidence(), set.now_ms);
         if release.line.is_none() {
             findings.push(Finding {
-                code: "release-unknown",
+                kind: Kind::ReleaseUnknown,
                 severity: Severity::Info,
                 agent: None,
                 key: None,
@@ -263,7 +266,7 @@ impl Analysis {
             // The file-era analysis below reports these itself.
             for p in &agent.problems {
                 findings.push(Finding {
-                    code: "agent-unreadable",
+                    kind: Kind::AgentUnreadable,
                     severity: Severity::Error,
                     agent: Some(agent.id.clone()),
                     key: None,
@@ -285,7 +288,7 @@ impl Analysis {
             }
             if !matches!(agent.store.state, StoreState::Missing) {
                 findings.push(Finding {
-                    code: "sqlite-era",
+                    kind: Kind::SqliteEra,
                     severity: if imports { Severity::Info } else { Severity::Warning },
                     agent: Some(agent.id.clone()),
                     key: None,
@@ -393,11 +396,20 @@ impl Analysis {
             if let Some(f) = self
                 .findings
                 .iter_mut()
-                .find(|f| f.code == "release-unknown")
+                .find(|f| f.kind == Kind::ReleaseUnknown)
             {
                 f.message = format!("{}; {note}", f.message);
             }
             self.release.notes.push(note);
+        }
+        for f in &self.findings {
+            debug_assert!(
+                f.kind.allows(f.severity),
+                "a {} finding is never {} (kinds.rs lists {:?})",
+                f.kind,
+                f.severity.as_str(),
+                f.kind.severities()
+            );
         }
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
