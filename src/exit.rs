@@ -51,6 +51,7 @@ impl Exit {
         }
     }
 
+    /// The process's exit status (0 to 7; see the variants).
     pub fn code(self) -> u8 {
         self as u8
     }
