@@ -11,7 +11,9 @@ use super::findings::store::{file_store_finding, store_findings};
 use super::findings::MakeFinding;
 use super::gateway::argv_of;
 use super::lines::{merge_lines, LineFindings, LinePred};
-use super::{older_than, Finding, LockReport, NextBoot, Remedy, SessionReport, Settings, Severity};
+use super::{
+    older_than, Finding, Kind, LockReport, NextBoot, Remedy, SessionReport, Settings, Severity,
+};
 use crate::boot::file::{held_now, FileBoot, LockInfo, RowFate};
 use crate::boot::{self, show, AgentBoot};
 use crate::release::Release;
@@ -46,9 +48,9 @@ pub(super) fn analyze_agent(
 ) {
     let aid = Some(agent.id.clone());
     let f =
-        |code, severity, key: Option<&str>, path: Option<&Path>, message: String, fix: String| {
+        |kind, severity, key: Option<&str>, path: Option<&Path>, message: String, fix: String| {
             Finding {
-                code,
+                kind,
                 severity,
                 agent: aid.clone(),
                 key: key.map(str::to_string),
@@ -59,7 +61,7 @@ pub(super) fn analyze_agent(
         };
     for p in &agent.problems {
         findings.push(f(
-            "agent-unreadable",
+            Kind::AgentUnreadable,
             Severity::Error,
             None,
             Some(&p.path),
@@ -153,7 +155,7 @@ fn line_findings(
                 for (s, fate) in agent.sessions.iter().zip(&fb.rows) {
                     let Some(fate) = fate else {
                         found.push(f(
-                            "entry-duplicate",
+                            Kind::EntryDuplicate,
                             Severity::Warning,
                             Some(&s.key),
                             Some(&agent.store.path),

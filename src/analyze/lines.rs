@@ -3,7 +3,7 @@
 //! saying on which lines it holds when not on all. What each line decides
 //! is `boot`'s; nothing here reads a line's rules.
 
-use super::{Finding, LinePrediction, NextBoot};
+use super::{Finding, Kind, LinePrediction, NextBoot};
 use crate::boot::file::RowFate;
 use crate::rules::{self, LineRules};
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ pub(crate) struct LineFindings {
 
 /// What makes two findings the same (a finding's fields but its severity and
 /// fix, which follow from these).
-pub(crate) type FindingKey = (&'static str, Option<String>, Option<String>, String);
+pub(crate) type FindingKey = (Kind, Option<String>, Option<String>, String);
 
 impl LineFindings {
     /// No findings yet, on the lines `all`.
@@ -35,7 +35,7 @@ impl LineFindings {
     }
 
     pub(crate) fn add(&mut self, line: rules::LineSet, f: Finding) {
-        let key = (f.code, f.key.clone(), f.path.clone(), f.message.clone());
+        let key = (f.kind, f.key.clone(), f.path.clone(), f.message.clone());
         match self.seen.get(&key) {
             Some(&i) if self.found[i].0 == f => self.found[i].1 .0 |= line.0,
             _ => {

@@ -8,14 +8,17 @@
 //! file-era agent's rows are `agent.rs`'s, a SQLite-era one's `sqlite.rs`'s.
 
 mod agent;
+pub mod exit;
 pub(crate) mod findings;
 mod gateway;
+pub mod kinds;
 mod lines;
 mod report;
 pub mod sqlite;
 
 pub use findings::index::describe_copy;
 pub use gateway::{gateway_report, gateway_report_on};
+pub use kinds::{ExitClass, Kind};
 pub use report::*;
 
 use agent::{analyze_agent, AgentCtx};
@@ -26,7 +29,7 @@ use crate::boot::{self, show};
 use crate::release::{self, Release, Requested};
 use crate::rules::{self, LineRules};
 use crate::state::{Agent, Snapshot, StoreState};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What the analysis is told beside the snapshot: the clock, the operator's
 /// flags and the release asked for.
@@ -121,7 +124,7 @@ impl Analysis {
         sqlite::liveness(&snap.sqlite, &mut gateway);
         if gateway.live {
             findings.push(Finding {
-                code: "gateway-live",
+                kind: Kind::GatewayLive,
                 severity: Severity::Error,
                 agent: None,
                 key: None,
@@ -134,7 +137,7 @@ impl Analysis {
             });
         } else if gateway.liveness_unknown {
             findings.push(Finding {
-                code: "gateway-liveness-unknown",
+                kind: Kind::GatewayLivenessUnknown,
                 severity: Severity::Error,
                 agent: None,
                 key: None,
@@ -151,7 +154,7 @@ impl Analysis {
         for p in &snap.release.problems {
             let config = snap.config.path.as_deref() == Some(p.path.as_path());
             findings.push(Finding {
-                code: if config { "config-unreadable" } else { "release-source-unreadable" },
+                kind: if config { Kind::ConfigUnreadable } else { Kind::ReleaseSourceUnreadable },
                 severity: if config { Severity::Warning } else { Severity::Info },
                 agent: None,
                 key: None,
@@ -168,7 +171,7 @@ impl Analysis {
         let release = release::select(set.requested, &snap.release_evidence(), set.now_ms);
         if release.line.is_none() {
             findings.push(Finding {
-                code: "release-unknown",
+                kind: Kind::ReleaseUnknown,
                 severity: Severity::Info,
                 agent: None,
                 key: None,
@@ -206,50 +209,7 @@ impl Analysis {
         if let Some(why) = start_loses(agent) {
             self.start_loses.push((show(&agent.store.path), why));
         }
-        let findings = &mut self.findings;
-        // Where the agent keeps its sessions, by its files (not a line's rule).
-        let Agent { era: agent_era, .. } = agent;
-        self.agents.push(AgentReport {
-            id: agent.id.clone(),
-            sessions_dir: show(&agent.sessions_dir),
-            era: agent_era.name(),
-            store: StoreReport {
-                path: show(&agent.store.path),
-                state: agent.store.state.name(),
-                error: match &agent.store.state {
-                    StoreState::Json5Only { error }
-                    | StoreState::Invalid { error }
-                    | StoreState::Unreadable { error } => Some(error.clone()),
-                    _ => None,
-                },
-                recovery: recovery(agent, self.set.now_ms),
-            },
-            database: agent.sqlite.as_ref().and_then(|p| {
-                let t = agent.agent_db.as_ref()?.sessions.as_ref()?;
-                Some(DatabaseReport {
-                    path: show(p),
-                    // An early database may keep its version only in schema_meta.
-                    schema_version: if t.user_version > 0 {
-                        t.user_version
-                    } else {
-                        agent.agent_db.as_ref()?.schema_version.unwrap_or(0)
-                    },
-                    schema_release: boot::sqlite::release_of_agent_schema(t.user_version),
-                    app_version: t.app_version.clone(),
-                    sessions: t.rows.len(),
-                })
-            }),
-            migration_input: false,
-            stale_store_locks: agent
-                .leftovers
-                .iter()
-                .filter(|l| l.kind == rules::FileKind::StoreLock)
-                .filter(|l| {
-                    rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, self.set.now_ms)
-                })
-                .map(|l| l.path.clone())
-                .collect(),
-        });
+        self.agents.push(agent_report(agent, self.set));
         let sqlite_line = self
             .release
             .line_rules()
@@ -262,8 +222,8 @@ impl Analysis {
         if agent.sqlite.is_some() || sqlite_line.is_some() {
             // The file-era analysis below reports these itself.
             for p in &agent.problems {
-                findings.push(Finding {
-                    code: "agent-unreadable",
+                self.findings.push(Finding {
+                    kind: Kind::AgentUnreadable,
                     severity: Severity::Error,
                     agent: Some(agent.id.clone()),
                     key: None,
@@ -275,63 +235,13 @@ impl Analysis {
             }
         }
         if let Some(db_path) = &agent.sqlite {
-            if let Some(v) = agent
-                .agent_db
-                .as_ref()
-                .and_then(|d| d.sessions.as_ref())
-                .and_then(|t| t.app_version.clone())
-            {
-                self.db_releases.push((agent.id.clone(), v));
-            }
-            if !matches!(agent.store.state, StoreState::Missing) {
-                findings.push(Finding {
-                    code: "sqlite-era",
-                    severity: if imports { Severity::Info } else { Severity::Warning },
-                    agent: Some(agent.id.clone()),
-                    key: None,
-                    path: Some(show(db_path)),
-                    message: if imports {
-                        format!(
-                            "agent {} keeps sessions in SQLite, and {} is still beside it: OpenClaw {version} imports it at its next start",
-                            agent.id,
-                            show(&agent.store.path)
-                        )
-                    } else {
-                        format!(
-                            "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later), and {} is still beside it: until it is imported the gateway does not start (\"Legacy session store requires migration\"), and it may be the only copy of its sessions",
-                            agent.id,
-                            show(&agent.store.path)
-                        )
-                    },
-                    fix: import_advice(imports, true),
-                });
-            }
-            if let Some(tables) = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()) {
-                // The SQLite-era lines among those predicted for; a database
-                // read with a file-era release known is judged by the newest.
-                let mut sqlite_lines: Vec<&'static LineRules> = self
-                    .release
-                    .set
-                    .iter()
-                    .filter(|l| boot::sqlite::is_sqlite_line(l))
-                    .collect();
-                if sqlite_lines.is_empty() {
-                    sqlite_lines.extend(boot::sqlite::newest_line());
-                }
-                sqlite::agent(
-                    agent,
-                    tables,
-                    db_path,
-                    &sqlite_lines,
-                    &mut self.sessions,
-                    findings,
-                );
-            }
+            self.add_sqlite_agent(agent, db_path, imports, &version);
             return;
         }
         if let Some(line) = sqlite_line {
             let (fate, rows) = boot::sqlite::file_store(agent, line);
-            findings.extend(file_store_finding(agent, fate, Some(&version)));
+            self.findings
+                .extend(file_store_finding(agent, fate, Some(&version)));
             for (s, row) in agent.sessions.iter().zip(rows) {
                 if let Some((next_boot, reason)) = row {
                     self.sessions
@@ -351,8 +261,66 @@ impl Analysis {
             &mut self.cleanup_halted_at,
             &mut self.sessions,
             &mut self.locks,
-            findings,
+            &mut self.findings,
         );
+    }
+
+    /// A SQLite-era agent (one with a database): a `sessions.json` still
+    /// beside it (`sqlite-era`), then its rows as the SQLite-era lines
+    /// predicted for see them.
+    fn add_sqlite_agent(&mut self, agent: &Agent, db_path: &Path, imports: bool, version: &str) {
+        if let Some(v) = agent
+            .agent_db
+            .as_ref()
+            .and_then(|d| d.sessions.as_ref())
+            .and_then(|t| t.app_version.clone())
+        {
+            self.db_releases.push((agent.id.clone(), v));
+        }
+        if !matches!(agent.store.state, StoreState::Missing) {
+            self.findings.push(Finding {
+                kind: Kind::SqliteEra,
+                severity: if imports { Severity::Info } else { Severity::Warning },
+                agent: Some(agent.id.clone()),
+                key: None,
+                path: Some(show(db_path)),
+                message: if imports {
+                    format!(
+                        "agent {} keeps sessions in SQLite, and {} is still beside it: OpenClaw {version} imports it at its next start",
+                        agent.id,
+                        show(&agent.store.path)
+                    )
+                } else {
+                    format!(
+                        "agent {} keeps sessions in SQLite (OpenClaw 2026.8 or later), and {} is still beside it: until it is imported the gateway does not start (\"Legacy session store requires migration\"), and it may be the only copy of its sessions",
+                        agent.id,
+                        show(&agent.store.path)
+                    )
+                },
+                fix: import_advice(imports, true),
+            });
+        }
+        if let Some(tables) = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()) {
+            // The SQLite-era lines among those predicted for; a database
+            // read with a file-era release known is judged by the newest.
+            let mut sqlite_lines: Vec<&'static LineRules> = self
+                .release
+                .set
+                .iter()
+                .filter(|l| boot::sqlite::is_sqlite_line(l))
+                .collect();
+            if sqlite_lines.is_empty() {
+                sqlite_lines.extend(boot::sqlite::newest_line());
+            }
+            sqlite::agent(
+                agent,
+                tables,
+                db_path,
+                &sqlite_lines,
+                &mut self.sessions,
+                &mut self.findings,
+            );
+        }
     }
 
     /// Forget the session and lock rows added so far, for a caller that needs
@@ -393,11 +361,20 @@ impl Analysis {
             if let Some(f) = self
                 .findings
                 .iter_mut()
-                .find(|f| f.code == "release-unknown")
+                .find(|f| f.kind == Kind::ReleaseUnknown)
             {
                 f.message = format!("{}; {note}", f.message);
             }
             self.release.notes.push(note);
+        }
+        for f in &self.findings {
+            debug_assert!(
+                f.kind.allows(f.severity),
+                "a {} finding is never {} (kinds.rs lists {:?})",
+                f.kind,
+                f.severity.as_str(),
+                f.kind.severities()
+            );
         }
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
@@ -414,6 +391,53 @@ impl Analysis {
             locks: self.locks,
             findings: self.findings,
         }
+    }
+}
+
+/// The agent's own part of the report: where it keeps its sessions, by its
+/// files (not a line's rule), its index and database; `migration_input` is
+/// set by `Analysis::add`, which knows the line.
+fn agent_report(agent: &Agent, set: Settings) -> AgentReport {
+    // Where the agent keeps its sessions, by its files (not a line's rule).
+    let Agent { era: agent_era, .. } = agent;
+    AgentReport {
+        id: agent.id.clone(),
+        sessions_dir: show(&agent.sessions_dir),
+        era: agent_era.name(),
+        store: StoreReport {
+            path: show(&agent.store.path),
+            state: agent.store.state.name(),
+            error: match &agent.store.state {
+                StoreState::Json5Only { error }
+                | StoreState::Invalid { error }
+                | StoreState::Unreadable { error } => Some(error.clone()),
+                _ => None,
+            },
+            recovery: recovery(agent, set.now_ms),
+        },
+        database: agent.sqlite.as_ref().and_then(|p| {
+            let t = agent.agent_db.as_ref()?.sessions.as_ref()?;
+            Some(DatabaseReport {
+                path: show(p),
+                // An early database may keep its version only in schema_meta.
+                schema_version: if t.user_version > 0 {
+                    t.user_version
+                } else {
+                    agent.agent_db.as_ref()?.schema_version.unwrap_or(0)
+                },
+                schema_release: boot::sqlite::release_of_agent_schema(t.user_version),
+                app_version: t.app_version.clone(),
+                sessions: t.rows.len(),
+            })
+        }),
+        migration_input: false,
+        stale_store_locks: agent
+            .leftovers
+            .iter()
+            .filter(|l| l.kind == rules::FileKind::StoreLock)
+            .filter(|l| rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms))
+            .map(|l| l.path.clone())
+            .collect(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! analyses: `analyze` fills these from the boots' fates; nothing here
 //! renders: `render` prints them.
 
+use super::kinds::{ExitClass, Kind};
 use crate::boot::NextBoot;
 use crate::release::Release;
 use crate::rules::StaleReason;
@@ -27,9 +28,12 @@ impl Severity {
     }
 }
 
+/// One finding: its kind (`kinds::Kind`, serialised as `code`), its
+/// severity (one its kind allows), where, what, and the fix.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Finding {
-    pub code: &'static str,
+    #[serde(rename = "code")]
+    pub kind: Kind,
     pub severity: Severity,
     pub agent: Option<String>,
     pub key: Option<String>,
@@ -260,24 +264,18 @@ pub struct Report {
     pub start_loses: Vec<(String, String)>,
 }
 
-/// The findings that say a liveness cannot be established: while any is
-/// present, repair and undo write nothing unless forced.
-pub const LIVENESS_UNKNOWN_CODES: [&str; 3] = [
-    "gateway-liveness-unknown",
-    "lock-owner-unknown",
-    "store-lock-owner-unknown",
-];
-
 impl Report {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
 
-    /// The findings whose liveness is unknown (`LIVENESS_UNKNOWN_CODES`).
+    /// The findings that say a liveness cannot be established (their kind's
+    /// class is `ExitClass::LivenessUnknown`): while any is present, repair
+    /// and undo write nothing unless forced.
     pub fn liveness_unknown(&self) -> Vec<&Finding> {
         self.findings
             .iter()
-            .filter(|f| LIVENESS_UNKNOWN_CODES.contains(&f.code))
+            .filter(|f| f.kind.exit_class() == ExitClass::LivenessUnknown)
             .collect()
     }
 }

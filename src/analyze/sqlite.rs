@@ -3,7 +3,7 @@
 //! (`boot::sqlite`). Pure: the snapshot already holds every fact.
 
 use super::lines::{merge_lines, LineFindings};
-use super::{show, Finding, GatewayReport, NextBoot, Remedy, SessionReport, Severity};
+use super::{show, Finding, GatewayReport, Kind, NextBoot, Remedy, SessionReport, Severity};
 use crate::boot::sqlite::{self as rs, LeaseOwner, RowVerdict, SqliteRowFate};
 use crate::rules::ProcState;
 use crate::rules::{LineRules, LineSet};
@@ -119,8 +119,8 @@ pub fn shared_findings(
     now_ms: i64,
     findings: &mut Vec<Finding>,
 ) {
-    let finding = |code, severity, path: Option<String>, message: String, fix: String| Finding {
-        code,
+    let finding = |kind, severity, path: Option<String>, message: String, fix: String| Finding {
+        kind,
         severity,
         agent: None,
         key: None,
@@ -130,7 +130,7 @@ pub fn shared_findings(
     };
     if let Some(p) = &shared.state_db_problem {
         findings.push(finding(
-            "state-db-unreadable",
+            Kind::StateDbUnreadable,
             Severity::Error,
             Some(show(&p.path)),
             format!("the SQLite-era state database {}", p.message),
@@ -141,7 +141,7 @@ pub fn shared_findings(
     let path = Some(show(&db.path));
     if let (Err(why), false) = (&shared.holders, gateway.live) {
         findings.push(finding(
-            "sqlite-open-files-unknown",
+            Kind::SqliteOpenFilesUnknown,
             Severity::Info,
             path.clone(),
             format!(
@@ -152,7 +152,7 @@ pub fn shared_findings(
     }
     if db.user_version > rs::NEWEST_STATE_SCHEMA {
         findings.push(finding(
-            "sqlite-schema-newer",
+            Kind::SqliteSchemaNewer,
             Severity::Warning,
             path.clone(),
             format!(
@@ -174,7 +174,7 @@ pub fn shared_findings(
         match owner {
             LeaseOwner::Alive => {}
             LeaseOwner::Dead if rs::lease_blocks_boot(l) => findings.push(finding(
-                "sqlite-lease-dead",
+                Kind::SqliteLeaseDead,
                 Severity::Warning,
                 path.clone(),
                 format!(
@@ -184,7 +184,7 @@ pub fn shared_findings(
                 "wait until it expires, or `sessfix repair --clear-dead-leases` removes it now (the gateway stopped)".into(),
             )),
             LeaseOwner::Dead => findings.push(finding(
-                "sqlite-lease-dead",
+                Kind::SqliteLeaseDead,
                 Severity::Info,
                 path.clone(),
                 format!(
@@ -194,7 +194,7 @@ pub fn shared_findings(
                 "nothing required: the next boot takes it over (`sessfix repair --clear-dead-leases` removes it)".into(),
             )),
             LeaseOwner::Unknown(why) => findings.push(finding(
-                "sqlite-lease-owner-unknown",
+                Kind::SqliteLeaseOwnerUnknown,
                 Severity::Info,
                 path.clone(),
                 format!(
@@ -207,7 +207,7 @@ pub fn shared_findings(
     }
     if let Some((n, drains)) = rs::crash_loop(&db.boots, now_ms) {
         findings.push(finding(
-            "sqlite-crash-loop",
+            Kind::SqliteCrashLoop,
             Severity::Warning,
             path.clone(),
             format!(
@@ -220,7 +220,7 @@ pub fn shared_findings(
     }
     for run in shared.migration_runs.iter().filter(|r| r.error.is_some()) {
         findings.push(finding(
-            "sqlite-migration-manifest-unreadable",
+            Kind::SqliteMigrationManifestUnreadable,
             Severity::Info,
             Some(show(&run.path)),
             format!(
@@ -232,7 +232,7 @@ pub fn shared_findings(
     }
     for (run, t) in rs::unfinished_imports(&shared.migration_runs) {
         findings.push(finding(
-            "sqlite-migration-unfinished",
+            Kind::SqliteMigrationUnfinished,
             Severity::Info,
             Some(show(&run.path)),
             format!(
@@ -260,7 +260,7 @@ pub fn agent(
     let path = Some(show(db_path));
     if tables.user_version > rs::NEWEST_AGENT_SCHEMA {
         findings.push(Finding {
-            code: "sqlite-schema-newer",
+            kind: Kind::SqliteSchemaNewer,
             severity: Severity::Warning,
             agent: Some(agent.id.clone()),
             key: None,
@@ -318,9 +318,9 @@ fn row_finding(
     path: &Option<String>,
 ) -> Option<Finding> {
     let entry = row.entry.as_ref().ok();
-    let mk = |code, severity, message: String, fix: String| {
+    let mk = |kind, severity, message: String, fix: String| {
         Some(Finding {
-            code,
+            kind,
             severity,
             agent: Some(agent.id.clone()),
             key: Some(row.key.clone()),
@@ -336,7 +336,7 @@ fn row_finding(
                 .map(|(c, s)| format!(" ({c} attempts charged, {s} started)"))
                 .unwrap_or_default();
             mk(
-                "sqlite-tombstoned",
+                Kind::SqliteTombstoned,
                 Severity::Warning,
                 format!(
                     "every turn on {} is rejected (\"ended during restart recovery. Use /new or /reset\"): restart recovery tombstoned it{attempts}: {}",
@@ -354,7 +354,7 @@ fn row_finding(
             )
         }
         RowVerdict::Tombstone => mk(
-            "sqlite-recovery-exhausted",
+            Kind::SqliteRecoveryExhausted,
             Severity::Warning,
             format!(
                 "{}: restart recovery has spent its {} attempts without a started turn: the next boot tombstones it",
@@ -368,7 +368,7 @@ fn row_finding(
         ),
         RowVerdict::Lost(why) if entry.is_some_and(|e| rs::dropped_turn(row, e)) => {
             mk(
-                "sqlite-turn-dropped",
+                Kind::SqliteTurnDropped,
                 Severity::Info,
                 format!("{}: the request of its last turn is lost: {why}", row.key),
                 format!(
@@ -381,7 +381,7 @@ fn row_finding(
             if entry.is_some_and(|e| rs::status_mismatch(row, e)) =>
         {
             mk(
-                "sqlite-status-mismatch",
+                Kind::SqliteStatusMismatch,
                 Severity::Warning,
                 format!("{}: {why}", row.key),
                 format!(
@@ -392,7 +392,7 @@ fn row_finding(
             )
         }
         RowVerdict::Halt(why) => mk(
-            "sqlite-row-invalid",
+            Kind::SqliteRowInvalid,
             Severity::Error,
             format!(
                 "{}: the gateway refuses to start (\"invalid persisted session row requires repair\"): {why}",
@@ -402,7 +402,7 @@ fn row_finding(
         ),
         RowVerdict::Skip(why) if entry.is_some_and(|e| rs::work_start_error(e).is_some()) => {
             mk(
-                "sqlite-work-refused",
+                Kind::SqliteWorkRefused,
                 Severity::Info,
                 format!("{}: {why}; the gateway refuses new turns on it until that is settled", row.key),
                 "settle it in OpenClaw (finish initialization, unarchive, acknowledge the review, or finish the worktree)".into(),

@@ -1,9 +1,10 @@
 //! `sessfix scan`: read, analyse, render. Never writes.
 
 use super::{Context, Fatal};
+use crate::analyze::exit::{self, Mode};
 use crate::analyze::Report;
 use crate::cli::ScanArgs;
-use crate::exit::{self, Exit, Mode};
+use crate::exit::Exit;
 use crate::render::{json::Json, table::Tables, Renderer};
 
 pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {

@@ -80,18 +80,18 @@ pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::
         };
         let line = format!(
             "sessfix: NEEDS A PERSON: {place}: {}: {}. Action: {}",
-            f.code, f.message, f.fix
+            f.kind, f.message, f.fix
         );
         let _ = writeln!(err, "{}", line.replace('\n', " "));
     }
 }
 
-/// The exit code of `report` in `mode` (`exit::for_report`), with one line
+/// The exit code of `report` in `mode` (`analyze::exit::for_report`), with one line
 /// on stderr per index whose loss a start would make final when that code
 /// tells it (printed with `--quiet` too: the journal says why the start
 /// stopped).
-pub fn exit_telling(report: &Report, mode: crate::exit::Mode) -> crate::exit::Exit {
-    let (exit, tell) = crate::exit::for_report_telling(report, mode);
+pub fn exit_telling(report: &Report, mode: crate::analyze::exit::Mode) -> crate::exit::Exit {
+    let (exit, tell) = crate::analyze::exit::for_report_telling(report, mode);
     if tell {
         for (path, why) in &report.start_loses {
             eprintln!("sessfix: DO NOT START THE GATEWAY: {path}: {why}");

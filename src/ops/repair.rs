@@ -7,9 +7,10 @@
 //! result look like is the `Ui`'s (`Event`).
 
 use super::{Context, Event, Fatal, Phases, Ui};
+use crate::analyze::exit::Mode;
 use crate::analyze::{self, Analysis};
 use crate::apply;
-use crate::exit::{Exit, Mode};
+use crate::exit::Exit;
 use crate::plan::sqlite::{Refusal, SqliteRequest};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::state::{self, Snapshot};
@@ -309,7 +310,7 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         );
     } else {
         // What the plan shows is enough, but an exit 3 names its files here.
-        super::say_what_needs_a_person(&report, crate::exit::unreadable);
+        super::say_what_needs_a_person(&report, crate::analyze::exit::unreadable);
     }
     let mode = Mode::DryRun {
         plan_empty: plan.is_empty(),

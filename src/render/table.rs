@@ -307,7 +307,7 @@ impl Renderer<Report> for Tables {
                 sev_color(f.severity),
                 &format!("{:<7}", f.severity.as_str()),
             );
-            writeln!(out, "{sev} {}", self.style.paint("1", f.code))?;
+            writeln!(out, "{sev} {}", self.style.paint("1", f.kind.code()))?;
             let message = match &f.key {
                 Some(k) if !f.message.contains(k.as_str()) => format!("{k}: {}", f.message),
                 _ => f.message.clone(),

@@ -6,6 +6,7 @@
 //! `scan` would have filled it at `NOW_MS`, so a snapshot changes only when a
 //! renderer does.
 
+use crate::analyze::Kind;
 use crate::analyze::{
     AgentReport, CopyReport, DatabaseReport, Finding, GatewayReport, LinePrediction, LockReport,
     Recovery, Remedy, Report, SessionReport, Severity, StoreReport,
@@ -28,7 +29,7 @@ const FEISHU_ID: &str = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50";
 
 /// A finding: the one place a test report builds one.
 pub fn finding(
-    code: &'static str,
+    kind: Kind,
     severity: Severity,
     agent: Option<&str>,
     key: Option<&str>,
@@ -37,7 +38,7 @@ pub fn finding(
     fix: &str,
 ) -> Finding {
     Finding {
-        code,
+        kind,
         severity,
         agent: agent.map(str::to_string),
         key: key.map(str::to_string),
@@ -216,7 +217,7 @@ pub fn stranded_and_stale_lock() -> Report {
     }];
     r.findings = vec![
         finding(
-            "session-stranded",
+            Kind::SessionStranded,
             Severity::Error,
             Some("main"),
             Some("agent:main:webchat:direct:u1"),
@@ -225,7 +226,7 @@ pub fn stranded_and_stale_lock() -> Report {
             "`sessfix repair` sets abortedLastRun: true so the next boot resumes it",
         ),
         finding(
-            "lock-stale",
+            Kind::LockStale,
             Severity::Warning,
             Some("main"),
             Some(FEISHU),
@@ -262,7 +263,7 @@ pub fn unparseable_index() -> Report {
     });
     let mut r = report(known("2026.6.1"), no_gateway(), vec![agent]);
     r.findings = vec![finding(
-        "index-invalid",
+        Kind::IndexInvalid,
         Severity::Error,
         Some("main"),
         None,
@@ -306,7 +307,7 @@ pub fn unknown_release_lines_disagree() -> Report {
     r.sessions = vec![row];
     r.findings = vec![
         finding(
-            "tail-unresumable",
+            Kind::TailUnresumable,
             Severity::Warning,
             Some("main"),
             Some(FEISHU),
@@ -315,7 +316,7 @@ pub fn unknown_release_lines_disagree() -> Report {
             "nothing to repair: the turn cannot be resumed; the user must send the message again",
         ),
         finding(
-            "store-unmigrated",
+            Kind::StoreUnmigrated,
             Severity::Warning,
             Some("main"),
             None,
@@ -324,7 +325,7 @@ pub fn unknown_release_lines_disagree() -> Report {
             "with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents`",
         ),
         finding(
-            "release-unknown",
+            Kind::ReleaseUnknown,
             Severity::Info,
             None,
             None,
@@ -364,7 +365,7 @@ pub fn sqlite_agent() -> Report {
     r.sessions = vec![row];
     r.findings = vec![
         finding(
-            "sqlite-tombstoned",
+            Kind::SqliteTombstoned,
             Severity::Warning,
             Some("main"),
             Some("agent:main:feishu:direct:ou_live"),
@@ -373,7 +374,7 @@ pub fn sqlite_agent() -> Report {
             "`sessfix repair --untombstone agent:main:feishu:direct:ou_live` keeps the session and its history",
         ),
         finding(
-            "sqlite-lease-dead",
+            Kind::SqliteLeaseDead,
             Severity::Info,
             None,
             None,
@@ -392,14 +393,14 @@ pub fn gateway(unknown: bool) -> Report {
     let (evidence, code, message, fix) = if unknown {
         (
             format!("singleton lock {lock} names pid 5723, whose liveness is unknown here"),
-            "gateway-liveness-unknown",
+            Kind::GatewayLivenessUnknown,
             "whether a gateway is running on this state dir cannot be established here",
             "run sessfix where the gateway runs (same host, same container: `docker exec`), as the gateway's user or root",
         )
     } else {
         (
             format!("singleton lock {lock} names pid 5723, which is alive (openclaw gateway)"),
-            "gateway-live",
+            Kind::GatewayLive,
             "a gateway is running on this state dir",
             "stop the gateway before `sessfix repair` (it refuses to write while a gateway is live); predictions assume its next boot",
         )

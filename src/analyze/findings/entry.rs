@@ -4,7 +4,7 @@
 
 use super::index::iso_ms;
 use super::MakeFinding;
-use crate::analyze::{duration_label, Finding, NextBoot, Remedy, Settings, Severity};
+use crate::analyze::{duration_label, Finding, Kind, NextBoot, Remedy, Settings, Severity};
 use crate::boot::file::{LockInfo, RowFate};
 use crate::boot::{ago, show};
 use crate::rules;
@@ -29,7 +29,7 @@ pub(crate) fn old_turn_finding(
         "it stays running, and if it is ever resumed"
     };
     Finding {
-        code: "session-old-turn",
+        kind: Kind::SessionOldTurn,
         severity: Severity::Warning,
         agent: Some(agent.id.clone()),
         key: Some(s.key.clone()),
@@ -62,7 +62,7 @@ pub(crate) fn entry_findings(
     let index = Some(agent.store.path.as_path());
     if !s.is_object {
         findings.push(f(
-            "entry-invalid",
+            Kind::EntryInvalid,
             Severity::Warning,
             key,
             index,
@@ -73,7 +73,7 @@ pub(crate) fn entry_findings(
     }
     match &s.session_id {
         None => findings.push(f(
-            "entry-invalid",
+            Kind::EntryInvalid,
             Severity::Warning,
             key,
             index,
@@ -81,7 +81,7 @@ pub(crate) fn entry_findings(
             "the gateway cannot find its transcript; remove or fix it by hand".into(),
         )),
         Some(id) if !rules::is_safe_session_id(id) => findings.push(f(
-            "entry-invalid",
+            Kind::EntryInvalid,
             Severity::Warning,
             key,
             index,
@@ -98,7 +98,7 @@ pub(crate) fn entry_findings(
             let live = own_lock
                 .filter(|l| l.verdict.live_openclaw_owner && !l.removed && !l.removed_now_only());
             findings.push(f(
-                "session-stranded",
+                Kind::SessionStranded,
                 Severity::Error,
                 key,
                 index,
@@ -125,7 +125,7 @@ pub(crate) fn entry_findings(
                 .is_some_and(|t| t.restart_artifacts > 0);
             if !artifacts {
                 findings.push(f(
-                    "tail-unresumable",
+                    Kind::TailUnresumable,
                     Severity::Warning,
                     key,
                     s.transcript.as_ref().map(|t| t.path.as_path()).or(index),
@@ -138,7 +138,7 @@ pub(crate) fn entry_findings(
     }
     if s.is_object && !s.boot_key.is_empty() && s.boot_key != s.key {
         findings.push(f(
-            "key-renamed",
+            Kind::KeyRenamed,
             Severity::Info,
             key,
             index,
@@ -168,7 +168,7 @@ fn transcript_findings(
     if let Some(t) = &s.transcript {
         if s.transcript_outside {
             findings.push(f(
-                "transcript-outside",
+                Kind::TranscriptOutside,
                 Severity::Warning,
                 key,
                 Some(&t.path),
@@ -179,7 +179,7 @@ fn transcript_findings(
         }
         match &t.tail {
             Err(e) => findings.push(f(
-                "transcript-unreadable",
+                Kind::TranscriptUnreadable,
                 Severity::Error,
                 key,
                 Some(&t.path),
@@ -189,7 +189,7 @@ fn transcript_findings(
             Ok(tail) => {
                 if let Some(at) = tail.torn_at {
                     findings.push(f(
-                        "transcript-torn",
+                        Kind::TranscriptTorn,
                         Severity::Warning,
                         key,
                         Some(&t.path),
@@ -202,7 +202,7 @@ fn transcript_findings(
                 }
                 if tail.last_line_exceeds_window {
                     findings.push(f(
-                        "transcript-line-oversized",
+                        Kind::TranscriptLineOversized,
                         Severity::Info,
                         key,
                         Some(&t.path),
@@ -212,7 +212,7 @@ fn transcript_findings(
                 }
                 if tail.last_record_is_last_line && tail.restart_artifacts > 0 && running {
                     findings.push(f(
-                        "restart-artifacts",
+                        Kind::RestartArtifacts,
                         Severity::Warning,
                         key,
                         Some(&t.path),
@@ -255,7 +255,7 @@ fn transcript_findings(
             ),
         };
         findings.push(f(
-            "transcript-missing",
+            Kind::TranscriptMissing,
             if running {
                 Severity::Warning
             } else {

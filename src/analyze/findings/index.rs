@@ -4,7 +4,7 @@
 //! by an interrupted write. Not the index's own parse state (`store`).
 
 use super::MakeFinding;
-use crate::analyze::{CopyReport, Finding, Recovery, Severity, NOT_REBUILDABLE};
+use crate::analyze::{CopyReport, Finding, Kind, Recovery, Severity, NOT_REBUILDABLE};
 use crate::boot::{ago, show};
 use crate::state::{Agent, StoreState};
 use crate::text::plural;
@@ -133,9 +133,9 @@ pub(crate) fn lost_index_findings(
         Some(r) => (&r.original_state, Some(&r.copy)),
         None => (&agent.store.state, None),
     };
-    let (code, severity, message) = match state {
+    let (kind, severity, message) = match state {
         StoreState::Invalid { error } => (
-            "index-invalid",
+            Kind::IndexInvalid,
             Severity::Error,
             format!("the index cannot be parsed ({error}). The gateway loads it as empty and its next write replaces it"),
         ),
@@ -143,7 +143,7 @@ pub(crate) fn lost_index_findings(
             if !agent.transcript_names.is_empty() || !agent.index_copies.is_empty() =>
         {
             (
-                "index-missing",
+                Kind::IndexMissing,
                 Severity::Warning,
                 format!(
                     "no index, but {} in the sessions dir",
@@ -181,7 +181,7 @@ pub(crate) fn lost_index_findings(
             } else {
                 String::new()
             },
-            if code == "index-missing" { "missing" } else { "unparseable" }
+            if kind == Kind::IndexMissing { "missing" } else { "unparseable" }
         ),
         (None, _) => {
             let list: Vec<String> = agent
@@ -213,7 +213,7 @@ pub(crate) fn lost_index_findings(
             )
         }
     };
-    findings.push(f(code, severity, None, p, message, fix));
+    findings.push(f(kind, severity, None, p, message, fix));
     true
 }
 
@@ -266,7 +266,7 @@ pub(crate) fn temp_copy_findings(
             )
         };
         findings.push(f(
-            "temp-complete",
+            Kind::TempComplete,
             Severity::Info,
             None,
             Some(&l.path),

@@ -3,7 +3,7 @@
 //! index's temp copies (`index`).
 
 use super::MakeFinding;
-use crate::analyze::{Finding, Settings, Severity};
+use crate::analyze::{Finding, Kind, Settings, Severity};
 use crate::rules::{self, ProcState};
 use crate::state::{Agent, StoreState};
 use std::collections::HashSet;
@@ -23,7 +23,7 @@ pub(crate) fn leftover_findings(
     match l.kind {
         FileKind::StoreTemp if kept => {}
         FileKind::StoreTemp => findings.push(f(
-            "temp-leftover",
+            Kind::TempLeftover,
             Severity::Info,
             None,
             path,
@@ -43,7 +43,7 @@ pub(crate) fn leftover_findings(
                 rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms),
             ) {
                 findings.push(f(
-                    "store-lock-owner-unknown",
+                    Kind::StoreLockOwnerUnknown,
                     Severity::Warning,
                     None,
                     path,
@@ -55,7 +55,7 @@ pub(crate) fn leftover_findings(
                 ));
             } else if !rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms) {
                 findings.push(f(
-                    "store-lock-live",
+                    Kind::StoreLockLive,
                     Severity::Warning,
                     None,
                     path,
@@ -64,7 +64,7 @@ pub(crate) fn leftover_findings(
                 ));
             } else {
                 findings.push(f(
-                    "store-lock-stale",
+                    Kind::StoreLockStale,
                     Severity::Warning,
                     None,
                     path,
@@ -112,7 +112,7 @@ pub(crate) fn orphan_transcript_findings(
                 continue;
             }
             findings.push(f(
-                "transcript-orphan",
+                Kind::TranscriptOrphan,
                 Severity::Info,
                 None,
                 Some(&agent.sessions_dir.join(name)),

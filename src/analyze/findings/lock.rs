@@ -4,7 +4,7 @@
 
 use super::MakeFinding;
 use crate::analyze::gateway::argv_of;
-use crate::analyze::{Finding, Severity};
+use crate::analyze::{Finding, Kind, Severity};
 use crate::boot::ago;
 use crate::boot::file::{explain_reasons, LockInfo};
 
@@ -18,7 +18,7 @@ pub(crate) fn lock_findings(
     let path = Some(i.lock.path.as_path());
     if !matches!(i.lock.kind, crate::fsx::Kind::File) {
         findings.push(f(
-            "lock-not-file",
+            Kind::LockNotFile,
             Severity::Error,
             session,
             path,
@@ -39,7 +39,7 @@ pub(crate) fn lock_findings(
     let pid = i.lock.payload.pid.unwrap_or(0);
     let live_owner = |message| {
         f(
-            "lock-live-owner",
+            Kind::LockLiveOwner,
             Severity::Warning,
             session,
             path,
@@ -50,7 +50,7 @@ pub(crate) fn lock_findings(
     let now_unknown = i.now.as_ref().is_some_and(|n| n.owner_unknown);
     if let (Some(now), true) = (&i.now, i.removed_now_only()) {
         findings.push(f(
-            "lock-stale",
+            Kind::LockStale,
             Severity::Warning,
             session,
             path,
@@ -80,7 +80,7 @@ pub(crate) fn lock_findings(
         }
         let reasons = explain_reasons(&i.verdict.reasons);
         findings.push(f(
-            "lock-stale",
+            Kind::LockStale,
             // One the boot itself keeps for now needs no person.
             if i.removable {
                 Severity::Warning
@@ -105,7 +105,7 @@ pub(crate) fn lock_findings(
         ));
     } else if i.verdict.owner_unknown || now_unknown {
         findings.push(f(
-            "lock-owner-unknown",
+            Kind::LockOwnerUnknown,
             Severity::Warning,
             session,
             path,
@@ -154,7 +154,7 @@ pub(crate) fn lock_orphan_finding(
 ) {
     if session.is_none() {
         findings.push(f(
-            "lock-orphan",
+            Kind::LockOrphan,
             Severity::Info,
             None,
             Some(i.lock.path.as_path()),

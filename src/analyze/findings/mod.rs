@@ -9,8 +9,8 @@ pub(crate) mod leftover;
 pub(crate) mod lock;
 pub(crate) mod store;
 
-use super::{Finding, Severity};
+use super::{Finding, Kind, Severity};
 use std::path::Path;
 
 pub(crate) type MakeFinding<'a> =
-    dyn Fn(&'static str, Severity, Option<&str>, Option<&Path>, String, String) -> Finding + 'a;
+    dyn Fn(Kind, Severity, Option<&str>, Option<&Path>, String, String) -> Finding + 'a;

@@ -4,7 +4,7 @@
 //! `boot::sqlite::file_store`'s.
 
 use super::MakeFinding;
-use crate::analyze::{Finding, Severity};
+use crate::analyze::{Finding, Kind, Severity};
 use crate::boot::{show, StoreFate};
 use crate::state::{Agent, StoreState};
 use crate::text::plural;
@@ -14,7 +14,7 @@ pub(crate) fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &Mak
     let n = agent.sessions.len();
     match &agent.store.state {
         StoreState::Json5Only { error } => findings.push(f(
-            "index-json5",
+            Kind::IndexJson5,
             Severity::Error,
             None,
             p,
@@ -29,7 +29,7 @@ pub(crate) fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &Mak
             "sessfix repair rewrites it as strict JSON with the same content".into(),
         )),
         StoreState::Invalid { error } => findings.push(f(
-            "index-invalid",
+            Kind::IndexInvalid,
             Severity::Error,
             None,
             p,
@@ -40,7 +40,7 @@ pub(crate) fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &Mak
             ),
         )),
         StoreState::Unreadable { error } => findings.push(f(
-            "index-unreadable",
+            Kind::IndexUnreadable,
             Severity::Error,
             None,
             p,
@@ -48,7 +48,7 @@ pub(crate) fn store_findings(agent: &Agent, findings: &mut Vec<Finding>, f: &Mak
             "fix its permissions or type by hand".into(),
         )),
         StoreState::Missing if !agent.transcript_names.is_empty() => findings.push(f(
-            "index-missing",
+            Kind::IndexMissing,
             Severity::Warning,
             None,
             p,
@@ -70,8 +70,8 @@ pub(crate) fn file_store_finding(
 ) -> Option<Finding> {
     let known = release.is_some();
     let who = release.map_or("the gateway".to_string(), |v| format!("OpenClaw {v}"));
-    let finding = |code, severity, message, fix| Finding {
-        code,
+    let finding = |kind, severity, message, fix| Finding {
+        kind,
         severity,
         agent: Some(agent.id.clone()),
         key: None,
@@ -80,7 +80,7 @@ pub(crate) fn file_store_finding(
         fix,
     };
     match fate {
-        StoreFate::ImportedAtStart => Some(finding(            "store-imported-at-boot",
+        StoreFate::ImportedAtStart => Some(finding(            Kind::StoreImportedAtBoot,
             Severity::Info,
             format!(
                 "{who} imports this file-era index ({}) into agents/{}/agent/openclaw-agent.sqlite at its next start, archives the files, then recovers the rows",
@@ -91,7 +91,7 @@ pub(crate) fn file_store_finding(
         )),
         StoreFate::Absent => None,
         StoreFate::CannotImport => Some(finding(
-            "store-unmigrated",
+            Kind::StoreUnmigrated,
             Severity::Warning,
             format!(
                 "{who} imports file-era indexes at startup, but this one is {}: the import cannot read it; it is the only copy of its sessions",
@@ -100,7 +100,7 @@ pub(crate) fn file_store_finding(
             "restore or fix the index first (a SQLite-era release's gateway neither parses JSON5 nor repairs it); sessfix does not edit it for a SQLite-era release".into(),
         )),
         StoreFate::RefusesToStart => Some(finding(
-            "store-unmigrated",
+            Kind::StoreUnmigrated,
             Severity::Warning,
             format!(
                 "{who} does not start while this file-era index is not imported (\"Legacy session store requires migration\"), even an empty one{}",
