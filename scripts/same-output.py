@@ -19,6 +19,7 @@ the same in both runs. The environment is the tests'
 empty fake /proc, private TMPDIR and HOME.
 """
 import argparse
+import fcntl
 import os
 import re
 import shutil
@@ -109,9 +110,12 @@ def main():
     ap.add_argument("--out", help="where to keep the outputs (default: a temp dir)")
     ap.add_argument("--baseline", help="a second binary: run it too and compare")
     a = ap.parse_args()
-    # One fixed work dir: the paths in the documents must not differ between runs.
-    work = Path(tempfile.gettempdir()) / "sessfix-same-output"
+    # One fixed work dir: the paths in the documents must not differ between
+    # runs. Another run of this script waits for it (an exclusive lock).
+    work = Path(tempfile.gettempdir()) / f"sessfix-same-output-{os.getuid()}"
     work.mkdir(exist_ok=True)
+    lock = open(work / ".lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     out = Path(a.out or tempfile.mkdtemp(prefix="sessfix-after-"))
     n = collect(a.bin, out, work)
     print(f"same-output: {n} runs of {a.bin} in {out}")

@@ -45,6 +45,19 @@ fn unknown_lines(now: &str) -> Vec<String> {
         .collect()
 }
 
+/// How a finding names the lines it was seen on: one line with its
+/// releases (`2026.8.1 line (2026.8.1 to before 2026.9.6)`), or the names
+/// (`2026.8.1, 2026.9.20 lines`).
+fn label(lines: &[&&lines::LineRules]) -> String {
+    match lines {
+        [one] => format!("{} line ({})", one.name, lines::range_label(one)),
+        _ => format!(
+            "{} lines",
+            lines.iter().map(|l| l.name).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
 fn scan_at(env: &Env, version: &str) -> (serde_json::Value, i32) {
     json_at(env, version, &["scan"])
 }
@@ -319,22 +332,36 @@ fn with_no_release_known_every_line_is_predicted_and_repair_is_safe_for_all() {
     let by_lines: Vec<String> = by.iter().map(|(l, _)| l.clone()).collect();
     assert_eq!(by_lines, with_a_row, "{by:?}");
     assert_eq!(on("2026.9.6"), Some("resume"));
+    // The SQLite-era lines, those that import the store at boot (a row)
+    // and those that do not start (no row), from the table.
+    let sqlite: Vec<&lines::LineRules> = expected
+        .iter()
+        .map(|name| lines::by_name(name).unwrap())
+        .filter(|l| l.era == lines::Era::Sqlite)
+        .collect();
+    let (importing, refusing): (Vec<&&lines::LineRules>, Vec<&&lines::LineRules>) =
+        sqlite.iter().partition(|l| l.imports_legacy_store_at_boot);
     let why = s["reason"].as_str().unwrap();
     assert!(
-        why.contains("2026.6.9 to 2026.7.1: resume; 2026.9.6: resume"),
+        why.contains(&format!(
+            "2026.6.9 to 2026.7.1: resume; {}",
+            importing[0].name
+        )),
         "a run of lines does not span the line with no row: {why}"
     );
     let finding = |code: &str| findings_with(&r, code)[0].clone();
     let unmigrated = finding("store-unmigrated");
     assert_eq!(unmigrated["severity"], "warning");
-    assert!(unmigrated["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("on OpenClaw 2026.8.1 line (2026.8.1 to before 2026.9.6): "));
-    assert!(finding("store-imported-at-boot")["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("on OpenClaw 2026.9.6 line (2026.9.6 and later): "));
+    let message = |f: &serde_json::Value| f["message"].as_str().unwrap().to_string();
+    assert!(
+        message(&unmigrated).starts_with(&format!("on OpenClaw {}: ", label(&refusing))),
+        "{unmigrated}"
+    );
+    let imported = finding("store-imported-at-boot");
+    assert!(
+        message(&imported).starts_with(&format!("on OpenClaw {}: ", label(&importing))),
+        "{imported}"
+    );
     assert!(codes(&r).contains(&"release-unknown".to_string()));
     // Before 2026.8.1 is out, no SQLite-era line is predicted.
     let out = env
@@ -505,7 +532,7 @@ fn an_unmigrated_store_with_no_release_known_is_named_for_the_2026_8_line() {
     let unmigrated = findings_with(&r, "store-unmigrated");
     assert_eq!(unmigrated.len(), 2, "both agents, the empty index too: {r}");
     for f in &unmigrated {
-        assert!(f["message"].as_str().unwrap().contains("2026.8.1 line"));
+        assert!(f["message"].as_str().unwrap().contains("2026.8.1"), "{f}");
         assert!(f["fix"]
             .as_str()
             .unwrap()

@@ -22,8 +22,9 @@ use std::path::{Path, PathBuf};
 pub struct Clock {
     /// Now, in Unix ms.
     pub now_ms: i64,
-    /// The configured lock stale threshold (ms): `--stale-ms`,
-    /// `OPENCLAW_SESSION_WRITE_LOCK_STALE_MS` or `session.writeLock.staleMs`.
+    /// The configured lock stale threshold (ms): `--stale-ms` or
+    /// `OPENCLAW_SESSION_WRITE_LOCK_STALE_MS` (the config's
+    /// `session.writeLock.staleMs` is not read).
     /// A line whose sweep ignores it uses `rules::DEFAULT_STALE_MS`
     /// (`file::sweep_stale_ms`).
     pub stale_ms: u64,

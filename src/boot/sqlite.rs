@@ -41,10 +41,7 @@ pub fn release_of_agent_schema(user_version: i64) -> Option<&'static str> {
         .map(|(r, _, _)| *r)
 }
 
-/// Automatic recovery attempts that never reach a started turn before the
-/// boot tombstones a session (`inspectMainSessionRecovery`: `exhausted` when
-/// `chargedAttempts - startedAttempt >= 3`, `main-session-restart-recovery-*.mjs`).
-pub const RECOVERY_BUDGET: i64 = 3;
+pub use crate::rules::lines::RECOVERY_BUDGET;
 
 /// What the next boot does with one row.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -316,6 +316,11 @@ pub const L2026_9_6: LineRules = LineRules {
     ..L2026_8_1
 };
 
+/// Automatic recovery attempts that never reach a started turn before the
+/// boot tombstones a session (`inspectMainSessionRecovery`: `exhausted` when
+/// `chargedAttempts - startedAttempt >= 3`, `main-session-restart-recovery-*.mjs`).
+pub const RECOVERY_BUDGET: i64 = 3;
+
 /// Every line, oldest first.
 pub const ALL: [&LineRules; 9] = [
     &PRE_RECOVERY,
@@ -424,7 +429,7 @@ pub fn markdown_table() -> String {
     for l in ALL {
         let mut boot: Vec<String> = Vec::new();
         if l.era == Era::Sqlite {
-            boot.push("keeps sessions in SQLite; marks and resumes every interrupted `running` row itself; tombstones a session whose recovery never starts a turn in 3 attempts; refuses to start on a row whose projections disagree with `entry_json`, and for up to 60 s on a dead maintenance lease".into());
+            boot.push(format!("keeps sessions in SQLite; marks and resumes every interrupted `running` row itself; tombstones a session whose recovery never starts a turn in {RECOVERY_BUDGET} attempts; refuses to start on a row whose projections disagree with `entry_json`, and for up to 60 s on a dead maintenance lease"));
             boot.push(if l.imports_legacy_store_at_boot {
                 "imports a file-era `sessions.json` itself at startup".into()
             } else {
