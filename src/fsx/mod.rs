@@ -71,7 +71,12 @@ pub fn resolves_inside(p: &Path, real_root: &Path) -> bool {
 /// Open a regular file for reading without blocking on FIFOs and without
 /// following a final symlink. Anything that is not a regular file is an error.
 pub fn open_regular(p: &Path) -> io::Result<(File, Metadata)> {
-    let f = os::open_nofollow(p, OpenOptions::new().read(true))?;
+    regular(os::open_nofollow(p, OpenOptions::new().read(true))?)
+}
+
+/// `f` and its metadata when it is a regular file; the errors of
+/// `open_regular` otherwise.
+fn regular(f: File) -> io::Result<(File, Metadata)> {
     let meta = f.metadata()?;
     match kind_of(&meta) {
         Kind::File => Ok((f, meta)),
@@ -135,12 +140,32 @@ pub fn has_content(p: &Path, expected: &[u8]) -> io::Result<bool> {
 /// Read the last `max` bytes of a regular file. Returns the bytes, the offset
 /// they start at, and the file's metadata.
 pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
-    let (mut f, meta) = open_regular(p)?;
+    read_tail_opened(os::open_nofollow(p, OpenOptions::new().read(true))?, max)
+}
+
+/// `read_tail` of a file already opened by `os::open_nofollow` (so not
+/// through a final link): the same checks (a regular file) and the same bytes.
+pub fn read_tail_opened(f: File, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
+    let (mut f, meta) = regular(f)?;
     let size = meta.len();
     let start = size.saturating_sub(max);
-    f.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity((size - start) as usize);
-    f.take(size - start).read_to_end(&mut buf)?;
+    // A file just opened is read from its start: no seek needed then.
+    if start > 0 {
+        f.seek(SeekFrom::Start(start))?;
+    }
+    // Up to `size - start` bytes, or fewer at an earlier end of file, read
+    // into a buffer of that size (one read for most windows).
+    let mut buf = vec![0u8; (size - start) as usize];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match f.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
     Ok((buf, start, meta))
 }
 

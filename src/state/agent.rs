@@ -132,12 +132,17 @@ fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
         };
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path().to_path_buf();
-        let meta = std::fs::symlink_metadata(&path).ok();
-        let kind = meta.as_ref().map_or(Kind::Other, fsx::kind_of);
-        let identity = meta.as_ref().map(Identity::of);
+        // What is at the path (not following a link): looked at only for
+        // the files kept with it, locks and leftovers, not for transcripts.
+        let kind_and_identity = || {
+            let meta = std::fs::symlink_metadata(&path).ok();
+            let kind = meta.as_ref().map_or(Kind::Other, fsx::kind_of);
+            (kind, meta.as_ref().map(Identity::of))
+        };
         match rules::classify_file_name(&name) {
             FileKind::Transcript => agent.transcript_names.push(name),
             FileKind::TranscriptLock => {
+                let (kind, identity) = kind_and_identity();
                 let (bytes, read_error) = match fsx::read_regular(&path, MAX_LOCK_BYTES) {
                     Ok((b, _)) => (Some(b), None),
                     Err(e) => (None, Some(e.to_string())),
@@ -159,6 +164,7 @@ fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
                 });
             }
             k @ (FileKind::StoreLock | FileKind::StoreTemp) => {
+                let (kind, identity) = kind_and_identity();
                 // A temp file is a (partial) copy of the index: as large.
                 let limit = if k == FileKind::StoreTemp {
                     MAX_INDEX_BYTES

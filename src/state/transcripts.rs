@@ -178,24 +178,76 @@ pub(super) fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Sessio
             &sid,
         ));
     }
-    let Some(found) = candidates
-        .into_iter()
-        .find(|p| std::fs::metadata(p).is_ok())
-    else {
+    let Some((found, real, tail)) = locate(real_base, candidates) else {
         return;
     };
-    // The usual case, a file (not a link) right in the canonical sessions
-    // dir, is its own real path: no need to resolve it again.
-    let real = if found.parent() == Some(real_base)
-        && std::fs::symlink_metadata(&found).is_ok_and(|m| !m.file_type().is_symlink())
-    {
-        found.clone()
-    } else {
-        fsx::realpath_or_self(&found)
-    };
     s.transcript_outside = !real.starts_with(ctx.real_state_dir);
-    let tail = read_tail_real(&real).map(Tail::from);
-    s.transcript = Some(Transcript { path: found, tail });
+    s.transcript = Some(Transcript {
+        path: found,
+        tail: tail.map(Tail::from),
+    });
+}
+
+/// The transcript of a session: the first of `candidates` that exists, its
+/// real path and its tail window (or why it cannot be read).
+fn locate(
+    real_base: &Path,
+    candidates: Vec<PathBuf>,
+) -> Option<(PathBuf, PathBuf, Result<TailLines, String>)> {
+    let (found, opened) = find_transcript(real_base, candidates)?;
+    Some(match opened {
+        // Opened without following a link, right in the canonical sessions
+        // dir: it is its own real path.
+        Some(f) => (found.clone(), found, tail_of_opened(f)),
+        None => {
+            let real = real_transcript_path(real_base, &found);
+            let tail = read_tail_real(&real);
+            (found, real, tail)
+        }
+    })
+}
+
+/// The first of `candidates` that exists (`stat`, following links), as
+/// `resolveSessionTranscriptCandidates` takes it; with it opened when it is a
+/// plain name right in `real_base` (the canonical sessions dir) and not a
+/// link, which is then its own real path.
+///
+/// The common case costs one `open` (`O_NOFOLLOW`, `fsx::os::open_nofollow`)
+/// instead of a `stat`, an `lstat` and the `open`. Only "no such file" from
+/// that open moves on to the next candidate (nothing is at the path, so the
+/// `stat` fails too); any other failure (a link, a socket, no permission, a
+/// Windows reparse point or sharing error) is decided by the `stat` as before.
+fn find_transcript(
+    real_base: &Path,
+    candidates: Vec<PathBuf>,
+) -> Option<(PathBuf, Option<std::fs::File>)> {
+    for p in candidates {
+        if p.parent() == Some(real_base) {
+            match fsx::os::open_nofollow(&p, std::fs::OpenOptions::new().read(true)) {
+                Ok(f) => return Some((p, Some(f))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(_) => {}
+            }
+        }
+        if std::fs::metadata(&p).is_ok() {
+            return Some((p, None));
+        }
+    }
+    None
+}
+
+/// Where a found transcript really is, for the `transcript-outside` check and
+/// for reading: a file (not a link) right in the canonical sessions dir is
+/// its own real path; anything else (a link, a path elsewhere) is resolved
+/// in full (`fs.realpathSync`, or the path itself when that fails).
+fn real_transcript_path(real_base: &Path, found: &Path) -> PathBuf {
+    if found.parent() == Some(real_base)
+        && std::fs::symlink_metadata(found).is_ok_and(|m| !m.file_type().is_symlink())
+    {
+        found.to_path_buf()
+    } else {
+        fsx::realpath_or_self(found)
+    }
 }
 
 /// Read a transcript's tail the way recovery does, plus what repair needs.
@@ -210,8 +262,19 @@ pub fn read_tail_lines(path: &Path) -> Result<TailLines, String> {
 
 /// `read_tail_lines` of a path that is already real.
 fn read_tail_real(real: &Path) -> Result<TailLines, String> {
-    let (window, start, meta) =
-        fsx::read_tail(real, rules::TAIL_MAX_BYTES).map_err(|e| e.to_string())?;
+    tail_lines(fsx::read_tail(real, rules::TAIL_MAX_BYTES))
+}
+
+/// `read_tail_real` of a transcript already opened without following a link.
+fn tail_of_opened(f: std::fs::File) -> Result<TailLines, String> {
+    tail_lines(fsx::read_tail_opened(f, rules::TAIL_MAX_BYTES))
+}
+
+/// The kept lines of a tail window as `fsx::read_tail` returns it.
+fn tail_lines(
+    read: std::io::Result<(Vec<u8>, u64, std::fs::Metadata)>,
+) -> Result<TailLines, String> {
+    let (window, start, meta) = read.map_err(|e| e.to_string())?;
     let lines = rules::window_lines(&window, start > 0);
     let mut records = Vec::new();
     let mut offsets = Vec::new();
@@ -362,5 +425,116 @@ mod tests {
         assert!(!t.has_records, "the window holds only part of one line");
         assert!(t.last_line_exceeds_window);
         assert_eq!(t.torn_at, None);
+    }
+
+    /// What `locate` decides, by the full resolution it replaces in the
+    /// common case: the first candidate `stat` finds, its `realpath`, and the
+    /// tail read from there.
+    fn full_resolution(candidates: Vec<PathBuf>) -> Option<(PathBuf, PathBuf, String)> {
+        let found = candidates
+            .into_iter()
+            .find(|p| std::fs::metadata(p).is_ok())?;
+        let real = fsx::realpath_or_self(&found);
+        let tail = format!("{:?}", read_tail_real(&real));
+        Some((found, real, tail))
+    }
+
+    fn fast(real_base: &Path, candidates: Vec<PathBuf>) -> Option<(PathBuf, PathBuf, String)> {
+        locate(real_base, candidates).map(|(f, r, t)| (f, r, format!("{t:?}")))
+    }
+
+    /// A canonical state dir with `agents/main/sessions/` (returned) and a
+    /// transcript `in.jsonl` in it, and a file outside the state dir.
+    fn layout() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap();
+        let state = root.join("state");
+        let sessions = state.join("agents/main/sessions");
+        std::fs::create_dir_all(&sessions).unwrap();
+        std::fs::write(sessions.join("in.jsonl"), b"{\"type\":\"session\"}\n").unwrap();
+        let outside = root.join("elsewhere.jsonl");
+        std::fs::write(&outside, b"{\"type\":\"session\"}\n{\"a\":1}\n").unwrap();
+        (d, state, sessions, outside)
+    }
+
+    #[test]
+    fn fast_path_decides_as_the_full_resolution() {
+        let (_d, state, sessions, outside) = layout();
+        std::fs::create_dir(sessions.join("dir.jsonl")).unwrap();
+        std::fs::create_dir(sessions.join("sub")).unwrap();
+        std::fs::write(sessions.join("sub/nested.jsonl"), b"{}\n").unwrap();
+        let cases: Vec<Vec<PathBuf>> = vec![
+            // a plain file right in the sessions dir
+            vec![sessions.join("in.jsonl")],
+            // missing, then the next candidate
+            vec![sessions.join("gone.jsonl"), sessions.join("in.jsonl")],
+            // nothing at all
+            vec![sessions.join("gone.jsonl")],
+            // a dir where a file is expected
+            vec![sessions.join("dir.jsonl"), sessions.join("in.jsonl")],
+            // `..` left in a path (not a plain name: full resolution)
+            vec![sessions.join("sub/../in.jsonl")],
+            vec![sessions.join("../sessions/in.jsonl")],
+            // nested below the sessions dir
+            vec![sessions.join("sub/nested.jsonl")],
+            // an absolute path elsewhere, outside the state dir
+            vec![outside.clone()],
+            // in the state dir but not the sessions dir
+            vec![
+                state.join("agents/main/in.jsonl"),
+                sessions.join("in.jsonl"),
+            ],
+        ];
+        for c in cases {
+            assert_eq!(
+                fast(&sessions, c.clone()),
+                full_resolution(c.clone()),
+                "{c:?}"
+            );
+        }
+        // a dir: found, its tail an error
+        let (_, _, tail) = fast(&sessions, vec![sessions.join("dir.jsonl")]).unwrap();
+        assert!(tail.contains("is a directory"), "{tail}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fast_path_does_not_follow_links() {
+        use std::os::unix::fs::symlink;
+        let (_d, state, sessions, outside) = layout();
+        symlink(sessions.join("in.jsonl"), sessions.join("link-in.jsonl")).unwrap();
+        symlink(&outside, sessions.join("link-out.jsonl")).unwrap();
+        symlink(sessions.join("gone.jsonl"), sessions.join("dangling.jsonl")).unwrap();
+        symlink(&sessions, state.join("alias")).unwrap();
+        let fifo = sessions.join("fifo.jsonl");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string naming a path in a temp dir.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let cases: Vec<Vec<PathBuf>> = vec![
+            // a link to a file inside: its target is the real path
+            vec![sessions.join("link-in.jsonl")],
+            // a link out of the state dir: outside
+            vec![sessions.join("link-out.jsonl")],
+            // a dangling link: not found, the next candidate is
+            vec![sessions.join("dangling.jsonl"), sessions.join("in.jsonl")],
+            // the sessions dir through a link
+            vec![state.join("alias/in.jsonl")],
+            // a FIFO: found, never waited on, an error to read
+            vec![fifo.clone()],
+        ];
+        for c in cases {
+            assert_eq!(
+                fast(&sessions, c.clone()),
+                full_resolution(c.clone()),
+                "{c:?}"
+            );
+        }
+        let (found, real, _) = fast(&sessions, vec![sessions.join("link-in.jsonl")]).unwrap();
+        assert_eq!(found, sessions.join("link-in.jsonl"));
+        assert_eq!(real, sessions.join("in.jsonl"));
+        let (_, real, _) = fast(&sessions, vec![sessions.join("link-out.jsonl")]).unwrap();
+        assert!(!real.starts_with(&state), "a link out resolves outside");
+        let (_, _, tail) = fast(&sessions, vec![fifo]).unwrap();
+        assert!(tail.contains("FIFO"), "{tail}");
     }
 }
