@@ -5,7 +5,7 @@
 use super::transcripts::attach_transcript;
 use super::{
     copies, json, sqlite, Agent, AgentCtx, AgentTarget, Era, Leftover, LockFile, Problem, Session,
-    Store, StoreOrigin, StoreState, MAX_INDEX_BYTES, MAX_LOCK_BYTES,
+    StoreOrigin, StoreState, MAX_INDEX_BYTES, MAX_LOCK_BYTES,
 };
 use crate::fsx::{self, Identity, Kind};
 use crate::rules::{self, FileKind, ProcState, SkipFields};
@@ -39,35 +39,23 @@ pub(super) fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         .as_ref()
         .filter(|db| db.session_tables)
         .map(|db| db.path.clone());
+    let era = match (&agent_db, &db_problem) {
+        (_, Some(_)) => Era::Unknown,
+        (Some(db), None) if db.session_tables => Era::Sqlite,
+        _ => Era::File,
+    };
     let mut agent = Agent {
-        id: t.id.clone(),
-        origin: t.origin.clone(),
-        sessions_dir: t.sessions_dir.clone(),
-        real_sessions_dir: fsx::realpath_or_self(&t.sessions_dir),
         sqlite,
-        era: match (&agent_db, &db_problem) {
-            (_, Some(_)) => Era::Unknown,
-            (Some(db), None) if db.session_tables => Era::Sqlite,
-            _ => Era::File,
-        },
+        era,
         agent_db,
-        store: Store {
-            path: t.store_path.clone(),
-            state: StoreState::Missing,
-            bytes: None,
-            identity: None,
-            doc: None,
-            restored: None,
-        },
-        locks: Vec::new(),
-        transcript_names: Vec::new(),
-        leftovers: Vec::new(),
-        index_copies: Vec::new(),
-        restore: None,
-        rebuild: Vec::new(),
-        sessions: Vec::new(),
         problems: db_problem.into_iter().collect(),
-        json5_salvage: false,
+        ..Agent::unread(
+            t.id.clone(),
+            t.origin.clone(),
+            t.sessions_dir.clone(),
+            fsx::realpath_or_self(&t.sessions_dir),
+            t.store_path.clone(),
+        )
     };
     if let Some(why) = &t.refused {
         agent.store.state = StoreState::Unreadable { error: why.clone() };

@@ -138,6 +138,44 @@ pub struct Restored {
 }
 
 impl Agent {
+    /// Agent `id` before anything of it is read: its store at `store_path`
+    /// `Missing`, no locks, sessions, copies or problems, file era. The
+    /// reader (`agent::read_agent`) and the test constructor fill it in.
+    pub fn unread(
+        id: String,
+        origin: StoreOrigin,
+        sessions_dir: PathBuf,
+        real_sessions_dir: PathBuf,
+        store_path: PathBuf,
+    ) -> Agent {
+        Agent {
+            id,
+            origin,
+            sessions_dir,
+            real_sessions_dir,
+            sqlite: None,
+            agent_db: None,
+            era: Era::File,
+            store: Store {
+                path: store_path,
+                state: StoreState::Missing,
+                bytes: None,
+                identity: None,
+                doc: None,
+                restored: None,
+            },
+            locks: Vec::new(),
+            transcript_names: Vec::new(),
+            leftovers: Vec::new(),
+            index_copies: Vec::new(),
+            restore: None,
+            rebuild: Vec::new(),
+            sessions: Vec::new(),
+            problems: Vec::new(),
+            json5_salvage: false,
+        }
+    }
+
     /// Whether the index file holds the index as read: neither lost nor
     /// standing in for a copy (`restore_index`).
     pub fn index_usable(&self) -> bool {

@@ -6,7 +6,7 @@
 
 use super::sqlite::AgentDb;
 use super::sqlite_era::{parse_entry, SessionRow, SessionTables, WindowRow};
-use super::{Agent, Era, LockFile, Session, Store, StoreOrigin, StoreState, Tail, Transcript};
+use super::{Agent, Era, LockFile, Session, StoreOrigin, StoreState, Tail, Transcript};
 use crate::fsx::{Identity, Kind};
 use crate::rules::{LockPayload, ProcState, SkipFields, TailMessage};
 use std::path::PathBuf;
@@ -41,32 +41,15 @@ impl Agent {
             .join("agents")
             .join(id)
             .join("sessions");
-        Agent {
-            id: id.into(),
-            origin: StoreOrigin::Default,
-            sessions_dir: dir.clone(),
-            real_sessions_dir: dir.clone(),
-            sqlite: None,
-            agent_db: None,
-            era: Era::File,
-            store: Store {
-                path: dir.join("sessions.json"),
-                state: StoreState::Valid,
-                bytes: None,
-                identity: None,
-                doc: None,
-                restored: None,
-            },
-            locks: Vec::new(),
-            transcript_names: Vec::new(),
-            leftovers: Vec::new(),
-            index_copies: Vec::new(),
-            restore: None,
-            rebuild: Vec::new(),
-            sessions: Vec::new(),
-            problems: Vec::new(),
-            json5_salvage: false,
-        }
+        let mut agent = Agent::unread(
+            id.into(),
+            StoreOrigin::Default,
+            dir.clone(),
+            dir.clone(),
+            dir.join("sessions.json"),
+        );
+        agent.store.state = StoreState::Valid;
+        agent
     }
 
     /// Where the store comes from (default, configured, `--store`).
