@@ -341,12 +341,7 @@ fn equally_new_copies_are_not_chosen_between() {
 /// Run `c`, which must exit `code` (its stderr shown when not); its output.
 fn exits(c: &mut assert_cmd::Command, code: i32) -> std::process::Output {
     let out = c.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, code);
     out
 }
 
@@ -402,12 +397,7 @@ fn a_run_lock_let_go_during_the_wait_is_taken() {
         .output()
         .unwrap();
     release.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(session(&env.scan_json().0, FEISHU)["abortedLastRun"], true);
 }
 
@@ -540,12 +530,7 @@ fn backups_made_by_root_belong_to_the_state_dirs_owner() {
         .args(["undo", "--yes"]);
     run_as(&mut undo, USER);
     let out = undo.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(session(&env.scan_json().0, FEISHU)["abortedLastRun"], false);
 }
 

@@ -226,6 +226,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The session object for `key` in a scan report.
+/// That a run ended with exit `code`, its stderr shown when it did not.
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn session<'a>(report: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
     report["sessions"]
         .as_array()
