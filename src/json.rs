@@ -43,9 +43,52 @@ pub struct Member {
     /// The span of the value.
     pub value_span: Range<usize>,
     /// For a value that is an object: its fields (one level only).
-    pub fields: Option<Vec<Member>>,
+    pub fields: Option<Vec<Field>>,
     /// For a value that is an object: the spans of its `{` and `}`.
     pub braces: Option<(usize, usize)>,
+}
+
+/// One `"key": value` pair of an object-valued member: 16 bytes, spans only.
+/// An index of 100,000 entries has millions of fields, so the key is not
+/// decoded (`key_is` compares it) and offsets are `u32` (`parse` refuses a
+/// document of 4 GiB or more; an index is read only up to 1 GiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    key: [u32; 2],
+    value: [u32; 2],
+}
+
+impl Field {
+    fn new(key: Range<usize>, value: Range<usize>) -> Field {
+        // `parse` checked that every offset fits.
+        let at = |i: usize| i as u32;
+        Field {
+            key: [at(key.start), at(key.end)],
+            value: [at(value.start), at(value.end)],
+        }
+    }
+
+    /// The span of the key including its quotes.
+    pub fn key_span(&self) -> Range<usize> {
+        self.key[0] as usize..self.key[1] as usize
+    }
+
+    /// The span of the value.
+    pub fn value_span(&self) -> Range<usize> {
+        self.value[0] as usize..self.value[1] as usize
+    }
+
+    /// Whether the key, decoded as `JSON.parse` decodes it, is `name`.
+    /// `src` is the document the field was read from.
+    pub fn key_is(&self, src: &[u8], name: &str) -> bool {
+        let token = &src[self.key_span()];
+        let body = &token[1..token.len() - 1];
+        if body.contains(&b'\\') {
+            decode_string(token).is_some_and(|k| k == name)
+        } else {
+            body == name.as_bytes()
+        }
+    }
 }
 
 /// The shape of a document whose root is an object.
@@ -54,6 +97,17 @@ pub struct ObjectDoc {
     pub open: usize,
     pub close: usize,
     pub members: Vec<Member>,
+}
+
+impl ObjectDoc {
+    /// The root's members as the fields of one object (an `entry_json`
+    /// document edited as an index entry is).
+    pub fn as_fields(&self) -> Vec<Field> {
+        self.members
+            .iter()
+            .map(|m| Field::new(m.key_span.clone(), m.value_span.clone()))
+            .collect()
+    }
 }
 
 /// What the root of a valid JSON document is, when it is not an object.
@@ -90,6 +144,9 @@ pub enum Parsed {
 /// and fields of object-valued members.
 pub fn parse(src: &[u8]) -> Result<Parsed, SyntaxError> {
     let mut p = Parser { src, pos: 0 };
+    if u32::try_from(src.len()).is_err() {
+        return Err(p.err("the document is 4 GiB or larger"));
+    }
     p.ws();
     let parsed = match p.peek() {
         Some(b'{') => Parsed::Object(p.object_doc()?),
@@ -268,7 +325,7 @@ impl<'a> Parser<'a> {
 
     fn object_doc(&mut self) -> Result<ObjectDoc, SyntaxError> {
         let open = self.pos;
-        let (members, close) = self.members(true)?;
+        let (members, close) = self.members()?;
         Ok(ObjectDoc {
             open,
             close,
@@ -276,16 +333,56 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// At `{`: read members up to and including `}`. With `descend`, object
-    /// values get their own fields recorded (one level).
-    fn members(&mut self, descend: bool) -> Result<(Vec<Member>, usize), SyntaxError> {
-        self.expect(b'{')?;
+    /// At `{`: read members up to and including `}`; object values get
+    /// their fields recorded (one level).
+    fn members(&mut self) -> Result<(Vec<Member>, usize), SyntaxError> {
         let mut members = Vec::new();
+        let close = self.object_entries(|p, key_span, value_start| {
+            let key = decode_string(&p.src[key_span.clone()]).unwrap_or_default();
+            let (fields, braces) = if p.peek() == Some(b'{') {
+                let (fields, close) = p.fields()?;
+                (Some(fields), Some((value_start, close)))
+            } else {
+                p.skip_value()?;
+                (None, None)
+            };
+            members.push(Member {
+                key,
+                key_span,
+                value_span: value_start..p.pos,
+                fields,
+                braces,
+            });
+            Ok(())
+        })?;
+        Ok((members, close))
+    }
+
+    /// At `{`: read the fields of an object value up to and including `}`.
+    fn fields(&mut self) -> Result<(Vec<Field>, usize), SyntaxError> {
+        let mut fields = Vec::new();
+        let close = self.object_entries(|p, key_span, value_start| {
+            p.skip_value()?;
+            fields.push(Field::new(key_span, value_start..p.pos));
+            Ok(())
+        })?;
+        Ok((fields, close))
+    }
+
+    /// At `{`: walk an object's `"key": value` pairs up to and including `}`,
+    /// calling `value` at each value's first byte with the key's span and that
+    /// offset; it must leave the parser after the value. Returns the offset of
+    /// the `}`.
+    fn object_entries(
+        &mut self,
+        mut value: impl FnMut(&mut Self, Range<usize>, usize) -> Result<(), SyntaxError>,
+    ) -> Result<usize, SyntaxError> {
+        self.expect(b'{')?;
         self.ws();
         if self.peek() == Some(b'}') {
             let close = self.pos;
             self.pos += 1;
-            return Ok((members, close));
+            return Ok(close);
         }
         loop {
             self.ws();
@@ -295,32 +392,18 @@ impl<'a> Parser<'a> {
             let key_start = self.pos;
             self.skip_string()?;
             let key_span = key_start..self.pos;
-            let key = decode_string(&self.src[key_span.clone()]).unwrap_or_default();
             self.ws();
             self.expect(b':')?;
             self.ws();
             let value_start = self.pos;
-            let (fields, braces) = if descend && self.peek() == Some(b'{') {
-                let (fields, close) = self.members(false)?;
-                (Some(fields), Some((value_start, close)))
-            } else {
-                self.skip_value()?;
-                (None, None)
-            };
-            members.push(Member {
-                key,
-                key_span,
-                value_span: value_start..self.pos,
-                fields,
-                braces,
-            });
+            value(self, key_span, value_start)?;
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     let close = self.pos;
                     self.pos += 1;
-                    return Ok((members, close));
+                    return Ok(close);
                 }
                 _ => return Err(self.unexpected()),
             }
@@ -536,11 +619,25 @@ mod tests {
         let a = &doc.members[0];
         assert_eq!(a.key, "a");
         let fields = a.fields.as_ref().unwrap();
-        assert_eq!(&src[fields[1].value_span.clone()], "[true, null]");
+        assert_eq!(&src[fields[1].value_span()], "[true, null]");
+        assert!(fields[1].key_is(src.as_bytes(), "y"));
+        assert!(!fields[1].key_is(src.as_bytes(), "x"));
         assert_eq!(&src[a.key_span.clone()], "\"a\"");
         assert_eq!(doc.members[1].fields, None);
         assert_eq!(&src[doc.members[1].value_span.clone()], "5");
         assert_eq!(doc.close, src.len() - 1);
+    }
+
+    #[test]
+    fn a_field_key_compares_as_decoded() {
+        let src = br#"{"k":{"st\u0061tus":1,"status":2,"\"q":3}}"#;
+        let doc = obj(std::str::from_utf8(src).unwrap());
+        let f = doc.members[0].fields.as_ref().unwrap();
+        assert!(f[0].key_is(src, "status"), "an escaped key is decoded");
+        assert!(f[1].key_is(src, "status"));
+        assert!(!f[1].key_is(src, "statu"));
+        assert!(f[2].key_is(src, "\"q"));
+        assert_eq!(std::mem::size_of::<Field>(), 16);
     }
 
     #[test]

@@ -201,9 +201,11 @@ fn index_reader_records_every_member_of_generated_documents() {
                         prop_assert_eq!((src[open], src[close]), (b'{', b'}'));
                         prop_assert_eq!(fields.len(), inner.len());
                         for (f, (k, v)) in fields.iter().zip(inner) {
-                            prop_assert_eq!(&f.key, k);
-                            let at: Value =
-                                serde_json::from_slice(&src[f.value_span.clone()]).unwrap();
+                            prop_assert!(f.key_is(&src, k));
+                            let decoded: String =
+                                serde_json::from_slice(&src[f.key_span()]).unwrap();
+                            prop_assert_eq!(&decoded, k);
+                            let at: Value = serde_json::from_slice(&src[f.value_span()]).unwrap();
                             prop_assert_eq!(&at, v);
                         }
                     }
@@ -895,7 +897,10 @@ fn entries(src: &[u8]) -> Vec<Entry> {
                 .fields
                 .iter()
                 .flatten()
-                .map(|f| (f.key.clone(), src[f.value_span.clone()].to_vec()))
+                .map(|f| {
+                    let key: String = serde_json::from_slice(&src[f.key_span()]).unwrap();
+                    (key, src[f.value_span()].to_vec())
+                })
                 .collect();
             (m.key.clone(), src[m.value_span.clone()].to_vec(), fields)
         })

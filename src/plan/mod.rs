@@ -552,7 +552,9 @@ fn index_write(
             let mut out_edits = Vec::new();
             for (member, mut edit, ops) in edits {
                 let m = &doc.members[member];
-                let (sp, changes) = entry_splices(bytes, m, &ops);
+                let fields = m.fields.as_deref().unwrap_or(&[]);
+                let (open, _) = m.braces.expect("edited entries are objects");
+                let (sp, changes) = entry_splices(bytes, fields, open, &ops);
                 splices.extend(sp);
                 edit.changes = changes;
                 out_edits.push(edit);

@@ -3,7 +3,7 @@
 //! `JSON.stringify(value, null, 2)` for an index rewritten whole.
 
 use super::FieldChange;
-use crate::state::json::{self, Member};
+use crate::state::json::{self, Field};
 
 /// Field operations on one entry, in the order the gateway would apply them.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,12 +15,17 @@ pub(crate) enum Op {
 /// Replace the bytes of a range of the original with new bytes.
 pub type Splice = (std::ops::Range<usize>, Vec<u8>);
 
-/// The splices that apply `ops` to one entry, and the field changes they make.
-pub(crate) fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>, Vec<FieldChange>) {
-    let fields = m.fields.as_deref().unwrap_or(&[]);
-    let (open, _close) = m.braces.expect("edited entries are objects");
-    let raw = |f: &Member| String::from_utf8_lossy(&src[f.value_span.clone()]).into_owned();
-    let find = |name: &str| fields.iter().rposition(|f| f.key == name);
+/// The splices that apply `ops` to one entry (an object whose `{` is at
+/// `open` and whose fields are `fields`, read from `src`), and the field
+/// changes they make.
+pub(crate) fn entry_splices(
+    src: &[u8],
+    fields: &[Field],
+    open: usize,
+    ops: &[Op],
+) -> (Vec<Splice>, Vec<FieldChange>) {
+    let raw = |f: &Field| String::from_utf8_lossy(&src[f.value_span()]).into_owned();
+    let find = |name: &str| fields.iter().rposition(|f| f.key_is(src, name));
     let mut splices = Vec::new();
     let mut changes = Vec::new();
     let mut appended = String::new();
@@ -30,15 +35,15 @@ pub(crate) fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>,
         n => {
             let last = &fields[n - 1];
             let sep = if n >= 2 {
-                String::from_utf8_lossy(&src[fields[n - 2].value_span.end..last.key_span.start])
+                String::from_utf8_lossy(&src[fields[n - 2].value_span().end..last.key_span().start])
                     .into_owned()
             } else {
                 format!(
                     ",{}",
-                    String::from_utf8_lossy(&src[open + 1..last.key_span.start])
+                    String::from_utf8_lossy(&src[open + 1..last.key_span().start])
                 )
             };
-            let colon = String::from_utf8_lossy(&src[last.key_span.end..last.value_span.start])
+            let colon = String::from_utf8_lossy(&src[last.key_span().end..last.value_span().start])
                 .into_owned();
             (sep, colon)
         }
@@ -54,7 +59,7 @@ pub(crate) fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>,
                             before: Some(raw(&fields[i])),
                             after: Some(value.clone()),
                         });
-                        splices.push((fields[i].value_span.clone(), value.clone().into_bytes()));
+                        splices.push((fields[i].value_span(), value.clone().into_bytes()));
                     }
                 }
                 None => {
@@ -85,16 +90,16 @@ pub(crate) fn entry_splices(src: &[u8], m: &Member, ops: &[Op]) -> (Vec<Splice>,
     }
     for &i in &removed {
         let range = if i > 0 {
-            fields[i - 1].value_span.end..fields[i].value_span.end
+            fields[i - 1].value_span().end..fields[i].value_span().end
         } else if fields.len() > 1 {
-            fields[0].key_span.start..fields[1].key_span.start
+            fields[0].key_span().start..fields[1].key_span().start
         } else {
-            fields[0].key_span.start..fields[0].value_span.end
+            fields[0].key_span().start..fields[0].value_span().end
         };
         splices.push((range, Vec::new()));
     }
     if !appended.is_empty() {
-        let at = fields.last().map_or(open + 1, |f| f.value_span.end);
+        let at = fields.last().map_or(open + 1, |f| f.value_span().end);
         splices.push((at..at, appended.into_bytes()));
     }
     (splices, changes)
@@ -236,7 +241,9 @@ mod tests {
             json::Parsed::Object(d) => d,
             _ => unreachable!(),
         };
-        let (sp, _) = entry_splices(src.as_bytes(), &doc.members[0], ops);
+        let m = &doc.members[0];
+        let fields = m.fields.as_deref().unwrap_or(&[]);
+        let (sp, _) = entry_splices(src.as_bytes(), fields, m.braces.unwrap().0, ops);
         String::from_utf8(pieces(src.as_bytes(), &normalize(sp)).concat()).unwrap()
     }
 

@@ -112,14 +112,7 @@ fn splice_entry(raw: &str, ops: &[Op]) -> Result<(String, Vec<FieldChange>), Str
         Ok(_) => return Err("entry_json is not a JSON object".into()),
         Err(e) => return Err(format!("entry_json is not valid JSON: {e}")),
     };
-    let member = json::Member {
-        key: String::new(),
-        key_span: 0..0,
-        value_span: doc.open..doc.close + 1,
-        fields: Some(doc.members),
-        braces: Some((doc.open, doc.close)),
-    };
-    let (splices, changes) = entry_splices(raw.as_bytes(), &member, ops);
+    let (splices, changes) = entry_splices(raw.as_bytes(), &doc.as_fields(), doc.open, ops);
     let splices = normalize(splices);
     let out: Vec<u8> = pieces(raw.as_bytes(), &splices).concat();
     let out = String::from_utf8(out).map_err(|e| e.to_string())?;

@@ -320,13 +320,13 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
 }
 
 /// Read a raw field value as the types the rules need.
-fn field<'a>(src: &'a [u8], fields: &[json::Member], name: &str) -> Option<&'a [u8]> {
+fn field<'a>(src: &'a [u8], fields: &[json::Field], name: &str) -> Option<&'a [u8]> {
     // The last occurrence wins, as in JSON.parse.
     fields
         .iter()
         .rev()
-        .find(|f| f.key == name)
-        .map(|f| &src[f.value_span.clone()])
+        .find(|f| f.key_is(src, name))
+        .map(|f| &src[f.value_span()])
 }
 
 fn as_str(raw: Option<&[u8]>) -> Option<String> {
@@ -359,7 +359,7 @@ pub(super) fn sessions_from_doc(src: &[u8], doc: &json::ObjectDoc) -> Vec<Sessio
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let fields: &[json::Member] = m.fields.as_deref().unwrap_or(&[]);
+            let fields: &[json::Field] = m.fields.as_deref().unwrap_or(&[]);
             let f = |name| field(src, fields, name);
             let role = f("subagentRole").filter(|r| *r != b"null");
             Session {
