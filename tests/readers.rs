@@ -121,6 +121,7 @@ fn read_units(env: &Env, store: Option<&Path>) -> Vec<sessfix::state::Agent> {
         tmp_dir: env.dir.path().join("tmp"),
         config_path: None,
         keep_index: false,
+        tails: None,
     };
     let procs = sessfix::state::process::ProcFs::new(env.dir.path().join("proc"));
     let (_, units) = sessfix::state::read_each(

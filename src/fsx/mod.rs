@@ -76,7 +76,7 @@ pub fn open_regular(p: &Path) -> io::Result<(File, Metadata)> {
 
 /// `f` and its metadata when it is a regular file; the errors of
 /// `open_regular` otherwise.
-fn regular(f: File) -> io::Result<(File, Metadata)> {
+pub fn regular(f: File) -> io::Result<(File, Metadata)> {
     let meta = f.metadata()?;
     match kind_of(&meta) {
         Kind::File => Ok((f, meta)),
@@ -146,7 +146,13 @@ pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
 /// `read_tail` of a file already opened by `os::open_nofollow` (so not
 /// through a final link): the same checks (a regular file) and the same bytes.
 pub fn read_tail_opened(f: File, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
-    let (mut f, meta) = regular(f)?;
+    let (f, meta) = regular(f)?;
+    read_window(f, meta, max)
+}
+
+/// The last `max` bytes of the regular file `f` whose metadata `regular`
+/// gave, with their file offset and that metadata.
+pub fn read_window(mut f: File, meta: Metadata, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
     let size = meta.len();
     let start = size.saturating_sub(max);
     // A file just opened is read from its start: no seek needed then.

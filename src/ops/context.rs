@@ -5,8 +5,9 @@ use crate::analyze::{Analysis, Report, Settings};
 use crate::exit::Exit;
 use crate::render::Style;
 use crate::state::process::{ProcFs, Processes};
-use crate::state::{self, ReadOptions, Snapshot};
+use crate::state::{self, ReadOptions, Snapshot, TailCache};
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 /// An error that stops a command, with the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,17 @@ impl Phases {
         read: "reading",
         each: None,
     };
+}
+
+/// What a read keeps beyond what is analysed, and what it reuses.
+#[derive(Debug, Clone, Default)]
+pub struct ReadMode {
+    /// Keep each index's bytes and spans until `each` has had the agent
+    /// (as a plan needs).
+    pub keep_index: bool,
+    /// Tails read before, reused for transcripts unchanged since
+    /// (`state::TailCache`).
+    pub tails: Option<Arc<TailCache>>,
 }
 
 /// Everything a command needs to read the state.
@@ -75,7 +87,11 @@ impl Context {
         start: impl FnOnce(&Snapshot) -> A,
         each: impl FnMut(&mut A, state::Agent),
     ) -> Result<(Snapshot, A), Fatal> {
-        self.read_each_in(Phases::READ, keep_index, start, each)
+        let mode = ReadMode {
+            keep_index,
+            tails: None,
+        };
+        self.read_each_in(Phases::READ, mode, start, each)
     }
 
     /// `read_each` whose progress line names `phases`: what reading is
@@ -83,12 +99,13 @@ impl Context {
     pub fn read_each_in<A>(
         &self,
         phases: Phases,
-        keep_index: bool,
+        mode: ReadMode,
         start: impl FnOnce(&Snapshot) -> A,
         mut each: impl FnMut(&mut A, state::Agent),
     ) -> Result<(Snapshot, A), Fatal> {
         let opts = ReadOptions {
-            keep_index,
+            keep_index: mode.keep_index,
+            tails: mode.tails,
             ..self.read.clone()
         };
         let dir = opts.state_dir.display();

@@ -6,15 +6,16 @@
 //! Progress and what needs a person go to stderr; what the plan and its
 //! result look like is the `Ui`'s (`Event`).
 
-use super::{Context, Event, Fatal, Phases, Ui};
+use super::{Context, Event, Fatal, Phases, ReadMode, Ui};
 use crate::analyze::exit::Mode;
 use crate::analyze::{self, Analysis};
 use crate::apply;
 use crate::exit::Exit;
 use crate::plan::sqlite::{Refusal, SqliteRequest};
 use crate::plan::{self, Plan, PlanOptions};
-use crate::state::{self, Snapshot};
+use crate::state::{self, Snapshot, TailCache};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What `repair` was asked to do.
 #[derive(Debug, Clone)]
@@ -73,6 +74,20 @@ impl RepairOutcome {
     }
 }
 
+/// What a read does with transcript tails beyond the analysis.
+enum Tails {
+    /// Read every transcript.
+    Read,
+    /// Read every transcript and keep its tail for a later read.
+    Remember,
+    /// Reuse the tails kept by an earlier read for unchanged transcripts.
+    Reuse(Arc<TailCache>),
+}
+
+/// What `read_and_plan` gives: the snapshot, the report, the plan, and the
+/// tails kept (`Tails::Remember`; empty otherwise).
+type Planned = (Snapshot, analyze::Report, Plan, TailCache);
+
 /// Read the state, analyse it and plan the repair, agent by agent: each agent
 /// is planned from its rows of the analysis as soon as it is added, and then
 /// dropped, so only a few agents' files are held at a time. Without
@@ -85,17 +100,30 @@ fn read_and_plan(
     opts: PlanOptions,
     req: &SqliteRequest,
     keep_rows: bool,
-) -> Result<(Snapshot, analyze::Report, Plan), Fatal> {
+    tails: Tails,
+) -> Result<Planned, Fatal> {
     let mut refused: Option<Refusal> = None;
     let phases = Phases {
         read: "reading",
         each: Some("planning"),
     };
+    let remember = matches!(tails, Tails::Remember);
+    let mode = ReadMode {
+        keep_index: true,
+        tails: match tails {
+            Tails::Reuse(t) => Some(t),
+            Tails::Read | Tails::Remember => None,
+        },
+    };
+    let mut kept = TailCache::default();
     let (snap, (analysis, mut plan)) = ctx.read_each_in(
         phases,
-        true,
+        mode,
         |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
         |(analysis, plan), mut agent| {
+            if remember {
+                kept.remember(&agent);
+            }
             if opts.restore_index {
                 agent.restore_index();
             }
@@ -137,7 +165,7 @@ fn read_and_plan(
             message,
         });
     }
-    Ok((snap, report, plan))
+    Ok((snap, report, plan, kept))
 }
 
 /// SQLite edits need the third liveness check (no process has a database
@@ -235,7 +263,11 @@ pub fn repair(
         Ok(l) => Some(l),
         Err(exit) => return Ok(RepairOutcome::Refused(exit)),
     };
-    let (snap, report, plan) = read_and_plan(ctx, opts.plan, &opts.sqlite, false)?;
+    let (snap, report, plan, tails) =
+        read_and_plan(ctx, opts.plan, &opts.sqlite, false, Tails::Remember)?;
+    // What was read of each transcript is not read again if unchanged: not
+    // after the question, nor to check the result.
+    let tails = Arc::new(tails);
     if let Some(exit) = refuse_if_live(&report.gateway, opts)
         .or_else(|| refuse_if_unknown(&report, opts.force))
         .or_else(|| refuse_if_holders_unknown(&snap, &plan, opts.force))
@@ -266,7 +298,7 @@ pub fn repair(
         })?;
         plan
     } else {
-        match ask_and_replan(ctx, opts, ui, &mut lock, plan, &backup_root)? {
+        match ask_and_replan(ctx, opts, ui, &mut lock, plan, &backup_root, &tails)? {
             Ok(plan) => plan,
             Err(outcome) => return Ok(outcome),
         }
@@ -278,13 +310,13 @@ pub fn repair(
     };
     drop(outcome);
     drop(plan);
-    Ok(RepairOutcome::Applied(verify(ctx)?))
+    Ok(RepairOutcome::Applied(verify(ctx, tails)?))
 }
 
 /// `repair --dry-run`: read and plan once, show the plan with its report,
 /// and tell the exit a real run would end with.
 fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<RepairOutcome, Fatal> {
-    let (snap, report, plan) = read_and_plan(ctx, opts.plan, &opts.sqlite, true)?;
+    let (snap, report, plan, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, true, Tails::Read)?;
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     ui.show(Event::DryRun {
         report: &report,
@@ -330,6 +362,7 @@ fn ask_and_replan(
     lock: &mut Option<apply::RunLock>,
     plan: Plan,
     backup_root: &Path,
+    tails: &Arc<TailCache>,
 ) -> Result<Result<Plan, RepairOutcome>, Fatal> {
     // The plan, its totals and the question go to the terminal (stderr),
     // never into stdout, which may be a file (`repair --json > plan.json`).
@@ -350,7 +383,8 @@ fn ask_and_replan(
         Ok(l) => lock.replace(l),
         Err(exit) => return Ok(Err(RepairOutcome::Refused(exit))),
     };
-    let (_, report, replanned) = read_and_plan(ctx, opts.plan, &opts.sqlite, false)?;
+    let reuse = Tails::Reuse(Arc::clone(tails));
+    let (_, report, replanned, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, false, reuse)?;
     if let Some(exit) =
         refuse_if_live(&report.gateway, opts).or_else(|| refuse_if_unknown(&report, opts.force))
     {
@@ -404,15 +438,20 @@ fn apply_shown(
 }
 
 /// Check the result by reading the state again: the exit says what remains.
-fn verify(ctx: &Context) -> Result<Exit, Fatal> {
+/// A transcript unchanged since the first read is not read again (`tails`).
+fn verify(ctx: &Context, tails: Arc<TailCache>) -> Result<Exit, Fatal> {
     // Only the findings are needed: rows are not kept.
     let checking = Phases {
         read: "checking",
         ..Phases::READ
     };
+    let mode = ReadMode {
+        keep_index: false,
+        tails: Some(tails),
+    };
     let (_, after) = ctx.read_each_in(
         checking,
-        false,
+        mode,
         |snap| Analysis::new(snap, ctx.settings),
         |analysis, agent| {
             analysis.add(&agent);

@@ -170,14 +170,16 @@ pub fn is_safe_session_id(id: &str) -> bool {
     {
         return false;
     }
-    !is_checkpoint_transcript_name(&format!("{id}.jsonl"))
+    !is_checkpoint_stem(id)
 }
 
 /// `<id>.checkpoint.<uuid>.jsonl` names are compaction checkpoints, not transcripts.
 pub fn is_checkpoint_transcript_name(name: &str) -> bool {
-    let Some(stem) = name.strip_suffix(".jsonl") else {
-        return false;
-    };
+    name.strip_suffix(".jsonl").is_some_and(is_checkpoint_stem)
+}
+
+/// A transcript name without its `.jsonl` that names a compaction checkpoint.
+fn is_checkpoint_stem(stem: &str) -> bool {
     match stem.rfind(".checkpoint.") {
         Some(i) => looks_like_uuid(&stem[i + ".checkpoint.".len()..]),
         None => false,

@@ -187,6 +187,31 @@ pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
 
 mod line_reader;
 
+/// `parse_tail_line` of a line's bytes, decoded as Node decodes them
+/// (lossily). A line of at most a third of `MAX_PARSE_LINE_BYTES` is first
+/// read from the bytes themselves, which skips decoding it: when that read
+/// succeeds, every byte outside a string and every string kept is valid
+/// UTF-8 (serde_json checks what it keeps), so decoding could only have
+/// changed strings that are skipped, and could not have made the line
+/// longer than the limit (U+FFFD is three bytes). Anything else takes the
+/// decoding path.
+pub fn parse_tail_bytes(bytes: &[u8]) -> Option<TailRecord> {
+    let opens_object = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(&b'{');
+    if opens_object && bytes.len() <= MAX_PARSE_LINE_BYTES / 3 {
+        if let Ok(raw) = serde_json::from_slice::<line_reader::Record>(bytes) {
+            return Some(raw.into_record());
+        }
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    parse_tail_line(&text)
+}
+
 /// Split a tail window into the lines recovery keeps
 /// (`readRecentTranscriptTailLinesAsync`): split on `\n` (a trailing `\r` is
 /// dropped), the partial first line dropped when the window starts mid-file,
@@ -373,6 +398,67 @@ mod tests {
         format!(
             r#"{{"type":"message","id":"{id}","parentId":{parent},"timestamp":"2026-01-01T00:00:01Z","message":{{"role":"{role}","content":[{{"type":"text","text":"x"}}]}}}}"#
         )
+    }
+
+    /// Reading a line from its bytes gives what decoding it first gives,
+    /// for invalid UTF-8 in a skipped string, in a kept one, in a key, before
+    /// the object, and for lines near the length limit.
+    #[test]
+    fn a_line_read_from_its_bytes_reads_as_decoded() {
+        let lossy = |b: &[u8]| parse_tail_line(&String::from_utf8_lossy(b));
+        // `~` stands for a byte that is not UTF-8.
+        let bad = |s: &str| -> Vec<u8> {
+            s.bytes()
+                .map(|b| if b == b'~' { 0xff } else { b })
+                .collect()
+        };
+        let mut lines: Vec<Vec<u8>> = [
+            r#"{"type":"message","id":"a","parentId":null,"message":{"role":"user","content":"x~ y"}}"#,
+            r#"{"type":"message","id":"a","parentId":null,"message":{"role":"us~er","content":"x"}}"#,
+            r#"{"type":"message","id":"a~","parentId":null,"message":{"role":"user"}}"#,
+            r#"{"ty~pe":"message","id":"a","message":{"role":"user"}}"#,
+            r#"{"type":"custom","customType":"openclaw:prompt-error","data":{"error":"aborted ~"}}"#,
+            " \t{\"type\":\"message\",\"id\":\"a\",\"message\":{\"role\":\"user\"}}",
+            "[1,2]",
+            "{\"a\":",
+            "~",
+        ]
+        .iter()
+        .map(|l| bad(l))
+        .collect();
+        lines.push(
+            b"\xc2\xa0{\"type\":\"message\",\"id\":\"a\",\"message\":{\"role\":\"user\"}}".to_vec(),
+        );
+        // Near the limit: invalid bytes in a skipped string make the decoded
+        // line longer than the limit, so it is read as an oversized one.
+        for n in [
+            MAX_PARSE_LINE_BYTES / 3 - 80,
+            MAX_PARSE_LINE_BYTES / 2,
+            MAX_PARSE_LINE_BYTES - 80,
+        ] {
+            let mut l =
+                br#"{"type":"message","id":"big","message":{"role":"user","content":""#.to_vec();
+            l.extend(std::iter::repeat_n(0xffu8, n));
+            l.extend_from_slice(br#""}}"#);
+            lines.push(l);
+        }
+        for l in &lines {
+            assert_eq!(
+                parse_tail_bytes(l),
+                lossy(l),
+                "{}",
+                String::from_utf8_lossy(l)
+            );
+        }
+        assert!(
+            parse_tail_bytes(&lines[0]).is_some(),
+            "a skipped string may hold any bytes"
+        );
+        let big = lines.last().unwrap();
+        assert!(
+            parse_tail_bytes(big).unwrap().message.is_some(),
+            "decoded past the limit: the oversized placeholder"
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod transcripts;
 use agent::{read_agent, sessions_from_doc};
 pub use facts::*;
 use transcripts::{attach_transcript, default_transcript, resolve_session_file};
-pub use transcripts::{read_tail, read_tail_lines};
+pub use transcripts::{read_tail, read_tail_lines, TailCache};
 
 use crate::fsx;
 use crate::rules::ProcState;
@@ -59,6 +59,8 @@ pub struct ReadOptions {
     /// needs; a report alone does not, and a scan of many agents then holds
     /// one index at a time per thread.
     pub keep_index: bool,
+    /// Tails read before, reused for transcripts that did not change since.
+    pub tails: Option<std::sync::Arc<TailCache>>,
 }
 
 /// What is read of the state dir as a whole; its agents are handed over one at
@@ -265,6 +267,7 @@ pub fn read_each<A>(
         home: opts.home.as_deref(),
         procs,
         keep_index: opts.keep_index,
+        tails: opts.tails.as_deref(),
     };
     let mut acc = start(&snap);
     for group in targets.chunks(threads()) {
@@ -378,4 +381,5 @@ struct AgentCtx<'a> {
     home: Option<&'a Path>,
     procs: &'a dyn Processes,
     keep_index: bool,
+    tails: Option<&'a TailCache>,
 }

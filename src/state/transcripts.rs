@@ -1,10 +1,50 @@
 //! Where a session's transcript is, resolved as the gateway resolves
 //! `sessionFile`, and reading the tail window of a transcript.
 
-use super::{discover, AgentCtx, Session, Tail, TailLines, Transcript};
+use super::{discover, Agent, AgentCtx, Session, Tail, TailLines, Transcript};
 use crate::fsx::{self, Identity};
 use crate::rules;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// Tails already read, by transcript path, for a later read of the same
+/// state: a transcript whose identity (`fsx::Identity`: device, inode, size,
+/// modification and change times) is what it was is not read and parsed
+/// again. Repair reads the state once more after applying, to set its exit
+/// code, and changes no transcript but those it cuts, whose identity then
+/// differs.
+///
+/// Reused only for a transcript opened directly in its agent's canonical
+/// sessions dir (the common case); one reached through a link or another
+/// directory is read again.
+#[derive(Debug, Default)]
+pub struct TailCache(HashMap<PathBuf, Tail>);
+
+impl TailCache {
+    /// Keep a copy of the tails read for `agent`'s sessions.
+    pub fn remember(&mut self, agent: &Agent) {
+        for t in agent.sessions.iter().filter_map(|s| s.transcript.as_ref()) {
+            if let Ok(tail) = &t.tail {
+                self.0.insert(t.path.clone(), tail.clone());
+            }
+        }
+    }
+
+    /// How many tails are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The tail kept for `path`, if the file is still the one it was read from.
+    fn get(&self, path: &Path, identity: &Identity) -> Option<&Tail> {
+        self.0.get(path).filter(|t| t.identity == *identity)
+    }
+}
 
 /// `resolvePathWithinSessionsDir` (no explicit agent id, as recovery calls it).
 fn resolve_within_sessions_dir(
@@ -178,30 +218,33 @@ pub(super) fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Sessio
             &sid,
         ));
     }
-    let Some((found, real, tail)) = locate(real_base, candidates) else {
+    let Some((found, real, tail)) = locate(ctx.tails, real_base, candidates) else {
         return;
     };
     s.transcript_outside = !real.starts_with(ctx.real_state_dir);
-    s.transcript = Some(Transcript {
-        path: found,
-        tail: tail.map(Tail::from),
-    });
+    s.transcript = Some(Transcript { path: found, tail });
 }
 
 /// The transcript of a session: the first of `candidates` that exists, its
 /// real path and its tail window (or why it cannot be read).
+/// A tail in `tails` is taken for a file opened in `real_base` whose
+/// identity is unchanged.
 fn locate(
+    tails: Option<&TailCache>,
     real_base: &Path,
     candidates: Vec<PathBuf>,
-) -> Option<(PathBuf, PathBuf, Result<TailLines, String>)> {
+) -> Option<(PathBuf, PathBuf, Result<Tail, String>)> {
     let (found, opened) = find_transcript(real_base, candidates)?;
     Some(match opened {
         // Opened without following a link, right in the canonical sessions
         // dir: it is its own real path.
-        Some(f) => (found.clone(), found, tail_of_opened(f)),
+        Some(f) => {
+            let tail = tail_of_opened(tails, &found, f);
+            (found.clone(), found, tail)
+        }
         None => {
             let real = real_transcript_path(real_base, &found);
-            let tail = read_tail_real(&real);
+            let tail = read_tail_real(&real).map(Tail::from);
             (found, real, tail)
         }
     })
@@ -265,9 +308,18 @@ fn read_tail_real(real: &Path) -> Result<TailLines, String> {
     tail_lines(fsx::read_tail(real, rules::TAIL_MAX_BYTES))
 }
 
-/// `read_tail_real` of a transcript already opened without following a link.
-fn tail_of_opened(f: std::fs::File) -> Result<TailLines, String> {
-    tail_lines(fsx::read_tail_opened(f, rules::TAIL_MAX_BYTES))
+/// `read_tail_real` of the transcript at `path`, already opened without
+/// following a link; the tail kept in `tails` when the file is unchanged.
+fn tail_of_opened(
+    tails: Option<&TailCache>,
+    path: &Path,
+    f: std::fs::File,
+) -> Result<Tail, String> {
+    let (f, meta) = fsx::regular(f).map_err(|e| e.to_string())?;
+    if let Some(t) = tails.and_then(|c| c.get(path, &Identity::of(&meta))) {
+        return Ok(t.clone());
+    }
+    tail_lines(fsx::read_window(f, meta, rules::TAIL_MAX_BYTES)).map(Tail::from)
 }
 
 /// The kept lines of a tail window as `fsx::read_tail` returns it.
@@ -280,13 +332,7 @@ fn tail_lines(
     let mut offsets = Vec::new();
     let mut last_parsed_line = None;
     for (i, &(off, len)) in lines.iter().enumerate() {
-        // As Node decodes it: lossily (valid UTF-8, the usual case, is borrowed).
-        let bytes = &window[off..off + len];
-        let text = match std::str::from_utf8(bytes) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(bytes),
-        };
-        if let Some(r) = rules::parse_tail_line(&text) {
+        if let Some(r) = rules::parse_tail_bytes(&window[off..off + len]) {
             records.push(r);
             offsets.push(start + off as u64);
             last_parsed_line = Some(i);
@@ -435,12 +481,57 @@ mod tests {
             .into_iter()
             .find(|p| std::fs::metadata(p).is_ok())?;
         let real = fsx::realpath_or_self(&found);
-        let tail = format!("{:?}", read_tail_real(&real));
+        let tail = format!("{:?}", read_tail_real(&real).map(Tail::from));
         Some((found, real, tail))
     }
 
     fn fast(real_base: &Path, candidates: Vec<PathBuf>) -> Option<(PathBuf, PathBuf, String)> {
-        locate(real_base, candidates).map(|(f, r, t)| (f, r, format!("{t:?}")))
+        locate(None, real_base, candidates).map(|(f, r, t)| (f, r, format!("{t:?}")))
+    }
+
+    /// A kept tail is taken for the same unchanged file, and only then: a
+    /// file appended to or reached through a link is read again.
+    #[test]
+    fn a_kept_tail_is_reused_only_for_the_unchanged_file() {
+        let (_d, _state, sessions, _outside) = layout();
+        let path = sessions.join("in.jsonl");
+        let read = |tails: &TailCache, p: &Path| {
+            locate(Some(tails), &sessions, vec![p.to_path_buf()])
+                .unwrap()
+                .2
+                .unwrap()
+        };
+        let first = read(&TailCache::default(), &path);
+        assert!(first.has_records);
+        // A kept tail that differs from the file's, to tell it was taken.
+        let mut marked = first.clone();
+        marked.restart_artifacts = 7;
+        let mut tails = TailCache::default();
+        tails.0.insert(path.clone(), marked);
+        assert_eq!(
+            read(&tails, &path).restart_artifacts,
+            7,
+            "unchanged: reused"
+        );
+        assert_eq!(tails.len(), 1);
+        // Reached through a link: read again.
+        let link = sessions.join("link.jsonl");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            tails.0.insert(link.clone(), tails.0[&path].clone());
+            assert_eq!(read(&tails, &link).restart_artifacts, 0, "a link is read");
+        }
+        // Appended to: read again.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, b"{\"a\":1}\n").unwrap();
+        drop(f);
+        let after = read(&tails, &path);
+        assert_eq!(after.restart_artifacts, 0, "changed: read again");
+        assert_ne!(after.size, first.size);
     }
 
     /// A canonical state dir with `agents/main/sessions/` (returned) and a

@@ -124,7 +124,6 @@ pub struct Message {
     role: Scalar,
     stop_reason: Scalar,
     details_status: Scalar,
-    content: Scalar,
     error_message: Scalar,
     error_code: Scalar,
 }
@@ -146,7 +145,6 @@ impl<'de> Visitor<'de> for MessageVisitor {
             match &*key {
                 "role" => m.role = map.next_value()?,
                 "stopReason" => m.stop_reason = map.next_value()?,
-                "content" => m.content = map.next_value()?,
                 "details" => m.details_status = map.next_value_seed(FieldOf("status"))?,
                 "errorMessage" => m.error_message = map.next_value()?,
                 "errorCode" => m.error_code = map.next_value()?,
@@ -192,7 +190,6 @@ impl Message {
             truthy: true,
             role: field("role"),
             stop_reason: field("stopReason"),
-            content: field("content"),
             details_status: m
                 .get("details")
                 .and_then(Value::as_object)
