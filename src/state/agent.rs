@@ -9,6 +9,7 @@ use super::{
 };
 use crate::fsx::{self, Identity, Kind};
 use crate::rules::{self, FileKind, ProcState, SkipFields};
+use rayon::prelude::*;
 
 /// The agent database of `t`, if any: `Ok(None)` when there is no file.
 fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::AgentDb>, Problem> {
@@ -312,11 +313,13 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
         }
     }
     agent.store.bytes = Some(bytes);
-    let real_dir = agent.real_sessions_dir.clone();
-    for s in &mut agent.sessions {
-        s.boot_key = crate::rules::boot_key(&s.key, &agent.id);
-        attach_transcript(ctx, &real_dir, s);
-    }
+    // Each session's transcript on its own: in parallel (one agent may hold
+    // most of a state's sessions).
+    let (real_dir, id) = (&agent.real_sessions_dir, &agent.id);
+    agent.sessions.par_iter_mut().for_each(|s| {
+        s.boot_key = crate::rules::boot_key(&s.key, id);
+        attach_transcript(ctx, real_dir, s);
+    });
 }
 
 /// Read a raw field value as the types the rules need.

@@ -34,6 +34,7 @@ pub use transcripts::{read_tail, read_tail_lines, TailCache};
 use crate::fsx;
 use crate::rules::ProcState;
 use process::Processes;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The largest index sessfix reads (real stores reach tens of MB).
@@ -222,8 +223,9 @@ pub fn read_gateway(opts: &ReadOptions, procs: &dyn Processes) -> Result<Gateway
 
 /// Read the state dir: `start` gets the snapshot (without agents) and makes
 /// an accumulator, then `each` gets the agents in order. Agents are read in
-/// parallel, one group of as many as there are threads at a time, so at most
-/// that many are held unless `each` keeps them.
+/// parallel (rayon's pool: a thread per CPU, `RAYON_NUM_THREADS`), one group
+/// of as many as there are threads at a time, so at most that many are held
+/// unless `each` keeps them; an agent's transcripts are read in parallel too.
 pub fn read_each<A>(
     opts: &ReadOptions,
     procs: &dyn Processes,
@@ -270,8 +272,9 @@ pub fn read_each<A>(
         tails: opts.tails.as_deref(),
     };
     let mut acc = start(&snap);
-    for group in targets.chunks(threads()) {
-        for agent in parallel_map(group, |t| read_agent(&ctx, t)) {
+    for group in targets.chunks(rayon::current_num_threads()) {
+        let agents: Vec<Agent> = group.par_iter().map(|t| read_agent(&ctx, t)).collect();
+        for agent in agents {
             each(&mut acc, agent);
         }
     }
@@ -340,37 +343,6 @@ fn store_target(store: &Path) -> Result<AgentTarget, ReadError> {
         refused: None,
         origin,
     })
-}
-
-/// Map over items on up to `available_parallelism` threads, keeping order.
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = threads().min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    let slots = std::sync::Mutex::new(&mut results);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= items.len() {
-                    break;
-                }
-                let r = f(&items[i]);
-                slots.lock().unwrap()[i] = Some(r);
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
 }
 
 struct AgentCtx<'a> {
