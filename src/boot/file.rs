@@ -383,7 +383,7 @@ pub fn predict(
             )
         }
     };
-    match rules::resume_block_reason(&tail.messages) {
+    match rules::resume_block_reason(tail.last_message.as_slice()) {
         Some(block) => (
             NextBoot::Fail,
             format!("{how}; {block}: recovery marks it failed"),

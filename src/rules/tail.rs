@@ -310,14 +310,19 @@ pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
     msgs
 }
 
+/// The one message of `messages` that `resolveMainSessionResumeBlockReason`
+/// decides by: the last whose role is a string other than `system`.
+pub fn resume_candidate(messages: &[TailMessage]) -> Option<&TailMessage> {
+    messages
+        .iter()
+        .rev()
+        .find(|m| matches!(m.role.as_deref(), Some(r) if r != "system"))
+}
+
 /// `resolveMainSessionResumeBlockReason`: why recovery fails the row instead of
 /// resuming it, or `None` when it resumes. The texts are the gateway's log reasons.
 pub fn resume_block_reason(messages: &[TailMessage]) -> Option<String> {
-    let last = messages
-        .iter()
-        .rev()
-        .find(|m| matches!(m.role.as_deref(), Some(r) if r != "system"));
-    let Some(last) = last else {
+    let Some(last) = resume_candidate(messages) else {
         return Some("transcript tail is not resumable (no user or assistant message)".into());
     };
     let role = last.role.as_deref().unwrap_or("");

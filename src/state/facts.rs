@@ -305,8 +305,11 @@ pub struct Transcript {
 pub struct Tail {
     pub size: u64,
     pub identity: Identity,
-    /// The last messages of the active branch (`parseRecentTranscriptTailMessages`).
-    pub messages: Vec<rules::TailMessage>,
+    /// Of the last messages of the active branch
+    /// (`parseRecentTranscriptTailMessages`), the one recovery decides by
+    /// (`rules::resume_candidate`); `None` when none qualifies. Only it is
+    /// kept: a state of 100,000 sessions holds 100,000 tails.
+    pub last_message: Option<rules::TailMessage>,
     /// Trailing restart artifacts (`rules::restart_artifact_count`), and the
     /// file offset of the first of them.
     pub restart_artifacts: usize,
@@ -341,7 +344,7 @@ impl From<TailLines> for Tail {
         Tail {
             size: l.size,
             identity: l.identity,
-            messages: rules::tail_messages(&l.records),
+            last_message: rules::resume_candidate(&rules::tail_messages(&l.records)).cloned(),
             restart_artifacts,
             artifacts_at: (restart_artifacts > 0)
                 .then(|| l.offsets[l.offsets.len() - restart_artifacts]),

@@ -174,14 +174,17 @@ impl Session {
             tail: Ok(Tail {
                 size: 100,
                 identity: identity(100, 0),
-                messages: roles
-                    .iter()
-                    .map(|r| TailMessage {
-                        role: Some((*r).into()),
-                        approval_pending: false,
-                        compaction: false,
-                    })
-                    .collect(),
+                last_message: crate::rules::resume_candidate(
+                    &roles
+                        .iter()
+                        .map(|r| TailMessage {
+                            role: Some((*r).into()),
+                            approval_pending: false,
+                            compaction: false,
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .cloned(),
                 restart_artifacts: 0,
                 artifacts_at: None,
                 has_records: true,
