@@ -214,13 +214,26 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
         .map_err(|e| fsx::describe_write(&p, &e))
 }
 
-fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+/// Write a backup file, not yet synced (`Run::sync_backups` syncs it).
+fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(PathBuf, std::fs::File), String> {
     let p = dir.join(name);
     let mut f = fsx::os::create_private(&p).map_err(|e| fsx::describe_write(&p, &e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| fsx::describe(&p, &e))
+    f.write_all(bytes).map_err(|e| fsx::describe(&p, &e))?;
+    Ok((p, f))
 }
+
+/// How many backup files are written before they are synced, one after
+/// another: a journaling filesystem may then commit several in one go (a
+/// file's fsync can find it committed by the one before), where writing and
+/// syncing each in turn commits once per file. Measured on ext4 on this
+/// project's virtual disk, the 810 fsyncs of a repair that backs up 724
+/// locks took a median 0.43 s against 0.52 s one by one (7 runs each,
+/// noisy). The batch bounds the files held open.
+const SYNC_BATCH: usize = 128;
+
+/// A backup at least this large is hashed on another thread while it is
+/// written; a smaller one (a lock) is hashed on this one.
+const HASH_ASIDE_BYTES: usize = 1 << 20;
 
 /// The very file the plan read: same inode, size, mtime and ctime. Inode
 /// numbers are reused at once on most filesystems, so the inode alone does not
@@ -276,6 +289,8 @@ struct Run<'a> {
     /// The files of the plan, and how many were backed up so far.
     files: usize,
     backed_up: usize,
+    /// Backups written and not yet synced (`sync_backups`).
+    unsynced: Vec<(PathBuf, std::fs::File)>,
 }
 
 impl Run<'_> {
@@ -285,6 +300,15 @@ impl Run<'_> {
 
     fn save(&self) -> Result<(), String> {
         write_manifest(&self.dir, &self.manifest)
+    }
+
+    /// Sync every backup written so far (phase 1 ends with it: each copy is
+    /// durable before anything is changed).
+    fn sync_backups(&mut self) -> Result<(), String> {
+        for (p, f) in self.unsynced.drain(..) {
+            f.sync_all().map_err(|e| fsx::describe(&p, &e))?;
+        }
+        Ok(())
     }
 
     /// Copy `bytes` (what `path` holds) into the backup folder as the next
@@ -300,12 +324,20 @@ impl Run<'_> {
         self.tell("backed up", self.backed_up, self.files);
         let name = format!("{:04}-{what}", self.backed_up);
         let dir = &self.dir;
-        // Hash while the copy is written and synced.
-        let before_sha256 = std::thread::scope(|s| {
-            let digest = s.spawn(|| sha256(bytes));
-            save_backup(dir, &name, bytes)?;
-            Ok::<_, String>(digest.join().expect("hashing does not panic"))
-        })?;
+        // A large copy is hashed while it is written.
+        let (before_sha256, written) = if bytes.len() >= HASH_ASIDE_BYTES {
+            std::thread::scope(|s| {
+                let digest = s.spawn(|| sha256(bytes));
+                let written = save_backup(dir, &name, bytes)?;
+                Ok::<_, String>((digest.join().expect("hashing does not panic"), written))
+            })?
+        } else {
+            (sha256(bytes), save_backup(dir, &name, bytes)?)
+        };
+        self.unsynced.push(written);
+        if self.unsynced.len() >= SYNC_BATCH {
+            self.sync_backups()?;
+        }
         let mode = std::fs::symlink_metadata(path)
             .map(|m| fsx::os::mode_of(&m))
             .unwrap_or(0o600);
@@ -366,6 +398,7 @@ pub fn apply_with_progress(
         progress,
         files,
         backed_up: 0,
+        unsynced: Vec::new(),
     };
     // 1. Backups of everything first, and the manifest, before any change.
     run.tell("backed up", 0, files);
@@ -435,6 +468,7 @@ fn back_up(run: &mut Run<'_>, plan: &Plan) -> Result<BackedUp, String> {
         let e = run.backup(&r.path, "remove", "removed", &r.bytes)?;
         run.manifest.entries.push(e);
     }
+    run.sync_backups()?;
     Ok(BackedUp {
         index_entries,
         kept,
