@@ -30,7 +30,7 @@ pub(super) struct AgentCtx<'a> {
 }
 
 /// One line's prediction for one row, with its line and file-era fate.
-type Pred<'a> = (&'static LineRules, NextBoot, String, Option<&'a RowFate>);
+type Pred<'a> = (&'static LineRules, NextBoot, &'a str, Option<&'a RowFate>);
 
 /// The rows, locks and findings of a file-era `agent` (or of its store on
 /// the SQLite-era lines among those predicted for). `halted`: where each
@@ -94,11 +94,14 @@ pub(super) fn analyze_agent(
             AgentBoot::File(fb) => fb
                 .rows
                 .iter()
-                .map(|r| r.as_ref().map(|r| (r.next_boot, r.reason.clone(), Some(r))))
+                .map(|r| {
+                    r.as_ref()
+                        .map(|r| (r.next_boot, r.reason.as_str(), Some(r)))
+                })
                 .collect(),
             AgentBoot::FileStore { rows, .. } => rows
                 .iter()
-                .map(|r| r.clone().map(|(n, why)| (n, why, None)))
+                .map(|r| r.as_ref().map(|(n, why)| (*n, why.as_str(), None)))
                 .collect(),
             AgentBoot::Sqlite(_) => vec![None; agent.sessions.len()],
         })
@@ -220,7 +223,7 @@ fn session_rows(
         let preds: Vec<Pred> = lines
             .iter()
             .zip(line_rows)
-            .filter_map(|(l, rows)| rows[si].clone().map(|(n, r, fate)| (*l, n, r, fate)))
+            .filter_map(|(l, rows)| rows[si].map(|(n, r, fate)| (*l, n, r, fate)))
             .collect();
         if preds.is_empty() {
             continue;
@@ -229,7 +232,7 @@ fn session_rows(
             lines,
             &preds
                 .iter()
-                .map(|(l, n, r, _)| (*l, *n, r.clone()))
+                .map(|&(l, n, r, _)| (l, n, r))
                 .collect::<Vec<_>>(),
         );
         let (remedy, restart_artifacts) = remedy_of(s, &preds, lines.len(), &held);

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 /// One line's prediction for one row, and the file-era fate behind it
 /// (`None` on a SQLite-era line).
-pub(crate) type LinePred<'a> = (NextBoot, String, Option<&'a RowFate>);
+pub(crate) type LinePred<'a> = (NextBoot, &'a str, Option<&'a RowFate>);
 
 /// Findings of one agent, each with the lines it was found on.
 pub(crate) struct LineFindings {
@@ -74,21 +74,21 @@ pub(crate) fn lines_label(lines: &[&LineRules]) -> String {
 /// `Unknown` with a summary of runs of lines and every line's prediction.
 pub(crate) fn merge_lines(
     lines: &[&'static LineRules],
-    preds: &[(&'static LineRules, NextBoot, String)],
+    preds: &[(&'static LineRules, NextBoot, &str)],
 ) -> (NextBoot, String, Vec<LinePrediction>) {
-    let Some((_, first_next, first_reason)) = preds.first().cloned() else {
+    let Some(&(_, first_next, first_reason)) = preds.first() else {
         return (NextBoot::Unknown, String::new(), Vec::new());
     };
     let agree = preds.iter().all(|(_, n, _)| *n == first_next);
     if agree {
-        (first_next, first_reason, Vec::new())
+        (first_next, first_reason.to_string(), Vec::new())
     } else {
         let by: Vec<LinePrediction> = preds
             .iter()
             .map(|(l, n, r)| LinePrediction {
                 line: l.name,
                 next_boot: *n,
-                reason: r.clone(),
+                reason: r.to_string(),
             })
             .collect();
         // Runs of consecutive lines with the same outcome (a line with

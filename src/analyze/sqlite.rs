@@ -291,10 +291,10 @@ pub fn agent(
     per_line.finish(findings);
     for (ri, row) in tables.rows.iter().enumerate() {
         let entry = row.entry.as_ref().ok();
-        let preds: Vec<(&'static LineRules, NextBoot, String)> = lines
+        let preds: Vec<(&'static LineRules, NextBoot, &str)> = lines
             .iter()
             .zip(&fates)
-            .map(|(l, fs)| (*l, fs[ri].next_boot, fs[ri].reason.clone()))
+            .map(|(l, fs)| (*l, fs[ri].next_boot, fs[ri].reason.as_str()))
             .collect();
         let (next_boot, reason, by_line) = merge_lines(lines, &preds);
         sessions.push(SessionReport {

@@ -316,9 +316,10 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
     // Each session's transcript on its own: in parallel (one agent may hold
     // most of a state's sessions).
     let (real_dir, id) = (&agent.real_sessions_dir, &agent.id);
+    let lock_files = !agent.locks.is_empty();
     agent.sessions.par_iter_mut().for_each(|s| {
         s.boot_key = crate::rules::boot_key(&s.key, id);
-        attach_transcript(ctx, real_dir, s);
+        attach_transcript(ctx, real_dir, lock_files, s);
     });
 }
 

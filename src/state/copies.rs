@@ -222,7 +222,7 @@ pub(super) fn find(
             let mut sessions = super::sessions_from_doc(&bytes, &doc);
             for s in &mut sessions {
                 s.boot_key = rules::boot_key(&s.key, &agent.id);
-                super::attach_transcript(ctx, &real_dir, s);
+                super::attach_transcript(ctx, &real_dir, !agent.locks.is_empty(), s);
             }
             Prepared {
                 copy,

@@ -184,7 +184,15 @@ pub(super) fn default_transcript(real_base: &Path, session_id: &str) -> Option<P
         .then(|| real_base.join(format!("{}.jsonl", session_id.trim())))
 }
 
-pub(super) fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Session) {
+/// Resolve `s`'s transcript and read its tail; with `lock_files` (the
+/// sessions dir holds a transcript lock), also the paths its lock may have,
+/// which are only ever matched against those files (none: none computed).
+pub(super) fn attach_transcript(
+    ctx: &AgentCtx,
+    real_base: &Path,
+    lock_files: bool,
+    s: &mut Session,
+) {
     let Some(sid) = s.session_id.clone() else {
         return;
     };
@@ -192,10 +200,8 @@ pub(super) fn attach_transcript(ctx: &AgentCtx, real_base: &Path, s: &mut Sessio
     let resolved = resolve_session_file(ctx.state_dir, real_base, &sid, sf);
     // Lock paths: `resolveEntryTranscriptLockPaths`.
     let mut locks: Vec<PathBuf> = Vec::new();
-    for p in [resolved.clone(), default_transcript(real_base, &sid)]
-        .into_iter()
-        .flatten()
-    {
+    let lockable = [resolved.clone(), default_transcript(real_base, &sid)];
+    for p in lockable.into_iter().flatten().filter(|_| lock_files) {
         let l = PathBuf::from(format!("{}.lock", p.display()));
         if !locks.contains(&l) {
             locks.push(l);
