@@ -121,9 +121,6 @@ fn read_and_plan(
         mode,
         |snap| (Analysis::new(snap, ctx.settings), Plan::default()),
         |(analysis, plan), mut agent| {
-            if remember {
-                kept.remember(&agent);
-            }
             if opts.restore_index {
                 agent.restore_index();
             }
@@ -144,6 +141,10 @@ fn read_and_plan(
             plan::add_agent(plan, &agent, rows, opts);
             if !keep_rows {
                 analysis.forget_rows();
+            }
+            // Done with the agent: its tails move into the kept ones.
+            if remember {
+                kept.take_from(&mut agent);
             }
         },
     )?;
@@ -445,6 +446,8 @@ fn verify(ctx: &Context, tails: Arc<TailCache>) -> Result<Exit, Fatal> {
         read: "checking",
         ..Phases::READ
     };
+    // The last read of them: each kept tail is moved into it, not copied.
+    let tails = Arc::try_unwrap(tails).map_or_else(|shared| shared, |t| Arc::new(t.for_last_use()));
     let mode = ReadMode {
         keep_index: false,
         tails: Some(tails),

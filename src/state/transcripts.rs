@@ -18,31 +18,59 @@ use std::path::{Path, PathBuf};
 /// sessions dir (the common case); one reached through a link or another
 /// directory is read again.
 #[derive(Debug, Default)]
-pub struct TailCache(HashMap<PathBuf, Tail>);
+pub struct TailCache {
+    tails: std::sync::Mutex<HashMap<PathBuf, Tail>>,
+    /// Each tail is handed out once, then dropped: the last read to use them
+    /// holds no second copy (`for_last_use`).
+    last_use: bool,
+}
 
 impl TailCache {
-    /// Keep a copy of the tails read for `agent`'s sessions.
-    pub fn remember(&mut self, agent: &Agent) {
-        for t in agent.sessions.iter().filter_map(|s| s.transcript.as_ref()) {
-            if let Ok(tail) = &t.tail {
-                self.0.insert(t.path.clone(), tail.clone());
+    /// Keep the tails read for `agent`'s sessions, moved out of it: for an
+    /// agent that is done with (its transcripts are left without a tail, as
+    /// unreadable, and without a path).
+    pub fn take_from(&mut self, agent: &mut Agent) {
+        let tails = self.tails.get_mut().unwrap_or_else(|e| e.into_inner());
+        for t in agent
+            .sessions
+            .iter_mut()
+            .filter_map(|s| s.transcript.as_mut())
+        {
+            if t.tail.is_ok() {
+                if let Ok(tail) = std::mem::replace(&mut t.tail, Err(String::new())) {
+                    tails.insert(std::mem::take(&mut t.path), tail);
+                }
             }
+        }
+    }
+
+    /// The same tails for the last read that uses them: each is moved out
+    /// when taken instead of copied.
+    pub fn for_last_use(self) -> TailCache {
+        TailCache {
+            last_use: true,
+            ..self
         }
     }
 
     /// How many tails are kept.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.tails.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// The tail kept for `path`, if the file is still the one it was read from.
-    fn get(&self, path: &Path, identity: &Identity) -> Option<&Tail> {
-        self.0.get(path).filter(|t| t.identity == *identity)
+    fn get(&self, path: &Path, identity: &Identity) -> Option<Tail> {
+        let mut tails = self.tails.lock().unwrap_or_else(|e| e.into_inner());
+        if self.last_use {
+            tails.remove(path).filter(|t| t.identity == *identity)
+        } else {
+            tails.get(path).filter(|t| t.identity == *identity).cloned()
+        }
     }
 }
 
@@ -323,7 +351,7 @@ fn tail_of_opened(
 ) -> Result<Tail, String> {
     let (f, meta) = fsx::regular(f).map_err(|e| e.to_string())?;
     if let Some(t) = tails.and_then(|c| c.get(path, &Identity::of(&meta))) {
-        return Ok(t.clone());
+        return Ok(t);
     }
     tail_lines(fsx::read_window(f, meta, rules::TAIL_MAX_BYTES)).map(Tail::from)
 }
@@ -513,19 +541,33 @@ mod tests {
         let mut marked = first.clone();
         marked.restart_artifacts = 7;
         let mut tails = TailCache::default();
-        tails.0.insert(path.clone(), marked);
+        tails
+            .tails
+            .get_mut()
+            .unwrap()
+            .insert(path.clone(), marked.clone());
         assert_eq!(
             read(&tails, &path).restart_artifacts,
             7,
             "unchanged: reused"
         );
-        assert_eq!(tails.len(), 1);
+        assert_eq!(tails.len(), 1, "kept for another read");
+        // The last read that uses them takes each once.
+        let last = TailCache {
+            tails: std::sync::Mutex::new([(path.clone(), marked)].into()),
+            ..TailCache::default()
+        }
+        .for_last_use();
+        assert_eq!(read(&last, &path).restart_artifacts, 7, "taken");
+        assert!(last.is_empty(), "moved out, not copied");
+        assert_eq!(read(&last, &path).restart_artifacts, 0, "then read");
         // Reached through a link: read again.
         let link = sessions.join("link.jsonl");
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(&path, &link).unwrap();
-            tails.0.insert(link.clone(), tails.0[&path].clone());
+            let kept = tails.tails.get_mut().unwrap()[&path].clone();
+            tails.tails.get_mut().unwrap().insert(link.clone(), kept);
             assert_eq!(read(&tails, &link).restart_artifacts, 0, "a link is read");
         }
         // Appended to: read again.
