@@ -562,9 +562,9 @@ mod tests {
         assert!(last.is_empty(), "moved out, not copied");
         assert_eq!(read(&last, &path).restart_artifacts, 0, "then read");
         // Reached through a link: read again.
-        let link = sessions.join("link.jsonl");
         #[cfg(unix)]
         {
+            let link = sessions.join("link.jsonl");
             std::os::unix::fs::symlink(&path, &link).unwrap();
             let kept = tails.tails.get_mut().unwrap()[&path].clone();
             tails.tails.get_mut().unwrap().insert(link.clone(), kept);
