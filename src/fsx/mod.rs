@@ -140,13 +140,7 @@ pub fn has_content(p: &Path, expected: &[u8]) -> io::Result<bool> {
 /// Read the last `max` bytes of a regular file. Returns the bytes, the offset
 /// they start at, and the file's metadata.
 pub fn read_tail(p: &Path, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
-    read_tail_opened(os::open_nofollow(p, OpenOptions::new().read(true))?, max)
-}
-
-/// `read_tail` of a file already opened by `os::open_nofollow` (so not
-/// through a final link): the same checks (a regular file) and the same bytes.
-pub fn read_tail_opened(f: File, max: u64) -> io::Result<(Vec<u8>, u64, Metadata)> {
-    let (f, meta) = regular(f)?;
+    let (f, meta) = open_regular(p)?;
     read_window(f, meta, max)
 }
 
