@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Prove a refactor leaves behaviour unchanged: run `scan --json` and
-`repair --dry-run --json` on every fixture, once per release line's first
+"""Prove a refactor leaves behaviour unchanged: run `scan --json`, `scan`
+(its text, 100 columns) and `repair --dry-run --json` on every fixture, once per release line's first
 release and once with the release unknown, and keep each run's stdout and
 exit code in one file per run.
 
@@ -74,7 +74,9 @@ def run_one(binary, work, fixture, release, kind):
     }
     if release:
         env["SESSFIX_OPENCLAW_VERSION"] = release
-    args = ["scan", "--json"] if kind == "scan" else ["repair", "--dry-run", "--json"]
+    args = {"scan": ["scan", "--json"], "text": ["scan", "--color", "never"],
+            "dry-run": ["repair", "--dry-run", "--json"]}[kind]
+    env["COLUMNS"] = "100"
     p = subprocess.run(
         [binary, "--state-dir", str(base / "state"), *args],
         env=env,
@@ -91,7 +93,7 @@ def collect(binary, out, work):
     jobs = []
     for f in fixtures():
         for r in line_releases() + [None]:
-            for kind in ["scan", "dry-run"]:
+            for kind in ["scan", "text", "dry-run"]:
                 jobs.append((f, r, kind))
 
     def go(job):

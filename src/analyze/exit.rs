@@ -26,7 +26,7 @@ pub fn unreadable(f: &Finding) -> bool {
 
 /// Whether any finding of `report` says part of the state could not be read.
 pub fn could_not_read(report: &Report) -> bool {
-    report.findings.iter().any(unreadable)
+    report.held_findings().any(unreadable)
 }
 
 /// The exit code `report` maps to in `mode`, and whether it tells the
@@ -114,6 +114,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            streamed: Default::default(),
         }
     }
 

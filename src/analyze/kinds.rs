@@ -22,6 +22,20 @@ pub enum ExitClass {
     LivenessUnknown,
 }
 
+/// Every finding's severity is one its kind allows (checked in debug
+/// builds: a kind's severities are the registry's).
+pub(crate) fn debug_check(findings: &[super::Finding]) {
+    for f in findings {
+        debug_assert!(
+            f.kind.allows(f.severity),
+            "a {} finding is never {} (kinds.rs lists {:?})",
+            f.kind,
+            f.severity.as_str(),
+            f.kind.severities()
+        );
+    }
+}
+
 /// The registry's table: `Variant = "code", [severities], ExitClass, "what"`,
 /// in the README's order. The severities are listed most severe first; the
 /// "what" is the README's text and the variant's documentation.

@@ -114,6 +114,10 @@ pub struct Analysis {
     db_releases: Vec<(String, String)>,
     // Kept when rows are forgotten: `Report::start_loses`.
     start_loses: Vec<(String, String)>,
+    // The findings of `new` (the gateway's, the release's): `take_rows`
+    // leaves them.
+    head_findings: usize,
+    streamed: Streamed,
 }
 
 impl Analysis {
@@ -191,6 +195,8 @@ impl Analysis {
             agents: Vec::new(),
             sessions: Vec::new(),
             locks: Vec::new(),
+            head_findings: findings.len(),
+            streamed: Streamed::default(),
             findings,
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
             configured_agents: snap.config.agents(),
@@ -331,6 +337,22 @@ impl Analysis {
         self.agents.clear();
     }
 
+    /// Take out the session and lock rows and the findings added since the
+    /// last take (the agent just added), for a report written as it is read:
+    /// they do not depend on later agents. The findings of `new` stay (and
+    /// `finish` may still change one); what the exit code needs of those
+    /// taken stays too (`Report::streamed`).
+    pub fn take_rows(&mut self) -> Rows {
+        let findings = self.findings.split_off(self.head_findings);
+        kinds::debug_check(&findings);
+        self.streamed.note(&findings);
+        Rows {
+            sessions: std::mem::take(&mut self.sessions),
+            locks: std::mem::take(&mut self.locks),
+            findings,
+        }
+    }
+
     /// The agents so far, in the order they were added.
     pub fn agents(&self) -> &[AgentReport] {
         &self.agents
@@ -367,15 +389,7 @@ impl Analysis {
             }
             self.release.notes.push(note);
         }
-        for f in &self.findings {
-            debug_assert!(
-                f.kind.allows(f.severity),
-                "a {} finding is never {} (kinds.rs lists {:?})",
-                f.kind,
-                f.severity.as_str(),
-                f.kind.severities()
-            );
-        }
+        kinds::debug_check(&self.findings);
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
             openclaw: self.release,
@@ -390,6 +404,7 @@ impl Analysis {
             start_loses: self.start_loses,
             locks: self.locks,
             findings: self.findings,
+            streamed: self.streamed,
         }
     }
 }

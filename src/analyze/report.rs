@@ -262,19 +262,67 @@ pub struct Report {
     /// `agents[].store.recovery` and findings say it.
     #[serde(skip)]
     pub start_loses: Vec<(String, String)>,
+    /// When the report was streamed (`Analysis::take_rows`): what is known
+    /// of the rows it no longer holds. Empty otherwise.
+    #[serde(skip)]
+    pub streamed: Streamed,
+}
+
+/// One agent's rows, taken out of an `Analysis` as soon as the agent is
+/// analysed (`Analysis::take_rows`), for a report written as it is read
+/// (`scan`: `render::ReportSink`).
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub sessions: Vec<SessionReport>,
+    pub locks: Vec<LockReport>,
+    /// In the order found (not yet by severity).
+    pub findings: Vec<Finding>,
+}
+
+/// What a streamed report keeps of the findings it no longer holds: what
+/// its exit code and its stderr lines need.
+#[derive(Debug, Clone, Default)]
+pub struct Streamed {
+    /// The most severe of them.
+    pub worst: Option<Severity>,
+    /// Those whose kind's exit class is not `ExitClass::BySeverity` (part
+    /// of the state could not be read, a liveness is unknown), in the order
+    /// found: few, and each changes the exit code.
+    pub kept: Vec<Finding>,
+}
+
+impl Streamed {
+    /// Note findings that leave the report.
+    pub fn note(&mut self, findings: &[Finding]) {
+        for f in findings {
+            self.worst = self.worst.max(Some(f.severity));
+            if f.kind.exit_class() != ExitClass::BySeverity {
+                self.kept.push(f.clone());
+            }
+        }
+    }
 }
 
 impl Report {
+    /// The most severe finding's severity, streamed ones included.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        let held = self.findings.iter().map(|f| f.severity).max();
+        held.max(self.streamed.worst)
+    }
+
+    /// The findings held: all of them, or for a streamed report those of
+    /// the gateway and the release (sorted by severity), then those kept of
+    /// the agents' (`Streamed::kept`, in the order found). Either way, every
+    /// finding whose kind's exit class is not `ExitClass::BySeverity`.
+    pub fn held_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().chain(&self.streamed.kept)
     }
 
     /// The findings that say a liveness cannot be established (their kind's
     /// class is `ExitClass::LivenessUnknown`): while any is present, repair
     /// and undo write nothing unless forced.
     pub fn liveness_unknown(&self) -> Vec<&Finding> {
-        self.findings
-            .iter()
+        self.held_findings()
             .filter(|f| f.kind.exit_class() == ExitClass::LivenessUnknown)
             .collect()
     }

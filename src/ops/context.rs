@@ -68,14 +68,30 @@ pub struct Context {
 
 impl Context {
     /// Read the state and analyse it agent by agent, keeping no agent's
-    /// state once it is analysed (a report needs no plan).
-    pub fn report(&self) -> Result<Report, Fatal> {
+    /// state once it is analysed, and write the report as it is read: each
+    /// agent's rows go to `sink` as soon as the agent is analysed, and are
+    /// dropped. The report returned
+    /// holds the head and the findings of no agent (`Report::streamed` keeps
+    /// what its exit code needs of the rest). An error of `sink` (its
+    /// temporary file) is fatal, once the read is over.
+    pub fn report_into(&self, sink: &mut dyn crate::render::ReportSink) -> Result<Report, Fatal> {
+        let mut failed = None;
         let (_, analysis) = self.read_each(
             false,
             |snap| Analysis::new(snap, self.settings),
-            |analysis, agent| analysis.add(&agent),
+            |analysis, agent| {
+                analysis.add(&agent);
+                drop(agent);
+                let rows = analysis.take_rows();
+                if failed.is_none() {
+                    failed = sink.rows(&rows.sessions, &rows.locks, &rows.findings).err();
+                }
+            },
         )?;
-        Ok(analysis.finish())
+        match failed {
+            Some(e) => Err(Fatal::operational(format!("cannot write the report: {e}"))),
+            None => Ok(analysis.finish()),
+        }
     }
 
     /// `state::read_each` with a progress line on stderr (agents, sessions

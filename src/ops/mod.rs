@@ -68,8 +68,7 @@ pub trait Ui {
 pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::Finding) -> bool) {
     let mut err = std::io::stderr().lock();
     for f in report
-        .findings
-        .iter()
+        .held_findings()
         .filter(|f| f.severity >= crate::analyze::Severity::Warning && which(f))
     {
         let place = match (&f.path, &f.key, &f.agent) {

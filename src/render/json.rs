@@ -2,8 +2,10 @@
 //! them). Every document starts with `schemaVersion`; numbers that are whole
 //! are integers; the raw JSON of a changed field is given as a JSON value.
 
-use super::{Renderer, RepairDoc};
-use crate::analyze::Report;
+use super::spill::Spill;
+use super::{severity_index, Renderer, RepairDoc, ReportSink, SEVERITIES};
+use crate::analyze::{AgentReport, Finding, GatewayReport, LockReport, Report, SessionReport};
+use crate::release::Release;
 use serde_json::{Map, Value};
 use std::io::Write;
 
@@ -14,7 +16,138 @@ pub struct Json;
 
 impl Renderer<Report> for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-        write_streamed(report, out)
+        super::render_whole(&mut JsonSink::default(), report, out)
+    }
+}
+
+/// `scan --json` written as the report is read (`ReportSink`): each row is
+/// serialised as it comes, indented as it stands in the document, and put
+/// aside; the document is put together at the end. The same bytes as
+/// serialising the whole `Report` (`Document`) with `serde_json`'s pretty
+/// printer.
+#[derive(Default)]
+pub struct JsonSink {
+    sessions: Items,
+    locks: Items,
+    /// By severity, as `SEVERITIES`.
+    findings: [Items; 3],
+}
+
+/// Array elements as they stand in the document: each after `\n` (the
+/// first) or `,\n`, and four spaces (the elements of a top-level array),
+/// its own lines indented four spaces more than alone.
+#[derive(Default)]
+struct Items {
+    spill: Spill,
+}
+
+impl Items {
+    fn push(&mut self, item: &impl serde::Serialize) -> std::io::Result<()> {
+        let alone = serde_json::to_vec_pretty(item)?;
+        let mut bytes = Vec::with_capacity(alone.len() + alone.len() / 8 + 8);
+        if !self.spill.is_empty() {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(b"\n    ");
+        // A newline in JSON text is always between tokens (strings escape
+        // theirs), so indenting after each is re-indenting.
+        for &b in &alone {
+            bytes.push(b);
+            if b == b'\n' {
+                bytes.extend_from_slice(b"    ");
+            }
+        }
+        self.spill.push(&bytes)
+    }
+
+    fn push_all<T: serde::Serialize>(&mut self, items: &[T]) -> std::io::Result<()> {
+        items.iter().try_for_each(|i| self.push(i))
+    }
+}
+
+/// Write a top-level array of the elements of `parts`, in order: `[]`, or
+/// `[`, the elements, a newline and `  ]`.
+fn write_array(parts: &mut [&mut Items], out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    let mut any = false;
+    for p in parts.iter_mut().filter(|p| !p.spill.is_empty()) {
+        if any {
+            // Each part's first element starts without its comma.
+            out.write_all(b",")?;
+        }
+        p.spill.copy_to(out)?;
+        any = true;
+    }
+    out.write_all(if any { b"\n  ]" } else { b"]" })
+}
+
+/// The report's fields before its rows, in `Report`'s order (the document
+/// test below holds the two together).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Head<'a> {
+    openclaw: &'a Release,
+    state_dir: &'a str,
+    now: &'a str,
+    stale_ms: u64,
+    gateway: &'a GatewayReport,
+    agents: &'a [AgentReport],
+}
+
+impl ReportSink for JsonSink {
+    fn rows(
+        &mut self,
+        sessions: &[SessionReport],
+        locks: &[LockReport],
+        findings: &[Finding],
+    ) -> std::io::Result<()> {
+        self.sessions.push_all(sessions)?;
+        self.locks.push_all(locks)?;
+        for f in findings {
+            self.findings[severity_index(f)].push(f)?;
+        }
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        r: &Report,
+        head_findings: &[Finding],
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let head = Head {
+            openclaw: &r.openclaw,
+            state_dir: &r.state_dir,
+            now: &r.now,
+            stale_ms: r.stale_ms,
+            gateway: &r.gateway,
+            agents: &r.agents,
+        };
+        let doc = Document {
+            schema_version: SCHEMA_VERSION,
+            body: &head,
+        };
+        let text = serde_json::to_vec_pretty(&doc)?;
+        let open = text
+            .strip_suffix(b"\n}")
+            .ok_or_else(|| std::io::Error::other("the report's head is not a JSON object"))?;
+        out.write_all(open)?;
+        out.write_all(b",\n  \"sessions\": ")?;
+        write_array(&mut [&mut self.sessions], out)?;
+        out.write_all(b",\n  \"locks\": ")?;
+        write_array(&mut [&mut self.locks], out)?;
+        out.write_all(b",\n  \"findings\": ")?;
+        let mut parts = Vec::new();
+        for (sev, put_aside) in SEVERITIES.iter().zip(&mut self.findings) {
+            let mut head = Items::default();
+            for f in head_findings.iter().filter(|f| f.severity == *sev) {
+                head.push(f)?;
+            }
+            parts.push(head);
+            parts.push(std::mem::take(put_aside));
+        }
+        write_array(&mut parts.iter_mut().collect::<Vec<_>>(), out)?;
+        out.write_all(b"\n}\n")
     }
 }
 
@@ -190,6 +323,32 @@ mod tests {
         let mut out = Vec::new();
         Json.render(report, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// The sink writes what `serde_json` writes of the whole report, both
+    /// given the report whole and given it streamed, agent by agent, and
+    /// past what a spill holds in memory.
+    #[test]
+    fn the_sink_writes_what_serde_writes() {
+        let serde = |r: &Report| {
+            let mut out = Vec::new();
+            write_streamed(r, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let mut reports = testing::all();
+        reports.push(testing::many_sessions(20_000));
+        for report in reports {
+            assert_eq!(scan_json(&report), serde(&report), "{}", report.state_dir);
+            let (head, parts, expected) = testing::streamed(&report);
+            let mut sink = JsonSink::default();
+            for p in &parts {
+                sink.rows(&p.sessions, &p.locks, &p.findings).unwrap();
+            }
+            let mut out = Vec::new();
+            sink.finish(&head, &head.findings, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out == serde(&expected), "streamed: {}", report.state_dir);
+        }
     }
 
     #[test]

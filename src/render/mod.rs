@@ -3,11 +3,12 @@
 pub mod json;
 pub mod man;
 pub mod plan;
+pub mod spill;
 pub mod table;
 #[cfg(test)]
 mod testing;
 
-use crate::analyze::Report;
+use crate::analyze::{Finding, LockReport, Report, SessionReport};
 use std::io::Write;
 
 /// Whether to colour output.
@@ -103,6 +104,59 @@ pub use crate::text::plural;
 /// text. Errors are the writer's.
 pub trait Renderer<D: ?Sized> {
     fn render(&self, doc: &D, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+/// Writes the scan report as it is read, as hyperfine's exporters write
+/// results as they come: each agent's rows are given to `rows` as soon as
+/// the agent is analysed (and are then dropped), and `finish` writes the
+/// whole document at the end, byte for byte what rendering the whole
+/// `Report` writes (`Renderer<Report>` is `finish` alone). Rows put aside
+/// between the two are in a `spill::Spill`: a report of 100,000 sessions is
+/// never in memory whole. Errors are the writer's or the temporary file's.
+pub trait ReportSink {
+    /// Put rows aside: one agent's, as soon as it is analysed (or, for a
+    /// report in memory, all of them: `render_whole`).
+    fn rows(
+        &mut self,
+        sessions: &[SessionReport],
+        locks: &[LockReport],
+        findings: &[Finding],
+    ) -> std::io::Result<()>;
+    /// Write the document: `report`'s head (its fields before the rows; its
+    /// own rows are not read), the rows put aside in order, findings most
+    /// severe first, `head_findings` (those of no agent: the gateway's, the
+    /// release's) before those put aside of the same severity.
+    fn finish(
+        &mut self,
+        report: &Report,
+        head_findings: &[Finding],
+        out: &mut dyn Write,
+    ) -> std::io::Result<()>;
+}
+
+/// Write `report`, held whole in memory, through `sink`.
+pub fn render_whole(
+    sink: &mut dyn ReportSink,
+    report: &Report,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    sink.rows(&report.sessions, &report.locks, &report.findings)?;
+    sink.finish(report, &[], out)
+}
+
+/// Severities, most severe first: the order findings are written in.
+pub const SEVERITIES: [crate::analyze::Severity; 3] = [
+    crate::analyze::Severity::Error,
+    crate::analyze::Severity::Warning,
+    crate::analyze::Severity::Info,
+];
+
+/// Where `f`'s severity stands in `SEVERITIES`.
+pub fn severity_index(f: &Finding) -> usize {
+    SEVERITIES
+        .iter()
+        .position(|&s| s == f.severity)
+        .unwrap_or(2)
 }
 
 /// A document `repair` shows, from data in memory.

@@ -6,10 +6,12 @@
 //! never split: a key that does not fit beside the columns gets a line of its
 //! own; only prose (`why`, messages, fixes) is wrapped, at spaces.
 
-use super::{plural, Renderer, Style};
-use crate::analyze::{NextBoot, Report, SessionReport, Severity};
+use super::spill::Spill;
+use super::{plural, severity_index, Renderer, ReportSink, Style, SEVERITIES};
+use crate::analyze::{Finding, LockReport, NextBoot, Report, SessionReport, Severity};
 use std::io::Write;
 
+#[derive(Debug, Clone)]
 pub struct Tables {
     pub style: Style,
     pub now_ms: i64,
@@ -133,6 +135,29 @@ const HEADERS: [&str; 6] = [
     "SESSION",
 ];
 
+/// A listed session (one not idle) as the table needs it once its rows have
+/// gone: its columns and key, and where its `why:` lines were put aside.
+struct Row {
+    next_boot: NextBoot,
+    cells: [String; 5],
+    key: String,
+    why_at: u64,
+    why_len: usize,
+}
+
+/// `scan`'s text written as the report is read (`ReportSink`): a session
+/// not idle keeps its columns and key (the table is sorted and its columns
+/// sized over every agent), and its `why:` lines and every finding are put
+/// aside as text; idle sessions are counted.
+pub struct TableSink {
+    t: Tables,
+    rows: Vec<Row>,
+    why: Spill,
+    sessions: usize,
+    /// By severity, as `SEVERITIES`: the text, and how many.
+    findings: [(Spill, usize); 3],
+}
+
 impl Tables {
     fn cells(&self, s: &SessionReport) -> [String; 5] {
         [
@@ -145,13 +170,41 @@ impl Tables {
         ]
     }
 
-    fn sessions(&self, shown: &[&SessionReport], out: &mut dyn Write) -> std::io::Result<()> {
-        let rows: Vec<[String; 5]> = shown.iter().map(|s| self.cells(s)).collect();
+    /// A session's lines under its row: why, and each line's prediction.
+    fn why(&self, s: &SessionReport, out: &mut dyn Write) -> std::io::Result<()> {
+        let why = match s.waiting_ms {
+            Some(w) => format!(
+                "{}; waiting for an answer for {}",
+                s.reason,
+                relative(w as i64, 0.0).trim_end_matches(" ago")
+            ),
+            None => s.reason.clone(),
+        };
+        labelled(out, 2, "why: ", &why, self.width)?;
+        for p in &s.next_boot_by_line {
+            labelled(
+                out,
+                4,
+                &format!("{}: {}: ", p.line, p.next_boot.as_str()),
+                &p.reason,
+                self.width,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The listed sessions, sorted, each with its `why:` lines from `why`.
+    fn sessions(
+        &self,
+        shown: &[&Row],
+        why: &mut Spill,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let mut widths = [0usize; 5];
         for (i, w) in widths.iter_mut().enumerate() {
-            *w = rows
+            *w = shown
                 .iter()
-                .map(|r| width_of(&r[i]))
+                .map(|r| width_of(&r.cells[i]))
                 .chain([width_of(HEADERS[i])])
                 .max()
                 .unwrap_or(0);
@@ -159,7 +212,7 @@ impl Tables {
         let lead: usize = widths.iter().map(|w| w + 2).sum();
         // Keys go beside the columns only when every one fits there; else
         // each gets a line of its own (the same layout for every row).
-        let inline = shown.iter().all(|s| lead + width_of(&s.key) <= self.width);
+        let inline = shown.iter().all(|r| lead + width_of(&r.key) <= self.width);
         let header: String = HEADERS[..5]
             .iter()
             .zip(widths)
@@ -171,47 +224,48 @@ impl Tables {
             format!("{}\n  {}", header.trim_end(), HEADERS[5])
         };
         writeln!(out, "{}", self.style.paint("1", &header))?;
-        for (s, row) in shown.iter().zip(&rows) {
+        for r in shown {
             let mut line = String::new();
-            for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            for (i, (cell, w)) in r.cells.iter().zip(widths).enumerate() {
                 let padded = format!("{cell:<w$}  ");
                 line.push_str(&if i == 0 {
-                    self.style.paint(boot_color(s.next_boot), &padded)
+                    self.style.paint(boot_color(r.next_boot), &padded)
                 } else {
                     padded
                 });
             }
             if inline {
-                writeln!(out, "{line}{}", s.key)?;
+                writeln!(out, "{line}{}", r.key)?;
             } else {
                 writeln!(out, "{}", line.trim_end())?;
-                writeln!(out, "  {}", s.key)?;
+                writeln!(out, "  {}", r.key)?;
             }
-            let why = match s.waiting_ms {
-                Some(w) => format!(
-                    "{}; waiting for an answer for {}",
-                    s.reason,
-                    relative(w as i64, 0.0).trim_end_matches(" ago")
-                ),
-                None => s.reason.clone(),
-            };
-            labelled(out, 2, "why: ", &why, self.width)?;
-            for p in &s.next_boot_by_line {
-                labelled(
-                    out,
-                    4,
-                    &format!("{}: {}: ", p.line, p.next_boot.as_str()),
-                    &p.reason,
-                    self.width,
-                )?;
-            }
+            out.write_all(&why.read_range(r.why_at, r.why_len)?)?;
         }
         Ok(())
     }
-}
 
-impl Renderer<Report> for Tables {
-    fn render(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    /// One finding: severity and code, the message, its file, the action.
+    fn finding(&self, f: &Finding, out: &mut dyn Write) -> std::io::Result<()> {
+        let sev = self.style.paint(
+            sev_color(f.severity),
+            &format!("{:<7}", f.severity.as_str()),
+        );
+        writeln!(out, "{sev} {}", self.style.paint("1", f.kind.code()))?;
+        let message = match &f.key {
+            Some(k) if !f.message.contains(k.as_str()) => format!("{k}: {}", f.message),
+            _ => f.message.clone(),
+        };
+        labelled(out, 8, "", &message, self.width)?;
+        if let Some(p) = &f.path {
+            writeln!(out, "        file: {p}")?;
+        }
+        labelled(out, 8, "action: ", &f.fix, self.width)
+    }
+
+    /// What comes before the sessions: the state dir, the release and its
+    /// notes, the gateway, each agent's store.
+    fn head(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "state dir: {}", r.state_dir)?;
         let o = &r.openclaw;
         match (&o.version, o.line) {
@@ -288,44 +342,36 @@ impl Renderer<Report> for Tables {
                     .unwrap_or_default()
             )?;
         }
-        // Sessions that are running or need attention first; idle ones counted.
-        let mut shown: Vec<_> = r
-            .sessions
-            .iter()
-            .filter(|s| s.next_boot != NextBoot::Idle)
-            .collect();
-        shown.sort_by_key(|s| (s.next_boot, s.agent.clone(), s.key.clone()));
-        let idle = r.sessions.len() - shown.len();
-        writeln!(out)?;
-        if !shown.is_empty() {
-            self.sessions(&shown, out)?;
-            writeln!(out)?;
+        Ok(())
+    }
+}
+
+impl TableSink {
+    pub fn new(t: Tables) -> Self {
+        TableSink {
+            t,
+            rows: Vec::new(),
+            why: Spill::default(),
+            sessions: 0,
+            findings: Default::default(),
         }
-        let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
-        for f in &r.findings {
-            let sev = self.style.paint(
-                sev_color(f.severity),
-                &format!("{:<7}", f.severity.as_str()),
-            );
-            writeln!(out, "{sev} {}", self.style.paint("1", f.kind.code()))?;
-            let message = match &f.key {
-                Some(k) if !f.message.contains(k.as_str()) => format!("{k}: {}", f.message),
-                _ => f.message.clone(),
-            };
-            labelled(out, 8, "", &message, self.width)?;
-            if let Some(p) = &f.path {
-                writeln!(out, "        file: {p}")?;
-            }
-            labelled(out, 8, "action: ", &f.fix, self.width)?;
-        }
-        // The totals last: where a long listing ends.
+    }
+
+    /// The totals, last: where a long listing ends.
+    fn totals(
+        &self,
+        shown: &[&Row],
+        counts: [usize; 3],
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let mut by_boot: Vec<(NextBoot, usize)> = Vec::new();
-        for s in &shown {
-            match by_boot.iter_mut().find(|(n, _)| *n == s.next_boot) {
+        for r in shown {
+            match by_boot.iter_mut().find(|(n, _)| *n == r.next_boot) {
                 Some((_, c)) => *c += 1,
-                None => by_boot.push((s.next_boot, 1)),
+                None => by_boot.push((r.next_boot, 1)),
             }
         }
+        let idle = self.sessions - shown.len();
         let mut parts: Vec<String> = by_boot
             .iter()
             .map(|(n, c)| format!("{c} {}", n.as_str()))
@@ -337,7 +383,7 @@ impl Renderer<Report> for Tables {
             "Sessions: ",
             &format!(
                 "{} in all: {}{}",
-                r.sessions.len(),
+                self.sessions,
                 parts.join(", "),
                 if idle > 0 {
                     " (not listed; --json lists all)"
@@ -345,15 +391,82 @@ impl Renderer<Report> for Tables {
                     ""
                 }
             ),
-            self.width,
+            self.t.width,
         )?;
         writeln!(
             out,
             "Findings: {}, {}, {} info",
-            plural(count(Severity::Error), "error", "errors"),
-            plural(count(Severity::Warning), "warning", "warnings"),
-            count(Severity::Info)
+            plural(counts[0], "error", "errors"),
+            plural(counts[1], "warning", "warnings"),
+            counts[2]
         )
+    }
+}
+
+impl ReportSink for TableSink {
+    fn rows(
+        &mut self,
+        sessions: &[SessionReport],
+        _locks: &[LockReport],
+        findings: &[Finding],
+    ) -> std::io::Result<()> {
+        self.sessions += sessions.len();
+        // Sessions that are running or need attention are listed; idle ones counted.
+        let mut text = Vec::new();
+        for s in sessions.iter().filter(|s| s.next_boot != NextBoot::Idle) {
+            text.clear();
+            self.t.why(s, &mut text)?;
+            self.rows.push(Row {
+                next_boot: s.next_boot,
+                cells: self.t.cells(s),
+                key: s.key.clone(),
+                why_at: self.why.len(),
+                why_len: text.len(),
+            });
+            self.why.push(&text)?;
+        }
+        for f in findings {
+            text.clear();
+            self.t.finding(f, &mut text)?;
+            let (spill, n) = &mut self.findings[severity_index(f)];
+            spill.push(&text)?;
+            *n += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        r: &Report,
+        head_findings: &[Finding],
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        self.t.head(r, out)?;
+        let mut shown: Vec<&Row> = self.rows.iter().collect();
+        shown.sort_by(|a, b| {
+            (a.next_boot, &a.cells[4], &a.key).cmp(&(b.next_boot, &b.cells[4], &b.key))
+        });
+        writeln!(out)?;
+        if !shown.is_empty() {
+            self.t.sessions(&shown, &mut self.why, out)?;
+            writeln!(out)?;
+        }
+        let mut counts = [0; 3];
+        for (i, (sev, (spill, n))) in SEVERITIES.iter().zip(&mut self.findings).enumerate() {
+            for f in head_findings.iter().filter(|f| f.severity == *sev) {
+                self.t.finding(f, out)?;
+                counts[i] += 1;
+            }
+            spill.copy_to(out)?;
+            counts[i] += *n;
+        }
+        self.totals(&shown, counts, out)
+    }
+}
+
+impl Renderer<Report> for Tables {
+    fn render(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        super::render_whole(&mut TableSink::new(self.clone()), r, out)
     }
 }
 
@@ -389,6 +502,32 @@ mod tests {
         let mut out = Vec::new();
         tables.render(report, &mut out).unwrap();
         String::from_utf8(out).unwrap().replace('\x1b', "\\e")
+    }
+
+    /// Streamed agent by agent, and past what a spill holds in memory, the
+    /// text is what the report held whole gives.
+    #[test]
+    fn streamed_text_is_the_whole_reports() {
+        let tables = Tables {
+            style: Style { color: true },
+            now_ms: NOW_MS,
+            width: 80,
+        };
+        let mut reports = testing::all();
+        reports.push(testing::many_sessions(20_000));
+        for report in reports {
+            let (head, parts, expected) = testing::streamed(&report);
+            let mut sink = TableSink::new(tables.clone());
+            for p in &parts {
+                sink.rows(&p.sessions, &p.locks, &p.findings).unwrap();
+            }
+            let mut streamed = Vec::new();
+            sink.finish(&head, &head.findings, &mut streamed).unwrap();
+            let mut whole = Vec::new();
+            tables.render(&expected, &mut whole).unwrap();
+            assert!(streamed == whole, "{}", report.state_dir);
+            assert!(!whole.is_empty());
+        }
     }
 
     #[test]

@@ -152,6 +152,7 @@ fn report(openclaw: Release, gateway: GatewayReport, agents: Vec<AgentReport>) -
         locks: Vec::new(),
         findings: Vec::new(),
         start_loses: Vec::new(),
+        streamed: Default::default(),
     }
 }
 
@@ -423,4 +424,151 @@ pub fn gateway(unknown: bool) -> Report {
         fix,
     )];
     r
+}
+
+/// Every report above.
+pub fn all() -> Vec<Report> {
+    vec![
+        clean(),
+        stranded_and_stale_lock(),
+        unparseable_index(),
+        unknown_release_lines_disagree(),
+        sqlite_agent(),
+        gateway(false),
+        gateway(true),
+    ]
+}
+
+/// `n` sessions over four agents on an unknown release (each row with
+/// every line's prediction), a lock and findings of each severity per agent
+/// beside the release's own finding: a report far past what a
+/// `spill::Spill` holds in memory.
+pub fn many_sessions(n: usize) -> Report {
+    let ids = ["a1", "a2", "a3", "a4"];
+    let agents = ids
+        .iter()
+        .map(|id| AgentReport {
+            id: (*id).into(),
+            sessions_dir: format!("/state/agents/{id}/sessions"),
+            ..file_agent("valid")
+        })
+        .collect();
+    let mut r = report(unknown(), no_gateway(), agents);
+    let release = finding(
+        Kind::ReleaseUnknown,
+        Severity::Info,
+        None,
+        None,
+        None,
+        "the OpenClaw release the next boot runs is not known",
+        "pass --openclaw-version VERSION",
+    );
+    let mut findings = vec![release];
+    for (a, id) in ids.iter().enumerate() {
+        for i in 0..n / ids.len() {
+            let key = format!("agent:{id}:telegram:direct:{i}");
+            let boot = [NextBoot::Idle, NextBoot::Unknown, NextBoot::Resume][(i + a) % 3];
+            let mut s = session(
+                &key,
+                "running",
+                boot,
+                "running with abortedLastRun true and a resumable last message",
+            );
+            s.agent = (*id).into();
+            if boot == NextBoot::Unknown {
+                s.next_boot_by_line = r
+                    .openclaw
+                    .lines
+                    .iter()
+                    .map(|&line| LinePrediction {
+                        line,
+                        next_boot: NextBoot::Stranded,
+                        reason: format!("{line} never selects {key}: a graceful restart"),
+                    })
+                    .collect();
+            }
+            r.sessions.push(s);
+            if i % 50 == 0 {
+                let sev = [Severity::Error, Severity::Warning, Severity::Info][i % 3];
+                findings.push(finding(
+                    Kind::SessionStranded,
+                    sev,
+                    Some(id),
+                    Some(&key),
+                    None,
+                    &format!("{key}: stays running"),
+                    "`sessfix repair` sets abortedLastRun: true",
+                ));
+            }
+        }
+        r.locks.push(LockReport {
+            agent: (*id).into(),
+            path: format!("/state/agents/{id}/sessions/x.jsonl.lock"),
+            pid: Some(4_000_001),
+            created_at: None,
+            stale: true,
+            stale_reasons: vec![StaleReason::DeadPid],
+            live_owner: false,
+            owner_liveness_unknown: false,
+            owner_argv: None,
+            session: None,
+            removed_at_boot: true,
+            removable: true,
+            names_next_gateway_pid: false,
+        });
+    }
+    // As `Analysis::finish` orders them.
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    r.findings = findings;
+    r
+}
+
+/// `report` as a streamed scan gives it to a `ReportSink`: its head (the
+/// report with no sessions or locks, and only the findings of no agent),
+/// each agent's rows in the order of `report.agents` (as `Analysis::
+/// take_rows` gives them), and the report a scan that held them all would
+/// have made of the same (its findings in the order `Analysis::finish`
+/// gives: by severity, the head's then each agent's).
+pub fn streamed(report: &Report) -> (Report, Vec<crate::analyze::Rows>, Report) {
+    let mut head = report.clone();
+    head.sessions.clear();
+    head.locks.clear();
+    head.findings.retain(|f| f.agent.is_none());
+    let parts: Vec<crate::analyze::Rows> = report
+        .agents
+        .iter()
+        .map(|a| {
+            let of = |agent: &String| *agent == a.id;
+            crate::analyze::Rows {
+                sessions: report
+                    .sessions
+                    .iter()
+                    .filter(|s| of(&s.agent))
+                    .cloned()
+                    .collect(),
+                locks: report
+                    .locks
+                    .iter()
+                    .filter(|l| of(&l.agent))
+                    .cloned()
+                    .collect(),
+                findings: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.agent.as_ref().is_some_and(of))
+                    .cloned()
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut expected = head.clone();
+    for p in &parts {
+        expected.sessions.extend(p.sessions.iter().cloned());
+        expected.locks.extend(p.locks.iter().cloned());
+        expected.findings.extend(p.findings.iter().cloned());
+    }
+    expected
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    (head, parts, expected)
 }
