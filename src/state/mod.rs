@@ -272,13 +272,48 @@ pub fn read_each<A>(
         tails: opts.tails.as_deref(),
     };
     let mut acc = start(&snap);
-    for group in targets.chunks(rayon::current_num_threads()) {
-        let agents: Vec<Agent> = group.par_iter().map(|t| read_agent(&ctx, t)).collect();
+    let sizes: Vec<u64> = targets
+        .iter()
+        .map(|t| std::fs::metadata(&t.store_path).map_or(0, |m| m.len()))
+        .collect();
+    for group in groups(&sizes, rayon::current_num_threads(), IN_FLIGHT_INDEX_BYTES) {
+        let agents: Vec<Agent> = targets[group]
+            .par_iter()
+            .map(|t| read_agent(&ctx, t))
+            .collect();
         for agent in agents {
             each(&mut acc, agent);
         }
     }
     Ok((snap, acc))
+}
+
+/// How many bytes of indexes are read at once, at most (unless one index
+/// alone is bigger): 16 MiB. Many small agents are read side by side; a big
+/// index is read alone (its transcripts still in parallel), so that the
+/// peak stays near what one index costs.
+pub const IN_FLIGHT_INDEX_BYTES: u64 = 16 << 20;
+
+/// The agents read together, in order: runs of consecutive agents, each of
+/// at most `threads` agents whose index `sizes` sum to at most `budget`
+/// (always at least one agent).
+pub fn groups(sizes: &[u64], threads: usize, budget: u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut sum = 0u64;
+    for (i, &size) in sizes.iter().enumerate() {
+        let full = i - start >= threads.max(1) || sum.saturating_add(size) > budget;
+        if i > start && full {
+            out.push(start..i);
+            start = i;
+            sum = 0;
+        }
+        sum = sum.saturating_add(size);
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
 }
 
 fn describe_dir_err(e: &std::io::Error, what: &str) -> String {
@@ -354,4 +389,18 @@ struct AgentCtx<'a> {
     procs: &'a dyn Processes,
     keep_index: bool,
     tails: Option<&'a TailCache>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn agents_are_read_together_within_the_thread_count_and_the_byte_budget() {
+        let g = |sizes: &[u64], threads| super::groups(sizes, threads, 10);
+        assert_eq!(g(&[1, 1, 1, 1, 1], 2), [0..2, 2..4, 4..5]);
+        assert_eq!(g(&[6, 6, 3, 3, 3, 1], 4), [0..1, 1..3, 3..6]);
+        // An index over the budget is read alone, never skipped.
+        assert_eq!(g(&[50, 1, 50], 8), [0..1, 1..2, 2..3]);
+        assert_eq!(g(&[], 2), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(g(&[1, 1], 0), [0..1, 1..2]);
+    }
 }
