@@ -17,12 +17,34 @@ pub struct TailRecord {
     pub parent_id: Option<Option<String>>,
     /// The record has its own `parentId` key, whatever its value.
     pub has_parent_key: bool,
-    /// The record's `type`, when it is a string.
-    pub kind: Option<String>,
+    /// What recovery tells apart of the record's `type`.
+    pub kind: RecordKind,
     /// What recovery reads of it as a message (`parsedSessionEntryToMessage`).
     pub message: Option<TailMessage>,
     /// Which half of a graceful restart's trailing artifacts it is, if any.
     pub artifact: Option<Artifact>,
+}
+
+/// A record's `type`, as far as recovery tells it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// `"session"`: the header, never part of the tree.
+    Session,
+    /// `"compaction"`: the nearest before the active branch is kept with it.
+    Compaction,
+    /// Any other `type`, or none.
+    Other,
+}
+
+impl RecordKind {
+    /// The kind of a record whose `type` is `kind` (when a string).
+    pub fn of(kind: Option<&str>) -> RecordKind {
+        match kind {
+            Some("session") => RecordKind::Session,
+            Some("compaction") => RecordKind::Compaction,
+            _ => RecordKind::Other,
+        }
+    }
 }
 
 /// The two records a graceful restart with a drain timeout leaves at the end
@@ -244,7 +266,7 @@ pub fn window_lines(window: &[u8], starts_mid_file: bool) -> Vec<(usize, usize)>
 }
 
 fn has_tree_link(r: &TailRecord) -> bool {
-    r.kind.as_deref() != Some("session") && r.id.is_some() && r.has_parent_key
+    r.kind != RecordKind::Session && r.id.is_some() && r.has_parent_key
 }
 
 /// `selectActiveTranscriptRecords`: the active branch from the last linked record,
@@ -280,7 +302,7 @@ pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
         if let Some(c) = records[..first]
             .iter()
             .rev()
-            .find(|r| r.kind.as_deref() == Some("compaction"))
+            .find(|r| r.kind == RecordKind::Compaction)
         {
             out.push(c);
         }
@@ -308,6 +330,18 @@ pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
         msgs.drain(..msgs.len() - TAIL_MAX_MESSAGES);
     }
     msgs
+}
+
+/// `resume_candidate(&tail_messages(records))`, borrowed: nothing is copied
+/// (a scan does this for every transcript).
+pub fn last_message(records: &[TailRecord]) -> Option<&TailMessage> {
+    let active = active_records(records);
+    let msgs: Vec<&TailMessage> = active.iter().filter_map(|r| r.message.as_ref()).collect();
+    msgs[msgs.len().saturating_sub(TAIL_MAX_MESSAGES)..]
+        .iter()
+        .rev()
+        .find(|m| matches!(m.role.as_deref(), Some(r) if r != "system"))
+        .copied()
 }
 
 /// The one message of `messages` that `resolveMainSessionResumeBlockReason`
@@ -464,6 +498,42 @@ mod tests {
             parse_tail_bytes(big).unwrap().message.is_some(),
             "decoded past the limit: the oversized placeholder"
         );
+    }
+
+    /// `last_message` is `resume_candidate` of `tail_messages`, without the
+    /// copies: the last 20 messages of the active branch only.
+    #[test]
+    fn last_message_is_the_resume_candidate_of_the_tail_messages() {
+        let roles = |n: usize, f: fn(usize) -> &'static str| -> Vec<String> {
+            let mut lines = vec![HEADER.to_string()];
+            for i in 0..n {
+                let parent = (i > 0).then(|| format!("m{}", i - 1));
+                lines.push(msg(&format!("m{i}"), parent.as_deref(), f(i)));
+            }
+            lines
+        };
+        let cases = [
+            roles(3, |_| "user"),
+            roles(25, |i| if i < 5 { "user" } else { "system" }),
+            roles(25, |i| if i == 5 { "assistant" } else { "system" }),
+            roles(25, |i| if i == 4 { "user" } else { "system" }),
+            roles(30, |i| ["user", "assistant", "toolResult"][i % 3]),
+            roles(0, |_| "user"),
+        ];
+        for lines in &cases {
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let records = recs(&refs);
+            let expected = resume_candidate(&tail_messages(&records)).cloned();
+            assert_eq!(
+                last_message(&records).cloned(),
+                expected,
+                "{} lines",
+                lines.len()
+            );
+        }
+        // The window matters: a user message 21 back is not seen.
+        let records = recs(&cases[1].iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(last_message(&records), None);
     }
 
     #[test]

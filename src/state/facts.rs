@@ -344,7 +344,7 @@ impl From<TailLines> for Tail {
         Tail {
             size: l.size,
             identity: l.identity,
-            last_message: rules::resume_candidate(&rules::tail_messages(&l.records)).cloned(),
+            last_message: rules::last_message(&l.records).cloned(),
             restart_artifacts,
             artifacts_at: (restart_artifacts > 0)
                 .then(|| l.offsets[l.offsets.len() - restart_artifacts]),

@@ -3,20 +3,21 @@
 //! contents are most of a transcript's bytes). Of duplicate keys the last
 //! counts, as in JS.
 
-use super::{Artifact, TailMessage, TailRecord, Value};
+use super::{Artifact, RecordKind, TailMessage, TailRecord, Value};
 use serde::de::{
     Deserialize, DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 use std::borrow::Cow;
 use std::fmt;
 
-/// A JSON value reduced to what the rules compare it with.
+/// A JSON value reduced to what the rules compare it with; a string is
+/// borrowed from the line when it holds no escape.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub enum Scalar {
+pub enum Scalar<'a> {
     #[default]
     Absent,
     Null,
-    Str(String),
+    Str(Cow<'a, str>),
     /// `true`, a non-zero number, an array or an object.
     Truthy,
     /// `false` or `0`.
@@ -25,16 +26,16 @@ pub enum Scalar {
     EmptyArray,
 }
 
-impl Scalar {
+impl<'a> Scalar<'a> {
     /// The same reduction of a parsed value.
-    fn of(v: &Value) -> Scalar {
+    fn of(v: &'a Value) -> Scalar<'a> {
         match v {
             Value::Null => Scalar::Null,
             Value::Bool(true) => Scalar::Truthy,
             Value::Bool(false) => Scalar::Falsy,
             Value::Number(n) if n.as_f64() != Some(0.0) => Scalar::Truthy,
             Value::Number(_) => Scalar::Falsy,
-            Value::String(s) => Scalar::Str(s.clone()),
+            Value::String(s) => Scalar::Str(Cow::Borrowed(s)),
             Value::Array(a) if a.is_empty() => Scalar::EmptyArray,
             Value::Array(_) | Value::Object(_) => Scalar::Truthy,
         }
@@ -56,44 +57,47 @@ impl Scalar {
 struct ScalarVisitor;
 
 impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
+    type Value = Scalar<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_unit<E: Error>(self) -> Result<Scalar, E> {
+    fn visit_unit<E: Error>(self) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Null)
     }
-    fn visit_bool<E: Error>(self, b: bool) -> Result<Scalar, E> {
+    fn visit_bool<E: Error>(self, b: bool) -> Result<Scalar<'de>, E> {
         Ok(if b { Scalar::Truthy } else { Scalar::Falsy })
     }
-    fn visit_i64<E: Error>(self, n: i64) -> Result<Scalar, E> {
+    fn visit_i64<E: Error>(self, n: i64) -> Result<Scalar<'de>, E> {
         Ok(if n != 0 {
             Scalar::Truthy
         } else {
             Scalar::Falsy
         })
     }
-    fn visit_u64<E: Error>(self, n: u64) -> Result<Scalar, E> {
+    fn visit_u64<E: Error>(self, n: u64) -> Result<Scalar<'de>, E> {
         Ok(if n != 0 {
             Scalar::Truthy
         } else {
             Scalar::Falsy
         })
     }
-    fn visit_f64<E: Error>(self, n: f64) -> Result<Scalar, E> {
+    fn visit_f64<E: Error>(self, n: f64) -> Result<Scalar<'de>, E> {
         Ok(if n != 0.0 {
             Scalar::Truthy
         } else {
             Scalar::Falsy
         })
     }
-    fn visit_str<E: Error>(self, s: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Str(s.to_string()))
+    fn visit_borrowed_str<E: Error>(self, s: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(s)))
     }
-    fn visit_string<E: Error>(self, s: String) -> Result<Scalar, E> {
-        Ok(Scalar::Str(s))
+    fn visit_str<E: Error>(self, s: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(s.to_string())))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+    fn visit_string<E: Error>(self, s: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
         let mut empty = true;
         while seq.next_element::<IgnoredAny>()?.is_some() {
             empty = false;
@@ -104,45 +108,71 @@ impl<'de> Visitor<'de> for ScalarVisitor {
             Scalar::Truthy
         })
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Scalar::Truthy)
     }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar<'de>, D::Error> {
         d.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// An object key, borrowed from the line when it holds no escape (serde's
+/// own `Cow<str>` always copies).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: Error>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E: Error>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
 /// A `message` value: its truthiness and, for an object, the fields read.
 #[derive(Debug, Default)]
-pub struct Message {
+pub struct Message<'a> {
     present: bool,
     truthy: bool,
-    role: Scalar,
-    stop_reason: Scalar,
-    details_status: Scalar,
-    error_message: Scalar,
-    error_code: Scalar,
+    role: Scalar<'a>,
+    stop_reason: Scalar<'a>,
+    details_status: Scalar<'a>,
+    error_message: Scalar<'a>,
+    error_code: Scalar<'a>,
 }
 
 struct MessageVisitor;
 
 impl<'de> Visitor<'de> for MessageVisitor {
-    type Value = Message;
+    type Value = Message<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message<'de>, A::Error> {
         let mut m = Message {
             present: true,
             truthy: true,
             ..Message::default()
         };
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match &*key {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match &*key.0 {
                 "role" => m.role = map.next_value()?,
                 "stopReason" => m.stop_reason = map.next_value()?,
                 "details" => m.details_status = map.next_value_seed(FieldOf("status"))?,
@@ -156,31 +186,31 @@ impl<'de> Visitor<'de> for MessageVisitor {
         Ok(m)
     }
     // Any other value: only its truthiness matters.
-    fn visit_unit<E: Error>(self) -> Result<Message, E> {
+    fn visit_unit<E: Error>(self) -> Result<Message<'de>, E> {
         Ok(Message::other(Scalar::Null))
     }
-    fn visit_bool<E: Error>(self, b: bool) -> Result<Message, E> {
+    fn visit_bool<E: Error>(self, b: bool) -> Result<Message<'de>, E> {
         ScalarVisitor.visit_bool(b).map(Message::other)
     }
-    fn visit_i64<E: Error>(self, n: i64) -> Result<Message, E> {
+    fn visit_i64<E: Error>(self, n: i64) -> Result<Message<'de>, E> {
         ScalarVisitor.visit_i64(n).map(Message::other)
     }
-    fn visit_u64<E: Error>(self, n: u64) -> Result<Message, E> {
+    fn visit_u64<E: Error>(self, n: u64) -> Result<Message<'de>, E> {
         ScalarVisitor.visit_u64(n).map(Message::other)
     }
-    fn visit_f64<E: Error>(self, n: f64) -> Result<Message, E> {
+    fn visit_f64<E: Error>(self, n: f64) -> Result<Message<'de>, E> {
         ScalarVisitor.visit_f64(n).map(Message::other)
     }
-    fn visit_str<E: Error>(self, s: &str) -> Result<Message, E> {
+    fn visit_str<E: Error>(self, s: &str) -> Result<Message<'de>, E> {
         ScalarVisitor.visit_str(s).map(Message::other)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Message, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Message<'de>, A::Error> {
         ScalarVisitor.visit_seq(seq).map(Message::other)
     }
 }
 
-impl Message {
-    fn of(v: &Value) -> Message {
+impl<'a> Message<'a> {
+    fn of(v: &'a Value) -> Message<'a> {
         let Some(m) = v.as_object() else {
             return Message::other(Scalar::of(v));
         };
@@ -200,7 +230,7 @@ impl Message {
         }
     }
 
-    fn other(v: Scalar) -> Message {
+    fn other(v: Scalar<'_>) -> Message<'a> {
         let truthy = match &v {
             Scalar::Str(s) => !s.is_empty(),
             Scalar::Truthy | Scalar::EmptyArray => true,
@@ -214,8 +244,8 @@ impl Message {
     }
 }
 
-impl<'de> Deserialize<'de> for Message {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Message, D::Error> {
+impl<'de> Deserialize<'de> for Message<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Message<'de>, D::Error> {
         d.deserialize_any(MessageVisitor)
     }
 }
@@ -225,21 +255,21 @@ impl<'de> Deserialize<'de> for Message {
 struct FieldOf(&'static str);
 
 impl<'de> DeserializeSeed<'de> for FieldOf {
-    type Value = Scalar;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+    type Value = Scalar<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for FieldOf {
-    type Value = Scalar;
+    type Value = Scalar<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
         let mut found = Scalar::Absent;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if key == self.0 {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.0 == self.0 {
                 found = map.next_value()?;
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -247,25 +277,25 @@ impl<'de> Visitor<'de> for FieldOf {
         }
         Ok(found)
     }
-    fn visit_unit<E: Error>(self) -> Result<Scalar, E> {
+    fn visit_unit<E: Error>(self) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
-    fn visit_bool<E: Error>(self, _: bool) -> Result<Scalar, E> {
+    fn visit_bool<E: Error>(self, _: bool) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
-    fn visit_i64<E: Error>(self, _: i64) -> Result<Scalar, E> {
+    fn visit_i64<E: Error>(self, _: i64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
-    fn visit_u64<E: Error>(self, _: u64) -> Result<Scalar, E> {
+    fn visit_u64<E: Error>(self, _: u64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
-    fn visit_f64<E: Error>(self, _: f64) -> Result<Scalar, E> {
+    fn visit_f64<E: Error>(self, _: f64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
-    fn visit_str<E: Error>(self, _: &str) -> Result<Scalar, E> {
+    fn visit_str<E: Error>(self, _: &str) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Scalar::Absent)
     }
@@ -273,28 +303,28 @@ impl<'de> Visitor<'de> for FieldOf {
 
 /// The fields of a record line that recovery reads.
 #[derive(Debug, Default)]
-pub struct Record {
-    id: Scalar,
-    parent_id: Scalar,
-    kind: Scalar,
-    custom_type: Scalar,
+pub struct Record<'a> {
+    id: Scalar<'a>,
+    parent_id: Scalar<'a>,
+    kind: Scalar<'a>,
+    custom_type: Scalar<'a>,
     /// `data.error` (a custom entry's error text).
-    data_error: Scalar,
-    message: Message,
+    data_error: Scalar<'a>,
+    message: Message<'a>,
 }
 
-impl<'de> Deserialize<'de> for Record {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Record, D::Error> {
+impl<'de> Deserialize<'de> for Record<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Record<'de>, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Record;
+            type Value = Record<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<'de>, A::Error> {
                 let mut r = Record::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    match &*key {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match &*key.0 {
                         "id" => r.id = map.next_value()?,
                         "parentId" => r.parent_id = map.next_value()?,
                         "type" => r.kind = map.next_value()?,
@@ -313,9 +343,9 @@ impl<'de> Deserialize<'de> for Record {
     }
 }
 
-impl Record {
+impl<'a> Record<'a> {
     /// The same fields of a parsed line.
-    pub fn of(obj: &serde_json::Map<String, Value>) -> Record {
+    pub fn of(obj: &'a serde_json::Map<String, Value>) -> Record<'a> {
         let field = |k: &str| obj.get(k).map_or(Scalar::Absent, Scalar::of);
         Record {
             id: field("id"),
@@ -334,7 +364,7 @@ impl Record {
     /// The rules recovery applies to one record: its links,
     /// `parsedSessionEntryToMessage`, and the restart artifacts.
     pub fn into_record(self) -> TailRecord {
-        let kind = self.kind.as_str().map(str::to_string);
+        let kind = self.kind.as_str();
         let m = &self.message;
         let message = if m.present && m.truthy {
             let role = m.role.as_str().map(str::to_string);
@@ -344,7 +374,7 @@ impl Record {
                 role,
                 compaction: false,
             })
-        } else if kind.as_deref() == Some("compaction") {
+        } else if kind == Some("compaction") {
             Some(TailMessage {
                 role: Some("system".into()),
                 approval_pending: false,
@@ -353,7 +383,7 @@ impl Record {
         } else {
             None
         };
-        let artifact = if kind.as_deref() == Some("custom")
+        let artifact = if kind == Some("custom")
             && self.custom_type.as_str() == Some("openclaw:prompt-error")
         {
             Some(
@@ -369,7 +399,7 @@ impl Record {
             )
         } else {
             (m.present
-                && kind.as_deref() == Some("message")
+                && kind == Some("message")
                 && m.role.as_str() == Some("assistant")
                 && super::is_restart_abort_stop(
                     m.stop_reason.as_str(),
@@ -385,7 +415,7 @@ impl Record {
                 other => other.non_blank().map(Some),
             },
             has_parent_key: self.parent_id != Scalar::Absent,
-            kind,
+            kind: RecordKind::of(kind),
             message,
             artifact,
         }
