@@ -1,20 +1,26 @@
 //! The floor `sessfix scan` is benchmarked against: only what any correct scan
-//! of an OpenClaw state dir must do, in one process on one thread. For every
-//! `agents/<id>/sessions/` it reads and parses `sessions.json` with serde_json,
-//! reads every `*.lock` file, and reads the last 256 KiB of every `*.jsonl`.
+//! of an OpenClaw state dir must do, in one process, one agent per thread
+//! (rayon, as many threads as cores). For every `agents/<id>/sessions/` it
+//! reads and parses `sessions.json` with serde_json, reads every `*.lock`
+//! file, and reads the last 256 KiB of every `*.jsonl`.
 //!
 //!     cargo run --release --example floor -- STATE_DIR
 //!
 //! With `--rewrite` it is the floor of `sessfix repair`: after that scan it
-//! also does what any repair that cannot lose data must do with every index it
-//! changes. It writes a copy to a backup folder and fsyncs it, writes the new
-//! content (here the same bytes) to a temp file in the same directory and
-//! fsyncs it, renames it over the index, and fsyncs the directory.
+//! also does what any repair that cannot lose data must do with every file
+//! it changes. For each index it writes a copy to a backup folder and fsyncs
+//! it, writes the new content (here the same bytes) to a temp file in the
+//! same directory and fsyncs it, renames it over the index, and fsyncs the
+//! directory. For each lock it writes a copy to the backup folder and
+//! fsyncs it, removes the lock, and fsyncs the directory once. (Every lock
+//! of the generated states is one repair removes: a dead pid, or pid 1,
+//! which is no gateway.)
 //!
 //!     cargo run --release --example floor -- STATE_DIR --rewrite
 //!
 //! Prints what it read, so that the work cannot be optimised away.
 
+use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -29,6 +35,17 @@ struct Totals {
     bytes: u64,
 }
 
+impl Totals {
+    fn add(mut self, o: Totals) -> Totals {
+        self.indexes += o.indexes;
+        self.entries += o.entries;
+        self.locks += o.locks;
+        self.transcripts += o.transcripts;
+        self.bytes += o.bytes;
+        self
+    }
+}
+
 /// Write `bytes` to a new file at `path` and fsync it.
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::File::create_new(path)?;
@@ -37,8 +54,8 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Back up `index` into `backups`, then replace it atomically and durably.
-fn rewrite(index: &Path, bytes: &[u8], backups: &Path, n: usize) -> std::io::Result<()> {
-    write_synced(&backups.join(format!("{n:04}-sessions.json")), bytes)?;
+fn rewrite(index: &Path, bytes: &[u8], backups: &Path) -> std::io::Result<()> {
+    write_synced(&backups.join("sessions.json"), bytes)?;
     let dir = index.parent().expect("an index has a directory");
     let tmp = dir.join(".sessions.json.floor.tmp");
     write_synced(&tmp, bytes)?;
@@ -46,7 +63,13 @@ fn rewrite(index: &Path, bytes: &[u8], backups: &Path, n: usize) -> std::io::Res
     std::fs::File::open(dir)?.sync_all()
 }
 
-fn sessions_dir(dir: &Path, t: &mut Totals, backups: Option<&Path>) -> std::io::Result<()> {
+/// One agent's sessions dir; with `backups` (this agent's backup folder),
+/// its index rewritten and its locks removed, each backed up first.
+fn sessions_dir(dir: &Path, backups: Option<&Path>) -> std::io::Result<Totals> {
+    let mut t = Totals::default();
+    if let Some(b) = backups {
+        std::fs::create_dir(b)?;
+    }
     let index = dir.join("sessions.json");
     if let Ok(bytes) = std::fs::read(&index) {
         t.bytes += bytes.len() as u64;
@@ -55,10 +78,11 @@ fn sessions_dir(dir: &Path, t: &mut Totals, backups: Option<&Path>) -> std::io::
         t.entries += v.as_object().map_or(0, |o| o.len());
         t.indexes += 1;
         if let Some(backups) = backups {
-            rewrite(&index, &bytes, backups, t.indexes)?;
+            rewrite(&index, &bytes, backups)?;
         }
     }
     let mut buf = Vec::with_capacity(TAIL as usize);
+    let mut removed = false;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -67,8 +91,14 @@ fn sessions_dir(dir: &Path, t: &mut Totals, backups: Option<&Path>) -> std::io::
             continue;
         }
         if name.ends_with(".lock") {
-            t.bytes += std::fs::read(entry.path())?.len() as u64;
+            let bytes = std::fs::read(entry.path())?;
+            t.bytes += bytes.len() as u64;
             t.locks += 1;
+            if let Some(backups) = backups {
+                write_synced(&backups.join(&*name), &bytes)?;
+                std::fs::remove_file(entry.path())?;
+                removed = true;
+            }
         } else if name.ends_with(".jsonl") {
             let mut f = std::fs::File::open(entry.path())?;
             let len = f.metadata()?.len();
@@ -79,7 +109,10 @@ fn sessions_dir(dir: &Path, t: &mut Totals, backups: Option<&Path>) -> std::io::
             t.transcripts += 1;
         }
     }
-    Ok(())
+    if removed {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(t)
 }
 
 fn main() {
@@ -100,7 +133,6 @@ fn main() {
         }
     }
     let agents = Path::new(state).join("agents");
-    let mut t = Totals::default();
     let mut dirs: Vec<_> = match std::fs::read_dir(&agents) {
         Ok(d) => d.filter_map(Result::ok).map(|e| e.path()).collect(),
         Err(e) => {
@@ -109,13 +141,17 @@ fn main() {
         }
     };
     dirs.sort();
-    for agent in dirs {
-        let backups = rewrite.then_some(backups.as_path());
-        if let Err(e) = sessions_dir(&agent.join("sessions"), &mut t, backups) {
-            eprintln!("floor: {}: {e}", agent.display());
-            std::process::exit(1);
-        }
-    }
+    let t = dirs
+        .par_iter()
+        .map(|agent| {
+            let b = agent.file_name().map(|n| backups.join(n));
+            let b = b.as_deref().filter(|_| rewrite);
+            sessions_dir(&agent.join("sessions"), b).unwrap_or_else(|e| {
+                eprintln!("floor: {}: {e}", agent.display());
+                std::process::exit(1);
+            })
+        })
+        .reduce(Totals::default, Totals::add);
     println!(
         "{} indexes, {} entries, {} locks, {} transcripts, {} bytes read",
         t.indexes, t.entries, t.locks, t.transcripts, t.bytes

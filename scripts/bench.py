@@ -4,14 +4,15 @@
 On generated states (examples/generate.rs, deterministic from a seed):
   - `sessfix scan --json` vs the floor (examples/floor.rs: read and parse every
     index with serde_json, read every lock, read the last 256 KiB of every
-    transcript; one process) on the many-agents state and the big index,
-    in wall and CPU time (target 1.3x);
+    transcript; one process, one agent per thread) on the many-agents state
+    and the big index, in wall and CPU time (target 1.3x);
   - `sessfix scan --json` vs `openclaw sessions --all-agents --json --limit all`
     (the real OpenClaw 2026.5.12 of the oracle setup);
   - `sessfix repair` of the big index vs `cp` of it, and vs the repair floor
-    (`floor --rewrite`: the scan floor, then a backup copy with fsync and an
-    atomic, synced rewrite of the index); a fresh copy of the state before
-    every run, not timed;
+    (`floor --rewrite`: the scan floor, then for each index a backup copy
+    with fsync and an atomic, synced rewrite, and for each lock a synced
+    backup copy and its removal: the files repair changes, as durably); a
+    fresh copy of the state before every run, not timed;
   - `sessfix repair` of the many-agents state (time and memory);
   - peak memory (max RSS from wait4) of every command, against
     2 x the largest index + 32 MiB;
@@ -23,7 +24,12 @@ On generated states (examples/generate.rs, deterministic from a seed):
     run against the scan (target 1.3x), the repair against `floor --rewrite`
     of the same state (target 1.5x), every peak against 2 x the index +
     32 MiB; with --baseline BIN, the same commands of another sessfix build
-    (an earlier release, say) run side by side.
+    (an earlier release, say) run side by side;
+  - one SQLite-era agent of 100,000 session rows (20,000 with --quick), made
+    from the database the real OpenClaw 2026.9.6 wrote
+    (fixtures/sqlite-between-running): `sessfix scan --json` vs the sqlite3
+    CLI running the SELECT sessfix runs, in wall and CPU time (target 1.3x),
+    and its peak against 2 x its session rows + 32 MiB.
 Prints medians, min-max and ratios. It asserts nothing about time: figures are
 for reading. Exits non-zero only when a command fails.
 """
@@ -33,6 +39,7 @@ import json
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,6 +47,14 @@ import tempfile
 import time
 
 NOW = "2026-11-24T03:00:00Z"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The agent database the real OpenClaw 2026.9.6 made (schema 23), and its row.
+SQLITE_FIXTURE = os.path.join(ROOT, "fixtures", "sqlite-between-running", "state", "agents", "main", "agent")
+SQLITE_ROW = "agent:main:feishu:direct:ou_live"
+# What sessfix reads of each row (src/state/sqlite_era.rs), for the sqlite3 CLI.
+SQLITE_SELECT = ("SELECT n.session_key, n.current_session_id, n.entry_json, n.entry_valid, n.updated_at, n.status, "
+                 "w.session_id IS NOT NULL, w.status, w.updated_at, w.ended_at FROM session_nodes n "
+                 "LEFT JOIN session_windows w ON w.session_id = n.current_session_id ORDER BY n.session_key")
 TIME = "/usr/bin/time"
 MIB = 1024 * 1024
 
@@ -163,6 +178,66 @@ def memory_check(name, t, state):
     return ok
 
 
+def sqlite_state(out, rows):
+    """One SQLite-era agent of `rows` session rows: the database the real
+    2026.9.6 gateway made (SQLITE_FIXTURE), its row copied with new keys and
+    session ids, one in ten running and the rest done, each with its
+    session_windows row. Returns the bytes of its session rows (the columns
+    sessfix reads)."""
+    db = os.path.join(out, "agents", "main", "agent", "openclaw-agent.sqlite")
+    if not os.path.exists(db):
+        os.makedirs(os.path.dirname(db))
+        for f in ("openclaw-agent.sqlite", "openclaw-agent.sqlite-wal"):
+            shutil.copy(os.path.join(SQLITE_FIXTURE, f), os.path.dirname(db))
+        con = sqlite3.connect(db)
+        sid = "printf('%08x-0000-4000-8000-%012x', i, i)"
+        with con:
+            con.execute(f"""WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO session_nodes (session_key, current_session_id, entry_json, entry_valid, updated_at, status)
+                SELECT printf('agent:main:telegram:direct:u%07d', i), {sid},
+                  replace(replace(s.entry_json, s.current_session_id, {sid}), '"status":"running"',
+                          CASE WHEN i % 10 = 0 THEN '"status":"running"' ELSE '"status":"done"' END),
+                  s.entry_valid, s.updated_at, CASE WHEN i % 10 = 0 THEN 'running' ELSE 'done' END
+                FROM n, session_nodes s WHERE s.session_key = ?""", (rows - 1, SQLITE_ROW))
+            con.execute("""INSERT INTO session_windows (session_id, session_key, created_at, updated_at, status)
+                SELECT current_session_id, session_key, updated_at, updated_at, status FROM session_nodes
+                WHERE session_key != ?""", (SQLITE_ROW,))
+            # The insert triggers mark rows pending validation; the copied row was valid.
+            con.execute("UPDATE session_nodes SET entry_valid = 1")
+            con.execute("DELETE FROM session_canonical_validation_pending")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    n, size = con.execute("SELECT count(*), sum(length(session_key) + length(current_session_id) "
+                          "+ length(entry_json)) FROM session_nodes").fetchone()
+    con.close()
+    print(f"  {out}: one SQLite-era agent, {n:,} session rows, {size / MIB:.1f} MiB of them, "
+          f"database {os.path.getsize(db) / MIB:.0f} MiB")
+    return db, size
+
+
+def sqlite_agent(opts, work, env, rows):
+    """Scan of one SQLite-era agent of `rows` rows against the sqlite3 CLI
+    running the same SELECT, and its memory against 2 x the rows + 32 MiB.
+    Returns the targets missed."""
+    state = os.path.join(work, f"sqlite-{rows}")
+    print(f"\nscan vs sqlite3: one SQLite-era agent of {rows:,} rows (OpenClaw 2026.9.6)")
+    db, size = sqlite_state(state, rows)
+    env = dict(env, SESSFIX_OPENCLAW_VERSION="2026.9.6")
+    t_s = measure("sessfix scan --json", [opts.sessfix, "--state-dir", state, "scan", "--json"], opts.runs, env)
+    t_q = measure("sqlite3 -readonly, the same SELECT", ["sqlite3", "-readonly", db, SQLITE_SELECT], opts.runs, env)
+    missed = []
+    if not (ratio("sessfix / sqlite3", t_s, t_q, 1.3)[1] & cpu_ratio("sessfix / sqlite3", t_s, t_q, 1.3)):
+        missed.append(f"SQLite-era scan vs sqlite3 ({rows:,} rows)")
+    limit = 2 * size + 32 * MIB
+    ok = t_s.rss <= limit
+    print(f"  => peak memory of sessfix scan: {t_s.rss / MIB:.1f} MiB, target <= 2 x {size / MIB:.1f} MiB + 32 MiB "
+          f"= {limit / MIB:.1f} MiB: {'met' if ok else 'MISSED'}", flush=True)
+    if not ok:
+        missed.append(f"SQLite-era scan memory ({rows:,} rows)")
+    return missed
+
+
 def one_agent(opts, work, env, size):
     """Scan, dry run and repair of one agent of many entries, 10 stranded,
     each against the scan of the same state (and against --baseline).
@@ -235,13 +310,15 @@ def main():
     for b in (opts.sessfix, opts.floor, opts.generate, node, openclaw, TIME, *([opts.baseline] if opts.baseline else [])):
         if not os.path.exists(b):
             die(f"missing {b} (run oracle/install.sh for OpenClaw)")
+    if not shutil.which("sqlite3"):
+        die("missing the sqlite3 CLI (the SQLite-era baseline; Debian package sqlite3)")
     if opts.quick:
         sizes = {"many": (5, 100), "big_kb": 4, "oc": (2, 100), "scale": [(2, 100), (5, 100), (10, 100)],
-                 "one": (20000, "--bloat-kb", "0", "--transcript-kb", "1")}
+                 "one": (20000, "--bloat-kb", "0", "--transcript-kb", "1"), "sqlite": 20000}
         opts.runs, opts.openclaw_runs = min(opts.runs, 3), 1
     else:
         sizes = {"many": (50, 400), "big_kb": 38, "oc": (5, 200), "scale": [(10, 100), (20, 500), (50, 400), (20, 5000)],
-                 "one": (100000,)}
+                 "one": (100000,), "sqlite": 100000}
     work = opts.work or tempfile.mkdtemp(prefix="sessfix-bench-")
     os.makedirs(work, exist_ok=True)
     tmp = os.path.join(work, "tmp")
@@ -338,6 +415,7 @@ def main():
                 missed.append(f"scan memory ({a * s:,} entries in {a} agents)")
 
         missed += one_agent(opts, work, env, sizes["one"])
+        missed += sqlite_agent(opts, work, env, sizes["sqlite"])
     finally:
         if not opts.work:
             shutil.rmtree(work, ignore_errors=True)
