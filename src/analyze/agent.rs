@@ -219,6 +219,7 @@ fn session_rows(
         .filter(|&k| held_now(line_locks.iter().map(|v| &v[k])))
         .filter_map(|k| Some(line_locks.first()?[k].canonical.as_path()))
         .collect();
+    sessions_out.reserve(agent.sessions.len());
     for (si, s) in agent.sessions.iter().enumerate() {
         let preds: Vec<Pred> = lines
             .iter()
