@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prove a refactor leaves behaviour unchanged: run `scan --json`, `scan`
-(its text, 100 columns) and `repair --dry-run --json` on every fixture, once per release line's first
+(its text, 100 columns), `repair --dry-run --json` and `repair --dry-run`
+(its text) on every fixture, once per release line's first
 release and once with the release unknown, and keep each run's stdout and
 exit code in one file per run.
 
@@ -75,7 +76,8 @@ def run_one(binary, work, fixture, release, kind):
     if release:
         env["SESSFIX_OPENCLAW_VERSION"] = release
     args = {"scan": ["scan", "--json"], "text": ["scan", "--color", "never"],
-            "dry-run": ["repair", "--dry-run", "--json"]}[kind]
+            "dry-run": ["repair", "--dry-run", "--json"],
+            "dry-text": ["repair", "--dry-run", "--color", "never"]}[kind]
     env["COLUMNS"] = "100"
     p = subprocess.run(
         [binary, "--state-dir", str(base / "state"), *args],
@@ -93,7 +95,7 @@ def collect(binary, out, work):
     jobs = []
     for f in fixtures():
         for r in line_releases() + [None]:
-            for kind in ["scan", "text", "dry-run"]:
+            for kind in ["scan", "text", "dry-run", "dry-text"]:
                 jobs.append((f, r, kind))
 
     def go(job):

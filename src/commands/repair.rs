@@ -43,6 +43,7 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
         yes: args.yes,
         lock_wait_ms: args.lock_wait,
         backup_dir: args.backup_dir.clone(),
+        report_rows: args.json,
     }
 }
 

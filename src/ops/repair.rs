@@ -38,6 +38,9 @@ pub struct RepairOptions {
     pub lock_wait_ms: u64,
     /// Where backups go (`--backup-dir`); `None`: `<state-dir>/sessfix-backups`.
     pub backup_dir: Option<PathBuf>,
+    /// A dry run's report keeps its session and lock rows (`--json` prints
+    /// them; the text shows the plan alone, and so holds only findings).
+    pub report_rows: bool,
 }
 
 /// How a repair ended. `exit()` is its exit code.
@@ -317,7 +320,8 @@ pub fn repair(
 /// `repair --dry-run`: read and plan once, show the plan with its report,
 /// and tell the exit a real run would end with.
 fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<RepairOutcome, Fatal> {
-    let (snap, report, plan, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, true, Tails::Read)?;
+    let (snap, report, plan, _) =
+        read_and_plan(ctx, opts.plan, &opts.sqlite, opts.report_rows, Tails::Read)?;
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     ui.show(Event::DryRun {
         report: &report,
