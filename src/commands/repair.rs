@@ -13,7 +13,8 @@ use crate::ops::repair::RepairOptions;
 use crate::ops::{Event, Ui};
 use crate::plan::sqlite::SqliteRequest;
 use crate::plan::{Plan, PlanOptions};
-use crate::render::{json::Json, plan::PlanView, Renderer, RepairDoc, Style};
+use crate::render::json::{self, Json, JsonSink};
+use crate::render::{plan::PlanView, Renderer, RepairDoc, ReportSink, Style};
 use std::io::Write;
 use std::path::Path;
 
@@ -43,7 +44,6 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
         yes: args.yes,
         lock_wait_ms: args.lock_wait,
         backup_dir: args.backup_dir.clone(),
-        report_rows: args.json,
     }
 }
 
@@ -52,6 +52,8 @@ struct Terminal<'a> {
     args: &'a RepairArgs,
     style: Style,
     err_style: Style,
+    /// `--dry-run --json`: the report's rows, written as they come.
+    sink: Option<JsonSink>,
 }
 
 impl Terminal<'_> {
@@ -99,9 +101,20 @@ impl Terminal<'_> {
 }
 
 impl Ui for Terminal<'_> {
+    fn report_sink(&mut self) -> Option<&mut dyn ReportSink> {
+        self.sink.as_mut().map(|s| s as &mut dyn ReportSink)
+    }
+
     fn show(&mut self, event: Event<'_>) -> Result<(), Fatal> {
         let args = self.args;
         match event {
+            Event::DryRun { report, plan, .. } if self.sink.is_some() => {
+                let mut out = crate::render::stdout();
+                let sink = self.sink.as_mut().expect("checked");
+                json::write_dry_run(sink, report, &report.findings, plan, &mut out)
+                    .and_then(|()| out.flush())
+                    .map_err(io)
+            }
             Event::DryRun {
                 report,
                 plan,
@@ -166,6 +179,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         args,
         style: ctx.style,
         err_style: ctx.err_style,
+        sink: (args.dry_run && args.json).then(JsonSink::nested),
     };
     crate::ops::repair::repair(ctx, &options(ctx, args), &mut ui).map(|o| o.exit())
 }

@@ -60,6 +60,13 @@ pub trait Ui {
     /// Ask `question`; `what` says what a yes would do (for the error when
     /// nobody can answer). True for yes.
     fn ask(&mut self, question: &str, what: &str) -> Result<bool, Fatal>;
+    /// Where a dry run's report rows go as each agent is planned, when this
+    /// Ui writes them as they come (`repair --dry-run --json`); `None`: it
+    /// shows none, and they are dropped. `Event::DryRun` then brings the
+    /// report's head, the rest of it having gone here.
+    fn report_sink(&mut self) -> Option<&mut dyn crate::render::ReportSink> {
+        None
+    }
 }
 
 /// One line on stderr per warning or error finding, in the manner of `e2fsck -p`: what,

@@ -38,9 +38,6 @@ pub struct RepairOptions {
     pub lock_wait_ms: u64,
     /// Where backups go (`--backup-dir`); `None`: `<state-dir>/sessfix-backups`.
     pub backup_dir: Option<PathBuf>,
-    /// A dry run's report keeps its session and lock rows (`--json` prints
-    /// them; the text shows the plan alone, and so holds only findings).
-    pub report_rows: bool,
 }
 
 /// How a repair ended. `exit()` is its exit code.
@@ -93,8 +90,10 @@ type Planned = (Snapshot, analyze::Report, Plan, TailCache);
 
 /// Read the state, analyse it and plan the repair, agent by agent: each agent
 /// is planned from its rows of the analysis as soon as it is added, and then
-/// dropped, so only a few agents' files are held at a time. Without
-/// `keep_rows` the report keeps only its findings (a real run prints no rows).
+/// dropped, so only a few agents' files are held at a time. The report's
+/// session and lock rows then go to `rows_to` (a dry run that writes them as
+/// they come: its findings too, the report keeping what its exit needs,
+/// `Report::streamed`), or are dropped (a real run prints no rows).
 ///
 /// An agent whose index could not be read is not planned at all: without its
 /// index nothing tells which lock or temp file belongs to a running session.
@@ -102,9 +101,10 @@ fn read_and_plan(
     ctx: &Context,
     opts: PlanOptions,
     req: &SqliteRequest,
-    keep_rows: bool,
+    mut rows_to: Option<&mut dyn crate::render::ReportSink>,
     tails: Tails,
 ) -> Result<Planned, Fatal> {
+    let mut sink_failed = None;
     let mut refused: Option<Refusal> = None;
     let phases = Phases {
         read: "reading",
@@ -142,8 +142,16 @@ fn read_and_plan(
                 }
             }
             plan::add_agent(plan, &agent, rows, opts);
-            if !keep_rows {
-                analysis.forget_rows();
+            match rows_to.as_deref_mut() {
+                None => analysis.forget_rows(),
+                Some(sink) => {
+                    let taken = analysis.take_rows();
+                    if sink_failed.is_none() {
+                        sink_failed = sink
+                            .rows(&taken.sessions, &taken.locks, &taken.findings)
+                            .err();
+                    }
+                }
             }
             // Done with the agent: its tails move into the kept ones.
             if remember {
@@ -151,6 +159,9 @@ fn read_and_plan(
             }
         },
     )?;
+    if let Some(e) = sink_failed {
+        return Err(Fatal::operational(format!("cannot write the report: {e}")));
+    }
     let report = analysis.finish();
     let refusal = refused
         .map(Err)
@@ -268,7 +279,7 @@ pub fn repair(
         Err(exit) => return Ok(RepairOutcome::Refused(exit)),
     };
     let (snap, report, plan, tails) =
-        read_and_plan(ctx, opts.plan, &opts.sqlite, false, Tails::Remember)?;
+        read_and_plan(ctx, opts.plan, &opts.sqlite, None, Tails::Remember)?;
     // What was read of each transcript is not read again if unchanged: not
     // after the question, nor to check the result.
     let tails = Arc::new(tails);
@@ -320,8 +331,15 @@ pub fn repair(
 /// `repair --dry-run`: read and plan once, show the plan with its report,
 /// and tell the exit a real run would end with.
 fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<RepairOutcome, Fatal> {
+    // The rows go to the Ui as they come, or nowhere: a dry run's text shows
+    // the plan alone (and names only unreadable files, which are kept).
+    let mut discard = crate::render::Discard;
+    let sink: &mut dyn crate::render::ReportSink = match ui.report_sink() {
+        Some(s) => s,
+        None => &mut discard,
+    };
     let (snap, report, plan, _) =
-        read_and_plan(ctx, opts.plan, &opts.sqlite, opts.report_rows, Tails::Read)?;
+        read_and_plan(ctx, opts.plan, &opts.sqlite, Some(sink), Tails::Read)?;
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     ui.show(Event::DryRun {
         report: &report,
@@ -389,7 +407,7 @@ fn ask_and_replan(
         Err(exit) => return Ok(Err(RepairOutcome::Refused(exit))),
     };
     let reuse = Tails::Reuse(Arc::clone(tails));
-    let (_, report, replanned, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, false, reuse)?;
+    let (_, report, replanned, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, None, reuse)?;
     if let Some(exit) =
         refuse_if_live(&report.gateway, opts).or_else(|| refuse_if_unknown(&report, opts.force))
     {

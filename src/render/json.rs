@@ -24,50 +24,59 @@ impl Renderer<Report> for Json {
 /// serialised as it comes, indented as it stands in the document, and put
 /// aside; the document is put together at the end. The same bytes as
 /// serialising the whole `Report` (`Document`) with `serde_json`'s pretty
-/// printer.
+/// printer. `nested()` writes the report as the value of a key of a
+/// document (`repair --dry-run --json`'s `report`).
 #[derive(Default)]
 pub struct JsonSink {
+    /// How deep the report's object stands: 0, the document itself.
+    depth: usize,
     sessions: Items,
     locks: Items,
     /// By severity, as `SEVERITIES`.
     findings: [Items; 3],
 }
 
+/// Text re-indented by `pad` after each newline: a newline in JSON text is
+/// always between tokens (strings escape theirs).
+fn indent(text: &[u8], pad: &[u8], out: &mut Vec<u8>) {
+    for &b in text {
+        out.push(b);
+        if b == b'\n' {
+            out.extend_from_slice(pad);
+        }
+    }
+}
+
 /// Array elements as they stand in the document: each after `\n` (the
-/// first) or `,\n`, and four spaces (the elements of a top-level array),
-/// its own lines indented four spaces more than alone.
+/// first) or `,\n` and the array's indent, its own lines indented as much.
 #[derive(Default)]
 struct Items {
     spill: Spill,
 }
 
 impl Items {
-    fn push(&mut self, item: &impl serde::Serialize) -> std::io::Result<()> {
+    /// Put `item` aside as an element of an array whose elements are
+    /// indented `pad`.
+    fn push(&mut self, item: &impl serde::Serialize, pad: &[u8]) -> std::io::Result<()> {
         let alone = serde_json::to_vec_pretty(item)?;
         let mut bytes = Vec::with_capacity(alone.len() + alone.len() / 8 + 8);
         if !self.spill.is_empty() {
             bytes.push(b',');
         }
-        bytes.extend_from_slice(b"\n    ");
-        // A newline in JSON text is always between tokens (strings escape
-        // theirs), so indenting after each is re-indenting.
-        for &b in &alone {
-            bytes.push(b);
-            if b == b'\n' {
-                bytes.extend_from_slice(b"    ");
-            }
-        }
+        bytes.push(b'\n');
+        bytes.extend_from_slice(pad);
+        indent(&alone, pad, &mut bytes);
         self.spill.push(&bytes)
-    }
-
-    fn push_all<T: serde::Serialize>(&mut self, items: &[T]) -> std::io::Result<()> {
-        items.iter().try_for_each(|i| self.push(i))
     }
 }
 
-/// Write a top-level array of the elements of `parts`, in order: `[]`, or
-/// `[`, the elements, a newline and `  ]`.
-fn write_array(parts: &mut [&mut Items], out: &mut dyn Write) -> std::io::Result<()> {
+/// Write an array of the elements of `parts`, in order: `[]`, or `[`, the
+/// elements, a newline, `close_pad` and `]`.
+fn write_array(
+    parts: &mut [&mut Items],
+    close_pad: &[u8],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     out.write_all(b"[")?;
     let mut any = false;
     for p in parts.iter_mut().filter(|p| !p.spill.is_empty()) {
@@ -78,7 +87,11 @@ fn write_array(parts: &mut [&mut Items], out: &mut dyn Write) -> std::io::Result
         p.spill.copy_to(out)?;
         any = true;
     }
-    out.write_all(if any { b"\n  ]" } else { b"]" })
+    if any {
+        out.write_all(b"\n")?;
+        out.write_all(close_pad)?;
+    }
+    out.write_all(b"]")
 }
 
 /// The report's fields before its rows, in `Report`'s order (the document
@@ -94,6 +107,23 @@ struct Head<'a> {
     agents: &'a [AgentReport],
 }
 
+impl JsonSink {
+    /// A sink for a report that is the value of a key of a document.
+    pub fn nested() -> Self {
+        JsonSink {
+            depth: 1,
+            ..JsonSink::default()
+        }
+    }
+
+    /// The indent of the report's keys, and of its arrays' elements.
+    fn pads(&self) -> (Vec<u8>, Vec<u8>) {
+        let key = b"  ".repeat(self.depth + 1);
+        let element = b"  ".repeat(self.depth + 2);
+        (key, element)
+    }
+}
+
 impl ReportSink for JsonSink {
     fn rows(
         &mut self,
@@ -101,10 +131,13 @@ impl ReportSink for JsonSink {
         locks: &[LockReport],
         findings: &[Finding],
     ) -> std::io::Result<()> {
-        self.sessions.push_all(sessions)?;
-        self.locks.push_all(locks)?;
+        let (_, pad) = self.pads();
+        sessions
+            .iter()
+            .try_for_each(|s| self.sessions.push(s, &pad))?;
+        locks.iter().try_for_each(|l| self.locks.push(l, &pad))?;
         for f in findings {
-            self.findings[severity_index(f)].push(f)?;
+            self.findings[severity_index(f)].push(f, &pad)?;
         }
         Ok(())
     }
@@ -123,32 +156,66 @@ impl ReportSink for JsonSink {
             gateway: &r.gateway,
             agents: &r.agents,
         };
-        let doc = Document {
-            schema_version: SCHEMA_VERSION,
-            body: &head,
+        let alone = if self.depth == 0 {
+            serde_json::to_vec_pretty(&Document {
+                schema_version: SCHEMA_VERSION,
+                body: &head,
+            })?
+        } else {
+            serde_json::to_vec_pretty(&head)?
         };
-        let text = serde_json::to_vec_pretty(&doc)?;
+        let (key_pad, element_pad) = self.pads();
+        let object_pad = b"  ".repeat(self.depth);
+        let mut text = Vec::with_capacity(alone.len() * 2);
+        indent(&alone, &object_pad, &mut text);
+        let close = [b"\n".as_slice(), &object_pad, b"}"].concat();
         let open = text
-            .strip_suffix(b"\n}")
+            .strip_suffix(close.as_slice())
             .ok_or_else(|| std::io::Error::other("the report's head is not a JSON object"))?;
         out.write_all(open)?;
-        out.write_all(b",\n  \"sessions\": ")?;
-        write_array(&mut [&mut self.sessions], out)?;
-        out.write_all(b",\n  \"locks\": ")?;
-        write_array(&mut [&mut self.locks], out)?;
-        out.write_all(b",\n  \"findings\": ")?;
+        let key = |name: &str| [b",\n".as_slice(), &key_pad, name.as_bytes(), b": "].concat();
+        out.write_all(&key("\"sessions\""))?;
+        write_array(&mut [&mut self.sessions], &key_pad, out)?;
+        out.write_all(&key("\"locks\""))?;
+        write_array(&mut [&mut self.locks], &key_pad, out)?;
+        out.write_all(&key("\"findings\""))?;
         let mut parts = Vec::new();
         for (sev, put_aside) in SEVERITIES.iter().zip(&mut self.findings) {
             let mut head = Items::default();
             for f in head_findings.iter().filter(|f| f.severity == *sev) {
-                head.push(f)?;
+                head.push(f, &element_pad)?;
             }
             parts.push(head);
             parts.push(std::mem::take(put_aside));
         }
-        write_array(&mut parts.iter_mut().collect::<Vec<_>>(), out)?;
-        out.write_all(b"\n}\n")
+        write_array(&mut parts.iter_mut().collect::<Vec<_>>(), &key_pad, out)?;
+        out.write_all(&close)?;
+        if self.depth == 0 {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
     }
+}
+
+/// `repair --dry-run --json`: `{"schemaVersion", "report", "plan"}`, the
+/// report from `sink` (a `JsonSink::nested`, given the rows put aside
+/// before: `head_findings` as `ReportSink::finish` takes them).
+pub fn write_dry_run(
+    sink: &mut JsonSink,
+    report: &Report,
+    head_findings: &[Finding],
+    plan: &crate::plan::Plan,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let plan = plan_value(plan).map_err(std::io::Error::other)?;
+    writeln!(out, "{{\n  \"schemaVersion\": {SCHEMA_VERSION},")?;
+    out.write_all(b"  \"report\": ")?;
+    sink.finish(report, head_findings, out)?;
+    out.write_all(b",\n  \"plan\": ")?;
+    let mut text = Vec::new();
+    indent(&serde_json::to_vec_pretty(&plan)?, b"  ", &mut text);
+    out.write_all(&text)?;
+    out.write_all(b"\n}\n")
 }
 
 /// `repair --json`: the dry run's report and plan, a plan alone, or what a
@@ -158,16 +225,9 @@ impl Renderer<RepairDoc<'_>> for Json {
         let plan_value = |plan| plan_value(plan).map_err(std::io::Error::other);
         match *doc {
             RepairDoc::DryRun { report, plan } => {
-                #[derive(serde::Serialize)]
-                struct DryRun<'a> {
-                    report: &'a Report,
-                    plan: serde_json::Value,
-                }
-                let doc = DryRun {
-                    report,
-                    plan: plan_value(plan)?,
-                };
-                write_streamed(&doc, out)
+                let mut sink = JsonSink::nested();
+                sink.rows(&report.sessions, &report.locks, &report.findings)?;
+                write_dry_run(&mut sink, report, &[], plan, out)
             }
             RepairDoc::Plan(plan) => write_document(plan_value(plan)?, out),
             RepairDoc::Applied {
@@ -346,6 +406,52 @@ mod tests {
             }
             let mut out = Vec::new();
             sink.finish(&head, &head.findings, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out == serde(&expected), "streamed: {}", report.state_dir);
+        }
+    }
+
+    /// `repair --dry-run --json` with its report nested: what serde_json
+    /// writes of the document held whole, given the report whole or
+    /// streamed agent by agent.
+    #[test]
+    fn the_nested_sink_writes_the_dry_run_serde_writes() {
+        #[derive(serde::Serialize)]
+        struct DryRun<'a> {
+            report: &'a Report,
+            plan: serde_json::Value,
+        }
+        let plan = crate::plan::Plan::default();
+        let serde = |r: &Report| {
+            let doc = DryRun {
+                report: r,
+                plan: plan_value(&plan).unwrap(),
+            };
+            let mut out = Vec::new();
+            write_streamed(&doc, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let mut reports = testing::all();
+        reports.push(testing::many_sessions(20_000));
+        for report in reports {
+            let mut whole = Vec::new();
+            let doc = RepairDoc::DryRun {
+                report: &report,
+                plan: &plan,
+            };
+            Json.render(&doc, &mut whole).unwrap();
+            assert!(
+                String::from_utf8(whole).unwrap() == serde(&report),
+                "{}",
+                report.state_dir
+            );
+            let (head, parts, expected) = testing::streamed(&report);
+            let mut sink = JsonSink::nested();
+            for p in &parts {
+                sink.rows(&p.sessions, &p.locks, &p.findings).unwrap();
+            }
+            let mut out = Vec::new();
+            write_dry_run(&mut sink, &head, &head.findings, &plan, &mut out).unwrap();
             let out = String::from_utf8(out).unwrap();
             assert!(out == serde(&expected), "streamed: {}", report.state_dir);
         }

@@ -134,6 +134,26 @@ pub trait ReportSink {
     ) -> std::io::Result<()>;
 }
 
+/// A sink that writes no rows: for a command that shows none (the text of
+/// `repair --dry-run` shows the plan alone), so that they, and the findings
+/// its exit code does not need, leave memory as they come.
+pub struct Discard;
+
+impl ReportSink for Discard {
+    fn rows(
+        &mut self,
+        _: &[SessionReport],
+        _: &[LockReport],
+        _: &[Finding],
+    ) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Report, _: &[Finding], _: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Write `report`, held whole in memory, through `sink`.
 pub fn render_whole(
     sink: &mut dyn ReportSink,
