@@ -143,7 +143,7 @@ fn read_and_plan(
             }
             plan::add_agent(plan, &agent, rows, opts);
             match rows_to.as_deref_mut() {
-                None => analysis.forget_rows(),
+                None => analysis.forget_rows_and_notes(),
                 Some(sink) => {
                     let taken = analysis.take_rows();
                     if sink_failed.is_none() {
@@ -463,7 +463,7 @@ fn apply_shown(
 /// Check the result by reading the state again: the exit says what remains.
 /// A transcript unchanged since the first read is not read again (`tails`).
 fn verify(ctx: &Context, tails: Arc<TailCache>) -> Result<Exit, Fatal> {
-    // Only the findings are needed: rows are not kept.
+    // Only the warnings and errors are needed: rows and notes are not kept.
     let checking = Phases {
         read: "checking",
         ..Phases::READ
@@ -480,7 +480,7 @@ fn verify(ctx: &Context, tails: Arc<TailCache>) -> Result<Exit, Fatal> {
         |snap| Analysis::new(snap, ctx.settings),
         |analysis, agent| {
             analysis.add(&agent);
-            analysis.forget_rows();
+            analysis.forget_rows_and_notes();
         },
     )?;
     let after = after.finish();
