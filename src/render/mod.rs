@@ -106,13 +106,14 @@ pub trait Renderer<D: ?Sized> {
     fn render(&self, doc: &D, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
-/// Writes the scan report as it is read, as hyperfine's exporters write
-/// results as they come: each agent's rows are given to `rows` as soon as
-/// the agent is analysed (and are then dropped), and `finish` writes the
-/// whole document at the end, byte for byte what rendering the whole
-/// `Report` writes (`Renderer<Report>` is `finish` alone). Rows put aside
-/// between the two are in a `spill::Spill`: a report of 100,000 sessions is
-/// never in memory whole. Errors are the writer's or the temporary file's.
+/// Writes a report as it is read (`scan`, `repair --dry-run`), as
+/// hyperfine's exporters write results as they come: each agent's rows are
+/// given to `rows` as soon as the agent is analysed (and are then dropped),
+/// and `finish` writes the whole document at the end, byte for byte what
+/// rendering the whole `Report` writes (`Renderer<Report>` is `render_whole`:
+/// every row at once, then `finish`). Rows put aside between the two are in
+/// a `spill::Spill`: a report of 100,000 sessions is never in memory whole.
+/// Errors are the writer's or the temporary file's.
 pub trait ReportSink {
     /// Put rows aside: one agent's, as soon as it is analysed (or, for a
     /// report in memory, all of them: `render_whole`).
