@@ -117,7 +117,8 @@ pub struct Analysis {
     // The findings of `new` (the gateway's, the release's): `take_rows`
     // leaves them.
     head_findings: usize,
-    // Findings already sifted by `forget_rows_and_notes`.
+    // The findings `forget_rows_and_notes` leaves as they are: those of
+    // `new`, and those it kept before.
     kept_findings: usize,
     streamed: Streamed,
 }
@@ -198,7 +199,7 @@ impl Analysis {
             sessions: Vec::new(),
             locks: Vec::new(),
             head_findings: findings.len(),
-            kept_findings: 0,
+            kept_findings: findings.len(),
             streamed: Streamed::default(),
             findings,
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
@@ -343,8 +344,7 @@ impl Analysis {
         self.locks.clear();
         self.agents.clear();
         // Those of `new`, and those kept before, stay as they are.
-        let from = self.head_findings.max(self.kept_findings);
-        let added = self.findings.split_off(from.min(self.findings.len()));
+        let added = self.findings.split_off(self.kept_findings);
         self.findings.extend(added.into_iter().filter(|f| {
             f.severity > Severity::Info || f.kind.exit_class() != ExitClass::BySeverity
         }));

@@ -69,11 +69,11 @@ pub struct Context {
 impl Context {
     /// Read the state and analyse it agent by agent, keeping no agent's
     /// state once it is analysed, and write the report as it is read: each
-    /// agent's rows go to `sink` as soon as the agent is analysed, and are
-    /// dropped. The report returned
-    /// holds the head and the findings of no agent (`Report::streamed` keeps
-    /// what its exit code needs of the rest). An error of `sink` (its
-    /// temporary file) is fatal, once the read is over.
+    /// agent's rows go to `sink` as soon as the agent is analysed
+    /// (`pass_rows`). The report returned holds the head and the findings
+    /// of no agent (`Report::streamed` keeps what its exit code needs of the
+    /// rest). An error of `sink` (its temporary file) is fatal, once the
+    /// read is over.
     pub fn report_into(&self, sink: &mut dyn crate::render::ReportSink) -> Result<Report, Fatal> {
         let mut failed = None;
         let (_, analysis) = self.read_each(
@@ -82,16 +82,11 @@ impl Context {
             |analysis, agent| {
                 analysis.add(&agent);
                 drop(agent);
-                let rows = analysis.take_rows();
-                if failed.is_none() {
-                    failed = sink.rows(&rows.sessions, &rows.locks, &rows.findings).err();
-                }
+                pass_rows(analysis, sink, &mut failed);
             },
         )?;
-        match failed {
-            Some(e) => Err(Fatal::operational(format!("cannot write the report: {e}"))),
-            None => Ok(analysis.finish()),
-        }
+        sink_result(failed)?;
+        Ok(analysis.finish())
     }
 
     /// `state::read_each` with a progress line on stderr (agents, sessions
@@ -179,6 +174,28 @@ impl Context {
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b
         })
+    }
+}
+
+/// Take the rows of the agent just added out of `analysis` and give them to
+/// `sink`; its first error is kept in `failed` (`sink_result` ends the
+/// command with it once the read is over), and rows after it are dropped.
+pub fn pass_rows(
+    analysis: &mut Analysis,
+    sink: &mut dyn crate::render::ReportSink,
+    failed: &mut Option<std::io::Error>,
+) {
+    let rows = analysis.take_rows();
+    if failed.is_none() {
+        *failed = sink.rows(&rows.sessions, &rows.locks, &rows.findings).err();
+    }
+}
+
+/// The error `pass_rows` kept, as the command's.
+pub fn sink_result(failed: Option<std::io::Error>) -> Result<(), Fatal> {
+    match failed {
+        Some(e) => Err(Fatal::operational(format!("cannot write the report: {e}"))),
+        None => Ok(()),
     }
 }
 

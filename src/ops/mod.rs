@@ -11,7 +11,7 @@ mod context;
 pub mod repair;
 pub mod undo;
 
-pub use context::{take_run_lock, Context, Fatal, Phases, ReadMode};
+pub use context::{pass_rows, sink_result, take_run_lock, Context, Fatal, Phases, ReadMode};
 
 use crate::analyze::Report;
 use crate::plan::Plan;

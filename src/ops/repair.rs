@@ -144,14 +144,7 @@ fn read_and_plan(
             plan::add_agent(plan, &agent, rows, opts);
             match rows_to.as_deref_mut() {
                 None => analysis.forget_rows_and_notes(),
-                Some(sink) => {
-                    let taken = analysis.take_rows();
-                    if sink_failed.is_none() {
-                        sink_failed = sink
-                            .rows(&taken.sessions, &taken.locks, &taken.findings)
-                            .err();
-                    }
-                }
+                Some(sink) => super::pass_rows(analysis, sink, &mut sink_failed),
             }
             // Done with the agent: its tails move into the kept ones.
             if remember {
@@ -159,9 +152,7 @@ fn read_and_plan(
             }
         },
     )?;
-    if let Some(e) = sink_failed {
-        return Err(Fatal::operational(format!("cannot write the report: {e}")));
-    }
+    super::sink_result(sink_failed)?;
     let report = analysis.finish();
     let refusal = refused
         .map(Err)

@@ -247,24 +247,14 @@ impl Renderer<RepairDoc<'_>> for Json {
     }
 }
 
-/// `{"schemaVersion": N, ...body's fields}`, serialised as it is written:
-/// a report of 100k sessions is never held a second time as a JSON value.
+/// `{"schemaVersion": N, ...body's fields}`: the head of `scan --json`
+/// (`JsonSink`), serialised as it is written.
 #[derive(serde::Serialize)]
 pub struct Document<'a, T: serde::Serialize> {
     #[serde(rename = "schemaVersion")]
     pub schema_version: u64,
     #[serde(flatten)]
     pub body: &'a T,
-}
-
-/// Write `body` as a document (`Document`) with a final newline.
-pub fn write_streamed<T: serde::Serialize>(body: &T, out: &mut dyn Write) -> std::io::Result<()> {
-    let doc = Document {
-        schema_version: SCHEMA_VERSION,
-        body,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
 }
 
 pub use crate::analyze::whole_number;
@@ -357,6 +347,17 @@ fn whole_numbers(v: &mut Value) {
 mod tests {
     use super::*;
     use crate::render::testing;
+
+    /// `body` as serde_json writes it whole as a document (`Document`), with a
+    /// final newline: what the sinks must write byte for byte.
+    fn write_streamed<T: serde::Serialize>(body: &T, out: &mut dyn Write) -> std::io::Result<()> {
+        let doc = Document {
+            schema_version: SCHEMA_VERSION,
+            body,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
 
     #[test]
     fn whole_floats_become_integers_and_others_stay() {

@@ -322,9 +322,14 @@ pub struct TailMessage {
 
 /// `parseRecentTranscriptTailMessages`: the last 20 messages of the active branch.
 pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
-    let mut msgs: Vec<TailMessage> = active_records(records)
+    recent_messages(records).into_iter().cloned().collect()
+}
+
+/// `tail_messages`, borrowed from `records`.
+fn recent_messages(records: &[TailRecord]) -> Vec<&TailMessage> {
+    let mut msgs: Vec<&TailMessage> = active_records(records)
         .into_iter()
-        .filter_map(|r| r.message.clone())
+        .filter_map(|r| r.message.as_ref())
         .collect();
     if msgs.len() > TAIL_MAX_MESSAGES {
         msgs.drain(..msgs.len() - TAIL_MAX_MESSAGES);
@@ -335,22 +340,22 @@ pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
 /// `resume_candidate(&tail_messages(records))`, borrowed: nothing is copied
 /// (a scan does this for every transcript).
 pub fn last_message(records: &[TailRecord]) -> Option<&TailMessage> {
-    let active = active_records(records);
-    let msgs: Vec<&TailMessage> = active.iter().filter_map(|r| r.message.as_ref()).collect();
-    msgs[msgs.len().saturating_sub(TAIL_MAX_MESSAGES)..]
-        .iter()
+    recent_messages(records)
+        .into_iter()
         .rev()
-        .find(|m| matches!(m.role.as_deref(), Some(r) if r != "system"))
-        .copied()
+        .find(|m| decides_resume(m))
+}
+
+/// Whether `resolveMainSessionResumeBlockReason` may decide by `m`: its
+/// role is a string other than `system`.
+fn decides_resume(m: &TailMessage) -> bool {
+    matches!(m.role.as_deref(), Some(r) if r != "system")
 }
 
 /// The one message of `messages` that `resolveMainSessionResumeBlockReason`
 /// decides by: the last whose role is a string other than `system`.
 pub fn resume_candidate(messages: &[TailMessage]) -> Option<&TailMessage> {
-    messages
-        .iter()
-        .rev()
-        .find(|m| matches!(m.role.as_deref(), Some(r) if r != "system"))
+    messages.iter().rev().find(|m| decides_resume(m))
 }
 
 /// `resolveMainSessionResumeBlockReason`: why recovery fails the row instead of
