@@ -3,6 +3,7 @@
 //! whole files, and write atomically.
 
 pub mod os;
+pub mod spill;
 
 pub use os::{same_file, sync_dir, Identity};
 use std::fs::{File, Metadata, OpenOptions};

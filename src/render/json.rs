@@ -2,9 +2,9 @@
 //! them). Every document starts with `schemaVersion`; numbers that are whole
 //! are integers; the raw JSON of a changed field is given as a JSON value.
 
-use super::spill::Spill;
 use super::{severity_index, Renderer, RepairDoc, ReportSink, SEVERITIES};
 use crate::analyze::{AgentReport, Finding, GatewayReport, LockReport, Report, SessionReport};
+use crate::fsx::spill::Spill;
 use crate::release::Release;
 use serde_json::{Map, Value};
 use std::io::Write;

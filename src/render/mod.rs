@@ -3,10 +3,9 @@
 pub mod json;
 pub mod man;
 pub mod plan;
-pub mod spill;
 pub mod table;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use crate::analyze::{Finding, LockReport, Report, SessionReport};
 use std::io::Write;
@@ -112,7 +111,7 @@ pub trait Renderer<D: ?Sized> {
 /// and `finish` writes the whole document at the end, byte for byte what
 /// rendering the whole `Report` writes (`Renderer<Report>` is `render_whole`:
 /// every row at once, then `finish`). Rows put aside between the two are in
-/// a `spill::Spill`: a report of 100,000 sessions is never in memory whole.
+/// a `fsx::spill::Spill`: a report of 100,000 sessions is never in memory whole.
 /// Errors are the writer's or the temporary file's.
 pub trait ReportSink {
     /// Put rows aside: one agent's, as soon as it is analysed (or, for a

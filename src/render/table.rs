@@ -6,9 +6,9 @@
 //! never split: a key that does not fit beside the columns gets a line of its
 //! own; only prose (`why`, messages, fixes) is wrapped, at spaces.
 
-use super::spill::Spill;
 use super::{plural, severity_index, Renderer, ReportSink, Style, SEVERITIES};
 use crate::analyze::{Finding, LockReport, NextBoot, Report, SessionReport, Severity};
+use crate::fsx::spill::Spill;
 use std::io::Write;
 
 #[derive(Debug, Clone)]

@@ -442,7 +442,7 @@ pub fn all() -> Vec<Report> {
 /// `n` sessions over four agents on an unknown release (each row with
 /// every line's prediction), a lock and findings of each severity per agent
 /// beside the release's own finding: a report far past what a
-/// `spill::Spill` holds in memory.
+/// `fsx::spill::Spill` holds in memory.
 pub fn many_sessions(n: usize) -> Report {
     let ids = ["a1", "a2", "a3", "a4"];
     let agents = ids

@@ -1,6 +1,7 @@
-//! Bytes put aside while a report is written as it is read, and written
-//! back at its end: in memory while they are few, then in a temporary file,
-//! so that a report of 100,000 sessions is never held in memory whole.
+//! Bytes put aside and read back later: a report's rows while it is written
+//! as it is read, a repair's transcript tails until its check after
+//! applying. In memory while they are few, then in a temporary file, so
+//! that what 100,000 sessions give is never held in memory whole.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
@@ -9,8 +10,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 pub const MEMORY_BYTES: usize = 256 << 10;
 
 /// Where a spill's bytes go past `MEMORY_BYTES`: a file, or a stand-in in tests.
-pub trait Store: Read + Write + Seek {}
-impl<T: Read + Write + Seek> Store for T {}
+pub trait Store: Read + Write + Seek + Send {}
+impl<T: Read + Write + Seek + Send> Store for T {}
 
 /// A new store: an unnamed temporary file in the temp dir
 /// (`tempfile::tempfile`: it is gone when sessfix ends, however it ends).
