@@ -117,9 +117,6 @@ pub struct Analysis {
     // The findings of `new` (the gateway's, the release's): `take_rows`
     // leaves them.
     head_findings: usize,
-    // The findings `forget_rows_and_notes` leaves as they are: those of
-    // `new`, and those it kept before.
-    kept_findings: usize,
     streamed: Streamed,
 }
 
@@ -199,7 +196,6 @@ impl Analysis {
             sessions: Vec::new(),
             locks: Vec::new(),
             head_findings: findings.len(),
-            kept_findings: findings.len(),
             streamed: Streamed::default(),
             findings,
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
@@ -331,24 +327,6 @@ impl Analysis {
                 &mut self.findings,
             );
         }
-    }
-
-    /// Forget the agents, session and lock rows and the informational
-    /// findings (severity info, exit class `BySeverity`) added so far: for a
-    /// real repair, which shows none of them. It names warnings and errors
-    /// on stderr and ends by them (they do not depend on earlier agents'
-    /// rows); an info finding changes neither. 100,000 entries in 20 agents
-    /// have about 107,000 of them.
-    pub fn forget_rows_and_notes(&mut self) {
-        self.sessions.clear();
-        self.locks.clear();
-        self.agents.clear();
-        // Those of `new`, and those kept before, stay as they are.
-        let added = self.findings.split_off(self.kept_findings);
-        self.findings.extend(added.into_iter().filter(|f| {
-            f.severity > Severity::Info || f.kind.exit_class() != ExitClass::BySeverity
-        }));
-        self.kept_findings = self.findings.len();
     }
 
     /// Take out the session and lock rows and the findings added since the

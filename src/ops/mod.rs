@@ -8,14 +8,15 @@
 //! before: they are the protocol's own words, the same in every output format.
 
 mod context;
+pub mod person;
 pub mod repair;
 pub mod undo;
 
 pub use context::{pass_rows, sink_result, take_run_lock, Context, Fatal, Phases, ReadMode};
+pub use person::{say_what_needs_a_person, PersonLines};
 
 use crate::analyze::Report;
 use crate::plan::Plan;
-use std::io::Write;
 use std::path::Path;
 
 /// What an operation shows on the way: each is rendered by the command
@@ -66,29 +67,6 @@ pub trait Ui {
     /// report's head, the rest of it having gone here.
     fn report_sink(&mut self) -> Option<&mut dyn crate::render::ReportSink> {
         None
-    }
-}
-
-/// One line on stderr per warning or error finding, in the manner of `e2fsck -p`: what,
-/// which file, what to do. Printed even with `--quiet`, so the cron mail or
-/// the journal says why the run ended with 1 (or 3).
-pub fn say_what_needs_a_person(report: &Report, which: impl Fn(&crate::analyze::Finding) -> bool) {
-    let mut err = std::io::stderr().lock();
-    for f in report
-        .held_findings()
-        .filter(|f| f.severity >= crate::analyze::Severity::Warning && which(f))
-    {
-        let place = match (&f.path, &f.key, &f.agent) {
-            (Some(p), _, _) => p.clone(),
-            (None, Some(k), _) => k.clone(),
-            (None, None, Some(a)) => format!("agent {a}"),
-            (None, None, None) => report.state_dir.clone(),
-        };
-        let line = format!(
-            "sessfix: NEEDS A PERSON: {place}: {}: {}. Action: {}",
-            f.kind, f.message, f.fix
-        );
-        let _ = writeln!(err, "{}", line.replace('\n', " "));
     }
 }
 

@@ -90,10 +90,11 @@ type Planned = (Snapshot, analyze::Report, Plan, TailCache);
 
 /// Read the state, analyse it and plan the repair, agent by agent: each agent
 /// is planned from its rows of the analysis as soon as it is added, and then
-/// dropped, so only a few agents' files are held at a time. The report's
-/// session and lock rows then go to `rows_to` (a dry run that writes them as
-/// they come: its findings too, the report keeping what its exit needs,
-/// `Report::streamed`), or are dropped (a real run prints no rows).
+/// dropped, so only a few agents' files are held at a time. The agent's
+/// session and lock rows and findings then go to `rows_to` and leave the
+/// report, which keeps what its exit needs (`Report::streamed`): a dry run
+/// writes them as they come, a real run puts aside only what needs a person
+/// (`PersonLines`), a second plan drops them (`render::Discard`).
 ///
 /// An agent whose index could not be read is not planned at all: without its
 /// index nothing tells which lock or temp file belongs to a running session.
@@ -101,7 +102,7 @@ fn read_and_plan(
     ctx: &Context,
     opts: PlanOptions,
     req: &SqliteRequest,
-    mut rows_to: Option<&mut dyn crate::render::ReportSink>,
+    rows_to: &mut dyn crate::render::ReportSink,
     tails: Tails,
 ) -> Result<Planned, Fatal> {
     let mut sink_failed = None;
@@ -142,10 +143,7 @@ fn read_and_plan(
                 }
             }
             plan::add_agent(plan, &agent, rows, opts);
-            match rows_to.as_deref_mut() {
-                None => analysis.forget_rows_and_notes(),
-                Some(sink) => super::pass_rows(analysis, sink, &mut sink_failed),
-            }
+            super::pass_rows(analysis, rows_to, &mut sink_failed);
             // Done with the agent: its tails move into the kept ones.
             if remember {
                 kept.take_from(&mut agent);
@@ -269,8 +267,10 @@ pub fn repair(
         Ok(l) => Some(l),
         Err(exit) => return Ok(RepairOutcome::Refused(exit)),
     };
+    // What needs a person is put aside as each agent is planned.
+    let mut lines = super::PersonLines::new(crate::boot::show(&ctx.read.state_dir));
     let (snap, report, plan, tails) =
-        read_and_plan(ctx, opts.plan, &opts.sqlite, None, Tails::Remember)?;
+        read_and_plan(ctx, opts.plan, &opts.sqlite, &mut lines, Tails::Remember)?;
     // What was read of each transcript is not read again if unchanged: not
     // after the question, nor to check the result.
     let tails = Arc::new(tails);
@@ -291,7 +291,7 @@ pub fn repair(
             plan: &plan,
             backup_root: &backup_root,
         })?;
-        super::say_what_needs_a_person(&report, |_| true);
+        lines.say(&report);
         return Ok(RepairOutcome::NothingToDo(super::exit_telling(
             &report,
             Mode::Remaining,
@@ -310,7 +310,7 @@ pub fn repair(
         }
     };
     // Only the plan is needed from here: the report goes before apply.
-    drop(report);
+    drop((report, lines));
     let Some(outcome) = apply_shown(ctx, &plan, &snap.state_dir, &backup_root, ui)? else {
         return Ok(RepairOutcome::Changed);
     };
@@ -329,8 +329,7 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         Some(s) => s,
         None => &mut discard,
     };
-    let (snap, report, plan, _) =
-        read_and_plan(ctx, opts.plan, &opts.sqlite, Some(sink), Tails::Read)?;
+    let (snap, report, plan, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, sink, Tails::Read)?;
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     ui.show(Event::DryRun {
         report: &report,
@@ -398,7 +397,9 @@ fn ask_and_replan(
         Err(exit) => return Ok(Err(RepairOutcome::Refused(exit))),
     };
     let reuse = Tails::Reuse(Arc::clone(tails));
-    let (_, report, replanned, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, None, reuse)?;
+    // Only the refusals and the plan are needed of this read.
+    let discard = &mut crate::render::Discard;
+    let (_, report, replanned, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, discard, reuse)?;
     if let Some(exit) =
         refuse_if_live(&report.gateway, opts).or_else(|| refuse_if_unknown(&report, opts.force))
     {
@@ -465,16 +466,20 @@ fn verify(ctx: &Context, tails: Arc<TailCache>) -> Result<Exit, Fatal> {
         keep_index: false,
         tails: Some(tails),
     };
+    let mut lines = super::PersonLines::new(crate::boot::show(&ctx.read.state_dir));
+    let mut failed = None;
     let (_, after) = ctx.read_each_in(
         checking,
         mode,
         |snap| Analysis::new(snap, ctx.settings),
         |analysis, agent| {
             analysis.add(&agent);
-            analysis.forget_rows_and_notes();
+            drop(agent);
+            super::pass_rows(analysis, &mut lines, &mut failed);
         },
     )?;
+    super::sink_result(failed)?;
     let after = after.finish();
-    super::say_what_needs_a_person(&after, |_| true);
+    lines.say(&after);
     Ok(super::exit_telling(&after, Mode::Remaining))
 }
