@@ -312,7 +312,7 @@ pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
 }
 
 /// A message as recovery sees it (`parsedSessionEntryToMessage`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TailMessage {
     /// `None` when the message is not an object or has no string role.
     pub role: Option<String>,

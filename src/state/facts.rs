@@ -301,7 +301,7 @@ pub struct Transcript {
 
 /// What recovery and repair need of a transcript's tail, reduced from its
 /// lines when it is read (a scan of thousands of transcripts keeps no lines).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Tail {
     pub size: u64,
     pub identity: Identity,

@@ -22,14 +22,16 @@ pub mod release;
 pub mod sqlite;
 pub mod sqlite_era;
 pub mod stores;
+mod tail_cache;
 #[cfg(test)]
 pub mod testing;
 mod transcripts;
 
 use agent::{read_agent, sessions_from_doc};
 pub use facts::*;
+pub use tail_cache::TailCache;
 use transcripts::{attach_transcript, default_transcript, resolve_session_file};
-pub use transcripts::{read_tail, read_tail_lines, TailCache};
+pub use transcripts::{read_tail, read_tail_lines};
 
 use crate::fsx;
 use crate::rules::ProcState;
@@ -281,6 +283,10 @@ pub fn read_each<A>(
             .par_iter()
             .map(|t| read_agent(&ctx, t))
             .collect();
+        // The kept tails read back for this group are not needed again.
+        if let Some(t) = ctx.tails {
+            t.forget_loaded();
+        }
         for agent in agents {
             each(&mut acc, agent);
         }

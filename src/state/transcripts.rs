@@ -1,78 +1,10 @@
 //! Where a session's transcript is, resolved as the gateway resolves
 //! `sessionFile`, and reading the tail window of a transcript.
 
-use super::{discover, Agent, AgentCtx, Session, Tail, TailLines, Transcript};
+use super::{discover, AgentCtx, Session, Tail, TailCache, TailLines, Transcript};
 use crate::fsx::{self, Identity};
 use crate::rules;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// Tails already read, by transcript path, for a later read of the same
-/// state: a transcript whose identity (`fsx::Identity`: device, inode, size,
-/// modification and change times) is what it was is not read and parsed
-/// again. Repair reads the state once more after applying, to set its exit
-/// code, and changes no transcript but those it cuts, whose identity then
-/// differs.
-///
-/// Reused only for a transcript opened directly in its agent's canonical
-/// sessions dir (the common case); one reached through a link or another
-/// directory is read again.
-#[derive(Debug, Default)]
-pub struct TailCache {
-    tails: std::sync::Mutex<HashMap<PathBuf, Tail>>,
-    /// Each tail is handed out once, then dropped: the last read to use them
-    /// holds no second copy (`for_last_use`).
-    last_use: bool,
-}
-
-impl TailCache {
-    /// Keep the tails read for `agent`'s sessions, moved out of it: for an
-    /// agent that is done with (its transcripts are left without a tail, as
-    /// unreadable, and without a path).
-    pub fn take_from(&mut self, agent: &mut Agent) {
-        let tails = self.tails.get_mut().unwrap_or_else(|e| e.into_inner());
-        for t in agent
-            .sessions
-            .iter_mut()
-            .filter_map(|s| s.transcript.as_mut())
-        {
-            if t.tail.is_ok() {
-                if let Ok(tail) = std::mem::replace(&mut t.tail, Err(String::new())) {
-                    tails.insert(std::mem::take(&mut t.path), tail);
-                }
-            }
-        }
-    }
-
-    /// The same tails for the last read that uses them: each is moved out
-    /// when taken instead of copied.
-    pub fn for_last_use(self) -> TailCache {
-        TailCache {
-            last_use: true,
-            ..self
-        }
-    }
-
-    /// How many tails are kept.
-    pub fn len(&self) -> usize {
-        self.tails.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The tail kept for `path`, if the file is still the one it was read from.
-    fn get(&self, path: &Path, identity: &Identity) -> Option<Tail> {
-        let mut tails = self.tails.lock().unwrap_or_else(|e| e.into_inner());
-        if self.last_use {
-            tails.remove(path).filter(|t| t.identity == *identity)
-        } else {
-            tails.get(path).filter(|t| t.identity == *identity).cloned()
-        }
-    }
-}
 
 /// `resolvePathWithinSessionsDir` (no explicit agent id, as recovery calls it).
 fn resolve_within_sessions_dir(
@@ -538,36 +470,43 @@ mod tests {
         let first = read(&TailCache::default(), &path);
         assert!(first.has_records);
         // A kept tail that differs from the file's, to tell it was taken.
-        let mut marked = first.clone();
-        marked.restart_artifacts = 7;
-        let mut tails = TailCache::default();
-        tails
-            .tails
-            .get_mut()
-            .unwrap()
-            .insert(path.clone(), marked.clone());
+        let keep = |paths: &[&PathBuf]| {
+            let mut agent = crate::state::Agent::for_test("main");
+            for p in paths {
+                let mut marked = first.clone();
+                marked.restart_artifacts = 7;
+                let mut s = Session::for_test("s").with_transcript(&["user"]);
+                s.transcript = Some(Transcript {
+                    path: p.to_path_buf(),
+                    tail: Ok(marked),
+                });
+                agent.sessions.push(s);
+            }
+            let mut tails = TailCache::default();
+            tails.take_from(&mut agent);
+            tails
+        };
+        let tails = keep(&[&path]);
         assert_eq!(
             read(&tails, &path).restart_artifacts,
             7,
             "unchanged: reused"
         );
-        assert_eq!(tails.len(), 1, "kept for another read");
+        assert_eq!(
+            read(&tails, &path).restart_artifacts,
+            7,
+            "kept for another read"
+        );
         // The last read that uses them takes each once.
-        let last = TailCache {
-            tails: std::sync::Mutex::new([(path.clone(), marked)].into()),
-            ..TailCache::default()
-        }
-        .for_last_use();
+        let last = keep(&[&path]).for_last_use();
         assert_eq!(read(&last, &path).restart_artifacts, 7, "taken");
-        assert!(last.is_empty(), "moved out, not copied");
         assert_eq!(read(&last, &path).restart_artifacts, 0, "then read");
         // Reached through a link: read again.
         #[cfg(unix)]
         {
             let link = sessions.join("link.jsonl");
             std::os::unix::fs::symlink(&path, &link).unwrap();
-            let kept = tails.tails.get_mut().unwrap()[&path].clone();
-            tails.tails.get_mut().unwrap().insert(link.clone(), kept);
+            let tails = keep(&[&path, &link]);
             assert_eq!(read(&tails, &link).restart_artifacts, 0, "a link is read");
         }
         // Appended to: read again.

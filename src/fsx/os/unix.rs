@@ -14,7 +14,7 @@ pub fn is_fifo(ft: &FileType) -> bool {
 /// A file's identity and the facts a re-check compares: device and inode,
 /// size, mtime and ctime. Inode numbers are reused at once on most
 /// filesystems; the ctime is what tells a file deleted and written again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     pub dev: u64,
     pub ino: u64,

@@ -38,7 +38,7 @@ fn filetime_to_unix_ns(t: u64) -> i128 {
 /// seconds may even get the old creation time back (NTFS "tunnelling"); it
 /// still gets a new last write time unless the writer sets it back. Where
 /// sessfix removes a file (a lock), its bytes are compared too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     pub size: u64,
     /// Last write, nanoseconds since the Unix epoch.
