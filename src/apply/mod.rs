@@ -201,17 +201,40 @@ fn backup_name(now_ms: i64) -> String {
     format!("{}-{}", t.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
 }
 
+/// Write `m` to `dir`'s manifest, every path in it made absolute, as it is
+/// serialised: a run of 100,000 entries holds no copy of it.
 fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
-    let mut m = m.clone();
-    m.state_dir = absolute(&m.state_dir);
-    for e in &mut m.entries {
-        e.path = absolute(&e.path);
+    /// `Manifest`'s fields, in its order, its paths absolute.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Absolute<'a> {
+        created: &'a str,
+        state_dir: PathBuf,
+        entries: Entries<'a>,
     }
-    let bytes = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
+    struct Entries<'a>(&'a [ManifestEntry]);
+    impl serde::Serialize for Entries<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|e| ManifestEntry {
+                path: absolute(&e.path),
+                ..e.clone()
+            }))
+        }
+    }
+    let view = Absolute {
+        created: &m.created,
+        state_dir: absolute(&m.state_dir),
+        entries: Entries(&m.entries),
+    };
     let p = dir.join(MANIFEST);
-    fsx::write_atomic(&p, &bytes, 0o600)
-        .and_then(|_| fsx::os::own_like_parent(&p))
-        .map_err(|e| fsx::describe_write(&p, &e))
+    fsx::write_atomic_with(
+        &p,
+        0o600,
+        || {},
+        |out| serde_json::to_writer_pretty(out, &view).map_err(std::io::Error::from),
+    )
+    .and_then(|_| fsx::os::own_like_parent(&p))
+    .map_err(|e| fsx::describe_write(&p, &e))
 }
 
 /// Write a backup file, not yet synced (`Run::sync_backups` syncs it).
@@ -420,6 +443,9 @@ fn back_up(run: &mut Run<'_>, plan: &Plan) -> Result<BackedUp, String> {
     let mut index_entries = vec![None; plan.indexes.len()];
     let mut kept: Option<Vec<u8>> = None;
     for (k, w) in plan.indexes.iter().enumerate().rev() {
+        // The index before this one is backed up: let its bytes go before
+        // this one's are read.
+        kept = None;
         let Some(before) = read_planned(w) else {
             run.out.changed.push(index_changed(w));
             run.blocked_agents.insert(w.agent.clone());
@@ -529,10 +555,10 @@ fn write_indexes(
             for c in &e.changes {
                 run.out.done.push(Change {
                     key: Some(e.key.clone()),
-                    field: Some(c.field.clone()),
+                    field: Some(c.field.to_string()),
                     before: c.before.clone(),
                     after: c.after.clone(),
-                    ..Change::new("set-field", &w.path, e.reason.clone())
+                    ..Change::new("set-field", &w.path, e.reason.to_string())
                 });
             }
         }
@@ -704,10 +730,10 @@ fn edit_databases(run: &mut Run<'_>, plan: &Plan) -> Result<(), String> {
                 for c in &e.changes {
                     run.out.done.push(Change {
                         key: Some(e.key.clone()),
-                        field: Some(c.field.clone()),
+                        field: Some(c.field.to_string()),
                         before: c.before.clone(),
                         after: c.after.clone(),
-                        ..Change::new("set-field", &e.path, e.reason.clone())
+                        ..Change::new("set-field", &e.path, e.reason.to_string())
                     });
                 }
                 if e.changes.is_empty() {
@@ -725,4 +751,44 @@ fn edit_databases(run: &mut Run<'_>, plan: &Plan) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The manifest written as it is serialised is the one a copy with
+    /// absolute paths serialises to, byte for byte.
+    #[test]
+    fn the_manifest_is_written_with_absolute_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = |path: &str, action: &str| ManifestEntry {
+            path: PathBuf::from(path),
+            action: action.into(),
+            backup: format!("{action}.bak"),
+            mode: 0o600,
+            before_sha256: "ab".into(),
+            after_sha256: None,
+            truncated_to: Some(7),
+            done: true,
+            sqlite: None,
+        };
+        let m = Manifest {
+            created: "2026-12-01T00:00:00Z".into(),
+            state_dir: PathBuf::from("state"),
+            entries: vec![
+                entry("state/agents/main/sessions/sessions.json", "write"),
+                entry("/abs/x.jsonl.lock", "remove"),
+            ],
+        };
+        write_manifest(dir.path(), &m).unwrap();
+        let mut copy = m.clone();
+        copy.state_dir = absolute(&copy.state_dir);
+        for e in &mut copy.entries {
+            e.path = absolute(&e.path);
+        }
+        let written = std::fs::read(dir.path().join(MANIFEST)).unwrap();
+        assert_eq!(written, serde_json::to_vec_pretty(&copy).unwrap());
+        assert!(copy.entries[0].path.is_absolute() && copy.entries[0].path != m.entries[0].path);
+    }
 }

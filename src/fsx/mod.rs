@@ -186,6 +186,20 @@ pub fn write_atomic_pieces(
     new_mode: u32,
     before_rename: impl FnOnce(),
 ) -> io::Result<()> {
+    write_atomic_with(target, new_mode, before_rename, |out| {
+        pieces.iter().try_for_each(|piece| out.write_all(piece))
+    })
+}
+
+/// `write_atomic` of what `write` writes (through a 64 KiB buffer), so that
+/// a big document is never held whole; an error of `write` is the write's,
+/// and leaves `target` as it was.
+pub fn write_atomic_with(
+    target: &Path,
+    new_mode: u32,
+    before_rename: impl FnOnce(),
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = target
         .parent()
         .ok_or_else(|| io::Error::other("has no parent directory"))?;
@@ -218,9 +232,7 @@ pub fn write_atomic_pieces(
     let result = (|| {
         os::keep_owner_and_mode(&f, existing.as_ref(), new_mode)?;
         let mut out = io::BufWriter::with_capacity(1 << 16, &mut f);
-        for piece in pieces {
-            out.write_all(piece)?;
-        }
+        write(&mut out)?;
         out.flush()?;
         drop(out);
         f.sync_all()?;

@@ -82,11 +82,16 @@ impl Spill {
     }
 
     /// Append `bytes`. An error is one of reading back a temporary file that
-    /// could not be written further, named as such.
+    /// could not be written further, named as such. Bytes of `MEMORY_BYTES`
+    /// or more pushed with none in memory go straight to the file, without
+    /// a copy in memory.
     pub fn push(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.mem.extend_from_slice(bytes);
-        if self.mem.len() < MEMORY_BYTES || self.memory_only {
-            return Ok(());
+        let straight = self.mem.is_empty() && bytes.len() >= MEMORY_BYTES && !self.memory_only;
+        if !straight {
+            self.mem.extend_from_slice(bytes);
+            if self.mem.len() < MEMORY_BYTES || self.memory_only {
+                return Ok(());
+            }
         }
         let file = match &mut self.file {
             Some(f) => f,
@@ -94,18 +99,30 @@ impl Spill {
                 Ok(f) => self.file.insert(f),
                 Err(_) => {
                     self.memory_only = true;
+                    if straight {
+                        self.mem.extend_from_slice(bytes);
+                    }
                     return Ok(());
                 }
             },
         };
-        match file.write_all(&self.mem) {
+        let out = if straight { bytes } else { &self.mem };
+        match file.write_all(out) {
             Ok(()) => {
-                self.in_file += self.mem.len() as u64;
+                self.in_file += out.len() as u64;
                 self.mem.clear();
+                // A big push leaves no big buffer behind.
+                self.mem.shrink_to(MEMORY_BYTES);
                 Ok(())
             }
             // Perhaps written in part: what was written before is whole.
-            Err(_) => self.back_to_memory(),
+            Err(_) => {
+                self.back_to_memory()?;
+                if straight {
+                    self.mem.extend_from_slice(bytes);
+                }
+                Ok(())
+            }
         }
     }
 
@@ -174,8 +191,9 @@ mod tests {
 
     /// Push runs of bytes into `spill` until past `MEMORY_BYTES` several
     /// times over; check it gives them back whole and by range.
-    fn round_trip(mut spill: Spill) -> Spill {
-        let chunk: Vec<u8> = (0..=255u8).cycle().take(100_003).collect();
+    /// `round_trip` pushing `size` bytes at a time.
+    fn round_trip_by(mut spill: Spill, size: usize) -> Spill {
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(size).collect();
         let mut expected = Vec::new();
         let mut at = Vec::new();
         while expected.len() <= 3 * MEMORY_BYTES + 300_000 {
@@ -207,8 +225,21 @@ mod tests {
 
     #[test]
     fn bytes_come_back_as_pushed_from_a_temporary_file() {
-        let spill = round_trip(Spill::default());
+        let spill = round_trip_by(Spill::default(), 100_003);
         assert!(spill.in_file(), "past MEMORY_BYTES the bytes are in a file");
+    }
+
+    /// Runs bigger than the memory part go straight to the file, and leave
+    /// no big buffer in memory.
+    #[test]
+    fn big_runs_come_back_as_pushed() {
+        let spill = round_trip_by(Spill::default(), MEMORY_BYTES + 7);
+        assert!(spill.in_file() && spill.mem.capacity() <= MEMORY_BYTES);
+        let mut spill = Spill::default();
+        spill.push(b"abc").unwrap();
+        spill.push(&vec![b'x'; 3 * MEMORY_BYTES]).unwrap();
+        assert!(spill.mem.is_empty() && spill.mem.capacity() <= MEMORY_BYTES);
+        assert_eq!(spill.read_range(0, 4).unwrap(), b"abcx");
     }
 
     #[test]
@@ -272,11 +303,15 @@ mod tests {
             full_after::<{ MEMORY_BYTES + 5 }>,
             full_after::<{ 2 * MEMORY_BYTES + 100_000 }>,
         ] {
-            let spill = round_trip(Spill::with_store(make));
-            assert!(!spill.in_file(), "nothing is read from a store that failed");
+            for size in [100_003, MEMORY_BYTES + 7] {
+                let spill = round_trip_by(Spill::with_store(make), size);
+                assert!(!spill.in_file(), "nothing is read from a store that failed");
+            }
         }
         let cannot_make: MakeStore = || Err(io::ErrorKind::PermissionDenied.into());
-        let spill = round_trip(Spill::with_store(cannot_make));
-        assert!(!spill.in_file());
+        for size in [100_003, MEMORY_BYTES + 7] {
+            let spill = round_trip_by(Spill::with_store(cannot_make), size);
+            assert!(!spill.in_file());
+        }
     }
 }
