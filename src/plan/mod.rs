@@ -12,6 +12,7 @@ use crate::analyze::{AgentReport, LockReport, NextBoot, SessionReport};
 use crate::rules;
 use crate::state::{Agent, StoreState};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use xxhash_rust::xxh3::xxh3_128;
@@ -33,7 +34,9 @@ pub struct PlanOptions {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldChange {
-    pub field: String,
+    /// The field's name (one of a few the plan sets: borrowed, not a copy per
+    /// entry).
+    pub field: Cow<'static, str>,
     /// The raw JSON before (`None`: absent).
     pub before: Option<String>,
     /// The raw JSON after (`None`: removed).
@@ -47,7 +50,8 @@ pub struct EntryEdit {
     #[serde(skip)]
     pub member: usize,
     pub action: &'static str,
-    pub reason: String,
+    /// Why (one of a few sentences: borrowed, not a copy per entry).
+    pub reason: Cow<'static, str>,
     pub changes: Vec<FieldChange>,
 }
 
@@ -365,7 +369,7 @@ fn entry_edit(
                     key: s.key.clone(),
                     member: s.member,
                     action: "end",
-                    reason: "running, never selected by boot recovery, and its transcript is gone: ended as the gateway ends a session".into(),
+                    reason: Cow::Borrowed("running, never selected by boot recovery, and its transcript is gone: ended as the gateway ends a session"),
                     changes: Vec::new(),
                 },
                 end_ops(opts.now_ms),
@@ -418,20 +422,21 @@ fn entry_edit(
     let (action, reason, ops) = if end_old {
         (
             "end",
-            format!(
-                "{} and older than --max-age: ended as the gateway ends an unresumable session, so no late answer is sent",
-                if stranded { "stranded" } else { "waiting to be resumed" }
-            ),
+            Cow::Borrowed(if stranded {
+                "stranded and older than --max-age: ended as the gateway ends an unresumable session, so no late answer is sent"
+            } else {
+                "waiting to be resumed and older than --max-age: ended as the gateway ends an unresumable session, so no late answer is sent"
+            }),
             end_ops(opts.now_ms),
         )
     } else {
         (
             "flag",
-            if stranded || lost_running {
-                "stranded: abortedLastRun true makes the next boot select and resume it".to_string()
+            Cow::Borrowed(if stranded || lost_running {
+                "stranded: abortedLastRun true makes the next boot select and resume it"
             } else {
-                "its stale lock is removed here, so the boot will not mark it: abortedLastRun true does".to_string()
-            },
+                "its stale lock is removed here, so the boot will not mark it: abortedLastRun true does"
+            }),
             vec![Op::Set("abortedLastRun", "true".into())],
         )
     };

@@ -27,7 +27,7 @@ pub(crate) fn entry_splices(
     let raw = |f: &Field| String::from_utf8_lossy(&src[f.value_span()]).into_owned();
     let find = |name: &str| fields.iter().rposition(|f| f.key_is(src, name));
     let mut splices = Vec::new();
-    let mut changes = Vec::new();
+    let mut changes = Vec::with_capacity(ops.len());
     let mut appended = String::new();
     // Separator and key/value punctuation copied from the entry's own layout.
     let (sep, colon) = match fields.len() {
@@ -55,7 +55,7 @@ pub(crate) fn entry_splices(
                 Some(i) => {
                     if raw(&fields[i]) != *value {
                         changes.push(FieldChange {
-                            field: name.to_string(),
+                            field: std::borrow::Cow::Borrowed(*name),
                             before: Some(raw(&fields[i])),
                             after: Some(value.clone()),
                         });
@@ -64,7 +64,7 @@ pub(crate) fn entry_splices(
                 }
                 None => {
                     changes.push(FieldChange {
-                        field: name.to_string(),
+                        field: std::borrow::Cow::Borrowed(*name),
                         before: None,
                         after: Some(value.clone()),
                     });
@@ -79,7 +79,7 @@ pub(crate) fn entry_splices(
             Op::Remove(name) => {
                 if let Some(i) = find(name.as_ref()) {
                     changes.push(FieldChange {
-                        field: name.to_string(),
+                        field: name.clone(),
                         before: Some(raw(&fields[i])),
                         after: None,
                     });
@@ -148,7 +148,7 @@ pub(crate) fn apply_ops_value(
                 let before = entry.get(*name).map(|b| b.to_string());
                 if before.as_deref() != Some(value.as_str()) {
                     changes.push(FieldChange {
-                        field: name.to_string(),
+                        field: std::borrow::Cow::Borrowed(*name),
                         before,
                         after: Some(value.clone()),
                     });
@@ -158,7 +158,7 @@ pub(crate) fn apply_ops_value(
             Op::Remove(name) => {
                 if let Some(b) = entry.shift_remove(name.as_ref()) {
                     changes.push(FieldChange {
-                        field: name.to_string(),
+                        field: name.clone(),
                         before: Some(b.to_string()),
                         after: None,
                     });

@@ -319,8 +319,8 @@ fn column_changes(
     window_after: Option<&WindowImage>,
     changes: &mut Vec<FieldChange>,
 ) {
-    let column = |name: &str, before: Option<String>, after: Option<String>| FieldChange {
-        field: name.to_string(),
+    let column = |name: &'static str, before: Option<String>, after: Option<String>| FieldChange {
+        field: name.into(),
         before,
         after,
     };
