@@ -96,7 +96,7 @@ pub(super) fn analyze_agent(
                 .iter()
                 .map(|r| {
                     r.as_ref()
-                        .map(|r| (r.next_boot, r.reason.as_str(), Some(r)))
+                        .map(|r| (r.next_boot, &*r.reason, Some(r)))
                 })
                 .collect(),
             AgentBoot::FileStore { rows, .. } => rows

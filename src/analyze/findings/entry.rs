@@ -57,7 +57,7 @@ pub(crate) fn entry_findings(
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
-    let (next, reason) = (fate.next_boot, fate.reason.as_str());
+    let (next, reason) = (fate.next_boot, &*fate.reason);
     let key = Some(s.key.as_str());
     let index = Some(agent.store.path.as_path());
     if !s.is_object {
