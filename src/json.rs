@@ -365,6 +365,8 @@ impl<'a> Parser<'a> {
             });
             Ok(())
         })?;
+        // Grown by doubling: the unused half goes (in place).
+        members.shrink_to_fit();
         Ok((members, close))
     }
 

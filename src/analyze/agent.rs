@@ -87,25 +87,6 @@ pub(super) fn analyze_agent(
             boot::agent(line, agent, clock, ctx.configured_agents, &mut halted[li])
         })
         .collect();
-    // [line][session]: each line's prediction, and the file-era fate behind it.
-    let line_rows: Vec<Vec<Option<LinePred>>> = boots
-        .iter()
-        .map(|b| match b {
-            AgentBoot::File(fb) => fb
-                .rows
-                .iter()
-                .map(|r| {
-                    r.as_ref()
-                        .map(|r| (r.next_boot, &*r.reason, Some(r)))
-                })
-                .collect(),
-            AgentBoot::FileStore { rows, .. } => rows
-                .iter()
-                .map(|r| r.as_ref().map(|(n, why)| (*n, why.as_str(), None)))
-                .collect(),
-            AgentBoot::Sqlite(_) => vec![None; agent.sessions.len()],
-        })
-        .collect();
     // [line][lock], file-era lines only.
     let file_boots: Vec<&FileBoot> = boots
         .iter()
@@ -119,7 +100,7 @@ pub(super) fn analyze_agent(
     session_rows(
         agent,
         &lines,
-        &line_rows,
+        &boots,
         &line_locks,
         set,
         sessions_out,
@@ -195,10 +176,22 @@ fn line_findings(
 
 /// One session row per entry of `agent.sessions` that some line predicts,
 /// with the `session-old-turn` finding of a turn that waited too long.
+/// Line `boot`'s prediction for the agent's session `si`, and the file-era
+/// fate behind it (`None`: the line has no row for it).
+fn line_pred<'a>(boot: &'a AgentBoot<'_>, si: usize) -> Option<LinePred<'a>> {
+    match boot {
+        AgentBoot::File(fb) => fb.rows[si]
+            .as_ref()
+            .map(|r| (r.next_boot, &*r.reason, Some(r))),
+        AgentBoot::FileStore { rows, .. } => rows[si].as_ref().map(|(n, why)| (*n, &**why, None)),
+        AgentBoot::Sqlite(_) => None,
+    }
+}
+
 fn session_rows(
     agent: &Agent,
     lines: &[&'static LineRules],
-    line_rows: &[Vec<Option<LinePred>>],
+    boots: &[AgentBoot],
     line_locks: &[&Vec<LockInfo>],
     set: Settings,
     sessions_out: &mut Vec<SessionReport>,
@@ -223,8 +216,8 @@ fn session_rows(
     for (si, s) in agent.sessions.iter().enumerate() {
         let preds: Vec<Pred> = lines
             .iter()
-            .zip(line_rows)
-            .filter_map(|(l, rows)| rows[si].map(|(n, r, fate)| (*l, n, r, fate)))
+            .zip(boots)
+            .filter_map(|(l, b)| line_pred(b, si).map(|(n, r, fate)| (*l, n, r, fate)))
             .collect();
         if preds.is_empty() {
             continue;

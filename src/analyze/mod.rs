@@ -250,8 +250,12 @@ impl Analysis {
                 .extend(file_store_finding(agent, fate, Some(&version)));
             for (s, row) in agent.sessions.iter().zip(rows) {
                 if let Some((next_boot, reason)) = row {
-                    self.sessions
-                        .push(sqlite::file_session_report(agent, s, next_boot, reason));
+                    self.sessions.push(sqlite::file_session_report(
+                        agent,
+                        s,
+                        next_boot,
+                        reason.into_owned(),
+                    ));
                 }
             }
             return;

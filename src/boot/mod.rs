@@ -32,6 +32,10 @@ pub struct Clock {
     pub next_gateway: Option<rules::NextGateway>,
 }
 
+/// A row's next boot and why, in words the report shows (borrowed where
+/// the words are fixed).
+pub type Prediction = (NextBoot, std::borrow::Cow<'static, str>);
+
 /// What the next boot does with a session (`nextBoot` in the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -93,7 +97,7 @@ pub enum AgentBoot<'a> {
     /// and for every entry when the store is not imported).
     FileStore {
         fate: StoreFate,
-        rows: Vec<Option<(NextBoot, String)>>,
+        rows: Vec<Option<Prediction>>,
     },
     /// A SQLite-era line reads the agent database: one fate per row, in
     /// table order.

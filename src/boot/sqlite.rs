@@ -354,7 +354,7 @@ pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
 /// imports it at startup (2026.9.6): imported as it is, then recovered by the
 /// SQLite rules (a running main row marked and resumed, a running subagent
 /// row ended `failed`, a cron or ACP row left alone).
-pub fn imported_prediction(s: &Session, line: &LineRules) -> (NextBoot, String) {
+pub fn imported_prediction(s: &Session, line: &LineRules) -> super::Prediction {
     let entry = EntryFacts {
         status: s.status.clone(),
         aborted_last_run: s.aborted_last_run,
@@ -363,10 +363,14 @@ pub fn imported_prediction(s: &Session, line: &LineRules) -> (NextBoot, String) 
         ..Default::default()
     };
     let (next_boot, why) = next_boot_of(&entry_verdict(&s.boot_key, &entry, line));
-    (
-        next_boot,
-        format!("imported into SQLite at the next start; then {why}"),
-    )
+    let why = match (next_boot, why.as_str()) {
+        // Most rows: not copied per row.
+        (NextBoot::Idle, "nothing to do") => {
+            "imported into SQLite at the next start; then nothing to do".into()
+        }
+        _ => format!("imported into SQLite at the next start; then {why}").into(),
+    };
+    (next_boot, why)
 }
 
 /// What a SQLite-era line's next start does with an agent's file-era store.
@@ -377,7 +381,7 @@ pub fn imported_prediction(s: &Session, line: &LineRules) -> (NextBoot, String) 
 pub fn file_store(
     agent: &crate::state::Agent,
     line: &LineRules,
-) -> (StoreFate, Vec<Option<(NextBoot, String)>>) {
+) -> (StoreFate, Vec<Option<super::Prediction>>) {
     let imports = imports_at_start(line);
     let parsed = matches!(agent.store.state, StoreState::Valid);
     let rows = agent
