@@ -55,6 +55,19 @@ fn temp_error(e: io::Error) -> io::Error {
     )
 }
 
+/// Writing is pushing (`Spill::push`): a serialiser can write into a spill
+/// without a buffer of its own.
+impl Write for Spill {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.push(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Spill {
     /// A spill whose bytes past `MEMORY_BYTES` go to stores `make` makes.
     pub fn with_store(make: MakeStore) -> Self {

@@ -89,13 +89,13 @@ impl TailCache {
         }
         let kept = self.kept.get_mut().unwrap_or_else(|e| e.into_inner());
         for (dir, entries) in by_dir {
-            let Ok(bytes) = serde_json::to_vec(&entries) else {
-                continue;
-            };
+            // Serialised straight into the spill; a run that fails part-way
+            // is not recorded (its bytes are never read).
             let start = kept.len();
-            if kept.push(&bytes).is_ok() {
+            if serde_json::to_writer(&mut *kept, &entries).is_ok() {
+                let len = (kept.len() - start) as usize;
                 self.count += entries.len();
-                self.runs.entry(dir).or_default().push((start, bytes.len()));
+                self.runs.entry(dir).or_default().push((start, len));
             }
         }
     }
