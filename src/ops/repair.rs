@@ -311,11 +311,13 @@ pub fn repair(
     };
     // Only the plan is needed from here: the report goes before apply.
     drop((report, lines));
+    crate::fsx::os::trim_heap();
     let Some(outcome) = apply_shown(ctx, &plan, &snap.state_dir, &backup_root, ui)? else {
         return Ok(RepairOutcome::Changed);
     };
     drop(outcome);
     drop(plan);
+    crate::fsx::os::trim_heap();
     Ok(RepairOutcome::Applied(verify(ctx, tails)?))
 }
 

@@ -25,3 +25,17 @@ pub use unix::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
+
+/// Give the heap pages freed so far back to the OS (glibc's
+/// `malloc_trim(0)`, which also releases free pages inside its arenas; a
+/// no-op with other allocators and OSes). Called between the phases of a
+/// repair: what one phase freed, in pieces among live allocations, would
+/// otherwise stay resident while the next phase allocates anew (one agent
+/// of 20,000 small entries: a repair peaked 5 MiB over its dry run).
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only returns free memory to the OS.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
