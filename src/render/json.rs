@@ -207,14 +207,12 @@ pub fn write_dry_run(
     plan: &crate::plan::Plan,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let plan = plan_value(plan).map_err(std::io::Error::other)?;
     writeln!(out, "{{\n  \"schemaVersion\": {SCHEMA_VERSION},")?;
     out.write_all(b"  \"report\": ")?;
     sink.finish(report, head_findings, out)?;
     out.write_all(b",\n  \"plan\": ")?;
-    let mut text = Vec::new();
-    indent(&serde_json::to_vec_pretty(&plan)?, b"  ", &mut text);
-    out.write_all(&text)?;
+    let mut indented = Indented { out, pad: b"  " };
+    serde_json::to_writer_pretty(&mut indented, &PlanDoc(plan))?;
     out.write_all(b"\n}\n")
 }
 
@@ -261,6 +259,80 @@ pub use crate::analyze::whole_number;
 
 /// A repair plan as a JSON value: each field change's `before` and `after`
 /// are the field's JSON values, absent when the field is absent.
+/// `plan_value(plan)`, serialised an element at a time (each made a
+/// `Value` and put right as `plan_value` puts it): a dry run's plan of
+/// 100,000 edits is never in memory whole as a document.
+struct PlanDoc<'a>(&'a crate::plan::Plan);
+
+impl serde::Serialize for PlanDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        /// `items`, each made a `Value` and then put right by `fix`.
+        struct Each<'a, T>(&'a [T], fn(&mut Value));
+        impl<T: serde::Serialize> serde::Serialize for Each<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::{Error, SerializeSeq};
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for item in self.0 {
+                    let mut v = serde_json::to_value(item).map_err(S::Error::custom)?;
+                    (self.1)(&mut v);
+                    seq.serialize_element(&v)?;
+                }
+                seq.end()
+            }
+        }
+        let p = self.0;
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("indexes", &Each(&p.indexes, fix_index_write))?;
+        m.serialize_entry("transcripts", &Each(&p.transcripts, whole_numbers))?;
+        m.serialize_entry("removals", &Each(&p.removals, whole_numbers))?;
+        m.serialize_entry("sqlite", &Each(&p.sqlite, fix_sqlite_edit))?;
+        m.serialize_entry("leftAlone", &Each(&p.left_alone, whole_numbers))?;
+        m.end()
+    }
+}
+
+/// An index write's changes as values, as `plan_value` makes them.
+fn fix_index_write(w: &mut Value) {
+    for e in w["edits"].as_array_mut().into_iter().flatten() {
+        for c in e["changes"].as_array_mut().into_iter().flatten() {
+            raw_to_values(c);
+        }
+    }
+    whole_numbers(w);
+}
+
+/// A SQLite edit's changes as values, as `plan_value` makes them.
+fn fix_sqlite_edit(e: &mut Value) {
+    for c in e["changes"].as_array_mut().into_iter().flatten() {
+        raw_to_values(c);
+    }
+    whole_numbers(e);
+}
+
+/// A writer that indents every line after the first by `pad`.
+struct Indented<'a> {
+    out: &'a mut dyn Write,
+    pad: &'a [u8],
+}
+
+impl Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            self.out.write_all(&rest[..=nl])?;
+            self.out.write_all(self.pad)?;
+            rest = &rest[nl + 1..];
+        }
+        self.out.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 pub fn plan_value(plan: &crate::plan::Plan) -> serde_json::Result<Value> {
     let mut v = serde_json::to_value(plan)?;
     for w in v["indexes"].as_array_mut().into_iter().flatten() {
@@ -409,6 +481,41 @@ mod tests {
             sink.finish(&head, &head.findings, &mut out).unwrap();
             let out = String::from_utf8(out).unwrap();
             assert!(out == serde(&expected), "streamed: {}", report.state_dir);
+        }
+    }
+
+    /// A dry run's plan, written an element at a time, is what `plan_value`
+    /// of the whole plan writes, indented as the document nests it.
+    #[test]
+    fn the_plan_is_streamed_as_plan_value_writes_it() {
+        let mut edited = crate::render::plan::tests::plan();
+        let changes = &mut edited.indexes[0].edits[0].changes;
+        changes.push(crate::plan::FieldChange {
+            field: "status".into(),
+            before: Some("\"running\"".into()),
+            after: None,
+        });
+        changes.push(crate::plan::FieldChange {
+            field: "updatedAt".into(),
+            before: Some("1764547200000.0".into()),
+            after: Some("not JSON".into()),
+        });
+        let mut many = edited.clone();
+        for _ in 0..500 {
+            many.indexes.push(edited.indexes[0].clone());
+            many.removals.push(edited.removals[0].clone());
+        }
+        for plan in [crate::plan::Plan::default(), edited, many] {
+            let mut whole = Vec::new();
+            let v = plan_value(&plan).unwrap();
+            indent(&serde_json::to_vec_pretty(&v).unwrap(), b"  ", &mut whole);
+            let mut streamed = Vec::new();
+            let mut out = Indented {
+                out: &mut streamed,
+                pad: b"  ",
+            };
+            serde_json::to_writer_pretty(&mut out, &PlanDoc(&plan)).unwrap();
+            assert!(streamed == whole, "{}", String::from_utf8_lossy(&streamed));
         }
     }
 

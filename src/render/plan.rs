@@ -343,7 +343,7 @@ fn entry_key(lines: &[&str], i: usize) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The plan's renderers on plans built in memory (no file is read).
     use super::*;
     use crate::apply::{Change, Outcome};
@@ -360,7 +360,8 @@ mod tests {
         crate::fsx::Identity::of(&std::fs::metadata(env!("CARGO_MANIFEST_DIR")).unwrap())
     }
 
-    fn plan() -> Plan {
+    /// A plan of one change of each kind, built in memory.
+    pub(crate) fn plan() -> Plan {
         Plan {
             indexes: vec![IndexWrite {
                 agent: "main".into(),
