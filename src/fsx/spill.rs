@@ -49,7 +49,7 @@ fn temp_error(e: io::Error) -> io::Error {
     io::Error::new(
         e.kind(),
         format!(
-            "a temporary file in {} (where the report is put aside as it is read): {e}",
+            "a temporary file in {} (where sessfix puts aside what it does not keep in memory): {e}",
             std::env::temp_dir().display()
         ),
     )
@@ -202,9 +202,8 @@ impl Spill {
 mod tests {
     use super::*;
 
-    /// Push runs of bytes into `spill` until past `MEMORY_BYTES` several
-    /// times over; check it gives them back whole and by range.
-    /// `round_trip` pushing `size` bytes at a time.
+    /// Push runs of `size` bytes into `spill` until past `MEMORY_BYTES`
+    /// several times over; check it gives them back whole and by range.
     fn round_trip_by(mut spill: Spill, size: usize) -> Spill {
         let chunk: Vec<u8> = (0..=255u8).cycle().take(size).collect();
         let mut expected = Vec::new();

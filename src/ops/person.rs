@@ -77,15 +77,6 @@ impl PersonLines {
     }
 }
 
-/// Where findings of `severity` go: `None` for those that need no person.
-fn spill_index(severity: Severity) -> Option<usize> {
-    match severity {
-        Severity::Error => Some(0),
-        Severity::Warning => Some(1),
-        Severity::Info => None,
-    }
-}
-
 impl ReportSink for PersonLines {
     fn rows(
         &mut self,
@@ -93,12 +84,10 @@ impl ReportSink for PersonLines {
         _: &[LockReport],
         findings: &[Finding],
     ) -> std::io::Result<()> {
-        for f in findings {
-            if let Some(i) = spill_index(f.severity) {
-                let mut l = line(f, &self.state_dir);
-                l.push('\n');
-                self.spills[i].push(l.as_bytes())?;
-            }
+        for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
+            let mut l = line(f, &self.state_dir);
+            l.push('\n');
+            self.spills[crate::render::severity_index(f)].push(l.as_bytes())?;
         }
         Ok(())
     }
