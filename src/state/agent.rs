@@ -97,12 +97,17 @@ pub(super) fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
 
 fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
     let dir = &agent.sessions_dir;
-    let walker = walkdir::WalkDir::new(dir)
+    let mut listed: Vec<_> = walkdir::WalkDir::new(dir)
         .min_depth(1)
         .max_depth(1)
         .follow_links(false)
-        .sort_by_file_name();
-    for entry in walker {
+        .into_iter()
+        .collect();
+    // walkdir's `sort_by_file_name` order (errors first, then by name),
+    // with each name taken once: its sort takes both names from their
+    // paths at every comparison, 4% of a scan of 500 sessions an agent.
+    listed.sort_by_cached_key(|e| e.as_ref().ok().map(|e| e.file_name().to_os_string()));
+    for entry in listed {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
