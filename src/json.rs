@@ -12,6 +12,7 @@
 //! U+FFFD in keys. Bytes that are not UTF-8 are accepted inside strings, because
 //! Node decodes the file lossily before parsing.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Where a JSON text stopped being valid.
@@ -143,11 +144,7 @@ pub enum Parsed {
 /// Parse `src` with `JSON.parse`'s grammar, recording members of an object root
 /// and fields of object-valued members.
 pub fn parse(src: &[u8]) -> Result<Parsed, SyntaxError> {
-    let mut p = Parser {
-        src,
-        pos: 0,
-        fields: Vec::new(),
-    };
+    let mut p = Parser::new(src);
     if u32::try_from(src.len()).is_err() {
         return Err(p.err("the document is 4 GiB or larger"));
     }
@@ -170,11 +167,7 @@ pub fn parse(src: &[u8]) -> Result<Parsed, SyntaxError> {
 
 /// Check that `src` is one valid JSON value (used for single field values).
 pub fn is_valid_value(src: &[u8]) -> bool {
-    let mut p = Parser {
-        src,
-        pos: 0,
-        fields: Vec::new(),
-    };
+    let mut p = Parser::new(src);
     p.ws();
     if p.skip_value().is_err() {
         return false;
@@ -272,14 +265,93 @@ pub fn encode_string(s: &str) -> String {
     out
 }
 
-struct Parser<'a> {
+/// A cursor over one JSON text, for a reader that keeps a few values of a
+/// document and skips the rest without building it (a transcript line:
+/// `rules::parse_tail_bytes`). Same grammar as [`parse`]; nesting depth is
+/// not limited (containers are skipped without recursion). Every method
+/// that reads a value first skips whitespace, and leaves the cursor after
+/// the value; an error is where the text stopped being valid JSON.
+pub struct Parser<'a> {
     src: &'a [u8],
     pos: usize,
     /// `fields`' buffer, kept between objects.
     fields: Vec<Field>,
+    /// The last string skipped holds a `\` escape.
+    escaped: bool,
 }
 
 impl<'a> Parser<'a> {
+    /// A cursor at the start of `src`.
+    pub fn new(src: &'a [u8]) -> Parser<'a> {
+        Parser {
+            src,
+            pos: 0,
+            fields: Vec::new(),
+            escaped: false,
+        }
+    }
+
+    /// The first byte of the next value (after whitespace), `None` at the end.
+    pub fn peek_value(&mut self) -> Option<u8> {
+        self.ws();
+        self.peek()
+    }
+
+    /// At `{`: walk the object's `"key": value` pairs up to and including
+    /// `}`, calling `value` with each key as `JSON.parse` decodes it (bytes
+    /// that are not UTF-8 as U+FFFD; borrowed when it holds no escape) at
+    /// its value, which it must read or skip.
+    pub fn object(
+        &mut self,
+        mut value: impl FnMut(&mut Self, Cow<'a, [u8]>) -> Result<(), SyntaxError>,
+    ) -> Result<(), SyntaxError> {
+        self.ws();
+        self.object_entries(|p, key, _| {
+            let key = p.decoded(key);
+            value(p, key)
+        })
+        .map(|_| ())
+    }
+
+    /// Read a string value, decoded as [`Parser::object`] decodes a key.
+    pub fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
+        self.ws();
+        let start = self.pos;
+        self.skip_string()?;
+        Ok(match self.decoded(start..self.pos) {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            Cow::Owned(b) => Cow::Owned(String::from_utf8(b).unwrap_or_default()),
+        })
+    }
+
+    /// The string token `span`, just skipped, decoded.
+    fn decoded(&self, span: Range<usize>) -> Cow<'a, [u8]> {
+        let token = &self.src[span];
+        if self.escaped {
+            Cow::Owned(decode_string(token).unwrap_or_default().into_bytes())
+        } else {
+            Cow::Borrowed(&token[1..token.len() - 1])
+        }
+    }
+
+    /// Skip one value of any kind; returns its bytes.
+    pub fn value_bytes(&mut self) -> Result<&'a [u8], SyntaxError> {
+        self.ws();
+        let start = self.pos;
+        self.skip_value()?;
+        Ok(&self.src[start..self.pos])
+    }
+
+    /// Only whitespace is left.
+    pub fn finish(mut self) -> Result<(), SyntaxError> {
+        self.ws();
+        if self.pos == self.src.len() {
+            Ok(())
+        } else {
+            Err(self.err("unexpected data after the end of the JSON value"))
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
     }
@@ -430,6 +502,7 @@ impl<'a> Parser<'a> {
 
     fn skip_string(&mut self) -> Result<(), SyntaxError> {
         self.expect(b'"')?;
+        self.escaped = false;
         loop {
             self.pos += string_run(&self.src[self.pos..]);
             match self.peek() {
@@ -440,6 +513,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
+                    self.escaped = true;
                     match self.peek() {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
                             self.pos += 1
@@ -508,7 +582,7 @@ impl<'a> Parser<'a> {
     /// Skip one value of any kind, iteratively (hostile nesting cannot blow the stack).
     fn skip_value(&mut self) -> Result<(), SyntaxError> {
         // Each open container on the stack: b'{' or b'['.
-        let mut stack: Vec<u8> = Vec::new();
+        let mut stack = Nesting::default();
         loop {
             // Expect a value here.
             self.ws();
@@ -543,7 +617,7 @@ impl<'a> Parser<'a> {
             }
             // After a value: close containers or move to the next element.
             loop {
-                let Some(&top) = stack.last() else {
+                let Some(top) = stack.last() else {
                     return Ok(());
                 };
                 self.ws();
@@ -574,6 +648,47 @@ impl<'a> Parser<'a> {
         self.skip_string()?;
         self.ws();
         self.expect(b':')
+    }
+}
+
+/// The open containers of a value being skipped: the first 64 levels
+/// without allocating (a transcript line's message content is skipped for
+/// every line), deeper ones on the heap.
+struct Nesting {
+    near: [u8; 64],
+    len: usize,
+    deeper: Vec<u8>,
+}
+
+impl Default for Nesting {
+    fn default() -> Nesting {
+        Nesting {
+            near: [0; 64],
+            len: 0,
+            deeper: Vec::new(),
+        }
+    }
+}
+
+impl Nesting {
+    fn push(&mut self, b: u8) {
+        match self.near.get_mut(self.len) {
+            Some(slot) => *slot = b,
+            None => self.deeper.push(b),
+        }
+        self.len += 1;
+    }
+
+    fn last(&self) -> Option<u8> {
+        let i = self.len.checked_sub(1)?;
+        self.near.get(i).or(self.deeper.last()).copied()
+    }
+
+    fn pop(&mut self) {
+        if self.len > self.near.len() {
+            self.deeper.pop();
+        }
+        self.len = self.len.saturating_sub(1);
     }
 }
 
@@ -715,6 +830,27 @@ mod tests {
         assert!(parse(s.as_bytes()).is_ok());
         let unclosed = "[".repeat(100_000);
         assert!(parse(unclosed.as_bytes()).is_err());
+        // Containers close in order on both sides of the first 64 levels.
+        for depth in [63, 64, 65, 200] {
+            let open: String = (0..depth)
+                .map(|i| if i % 3 == 0 { "{\"k\":" } else { "[" })
+                .collect();
+            let close: String = (0..depth)
+                .rev()
+                .map(|i| if i % 3 == 0 { "}" } else { "]" })
+                .collect();
+            let ok = format!("{open}1{close}");
+            assert!(is_valid_value(ok.as_bytes()), "depth {depth}");
+            for swap in [depth - 1, depth / 2, 0] {
+                let mut bad = close.clone().into_bytes();
+                bad[swap] = if bad[swap] == b'}' { b']' } else { b'}' };
+                let bad = format!("{open}1{}", String::from_utf8(bad).unwrap());
+                assert!(
+                    !is_valid_value(bad.as_bytes()),
+                    "depth {depth}, close {swap} swapped"
+                );
+            }
+        }
     }
 
     #[test]

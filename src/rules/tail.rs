@@ -4,6 +4,7 @@
 
 use super::{MAX_PARSE_LINE_BYTES, TAIL_MAX_LINES, TAIL_MAX_MESSAGES};
 use serde_json::Value;
+use std::borrow::Cow;
 
 // ---------------------------------------------------------------- transcript tail
 
@@ -11,10 +12,11 @@ use serde_json::Value;
 /// at parse time to what recovery reads of it, so that a scan of thousands of
 /// transcripts does not keep their parsed lines.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TailRecord {
-    pub id: Option<String>,
+pub struct TailRecord<'a> {
+    /// Borrowed from the line when it holds no escape.
+    pub id: Option<Cow<'a, str>>,
     /// `Some(None)`: `parentId: null`; `Some(Some(x))`: a non-empty string.
-    pub parent_id: Option<Option<String>>,
+    pub parent_id: Option<Option<Cow<'a, str>>>,
     /// The record has its own `parentId` key, whatever its value.
     pub has_parent_key: bool,
     /// What recovery tells apart of the record's `type`.
@@ -116,13 +118,26 @@ pub fn is_restart_abort_stop(
     }
 }
 
-impl TailRecord {
+impl TailRecord<'_> {
     /// The record of a parsed line (`None` when it is not an object), by the
     /// same rules as the line reader, which gives it without building the value.
-    pub fn from_value(value: &Value) -> Option<TailRecord> {
+    pub fn from_value(value: &Value) -> Option<TailRecord<'_>> {
         value
             .as_object()
             .map(|o| line_reader::Record::of(o).into_record())
+    }
+
+    /// The same record, owning its strings.
+    pub fn into_owned(self) -> TailRecord<'static> {
+        let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        TailRecord {
+            id: self.id.map(own),
+            parent_id: self.parent_id.map(|p| p.map(own)),
+            has_parent_key: self.has_parent_key,
+            kind: self.kind,
+            message: self.message,
+            artifact: self.artifact,
+        }
     }
 }
 
@@ -156,7 +171,7 @@ fn prefix_string_field(prefix: &str, field: &str) -> Option<String> {
 }
 
 /// `parseTailTranscriptRecord`: `None` for lines the gateway drops.
-pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
+pub fn parse_tail_line(line: &str) -> Option<TailRecord<'_>> {
     if line.len() > MAX_PARSE_LINE_BYTES {
         // buildOversizedTranscriptRecord: a placeholder message from the prefix.
         let mut cut = line.len().min(64 * 1024);
@@ -196,42 +211,39 @@ pub fn parse_tail_line(line: &str) -> Option<TailRecord> {
             "message".into(),
             serde_json::json!({"role": role, "content": [], "__oversized": true}),
         );
-        return TailRecord::from_value(&Value::Object(record));
+        return TailRecord::from_value(&Value::Object(record)).map(TailRecord::into_owned);
     }
-    // Only objects are records; checking the first byte also keeps serde
-    // from reading an array as a record's fields.
+    // Only objects are records.
     if !line.trim_start().starts_with('{') {
         return None;
     }
-    let raw: line_reader::Record = serde_json::from_str(line).ok()?;
-    Some(raw.into_record())
+    line_reader::Record::read(line.as_bytes()).map(line_reader::Record::into_record)
 }
 
 mod line_reader;
 
 /// `parse_tail_line` of a line's bytes, decoded as Node decodes them
-/// (lossily). A line of at most a third of `MAX_PARSE_LINE_BYTES` is first
-/// read from the bytes themselves, which skips decoding it: when that read
-/// succeeds, every byte outside a string and every string kept is valid
-/// UTF-8 (serde_json checks what it keeps), so decoding could only have
-/// changed strings that are skipped, and could not have made the line
-/// longer than the limit (U+FFFD is three bytes). Anything else takes the
-/// decoding path.
-pub fn parse_tail_bytes(bytes: &[u8]) -> Option<TailRecord> {
+/// (lossily). A line of at most a third of `MAX_PARSE_LINE_BYTES` is
+/// read from the bytes themselves, which skips decoding it: a byte that is
+/// not UTF-8 can only be inside a string (outside one the line is not JSON,
+/// decoded or not), where the reader decodes a string it keeps lossily, as
+/// decoding the line would have; and decoding could not have made the line
+/// longer than the limit (U+FFFD is three bytes). A longer line, or one
+/// that reads as no record, takes the decoding path.
+pub fn parse_tail_bytes(bytes: &[u8]) -> Option<TailRecord<'_>> {
     let opens_object = bytes
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
         == Some(&b'{');
     if opens_object && bytes.len() <= MAX_PARSE_LINE_BYTES / 3 {
-        if let Ok(raw) = serde_json::from_slice::<line_reader::Record>(bytes) {
+        if let Some(raw) = line_reader::Record::read(bytes) {
             return Some(raw.into_record());
         }
     }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    };
-    parse_tail_line(&text)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_tail_line(text),
+        Err(_) => parse_tail_line(&String::from_utf8_lossy(bytes)).map(TailRecord::into_owned),
+    }
 }
 
 /// Split a tail window into the lines recovery keeps
@@ -271,7 +283,7 @@ fn has_tree_link(r: &TailRecord) -> bool {
 
 /// `selectActiveTranscriptRecords`: the active branch from the last linked record,
 /// plus the nearest compaction before it. A parent cycle yields nothing.
-pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
+pub fn active_records<'r, 'a>(records: &'r [TailRecord<'a>]) -> Vec<&'r TailRecord<'a>> {
     if !records.iter().any(has_tree_link) {
         return records.iter().collect();
     }
@@ -279,9 +291,9 @@ pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
     let mut leaf: Option<&str> = None;
     for (i, r) in records.iter().enumerate() {
         if let Some(id) = &r.id {
-            by_id.insert(id.as_str(), i);
+            by_id.insert(&**id, i);
             if has_tree_link(r) {
-                leaf = Some(id.as_str());
+                leaf = Some(&**id);
             }
         }
     }
@@ -315,9 +327,29 @@ pub fn active_records(records: &[TailRecord]) -> Vec<&TailRecord> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TailMessage {
     /// `None` when the message is not an object or has no string role.
-    pub role: Option<String>,
+    pub role: Option<Cow<'static, str>>,
     pub approval_pending: bool,
     pub compaction: bool,
+}
+
+impl TailMessage {
+    /// The roles transcripts hold, not copied for every message.
+    const ROLES: [&'static str; 6] = [
+        "user",
+        "assistant",
+        "toolResult",
+        "tool",
+        "system",
+        "custom",
+    ];
+
+    /// A message's `role` string as kept.
+    pub fn role_of(role: &str) -> Cow<'static, str> {
+        match Self::ROLES.iter().find(|r| **r == role) {
+            Some(r) => Cow::Borrowed(r),
+            None => Cow::Owned(role.to_string()),
+        }
+    }
 }
 
 /// `parseRecentTranscriptTailMessages`: the last 20 messages of the active branch.
@@ -326,7 +358,7 @@ pub fn tail_messages(records: &[TailRecord]) -> Vec<TailMessage> {
 }
 
 /// `tail_messages`, borrowed from `records`.
-fn recent_messages(records: &[TailRecord]) -> Vec<&TailMessage> {
+fn recent_messages<'r>(records: &'r [TailRecord<'_>]) -> Vec<&'r TailMessage> {
     let mut msgs: Vec<&TailMessage> = active_records(records)
         .into_iter()
         .filter_map(|r| r.message.as_ref())
@@ -339,7 +371,7 @@ fn recent_messages(records: &[TailRecord]) -> Vec<&TailMessage> {
 
 /// `resume_candidate(&tail_messages(records))`, borrowed: nothing is copied
 /// (a scan does this for every transcript).
-pub fn last_message(records: &[TailRecord]) -> Option<&TailMessage> {
+pub fn last_message<'r>(records: &'r [TailRecord<'_>]) -> Option<&'r TailMessage> {
     recent_messages(records)
         .into_iter()
         .rev()
@@ -430,7 +462,7 @@ pub fn restart_artifact_count(records: &[TailRecord]) -> usize {
 mod tests {
     use super::*;
 
-    fn recs(lines: &[&str]) -> Vec<TailRecord> {
+    fn recs<'a>(lines: &[&'a str]) -> Vec<TailRecord<'a>> {
         lines.iter().filter_map(|l| parse_tail_line(l)).collect()
     }
 
@@ -449,7 +481,8 @@ mod tests {
     /// the object, and for lines near the length limit.
     #[test]
     fn a_line_read_from_its_bytes_reads_as_decoded() {
-        let lossy = |b: &[u8]| parse_tail_line(&String::from_utf8_lossy(b));
+        let lossy =
+            |b: &[u8]| parse_tail_line(&String::from_utf8_lossy(b)).map(TailRecord::into_owned);
         // `~` stands for a byte that is not UTF-8.
         let bad = |s: &str| -> Vec<u8> {
             s.bytes()
@@ -503,6 +536,58 @@ mod tests {
             parse_tail_bytes(big).unwrap().message.is_some(),
             "decoded past the limit: the oversized placeholder"
         );
+    }
+
+    /// The line reader keeps of a line what `TailRecord::from_value` keeps
+    /// of its parsed value: escaped and duplicate keys, every kind of value
+    /// where a string is looked for, numbers JS reads as zero, and any
+    /// nesting `JSON.parse` reads (serde_json's `Value` stops at 128).
+    #[test]
+    fn the_line_reader_keeps_what_the_parsed_value_gives() {
+        let lines = [
+            r#"{"type":"message","id":"a","parentId":"p","message":{"role":"user"}}"#,
+            r#"{"\u0074ype":"message","i\u0064":"a\"b","parentId":null,"message":{"r\u006fle":"tool\u0052esult","details":{"st\u0061tus":"approval-pending"}}}"#,
+            r#"{"id":"a","id":"b","message":{"role":"user","role":"assistant","stopReason":"aborted"},"type":"message"}"#,
+            r#" { "id" : "a" , "parentId" : "" , "message" : { } } "#,
+            r#"{"id":"  ","message":"","type":"compaction"}"#,
+            r#"{"id":"a","message":"x"}"#,
+            r#"{"id":"a","message":[ ]}"#,
+            r#"{"id":"a","message":[0]}"#,
+            r#"{"id":7,"parentId":false,"message":0}"#,
+            r#"{"id":"a","message":-0.0e5}"#,
+            r#"{"id":"a","message":1e-400}"#,
+            r#"{"id":"a","message":0.5}"#,
+            r#"{"id":"a","message":null,"type":"message"}"#,
+            r#"{"id":"a","message":true}"#,
+            r#"{"id":"a","message":false}"#,
+            r#"{"type":"message","message":{"role":"assistant","stopReason":"error","errorCode":"OPENCLAW_RESTART_ABORT"}}"#,
+            r#"{"type":"message","message":{"role":"assistant","stopReason":"error","errorMessage":"Request was aborted","details":[1]}}"#,
+            r#"{"type":"custom","customType":"openclaw:prompt-error","data":{"error":"agent run aborted for restart","error":"x"}}"#,
+            r#"{"type":"custom","customType":"openclaw:prompt-error","data":["error"]}"#,
+            r#"{"type":"custom","customType":"openclaw:prompt-error","data":{"error":{"a":1}}}"#,
+            r#"{"id":"a","message":{"role":"user","content":[{"type":"text","text":"{\"role\":\"x\"}"}]}}"#,
+            r#"{"id":"a"}x"#,
+            r#"{"id":"a",}"#,
+            r#"{"id":"a\x"}"#,
+            r#"[{"id":"a"}]"#,
+            r#"{"id":"a","message":01}"#,
+        ];
+        for l in lines {
+            let from_value = serde_json::from_str::<Value>(l)
+                .ok()
+                .and_then(|v| TailRecord::from_value(&v).map(TailRecord::into_owned));
+            assert_eq!(parse_tail_line(l), from_value, "{l}");
+            assert_eq!(parse_tail_bytes(l.as_bytes()), from_value, "{l}");
+        }
+        let deep = format!(
+            r#"{{"id":"deep","parentId":null,"message":{{"role":"user","content":{}1{}}}}}"#,
+            "[".repeat(300),
+            "]".repeat(300)
+        );
+        let r = parse_tail_bytes(deep.as_bytes()).expect("JSON.parse reads any nesting");
+        assert_eq!(r.id.as_deref(), Some("deep"));
+        assert_eq!(r.message.unwrap().role.as_deref(), Some("user"));
+        assert_eq!(parse_tail_bytes(&deep.as_bytes()[..deep.len() - 1]), None);
     }
 
     /// `last_message` is `resume_candidate` of `tail_messages`, without the

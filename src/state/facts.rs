@@ -307,9 +307,15 @@ pub struct Tail {
     pub identity: Identity,
     /// Of the last messages of the active branch
     /// (`parseRecentTranscriptTailMessages`), the one recovery decides by
-    /// (`rules::resume_candidate`); `None` when none qualifies. Only it is
-    /// kept: a state of 100,000 sessions holds 100,000 tails.
+    /// (`rules::resume_candidate`); `None` when none qualifies, or when the
+    /// branch was not read. Only it is kept: a state of 100,000 sessions
+    /// holds 100,000 tails.
     pub last_message: Option<rules::TailMessage>,
+    /// The active branch was read, and `last_message` taken from it: done
+    /// for a running row's transcript, the only one recovery reads. Of any
+    /// other transcript only the last two records are parsed, which give
+    /// every other field here.
+    pub branch_read: bool,
     /// Trailing restart artifacts (`rules::restart_artifact_count`), and the
     /// file offset of the first of them.
     pub restart_artifacts: usize,
@@ -324,13 +330,17 @@ pub struct Tail {
     pub last_record_is_last_line: bool,
 }
 
-/// A transcript's tail window as lines: what `read_tail` reduces.
+/// A transcript's tail window as lines: what `read_tail` reduces. Its
+/// records borrow their ids from the window read.
 #[derive(Debug, Clone)]
-pub struct TailLines {
+pub struct TailLines<'a> {
     pub size: u64,
     pub identity: Identity,
-    /// Parsed records of the kept lines, in file order.
-    pub records: Vec<TailRecord>,
+    /// Every kept line was parsed; else only the last two records were.
+    pub branch_read: bool,
+    /// Parsed records of the kept lines, in file order: all of them, or
+    /// the last two.
+    pub records: Vec<TailRecord<'a>>,
     /// File offset where each record's line starts.
     pub offsets: Vec<u64>,
     pub torn_at: Option<u64>,
@@ -338,13 +348,37 @@ pub struct TailLines {
     pub last_record_is_last_line: bool,
 }
 
-impl From<TailLines> for Tail {
-    fn from(l: TailLines) -> Tail {
+impl TailLines<'_> {
+    /// The same lines, owning their records' strings.
+    pub fn into_owned(self) -> TailLines<'static> {
+        TailLines {
+            records: self
+                .records
+                .into_iter()
+                .map(TailRecord::into_owned)
+                .collect(),
+            branch_read: self.branch_read,
+            size: self.size,
+            identity: self.identity,
+            offsets: self.offsets,
+            torn_at: self.torn_at,
+            last_line_exceeds_window: self.last_line_exceeds_window,
+            last_record_is_last_line: self.last_record_is_last_line,
+        }
+    }
+}
+
+impl From<TailLines<'_>> for Tail {
+    fn from(l: TailLines<'_>) -> Tail {
         let restart_artifacts = rules::restart_artifact_count(&l.records);
         Tail {
             size: l.size,
             identity: l.identity,
-            last_message: rules::last_message(&l.records).cloned(),
+            last_message: l
+                .branch_read
+                .then(|| rules::last_message(&l.records).cloned())
+                .flatten(),
+            branch_read: l.branch_read,
             restart_artifacts,
             artifacts_at: (restart_artifacts > 0)
                 .then(|| l.offsets[l.offsets.len() - restart_artifacts]),

@@ -178,13 +178,14 @@ impl Session {
                     &roles
                         .iter()
                         .map(|r| TailMessage {
-                            role: Some((*r).into()),
+                            role: Some(TailMessage::role_of(r)),
                             approval_pending: false,
                             compaction: false,
                         })
                         .collect::<Vec<_>>(),
                 )
                 .cloned(),
+                branch_read: true,
                 restart_artifacts: 0,
                 artifacts_at: None,
                 has_records: true,

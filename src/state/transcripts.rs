@@ -184,7 +184,10 @@ pub(super) fn attach_transcript(
             &sid,
         ));
     }
-    let Some((found, real, tail)) = locate(ctx.tails, real_base, candidates) else {
+    // Recovery reads the active branch of a running row's transcript only
+    // (`boot::file::predict`); of any other, the end is read.
+    let branch = s.status.as_deref() == Some("running");
+    let Some((found, real, tail)) = locate(ctx.tails, real_base, candidates, branch) else {
         return;
     };
     s.transcript_outside = !real.starts_with(ctx.real_state_dir);
@@ -199,18 +202,19 @@ fn locate(
     tails: Option<&TailCache>,
     real_base: &Path,
     candidates: Vec<PathBuf>,
+    branch: bool,
 ) -> Option<(PathBuf, PathBuf, Result<Tail, String>)> {
     let (found, opened) = find_transcript(real_base, candidates)?;
     Some(match opened {
         // Opened without following a link, right in the canonical sessions
         // dir: it is its own real path.
         Some(f) => {
-            let tail = tail_of_opened(tails, &found, f);
+            let tail = tail_of_opened(tails, &found, f, branch);
             (found.clone(), found, tail)
         }
         None => {
             let real = real_transcript_path(real_base, &found);
-            let tail = read_tail_real(&real).map(Tail::from);
+            let tail = read_tail_real(&real, branch);
             (found, real, tail)
         }
     })
@@ -261,48 +265,76 @@ fn real_transcript_path(real_base: &Path, found: &Path) -> PathBuf {
 
 /// Read a transcript's tail the way recovery does, plus what repair needs.
 pub fn read_tail(path: &Path) -> Result<Tail, String> {
-    read_tail_lines(path).map(Tail::from)
+    read_tail_real(&fsx::realpath_or_self(path), true)
 }
 
 /// Read a transcript's tail window and parse its kept lines.
-pub fn read_tail_lines(path: &Path) -> Result<TailLines, String> {
-    read_tail_real(&fsx::realpath_or_self(path))
+pub fn read_tail_lines(path: &Path) -> Result<TailLines<'static>, String> {
+    let read = fsx::read_tail(&fsx::realpath_or_self(path), rules::TAIL_MAX_BYTES);
+    with_tail_lines(read, true, |l| l.into_owned())
 }
 
-/// `read_tail_lines` of a path that is already real.
-fn read_tail_real(real: &Path) -> Result<TailLines, String> {
-    tail_lines(fsx::read_tail(real, rules::TAIL_MAX_BYTES))
+/// `read_tail` of a path that is already real; the active branch only
+/// with `branch` (`with_tail_lines`).
+fn read_tail_real(real: &Path, branch: bool) -> Result<Tail, String> {
+    let read = fsx::read_tail(real, rules::TAIL_MAX_BYTES);
+    with_tail_lines(read, branch, |l| Tail::from(l))
 }
 
 /// `read_tail_real` of the transcript at `path`, already opened without
-/// following a link; the tail kept in `tails` when the file is unchanged.
+/// following a link; the tail kept in `tails` when the file is unchanged
+/// (and its active branch was read, when `branch` asks for it).
 fn tail_of_opened(
     tails: Option<&TailCache>,
     path: &Path,
     f: std::fs::File,
+    branch: bool,
 ) -> Result<Tail, String> {
     let (f, meta) = fsx::regular(f).map_err(|e| e.to_string())?;
-    if let Some(t) = tails.and_then(|c| c.get(path, &Identity::of(&meta))) {
+    let kept = tails.and_then(|c| c.get(path, &Identity::of(&meta)));
+    if let Some(t) = kept.filter(|t| t.branch_read || !branch) {
         return Ok(t);
     }
-    tail_lines(fsx::read_window(f, meta, rules::TAIL_MAX_BYTES)).map(Tail::from)
+    let read = fsx::read_window(f, meta, rules::TAIL_MAX_BYTES);
+    with_tail_lines(read, branch, |l| Tail::from(l))
 }
 
-/// The kept lines of a tail window as `fsx::read_tail` returns it.
-fn tail_lines(
+/// `f` of the kept lines of a tail window as `fsx::read_tail` returns it
+/// (the records borrow from the window, which `f` outlives). With
+/// `branch`, every kept line is parsed (for the active branch recovery
+/// reads), else only the last two records (`TailLines::branch_read`).
+fn with_tail_lines<R>(
     read: std::io::Result<(Vec<u8>, u64, std::fs::Metadata)>,
-) -> Result<TailLines, String> {
+    branch: bool,
+    f: impl FnOnce(TailLines<'_>) -> R,
+) -> Result<R, String> {
     let (window, start, meta) = read.map_err(|e| e.to_string())?;
     let lines = rules::window_lines(&window, start > 0);
     let mut records = Vec::new();
     let mut offsets = Vec::new();
     let mut last_parsed_line = None;
-    for (i, &(off, len)) in lines.iter().enumerate() {
-        if let Some(r) = rules::parse_tail_bytes(&window[off..off + len]) {
-            records.push(r);
-            offsets.push(start + off as u64);
-            last_parsed_line = Some(i);
+    let mut parse = |i: usize| {
+        let (off, len) = lines[i];
+        let r = rules::parse_tail_bytes(&window[off..off + len])?;
+        records.push(r);
+        offsets.push(start + off as u64);
+        last_parsed_line = last_parsed_line.max(Some(i));
+        Some(())
+    };
+    if branch {
+        (0..lines.len()).for_each(|i| _ = parse(i));
+    } else {
+        // The last two records, read from the end: all the rest is for
+        // the active branch.
+        let mut found = 0;
+        for i in (0..lines.len()).rev() {
+            found += usize::from(parse(i).is_some());
+            if found == 2 {
+                break;
+            }
         }
+        records.reverse();
+        offsets.reverse();
     }
     // A torn last line: the file does not end with a newline, and its last
     // line is not JSON.
@@ -330,7 +362,8 @@ fn tail_lines(
         (Some(i), n) if i + 2 == n && torn_at.is_some() => true,
         _ => false,
     };
-    Ok(TailLines {
+    Ok(f(TailLines {
+        branch_read: branch,
         size: meta.len(),
         identity: Identity::of(&meta),
         records,
@@ -338,7 +371,7 @@ fn tail_lines(
         torn_at,
         last_line_exceeds_window,
         last_record_is_last_line,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -439,6 +472,45 @@ mod tests {
         assert_eq!(t.torn_at, None);
     }
 
+    /// A tail read from its end only (a row that is not running) has every
+    /// field a full read gives but the active branch's last message.
+    #[test]
+    fn the_end_of_a_tail_gives_all_but_the_branch() {
+        let d = tempfile::tempdir().unwrap();
+        let msg = |id: &str, parent: &str, extra: &str| {
+            format!(
+                r#"{{"type":"message","id":"{id}","parentId":"{parent}","message":{{"role":"user","content":"x"{extra}}}}}"#
+            )
+        };
+        let aborted = r#"{"type":"message","id":"z","parentId":"b","message":{"role":"assistant","stopReason":"aborted"}}"#;
+        let prompt_error = r#"{"type":"custom","customType":"openclaw:prompt-error","data":{"error":"Request was aborted"}}"#;
+        let other_error = r#"{"type":"custom","customType":"openclaw:prompt-error","data":{"error":"rate limited"}}"#;
+        let (a, b) = (msg("a", "h", ""), msg("b", "a", ""));
+        let endings: Vec<String> = vec![
+            String::new(),
+            format!("{a}\n{b}\n"),
+            format!("{a}\n{b}\n{prompt_error}\n{aborted}\n"),
+            format!("{a}\n{other_error}\n{aborted}\n"),
+            format!("{a}\n{aborted}\nnot json\n"),
+            format!("{a}\n{prompt_error}\n{aborted}\n{{\"cut"),
+            format!("{a}\n{aborted}\n\n  \n"),
+            format!("{aborted}"),
+            "not json\n{\"torn".into(),
+            "[1]\n\"s\"\n".into(),
+            format!("{b}\n{{\"type\":\"message\""),
+        ];
+        for (i, body) in endings.iter().enumerate() {
+            let p = d.path().join(format!("{i}.jsonl"));
+            std::fs::write(&p, body).unwrap();
+            let full = read_tail_real(&p, true).unwrap();
+            let mut end = read_tail_real(&p, false).unwrap();
+            assert!(full.branch_read && !end.branch_read && end.last_message.is_none());
+            end.branch_read = true;
+            end.last_message = full.last_message.clone();
+            assert_eq!(format!("{end:?}"), format!("{full:?}"), "{body:?}");
+        }
+    }
+
     /// What `locate` decides, by the full resolution it replaces in the
     /// common case: the first candidate `stat` finds, its `realpath`, and the
     /// tail read from there.
@@ -447,12 +519,12 @@ mod tests {
             .into_iter()
             .find(|p| std::fs::metadata(p).is_ok())?;
         let real = fsx::realpath_or_self(&found);
-        let tail = format!("{:?}", read_tail_real(&real).map(Tail::from));
+        let tail = format!("{:?}", read_tail_real(&real, true));
         Some((found, real, tail))
     }
 
     fn fast(real_base: &Path, candidates: Vec<PathBuf>) -> Option<(PathBuf, PathBuf, String)> {
-        locate(None, real_base, candidates).map(|(f, r, t)| (f, r, format!("{t:?}")))
+        locate(None, real_base, candidates, true).map(|(f, r, t)| (f, r, format!("{t:?}")))
     }
 
     /// A kept tail is taken for the same unchanged file, and only then: a
@@ -461,12 +533,13 @@ mod tests {
     fn a_kept_tail_is_reused_only_for_the_unchanged_file() {
         let (_d, _state, sessions, _outside) = layout();
         let path = sessions.join("in.jsonl");
-        let read = |tails: &TailCache, p: &Path| {
-            locate(Some(tails), &sessions, vec![p.to_path_buf()])
+        let read_as = |tails: &TailCache, p: &Path, branch: bool| {
+            locate(Some(tails), &sessions, vec![p.to_path_buf()], branch)
                 .unwrap()
                 .2
                 .unwrap()
         };
+        let read = |tails: &TailCache, p: &Path| read_as(tails, p, true);
         let first = read(&TailCache::default(), &path);
         assert!(first.has_records);
         // A kept tail that differs from the file's, to tell it was taken.
@@ -496,6 +569,31 @@ mod tests {
             read(&tails, &path).restart_artifacts,
             7,
             "kept for another read"
+        );
+        // A tail read without its branch serves a read that does not ask
+        // for it, and no other.
+        let end_only = read_as(&TailCache::default(), &path, false);
+        assert!(first.branch_read && !end_only.branch_read);
+        let kept_end = || {
+            let mut agent = crate::state::Agent::for_test("main");
+            let mut s = Session::for_test("s");
+            let mut t = end_only.clone();
+            t.restart_artifacts = 7;
+            s.transcript = Some(Transcript {
+                path: path.clone(),
+                tail: Ok(t),
+            });
+            agent.sessions.push(s);
+            let mut tails = TailCache::default();
+            tails.take_from(&mut agent);
+            tails
+        };
+        assert_eq!(read_as(&kept_end(), &path, false).restart_artifacts, 7);
+        let again = read_as(&kept_end(), &path, true);
+        assert_eq!(
+            (again.restart_artifacts, again.branch_read),
+            (0, true),
+            "read again"
         );
         // The last read that uses them takes each once.
         let last = keep(&[&path]).for_last_use();

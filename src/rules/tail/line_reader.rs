@@ -4,11 +4,8 @@
 //! counts, as in JS.
 
 use super::{Artifact, RecordKind, TailMessage, TailRecord, Value};
-use serde::de::{
-    Deserialize, DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
+use crate::json::{Parser, SyntaxError};
 use std::borrow::Cow;
-use std::fmt;
 
 /// A JSON value reduced to what the rules compare it with; a string is
 /// borrowed from the line when it holds no escape.
@@ -47,102 +44,58 @@ impl<'a> Scalar<'a> {
             _ => None,
         }
     }
-    fn non_blank(&self) -> Option<String> {
-        self.as_str()
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string)
-    }
-}
-
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E: Error>(self) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Null)
-    }
-    fn visit_bool<E: Error>(self, b: bool) -> Result<Scalar<'de>, E> {
-        Ok(if b { Scalar::Truthy } else { Scalar::Falsy })
-    }
-    fn visit_i64<E: Error>(self, n: i64) -> Result<Scalar<'de>, E> {
-        Ok(if n != 0 {
-            Scalar::Truthy
-        } else {
-            Scalar::Falsy
-        })
-    }
-    fn visit_u64<E: Error>(self, n: u64) -> Result<Scalar<'de>, E> {
-        Ok(if n != 0 {
-            Scalar::Truthy
-        } else {
-            Scalar::Falsy
-        })
-    }
-    fn visit_f64<E: Error>(self, n: f64) -> Result<Scalar<'de>, E> {
-        Ok(if n != 0.0 {
-            Scalar::Truthy
-        } else {
-            Scalar::Falsy
-        })
-    }
-    fn visit_borrowed_str<E: Error>(self, s: &'de str) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Str(Cow::Borrowed(s)))
-    }
-    fn visit_str<E: Error>(self, s: &str) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Str(Cow::Owned(s.to_string())))
-    }
-    fn visit_string<E: Error>(self, s: String) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Str(Cow::Owned(s)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
-        let mut empty = true;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            empty = false;
+    /// A string that is not blank, still borrowed from the line.
+    fn non_blank(self) -> Option<Cow<'a, str>> {
+        match self {
+            Scalar::Str(s) if !s.trim().is_empty() => Some(s),
+            _ => None,
         }
-        Ok(if empty {
-            Scalar::EmptyArray
-        } else {
-            Scalar::Truthy
+    }
+}
+
+impl<'a> Scalar<'a> {
+    /// The value at the cursor, read and reduced.
+    fn read(p: &mut Parser<'a>) -> Result<Scalar<'a>, SyntaxError> {
+        let first = p.peek_value();
+        if first == Some(b'"') {
+            return p.string().map(Scalar::Str);
+        }
+        let bytes = p.value_bytes()?;
+        Ok(match first {
+            Some(b'n') => Scalar::Null,
+            Some(b't' | b'{') => Scalar::Truthy,
+            Some(b'f') => Scalar::Falsy,
+            Some(b'[') if bytes[1..].trim_ascii_start().starts_with(b"]") => Scalar::EmptyArray,
+            Some(b'[') => Scalar::Truthy,
+            // A number: JS reads it as a double (`1e-400` is 0, `1e400` Infinity).
+            _ => match std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+            {
+                Some(0.0) => Scalar::Falsy,
+                _ => Scalar::Truthy,
+            },
         })
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Truthy)
-    }
-}
 
-impl<'de> Deserialize<'de> for Scalar<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar<'de>, D::Error> {
-        d.deserialize_any(ScalarVisitor)
-    }
-}
-
-/// An object key, borrowed from the line when it holds no escape (serde's
-/// own `Cow<str>` always copies).
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: Error>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: Error>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_string())))
-            }
-            fn visit_string<E: Error>(self, s: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s)))
-            }
+    /// The value of one key (`details.status`, `data.error`) of the object
+    /// at the cursor; `Absent` for any other value. Of duplicate keys the
+    /// last counts.
+    fn read_field(p: &mut Parser<'a>, name: &str) -> Result<Scalar<'a>, SyntaxError> {
+        if p.peek_value() != Some(b'{') {
+            p.value_bytes()?;
+            return Ok(Scalar::Absent);
         }
-        d.deserialize_str(V)
+        let mut found = Scalar::Absent;
+        p.object(|p, key| {
+            if *key == *name.as_bytes() {
+                found = Scalar::read(p)?;
+            } else {
+                p.value_bytes()?;
+            }
+            Ok(())
+        })?;
+        Ok(found)
     }
 }
 
@@ -158,58 +111,38 @@ pub struct Message<'a> {
     error_code: Scalar<'a>,
 }
 
-struct MessageVisitor;
-
-impl<'de> Visitor<'de> for MessageVisitor {
-    type Value = Message<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message<'de>, A::Error> {
+impl<'a> Message<'a> {
+    /// The `message` value at the cursor.
+    fn read(p: &mut Parser<'a>) -> Result<Message<'a>, SyntaxError> {
+        if p.peek_value() != Some(b'{') {
+            return Scalar::read(p).map(Message::other);
+        }
         let mut m = Message {
             present: true,
             truthy: true,
             ..Message::default()
         };
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match &*key.0 {
-                "role" => m.role = map.next_value()?,
-                "stopReason" => m.stop_reason = map.next_value()?,
-                "details" => m.details_status = map.next_value_seed(FieldOf("status"))?,
-                "errorMessage" => m.error_message = map.next_value()?,
-                "errorCode" => m.error_code = map.next_value()?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+        p.object(|p, key| {
+            let slot = match &*key {
+                b"role" => &mut m.role,
+                b"stopReason" => &mut m.stop_reason,
+                b"details" => {
+                    m.details_status = Scalar::read_field(p, "status")?;
+                    return Ok(());
                 }
-            }
-        }
+                b"errorMessage" => &mut m.error_message,
+                b"errorCode" => &mut m.error_code,
+                _ => {
+                    p.value_bytes()?;
+                    return Ok(());
+                }
+            };
+            *slot = Scalar::read(p)?;
+            Ok(())
+        })?;
         Ok(m)
     }
-    // Any other value: only its truthiness matters.
-    fn visit_unit<E: Error>(self) -> Result<Message<'de>, E> {
-        Ok(Message::other(Scalar::Null))
-    }
-    fn visit_bool<E: Error>(self, b: bool) -> Result<Message<'de>, E> {
-        ScalarVisitor.visit_bool(b).map(Message::other)
-    }
-    fn visit_i64<E: Error>(self, n: i64) -> Result<Message<'de>, E> {
-        ScalarVisitor.visit_i64(n).map(Message::other)
-    }
-    fn visit_u64<E: Error>(self, n: u64) -> Result<Message<'de>, E> {
-        ScalarVisitor.visit_u64(n).map(Message::other)
-    }
-    fn visit_f64<E: Error>(self, n: f64) -> Result<Message<'de>, E> {
-        ScalarVisitor.visit_f64(n).map(Message::other)
-    }
-    fn visit_str<E: Error>(self, s: &str) -> Result<Message<'de>, E> {
-        ScalarVisitor.visit_str(s).map(Message::other)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Message<'de>, A::Error> {
-        ScalarVisitor.visit_seq(seq).map(Message::other)
-    }
-}
 
-impl<'a> Message<'a> {
     fn of(v: &'a Value) -> Message<'a> {
         let Some(m) = v.as_object() else {
             return Message::other(Scalar::of(v));
@@ -244,63 +177,6 @@ impl<'a> Message<'a> {
     }
 }
 
-impl<'de> Deserialize<'de> for Message<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Message<'de>, D::Error> {
-        d.deserialize_any(MessageVisitor)
-    }
-}
-
-/// The value of one key of an object (`details.status`, `data.error`);
-/// `Absent` for any other value. Nothing else of the value is built.
-struct FieldOf(&'static str);
-
-impl<'de> DeserializeSeed<'de> for FieldOf {
-    type Value = Scalar<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FieldOf {
-    type Value = Scalar<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
-        let mut found = Scalar::Absent;
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            if key.0 == self.0 {
-                found = map.next_value()?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
-    }
-    fn visit_unit<E: Error>(self) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_bool<E: Error>(self, _: bool) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_i64<E: Error>(self, _: i64) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_u64<E: Error>(self, _: u64) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_f64<E: Error>(self, _: f64) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_str<E: Error>(self, _: &str) -> Result<Scalar<'de>, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Absent)
-    }
-}
-
 /// The fields of a record line that recovery reads.
 #[derive(Debug, Default)]
 pub struct Record<'a> {
@@ -313,37 +189,43 @@ pub struct Record<'a> {
     message: Message<'a>,
 }
 
-impl<'de> Deserialize<'de> for Record<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Record<'de>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Record<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<'de>, A::Error> {
-                let mut r = Record::default();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    match &*key.0 {
-                        "id" => r.id = map.next_value()?,
-                        "parentId" => r.parent_id = map.next_value()?,
-                        "type" => r.kind = map.next_value()?,
-                        "customType" => r.custom_type = map.next_value()?,
-                        "data" => r.data_error = map.next_value_seed(FieldOf("error"))?,
-                        "message" => r.message = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(r)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 impl<'a> Record<'a> {
+    /// The fields of the line `src`, which must be one JSON object and
+    /// nothing else (`JSON.parse` of the line). Of duplicate keys the last
+    /// counts, as in JS.
+    pub fn read(src: &'a [u8]) -> Option<Record<'a>> {
+        let mut p = Parser::new(src);
+        if p.peek_value() != Some(b'{') {
+            return None;
+        }
+        let mut r = Record::default();
+        p.object(|p, key| {
+            let slot = match &*key {
+                b"id" => &mut r.id,
+                b"parentId" => &mut r.parent_id,
+                b"type" => &mut r.kind,
+                b"customType" => &mut r.custom_type,
+                b"data" => {
+                    r.data_error = Scalar::read_field(p, "error")?;
+                    return Ok(());
+                }
+                b"message" => {
+                    r.message = Message::read(p)?;
+                    return Ok(());
+                }
+                _ => {
+                    p.value_bytes()?;
+                    return Ok(());
+                }
+            };
+            *slot = Scalar::read(p)?;
+            Ok(())
+        })
+        .ok()?;
+        p.finish().ok()?;
+        Some(r)
+    }
+
     /// The same fields of a parsed line.
     pub fn of(obj: &'a serde_json::Map<String, Value>) -> Record<'a> {
         let field = |k: &str| obj.get(k).map_or(Scalar::Absent, Scalar::of);
@@ -363,11 +245,11 @@ impl<'a> Record<'a> {
 
     /// The rules recovery applies to one record: its links,
     /// `parsedSessionEntryToMessage`, and the restart artifacts.
-    pub fn into_record(self) -> TailRecord {
+    pub fn into_record(self) -> TailRecord<'a> {
         let kind = self.kind.as_str();
         let m = &self.message;
         let message = if m.present && m.truthy {
-            let role = m.role.as_str().map(str::to_string);
+            let role = m.role.as_str().map(TailMessage::role_of);
             Some(TailMessage {
                 approval_pending: role.as_deref() == Some("toolResult")
                     && m.details_status.as_str() == Some("approval-pending"),
@@ -408,14 +290,16 @@ impl<'a> Record<'a> {
                 ))
             .then_some(Artifact::AbortedAssistant)
         };
+        let kind = RecordKind::of(kind);
+        let has_parent_key = self.parent_id != Scalar::Absent;
         TailRecord {
             id: self.id.non_blank(),
-            parent_id: match &self.parent_id {
+            parent_id: match self.parent_id {
                 Scalar::Null => Some(None),
                 other => other.non_blank().map(Some),
             },
-            has_parent_key: self.parent_id != Scalar::Absent,
-            kind: RecordKind::of(kind),
+            has_parent_key,
+            kind,
             message,
             artifact,
         }
