@@ -13,7 +13,7 @@
 //! does.
 
 use super::sqlite::{self, columns, ReadDb};
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -262,10 +262,16 @@ pub fn read_session_tables(
         let get = |i: usize| r.get::<_, Value>(i).map_err(describe);
         let key = text(get(0)?).unwrap_or_default();
         let current_session_id = text(get(1)?).unwrap_or_default();
-        let raw = text(get(2)?);
-        let entry = match &raw {
-            Some(s) => parse_entry(s),
-            None => Err("entry_json is not text".to_string()),
+        // Read in place (a row of 2026.9.6 is 14 KB); copied only to keep.
+        let (entry, raw) = match r.get_ref(2).map_err(describe)? {
+            ValueRef::Text(t) => {
+                // Not UTF-8: the error `get` gives.
+                let Ok(s) = std::str::from_utf8(t) else {
+                    return Err(describe(r.get::<_, Value>(2).unwrap_err()));
+                };
+                (parse_entry(s), keep_raw.then(|| s.to_string()))
+            }
+            _ => (Err("entry_json is not text".to_string()), None),
         };
         let has_window = matches!(get(6)?, Value::Integer(1));
         out.rows.push(SessionRow {
@@ -275,7 +281,7 @@ pub fn read_session_tables(
             updated_at: int(get(4)?),
             status: text(get(5)?),
             entry,
-            raw_entry: if keep_raw { raw } else { None },
+            raw_entry: raw,
             window: has_window
                 .then(|| -> Result<WindowRow, String> {
                     Ok(WindowRow {
@@ -495,5 +501,60 @@ fn migration_target(t: &serde_json::Value) -> MigrationTarget {
         store_path,
         planned_moves: moves(t.get("plannedMoves")),
         completed_moves: moves(t.get("completedMoves")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `entry_json` is read in place: an object's fields, its text kept only
+    /// for a plan, "not text" for another type, and text that is not UTF-8
+    /// fails the read with the error reading it as a value gives.
+    #[test]
+    fn entry_json_is_read_in_place_and_kept_only_for_a_plan() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openclaw-agent.sqlite");
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch(
+            r#"CREATE TABLE session_nodes (session_key TEXT, current_session_id TEXT, entry_json, entry_valid INTEGER, updated_at INTEGER, status TEXT);
+               INSERT INTO session_nodes VALUES ('a', 's1', '{"sessionId":"s1","status":"running","x":"é"}', 1, 5, 'running');
+               INSERT INTO session_nodes VALUES ('b', 's2', 42, 1, 5, 'done');"#,
+        )
+        .unwrap();
+        drop(c);
+        let db = sqlite::open_read_only(&p).unwrap();
+        let tables = sqlite::table_names(&db).unwrap();
+        for keep in [false, true] {
+            let t = read_session_tables(&db, &tables, keep).unwrap();
+            let (a, b) = (&t.rows[0], &t.rows[1]);
+            let facts = a.entry.as_ref().unwrap();
+            assert_eq!(facts.status.as_deref(), Some("running"));
+            assert_eq!(
+                a.raw_entry.as_deref(),
+                keep.then_some(r#"{"sessionId":"s1","status":"running","x":"é"}"#)
+            );
+            assert_eq!(b.entry, Err("entry_json is not text".to_string()));
+            assert_eq!(b.raw_entry, None);
+        }
+        drop(db);
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch(
+            "INSERT INTO session_nodes VALUES ('c', 's3', CAST(x'7bff7d' AS TEXT), 1, 5, 'done');",
+        )
+        .unwrap();
+        let expected = c
+            .query_row(
+                "SELECT session_key, current_session_id, entry_json FROM session_nodes WHERE session_key = 'c'",
+                [],
+                |r| r.get::<_, Value>(2),
+            )
+            .map(|_| ())
+            .map_err(describe);
+        drop(c);
+        let db = sqlite::open_read_only(&p).unwrap();
+        let got = read_session_tables(&db, &tables, false).map(|_| ());
+        assert!(expected.is_err(), "{expected:?}");
+        assert_eq!(got, expected);
     }
 }
