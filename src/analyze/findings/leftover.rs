@@ -93,11 +93,12 @@ pub(crate) fn orphan_transcript_findings(
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
-    let used: HashSet<String> = agent
+    // Names as the listing gives them (lossily), borrowed when UTF-8.
+    let used: HashSet<std::borrow::Cow<str>> = agent
         .sessions
         .iter()
         .filter_map(|s| s.transcript.as_ref())
-        .filter_map(|t| t.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter_map(|t| t.path.file_name().map(|n| n.to_string_lossy()))
         .collect();
     let ids: HashSet<&str> = agent
         .sessions
@@ -108,7 +109,7 @@ pub(crate) fn orphan_transcript_findings(
         for name in &agent.transcript_names {
             let stem = name.strip_suffix(".jsonl").unwrap_or(name);
             let base_id = stem.split("-topic-").next().unwrap_or(stem);
-            if used.contains(name) || ids.contains(stem) || ids.contains(base_id) {
+            if used.contains(name.as_str()) || ids.contains(stem) || ids.contains(base_id) {
                 continue;
             }
             findings.push(f(
