@@ -303,7 +303,7 @@ impl<'a> Parser<'a> {
     /// its value, which it must read or skip.
     pub fn object(
         &mut self,
-        mut value: impl FnMut(&mut Self, Cow<'a, [u8]>) -> Result<(), SyntaxError>,
+        mut value: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), SyntaxError>,
     ) -> Result<(), SyntaxError> {
         self.ws();
         self.object_entries(|p, key, _| {
@@ -318,19 +318,16 @@ impl<'a> Parser<'a> {
         self.ws();
         let start = self.pos;
         self.skip_string()?;
-        Ok(match self.decoded(start..self.pos) {
-            Cow::Borrowed(b) => String::from_utf8_lossy(b),
-            Cow::Owned(b) => Cow::Owned(String::from_utf8(b).unwrap_or_default()),
-        })
+        Ok(self.decoded(start..self.pos))
     }
 
     /// The string token `span`, just skipped, decoded.
-    fn decoded(&self, span: Range<usize>) -> Cow<'a, [u8]> {
+    fn decoded(&self, span: Range<usize>) -> Cow<'a, str> {
         let token = &self.src[span];
         if self.escaped {
-            Cow::Owned(decode_string(token).unwrap_or_default().into_bytes())
+            Cow::Owned(decode_string(token).unwrap_or_default())
         } else {
-            Cow::Borrowed(&token[1..token.len() - 1])
+            String::from_utf8_lossy(&token[1..token.len() - 1])
         }
     }
 

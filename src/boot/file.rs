@@ -284,7 +284,7 @@ pub fn predict(
             "the entry is not an object; the gateway ignores it".into(),
         );
     }
-    if s.status.as_deref() != Some("running") {
+    if !rules::recovery_looks_at(s.status.as_deref()) {
         return (
             NextBoot::Idle,
             match &s.status {
@@ -399,7 +399,7 @@ pub fn predict(
             )
         }
     };
-    match rules::resume_block_reason(tail.last_message.as_slice()) {
+    match rules::resume_block_reason(tail.decides_by()) {
         Some(block) => (
             NextBoot::Fail,
             format!("{how}; {block}: recovery marks it failed").into(),

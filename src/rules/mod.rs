@@ -133,6 +133,15 @@ pub fn boot_key(key: &str, agent_id: &str) -> String {
     format!("agent:{agent_id}:{raw}").to_lowercase()
 }
 
+/// Whether boot recovery looks at a row of this `status` at all: the
+/// file-era releases recover rows with `status: "running"` only. Only
+/// such a row's transcript tail is read to its active branch
+/// (`state::transcripts`); any other row is idle at boot
+/// (`boot::file::predict`).
+pub fn recovery_looks_at(status: Option<&str>) -> bool {
+    status == Some("running")
+}
+
 /// `shouldSkipMainRecovery`: why boot recovery leaves this row alone, if it does.
 pub fn skip_reason(key: &str, f: &SkipFields) -> Option<String> {
     if let Some(d) = f.spawn_depth {

@@ -333,7 +333,7 @@ pub struct TailMessage {
 }
 
 impl TailMessage {
-    /// The roles transcripts hold, not copied for every message.
+    /// The roles most messages have: kept without a copy per message.
     const ROLES: [&'static str; 6] = [
         "user",
         "assistant",

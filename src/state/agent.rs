@@ -105,7 +105,7 @@ fn read_dir_files(ctx: &AgentCtx, agent: &mut Agent) {
         .collect();
     // walkdir's `sort_by_file_name` order (errors first, then by name),
     // with each name taken once: its sort takes both names from their
-    // paths at every comparison, 4% of a scan of 500 sessions an agent.
+    // paths at every comparison, 4% of a scan of 500 sessions per agent.
     listed.sort_by_cached_key(|e| e.as_ref().ok().map(|e| e.file_name().to_os_string()));
     for entry in listed {
         let entry = match entry {

@@ -348,6 +348,19 @@ pub struct TailLines<'a> {
     pub last_record_is_last_line: bool,
 }
 
+impl Tail {
+    /// What recovery decides a running row by: `last_message`, which was
+    /// read for such a row (`rules::recovery_looks_at`), as a slice for
+    /// `rules::resume_block_reason`.
+    pub fn decides_by(&self) -> &[rules::TailMessage] {
+        debug_assert!(
+            self.branch_read,
+            "a running row's tail is read to its branch"
+        );
+        self.last_message.as_slice()
+    }
+}
+
 impl TailLines<'_> {
     /// The same lines, owning their records' strings.
     pub fn into_owned(self) -> TailLines<'static> {

@@ -264,13 +264,14 @@ pub fn read_session_tables(
         let current_session_id = text(get(1)?).unwrap_or_default();
         // Read in place (a row of 2026.9.6 is 14 KB); copied only to keep.
         let (entry, raw) = match r.get_ref(2).map_err(describe)? {
-            ValueRef::Text(t) => {
-                // Not UTF-8: the error `get` gives.
-                let Ok(s) = std::str::from_utf8(t) else {
-                    return Err(describe(r.get::<_, Value>(2).unwrap_err()));
-                };
-                (parse_entry(s), keep_raw.then(|| s.to_string()))
-            }
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => (parse_entry(s), keep_raw.then(|| s.to_string())),
+                // Not UTF-8: read as a value, which fails naming the column.
+                Err(_) => match text(get(2)?) {
+                    Some(s) => (parse_entry(&s), keep_raw.then_some(s)),
+                    None => (Err("entry_json is not text".to_string()), None),
+                },
+            },
             _ => (Err("entry_json is not text".to_string()), None),
         };
         let has_window = matches!(get(6)?, Value::Integer(1));

@@ -184,9 +184,9 @@ pub(super) fn attach_transcript(
             &sid,
         ));
     }
-    // Recovery reads the active branch of a running row's transcript only
-    // (`boot::file::predict`); of any other, the end is read.
-    let branch = s.status.as_deref() == Some("running");
+    // Recovery reads the active branch of a running row's transcript only;
+    // of any other, the end is read.
+    let branch = rules::recovery_looks_at(s.status.as_deref());
     let Some((found, real, tail)) = locate(ctx.tails, real_base, candidates, branch) else {
         return;
     };
@@ -542,11 +542,11 @@ mod tests {
         let read = |tails: &TailCache, p: &Path| read_as(tails, p, true);
         let first = read(&TailCache::default(), &path);
         assert!(first.has_records);
-        // A kept tail that differs from the file's, to tell it was taken.
-        let keep = |paths: &[&PathBuf]| {
+        // `tail` kept for `paths`, marked to tell it was taken.
+        let keep_tail = |paths: &[&PathBuf], tail: &Tail| {
             let mut agent = crate::state::Agent::for_test("main");
             for p in paths {
-                let mut marked = first.clone();
+                let mut marked = tail.clone();
                 marked.restart_artifacts = 7;
                 let mut s = Session::for_test("s").with_transcript(&["user"]);
                 s.transcript = Some(Transcript {
@@ -559,6 +559,7 @@ mod tests {
             tails.take_from(&mut agent);
             tails
         };
+        let keep = |paths: &[&PathBuf]| keep_tail(paths, &first);
         let tails = keep(&[&path]);
         assert_eq!(
             read(&tails, &path).restart_artifacts,
@@ -574,20 +575,7 @@ mod tests {
         // for it, and no other.
         let end_only = read_as(&TailCache::default(), &path, false);
         assert!(first.branch_read && !end_only.branch_read);
-        let kept_end = || {
-            let mut agent = crate::state::Agent::for_test("main");
-            let mut s = Session::for_test("s");
-            let mut t = end_only.clone();
-            t.restart_artifacts = 7;
-            s.transcript = Some(Transcript {
-                path: path.clone(),
-                tail: Ok(t),
-            });
-            agent.sessions.push(s);
-            let mut tails = TailCache::default();
-            tails.take_from(&mut agent);
-            tails
-        };
+        let kept_end = || keep_tail(&[&path], &end_only);
         assert_eq!(read_as(&kept_end(), &path, false).restart_artifacts, 7);
         let again = read_as(&kept_end(), &path, true);
         assert_eq!(

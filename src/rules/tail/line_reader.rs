@@ -88,7 +88,7 @@ impl<'a> Scalar<'a> {
         }
         let mut found = Scalar::Absent;
         p.object(|p, key| {
-            if *key == *name.as_bytes() {
+            if key == name {
                 found = Scalar::read(p)?;
             } else {
                 p.value_bytes()?;
@@ -124,14 +124,14 @@ impl<'a> Message<'a> {
         };
         p.object(|p, key| {
             let slot = match &*key {
-                b"role" => &mut m.role,
-                b"stopReason" => &mut m.stop_reason,
-                b"details" => {
+                "role" => &mut m.role,
+                "stopReason" => &mut m.stop_reason,
+                "details" => {
                     m.details_status = Scalar::read_field(p, "status")?;
                     return Ok(());
                 }
-                b"errorMessage" => &mut m.error_message,
-                b"errorCode" => &mut m.error_code,
+                "errorMessage" => &mut m.error_message,
+                "errorCode" => &mut m.error_code,
                 _ => {
                     p.value_bytes()?;
                     return Ok(());
@@ -201,15 +201,15 @@ impl<'a> Record<'a> {
         let mut r = Record::default();
         p.object(|p, key| {
             let slot = match &*key {
-                b"id" => &mut r.id,
-                b"parentId" => &mut r.parent_id,
-                b"type" => &mut r.kind,
-                b"customType" => &mut r.custom_type,
-                b"data" => {
+                "id" => &mut r.id,
+                "parentId" => &mut r.parent_id,
+                "type" => &mut r.kind,
+                "customType" => &mut r.custom_type,
+                "data" => {
                     r.data_error = Scalar::read_field(p, "error")?;
                     return Ok(());
                 }
-                b"message" => {
+                "message" => {
                     r.message = Message::read(p)?;
                     return Ok(());
                 }
