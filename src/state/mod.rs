@@ -8,6 +8,7 @@ mod agent;
 pub mod config;
 pub mod copies;
 pub mod discover;
+mod entry_parse;
 mod facts;
 pub mod gateway_lock;
 /// The `JSON.parse`-exact reader, now at the crate root; kept here so `state::json` paths work.

@@ -12,6 +12,7 @@
 //! Nothing here decides what the gateway does with a row; `boot::sqlite`
 //! does.
 
+use super::entry_parse::{self, Entry};
 use super::sqlite::{self, columns, ReadDb};
 use rusqlite::types::{Value, ValueRef};
 use serde::Deserialize;
@@ -258,42 +259,58 @@ pub fn read_session_tables(
     .replace("n.NULL", "NULL");
     let mut stmt = conn.prepare(&sql).map_err(describe)?;
     let mut rows = stmt.query([]).map_err(describe)?;
-    while let Some(r) = rows.next().map_err(describe)? {
-        let get = |i: usize| r.get::<_, Value>(i).map_err(describe);
-        let key = text(get(0)?).unwrap_or_default();
-        let current_session_id = text(get(1)?).unwrap_or_default();
-        // Read in place (a row of 2026.9.6 is 14 KB); copied only to keep.
-        let (entry, raw) = match r.get_ref(2).map_err(describe)? {
-            ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => (parse_entry(s), keep_raw.then(|| s.to_string())),
-                // Not UTF-8: read as a value, which fails naming the column.
-                Err(_) => match text(get(2)?) {
-                    Some(s) => (parse_entry(&s), keep_raw.then_some(s)),
-                    None => (Err("entry_json is not text".to_string()), None),
-                },
-            },
-            _ => (Err("entry_json is not text".to_string()), None),
+    // Each row's entry is parsed on another thread (`entry_parse`) and set
+    // as it comes back, in row order.
+    let read = entry_parse::parse_beside(keep_raw, |pipe| {
+        let mut read: Vec<SessionRow> = Vec::new();
+        let mut filled = 0;
+        let mut fill = |read: &mut [SessionRow], (entry, raw): entry_parse::Parsed| {
+            read[filled].entry = entry;
+            read[filled].raw_entry = raw;
+            filled += 1;
         };
-        let has_window = matches!(get(6)?, Value::Integer(1));
-        out.rows.push(SessionRow {
-            key,
-            current_session_id,
-            entry_valid: int(get(3)?),
-            updated_at: int(get(4)?),
-            status: text(get(5)?),
-            entry,
-            raw_entry: raw,
-            window: has_window
-                .then(|| -> Result<WindowRow, String> {
-                    Ok(WindowRow {
-                        status: text(get(7)?),
-                        updated_at: int(get(8)?),
-                        ended_at: int(get(9)?),
+        while let Some(r) = rows.next().map_err(describe)? {
+            let get = |i: usize| r.get::<_, Value>(i).map_err(describe);
+            let key = text(get(0)?).unwrap_or_default();
+            let current_session_id = text(get(1)?).unwrap_or_default();
+            let done = |e: Result<EntryFacts, String>, raw| Entry::Done(Box::new((e, raw)));
+            // Read in place (a row of 2026.9.6 is 14 KB); copied only to keep.
+            pipe.push(match r.get_ref(2).map_err(describe)? {
+                ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(s) => Entry::Text(s),
+                    // Not UTF-8: read as a value, which fails naming the column.
+                    Err(_) => match text(get(2)?) {
+                        Some(s) => done(parse_entry(&s), keep_raw.then_some(s)),
+                        None => done(Err("entry_json is not text".into()), None),
+                    },
+                },
+                _ => done(Err("entry_json is not text".into()), None),
+            });
+            let has_window = matches!(get(6)?, Value::Integer(1));
+            read.push(SessionRow {
+                key,
+                current_session_id,
+                entry_valid: int(get(3)?),
+                updated_at: int(get(4)?),
+                status: text(get(5)?),
+                entry: Err(String::new()),
+                raw_entry: None,
+                window: has_window
+                    .then(|| -> Result<WindowRow, String> {
+                        Ok(WindowRow {
+                            status: text(get(7)?),
+                            updated_at: int(get(8)?),
+                            ended_at: int(get(9)?),
+                        })
                     })
-                })
-                .transpose()?,
-        });
-    }
+                    .transpose()?,
+            });
+            pipe.take_parsed(|p| fill(&mut read, p));
+        }
+        pipe.finish(|p| fill(&mut read, p));
+        Ok::<_, String>(read)
+    })?;
+    out.rows = read;
     Ok(out)
 }
 
