@@ -279,8 +279,8 @@ pub fn read_each<A>(
         .iter()
         .map(|t| std::fs::metadata(&t.store_path).map_or(0, |m| m.len()))
         .collect();
-    for group in groups(&sizes, rayon::current_num_threads(), IN_FLIGHT_INDEX_BYTES) {
-        let agents: Vec<Agent> = targets[group]
+    let read_group = |group: &std::ops::Range<usize>| -> Vec<Agent> {
+        let agents = targets[group.clone()]
             .par_iter()
             .map(|t| read_agent(&ctx, t))
             .collect();
@@ -288,17 +288,37 @@ pub fn read_each<A>(
         if let Some(t) = ctx.tails {
             t.forget_loaded();
         }
-        for agent in agents {
-            each(&mut acc, agent);
+        agents
+    };
+    let groups = groups(&sizes, rayon::current_num_threads(), IN_FLIGHT_INDEX_BYTES);
+    let bytes = |g: &std::ops::Range<usize>| sizes[g.clone()].iter().sum::<u64>();
+    std::thread::scope(|s| {
+        let mut read = groups.first().map(read_group);
+        for (i, group) in groups.iter().enumerate() {
+            let agents = read.take().unwrap_or_default();
+            // The next group is read while this one is handed to `each`
+            // when both together keep to the budget of index bytes.
+            let next = groups.get(i + 1);
+            let ahead = next
+                .filter(|n| bytes(group).saturating_add(bytes(n)) <= IN_FLIGHT_INDEX_BYTES)
+                .map(|n| s.spawn(|| read_group(n)));
+            for agent in agents {
+                each(&mut acc, agent);
+            }
+            read = match ahead {
+                Some(h) => Some(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+                None => next.map(read_group),
+            };
         }
-    }
+    });
     Ok((snap, acc))
 }
 
-/// How many bytes of indexes are read at once, at most (unless one index
-/// alone is bigger): 16 MiB. Many small agents are read side by side; a big
-/// index is read alone (its transcripts still in parallel), so that the
-/// peak stays near what one index costs.
+/// How many bytes of indexes are read at once or waiting to be handed to
+/// `each`, at most (unless one index alone is bigger): 16 MiB. Many small
+/// agents are read side by side, and the next of them while the last are
+/// analysed; a big index is read alone (its transcripts still in parallel),
+/// so that the peak stays near what one index costs.
 pub const IN_FLIGHT_INDEX_BYTES: u64 = 16 << 20;
 
 /// The agents read together, in order: runs of consecutive agents, each of
