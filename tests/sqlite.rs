@@ -351,6 +351,47 @@ fn projection_mismatches_are_reported_as_what_the_boot_does() {
     assert!(codes(&r).contains(&"sqlite-status-mismatch".to_string()));
 }
 
+/// openclaw#125793 (`cases/cleared-shell-row`): a row the runtime cleared
+/// (`entry_json` `{}`, `entry_valid` -1, its window kept) is one the real
+/// 2026.9.6 starts with and leaves: idle with an info, exit 0, nothing to
+/// repair; the same `{}` marked valid is an invalid row (`halt`).
+#[test]
+fn a_row_the_runtime_cleared_is_left_as_the_gateway_leaves_it() {
+    let e = env("sqlite-between-running");
+    let c = Connection::open(agent_db(&e)).unwrap();
+    // As clearSqliteSessionEntryPreservingWindows writes it (the triggers
+    // set entry_valid to 0 on the first update).
+    c.execute_batch(
+        "UPDATE session_nodes SET entry_json = '{}', status = NULL;
+         UPDATE session_nodes SET entry_valid = -1;",
+    )
+    .unwrap();
+    drop(c);
+    for release in ["2026.8.1-beta.2", "2026.8.2", RELEASE] {
+        let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(session(&r, KEY)["nextBoot"], "idle", "{release}");
+        let f = findings_with(&r, "sqlite-row-cleared");
+        assert_eq!(f.len(), 1, "{release}");
+        assert_eq!(f[0]["severity"], "info");
+        assert!(!codes(&r).contains(&"sqlite-row-invalid".to_string()));
+        assert_eq!(out.status.code(), Some(0), "{release}: {}", stderr(&out));
+    }
+    let before = std::fs::read(agent_db(&e)).unwrap();
+    let out = run(&e, &["repair", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(agent_db(&e)).unwrap(), before);
+
+    let c = Connection::open(agent_db(&e)).unwrap();
+    c.execute("UPDATE session_nodes SET entry_valid = 1", [])
+        .unwrap();
+    drop(c);
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "halt");
+    assert!(codes(&r).contains(&"sqlite-row-invalid".to_string()));
+    assert_eq!(code, 1);
+}
+
 #[test]
 fn a_spent_recovery_budget_is_tombstoned_by_the_next_boot() {
     let e = env("sqlite-tombstoned");

@@ -139,6 +139,8 @@ kinds! {
         "a SQLite-era agent (2026.8+) with a `sessions.json` still beside its database: 2026.8.x does not start until it is imported (warning); 2026.9.6 imports it at its next start (info)";
     SqliteRowInvalid = "sqlite-row-invalid", [Error], BySeverity,
         "a session row whose projections disagree with `entry_json`: the gateway refuses to start (`openclaw doctor --fix` canonicalizes it; `doctor --lint` does not report it)";
+    SqliteRowCleared = "sqlite-row-cleared", [Info], BySeverity,
+        "a session row the runtime cleared (`entry_json` `{}`, `entry_valid` -1, its window kept): the gateway starts and leaves it; nothing required";
     StateDbUnreadable = "state-db-unreadable", [Error], CouldNotRead,
         "`state/openclaw.sqlite` exists but cannot be read: leases and boots are unknown, and no SQLite database is edited";
     SqliteTombstoned = "sqlite-tombstoned", [Warning], BySeverity,

@@ -400,6 +400,15 @@ fn row_finding(
             ),
             "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
         ),
+        RowVerdict::Cleared => mk(
+            Kind::SqliteRowCleared,
+            Severity::Info,
+            format!(
+                "{}: cleared by the runtime (entry_json {{}} with entry_valid -1, its window {} kept): the gateway starts and leaves it as it is",
+                row.key, row.current_session_id
+            ),
+            "nothing required (a plugin that reads every session row may log errors on it)".into(),
+        ),
         RowVerdict::Skip(why) if entry.is_some_and(|e| rs::work_start_error(e).is_some()) => {
             mk(
                 Kind::SqliteWorkRefused,

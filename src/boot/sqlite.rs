@@ -62,7 +62,29 @@ pub enum RowVerdict {
     Fail,
     /// Left as it is: why.
     Skip(String),
+    /// Cleared by the runtime (`cleared_row`): the gateway starts and leaves
+    /// it as it is.
+    Cleared,
     Idle,
+}
+
+/// A row the runtime cleared: `entry_json` exactly `{}`, `entry_valid` -1,
+/// and its current window still there under its key. Row validation lets it
+/// pass (`validateCanonicalSessionRow`, `session-canonical-key-*.mjs` of
+/// 2026.9.6; the same test in `session-accessor.sqlite-transcript-state-*.js`
+/// of 2026.8.2), and the real 2026.9.6 starts with one and leaves it
+/// (`cases/cleared-shell-row`, openclaw#125793). A `{}` row still pending
+/// (`entry_valid` 0, or the column not there yet: it is added as 0) is
+/// settled to -1 when the database is opened, before that validation
+/// (`ensureSessionEntryValidityProjection`: `{}` has no `sessionId`), so it
+/// is one too; a `{}` row marked valid (1) is not.
+pub fn cleared_row(row: &SessionRow) -> bool {
+    row.entry_json_empty
+        && row.entry_valid != Some(1)
+        && row
+            .window
+            .as_ref()
+            .is_some_and(|w| w.session_key.as_deref() == Some(row.key.as_str()))
 }
 
 /// `current_session_id`, `updated_at` and `entry_json` disagree, or the row
@@ -185,6 +207,9 @@ pub fn dropped_turn(row: &SessionRow, entry: &EntryFacts) -> bool {
 
 /// What `line`'s next boot does with `row`.
 pub fn row_verdict(row: &SessionRow, line: &LineRules) -> RowVerdict {
+    if cleared_row(row) {
+        return RowVerdict::Cleared;
+    }
     if let Some(why) = invalid_reason(row) {
         return RowVerdict::Halt(why);
     }
@@ -346,6 +371,10 @@ pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
             "a subagent run left running: the boot ends it failed".to_string(),
         ),
         RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
+        RowVerdict::Cleared => (
+            NextBoot::Idle,
+            "cleared by the runtime (entry_json {} with entry_valid -1, its window kept): the gateway starts and leaves it as it is".to_string(),
+        ),
         RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
     }
 }
@@ -485,6 +514,44 @@ mod tests {
         assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
         let r = row(KEY, Some("done"), "[1]");
         assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
+    }
+
+    /// A row the runtime cleared (`{}`, -1, its window kept under its key)
+    /// is left as it is on every SQLite-era line; a `{}` marked valid, a
+    /// text other than `{}`, or no window of its own under the key is an
+    /// invalid row the gateway refuses to start on.
+    #[test]
+    fn a_row_the_runtime_cleared_is_tolerated_and_nothing_else_like_it() {
+        use crate::rules::lines::{L2026_8_1, L2026_9_6};
+        let mut cleared = row(KEY, None, "{}");
+        cleared.entry_valid = Some(-1);
+        for line in [&L2026_8_1, &L2026_9_6] {
+            assert_eq!(row_verdict(&cleared, line), RowVerdict::Cleared);
+            assert_eq!(next_boot_of(&row_verdict(&cleared, line)).0, NextBoot::Idle);
+        }
+        // Still pending: settled to -1 at open, before the validation.
+        for settled in [Some(0), None] {
+            let mut pending = cleared.clone();
+            pending.entry_valid = settled;
+            assert_eq!(row_verdict_9_6(&pending), RowVerdict::Cleared);
+        }
+        let mut marked_valid = cleared.clone();
+        marked_valid.entry_valid = Some(1);
+        assert!(matches!(
+            row_verdict_9_6(&marked_valid),
+            RowVerdict::Halt(_)
+        ));
+        let mut spaced = cleared.clone();
+        spaced.entry_json_empty = false;
+        assert!(matches!(row_verdict_9_6(&spaced), RowVerdict::Halt(_)));
+        let mut no_window = cleared.clone();
+        no_window.window = None;
+        assert!(matches!(row_verdict_9_6(&no_window), RowVerdict::Halt(_)));
+        let mut other_key = cleared.clone();
+        if let Some(w) = &mut other_key.window {
+            w.session_key = Some("agent:main:other".into());
+        }
+        assert!(matches!(row_verdict_9_6(&other_key), RowVerdict::Halt(_)));
     }
 
     #[test]

@@ -363,11 +363,17 @@ pub fn unknown_release_lines(now_ms: i64) -> LineSet {
 }
 
 /// The line a release belongs to: the last line whose first release is not
-/// after it.
+/// after it. A pre-release belongs to its release's line: it is cut from
+/// that release's code (2026.8.1-beta.2 already keeps sessions in SQLite,
+/// openclaw#125793), though it sorts before the release.
 pub fn line_of(version: Version) -> &'static LineRules {
+    let release = Version {
+        pre: false,
+        ..version
+    };
     ALL.iter()
         .rev()
-        .find(|l| l.first <= version)
+        .find(|l| l.first <= release)
         .copied()
         .unwrap_or(&PRE_RECOVERY)
 }
@@ -508,6 +514,10 @@ mod tests {
         assert!(p("2026.5.12") < p("2026.5.28"));
         assert!(p("2026.7.1") < p("2026.7.1-2"));
         assert!(p("2026.6.1-beta.1") < p("2026.6.1"));
+        // A pre-release is on its release's line, not the one before.
+        assert_eq!(line_of(p("2026.8.1-beta.2")).name, "2026.8.1");
+        assert_eq!(line_of(p("2026.6.1-beta.1")).name, "2026.6.1");
+        assert_eq!(line_of(p("2026.7.35")).name, "2026.7.1");
         assert!(p("2026.7.35") > p("2026.7.1-2"));
         assert_eq!(p("OpenClaw 2026.7.35 (aa94808)"), p("2026.7.35"));
         assert_eq!(p("v2026.6.11").to_string(), "2026.6.11");

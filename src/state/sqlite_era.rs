@@ -48,6 +48,10 @@ pub struct SessionRow {
     /// `entry_json` itself, kept only when reading for a plan
     /// (`ReadOptions::keep_index`).
     pub raw_entry: Option<String>,
+    /// `entry_json` is exactly the text `{}`: how the runtime clears a key
+    /// that keeps its window (`clearSqliteSessionEntryPreservingWindows`,
+    /// `session-accessor.sqlite-entry-store-*.mjs`, 2026.9.6).
+    pub entry_json_empty: bool,
     /// The `session_windows` row of `current_session_id`.
     pub window: Option<WindowRow>,
 }
@@ -55,6 +59,8 @@ pub struct SessionRow {
 /// The `session_windows` columns an edit keeps in step with `session_nodes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowRow {
+    /// The window's own `session_key`.
+    pub session_key: Option<String>,
     pub status: Option<String>,
     pub updated_at: Option<i64>,
     pub ended_at: Option<i64>,
@@ -245,7 +251,7 @@ pub fn read_session_tables(
         ""
     };
     let sql = format!(
-        "SELECT n.session_key, n.{}, n.{}, n.{}, n.{}, n.{}, {} IS NOT NULL, {}, {}, {} FROM session_nodes n {join} ORDER BY n.session_key",
+        "SELECT n.session_key, n.{}, n.{}, n.{}, n.{}, n.{}, {} IS NOT NULL, {}, {}, {}, {} FROM session_nodes n {join} ORDER BY n.session_key",
         col(&nodes, "current_session_id"),
         col(&nodes, "entry_json"),
         col(&nodes, "entry_valid"),
@@ -255,6 +261,7 @@ pub fn read_session_tables(
         wsel("status"),
         wsel("updated_at"),
         wsel("ended_at"),
+        wsel("session_key"),
     )
     .replace("n.NULL", "NULL");
     let mut stmt = conn.prepare(&sql).map_err(describe)?;
@@ -274,8 +281,10 @@ pub fn read_session_tables(
             let key = text(get(0)?).unwrap_or_default();
             let current_session_id = text(get(1)?).unwrap_or_default();
             let done = |e: Result<EntryFacts, String>, raw| Entry::Done(Box::new((e, raw)));
+            let entry_json = r.get_ref(2).map_err(describe)?;
+            let entry_json_empty = matches!(entry_json, ValueRef::Text(b"{}"));
             // Read in place (a row of 2026.9.6 is 14 KB); copied only to keep.
-            pipe.push(match r.get_ref(2).map_err(describe)? {
+            pipe.push(match entry_json {
                 ValueRef::Text(t) => match std::str::from_utf8(t) {
                     Ok(s) => Entry::Text(s),
                     // Not UTF-8: read as a value, which fails naming the column.
@@ -295,9 +304,11 @@ pub fn read_session_tables(
                 status: text(get(5)?),
                 entry: Err(String::new()),
                 raw_entry: None,
+                entry_json_empty,
                 window: has_window
                     .then(|| -> Result<WindowRow, String> {
                         Ok(WindowRow {
+                            session_key: text(get(10)?),
                             status: text(get(7)?),
                             updated_at: int(get(8)?),
                             ended_at: int(get(9)?),

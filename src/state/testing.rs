@@ -257,7 +257,9 @@ pub fn sqlite_row(key: &str, status: Option<&str>, entry: &str) -> SessionRow {
         status: status.map(str::to_string),
         entry: parsed,
         raw_entry: None,
+        entry_json_empty: entry == "{}",
         window: Some(WindowRow {
+            session_key: Some(key.into()),
             status: status.map(str::to_string),
             updated_at: updated,
             ended_at: None,
