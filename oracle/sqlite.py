@@ -68,6 +68,7 @@ LOG = {
     "failed_to_start": "Gateway failed to start",
     "unmigrated": "Legacy session store requires migration",
     "rejected": "ended during restart recovery",
+    "changed": "changed while starting work",
 }
 # Which lines each release must have in its dist/ (checked before running).
 NEEDS = {
@@ -390,6 +391,37 @@ def b_exhausted_budget(w):
     edit_entry(w.state, KEY, f)
 
 
+def b_recovery_leftover(w):
+    """openclaw#117096: a finished session that still carries a recovery
+    cycle and the run fence of a dead generation (no tombstone), its window
+    finished too: every turn is refused ("changed while starting work")."""
+    def f(e):
+        now = int(time.time() * 1000)
+        e.update(status="done", abortedLastRun=False, endedAt=now)
+        e["mainRestartRecovery"] = {"cycleId": str(uuid.uuid4()), "revision": 6,
+                                    "chargedAttempts": 1, "startedAttempt": 1}
+        e["restartRecoveryRuns"] = [{"runId": "t1", "lifecycleGeneration": "gen-dead-0"}]
+    edit_entry(w.state, KEY, f)
+    con = sqlite3.connect(agent_db(w.state), timeout=30, isolation_level=None)
+    try:
+        con.execute("update session_windows set status='done', ended_at=updated_at "
+                    "where session_key=?", (KEY,))
+    finally:
+        con.close()
+
+
+def b_cleared_row(w):
+    """openclaw#125793: the row cleared as the runtime clears a key that keeps
+    its window (clearSqliteSessionEntryPreservingWindows): entry_json '{}',
+    entry_valid -1 (set after, as the trigger sets 0), status NULL."""
+    con = sqlite3.connect(agent_db(w.state), timeout=30, isolation_level=None)
+    try:
+        con.execute("update session_nodes set entry_json='{}', status=NULL where session_key=?", (KEY,))
+        con.execute("update session_nodes set entry_valid=-1 where session_key=?", (KEY,))
+    finally:
+        con.close()
+
+
 def b_naive_edit(w):
     """§3.8 (a): entry_json edited (status failed, endedAt, a new updatedAt)
     and the status column synced, the updated_at column left stale: what a
@@ -440,7 +472,7 @@ class Case:
         self.sqlite_row = sqlite_row      # KEY is in an agent DB (not only in a file-era store the boot imports)
         self.prime = prime                # boot once on the fixture (with this config) before the edit
         self.build = build                # edit applied to the copy before sessfix sees it
-        self.turn = turn                  # "answered" | "rejected" | None: a new turn after the boot
+        self.turn = turn                  # "answered" | "rejected" | "changed" | None: a new turn after the boot
         self.repair = repair              # sessfix repair arguments (None: no repair phase)
         self.after_repair = after_repair  # nextBoot of KEY sessfix must predict after the repair
         self.repair_turn = repair_turn
@@ -470,6 +502,14 @@ CASES = {
     "invalid-row": Case({"2026.9.6": "sqlite-between-running"}, prime=True, build=b_naive_edit),
     "status-column-only": Case({"2026.9.6": "sqlite-between-running"}, build=b_status_column_only),
     "exhausted-budget": Case({"2026.9.6": "sqlite-between-running"}, build=b_exhausted_budget),
+    # A finished session left with a recovery cycle and fence: every turn is
+    # refused on every boot; --untombstone drops them and the turn is answered.
+    "recovery-leftover": Case({"2026.9.6": "sqlite-between-running", "2026.8.2": "sqlite82-between-running"},
+                              build=b_recovery_leftover, turn="changed",
+                              repair=["--untombstone", KEY], after_repair="idle", repair_turn="answered"),
+    # A row the runtime cleared: the gateway starts and leaves it.
+    "cleared-row": Case({"2026.9.6": "sqlite-between-running", "2026.8.2": "sqlite82-between-running"},
+                        build=b_cleared_row),
 }
 
 
@@ -723,9 +763,9 @@ def send_turn(w, gw, want, before, history, tag):
     with open(os.path.join(w.dir, f"turn-{tag}.out"), "w") as f:
         f.write(out)
     problems = []
-    if want == "rejected":
-        if LOG["rejected"] not in out:
-            problems.append(f"turn: predicted rejected ({LOG['rejected']!r}), got: {tail(out, 4)}")
+    if want in ("rejected", "changed"):
+        if LOG[want] not in out:
+            problems.append(f"turn: predicted {want} ({LOG[want]!r}), got: {tail(out, 4)}")
         return problems
     if not re.search(r'"status":\s*"ok"', out):
         return [f"turn: predicted answered, got (rc {p.returncode}): {tail(out, 6)}"]

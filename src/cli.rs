@@ -205,8 +205,10 @@ pub struct RepairArgs {
     /// backup), backed up like every write, then repair the restored sessions
     #[arg(long)]
     pub restore_index: bool,
-    /// SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every
-    /// turn rejected after restart recovery gave up), keeping its history
+    /// SQLite era (OpenClaw 2026.8+): drop the restart-recovery cycle that
+    /// rejects every turn of this session, keeping its history: a tombstone
+    /// (restart recovery gave up), or a cycle and run fence left on a finished
+    /// session ("changed while starting work. Retry.")
     #[arg(long, value_name = "KEY")]
     pub untombstone: Option<String>,
     /// SQLite era: re-queue the turn of this session that a stop dropped

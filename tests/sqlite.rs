@@ -277,12 +277,88 @@ fn untombstone_keeps_the_session_and_undo_puts_the_tombstone_back() {
     assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "rejected");
 }
 
+/// openclaw#117096 (`cases/completed-recovery-fence`): a finished session
+/// still carrying a restart-recovery cycle and its run fence has every turn
+/// refused on every boot (`oracle/sqlite.py`'s `recovery-leftover` on the
+/// real 2026.9.6 and 2026.8.2); `--untombstone` drops them and only them.
+#[test]
+fn a_recovery_cycle_left_on_a_finished_session_is_named_and_dropped_on_request() {
+    let e = env("sqlite-between-running");
+    let db = agent_db(&e);
+    let leave_cycle = |m: &mut serde_json::Map<String, serde_json::Value>| {
+        m.insert("status".into(), "done".into());
+        m.insert("abortedLastRun".into(), false.into());
+        m.insert(
+            "mainRestartRecovery".into(),
+            serde_json::json!({"cycleId": "c1", "revision": 6, "chargedAttempts": 1, "startedAttempt": 1}),
+        );
+        m.insert(
+            "restartRecoveryRuns".into(),
+            serde_json::json!([{"runId": "t1", "lifecycleGeneration": "gen-dead-0"}]),
+        );
+    };
+    set_entry(&db, leave_cycle);
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "rejected");
+    let f = findings_with(&r, "sqlite-recovery-leftover");
+    assert_eq!(f.len(), 1, "{:?}", codes(&r));
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("changed while starting work"));
+    assert!(f[0]["fix"].as_str().unwrap().contains("--untombstone"));
+    assert_eq!(code, 1);
+
+    let (entry0, updated0, status0, _) = row(&db);
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--dry-run", "--untombstone", KEY]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("leftover restart-recovery cycle"));
+    assert_eq!(tree_digest(&e.state()), before);
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (entry, updated, status, window) = row(&db);
+    for gone in ["mainRestartRecovery", "restartRecoveryRuns"] {
+        assert!(entry.get(gone).is_none(), "{gone}");
+    }
+    assert_eq!(status, status0, "status stays done");
+    assert!(updated > updated0);
+    assert_eq!(window, (status.clone(), updated));
+    for (k, v) in entry0.as_object().unwrap() {
+        if !["mainRestartRecovery", "restartRecoveryRuns", "updatedAt"].contains(&k.as_str()) {
+            assert_eq!(&entry[k], v, "{k}");
+        }
+    }
+    assert_eq!(integrity(&db), "ok");
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "idle");
+    assert_eq!(code, 0, "{:?}", codes(&r));
+
+    // A fence alone is cleared by the next turn's claim; a running row's
+    // cycle is recovery's own: neither is a leftover.
+    set_entry(&db, |m| {
+        m.insert(
+            "restartRecoveryRuns".into(),
+            serde_json::json!([{"runId": "t1", "lifecycleGeneration": "gen-dead-0"}]),
+        );
+    });
+    assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "idle");
+    set_entry(&db, |m| {
+        leave_cycle(m);
+        m.insert("status".into(), "running".into());
+        m.insert("abortedLastRun".into(), true.into());
+    });
+    let (r, _) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+    assert!(findings_with(&r, "sqlite-recovery-leftover").is_empty());
+}
+
 #[test]
 fn untombstone_and_resume_refuse_rows_they_are_not_for() {
     let e = env("sqlite-between-running");
     let before = tree_digest(&e.state());
     for (flag, why) in [
-        ("--untombstone", "not tombstoned"),
+        ("--untombstone", "neither tombstoned"),
         ("--resume", "not dropped"),
     ] {
         let out = run(&e, &["repair", "--yes", flag, KEY]);

@@ -145,6 +145,8 @@ kinds! {
         "`state/openclaw.sqlite` exists but cannot be read: leases and boots are unknown, and no SQLite database is edited";
     SqliteTombstoned = "sqlite-tombstoned", [Warning], BySeverity,
         "every turn on the session is rejected until `/new` (which loses the history) or `repair --untombstone KEY`";
+    SqliteRecoveryLeftover = "sqlite-recovery-leftover", [Warning], BySeverity,
+        "a finished session still carrying a restart-recovery cycle (and its run fence): every turn is rejected (\"changed while starting work. Retry.\") on every boot until `repair --untombstone KEY`";
     SqliteRecoveryExhausted = "sqlite-recovery-exhausted", [Warning], BySeverity,
         "the next boot tombstones the session";
     SqliteStatusMismatch = "sqlite-status-mismatch", [Warning], BySeverity,

@@ -400,6 +400,31 @@ fn row_finding(
             ),
             "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
         ),
+        RowVerdict::Fenced => {
+            let e = entry.expect("a recovery cycle is read from the entry");
+            let fence = if e.restart_recovery_runs.as_ref().is_some_and(|r| !r.is_null()) {
+                " and its run fence (restartRecoveryRuns)"
+            } else {
+                ""
+            };
+            mk(
+                Kind::SqliteRecoveryLeftover,
+                Severity::Warning,
+                format!(
+                    "every turn on {} is rejected (\"changed while starting work. Retry.\", SESSION_WORK_START_CHANGED), on every boot: it is {}, but a restart recovery left its cycle (mainRestartRecovery){fence} on it, and no boot clears it",
+                    row.key,
+                    e.status.as_deref().unwrap_or("not running")
+                ),
+                if newer {
+                    "update sessfix first: this database's schema is newer than it edits".to_string()
+                } else {
+                    format!(
+                        "`sessfix repair --untombstone {}` drops the leftover cycle and fence: the next turn is answered on the same session, with its history (`openclaw doctor --fix` finds nothing)",
+                        row.key
+                    )
+                },
+            )
+        }
         RowVerdict::Cleared => mk(
             Kind::SqliteRowCleared,
             Severity::Info,

@@ -65,6 +65,9 @@ pub enum RowVerdict {
     /// Cleared by the runtime (`cleared_row`): the gateway starts and leaves
     /// it as it is.
     Cleared,
+    /// A finished session still carrying a restart-recovery cycle
+    /// (`leftover_recovery`): every turn is rejected, on every boot.
+    Fenced,
     Idle,
 }
 
@@ -185,6 +188,29 @@ pub fn tombstone(entry: &EntryFacts) -> Option<String> {
     )
 }
 
+/// A main session that is not `running` but still carries a restart-recovery
+/// cycle (`mainRestartRecovery`, no tombstone), as a recovery run that did
+/// not reach its end leaves it, usually with its run fence
+/// (`restartRecoveryRuns`). Each turn's recovery claim finds the session
+/// neither healthy (both fields absent, `abortedLastRun` not true) nor one
+/// it may claim (not `running`), and refuses it: "changed while starting
+/// work. Retry." (`SESSION_WORK_START_CHANGED`; `claimMainSessionRecoveryOwner`,
+/// `main-session-recovery-store-*.mjs`, the same in 2026.8.2 and 2026.9.6).
+/// The boot's scan selects `running` rows only, so no boot clears it: the
+/// real 2026.9.6 rejected the turn and kept the fence
+/// (`cases/completed-recovery-fence`, openclaw#117096). Without the cycle,
+/// a leftover fence alone is cleared by the next turn's claim
+/// (`hasOrphanedMainRestartRecoveryFences`).
+pub fn leftover_recovery(key: &str, entry: &EntryFacts) -> bool {
+    entry.status.as_deref() != Some("running")
+        && entry
+            .main_restart_recovery
+            .as_ref()
+            .is_some_and(|r| !r.is_null())
+        && tombstone(entry).is_none()
+        && is_main_session(key, entry)
+}
+
 /// `(chargedAttempts, startedAttempt)` of the recovery cycle, if any.
 pub fn recovery_attempts(entry: &EntryFacts) -> Option<(i64, i64)> {
     let r = entry.main_restart_recovery.as_ref()?;
@@ -218,6 +244,9 @@ pub fn row_verdict(row: &SessionRow, line: &LineRules) -> RowVerdict {
     };
     if tombstone(entry).is_some() {
         return RowVerdict::Rejected;
+    }
+    if leftover_recovery(&row.key, entry) {
+        return RowVerdict::Fenced;
     }
     let entry_running = entry.status.as_deref() == Some("running");
     if status_mismatch(row, entry) {
@@ -371,6 +400,10 @@ pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
             "a subagent run left running: the boot ends it failed".to_string(),
         ),
         RowVerdict::Skip(why) => (NextBoot::Skip, why.clone()),
+        RowVerdict::Fenced => (
+            NextBoot::Rejected,
+            "finished, but a restart recovery left its cycle on it: every turn is rejected (\"changed while starting work. Retry.\") on every boot, until `repair --untombstone`".to_string(),
+        ),
         RowVerdict::Cleared => (
             NextBoot::Idle,
             "cleared by the runtime (entry_json {} with entry_valid -1, its window kept): the gateway starts and leaves it as it is".to_string(),
@@ -552,6 +585,45 @@ mod tests {
             w.session_key = Some("agent:main:other".into());
         }
         assert!(matches!(row_verdict_9_6(&other_key), RowVerdict::Halt(_)));
+    }
+
+    /// A recovery cycle (no tombstone) left on a main session that is not
+    /// running rejects every turn; not on a running row (recovery's own), a
+    /// tombstoned one (`Rejected` by its tombstone), a subagent, or with the
+    /// fence alone.
+    #[test]
+    fn a_recovery_cycle_left_on_a_finished_main_session_fences_it() {
+        let cycle = r#""mainRestartRecovery":{"cycleId":"c","revision":6,"chargedAttempts":1,"startedAttempt":1}"#;
+        let fence = r#""restartRecoveryRuns":[{"runId":"t1","lifecycleGeneration":"g0"}]"#;
+        let entry = |status: &str, extra: &str| {
+            format!(r#"{{"sessionId":"s1","updatedAt":5,"status":"{status}",{extra}}}"#)
+        };
+        for status in ["done", "failed", "killed", "timeout"] {
+            for extra in [format!("{cycle},{fence}"), cycle.to_string()] {
+                let r = row(KEY, Some(status), &entry(status, &extra));
+                assert_eq!(row_verdict_9_6(&r), RowVerdict::Fenced, "{status} {extra}");
+            }
+        }
+        let r = row(KEY, Some("done"), &entry("done", fence));
+        assert_eq!(row_verdict_9_6(&r), RowVerdict::Idle);
+        let r = row(
+            KEY,
+            Some("running"),
+            &entry("running", &format!("{cycle},{fence}")),
+        );
+        assert_ne!(row_verdict_9_6(&r), RowVerdict::Fenced);
+        let tomb = r#""mainRestartRecovery":{"cycleId":"c","tombstone":{"reason":"x"}}"#;
+        let r = row(KEY, Some("failed"), &entry("failed", tomb));
+        assert_eq!(row_verdict_9_6(&r), RowVerdict::Rejected);
+        let sub = "agent:main:subagent:x";
+        let r = row(sub, Some("done"), &entry("done", cycle));
+        assert_eq!(row_verdict_9_6(&r), RowVerdict::Idle);
+        let r = row(
+            KEY,
+            Some("done"),
+            &entry("done", r#""mainRestartRecovery":null"#),
+        );
+        assert_eq!(row_verdict_9_6(&r), RowVerdict::Idle);
     }
 
     #[test]

@@ -256,9 +256,11 @@ fn row_ops(
     let flag = format!("--{action}");
     Ok(match action {
         "untombstone" => {
+            // Tombstoned, or a leftover cycle (`rs::leftover_recovery`): both
+            // reject every turn, and dropping the same fields ends it.
             if verdict != NextBoot::Rejected {
                 return Err(Refusal(format!(
-                    "{flag} {key}: it is not tombstoned (status {}, next boot: {}); nothing to untombstone",
+                    "{flag} {key}: it is neither tombstoned nor left with a restart-recovery cycle (status {}, next boot: {}); nothing to untombstone",
                     entry.status.as_deref().unwrap_or("(absent)"),
                     verdict.as_str()
                 )));
@@ -279,9 +281,16 @@ fn row_ops(
                 .collect();
             ops.push(Op::Set("abortedLastRun", "false".into()));
             ops.push(Op::Set("updatedAt", updated.to_string()));
+            let what = if rs::tombstone(entry).is_some() {
+                "the restart-recovery cycle and its tombstone"
+            } else {
+                "the leftover restart-recovery cycle and its run fence"
+            };
             (
                 ops,
-                "drop the restart-recovery cycle and its tombstone: the next turn is answered on the same session, with its history".to_string(),
+                format!(
+                    "drop {what}: the next turn is answered on the same session, with its history"
+                ),
                 entry.status.clone(),
             )
         }
