@@ -353,6 +353,38 @@ fn a_recovery_cycle_left_on_a_finished_session_is_named_and_dropped_on_request()
     assert!(findings_with(&r, "sqlite-recovery-leftover").is_empty());
 }
 
+/// Where no one can tell whether a process has the database open (an
+/// OpenClaw process whose open files cannot be read here; every process on
+/// an OS without open-file facts), a dry run of a SQLite edit says the real
+/// run will refuse, and exits as it will (4); forced, it plans the edit.
+#[test]
+fn a_dry_run_predicts_the_refusal_of_an_edit_nobody_can_check() {
+    let e = env("sqlite-tombstoned");
+    let pid = e.dir.path().join("proc/4242");
+    std::fs::create_dir_all(&pid).unwrap();
+    std::fs::write(pid.join("cmdline"), b"node\0/opt/openclaw/helper.js\0").unwrap();
+    // Not a directory: its open files cannot be listed.
+    std::fs::write(pid.join("fd"), b"").unwrap();
+    let before = tree_digest(&e.state());
+    let dry = run(&e, &["repair", "--dry-run", "--untombstone", KEY]);
+    assert_eq!(dry.status.code(), Some(4), "{}", stderr(&dry));
+    assert!(
+        stderr(&dry).contains("a real run would refuse to edit an SQLite database"),
+        "{}",
+        stderr(&dry)
+    );
+    let real = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(real.status.code(), dry.status.code(), "{}", stderr(&real));
+    assert!(stderr(&real).contains("refusing to edit an SQLite database"));
+    assert_eq!(tree_digest(&e.state()), before);
+    let forced = run(
+        &e,
+        &["repair", "--dry-run", "--force", "--untombstone", KEY],
+    );
+    assert_eq!(forced.status.code(), Some(1), "{}", stderr(&forced));
+    assert!(!stderr(&forced).contains("would refuse"));
+}
+
 #[test]
 fn untombstone_and_resume_refuse_rows_they_are_not_for() {
     let e = env("sqlite-between-running");

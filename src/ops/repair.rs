@@ -178,16 +178,28 @@ fn read_and_plan(
 /// With `state/openclaw.sqlite` unreadable its owner lease cannot be checked
 /// either: SQLite edits are then refused, forced or not (exit 3).
 fn refuse_if_holders_unknown(snap: &Snapshot, plan: &Plan, force: bool) -> Option<Exit> {
+    let (exit, why) = sqlite_refusal(snap, plan, force)?;
+    eprintln!("sessfix: refusing to edit an SQLite database: {why}");
+    Some(exit)
+}
+
+/// Why a real run refuses the plan's SQLite edits, and its exit: with
+/// `state/openclaw.sqlite` unreadable (exit 3, forced or not), or with no
+/// way to tell whether a process has a database open (exit 4 unless
+/// forced; on an OS without open-file facts, every such edit).
+fn sqlite_refusal(snap: &Snapshot, plan: &Plan, force: bool) -> Option<(Exit, String)> {
     if plan.sqlite.is_empty() {
         return None;
     }
     if let Some(p) = &snap.sqlite.state_db_problem {
-        eprintln!(
-            "sessfix: refusing to edit an SQLite database: {}: {}; its leases (the gateway-owner lease among them) cannot be checked",
-            p.path.display(),
-            p.message
-        );
-        return Some(Exit::Operational);
+        return Some((
+            Exit::Operational,
+            format!(
+                "{}: {}; its leases (the gateway-owner lease among them) cannot be checked",
+                p.path.display(),
+                p.message
+            ),
+        ));
     }
     let Err(why) = &snap.sqlite.holders else {
         return None;
@@ -195,10 +207,12 @@ fn refuse_if_holders_unknown(snap: &Snapshot, plan: &Plan, force: bool) -> Optio
     if force {
         return None;
     }
-    eprintln!(
-        "sessfix: refusing to edit an SQLite database: whether a process has it open cannot be established here ({why})\n  stop the gateway and run sessfix where it runs; --force only if you know no OpenClaw process runs"
-    );
-    Some(Exit::GatewayLive)
+    Some((
+        Exit::GatewayLive,
+        format!(
+            "whether a process has it open cannot be established here ({why})\n  stop the gateway and run sessfix where it runs; --force only if you know no OpenClaw process runs"
+        ),
+    ))
 }
 
 /// The refusal to write while a gateway is live, unless forced. With
@@ -355,6 +369,12 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
                 .filter(|_| report.gateway.liveness_unknown)
                 .unwrap_or("see the findings")
         );
+    } else if let Some((exit, why)) = sqlite_refusal(&snap, &plan, opts.force) {
+        eprintln!(
+            "sessfix: a real run would refuse to edit an SQLite database and change nothing (exit {}): {why}",
+            exit.code()
+        );
+        return Ok(RepairOutcome::DryRun(exit));
     } else {
         // What the plan shows is enough, but an exit 3 names its files here.
         super::say_what_needs_a_person(&report, crate::analyze::exit::unreadable);
