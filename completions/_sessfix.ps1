@@ -62,7 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
         }
         'sessfix;repair' {
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where backups go [default: <state-dir>/sessfix-backups]')
-            [CompletionResult]::new('--untombstone', '--untombstone', [CompletionResultType]::ParameterName, 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history')
+            [CompletionResult]::new('--untombstone', '--untombstone', [CompletionResultType]::ParameterName, 'SQLite era (OpenClaw 2026.8+): drop the restart-recovery cycle that rejects every turn of this session, keeping its history: a tombstone (restart recovery gave up), or a cycle and run fence left on a finished session ("changed while starting work. Retry.")')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state')
             [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning')
             [CompletionResult]::new('--lock-wait', '--lock-wait', [CompletionResultType]::ParameterName, 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)')

@@ -57,7 +57,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
         }
         &'sessfix;repair'= {
             cand --backup-dir 'Where backups go [default: <state-dir>/sessfix-backups]'
-            cand --untombstone 'SQLite era (OpenClaw 2026.8+): end the tombstone of this session (every turn rejected after restart recovery gave up), keeping its history'
+            cand --untombstone 'SQLite era (OpenClaw 2026.8+): drop the restart-recovery cycle that rejects every turn of this session, keeping its history: a tombstone (restart recovery gave up), or a cycle and run fence left on a finished session ("changed while starting work. Retry.")'
             cand --resume 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state'
             cand --max-age 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning'
             cand --lock-wait 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)'
