@@ -272,11 +272,28 @@ fn of_two_copies_the_one_with_the_newest_content_is_restored() {
         .as_str()
         .unwrap()
         .ends_with("sessions.json.bak.1795100000000"));
+    // The copy restored lacks the sessions the temp has: their transcripts,
+    // last active before its one entry, are named as dropped (exit 1).
     env.cmd()
         .args(["repair", "--yes", "--restore-index"])
         .assert()
-        .code(0);
+        .code(1);
     assert_eq!(json_of(&index(&env)), old);
+    let (r, _) = env.scan_json();
+    let dropped: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "session-dropped")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(!dropped.is_empty());
+    let temp = json_of(&temp(&env));
+    for (key, e) in temp.as_object().unwrap() {
+        let id = e["sessionId"].as_str().unwrap();
+        let named = dropped.iter().any(|p| p.contains(id));
+        assert_eq!(named, key != "agent:main:main", "{key}");
+    }
 }
 
 #[test]

@@ -538,3 +538,93 @@ fn remaining_finding_codes_each_have_a_case() {
     .unwrap();
     assert!(has(&env, "store-lock-live"));
 }
+
+/// openclaw#66522 (`cases/index-rebuilt-orphans`): after a restart the index
+/// holds only the sessions created since; plain transcripts last active in
+/// the hours before its oldest entry are sessions it dropped: a warning
+/// each, by the time of their last record (a copy resets file times), and
+/// exit 1. Old history, archives' siblings, topics and transcripts active
+/// after the entries stay info orphans.
+#[test]
+fn sessions_a_rebuilt_index_dropped_are_named_with_when_they_were_last_active() {
+    let env = Env::empty();
+    let dir = env.sessions("main");
+    std::fs::create_dir_all(&dir).unwrap();
+    let at = |h: i64| {
+        chrono::DateTime::parse_from_rfc3339("2026-04-14T09:25:00Z").unwrap()
+            + chrono::Duration::hours(h)
+    };
+    let transcript = |name: &str, id: &str, last: chrono::DateTime<chrono::FixedOffset>| {
+        let header = serde_json::json!({"type": "session", "version": 3, "id": id,
+            "timestamp": (last - chrono::Duration::minutes(1)).to_rfc3339()});
+        let msg = serde_json::json!({"type": "message", "id": "a1", "parentId": null,
+            "timestamp": last.to_rfc3339(),
+            "message": {"role": "assistant", "content": [{"type": "text", "text": "ok"}]}});
+        std::fs::write(dir.join(name), format!("{header}\n{msg}\n")).unwrap();
+    };
+    let id = |n: u32| format!("{n:08x}-4e14-4c2d-9e3f-000000244014");
+    let kept = id(1);
+    std::fs::write(
+        dir.join("sessions.json"),
+        serde_json::to_string_pretty(&serde_json::json!({
+            "agent:main:feishu:direct:ou_w3": {"sessionId": kept,
+                "updatedAt": at(0).timestamp_millis(), "status": "done"}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    transcript(&format!("{kept}.jsonl"), &kept, at(0));
+    let dropped = [id(2), id(3)];
+    transcript(&format!("{}.jsonl", dropped[0]), &dropped[0], at(-1));
+    transcript(&format!("{}.jsonl", dropped[1]), &dropped[1], at(-20));
+    let orphans = [
+        format!("{}.jsonl", id(4)),         // 40 days before
+        format!("{}-topic-7.jsonl", id(5)), // a topic
+        "notes.jsonl".to_string(),          // not a session id
+        format!("{}.jsonl", id(6)),         // active after the entry
+    ];
+    transcript(&orphans[0], &id(4), at(-40 * 24));
+    transcript(&orphans[1], &id(5), at(-1));
+    transcript(&orphans[2], "notes", at(-1));
+    transcript(&orphans[3], &id(6), at(1));
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", "2026-04-14T10:30:00Z")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let with = |code: &str| -> Vec<String> {
+        findings_with(&r, code)
+            .into_iter()
+            .map(|f| {
+                assert_eq!(
+                    f["severity"],
+                    if code == "session-dropped" {
+                        "warning"
+                    } else {
+                        "info"
+                    }
+                );
+                f["message"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let named = with("session-dropped");
+    assert_eq!(named.len(), 2, "{named:?}");
+    for (d, h) in dropped.iter().zip([-1, -20]) {
+        let m = named.iter().find(|m| m.contains(d.as_str())).unwrap();
+        let when = at(h)
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert!(m.contains(&when), "{m}");
+    }
+    let orphaned = with("transcript-orphan");
+    for o in &orphans {
+        assert!(
+            orphaned.iter().any(|m| m.contains(o.as_str())),
+            "{o}: {orphaned:?}"
+        );
+    }
+    assert_eq!(out.status.code(), Some(1));
+}

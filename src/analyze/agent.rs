@@ -107,7 +107,7 @@ pub(super) fn analyze_agent(
         findings,
     );
     lock_rows(agent, &line_locks, &lock_owner, locks_out);
-    orphan_transcript_findings(agent, findings, &f);
+    orphan_transcript_findings(agent, set.now_ms, findings, &f);
     for l in &agent.leftovers {
         leftover_findings(l, agent.keeps_temp(l), set, findings, &f);
     }

@@ -195,6 +195,51 @@ fn is_checkpoint_stem(stem: &str) -> bool {
     }
 }
 
+/// How long before the index's oldest entry a plain transcript missing from
+/// it may have been last active and still count as dropped by a rebuild of
+/// the index: 30 days.
+pub const DROPPED_WITHIN_MS: i64 = 30 * 86_400_000;
+
+/// Whether transcript `name`, in no entry of an index whose entries were all
+/// updated at or after `oldest_entry` (`None`: it has none; `now_ms` stands
+/// in), and last active at `last_active_ms`, is a session a rebuild of the
+/// index dropped (openclaw#66522, 2026.4.x: after a restart the index holds
+/// only the sessions created since). Only a plain `<uuid>.jsonl`: a reset or
+/// a deletion archives a transcript under another name (`.reset.<ts>`,
+/// `.deleted.<ts>`), so a plain one no entry names was not let go on
+/// purpose. Last active before every entry (the index kept nothing as old),
+/// and within `DROPPED_WITHIN_MS` of the oldest.
+pub fn dropped_by_rebuild(
+    name: &str,
+    last_active_ms: i64,
+    oldest_entry: Option<i64>,
+    now_ms: i64,
+) -> bool {
+    let plain = name.strip_suffix(".jsonl").is_some_and(looks_like_uuid);
+    let since = oldest_entry.unwrap_or(now_ms);
+    plain && last_active_ms < since && since - last_active_ms <= DROPPED_WITHIN_MS
+}
+
+/// Whether a transcript named `name` with last activity somewhere in
+/// `lowest..=highest` (its header's start, its file's modification time:
+/// either may be unknown) can still be one `dropped_by_rebuild` names, by
+/// an index whose oldest entry was updated at `oldest_entry`: when not, its
+/// last record need not be read.
+pub fn may_be_dropped(
+    name: &str,
+    lowest: Option<i64>,
+    highest: Option<i64>,
+    oldest_entry: Option<i64>,
+) -> bool {
+    let plain = name.strip_suffix(".jsonl").is_some_and(looks_like_uuid);
+    let Some(since) = oldest_entry else {
+        return plain;
+    };
+    plain
+        && lowest.is_none_or(|l| l < since)
+        && highest.is_none_or(|h| since - h <= DROPPED_WITHIN_MS)
+}
+
 /// `looksLikeGeneratedSessionId`: a v1-v8 UUID.
 pub fn looks_like_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -314,6 +359,54 @@ pub fn classify_file_name(name: &str) -> FileKind {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_plain_transcript_just_older_than_every_entry_was_dropped() {
+        let name = "0000012c-4e14-4c2d-9e3f-000000244014.jsonl";
+        let entry = 10 * DROPPED_WITHIN_MS;
+        assert!(dropped_by_rebuild(name, entry - 1, Some(entry), 0));
+        assert!(dropped_by_rebuild(
+            name,
+            entry - DROPPED_WITHIN_MS,
+            Some(entry),
+            0
+        ));
+        assert!(!dropped_by_rebuild(
+            name,
+            entry - DROPPED_WITHIN_MS - 1,
+            Some(entry),
+            0
+        ));
+        assert!(!dropped_by_rebuild(name, entry, Some(entry), 0));
+        // No entries: as of now.
+        assert!(dropped_by_rebuild(name, entry - 1, None, entry));
+        for other in [
+            "notes.jsonl",
+            "0000012c-4e14-4c2d-9e3f-000000244014-topic-7.jsonl",
+        ] {
+            assert!(
+                !dropped_by_rebuild(other, entry - 1, Some(entry), 0),
+                "{other}"
+            );
+            assert!(!may_be_dropped(other, None, None, Some(entry)));
+        }
+        // What bounds the last activity rules it out, or leaves it open.
+        assert!(may_be_dropped(name, None, None, Some(entry)));
+        assert!(may_be_dropped(
+            name,
+            Some(entry - 5),
+            Some(entry + 5),
+            Some(entry)
+        ));
+        assert!(!may_be_dropped(name, Some(entry), None, Some(entry)));
+        assert!(!may_be_dropped(
+            name,
+            None,
+            Some(entry - DROPPED_WITHIN_MS - 1),
+            Some(entry)
+        ));
+        assert!(may_be_dropped(name, Some(0), Some(1), None));
+    }
     use super::*;
 
     #[test]

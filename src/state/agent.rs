@@ -86,6 +86,9 @@ pub(super) fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
     if lost && index_copies.is_empty() {
         agent.rebuild = copies::transcript_headers(&agent);
     }
+    if agent.store.state == StoreState::Valid {
+        agent.unlisted = copies::unlisted_transcripts(&agent);
+    }
     agent.index_copies = index_copies;
     agent.restore = restore.map(Box::new);
     if !ctx.keep_index {

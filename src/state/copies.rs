@@ -290,26 +290,7 @@ pub(super) fn transcript_headers(agent: &super::Agent) -> Vec<TranscriptHeader> 
     let mut out: Vec<TranscriptHeader> = agent
         .transcript_names
         .iter()
-        .map(|name| {
-            let path = agent.sessions_dir.join(name);
-            let (session_id, started) = first_line(&path)
-                .and_then(|l| serde_json::from_slice::<serde_json::Value>(&l).ok())
-                .filter(|h| h.get("type").and_then(|t| t.as_str()) == Some("session"))
-                .map(|h| {
-                    let s = |k: &str| h.get(k).and_then(|v| v.as_str()).map(str::to_string);
-                    (s("id"), s("timestamp"))
-                })
-                .unwrap_or_default();
-            TranscriptHeader {
-                file: name.clone(),
-                session_id,
-                started,
-                last_activity_ms: std::fs::symlink_metadata(&path)
-                    .ok()
-                    .as_ref()
-                    .and_then(mtime_ms),
-            }
-        })
+        .map(|name| header_of(&agent.sessions_dir, name))
         .collect();
     out.sort_by(|a, b| {
         b.last_activity_ms
@@ -317,6 +298,142 @@ pub(super) fn transcript_headers(agent: &super::Agent) -> Vec<TranscriptHeader> 
             .then(a.file.cmp(&b.file))
     });
     out
+}
+
+/// What the header of transcript `name` in `dir` says.
+fn header_of(dir: &Path, name: &str) -> TranscriptHeader {
+    let path = dir.join(name);
+    let (session_id, started) = first_line(&path)
+        .and_then(|l| serde_json::from_slice::<serde_json::Value>(&l).ok())
+        .filter(|h| h.get("type").and_then(|t| t.as_str()) == Some("session"))
+        .map(|h| {
+            let s = |k: &str| h.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            (s("id"), s("timestamp"))
+        })
+        .unwrap_or_default();
+    TranscriptHeader {
+        file: name.to_string(),
+        session_id,
+        started,
+        last_activity_ms: std::fs::symlink_metadata(&path)
+            .ok()
+            .as_ref()
+            .and_then(mtime_ms),
+    }
+}
+
+/// A transcript no entry of the index uses (`Agent::unlisted_transcript_names`),
+/// and when it was last active.
+#[derive(Debug, Clone)]
+pub struct UnlistedTranscript {
+    pub file: String,
+    /// The `timestamp` of its last record (epoch ms); read only for a plain
+    /// `<uuid>.jsonl`, the one kind that may be a dropped session.
+    pub last_record_ms: Option<i64>,
+    /// The file's modification time (epoch ms), when it was read.
+    pub modified_ms: Option<i64>,
+}
+
+impl UnlistedTranscript {
+    /// When it was last active: its last record's time, which a copy or a
+    /// restore from backup keeps, else the file's modification time.
+    pub fn last_active_ms(&self) -> Option<i64> {
+        self.last_record_ms.or(self.modified_ms)
+    }
+}
+
+/// The transcripts of `agent` that no entry of its index uses, in listing
+/// order, each with the time of its last record when it may be one a
+/// rebuild of the index dropped (`rules::may_be_dropped`: by its name, its
+/// header's start and its modification time, the last record is read only
+/// for those).
+pub(super) fn unlisted_transcripts(agent: &super::Agent) -> Vec<UnlistedTranscript> {
+    let oldest = agent.oldest_entry_update();
+    agent
+        .unlisted_transcript_names()
+        .into_iter()
+        .map(|name| {
+            let mut u = UnlistedTranscript {
+                file: name.to_string(),
+                last_record_ms: None,
+                modified_ms: None,
+            };
+            if !rules::may_be_dropped(name, None, None, oldest) {
+                return u;
+            }
+            let path = agent.sessions_dir.join(name);
+            let Ok((f, meta)) = fsx::open_regular(&path) else {
+                return u;
+            };
+            u.modified_ms = mtime_ms(&meta);
+            let started = started_ms(&f);
+            // `read_window` reads a small file from where it stands.
+            let rewound = std::io::Seek::rewind(&mut &f).is_ok();
+            if rewound && rules::may_be_dropped(name, started, u.modified_ms, oldest) {
+                u.last_record_ms = last_record_ms(f, meta, &path);
+            }
+            u
+        })
+        .collect()
+}
+
+/// The `timestamp` of a transcript's header (its first line, read from its
+/// first 1 KiB), epoch ms.
+fn started_ms(f: &std::fs::File) -> Option<i64> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(1024);
+    f.take(1024).read_to_end(&mut head).ok()?;
+    let line = head.split(|&b| b == b'\n').next()?;
+    record_time(line)
+}
+
+/// The `timestamp` of a record line (a JSON object; the last of duplicate
+/// keys, as `JSON.parse` keeps): an ISO 8601 time or epoch ms.
+fn record_time(line: &[u8]) -> Option<i64> {
+    let mut p = json::Parser::new(line);
+    let mut time = None;
+    if p.peek_value() != Some(b'{') {
+        return None;
+    }
+    p.object(|p, key| {
+        if key != "timestamp" {
+            return p.value_bytes().map(drop);
+        }
+        time = if p.peek_value() == Some(b'"') {
+            chrono::DateTime::parse_from_rfc3339(&p.string()?)
+                .ok()
+                .map(|t| t.timestamp_millis())
+        } else {
+            let v = p.value_bytes()?;
+            std::str::from_utf8(v)
+                .ok()
+                .and_then(|n| n.parse::<i64>().ok())
+        };
+        Ok(())
+    })
+    .ok()?;
+    p.finish().ok()?;
+    time
+}
+
+/// The `timestamp` of the last line of open file `f` (at `path`) that
+/// parses as a record: its last 4 KiB are read, or 64 KiB when the last
+/// line is longer.
+fn last_record_ms(f: std::fs::File, meta: std::fs::Metadata, path: &Path) -> Option<i64> {
+    let time_of = |window: &[u8]| {
+        let record = window
+            .split(|&b| b == b'\n')
+            .rev()
+            .find(|l| !l.iter().all(u8::is_ascii_whitespace))?;
+        record_time(record)
+    };
+    let (window, start, _) = fsx::read_window(f, meta, 4 << 10).ok()?;
+    time_of(&window).or_else(|| {
+        // The last line may begin before the window.
+        let (f, meta) = fsx::open_regular(path).ok().filter(|_| start > 0)?;
+        let (window, _, _) = fsx::read_window(f, meta, 64 << 10).ok()?;
+        time_of(&window)
+    })
 }
 
 /// The first line of a regular file, up to 64 KiB.

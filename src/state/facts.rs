@@ -76,6 +76,10 @@ pub struct Agent {
     /// When the index is lost and no intact copy exists: what each
     /// transcript's header tells, newest activity first.
     pub rebuild: Vec<copies::TranscriptHeader>,
+    /// The transcripts no entry of a valid index uses
+    /// (`unlisted_transcript_names`), with their headers and last records;
+    /// empty unless the index is valid.
+    pub unlisted: Vec<copies::UnlistedTranscript>,
     /// Entries joined with their transcript facts, in index order.
     pub sessions: Vec<Session>,
     /// Things that stopped part of this agent from being read.
@@ -170,10 +174,49 @@ impl Agent {
             index_copies: Vec::new(),
             restore: None,
             rebuild: Vec::new(),
+            unlisted: Vec::new(),
             sessions: Vec::new(),
             problems: Vec::new(),
             json5_salvage: false,
         }
+    }
+
+    /// The transcript names (in listing order) that no entry of the index
+    /// uses: not an entry's transcript file, nor named by an entry's session
+    /// id (`<id>.jsonl`, or a topic of it, `<id>-topic-<topic>.jsonl`).
+    pub fn unlisted_transcript_names(&self) -> Vec<&str> {
+        // Names as the listing gives them (lossily), borrowed when UTF-8.
+        let used: std::collections::HashSet<std::borrow::Cow<str>> = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.transcript.as_ref())
+            .filter_map(|t| t.path.file_name().map(|n| n.to_string_lossy()))
+            .collect();
+        let ids: std::collections::HashSet<&str> = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.session_id.as_deref())
+            .collect();
+        self.transcript_names
+            .iter()
+            .map(String::as_str)
+            .filter(|name| {
+                let stem = name.strip_suffix(".jsonl").unwrap_or(name);
+                let base_id = stem.split("-topic-").next().unwrap_or(stem);
+                !(used.contains(*name) || ids.contains(stem) || ids.contains(base_id))
+            })
+            .collect()
+    }
+
+    /// When the index's oldest entry (not shadowed) was last updated (epoch
+    /// ms): the index holds nothing last active before it.
+    pub fn oldest_entry_update(&self) -> Option<i64> {
+        self.sessions
+            .iter()
+            .filter(|s| !s.shadowed)
+            .filter_map(|s| s.updated_at)
+            .map(|t| t as i64)
+            .min()
     }
 
     /// Whether the index file holds the index as read: neither lost nor

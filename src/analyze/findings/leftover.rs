@@ -2,11 +2,14 @@
 //! and other leftovers, and transcripts no entry points at. Not an
 //! index's temp copies (`index`).
 
+use super::index::iso_ms as iso;
 use super::MakeFinding;
 use crate::analyze::{Finding, Kind, Settings, Severity};
+use crate::boot::ago;
 use crate::rules::{self, ProcState};
+use crate::state::copies::UnlistedTranscript;
 use crate::state::{Agent, StoreState};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 pub(crate) fn leftover_findings(
     l: &crate::state::Leftover,
@@ -87,39 +90,60 @@ pub(crate) fn leftover_findings(
 
 /// `transcript-orphan`: transcripts in the sessions dir that no entry points
 /// at (by file name, session id, or a topic's base id), when the index is
-/// read as it is.
+/// read as it is; `session-dropped` for those an index rebuild dropped
+/// (`dropped_by_rebuild`).
 pub(crate) fn orphan_transcript_findings(
     agent: &Agent,
+    now_ms: i64,
     findings: &mut Vec<Finding>,
     f: &MakeFinding,
 ) {
-    // Names as the listing gives them (lossily), borrowed when UTF-8.
-    let used: HashSet<std::borrow::Cow<str>> = agent
-        .sessions
+    if !matches!(agent.store.state, StoreState::Valid | StoreState::Missing) {
+        return;
+    }
+    let facts: HashMap<&str, &UnlistedTranscript> = agent
+        .unlisted
         .iter()
-        .filter_map(|s| s.transcript.as_ref())
-        .filter_map(|t| t.path.file_name().map(|n| n.to_string_lossy()))
+        .map(|u| (u.file.as_str(), u))
         .collect();
-    let ids: HashSet<&str> = agent
-        .sessions
-        .iter()
-        .filter_map(|s| s.session_id.as_deref())
-        .collect();
-    if matches!(agent.store.state, StoreState::Valid | StoreState::Missing) {
-        for name in &agent.transcript_names {
-            let stem = name.strip_suffix(".jsonl").unwrap_or(name);
-            let base_id = stem.split("-topic-").next().unwrap_or(stem);
-            if used.contains(name.as_str()) || ids.contains(stem) || ids.contains(base_id) {
-                continue;
-            }
+    // The oldest entry's last update: the index holds nothing older.
+    let oldest_entry = agent.oldest_entry_update();
+    for name in agent.unlisted_transcript_names() {
+        let path = agent.sessions_dir.join(name);
+        let dropped = facts
+            .get(name)
+            .filter(|_| agent.index_usable())
+            .and_then(|u| Some((u, u.last_active_ms()?)))
+            .filter(|(_, last)| rules::dropped_by_rebuild(name, *last, oldest_entry, now_ms));
+        let Some((_, last)) = dropped else {
             findings.push(f(
                 Kind::TranscriptOrphan,
                 Severity::Info,
                 None,
-                Some(&agent.sessions_dir.join(name)),
+                Some(&path),
                 format!("transcript {name} has no entry in the index"),
                 "nothing required; it is history the gateway no longer lists".into(),
             ));
-        }
+            continue;
+        };
+        let id = name.strip_suffix(".jsonl").unwrap_or(name);
+        let since = oldest_entry.map_or("it has no entries".to_string(), |t| {
+            format!("its oldest entry was last updated {}", iso(t))
+        });
+        findings.push(f(
+            Kind::SessionDropped,
+            Severity::Warning,
+            None,
+            Some(&path),
+            format!(
+                "session {id} (last active {}, {} ago) is missing from the index, whose sessions were all active after it ({since}): likely dropped when a restart rebuilt the index (openclaw#66522); no client lists it any more, and its transcript {name} is intact",
+                iso(last),
+                ago(now_ms, last)
+            ),
+            format!(
+                "keep {name}: it is the session's only history. Restore sessions.json from a backup taken before {} if you have one (with the gateway stopped); sessfix does not rebuild the entry (its session key and delivery target are not in the transcript)",
+                iso(oldest_entry.unwrap_or(now_ms))
+            ),
+        ));
     }
 }
