@@ -43,6 +43,20 @@ fn adopt_gateway_locks(e: &Env) {
     }
 }
 
+/// The fixtures' `agent_database_leases` name the databases of the dir the
+/// gateway ran in; point them at this copy's, as if it had run here (leases
+/// naming another dir were copied from it: not evidence about this one).
+fn adopt_agent_db_leases(e: &Env) {
+    let c = Connection::open(state_db(e)).unwrap();
+    let n = c
+        .execute(
+            "UPDATE agent_database_leases SET path = ?1 || '/agents/' || agent_id || '/agent/openclaw-agent.sqlite'",
+            [e.state().to_string_lossy()],
+        )
+        .unwrap();
+    assert!(n > 0, "the fixture has agent_database_leases");
+}
+
 fn agent_db(e: &Env) -> PathBuf {
     e.state().join("agents/main/agent/openclaw-agent.sqlite")
 }
@@ -161,6 +175,7 @@ fn a_running_row_is_resumed_by_the_boot_and_read_without_touching_the_wal() {
 fn the_gateway_is_live_by_its_owner_lease_or_an_open_database() {
     // The lease's pid alive with its recorded start time.
     let e = env("sqlite-between-running");
+    adopt_agent_db_leases(&e);
     std::fs::remove_dir_all(e.state().join("tmp")).unwrap();
     e.process(5723, &["openclaw-gateway"], 195709);
     let (r, _) = scan(&e);
@@ -193,6 +208,50 @@ fn the_gateway_is_live_by_its_owner_lease_or_an_open_database() {
         .as_str()
         .unwrap()
         .contains("pid 777 has"));
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(tree_digest(&e.state()), before);
+}
+
+#[test]
+fn leases_copied_from_another_state_dir_are_not_a_live_gateway_here() {
+    // A backup of a running gateway restored to a new dir: its gateway-owner
+    // lease and agent_database_leases name a pid alive with the same start
+    // time, but the agent leases name the source dir's databases, and the
+    // pid has none of this copy's files open.
+    let e = env("sqlite-tombstoned");
+    std::fs::remove_dir_all(e.state().join("tmp")).ok();
+    e.process(5723, &["openclaw-gateway"], 195709);
+    let (r, code) = scan(&e);
+    assert_eq!(r["gateway"]["live"], false, "{}", r["gateway"]);
+    let elsewhere = findings_with(&r, "sqlite-lease-elsewhere");
+    assert_eq!(elsewhere.len(), 1, "{:?}", codes(&r));
+    assert_eq!(elsewhere[0]["severity"], "info");
+    let msg = elsewhere[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("pid 5723") && msg.contains("/tmp/ocsql/"),
+        "{msg}"
+    );
+    assert_eq!(code, 1, "the tombstone is still a warning");
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(session(&scan(&e).0, KEY)["nextBoot"], "idle");
+
+    // The same pid with one lease naming this copy is its gateway.
+    let e = env("sqlite-tombstoned");
+    std::fs::remove_dir_all(e.state().join("tmp")).ok();
+    e.process(5723, &["openclaw-gateway"], 195709);
+    Connection::open(state_db(&e))
+        .unwrap()
+        .execute(
+            "UPDATE agent_database_leases SET path = ?1 WHERE rowid = (SELECT min(rowid) FROM agent_database_leases)",
+            [agent_db(&e).to_string_lossy()],
+        )
+        .unwrap();
+    let (r, _) = scan(&e);
+    assert_eq!(r["gateway"]["live"], true, "{}", r["gateway"]);
+    assert!(findings_with(&r, "sqlite-lease-elsewhere").is_empty());
     let before = tree_digest(&e.state());
     let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));

@@ -1,6 +1,6 @@
 //! The gateway's liveness as the report shows it: from the facts gathered
 //! about its lock and process (`state::GatewayFacts`) to `GatewayReport`.
-//! Not the SQLite-era leases (`analyze::sqlite::liveness`).
+//! Not the SQLite-era leases (`analyze::state_db::liveness`).
 
 use super::GatewayReport;
 use crate::boot::show;

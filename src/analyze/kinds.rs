@@ -167,6 +167,8 @@ kinds! {
         "a legacy import stopped half-way: the next boot finishes it; leave the legacy files alone";
     SqliteLeaseOwnerUnknown = "sqlite-lease-owner-unknown", [Info], BySeverity,
         "a lease whose owner's liveness cannot be established here (its pid cannot be checked, or the lease names another host): never cleared";
+    SqliteLeaseElsewhere = "sqlite-lease-elsewhere", [Info], BySeverity,
+        "a live pid whose `agent_database_leases` rows all name databases outside this state dir (copied with a backup from the dir they name): they, and the same pid's `gateway-owner` lease, are not taken as a gateway running here";
     SqliteOpenFilesUnknown = "sqlite-open-files-unknown", [Info], BySeverity,
         "whether a process has the state dir's SQLite databases open cannot be established here (no proc filesystem, or another user's OpenClaw process): SQLite edits are refused unless `--force`";
     SqliteMigrationManifestUnreadable = "sqlite-migration-manifest-unreadable", [Info], BySeverity,

@@ -15,6 +15,7 @@ pub mod kinds;
 mod lines;
 mod report;
 pub mod sqlite;
+pub mod state_db;
 
 pub use findings::index::describe_copy;
 pub use gateway::{gateway_report, gateway_report_on};
@@ -125,7 +126,7 @@ impl Analysis {
     pub fn new(snap: &Snapshot, set: Settings) -> Analysis {
         let mut findings = Vec::new();
         let mut gateway = gateway_report(&snap.gateway);
-        sqlite::liveness(&snap.sqlite, &mut gateway);
+        state_db::liveness(&snap.sqlite, &mut gateway);
         if gateway.live {
             findings.push(Finding {
                 kind: Kind::GatewayLive,
@@ -171,7 +172,7 @@ impl Analysis {
                 },
             });
         }
-        sqlite::shared_findings(&snap.sqlite, &gateway, set.now_ms, &mut findings);
+        state_db::shared_findings(&snap.sqlite, &gateway, set.now_ms, &mut findings);
         let release = release::select(set.requested, &snap.release_evidence(), set.now_ms);
         if release.line.is_none() {
             findings.push(Finding {

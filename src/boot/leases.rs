@@ -2,7 +2,7 @@
 //! the databases (whose owner is alive, dead or not known here), the
 //! crash-loop breaker, and legacy imports stopped half-way. Read in the
 //! installed `dist/` of 2026.9.6 (`sqlite-era.md` §3). The rows' verdicts
-//! are `sqlite.rs`'s; the findings that word these are `analyze::sqlite`'s.
+//! are `sqlite.rs`'s; the findings that word these are `analyze::state_db`'s.
 
 use crate::state::sqlite_era::{Boot, Lease};
 

@@ -71,7 +71,7 @@ pub fn undo(ctx: &Context, opts: &UndoOptions, ui: &mut dyn Ui) -> Result<UndoOu
             &crate::fsx::realpath_or_self(state_dir),
             &ctx.procs,
         );
-        crate::analyze::sqlite::liveness(&shared, &mut gateway);
+        crate::analyze::state_db::liveness(&shared, &mut gateway);
         if let (Err(why), false) = (&shared.holders, gateway.live) {
             gateway.liveness_unknown = true;
             gateway.evidence = Some(format!(

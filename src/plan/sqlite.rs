@@ -426,7 +426,7 @@ pub fn plan_leases(
             rs::NEWEST_STATE_SCHEMA
         )));
     }
-    let leases = crate::analyze::sqlite::lease_owners(&snap.sqlite, &report.gateway, now_ms);
+    let leases = crate::analyze::state_db::lease_owners(&snap.sqlite, &report.gateway, now_ms);
     for (l, owner) in leases {
         if owner != rs::LeaseOwner::Dead {
             continue;

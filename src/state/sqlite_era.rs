@@ -142,6 +142,18 @@ pub struct AgentDbLease {
     pub path: String,
     pub owner_pid: u64,
     pub owner_start_time: Option<i64>,
+    /// `path` names a file of this state dir: spelled under it, or resolving
+    /// under its real path. A lease copied with the state from another dir
+    /// (a restored backup) names that dir's files instead.
+    pub here: bool,
+}
+
+/// Whether `path` names a file of the state dir `state_dir` (real path
+/// `real_state_dir`): spelled under either, or resolving under the real one.
+fn names_a_file_here(path: &Path, state_dir: &Path, real_state_dir: &Path) -> bool {
+    path.starts_with(state_dir)
+        || path.starts_with(real_state_dir)
+        || crate::fsx::realpath_or_self(path).starts_with(real_state_dir)
 }
 
 /// A legacy-import manifest `session-sqlite-migration-runs/*.json`.
@@ -450,9 +462,11 @@ pub fn read_state_db(state_dir: &Path, real_state_dir: &Path) -> Result<Option<S
             let Some(pid) = int(get(2)?).and_then(|p| u64::try_from(p).ok()) else {
                 continue;
             };
+            let path = text(get(1)?).unwrap_or_default();
             db.agent_db_leases.push(AgentDbLease {
                 agent_id: text(get(0)?).unwrap_or_default(),
-                path: text(get(1)?).unwrap_or_default(),
+                here: names_a_file_here(Path::new(&path), state_dir, real_state_dir),
+                path,
                 owner_pid: pid,
                 owner_start_time: int(get(3)?),
             });
