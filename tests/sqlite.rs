@@ -524,17 +524,26 @@ fn projection_mismatches_are_reported_as_what_the_boot_does() {
 /// repair; the same `{}` marked valid is an invalid row (`halt`).
 #[test]
 fn a_row_the_runtime_cleared_is_left_as_the_gateway_leaves_it() {
-    let e = env("sqlite-between-running");
-    let c = Connection::open(agent_db(&e)).unwrap();
     // As clearSqliteSessionEntryPreservingWindows writes it (the triggers
     // set entry_valid to 0 on the first update).
-    c.execute_batch(
-        "UPDATE session_nodes SET entry_json = '{}', status = NULL;
-         UPDATE session_nodes SET entry_valid = -1;",
-    )
-    .unwrap();
-    drop(c);
-    for release in ["2026.8.1-beta.2", "2026.8.2", RELEASE] {
+    let cleared = |fixture| {
+        let e = env(fixture);
+        let c = Connection::open(agent_db(&e)).unwrap();
+        c.execute_batch(
+            "UPDATE session_nodes SET entry_json = '{}', status = NULL;
+             UPDATE session_nodes SET entry_valid = -1;",
+        )
+        .unwrap();
+        e
+    };
+    // Each release on a database its own line wrote (2026.8.x refuses
+    // 2026.9.6's schemas before it reads a row).
+    for (release, fixture) in [
+        ("2026.8.1-beta.2", "sqlite82-between-running"),
+        ("2026.8.2", "sqlite82-between-running"),
+        (RELEASE, "sqlite-between-running"),
+    ] {
+        let e = cleared(fixture);
         let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(session(&r, KEY)["nextBoot"], "idle", "{release}");
@@ -544,6 +553,7 @@ fn a_row_the_runtime_cleared_is_left_as_the_gateway_leaves_it() {
         assert!(!codes(&r).contains(&"sqlite-row-invalid".to_string()));
         assert_eq!(out.status.code(), Some(0), "{release}: {}", stderr(&out));
     }
+    let e = cleared("sqlite-between-running");
     let before = std::fs::read(agent_db(&e)).unwrap();
     let out = run(&e, &["repair", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -868,4 +878,54 @@ fn with_no_release_known_the_agent_database_names_what_last_wrote_it() {
         "{message}"
     );
     assert!(!message.contains("the state names no release"), "{message}");
+}
+
+/// A rollback: every release before 2026.9.6 refuses to start on the
+/// databases 2026.9.6 wrote ("N OpenClaw database schema(s) are newer than
+/// this build"), so no row is resumed; an older release's databases are
+/// opened by a newer one.
+#[test]
+fn a_database_a_newer_release_wrote_refuses_the_older_release_s_start() {
+    let e = env("sqlite-between-running");
+    for (release, state_max, agent_max) in [("2026.8.2", 15, 19), ("2026.9.5", 17, 21)] {
+        let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let s = session(&r, KEY);
+        assert_eq!(s["nextBoot"], "halt", "{release}");
+        assert!(
+            s["reason"].as_str().unwrap().contains("refuses to start"),
+            "{s}"
+        );
+        let f = findings_with(&r, "sqlite-schema-downgrade");
+        assert_eq!(f.len(), 2, "{release}: the state and the agent database");
+        let text: Vec<&str> = f.iter().map(|f| f["message"].as_str().unwrap()).collect();
+        assert!(
+            text[0].contains("schema 18, written by OpenClaw 2026.9.6"),
+            "{text:?}"
+        );
+        assert!(
+            text[0].contains(&format!("at most schema {state_max}")),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains(&format!("at most schema {agent_max}")),
+            "{text:?}"
+        );
+        assert!(f.iter().all(|f| f["severity"] == "error"));
+        assert!(f[0]["fix"].as_str().unwrap().contains("openclaw@2026.9.6"));
+        assert_ne!(out.status.code(), Some(0), "{release}");
+    }
+    let (r, code) = scan(&e);
+    assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+    assert!(findings_with(&r, "sqlite-schema-downgrade").is_empty());
+    assert_eq!(code, 0);
+    // 2026.8.2's databases, opened by 2026.9.6: no refusal on schemas.
+    let e = env("sqlite82-between-running");
+    let (r, _) = scan(&e);
+    assert!(
+        findings_with(&r, "sqlite-schema-downgrade").is_empty(),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(session(&r, KEY)["nextBoot"], "resume");
 }

@@ -159,6 +159,8 @@ kinds! {
         "3 or more boots in 5 minutes never completed: channel and account auto-start are suppressed until the window drains";
     SqliteSchemaNewer = "sqlite-schema-newer", [Warning], BySeverity,
         "a database newer than sessfix knows (agent schema > 23, state schema > 18): reported, never edited";
+    SqliteSchemaDowngrade = "sqlite-schema-downgrade", [Error], BySeverity,
+        "a database a newer release wrote than the one starting (its schema is newer than the release opens): the gateway refuses to start until that release or a newer one runs, or the pre-upgrade backup is restored";
     SqliteTurnDropped = "sqlite-turn-dropped", [Info], BySeverity,
         "a turn a stop dropped (`killed` + `abortedLastRun`): its request is lost; `repair --resume KEY` re-queues it if it was not a `/stop`";
     SqliteWorkRefused = "sqlite-work-refused", [Info], BySeverity,

@@ -113,6 +113,9 @@ pub struct Analysis {
     // `schema_meta.app_version` of each agent database, with its agent: what
     // last wrote it, told when the release is not known.
     db_releases: Vec<(String, String)>,
+    // The state database's `user_version`: a start it refuses on a line
+    // refuses every agent's rows.
+    state_schema: Option<i64>,
     // Kept when rows are forgotten: `Report::start_loses`.
     start_loses: Vec<(String, String)>,
     // The findings of `new` (the gateway's, the release's): `take_rows`
@@ -172,8 +175,19 @@ impl Analysis {
                 },
             });
         }
-        state_db::shared_findings(&snap.sqlite, &gateway, set.now_ms, &mut findings);
         let release = release::select(set.requested, &snap.release_evidence(), set.now_ms);
+        let sqlite_lines: Vec<&'static LineRules> = release
+            .set
+            .iter()
+            .filter(|l| boot::sqlite::is_sqlite_line(l))
+            .collect();
+        state_db::shared_findings(
+            &snap.sqlite,
+            &gateway,
+            &sqlite_lines,
+            set.now_ms,
+            &mut findings,
+        );
         if release.line.is_none() {
             findings.push(Finding {
                 kind: Kind::ReleaseUnknown,
@@ -202,6 +216,7 @@ impl Analysis {
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
             configured_agents: snap.config.agents(),
             db_releases: Vec::new(),
+            state_schema: snap.sqlite.state_db.as_ref().map(|d| d.user_version),
             start_loses: Vec::new(),
         }
     }
@@ -328,6 +343,7 @@ impl Analysis {
                 tables,
                 db_path,
                 &sqlite_lines,
+                self.state_schema,
                 &mut self.sessions,
                 &mut self.findings,
             );

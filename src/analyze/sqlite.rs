@@ -14,11 +14,13 @@ use std::path::Path;
 /// The rows and findings of one SQLite-era agent, as each of `lines` (the
 /// SQLite-era lines predicted for) boots it; rows where they disagree carry
 /// each line's prediction, findings seen on only some lines say which.
+/// `state_schema`: the state database's `user_version`, when there is one.
 pub fn agent(
     agent: &Agent,
     tables: &SessionTables,
     db_path: &Path,
     lines: &[&'static LineRules],
+    state_schema: Option<i64>,
     sessions: &mut Vec<SessionReport>,
     findings: &mut Vec<Finding>,
 ) {
@@ -40,12 +42,25 @@ pub fn agent(
         });
     }
     let newer = tables.user_version > rs::NEWEST_AGENT_SCHEMA;
-    let fates: Vec<Vec<SqliteRowFate>> = lines.iter().map(|l| rs::rows(&tables.rows, l)).collect();
+    let refusals: Vec<Option<String>> = lines
+        .iter()
+        .map(|l| rs::schema_refusal(l, state_schema, Some(tables.user_version)))
+        .collect();
+    let fates: Vec<Vec<SqliteRowFate>> = lines
+        .iter()
+        .zip(&refusals)
+        .map(|(l, r)| rs::rows(&tables.rows, l, r.as_deref()))
+        .collect();
     let mut per_line = LineFindings::new(
         lines
             .iter()
             .fold(LineSet::EMPTY, |set, l| LineSet(set.0 | LineSet::one(l).0)),
     );
+    for line in lines {
+        if let Some(f) = downgrade_finding(agent, tables, line, &path) {
+            per_line.add(LineSet::one(line), f);
+        }
+    }
     for (line, fs) in lines.iter().zip(&fates) {
         for (row, fate) in tables.rows.iter().zip(fs) {
             if let Some(f) = row_finding(agent, row, fate, newer, &path) {
@@ -71,6 +86,44 @@ pub fn agent(
             ..bare_row(agent, &row.key, next_boot, reason)
         });
     }
+}
+
+/// An agent database newer than `line`'s releases open: the gateway does
+/// not start (`rs::schema_refusal`).
+fn downgrade_finding(
+    agent: &Agent,
+    tables: &SessionTables,
+    line: &LineRules,
+    path: &Option<String>,
+) -> Option<Finding> {
+    let (_, newest) = rs::agent_schema_refused(line, tables.user_version)?;
+    let writer = tables
+        .app_version
+        .as_deref()
+        .unwrap_or("an unknown release");
+    Some(Finding {
+        kind: Kind::SqliteSchemaDowngrade,
+        severity: Severity::Error,
+        agent: Some(agent.id.clone()),
+        key: None,
+        path: path.clone(),
+        message: format!(
+            "agent {}'s database has schema {}, written by OpenClaw {writer}, and the releases of the {} line open at most schema {newest}: the gateway refuses to start (\"OpenClaw database schema(s) are newer than this build\")",
+            agent.id, tables.user_version, line.name
+        ),
+        fix: downgrade_fix(tables.app_version.as_deref()),
+    })
+}
+
+/// What to do about a database a newer release wrote than the one starting.
+pub fn downgrade_fix(writer: Option<&str>) -> String {
+    let release = writer.map_or("the release that wrote it".to_string(), |w| {
+        format!("OpenClaw {w}")
+    });
+    format!(
+        "start {release} or newer (`npm install -g openclaw@{}`), or stop OpenClaw and restore the pre-upgrade backup made with `openclaw backup create`; sessfix does not downgrade a database",
+        writer.unwrap_or("latest")
+    )
 }
 
 /// The finding on one row of an agent database, by one line's verdict on

@@ -3,8 +3,10 @@
 //! about `state/openclaw.sqlite` (leases, boots, schema, legacy imports).
 //! Pure: the snapshot already holds every fact.
 
+use super::lines::lines_label;
 use super::{show, Finding, GatewayReport, Kind, Severity};
 use crate::boot::sqlite::{self as rs, LeaseOwner};
+use crate::rules::LineRules;
 use crate::rules::ProcState;
 use crate::state::sqlite_era::StateDb;
 use crate::state::SqliteShared;
@@ -152,9 +154,11 @@ fn finding(
 
 /// Findings about the state database: unreadable, newer schema, leases that
 /// hold a boot back, the crash-loop breaker, unfinished legacy imports.
+/// `lines`: the SQLite-era lines predicted for.
 pub fn shared_findings(
     shared: &SqliteShared,
     gateway: &GatewayReport,
+    lines: &[&'static LineRules],
     now_ms: i64,
     findings: &mut Vec<Finding>,
 ) {
@@ -193,6 +197,7 @@ pub fn shared_findings(
             "update sessfix; until then it reports what it can read and edits nothing in this state dir's databases".into(),
         ));
     }
+    downgrade_findings(db, lines, findings);
     lease_findings(shared, db, gateway, now_ms, findings);
     if let Some((n, drains)) = rs::crash_loop(&db.boots, now_ms) {
         findings.push(finding(
@@ -318,4 +323,35 @@ fn lease_findings(
             )),
         }
     }
+}
+
+/// The state database newer than the releases of some of `lines` open: the
+/// gateway refuses to start on those (`rs::schema_refusal`).
+fn downgrade_findings(db: &StateDb, lines: &[&'static LineRules], findings: &mut Vec<Finding>) {
+    let refused: Vec<(&LineRules, i64)> = lines
+        .iter()
+        .filter_map(|l| rs::state_schema_refused(l, db.user_version).map(|(_, n)| (*l, n)))
+        .collect();
+    let refusing: Vec<&LineRules> = refused.iter().map(|(l, _)| *l).collect();
+    let Some(newest) = refused.iter().map(|(_, n)| *n).max() else {
+        return;
+    };
+    let on = if refusing.len() == lines.len() {
+        String::new()
+    } else {
+        format!("on OpenClaw {}: ", lines_label(&refusing))
+    };
+    let writer = db.app_version.as_deref().unwrap_or("an unknown release");
+    findings.push(finding(
+        Kind::SqliteSchemaDowngrade,
+        Severity::Error,
+        Some(show(&db.path)),
+        format!(
+            "{on}the state database has schema {}, written by OpenClaw {writer}, and the releases of the {} {} open at most schema {newest}: the gateway refuses to start (\"OpenClaw database schema(s) are newer than this build\")",
+            db.user_version,
+            refusing.iter().map(|l| l.name).collect::<Vec<_>>().join(", "),
+            if refusing.len() == 1 { "line" } else { "lines" },
+        ),
+        super::sqlite::downgrade_fix(db.app_version.as_deref()),
+    ));
 }

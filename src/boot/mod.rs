@@ -10,6 +10,7 @@
 
 pub mod file;
 pub mod leases;
+pub mod schema;
 pub mod sqlite;
 
 use crate::rules::{self, LineRules};
@@ -118,9 +119,12 @@ pub fn agent<'a>(
 ) -> Option<AgentBoot<'a>> {
     let tables = agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref());
     match (agent.sqlite.is_some(), sqlite::is_sqlite_line(line)) {
+        // The rows as read; a start refused on the databases' schemas is
+        // `analyze::sqlite`'s (it knows the state database).
         (true, true) => Some(AgentBoot::Sqlite(sqlite::rows(
             tables.map_or(&[], |t| t.rows.as_slice()),
             line,
+            None,
         ))),
         (true, false) => None,
         (false, true) => {

@@ -16,30 +16,15 @@ pub use super::leases::{
     LeaseOwner, CRASH_LOOP_BOOTS, CRASH_LOOP_WINDOW_MS, GATEWAY_OWNER_LEASE_SCOPE,
     MAINTENANCE_LEASE_SCOPE,
 };
+pub use super::schema::{
+    agent_schema_refused, release_of_agent_schema, schema_refusal, state_schema_refused,
+    KNOWN_SCHEMAS, NEWEST_AGENT_SCHEMA, NEWEST_STATE_SCHEMA,
+};
 use super::NextBoot;
 use super::StoreFate;
 use crate::rules::LineRules;
 use crate::state::sqlite_era::{EntryFacts, SessionRow};
 use crate::state::{Session, StoreState};
-
-/// Schema versions of the releases these rules were checked with:
-/// (release, agent database `user_version`, state database `user_version`).
-pub const KNOWN_SCHEMAS: [(&str, i64, i64); 2] = [("2026.8.2", 19, 15), ("2026.9.6", 23, 18)];
-
-/// The newest agent database schema sessfix knows; a newer one is read but
-/// never edited (older OpenClaw builds refuse newer databases too, docs
-/// `reference/database-schemas`).
-pub const NEWEST_AGENT_SCHEMA: i64 = 23;
-/// The newest state database schema sessfix knows.
-pub const NEWEST_STATE_SCHEMA: i64 = 18;
-
-/// The release a schema pair was seen with, when it is one of `KNOWN_SCHEMAS`.
-pub fn release_of_agent_schema(user_version: i64) -> Option<&'static str> {
-    KNOWN_SCHEMAS
-        .iter()
-        .find(|(_, a, _)| *a == user_version)
-        .map(|(r, _, _)| *r)
-}
 
 pub use crate::rules::lines::RECOVERY_BUDGET;
 
@@ -68,6 +53,9 @@ pub enum RowVerdict {
     /// A finished session still carrying a restart-recovery cycle
     /// (`leftover_recovery`): every turn is rejected, on every boot.
     Fenced,
+    /// The gateway refuses to start before it reads any row (`schema_refusal`):
+    /// why.
+    Refused(String),
     Idle,
 }
 
@@ -359,11 +347,15 @@ pub struct SqliteRowFate {
 }
 
 /// What `line`'s next boot does with each row of an agent database, in
-/// table order.
-pub fn rows(rows: &[SessionRow], line: &LineRules) -> Vec<SqliteRowFate> {
+/// table order; `refused`: why the gateway does not start at all
+/// (`schema_refusal`).
+pub fn rows(rows: &[SessionRow], line: &LineRules, refused: Option<&str>) -> Vec<SqliteRowFate> {
     rows.iter()
         .map(|row| {
-            let verdict = row_verdict(row, line);
+            let verdict = match refused {
+                Some(why) => RowVerdict::Refused(why.to_string()),
+                None => row_verdict(row, line),
+            };
             let (next_boot, reason) = next_boot_of(&verdict);
             SqliteRowFate {
                 verdict,
@@ -407,6 +399,10 @@ pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
         RowVerdict::Cleared => (
             NextBoot::Idle,
             "cleared by the runtime (entry_json {} with entry_valid -1, its window kept): the gateway starts and leaves it as it is".to_string(),
+        ),
+        RowVerdict::Refused(why) => (
+            NextBoot::Halt,
+            format!("the gateway refuses to start before it reads any session: {why}"),
         ),
         RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
     }
@@ -670,8 +666,21 @@ mod tests {
         let fates = rows(
             std::slice::from_ref(&exhausted),
             &crate::rules::lines::L2026_9_6,
+            None,
         );
         assert_eq!(fates[0].next_boot, NextBoot::Tombstone);
         assert_eq!(fates[0].budget, RECOVERY_BUDGET);
+        // Every row of a refused start halts, whatever it holds.
+        let fates = rows(
+            std::slice::from_ref(&exhausted),
+            &crate::rules::lines::L2026_9_6,
+            Some("a newer database"),
+        );
+        assert_eq!(fates[0].next_boot, NextBoot::Halt);
+        assert!(
+            fates[0].reason.contains("refuses to start"),
+            "{}",
+            fates[0].reason
+        );
     }
 }

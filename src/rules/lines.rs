@@ -191,6 +191,15 @@ pub struct LineRules {
     /// `startup-migration-BY1t5h-r.js` in 8.2) until `openclaw doctor --fix`
     /// or `openclaw doctor --session-sqlite import` imports it.
     pub imports_legacy_store_at_boot: bool,
+    /// SQLite era: the newest `state/openclaw.sqlite` schema (`PRAGMA
+    /// user_version`) the line's releases open (`supportedVersions.state` of
+    /// `openclaw-database-preflight-*.mjs`); a newer one makes the gateway
+    /// refuse to start ("Gateway refused startup because N OpenClaw database
+    /// schema(s) are newer than this build"). `None`: not checked at boot.
+    pub newest_state_schema: Option<i64>,
+    /// SQLite era: the newest agent database schema the line's releases open
+    /// (`supportedVersions.agent`); a newer one refuses the start as above.
+    pub newest_agent_schema: Option<i64>,
 }
 
 const fn v(year: u16, month: u8, day: u8) -> Version {
@@ -218,6 +227,8 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     resend_notice: false,
     delivers_resumed_reply: false,
     imports_legacy_store_at_boot: false,
+    newest_state_schema: None,
+    newest_agent_schema: None,
 };
 
 /// Lock-based recovery as 2026.5.12 does it (`main-session-restart-recovery-D1yxkDUR.js`,
@@ -299,21 +310,54 @@ pub const L2026_8_1: LineRules = LineRules {
     first: v(2026, 8, 1),
     checked_with: "oracle: 2026.8.2 (`oracle/sqlite.py`); refused boots with a file-era store measured on 2026.8.2",
     era: Era::Sqlite,
+    newest_state_schema: Some(15),
+    newest_agent_schema: Some(19),
     ..L2026_7_1
+};
+
+/// Opens state databases up to schema 16 (agent 19): a database 2026.9.4+
+/// wrote makes it refuse to start (`supportedVersions` in 2026.9.3's
+/// `dist/`, read).
+pub const L2026_9_3: LineRules = LineRules {
+    name: "2026.9.3",
+    first: v(2026, 9, 3),
+    checked_with: "`dist/` of 2026.9.3 read (schemas)",
+    newest_state_schema: Some(16),
+    ..L2026_8_1
+};
+
+/// Opens state databases up to schema 17 (agent 19) (2026.9.4's `dist/`).
+pub const L2026_9_4: LineRules = LineRules {
+    name: "2026.9.4",
+    first: v(2026, 9, 4),
+    checked_with: "`dist/` of 2026.9.4 read (schemas)",
+    newest_state_schema: Some(17),
+    ..L2026_9_3
+};
+
+/// Opens agent databases up to schema 21 (state 17) (2026.9.5's `dist/`).
+pub const L2026_9_5: LineRules = LineRules {
+    name: "2026.9.5",
+    first: v(2026, 9, 5),
+    checked_with: "`dist/` of 2026.9.5 read (schemas)",
+    newest_agent_schema: Some(21),
+    ..L2026_9_4
 };
 
 /// The gateway imports a file-era store itself at its first boot (measured
 /// on 2026.9.6: "Session SQLite - Legacy entries: N; SQLite entries: N ...
 /// Archived N legacy transcript artifact(s)", then the running rows are
 /// marked and resumed). The first release that does is not known; releases
-/// between 2026.8.2 and 2026.9.6 are predicted with 2026.8.1's rules, whose
-/// advice (`openclaw doctor --session-sqlite import`) works on both.
+/// between 2026.8.2 and 2026.9.5 are predicted without it, and the advice
+/// (`openclaw doctor --session-sqlite import`) works on both.
 pub const L2026_9_6: LineRules = LineRules {
     name: "2026.9.6",
     first: v(2026, 9, 6),
     checked_with: "oracle: 2026.9.6 (`oracle/sqlite.py`)",
     imports_legacy_store_at_boot: true,
-    ..L2026_8_1
+    newest_state_schema: Some(18),
+    newest_agent_schema: Some(23),
+    ..L2026_9_5
 };
 
 /// Automatic recovery attempts that never reach a started turn before the
@@ -322,7 +366,7 @@ pub const L2026_9_6: LineRules = LineRules {
 pub const RECOVERY_BUDGET: i64 = 3;
 
 /// Every line, oldest first.
-pub const ALL: [&LineRules; 9] = [
+pub const ALL: [&LineRules; 12] = [
     &PRE_RECOVERY,
     &L2026_4_25,
     &L2026_5_22,
@@ -331,6 +375,9 @@ pub const ALL: [&LineRules; 9] = [
     &L2026_6_9,
     &L2026_7_1,
     &L2026_8_1,
+    &L2026_9_3,
+    &L2026_9_4,
+    &L2026_9_5,
     &L2026_9_6,
 ];
 
@@ -441,6 +488,9 @@ pub fn markdown_table() -> String {
             } else {
                 "refuses to start while a file-era `sessions.json` is not imported (`openclaw doctor --fix` imports it)".into()
             });
+            if let (Some(st), Some(ag)) = (l.newest_state_schema, l.newest_agent_schema) {
+                boot.push(format!("refuses to start on a database a newer release wrote (state schema above {st}, agent schema above {ag})"));
+            }
         } else if !l.boot_recovery {
             boot.push("nothing: no restart recovery, no lock sweep".into());
         } else {
@@ -550,7 +600,10 @@ mod tests {
         assert_eq!(line("2026.7.35"), "2026.7.1");
         assert_eq!(line("2026.8.1"), "2026.8.1");
         assert_eq!(line("2026.8.2"), "2026.8.1");
-        assert_eq!(line("2026.9.5"), "2026.8.1");
+        assert_eq!(line("2026.9.2"), "2026.8.1");
+        assert_eq!(line("2026.9.3"), "2026.9.3");
+        assert_eq!(line("2026.9.4"), "2026.9.4");
+        assert_eq!(line("2026.9.5"), "2026.9.5");
         assert_eq!(line("2026.9.6"), "2026.9.6");
         assert_eq!(line("2026.11.1"), "2026.9.6");
     }
@@ -589,6 +642,9 @@ mod tests {
                 "2026.6.9",
                 "2026.7.1",
                 "2026.8.1",
+                "2026.9.3",
+                "2026.9.4",
+                "2026.9.5",
                 "2026.9.6"
             ]
         );

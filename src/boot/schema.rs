@@ -1,0 +1,114 @@
+//! Database schemas against releases (SQLite era): what each release's
+//! gateway opens, and the start it refuses on a database a newer release
+//! wrote (`openclaw-database-preflight-*.mjs`, `supportedVersions`, read in
+//! the `dist/` of 2026.8.1 to 2026.9.6).
+
+use crate::rules::LineRules;
+
+/// Schema versions of the releases these rules were checked with:
+/// (release, agent database `user_version`, state database `user_version`).
+pub const KNOWN_SCHEMAS: [(&str, i64, i64); 3] = [
+    ("2026.8.2", 19, 15),
+    ("2026.9.5", 21, 17),
+    ("2026.9.6", 23, 18),
+];
+
+/// The newest agent database schema sessfix knows; a newer one is read but
+/// never edited (older OpenClaw builds refuse newer databases too, docs
+/// `reference/database-schemas`).
+pub const NEWEST_AGENT_SCHEMA: i64 = 23;
+/// The newest state database schema sessfix knows.
+pub const NEWEST_STATE_SCHEMA: i64 = 18;
+
+/// The release a schema pair was seen with, when it is one of `KNOWN_SCHEMAS`.
+pub fn release_of_agent_schema(user_version: i64) -> Option<&'static str> {
+    KNOWN_SCHEMAS
+        .iter()
+        .find(|(_, a, _)| *a == user_version)
+        .map(|(r, _, _)| *r)
+}
+
+/// When a state database of schema `found` is newer than `line`'s releases
+/// open: (`found`, the newest they open).
+pub fn state_schema_refused(line: &LineRules, found: i64) -> Option<(i64, i64)> {
+    line.newest_state_schema
+        .filter(|n| found > *n)
+        .map(|n| (found, n))
+}
+
+/// When an agent database of schema `found` is newer than `line`'s releases
+/// open: (`found`, the newest they open).
+pub fn agent_schema_refused(line: &LineRules, found: i64) -> Option<(i64, i64)> {
+    line.newest_agent_schema
+        .filter(|n| found > *n)
+        .map(|n| (found, n))
+}
+
+/// Why `line`'s gateway refuses to start on a state database of schema
+/// `state` and an agent database of schema `agent` (`PRAGMA user_version`,
+/// `None`: absent): one is newer than the line's releases open
+/// (`LineRules::newest_state_schema`, `newest_agent_schema`): "Gateway
+/// refused startup because N OpenClaw database schema(s) are newer than this
+/// build" (`openclaw-database-preflight.messages-*.mjs` of 2026.9.6; the
+/// same check in 2026.8.1 to 9.5). A downgrade: the release that wrote the
+/// database is newer than the one starting.
+pub fn schema_refusal(line: &LineRules, state: Option<i64>, agent: Option<i64>) -> Option<String> {
+    let parts: Vec<String> = [
+        (
+            "the state database",
+            state.and_then(|v| state_schema_refused(line, v)),
+        ),
+        (
+            "the agent database",
+            agent.and_then(|v| agent_schema_refused(line, v)),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, n)| {
+        n.map(|(f, n)| {
+            format!(
+                "{what} has schema {f}, and the {} line opens at most {n}",
+                line.name
+            )
+        })
+    })
+    .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{} (\"OpenClaw database schema(s) are newer than this build\"): a newer release wrote it",
+            parts.join("; ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_newer_than_the_line_opens_refuses_the_start() {
+        use crate::rules::lines::{line_of, Version, L2026_7_1};
+        let at = |m, d| line_of(Version::new(2026, m, d));
+        // Written by 2026.9.6 (state 18, agent 23): every earlier release refuses.
+        for (m, d) in [(8, 1), (8, 2), (9, 2), (9, 3), (9, 4), (9, 5)] {
+            let why = schema_refusal(at(m, d), Some(18), Some(23));
+            assert!(why.is_some(), "2026.{m}.{d}");
+        }
+        assert_eq!(schema_refusal(at(9, 6), Some(18), Some(23)), None);
+        // Written by 2026.9.4 (state 17, agent 19): 9.3 refuses, 9.4 opens it.
+        let why = schema_refusal(at(9, 3), Some(17), Some(19)).unwrap();
+        assert!(
+            why.contains("state database has schema 17") && !why.contains("agent database"),
+            "{why}"
+        );
+        assert_eq!(schema_refusal(at(9, 4), Some(17), Some(19)), None);
+        // Written by 2026.9.5 (agent 21): 9.4 refuses on the agent database alone.
+        let why = schema_refusal(at(9, 4), Some(17), Some(21)).unwrap();
+        assert!(why.contains("agent database has schema 21"), "{why}");
+        // Older databases open; no state database is no refusal; a
+        // file-era line checks nothing.
+        assert_eq!(schema_refusal(at(9, 6), Some(15), Some(19)), None);
+        assert_eq!(schema_refusal(at(8, 2), None, Some(19)), None);
+        assert_eq!(schema_refusal(&L2026_7_1, Some(99), Some(99)), None);
+    }
+}
