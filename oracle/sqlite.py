@@ -69,10 +69,22 @@ LOG = {
     "unmigrated": "Legacy session store requires migration",
     "rejected": "ended during restart recovery",
     "changed": "changed while starting work",
+    "unavailable": "to migrate session identities",
+    # A database a newer release wrote (2026.8.1-9.6 preflight; 9.1-9.5 also
+    # word it "this build cannot open your existing data").
+    "newer_schema": "are newer than this build",
 }
+NEWER_SCHEMA_ALT = "cannot open your existing data"
+# An agent database the startup check refuses at the same schema version
+# (2026.8.1: "column definitions differ", 2026.9.4: "missing or drifted index").
+SHAPE_REFUSED = "SQLite schema is incomplete or noncanonical"
+# Releases older than the fixtures' writer (2026.9.6): the rollback case.
+ROLLBACK = ["2026.8.1", "2026.8.2", "2026.9.1", "2026.9.2", "2026.9.3", "2026.9.4", "2026.9.5"]
 # Which lines each release must have in its dist/ (checked before running).
 NEEDS = {
-    "2026.8.2": ["terminal", "marked"],
+    **{v: ["newer_schema"] for v in ROLLBACK},
+    "2026.9.5": ["newer_schema", "unavailable"],
+    "2026.8.2": ["terminal", "marked", "newer_schema"],
     "2026.9.6": ["terminal", "marked", "invalid_row", "migrations_refused", "rejected"],
 }
 
@@ -472,7 +484,8 @@ class Case:
         self.sqlite_row = sqlite_row      # KEY is in an agent DB (not only in a file-era store the boot imports)
         self.prime = prime                # boot once on the fixture (with this config) before the edit
         self.build = build                # edit applied to the copy before sessfix sees it
-        self.turn = turn                  # "answered" | "rejected" | "changed" | None: a new turn after the boot
+        self.turn = turn                  # "answered" | "rejected" | "changed" | "unavailable" | None: a new
+        #                                   turn after the boot; or a dict of these by release
         self.repair = repair              # sessfix repair arguments (None: no repair phase)
         self.after_repair = after_repair  # nextBoot of KEY sessfix must predict after the repair
         self.repair_turn = repair_turn
@@ -507,6 +520,16 @@ CASES = {
     "recovery-leftover": Case({"2026.9.6": "sqlite-between-running", "2026.8.2": "sqlite82-between-running"},
                               build=b_recovery_leftover, turn="changed",
                               repair=["--untombstone", KEY], after_repair="idle", repair_turn="answered"),
+    # A rollback: a release older than 2026.9.6 started on the databases
+    # 2026.9.6 wrote refuses to start ("schema(s) are newer than this build").
+    "rollback": Case({v: "sqlite-between-running" for v in ROLLBACK}),
+    # An upgrade (and 8.1 opening 8.2's): the databases 2026.8.2 wrote,
+    # started by each other SQLite-era release.
+    # 8.1 and 9.4 refuse to start on their shape, 9.5 starts but refuses the
+    # sessions until doctor --fix, the others resume the turn.
+    "from-8.2": Case({v: "sqlite82-between-running" for v in ROLLBACK[:1] + ROLLBACK[2:] + ["2026.9.6"]},
+                     turn={"2026.9.5": "unavailable",
+                           **{v: "answered" for v in ["2026.9.1", "2026.9.2", "2026.9.3", "2026.9.6"]}}),
     # A row the runtime cleared: the gateway starts and leaves it.
     "cleared-row": Case({"2026.9.6": "sqlite-between-running", "2026.8.2": "sqlite82-between-running"},
                         build=b_cleared_row),
@@ -642,7 +665,11 @@ def boot_and_compare(w, report, tag, turn, sqlite_row=True):
     sessions = [s for s in report.get("sessions", []) if s.get("agent", "main") == "main"]
     codes = {f.get("code") for f in report.get("findings", [])}
     halts = [s["key"] for s in sessions if s.get("nextBoot") == "halt"]
-    if "sqlite-lease-dead" in codes:
+    if "sqlite-schema-downgrade" in codes:
+        want_start = "refused:newer-schema"
+    elif "sqlite-schema-mismatch" in codes:
+        want_start = "refused:schema-mismatch"
+    elif "sqlite-lease-dead" in codes:
         want_start = "refused:lease"
     elif "store-unmigrated" in codes:
         want_start = "refused:unmigrated-store"
@@ -658,7 +685,11 @@ def boot_and_compare(w, report, tag, turn, sqlite_row=True):
         started = gw.wait_start()
         log = gw.output()
         if started == "refused":
-            if LOG["lease_held"] in log and LOG["migrations_refused"] in log:
+            if LOG["newer_schema"] in log or NEWER_SCHEMA_ALT in log:
+                got_start = "refused:newer-schema"
+            elif SHAPE_REFUSED in log:
+                got_start = "refused:schema-mismatch"
+            elif LOG["lease_held"] in log and LOG["migrations_refused"] in log:
                 got_start = "refused:lease"
             elif any(logged(log, LOG["invalid_row"], k) for k in (halts or [KEY])):
                 got_start = "refused:invalid-row"
@@ -763,7 +794,7 @@ def send_turn(w, gw, want, before, history, tag):
     with open(os.path.join(w.dir, f"turn-{tag}.out"), "w") as f:
         f.write(out)
     problems = []
-    if want in ("rejected", "changed"):
+    if want in ("rejected", "changed", "unavailable"):
         if LOG[want] not in out:
             problems.append(f"turn: predicted {want} ({LOG[want]!r}), got: {tail(out, 4)}")
         return problems
@@ -825,7 +856,8 @@ def run_case(rel, name, work):
     w = new_world(rel, name, work, "")
     try:
         report = w.scan()
-        predicted, observed, problems = boot_and_compare(w, report, "boot", case.turn, case.sqlite_row)
+        turn = case.turn.get(rel.version) if isinstance(case.turn, dict) else case.turn
+        predicted, observed, problems = boot_and_compare(w, report, "boot", turn, case.sqlite_row)
         out.append((name, "boot", predicted, observed, problems))
     finally:
         w.cleanup()

@@ -537,9 +537,8 @@ fn a_row_the_runtime_cleared_is_left_as_the_gateway_leaves_it() {
         e
     };
     // Each release on a database its own line wrote (2026.8.x refuses
-    // 2026.9.6's schemas before it reads a row).
+    // 2026.9.6's schemas before it reads a row, 2026.8.1 2026.8.2's shape).
     for (release, fixture) in [
-        ("2026.8.1-beta.2", "sqlite82-between-running"),
         ("2026.8.2", "sqlite82-between-running"),
         (RELEASE, "sqlite-between-running"),
     ] {
@@ -928,4 +927,68 @@ fn a_database_a_newer_release_wrote_refuses_the_older_release_s_start() {
         codes(&r)
     );
     assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+}
+
+/// 2026.8.2's databases started by each later release (and by 2026.8.1), as
+/// the real gateways do (`oracle/sqlite.py` case from-8.2): 8.1 and 9.4
+/// refuse to start on their shape, 9.5 starts but refuses the sessions until
+/// `openclaw doctor --fix`, 8.2 to 9.3 and 9.6 resume the turn.
+#[test]
+fn an_older_release_s_databases_are_judged_by_the_release_that_opens_them() {
+    let e = env("sqlite82-between-running");
+    let at = |release: &str| {
+        let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (r, out.status.code().unwrap())
+    };
+    for (release, next, code) in [
+        ("2026.8.1", "halt", Some("sqlite-schema-mismatch")),
+        ("2026.8.2", "resume", None),
+        ("2026.9.3", "resume", None),
+        ("2026.9.4", "halt", Some("sqlite-schema-mismatch")),
+        ("2026.9.5", "rejected", Some("sqlite-migration-required")),
+        ("2026.9.6", "resume", None),
+    ] {
+        let (r, exit) = at(release);
+        assert_eq!(session(&r, KEY)["nextBoot"], next, "{release}");
+        let ours: Vec<String> = codes(&r)
+            .into_iter()
+            .filter(|c| c.starts_with("sqlite-schema") || c == "sqlite-migration-required")
+            .collect();
+        assert_eq!(
+            ours,
+            code.map(str::to_string).into_iter().collect::<Vec<_>>(),
+            "{release}"
+        );
+        assert_eq!(exit != 0, code.is_some(), "{release}: exit {exit}");
+    }
+    let (r, _) = at("2026.8.1");
+    let f = &findings_with(&r, "sqlite-schema-mismatch")[0];
+    assert!(
+        f["message"].as_str().unwrap().contains("consumed_event_id"),
+        "{f}"
+    );
+    let (r, _) = at("2026.9.4");
+    let f = &findings_with(&r, "sqlite-schema-mismatch")[0];
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("idx_agent_session_nodes_active"),
+        "{f}"
+    );
+    let (r, _) = at("2026.9.5");
+    let f = &findings_with(&r, "sqlite-migration-required")[0];
+    assert!(
+        f["fix"].as_str().unwrap().contains("openclaw doctor --fix"),
+        "{f}"
+    );
+    // With the index 2026.9.2 added, 2026.9.4 opens it.
+    Connection::open(agent_db(&e))
+        .unwrap()
+        .execute_batch(
+            "CREATE INDEX idx_agent_session_nodes_active ON session_nodes(session_key) WHERE archived_at IS NULL",
+        )
+        .unwrap();
+    assert_eq!(session(&at("2026.9.4").0, KEY)["nextBoot"], "resume");
 }

@@ -161,6 +161,10 @@ kinds! {
         "a database newer than sessfix knows (agent schema > 23, state schema > 18): reported, never edited";
     SqliteSchemaDowngrade = "sqlite-schema-downgrade", [Error], BySeverity,
         "a database a newer release wrote than the one starting (its schema is newer than the release opens): the gateway refuses to start until that release or a newer one runs, or the pre-upgrade backup is restored";
+    SqliteSchemaMismatch = "sqlite-schema-mismatch", [Error], BySeverity,
+        "an agent database whose shape the starting release's startup check refuses at the same schema version (2026.8.1 on 2026.8.2's `session_pending_inputs`, 2026.9.4 on a database without `idx_agent_session_nodes_active`): the gateway refuses to start";
+    SqliteMigrationRequired = "sqlite-migration-required", [Warning], BySeverity,
+        "an agent database older than the starting release uses, which it does not migrate at startup (2026.9.5): the gateway starts, but refuses every session of the agent and resumes none until `openclaw doctor --fix`";
     SqliteTurnDropped = "sqlite-turn-dropped", [Info], BySeverity,
         "a turn a stop dropped (`killed` + `abortedLastRun`): its request is lost; `repair --resume KEY` re-queues it if it was not a `/stop`";
     SqliteWorkRefused = "sqlite-work-refused", [Info], BySeverity,

@@ -42,14 +42,14 @@ pub fn agent(
         });
     }
     let newer = tables.user_version > rs::NEWEST_AGENT_SCHEMA;
-    let refusals: Vec<Option<String>> = lines
+    let wholes: Vec<Option<RowVerdict>> = lines
         .iter()
-        .map(|l| rs::schema_refusal(l, state_schema, Some(tables.user_version)))
+        .map(|l| rs::database_verdict(l, state_schema, tables))
         .collect();
     let fates: Vec<Vec<SqliteRowFate>> = lines
         .iter()
-        .zip(&refusals)
-        .map(|(l, r)| rs::rows(&tables.rows, l, r.as_deref()))
+        .zip(&wholes)
+        .map(|(l, w)| rs::rows(&tables.rows, l, w.as_ref()))
         .collect();
     let mut per_line = LineFindings::new(
         lines
@@ -57,7 +57,12 @@ pub fn agent(
             .fold(LineSet::EMPTY, |set, l| LineSet(set.0 | LineSet::one(l).0)),
     );
     for line in lines {
-        if let Some(f) = downgrade_finding(agent, tables, line, &path) {
+        let found = [
+            downgrade_finding(agent, tables, line, &path),
+            shape_finding(agent, tables, line, &path),
+            migration_finding(agent, tables, line, &path),
+        ];
+        for f in found.into_iter().flatten() {
             per_line.add(LineSet::one(line), f);
         }
     }
@@ -112,6 +117,63 @@ fn downgrade_finding(
             agent.id, tables.user_version, line.name
         ),
         fix: downgrade_fix(tables.app_version.as_deref()),
+    })
+}
+
+/// An agent database whose shape `line`'s startup check refuses: the
+/// gateway does not start (`rs::shape_refusal`).
+fn shape_finding(
+    agent: &Agent,
+    tables: &SessionTables,
+    line: &LineRules,
+    path: &Option<String>,
+) -> Option<Finding> {
+    let why = rs::shape_refusal(line, tables)?;
+    let writer = tables.app_version.as_deref();
+    Some(Finding {
+        kind: Kind::SqliteSchemaMismatch,
+        severity: Severity::Error,
+        agent: Some(agent.id.clone()),
+        key: None,
+        path: path.clone(),
+        message: format!(
+            "agent {}'s database, written by OpenClaw {}, fails the {} line's startup check: {why}: the gateway refuses to start",
+            agent.id,
+            writer.unwrap_or("an unknown release"),
+            line.name
+        ),
+        fix: format!(
+            "start {} or newer, or run `openclaw doctor --fix` with this release (what the gateway advises; not verified by sessfix)",
+            writer.map_or("the release that wrote it".to_string(), |w| format!("OpenClaw {w}"))
+        ),
+    })
+}
+
+/// An agent database older than `line` uses, which it does not migrate at
+/// startup: every session of the agent refused (`rs::migration_required`).
+fn migration_finding(
+    agent: &Agent,
+    tables: &SessionTables,
+    line: &LineRules,
+    path: &Option<String>,
+) -> Option<Finding> {
+    if rs::schema_refusal(line, None, Some(tables.user_version)).is_some()
+        || rs::shape_refusal(line, tables).is_some()
+    {
+        return None;
+    }
+    let why = rs::migration_required(line, tables.user_version)?;
+    Some(Finding {
+        kind: Kind::SqliteMigrationRequired,
+        severity: Severity::Warning,
+        agent: Some(agent.id.clone()),
+        key: None,
+        path: path.clone(),
+        message: format!(
+            "agent {}'s sessions are refused and none is resumed until the database is migrated: {why}",
+            agent.id
+        ),
+        fix: "stop the gateway, run `openclaw doctor --fix` (it migrates the database), and start it again".into(),
     })
 }
 

@@ -3,7 +3,10 @@
 //! wrote (`openclaw-database-preflight-*.mjs`, `supportedVersions`, read in
 //! the `dist/` of 2026.8.1 to 2026.9.6).
 
+use super::sqlite::RowVerdict;
+use crate::rules::lines::ShapeCheck;
 use crate::rules::LineRules;
+use crate::state::sqlite_era::SessionTables;
 
 /// Schema versions of the releases these rules were checked with:
 /// (release, agent database `user_version`, state database `user_version`).
@@ -81,6 +84,62 @@ pub fn schema_refusal(line: &LineRules, state: Option<i64>, agent: Option<i64>) 
     })
 }
 
+/// Why `line`'s startup check refuses an agent database's shape (the
+/// gateway does not start): the first of the line's `agent_shape` checks it
+/// fails.
+pub fn shape_refusal(line: &LineRules, tables: &SessionTables) -> Option<String> {
+    line.agent_shape.iter().find_map(|check| match check {
+        ShapeCheck::PendingInputsWithout(column) => tables
+            .pending_input_columns
+            .as_ref()
+            .filter(|cols| cols.iter().any(|c| c == column))
+            .map(|_| {
+                format!(
+                    "session_pending_inputs has {column}, which the {} line's definition lacks (\"column definitions differ for session_pending_inputs\"): a newer release wrote it",
+                    line.name
+                )
+            }),
+        ShapeCheck::SessionNodesIndex(index) => (!tables
+            .session_node_indexes
+            .iter()
+            .any(|i| i == index))
+        .then(|| {
+            format!(
+                "session_nodes has no index {index}, which the {} line's startup check requires (\"missing or drifted index {index}\")",
+                line.name
+            )
+        }),
+    })
+}
+
+/// Why `line`'s gateway starts but refuses every session of an agent
+/// database of schema `found`: older than the line uses, and not migrated at
+/// startup (`LineRules::migrates_agent_db_at_boot`).
+pub fn migration_required(line: &LineRules, found: i64) -> Option<String> {
+    let newest = line.newest_agent_schema?;
+    (found < newest && !line.migrates_agent_db_at_boot).then(|| {
+        format!(
+            "the agent database has schema {found}, the {} line uses {newest} and does not migrate it at startup (\"uses schema version {found}; ... run openclaw doctor --fix to migrate session identities\")",
+            line.name
+        )
+    })
+}
+
+/// The verdict every row of an agent database takes on `line` when the
+/// database decides it before any row does: a start refused on its schemas
+/// or shape, or sessions refused until a migration. `state`: the state
+/// database's `user_version`, when there is one.
+pub fn database_verdict(
+    line: &LineRules,
+    state: Option<i64>,
+    tables: &SessionTables,
+) -> Option<RowVerdict> {
+    schema_refusal(line, state, Some(tables.user_version))
+        .or_else(|| shape_refusal(line, tables))
+        .map(RowVerdict::Refused)
+        .or_else(|| migration_required(line, tables.user_version).map(RowVerdict::Unavailable))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +169,42 @@ mod tests {
         assert_eq!(schema_refusal(at(9, 6), Some(15), Some(19)), None);
         assert_eq!(schema_refusal(at(8, 2), None, Some(19)), None);
         assert_eq!(schema_refusal(&L2026_7_1, Some(99), Some(99)), None);
+    }
+
+    #[test]
+    fn a_shape_or_an_unmigrated_schema_decides_every_row() {
+        use crate::rules::lines::{line_of, Version};
+        let at = |m, d| line_of(Version::new(2026, m, d));
+        // As 2026.8.2 writes it: consumed_event_id, no active-nodes index.
+        let written_by_8_2 = SessionTables {
+            user_version: 19,
+            app_version: Some("2026.8.2".into()),
+            rows: Vec::new(),
+            pending_input_columns: Some(vec!["seq".into(), "consumed_event_id".into()]),
+            session_node_indexes: vec!["idx_agent_session_nodes_updated".into()],
+        };
+        let v = |m, d| database_verdict(at(m, d), Some(15), &written_by_8_2);
+        assert!(matches!(v(8, 1), Some(RowVerdict::Refused(w)) if w.contains("consumed_event_id")));
+        assert_eq!(v(8, 2), None);
+        assert_eq!(v(9, 3), None);
+        assert!(
+            matches!(v(9, 4), Some(RowVerdict::Refused(w)) if w.contains("idx_agent_session_nodes_active"))
+        );
+        assert!(matches!(v(9, 5), Some(RowVerdict::Unavailable(w)) if w.contains("schema 19")));
+        assert_eq!(v(9, 6), None, "2026.9.6 migrates it at startup");
+        // As 2026.8.1 writes it: 8.1 opens it.
+        let written_by_8_1 = SessionTables {
+            pending_input_columns: Some(vec!["seq".into()]),
+            ..written_by_8_2.clone()
+        };
+        assert_eq!(database_verdict(at(8, 1), Some(15), &written_by_8_1), None);
+        // A newer schema is refused before its shape is looked at.
+        let newer = SessionTables {
+            user_version: 23,
+            ..written_by_8_2
+        };
+        assert!(
+            matches!(database_verdict(at(9, 4), Some(18), &newer), Some(RowVerdict::Refused(w)) if w.contains("newer"))
+        );
     }
 }

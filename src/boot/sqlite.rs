@@ -17,8 +17,9 @@ pub use super::leases::{
     MAINTENANCE_LEASE_SCOPE,
 };
 pub use super::schema::{
-    agent_schema_refused, release_of_agent_schema, schema_refusal, state_schema_refused,
-    KNOWN_SCHEMAS, NEWEST_AGENT_SCHEMA, NEWEST_STATE_SCHEMA,
+    agent_schema_refused, database_verdict, migration_required, release_of_agent_schema,
+    schema_refusal, shape_refusal, state_schema_refused, KNOWN_SCHEMAS, NEWEST_AGENT_SCHEMA,
+    NEWEST_STATE_SCHEMA,
 };
 use super::NextBoot;
 use super::StoreFate;
@@ -53,9 +54,13 @@ pub enum RowVerdict {
     /// A finished session still carrying a restart-recovery cycle
     /// (`leftover_recovery`): every turn is rejected, on every boot.
     Fenced,
-    /// The gateway refuses to start before it reads any row (`schema_refusal`):
-    /// why.
+    /// The gateway refuses to start before it reads any row (`schema_refusal`,
+    /// `shape_refusal`): why.
     Refused(String),
+    /// The gateway starts but refuses every turn on the agent's sessions, and
+    /// resumes none, until `openclaw doctor --fix` migrates the database
+    /// (`migration_required`): why.
+    Unavailable(String),
     Idle,
 }
 
@@ -347,13 +352,17 @@ pub struct SqliteRowFate {
 }
 
 /// What `line`'s next boot does with each row of an agent database, in
-/// table order; `refused`: why the gateway does not start at all
-/// (`schema_refusal`).
-pub fn rows(rows: &[SessionRow], line: &LineRules, refused: Option<&str>) -> Vec<SqliteRowFate> {
+/// table order; `whole`: the verdict every row takes when the database
+/// decides it (`database_verdict`).
+pub fn rows(
+    rows: &[SessionRow],
+    line: &LineRules,
+    whole: Option<&RowVerdict>,
+) -> Vec<SqliteRowFate> {
     rows.iter()
         .map(|row| {
-            let verdict = match refused {
-                Some(why) => RowVerdict::Refused(why.to_string()),
+            let verdict = match whole {
+                Some(v) => v.clone(),
                 None => row_verdict(row, line),
             };
             let (next_boot, reason) = next_boot_of(&verdict);
@@ -403,6 +412,10 @@ pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
         RowVerdict::Refused(why) => (
             NextBoot::Halt,
             format!("the gateway refuses to start before it reads any session: {why}"),
+        ),
+        RowVerdict::Unavailable(why) => (
+            NextBoot::Rejected,
+            format!("the gateway starts, but refuses every turn on this agent's sessions and resumes none until `openclaw doctor --fix` migrates the database: {why}"),
         ),
         RowVerdict::Idle => (NextBoot::Idle, "nothing to do".to_string()),
     }
@@ -674,7 +687,7 @@ mod tests {
         let fates = rows(
             std::slice::from_ref(&exhausted),
             &crate::rules::lines::L2026_9_6,
-            Some("a newer database"),
+            Some(&RowVerdict::Refused("a newer database".into())),
         );
         assert_eq!(fates[0].next_boot, NextBoot::Halt);
         assert!(

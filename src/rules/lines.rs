@@ -200,6 +200,32 @@ pub struct LineRules {
     /// SQLite era: the newest agent database schema the line's releases open
     /// (`supportedVersions.agent`); a newer one refuses the start as above.
     pub newest_agent_schema: Option<i64>,
+    /// SQLite era: an agent database older than `newest_agent_schema` is
+    /// migrated at startup (measured on 2026.9.6 with 2026.8.2's); without
+    /// it the gateway starts but every session of that agent is refused
+    /// ("uses schema version N; ... run openclaw doctor --fix to migrate
+    /// session identities", `openclaw-agent-db-schema-read-*.mjs`; measured on
+    /// 2026.9.5).
+    pub migrates_agent_db_at_boot: bool,
+    /// SQLite era: what the startup check requires of an agent database's
+    /// shape at the same schema version; a database that fails one makes the
+    /// gateway refuse to start.
+    pub agent_shape: &'static [ShapeCheck],
+}
+
+/// One fact of an agent database's shape a line's startup check requires.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ShapeCheck {
+    /// `session_pending_inputs` without this column: 2026.8.1's definition
+    /// has no `consumed_event_id`, which 2026.8.2 added at the same schema
+    /// version; 8.1 refuses 8.2's databases ("column definitions differ for
+    /// session_pending_inputs", measured).
+    PendingInputsWithout(&'static str),
+    /// This index on `session_nodes`: 2026.9.4 verifies the current shape at
+    /// startup and refuses a database without it ("missing or drifted index
+    /// idx_agent_session_nodes_active", measured with 2026.8.2's; 2026.9.2
+    /// was the first to create it).
+    SessionNodesIndex(&'static str),
 }
 
 const fn v(year: u16, month: u8, day: u8) -> Version {
@@ -229,6 +255,8 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     imports_legacy_store_at_boot: false,
     newest_state_schema: None,
     newest_agent_schema: None,
+    migrates_agent_db_at_boot: false,
+    agent_shape: &[],
 };
 
 /// Lock-based recovery as 2026.5.12 does it (`main-session-restart-recovery-D1yxkDUR.js`,
@@ -308,11 +336,22 @@ pub const L2026_7_1: LineRules = LineRules {
 pub const L2026_8_1: LineRules = LineRules {
     name: "2026.8.1",
     first: v(2026, 8, 1),
-    checked_with: "oracle: 2026.8.2 (`oracle/sqlite.py`); refused boots with a file-era store measured on 2026.8.2",
+    checked_with: "oracle: 2026.8.1 (rollback, 2026.8.2's databases), 2026.8.2's rules otherwise",
     era: Era::Sqlite,
     newest_state_schema: Some(15),
     newest_agent_schema: Some(19),
+    agent_shape: &[ShapeCheck::PendingInputsWithout("consumed_event_id")],
     ..L2026_7_1
+};
+
+/// Opens the databases 2026.8.2 and later write at agent schema 19
+/// (`session_pending_inputs.consumed_event_id`), which 2026.8.1 refuses.
+pub const L2026_8_2: LineRules = LineRules {
+    name: "2026.8.2",
+    first: v(2026, 8, 2),
+    checked_with: "oracle: 2026.8.2, 2026.9.1, 2026.9.2 (`oracle/sqlite.py`)",
+    agent_shape: &[],
+    ..L2026_8_1
 };
 
 /// Opens state databases up to schema 16 (agent 19): a database 2026.9.4+
@@ -321,26 +360,34 @@ pub const L2026_8_1: LineRules = LineRules {
 pub const L2026_9_3: LineRules = LineRules {
     name: "2026.9.3",
     first: v(2026, 9, 3),
-    checked_with: "`dist/` of 2026.9.3 read (schemas)",
+    checked_with: "oracle: 2026.9.3 (rollback, 2026.8.2's databases); `dist/` read (schemas)",
     newest_state_schema: Some(16),
-    ..L2026_8_1
+    ..L2026_8_2
 };
 
-/// Opens state databases up to schema 17 (agent 19) (2026.9.4's `dist/`).
+/// Opens state databases up to schema 17 (agent 19) (2026.9.4's `dist/`), and
+/// refuses to start on an agent database without the index 2026.9.2 added.
 pub const L2026_9_4: LineRules = LineRules {
     name: "2026.9.4",
     first: v(2026, 9, 4),
-    checked_with: "`dist/` of 2026.9.4 read (schemas)",
+    checked_with: "oracle: 2026.9.4 (rollback, 2026.8.2's databases); `dist/` read (schemas)",
     newest_state_schema: Some(17),
+    agent_shape: &[ShapeCheck::SessionNodesIndex(
+        "idx_agent_session_nodes_active",
+    )],
     ..L2026_9_3
 };
 
-/// Opens agent databases up to schema 21 (state 17) (2026.9.5's `dist/`).
+/// Opens agent databases up to schema 21 (state 17) (2026.9.5's `dist/`), but
+/// does not migrate an older one at startup: the gateway starts on 2026.8.2's
+/// databases and refuses every session until `openclaw doctor --fix`
+/// (measured); it no longer checks 2026.9.4's index.
 pub const L2026_9_5: LineRules = LineRules {
     name: "2026.9.5",
     first: v(2026, 9, 5),
-    checked_with: "`dist/` of 2026.9.5 read (schemas)",
+    checked_with: "oracle: 2026.9.5 (rollback, 2026.8.2's databases); `dist/` read (schemas)",
     newest_agent_schema: Some(21),
+    agent_shape: &[],
     ..L2026_9_4
 };
 
@@ -357,6 +404,7 @@ pub const L2026_9_6: LineRules = LineRules {
     imports_legacy_store_at_boot: true,
     newest_state_schema: Some(18),
     newest_agent_schema: Some(23),
+    migrates_agent_db_at_boot: true,
     ..L2026_9_5
 };
 
@@ -366,7 +414,7 @@ pub const L2026_9_6: LineRules = LineRules {
 pub const RECOVERY_BUDGET: i64 = 3;
 
 /// Every line, oldest first.
-pub const ALL: [&LineRules; 12] = [
+pub const ALL: [&LineRules; 13] = [
     &PRE_RECOVERY,
     &L2026_4_25,
     &L2026_5_22,
@@ -375,6 +423,7 @@ pub const ALL: [&LineRules; 12] = [
     &L2026_6_9,
     &L2026_7_1,
     &L2026_8_1,
+    &L2026_8_2,
     &L2026_9_3,
     &L2026_9_4,
     &L2026_9_5,
@@ -491,6 +540,17 @@ pub fn markdown_table() -> String {
             if let (Some(st), Some(ag)) = (l.newest_state_schema, l.newest_agent_schema) {
                 boot.push(format!("refuses to start on a database a newer release wrote (state schema above {st}, agent schema above {ag})"));
             }
+            for check in l.agent_shape {
+                boot.push(match check {
+                    ShapeCheck::PendingInputsWithout(c) => format!("refuses to start on an agent database whose `session_pending_inputs` has `{c}` (2026.8.2's)"),
+                    ShapeCheck::SessionNodesIndex(i) => format!("refuses to start on an agent database without `{i}`"),
+                });
+            }
+            boot.push(if l.migrates_agent_db_at_boot {
+                "migrates an older agent database at startup".into()
+            } else {
+                "refuses every session of an older agent database until `openclaw doctor --fix` migrates it".into()
+            });
         } else if !l.boot_recovery {
             boot.push("nothing: no restart recovery, no lock sweep".into());
         } else {
@@ -599,8 +659,8 @@ mod tests {
         assert_eq!(line("2026.7.1-2"), "2026.7.1");
         assert_eq!(line("2026.7.35"), "2026.7.1");
         assert_eq!(line("2026.8.1"), "2026.8.1");
-        assert_eq!(line("2026.8.2"), "2026.8.1");
-        assert_eq!(line("2026.9.2"), "2026.8.1");
+        assert_eq!(line("2026.8.2"), "2026.8.2");
+        assert_eq!(line("2026.9.2"), "2026.8.2");
         assert_eq!(line("2026.9.3"), "2026.9.3");
         assert_eq!(line("2026.9.4"), "2026.9.4");
         assert_eq!(line("2026.9.5"), "2026.9.5");
@@ -628,7 +688,8 @@ mod tests {
         assert_eq!(names("2026-05-05"), ["2026.4.25"]);
         // Before 2026.8.1 is out, only the file era.
         assert_eq!(names("2026-07-07").last(), Some(&"2026.7.1"));
-        assert_eq!(names("2026-08-31").last(), Some(&"2026.8.1"));
+        assert_eq!(names("2026-08-01").last(), Some(&"2026.8.2"));
+        assert_eq!(names("2026-08-31").last(), Some(&"2026.8.2"));
         // A day of slack for time zones.
         assert_eq!(names("2026-09-05").last(), Some(&"2026.9.6"));
         let names = names("2026-11-30");
@@ -642,6 +703,7 @@ mod tests {
                 "2026.6.9",
                 "2026.7.1",
                 "2026.8.1",
+                "2026.8.2",
                 "2026.9.3",
                 "2026.9.4",
                 "2026.9.5",

@@ -28,6 +28,10 @@ pub struct SessionTables {
     pub app_version: Option<String>,
     /// Every `session_nodes` row, in key order.
     pub rows: Vec<SessionRow>,
+    /// The columns of `session_pending_inputs`, when the table exists.
+    pub pending_input_columns: Option<Vec<String>>,
+    /// The names of the indexes on `session_nodes`.
+    pub session_node_indexes: Vec<String>,
 }
 
 /// One `session_nodes` row, with its `session_windows` row.
@@ -227,6 +231,21 @@ pub fn app_version(conn: &ReadDb, tables: &[String], key: &str) -> Result<Option
 }
 
 /// Read the session tables of an agent database opened read-only.
+/// The names of the indexes on `table`.
+fn index_names(conn: &ReadDb, table: &str) -> Result<Vec<String>, String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 ORDER BY name",
+        )
+        .map_err(describe)?;
+    let names = stmt
+        .query_map([table], |r| r.get::<_, String>(0))
+        .map_err(describe)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(describe);
+    names
+}
+
 pub fn read_session_tables(
     conn: &ReadDb,
     tables: &[String],
@@ -236,6 +255,12 @@ pub fn read_session_tables(
         user_version: user_version(conn)?,
         app_version: app_version(conn, tables, "primary")?,
         rows: Vec::new(),
+        pending_input_columns: if tables.iter().any(|t| t == "session_pending_inputs") {
+            Some(columns(conn, "session_pending_inputs")?)
+        } else {
+            None
+        },
+        session_node_indexes: index_names(conn, "session_nodes")?,
     };
     if !tables.iter().any(|t| t == "session_nodes") {
         return Ok(out);

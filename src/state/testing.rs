@@ -128,6 +128,8 @@ impl Agent {
                 user_version: 23,
                 app_version: Some("2026.9.6".into()),
                 rows,
+                pending_input_columns: None,
+                session_node_indexes: Vec::new(),
             }),
         });
         self
