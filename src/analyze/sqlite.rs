@@ -106,18 +106,17 @@ fn downgrade_finding(
         .app_version
         .as_deref()
         .unwrap_or("an unknown release");
-    Some(Finding {
-        kind: Kind::SqliteSchemaDowngrade,
-        severity: Severity::Error,
-        agent: Some(agent.id.clone()),
-        key: None,
-        path: path.clone(),
-        message: format!(
+    Some(database_finding(
+        agent,
+        Kind::SqliteSchemaDowngrade,
+        Severity::Error,
+        path,
+        format!(
             "agent {}'s database has schema {}, written by OpenClaw {writer}, and the releases of the {} line open at most schema {newest}: the gateway refuses to start (\"OpenClaw database schema(s) are newer than this build\")",
             agent.id, tables.user_version, line.name
         ),
-        fix: downgrade_fix(tables.app_version.as_deref()),
-    })
+        downgrade_fix(tables.app_version.as_deref()),
+    ))
 }
 
 /// An agent database whose shape `line`'s startup check refuses: the
@@ -130,23 +129,22 @@ fn shape_finding(
 ) -> Option<Finding> {
     let why = rs::shape_refusal(line, tables)?;
     let writer = tables.app_version.as_deref();
-    Some(Finding {
-        kind: Kind::SqliteSchemaMismatch,
-        severity: Severity::Error,
-        agent: Some(agent.id.clone()),
-        key: None,
-        path: path.clone(),
-        message: format!(
+    Some(database_finding(
+        agent,
+        Kind::SqliteSchemaMismatch,
+        Severity::Error,
+        path,
+        format!(
             "agent {}'s database, written by OpenClaw {}, fails the {} line's startup check: {why}: the gateway refuses to start",
             agent.id,
             writer.unwrap_or("an unknown release"),
             line.name
         ),
-        fix: format!(
+        format!(
             "start {} or newer, or run `openclaw doctor --fix` with this release (what the gateway advises; not verified by sessfix)",
             writer.map_or("the release that wrote it".to_string(), |w| format!("OpenClaw {w}"))
         ),
-    })
+    ))
 }
 
 /// An agent database older than `line` uses, which it does not migrate at
@@ -163,18 +161,32 @@ fn migration_finding(
         return None;
     }
     let why = rs::migration_required(line, tables.user_version)?;
-    Some(Finding {
-        kind: Kind::SqliteMigrationRequired,
-        severity: Severity::Warning,
-        agent: Some(agent.id.clone()),
-        key: None,
-        path: path.clone(),
-        message: format!(
+    Some(database_finding(
+        agent,
+        Kind::SqliteMigrationRequired,
+        Severity::Warning,
+        path,
+        format!(
             "agent {}'s sessions are refused and none is resumed until the database is migrated: {why}",
             agent.id
         ),
-        fix: "stop the gateway, run `openclaw doctor --fix` (it migrates the database), and start it again".into(),
-    })
+        "stop the gateway, run `openclaw doctor --fix` (it migrates the database), and start it again".into(),
+    ))
+}
+
+/// A finding about agent `agent`'s database as a whole (no key).
+fn database_finding(
+    agent: &Agent,
+    kind: Kind,
+    severity: Severity,
+    path: &Option<String>,
+    message: String,
+    fix: String,
+) -> Finding {
+    Finding {
+        agent: Some(agent.id.clone()),
+        ..super::state_db::finding(kind, severity, path.clone(), message, fix)
+    }
 }
 
 /// What to do about a database a newer release wrote than the one starting.

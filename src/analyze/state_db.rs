@@ -134,7 +134,7 @@ pub fn lease_owners<'a>(
 }
 
 /// A finding about the state database (no agent, no key).
-fn finding(
+pub(super) fn finding(
     kind: Kind,
     severity: Severity,
     path: Option<String>,
