@@ -169,6 +169,16 @@ fn a_running_row_is_resumed_by_the_boot_and_read_without_touching_the_wal() {
         .state()
         .join("agents/main/agent/openclaw-agent.sqlite-shm")
         .exists());
+    // As the killed gateway left it (a checkpoint of the fixture would hide
+    // what this test is for): a 4 KiB main file, every page in the -wal.
+    let fixture = common::fixtures().join("sqlite-between-running/state/agents/main/agent");
+    let len = |f: &str| {
+        std::fs::metadata(fixture.join(f))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    assert_eq!(len("openclaw-agent.sqlite"), 4096);
+    assert!(len("openclaw-agent.sqlite-wal") > 1 << 20);
 }
 
 #[test]
