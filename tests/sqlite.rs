@@ -993,6 +993,26 @@ fn an_older_release_s_databases_are_judged_by_the_release_that_opens_them() {
         f["fix"].as_str().unwrap().contains("openclaw doctor --fix"),
         "{f}"
     );
+    // Rejected, but not by a recovery cycle: --untombstone has nothing to drop.
+    let before = tree_digest(&e.state());
+    let out = run(
+        &e,
+        &[
+            "--openclaw-version",
+            "2026.9.5",
+            "repair",
+            "--yes",
+            "--untombstone",
+            KEY,
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("neither tombstoned"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(tree_digest(&e.state()), before);
     // With the index 2026.9.2 added, 2026.9.4 opens it.
     Connection::open(agent_db(&e))
         .unwrap()

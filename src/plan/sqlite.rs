@@ -257,8 +257,10 @@ fn row_ops(
     Ok(match action {
         "untombstone" => {
             // Tombstoned, or a leftover cycle (`rs::leftover_recovery`): both
-            // reject every turn, and dropping the same fields ends it.
-            if verdict != NextBoot::Rejected {
+            // reject every turn, and dropping the same fields ends it. Not a
+            // row rejected for another reason (`RowVerdict::Unavailable`).
+            let cycle = rs::tombstone(entry).is_some() || rs::leftover_recovery(key, entry);
+            if verdict != NextBoot::Rejected || !cycle {
                 return Err(Refusal(format!(
                     "{flag} {key}: it is neither tombstoned nor left with a restart-recovery cycle (status {}, next boot: {}); nothing to untombstone",
                     entry.status.as_deref().unwrap_or("(absent)"),
