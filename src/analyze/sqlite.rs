@@ -56,11 +56,11 @@ pub fn agent(
             .iter()
             .fold(LineSet::EMPTY, |set, l| LineSet(set.0 | LineSet::one(l).0)),
     );
-    for line in lines {
+    for (line, whole) in lines.iter().zip(&wholes) {
         let found = [
             downgrade_finding(agent, tables, line, &path),
             shape_finding(agent, tables, line, &path),
-            migration_finding(agent, tables, line, &path),
+            migration_finding(agent, whole.as_ref(), &path),
         ];
         for f in found.into_iter().flatten() {
             per_line.add(LineSet::one(line), f);
@@ -147,20 +147,17 @@ fn shape_finding(
     ))
 }
 
-/// An agent database older than `line` uses, which it does not migrate at
-/// startup: every session of the agent refused (`rs::migration_required`).
+/// An agent database older than a line uses, which it does not migrate at
+/// startup (`whole`, the line's verdict on the database, is
+/// `RowVerdict::Unavailable`): every session of the agent refused.
 fn migration_finding(
     agent: &Agent,
-    tables: &SessionTables,
-    line: &LineRules,
+    whole: Option<&RowVerdict>,
     path: &Option<String>,
 ) -> Option<Finding> {
-    if rs::schema_refusal(line, None, Some(tables.user_version)).is_some()
-        || rs::shape_refusal(line, tables).is_some()
-    {
+    let Some(RowVerdict::Unavailable(why)) = whole else {
         return None;
-    }
-    let why = rs::migration_required(line, tables.user_version)?;
+    };
     Some(database_finding(
         agent,
         Kind::SqliteMigrationRequired,

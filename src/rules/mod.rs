@@ -215,9 +215,14 @@ pub fn dropped_by_rebuild(
     oldest_entry: Option<i64>,
     now_ms: i64,
 ) -> bool {
-    let plain = name.strip_suffix(".jsonl").is_some_and(looks_like_uuid);
+    let plain = plain_transcript(name);
     let since = oldest_entry.unwrap_or(now_ms);
     plain && last_active_ms < since && since - last_active_ms <= DROPPED_WITHIN_MS
+}
+
+/// A plain `<uuid>.jsonl`: a session's live transcript, not an archived one.
+fn plain_transcript(name: &str) -> bool {
+    name.strip_suffix(".jsonl").is_some_and(looks_like_uuid)
 }
 
 /// Whether a transcript named `name` with last activity somewhere in
@@ -231,7 +236,7 @@ pub fn may_be_dropped(
     highest: Option<i64>,
     oldest_entry: Option<i64>,
 ) -> bool {
-    let plain = name.strip_suffix(".jsonl").is_some_and(looks_like_uuid);
+    let plain = plain_transcript(name);
     let Some(since) = oldest_entry else {
         return plain;
     };
@@ -359,6 +364,7 @@ pub fn classify_file_name(name: &str) -> FileKind {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_plain_transcript_just_older_than_every_entry_was_dropped() {
@@ -407,7 +413,6 @@ mod tests {
         ));
         assert!(may_be_dropped(name, Some(0), Some(1), None));
     }
-    use super::*;
 
     #[test]
     fn keys_are_canonicalized_before_recovery() {

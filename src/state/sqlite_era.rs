@@ -157,7 +157,7 @@ pub struct AgentDbLease {
 fn names_a_file_here(path: &Path, state_dir: &Path, real_state_dir: &Path) -> bool {
     path.starts_with(state_dir)
         || path.starts_with(real_state_dir)
-        || crate::fsx::realpath_or_self(path).starts_with(real_state_dir)
+        || crate::fsx::resolves_inside(path, real_state_dir)
 }
 
 /// A legacy-import manifest `session-sqlite-migration-runs/*.json`.
@@ -230,7 +230,6 @@ pub fn app_version(conn: &ReadDb, tables: &[String], key: &str) -> Result<Option
     }))
 }
 
-/// Read the session tables of an agent database opened read-only.
 /// The names of the indexes on `table`.
 fn index_names(conn: &ReadDb, table: &str) -> Result<Vec<String>, String> {
     let mut stmt = conn
@@ -246,6 +245,7 @@ fn index_names(conn: &ReadDb, table: &str) -> Result<Vec<String>, String> {
     names
 }
 
+/// Read the session tables of an agent database opened read-only.
 pub fn read_session_tables(
     conn: &ReadDb,
     tables: &[String],
