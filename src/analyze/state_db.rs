@@ -3,6 +3,7 @@
 //! about `state/openclaw.sqlite` (leases, boots, schema, legacy imports).
 //! Pure: the snapshot already holds every fact.
 
+use super::findings::index::iso_ms as at;
 use super::lines::lines_label;
 use super::{show, Finding, GatewayReport, Kind, Severity};
 use crate::boot::sqlite::{self as rs, LeaseOwner};
@@ -10,11 +11,6 @@ use crate::rules::LineRules;
 use crate::rules::ProcState;
 use crate::state::sqlite_era::StateDb;
 use crate::state::SqliteShared;
-fn at(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// Whether an OpenClaw process owns the state, by the state database:
 /// a `gateway-owner` lease (2026.9.6) or an `agent_database_leases` row
@@ -28,7 +24,6 @@ pub fn liveness(shared: &SqliteShared, gateway: &mut GatewayReport) {
     let alive_state = |pid: u64, state: Option<&ProcState>, start: Option<f64>| {
         state.is_some_and(|s| rs::pid_owner(pid, s, start) == LeaseOwner::Alive)
     };
-    let alive = |pid: u64, start: Option<f64>| owner_alive(shared, pid, start);
     let mut evidence = None;
     if let Some(db) = &shared.state_db {
         for l in &db.leases {
@@ -52,7 +47,7 @@ pub fn liveness(shared: &SqliteShared, gateway: &mut GatewayReport) {
         }
         if evidence.is_none() {
             for l in db.agent_db_leases.iter().filter(|l| l.here) {
-                if alive(l.owner_pid, l.owner_start_time.map(|t| t as f64)) {
+                if owner_alive(shared, l.owner_pid, l.owner_start_time.map(|t| t as f64)) {
                     evidence = Some((
                         l.owner_pid,
                         format!(
@@ -250,26 +245,27 @@ fn lease_findings(
     findings: &mut Vec<Finding>,
 ) {
     let path = Some(show(&db.path));
-    let mut elsewhere: Vec<(u64, Option<i64>)> = db
+    let mut pids: Vec<u64> = db
         .agent_db_leases
         .iter()
         .filter(|l| !l.here)
-        .map(|l| (l.owner_pid, l.owner_start_time))
+        .map(|l| l.owner_pid)
         .collect();
-    elsewhere.sort_unstable();
-    elsewhere.dedup();
-    for (pid, start) in elsewhere {
+    pids.sort_unstable();
+    pids.dedup();
+    for pid in pids {
         let Some(there) = leases_elsewhere(db, pid) else {
             continue;
         };
-        if !owner_alive(shared, pid, start.map(|t| t as f64)) {
-            continue; // a dead owner's leases say nothing either way
+        let of_pid = db.agent_db_leases.iter().filter(|l| l.owner_pid == pid);
+        // A dead owner's leases say nothing either way.
+        if !of_pid
+            .clone()
+            .any(|l| owner_alive(shared, pid, l.owner_start_time.map(|t| t as f64)))
+        {
+            continue;
         }
-        let n = db
-            .agent_db_leases
-            .iter()
-            .filter(|l| l.owner_pid == pid)
-            .count();
+        let n = of_pid.count();
         findings.push(finding(
             Kind::SqliteLeaseElsewhere,
             Severity::Info,
