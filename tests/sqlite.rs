@@ -79,7 +79,16 @@ fn run_at(e: &Env, now: &str, args: &[&str]) -> std::process::Output {
 }
 
 fn scan(e: &Env) -> (serde_json::Value, i32) {
-    let out = run(e, &["scan", "--json"]);
+    scan_with(e, &[])
+}
+
+/// `scan --json` as `release` would boot the state.
+fn scan_as(e: &Env, release: &str) -> (serde_json::Value, i32) {
+    scan_with(e, &["--openclaw-version", release])
+}
+
+fn scan_with(e: &Env, global: &[&str]) -> (serde_json::Value, i32) {
+    let out = run(e, &[global, &["scan", "--json"]].concat());
     let v = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|err| panic!("no JSON ({err}): {}", String::from_utf8_lossy(&out.stderr)));
     (v, out.status.code().unwrap())
@@ -552,15 +561,13 @@ fn a_row_the_runtime_cleared_is_left_as_the_gateway_leaves_it() {
         ("2026.8.2", "sqlite82-between-running"),
         (RELEASE, "sqlite-between-running"),
     ] {
-        let e = cleared(fixture);
-        let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (r, code) = scan_as(&cleared(fixture), release);
         assert_eq!(session(&r, KEY)["nextBoot"], "idle", "{release}");
         let f = findings_with(&r, "sqlite-row-cleared");
         assert_eq!(f.len(), 1, "{release}");
         assert_eq!(f[0]["severity"], "info");
         assert!(!codes(&r).contains(&"sqlite-row-invalid".to_string()));
-        assert_eq!(out.status.code(), Some(0), "{release}: {}", stderr(&out));
+        assert_eq!(code, 0, "{release}: {:?}", codes(&r));
     }
     let e = cleared("sqlite-between-running");
     let before = std::fs::read(agent_db(&e)).unwrap();
@@ -897,8 +904,7 @@ fn with_no_release_known_the_agent_database_names_what_last_wrote_it() {
 fn a_database_a_newer_release_wrote_refuses_the_older_release_s_start() {
     let e = env("sqlite-between-running");
     for (release, state_max, agent_max) in [("2026.8.2", 15, 19), ("2026.9.5", 17, 21)] {
-        let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (r, code) = scan_as(&e, release);
         let s = session(&r, KEY);
         assert_eq!(s["nextBoot"], "halt", "{release}");
         assert!(
@@ -922,7 +928,7 @@ fn a_database_a_newer_release_wrote_refuses_the_older_release_s_start() {
         );
         assert!(f.iter().all(|f| f["severity"] == "error"));
         assert!(f[0]["fix"].as_str().unwrap().contains("openclaw@2026.9.6"));
-        assert_ne!(out.status.code(), Some(0), "{release}");
+        assert_ne!(code, 0, "{release}");
     }
     let (r, code) = scan(&e);
     assert_eq!(session(&r, KEY)["nextBoot"], "resume");
@@ -946,11 +952,7 @@ fn a_database_a_newer_release_wrote_refuses_the_older_release_s_start() {
 #[test]
 fn an_older_release_s_databases_are_judged_by_the_release_that_opens_them() {
     let e = env("sqlite82-between-running");
-    let at = |release: &str| {
-        let out = run(&e, &["--openclaw-version", release, "scan", "--json"]);
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        (r, out.status.code().unwrap())
-    };
+    let at = |release: &str| scan_as(&e, release);
     for (release, next, code) in [
         ("2026.8.1", "halt", Some("sqlite-schema-mismatch")),
         ("2026.8.2", "resume", None),
