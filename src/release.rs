@@ -56,6 +56,14 @@ pub struct Release {
 }
 
 impl Release {
+    /// The release was told by the state itself (`state-db`, `config`): it
+    /// is what last used the state, so it opened its databases, and no skew
+    /// between them and it is predicted (a database whose schema that release
+    /// cannot open says the record is wrong, not that it refuses).
+    pub fn from_the_state(&self) -> bool {
+        matches!(self.source, Some("state-db" | "config"))
+    }
+
     /// The release is known and its line is this one.
     pub fn known(version: Version, source: &'static str, evidence: String) -> Release {
         let line = lines::line_of(version);

@@ -930,6 +930,15 @@ fn a_database_a_newer_release_wrote_refuses_the_older_release_s_start() {
         assert!(f[0]["fix"].as_str().unwrap().contains("openclaw@2026.9.6"));
         assert_ne!(code, 0, "{release}");
     }
+    // 2026.8.1 also lacks 9.6's session_pending_inputs column, but the
+    // newer schema is what refuses the start: one action, not two.
+    let (r, _) = scan_as(&e, "2026.8.1");
+    assert_eq!(findings_with(&r, "sqlite-schema-downgrade").len(), 2);
+    assert!(
+        findings_with(&r, "sqlite-schema-mismatch").is_empty(),
+        "{:?}",
+        codes(&r)
+    );
     let (r, code) = scan(&e);
     assert_eq!(session(&r, KEY)["nextBoot"], "resume");
     assert!(findings_with(&r, "sqlite-schema-downgrade").is_empty());
@@ -980,8 +989,22 @@ fn an_older_release_s_databases_are_judged_by_the_release_that_opens_them() {
         f["message"].as_str().unwrap().contains("consumed_event_id"),
         "{f}"
     );
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("OpenClaw 2026.8.2 or newer"),
+        "{f}"
+    );
     let (r, _) = at("2026.9.4");
     let f = &findings_with(&r, "sqlite-schema-mismatch")[0];
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("OpenClaw 2026.9.6 or newer"),
+        "{f}"
+    );
     assert!(
         f["message"]
             .as_str()
@@ -1023,4 +1046,86 @@ fn an_older_release_s_databases_are_judged_by_the_release_that_opens_them() {
         )
         .unwrap();
     assert_eq!(session(&at("2026.9.4").0, KEY)["nextBoot"], "resume");
+}
+
+/// A release told by the state itself (its state database's record of what
+/// last started it) opened the databases: no skew is predicted, even when
+/// the record and the schemas disagree (`cases/completed-recovery-fence`:
+/// 2026.8.2 recorded, schemas 18/23); a release named apart from the state
+/// is judged against them.
+#[test]
+fn a_release_the_state_records_is_not_judged_against_its_own_databases() {
+    let e = env("sqlite-tombstoned");
+    Connection::open(state_db(&e))
+        .unwrap()
+        .execute(
+            "UPDATE schema_meta SET app_version = '2026.8.2' WHERE meta_key = 'startup-migrations'",
+            [],
+        )
+        .unwrap();
+    let out = e
+        .cmd()
+        .env_remove("SESSFIX_OPENCLAW_VERSION")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["openclaw"]["source"], "state-db", "{}", r["openclaw"]);
+    assert_eq!(r["openclaw"]["version"], "2026.8.2");
+    assert_eq!(session(&r, KEY)["nextBoot"], "rejected");
+    assert!(
+        findings_with(&r, "sqlite-schema-downgrade").is_empty(),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(codes(&r).contains(&"sqlite-tombstoned".to_string()));
+    let (r, _) = scan_as(&e, "2026.8.2");
+    assert_eq!(session(&r, KEY)["nextBoot"], "halt");
+    assert_eq!(findings_with(&r, "sqlite-schema-downgrade").len(), 2);
+}
+
+/// `--untombstone` on a tombstoned row the next boot never reaches, and on a
+/// key whose agent database cannot be read: refused, saying why and naming
+/// the database; nothing changes.
+#[test]
+fn an_untombstone_that_cannot_be_done_says_why_and_names_the_database() {
+    let e = env("sqlite-tombstoned");
+    let before = tree_digest(&e.state());
+    // 2026.9.5 refuses to start on 2026.9.6's databases.
+    let out = run(
+        &e,
+        &[
+            "--openclaw-version",
+            "2026.9.5",
+            "repair",
+            "--yes",
+            "--untombstone",
+            KEY,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("neither tombstoned"), "{err}");
+    assert!(err.contains("next boot: halt"), "{err}");
+    assert!(err.contains("openclaw-agent.sqlite"), "{err}");
+    assert_eq!(tree_digest(&e.state()), before);
+
+    // The agent database is not a database.
+    let db = agent_db(&e);
+    for side in ["-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{side}", db.display())).ok();
+    }
+    std::fs::write(&db, b"not a database").unwrap();
+    let before = tree_digest(&e.state());
+    let out = run(&e, &["repair", "--yes", "--untombstone", KEY]);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "it may be in an agent database that cannot be read: {}: is not an SQLite database",
+            db.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(tree_digest(&e.state()), before);
 }

@@ -115,7 +115,9 @@ pub struct Analysis {
     db_releases: Vec<(String, String)>,
     // The state database's `user_version`: a start it refuses on a line
     // refuses every agent's rows.
-    state_schema: Option<i64>,
+    // What the databases are judged against (`sqlite::Skew`): none when the
+    // release is the one that last used the state.
+    skew: Option<sqlite::Skew>,
     // Kept when rows are forgotten: `Report::start_loses`.
     start_loses: Vec<(String, String)>,
     // The findings of `new` (the gateway's, the release's): `take_rows`
@@ -181,10 +183,19 @@ impl Analysis {
             .iter()
             .filter(|l| boot::sqlite::is_sqlite_line(l))
             .collect();
+        // A release told by the state opened its databases: no skew.
+        let skew = (!release.from_the_state()).then(|| sqlite::Skew {
+            state_schema: snap.sqlite.state_db.as_ref().map(|d| d.user_version),
+        });
+        let skew_lines = if release.from_the_state() {
+            &[][..]
+        } else {
+            &sqlite_lines[..]
+        };
         state_db::shared_findings(
             &snap.sqlite,
             &gateway,
-            &sqlite_lines,
+            skew_lines,
             set.now_ms,
             &mut findings,
         );
@@ -216,7 +227,7 @@ impl Analysis {
             cleanup_halted_at: vec![None; rules::lines::ALL.len()],
             configured_agents: snap.config.agents(),
             db_releases: Vec::new(),
-            state_schema: snap.sqlite.state_db.as_ref().map(|d| d.user_version),
+            skew,
             start_loses: Vec::new(),
         }
     }
@@ -343,7 +354,7 @@ impl Analysis {
                 tables,
                 db_path,
                 &sqlite_lines,
-                self.state_schema,
+                self.skew,
                 &mut self.sessions,
                 &mut self.findings,
             );

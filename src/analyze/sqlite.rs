@@ -11,16 +11,25 @@ use crate::state::sqlite_era::SessionTables;
 use crate::state::{Agent, Session};
 use std::path::Path;
 
+/// What an agent's databases are judged against when the release starting
+/// the state is not the one that last used it (`Release::from_the_state`).
+#[derive(Debug, Clone, Copy)]
+pub struct Skew {
+    /// The state database's `user_version`, when there is one.
+    pub state_schema: Option<i64>,
+}
+
 /// The rows and findings of one SQLite-era agent, as each of `lines` (the
 /// SQLite-era lines predicted for) boots it; rows where they disagree carry
 /// each line's prediction, findings seen on only some lines say which.
-/// `state_schema`: the state database's `user_version`, when there is one.
+/// `skew`: what the databases are judged against, when the release is not
+/// the one that last used the state.
 pub fn agent(
     agent: &Agent,
     tables: &SessionTables,
     db_path: &Path,
     lines: &[&'static LineRules],
-    state_schema: Option<i64>,
+    skew: Option<Skew>,
     sessions: &mut Vec<SessionReport>,
     findings: &mut Vec<Finding>,
 ) {
@@ -44,7 +53,7 @@ pub fn agent(
     let newer = tables.user_version > rs::NEWEST_AGENT_SCHEMA;
     let wholes: Vec<Option<RowVerdict>> = lines
         .iter()
-        .map(|l| rs::database_verdict(l, state_schema, tables))
+        .map(|l| skew.and_then(|s| rs::database_verdict(l, s.state_schema, tables)))
         .collect();
     let fates: Vec<Vec<SqliteRowFate>> = lines
         .iter()
@@ -57,12 +66,24 @@ pub fn agent(
             .fold(LineSet::EMPTY, |set, l| LineSet(set.0 | LineSet::one(l).0)),
     );
     for (line, whole) in lines.iter().zip(&wholes) {
-        let found = [
-            downgrade_finding(agent, tables, line, &path),
-            shape_finding(agent, tables, line, &path),
-            migration_finding(agent, whole.as_ref(), &path),
-        ];
-        for f in found.into_iter().flatten() {
+        // One finding for what decides the database on this line: its own
+        // schema newer, else its shape (unless the state database is newer:
+        // its finding is the state database's), else a migration it needs.
+        let state_newer = skew
+            .and_then(|s| s.state_schema)
+            .is_some_and(|v| rs::state_schema_refused(line, v).is_some());
+        let found = match whole {
+            Some(RowVerdict::Refused(_)) => {
+                downgrade_finding(agent, tables, line, &path).or_else(|| {
+                    (!state_newer)
+                        .then(|| shape_finding(agent, tables, line, &path))
+                        .flatten()
+                })
+            }
+            Some(RowVerdict::Unavailable(why)) => Some(migration_finding(agent, why, &path)),
+            _ => None,
+        };
+        if let Some(f) = found {
             per_line.add(LineSet::one(line), f);
         }
     }
@@ -140,25 +161,20 @@ fn shape_finding(
             writer.unwrap_or("an unknown release"),
             line.name
         ),
-        format!(
-            "start {} or newer, or run `openclaw doctor --fix` with this release (what the gateway advises; not verified by sessfix)",
-            writer.map_or("the release that wrote it".to_string(), |w| format!("OpenClaw {w}"))
-        ),
+        match rs::opener_of_refused_shape(line, writer) {
+            Some(r) => format!(
+                "start OpenClaw {r} or newer, which opens it; or run `openclaw doctor --fix` with this release, as the gateway advises (not verified by sessfix)"
+            ),
+            None => "run `openclaw doctor --fix` with this release, as the gateway advises (not verified by sessfix)".into(),
+        },
     ))
 }
 
 /// An agent database older than a line uses, which it does not migrate at
-/// startup (`whole`, the line's verdict on the database, is
-/// `RowVerdict::Unavailable`): every session of the agent refused.
-fn migration_finding(
-    agent: &Agent,
-    whole: Option<&RowVerdict>,
-    path: &Option<String>,
-) -> Option<Finding> {
-    let Some(RowVerdict::Unavailable(why)) = whole else {
-        return None;
-    };
-    Some(database_finding(
+/// startup (the line's verdict on the database is
+/// `RowVerdict::Unavailable(why)`): every session of the agent refused.
+fn migration_finding(agent: &Agent, why: &str, path: &Option<String>) -> Finding {
+    database_finding(
         agent,
         Kind::SqliteMigrationRequired,
         Severity::Warning,
@@ -168,7 +184,7 @@ fn migration_finding(
             agent.id
         ),
         "stop the gateway, run `openclaw doctor --fix` (it migrates the database), and start it again".into(),
-    ))
+    )
 }
 
 /// A finding about agent `agent`'s database as a whole (no key).

@@ -149,7 +149,8 @@ pub(super) fn finding(
 
 /// Findings about the state database: unreadable, newer schema, leases that
 /// hold a boot back, the crash-loop breaker, unfinished legacy imports.
-/// `lines`: the SQLite-era lines predicted for.
+/// `lines`: the SQLite-era lines the state database's schema is judged
+/// against (none when the release is the one that last used the state).
 pub fn shared_findings(
     shared: &SqliteShared,
     gateway: &GatewayReport,

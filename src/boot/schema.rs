@@ -112,6 +112,23 @@ pub fn shape_refusal(line: &LineRules, tables: &SessionTables) -> Option<String>
     })
 }
 
+/// A release that opens an agent database `line` refuses on its shape: the
+/// one that wrote it (`writer`) when newer than the line, else the first
+/// release of the first line that migrates an older database at startup
+/// (2026.9.6, measured with 2026.8.2's).
+pub fn opener_of_refused_shape(line: &LineRules, writer: Option<&str>) -> Option<String> {
+    let newer_writer = writer
+        .and_then(|w| crate::rules::lines::Version::parse(w).ok())
+        .filter(|w| *w > line.first);
+    match newer_writer {
+        Some(w) => Some(w.to_string()),
+        None => crate::rules::lines::ALL
+            .iter()
+            .find(|l| l.first > line.first && l.migrates_agent_db_at_boot)
+            .map(|l| l.first.to_string()),
+    }
+}
+
 /// Why `line`'s gateway starts but refuses every session of an agent
 /// database of schema `found`: older than the line uses, and not migrated at
 /// startup (`LineRules::migrates_agent_db_at_boot`).
@@ -205,6 +222,26 @@ mod tests {
         };
         assert!(
             matches!(database_verdict(at(9, 4), Some(18), &newer), Some(RowVerdict::Refused(w)) if w.contains("newer"))
+        );
+    }
+
+    #[test]
+    fn a_refused_shape_is_opened_by_its_newer_writer_or_a_migrating_release() {
+        use crate::rules::lines::{line_of, Version};
+        let at = |m, d| line_of(Version::new(2026, m, d));
+        // 8.1 on 8.2's database: 8.2 wrote it and opens it.
+        assert_eq!(
+            opener_of_refused_shape(at(8, 1), Some("2026.8.2")).as_deref(),
+            Some("2026.8.2")
+        );
+        // 9.4 on 8.2's: the writer is older; 9.6 migrates it.
+        assert_eq!(
+            opener_of_refused_shape(at(9, 4), Some("2026.8.2")).as_deref(),
+            Some("2026.9.6")
+        );
+        assert_eq!(
+            opener_of_refused_shape(at(9, 4), None).as_deref(),
+            Some("2026.9.6")
         );
     }
 }

@@ -17,9 +17,9 @@ pub use super::leases::{
     MAINTENANCE_LEASE_SCOPE,
 };
 pub use super::schema::{
-    agent_schema_refused, database_verdict, migration_required, release_of_agent_schema,
-    schema_refusal, shape_refusal, state_schema_refused, KNOWN_SCHEMAS, NEWEST_AGENT_SCHEMA,
-    NEWEST_STATE_SCHEMA,
+    agent_schema_refused, database_verdict, migration_required, opener_of_refused_shape,
+    release_of_agent_schema, schema_refusal, shape_refusal, state_schema_refused, KNOWN_SCHEMAS,
+    NEWEST_AGENT_SCHEMA, NEWEST_STATE_SCHEMA,
 };
 use super::NextBoot;
 use super::StoreFate;

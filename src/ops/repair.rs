@@ -107,6 +107,8 @@ fn read_and_plan(
 ) -> Result<Planned, Fatal> {
     let mut sink_failed = None;
     let mut refused: Option<Refusal> = None;
+    // Agent databases that could not be read: a named session may be there.
+    let mut unread_dbs: Vec<String> = Vec::new();
     let phases = Phases {
         read: "reading",
         each: Some("planning"),
@@ -135,6 +137,13 @@ fn read_and_plan(
                 sessions: &analysis.sessions()[sessions..],
                 locks: &analysis.locks()[locks..],
             };
+            unread_dbs.extend(
+                agent
+                    .problems
+                    .iter()
+                    .filter(|p| p.path.file_name() == Some("openclaw-agent.sqlite".as_ref()))
+                    .map(|p| format!("{}: {}", p.path.display(), p.message)),
+            );
             if agent.sqlite.is_some() && refused.is_none() {
                 if let Err(r) =
                     plan::sqlite::plan_rows(plan, &agent, rows.sessions, req, opts.now_ms)
@@ -155,7 +164,7 @@ fn read_and_plan(
     let refusal = refused
         .map(Err)
         .unwrap_or(Ok(()))
-        .and_then(|_| plan::sqlite::check_found(&plan, req))
+        .and_then(|_| plan::sqlite::check_found(&plan, req, &unread_dbs))
         .and_then(|_| {
             if req.clear_dead_leases {
                 plan::sqlite::plan_leases(&mut plan, &snap, &report, opts.now_ms)

@@ -190,7 +190,8 @@ fn row_edit_of(
         }
     };
     let updated = next_updated_at(row, now_ms).to_string();
-    let (ops, reason, status) = row_ops(row, entry, raw, verdict, key, action, &updated)?;
+    let (ops, reason, status) = row_ops(row, entry, raw, verdict, key, action, &updated)
+        .map_err(|Refusal(why)| Refusal(format!("{why} (in {})", path.display())))?;
     let (after_entry, mut changes) =
         splice_entry(raw, &ops).map_err(|e| Refusal(format!("{flag} {key}: {e}")))?;
     // The new entry must still be what the gateway validates.
@@ -260,10 +261,16 @@ fn row_ops(
             // reject every turn, and dropping the same fields ends it. Not a
             // row rejected for another reason (`RowVerdict::Unavailable`).
             let cycle = rs::tombstone(entry).is_some() || rs::leftover_recovery(key, entry);
-            if verdict != NextBoot::Rejected || !cycle {
+            if !cycle {
                 return Err(Refusal(format!(
                     "{flag} {key}: it is neither tombstoned nor left with a restart-recovery cycle (status {}, next boot: {}); nothing to untombstone",
                     entry.status.as_deref().unwrap_or("(absent)"),
+                    verdict.as_str()
+                )));
+            }
+            if verdict != NextBoot::Rejected {
+                return Err(Refusal(format!(
+                    "{flag} {key}: its recovery cycle is not what the next boot stops at (next boot: {}; `sessfix scan` says why); it is left as it is",
                     verdict.as_str()
                 )));
             }
@@ -392,8 +399,10 @@ pub fn plan_rows(
     Ok(())
 }
 
-/// After every agent is planned: a named session no agent has is refused.
-pub fn check_found(plan: &Plan, req: &SqliteRequest) -> Result<(), Refusal> {
+/// After every agent is planned: a named session no agent has is refused,
+/// naming the agent databases that could not be read (`unread`: each
+/// file and what is wrong with it), where it may be.
+pub fn check_found(plan: &Plan, req: &SqliteRequest, unread: &[String]) -> Result<(), Refusal> {
     for (key, action) in [(&req.untombstone, "untombstone"), (&req.resume, "resume")] {
         let Some(key) = key else { continue };
         if !plan
@@ -401,8 +410,16 @@ pub fn check_found(plan: &Plan, req: &SqliteRequest) -> Result<(), Refusal> {
             .iter()
             .any(|e| e.action == action && e.key == *key)
         {
+            let unread = if unread.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it may be in an agent database that cannot be read: {}",
+                    unread.join("; ")
+                )
+            };
             return Err(Refusal(format!(
-                "--{action} {key}: no SQLite-era session has this key in this state dir (`sessfix scan` lists them)"
+                "--{action} {key}: no SQLite-era session has this key in this state dir (`sessfix scan` lists them){unread}"
             )));
         }
     }
