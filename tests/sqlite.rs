@@ -82,6 +82,21 @@ fn scan(e: &Env) -> (serde_json::Value, i32) {
     scan_with(e, &[])
 }
 
+/// `repair --yes --untombstone KEY` as `release` would boot the state.
+fn untombstone_as(e: &Env, release: &str) -> std::process::Output {
+    run(
+        e,
+        &[
+            "--openclaw-version",
+            release,
+            "repair",
+            "--yes",
+            "--untombstone",
+            KEY,
+        ],
+    )
+}
+
 /// `scan --json` as `release` would boot the state.
 fn scan_as(e: &Env, release: &str) -> (serde_json::Value, i32) {
     scan_with(e, &["--openclaw-version", release])
@@ -1020,17 +1035,7 @@ fn an_older_release_s_databases_are_judged_by_the_release_that_opens_them() {
     );
     // Rejected, but not by a recovery cycle: --untombstone has nothing to drop.
     let before = tree_digest(&e.state());
-    let out = run(
-        &e,
-        &[
-            "--openclaw-version",
-            "2026.9.5",
-            "repair",
-            "--yes",
-            "--untombstone",
-            KEY,
-        ],
-    );
+    let out = untombstone_as(&e, "2026.9.5");
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("neither tombstoned"),
@@ -1092,17 +1097,7 @@ fn an_untombstone_that_cannot_be_done_says_why_and_names_the_database() {
     let e = env("sqlite-tombstoned");
     let before = tree_digest(&e.state());
     // 2026.9.5 refuses to start on 2026.9.6's databases.
-    let out = run(
-        &e,
-        &[
-            "--openclaw-version",
-            "2026.9.5",
-            "repair",
-            "--yes",
-            "--untombstone",
-            KEY,
-        ],
-    );
+    let out = untombstone_as(&e, "2026.9.5");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(!err.contains("neither tombstoned"), "{err}");
