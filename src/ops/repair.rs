@@ -306,7 +306,7 @@ pub fn repair(
     if report.gateway.live {
         eprintln!("sessfix: warning: --force: writing although a gateway looks live");
     } else if report.gateway.liveness_unknown || !report.liveness_unknown().is_empty() {
-        eprintln!("sessfix: warning: --force: writing although a liveness is unknown (locks of unknown owners are kept)");
+        eprintln!("sessfix: warning: --force: writing although whether a gateway is live is unknown (locks of unknown owners are kept)");
     }
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     if plan.is_empty() {
@@ -370,7 +370,7 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         && !opts.force
     {
         eprintln!(
-            "sessfix: a liveness cannot be established here ({}): a real run would refuse and change nothing (exit 4)",
+            "sessfix: whether a gateway is live cannot be established here ({}): a real run would refuse and change nothing (exit 4)",
             report
                 .gateway
                 .evidence
