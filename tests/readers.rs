@@ -121,6 +121,7 @@ fn read_units(env: &Env, store: Option<&Path>) -> Vec<sessfix::state::Agent> {
         tmp_dir: env.dir.path().join("tmp"),
         config_path: None,
         keep_index: false,
+        sqlite_edit_keys: Vec::new(),
         tails: None,
     };
     let procs = sessfix::state::process::ProcFs::new(env.dir.path().join("proc"));

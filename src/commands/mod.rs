@@ -119,6 +119,7 @@ impl Context {
                 tmp_dir: env.tmp_dir(),
                 config_path: env.openclaw_config_path.as_deref().map(Into::into),
                 keep_index: true,
+                sqlite_edit_keys: Vec::new(),
                 tails: None,
             },
             settings: Settings {

@@ -48,6 +48,8 @@ pub struct ReadMode {
     /// Keep each index's bytes and spans until `each` has had the agent
     /// (as a plan needs).
     pub keep_index: bool,
+    /// The SQLite session rows a plan may edit (`ReadOptions::sqlite_edit_keys`).
+    pub sqlite_edit_keys: Vec<String>,
     /// Tails read before, reused for transcripts unchanged since
     /// (`state::TailCache`).
     pub tails: Option<Arc<TailCache>>,
@@ -100,7 +102,7 @@ impl Context {
     ) -> Result<(Snapshot, A), Fatal> {
         let mode = ReadMode {
             keep_index,
-            tails: None,
+            ..ReadMode::default()
         };
         self.read_each_in(Phases::READ, mode, start, each)
     }
@@ -116,6 +118,7 @@ impl Context {
     ) -> Result<(Snapshot, A), Fatal> {
         let opts = ReadOptions {
             keep_index: mode.keep_index,
+            sqlite_edit_keys: mode.sqlite_edit_keys,
             tails: mode.tails,
             ..self.read.clone()
         };

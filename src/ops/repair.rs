@@ -116,6 +116,11 @@ fn read_and_plan(
     let remember = matches!(tails, Tails::Remember);
     let mode = ReadMode {
         keep_index: true,
+        sqlite_edit_keys: [&req.untombstone, &req.resume]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
         tails: match tails {
             Tails::Reuse(t) => Some(t),
             Tails::Read | Tails::Remember => None,
@@ -494,8 +499,8 @@ fn verify(ctx: &Context, tails: Arc<TailCache>) -> Result<Exit, Fatal> {
     // The last read of them: each kept tail is moved into it, not copied.
     let tails = Arc::try_unwrap(tails).map_or_else(|shared| shared, |t| Arc::new(t.for_last_use()));
     let mode = ReadMode {
-        keep_index: false,
         tails: Some(tails),
+        ..ReadMode::default()
     };
     let mut lines = super::PersonLines::new(crate::boot::show(&ctx.read.state_dir));
     let mut failed = None;

@@ -21,7 +21,7 @@ fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::Agent
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         _ => {}
     }
-    sqlite::read_agent_db(&path, ctx.real_state_dir, ctx.keep_index)
+    sqlite::read_agent_db(&path, ctx.real_state_dir, ctx.sqlite_edit_keys)
         .map(Some)
         .map_err(|message| Problem {
             message: format!(

@@ -21,15 +21,15 @@ const IN_FLIGHT: usize = 2;
 
 /// One row's `entry_json`, as the row's reader found it.
 pub enum Entry<'a> {
-    /// UTF-8 text: parsed on the parser thread (and copied whole to keep it
-    /// when `keep_raw`).
-    Text(&'a str),
+    /// UTF-8 text: parsed on the parser thread, and copied whole to keep it
+    /// when `keep` (a row a plan may edit).
+    Text { text: &'a str, keep: bool },
     /// Already decided by the reader (not text, say), with the text to keep.
     Done(Box<Parsed>),
 }
 
 /// What each row's `entry_json` gave: its facts (`parse_entry`) and, when
-/// `keep_raw`, its text.
+/// kept, its text.
 pub type Parsed = (Result<EntryFacts, String>, Option<String>);
 
 /// Run `read` with a `Pipe` whose parser thread lives as long as `read`
@@ -37,18 +37,18 @@ pub type Parsed = (Result<EntryFacts, String>, Option<String>);
 ///
 /// # Panics
 /// Resumes a panic of the parser thread (`std::thread::scope`).
-pub fn parse_beside<T>(keep_raw: bool, read: impl FnOnce(&mut Pipe) -> T) -> T {
-    parse_beside_in(BATCH_BYTES, keep_raw, read)
+pub fn parse_beside<T>(read: impl FnOnce(&mut Pipe) -> T) -> T {
+    parse_beside_in(BATCH_BYTES, read)
 }
 
-fn parse_beside_in<T>(batch_bytes: usize, keep_raw: bool, read: impl FnOnce(&mut Pipe) -> T) -> T {
+fn parse_beside_in<T>(batch_bytes: usize, read: impl FnOnce(&mut Pipe) -> T) -> T {
     std::thread::scope(|s| {
         let (to_parser, batches) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let (parser_out, from_parser) = mpsc::channel();
         s.spawn(move || {
             for mut batch in batches {
                 let mut parsed = Vec::with_capacity(batch.items.len());
-                batch.parse_into(keep_raw, &mut parsed);
+                batch.parse_into(&mut parsed);
                 // The batch goes back emptied, to be filled again: a fresh
                 // buffer for each would fault in every page anew. The reader
                 // may have stopped (an error): then nothing is wanted.
@@ -130,17 +130,18 @@ struct Batch {
 }
 
 enum Item {
-    Text(Range<usize>),
+    /// A text in `Batch::text`, and whether to keep it.
+    Text(Range<usize>, bool),
     Done(Box<Parsed>),
 }
 
 impl Batch {
     fn push(&mut self, entry: Entry<'_>) {
         match entry {
-            Entry::Text(t) => {
+            Entry::Text { text, keep } => {
                 let start = self.text.len();
-                self.text.push_str(t);
-                self.items.push(Item::Text(start..self.text.len()));
+                self.text.push_str(text);
+                self.items.push(Item::Text(start..self.text.len(), keep));
             }
             Entry::Done(p) => self.items.push(Item::Done(p)),
         }
@@ -148,12 +149,12 @@ impl Batch {
 
     /// Parse every entry onto `out`, leaving the batch empty (its buffers
     /// kept for the next).
-    fn parse_into(&mut self, keep_raw: bool, out: &mut Vec<Parsed>) {
+    fn parse_into(&mut self, out: &mut Vec<Parsed>) {
         let text = &self.text;
         out.extend(self.items.drain(..).map(|item| match item {
-            Item::Text(r) => {
+            Item::Text(r, keep) => {
                 let t = &text[r];
-                (parse_entry(t), keep_raw.then(|| t.to_string()))
+                (parse_entry(t), keep.then(|| t.to_string()))
             }
             Item::Done(p) => *p,
         }));
@@ -166,7 +167,7 @@ mod tests {
     use super::*;
 
     /// In row order across batches of every size, each the same as parsing
-    /// the row in place; texts kept only with `keep_raw`; what is taken
+    /// the row in place; texts kept only where asked; what is taken
     /// early and what `finish` hands over add up to every row once.
     #[test]
     fn entries_parsed_beside_come_back_as_parsed_in_place_in_row_order() {
@@ -182,15 +183,19 @@ mod tests {
             })
             .collect();
         let not_text = |i: usize| i % 9 == 8;
-        for keep_raw in [false, true] {
+        let keep = |i: usize| i % 3 == 1;
+        {
             for batch_bytes in [1, 7, 64, 1 << 20] {
-                let parsed = parse_beside_in(batch_bytes, keep_raw, |pipe| {
+                let parsed = parse_beside_in(batch_bytes, |pipe| {
                     let mut parsed = Vec::new();
                     for (i, t) in texts.iter().enumerate() {
                         if not_text(i) {
                             pipe.push(Entry::Done(Box::new((Err(format!("not text {i}")), None))));
                         } else {
-                            pipe.push(Entry::Text(t));
+                            pipe.push(Entry::Text {
+                                text: t,
+                                keep: keep(i),
+                            });
                         }
                         pipe.take_parsed(|p| parsed.push(p));
                         assert!(parsed.len() <= i + 1);
@@ -205,7 +210,7 @@ mod tests {
                         assert_eq!(raw, &None);
                     } else {
                         assert_eq!(facts, &parse_entry(t), "row {i}");
-                        assert_eq!(raw.as_deref(), keep_raw.then_some(t.as_str()));
+                        assert_eq!(raw.as_deref(), keep(i).then_some(t.as_str()));
                     }
                 }
             }
@@ -216,9 +221,12 @@ mod tests {
     /// parser too: nothing waits for ever.
     #[test]
     fn a_reader_that_stops_early_ends_the_parser() {
-        let got = parse_beside_in(1, false, |pipe| {
+        let got = parse_beside_in(1, |pipe| {
             for _ in 0..100 {
-                pipe.push(Entry::Text("{}"));
+                pipe.push(Entry::Text {
+                    text: "{}",
+                    keep: false,
+                });
             }
             Err::<(), _>("cannot be read as SQLite: disk I/O error")
         });

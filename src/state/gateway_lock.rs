@@ -1022,6 +1022,7 @@ mod tests {
             tmp_dir: tmp,
             config_path: None,
             keep_index: false,
+            sqlite_edit_keys: Vec::new(),
             tails: None,
         };
         assert!(!lock_names(&opts).iter().any(|(n, _)| lock.ends_with(n)));

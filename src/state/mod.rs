@@ -63,6 +63,10 @@ pub struct ReadOptions {
     /// needs; a report alone does not, and a scan of many agents then holds
     /// one index at a time per thread.
     pub keep_index: bool,
+    /// The SQLite session rows a plan may edit (`--untombstone KEY`,
+    /// `--resume KEY`): only these keep their `entry_json` after reading
+    /// (on 2026.9.6, 14 KB a row).
+    pub sqlite_edit_keys: Vec<String>,
     /// Tails read before, reused for transcripts that did not change since.
     pub tails: Option<std::sync::Arc<TailCache>>,
 }
@@ -272,6 +276,7 @@ pub fn read_each<A>(
         home: opts.home.as_deref(),
         procs,
         keep_index: opts.keep_index,
+        sqlite_edit_keys: &opts.sqlite_edit_keys,
         tails: opts.tails.as_deref(),
     };
     let mut acc = start(&snap);
@@ -415,6 +420,7 @@ struct AgentCtx<'a> {
     home: Option<&'a Path>,
     procs: &'a dyn Processes,
     keep_index: bool,
+    sqlite_edit_keys: &'a [String],
     tails: Option<&'a TailCache>,
 }
 

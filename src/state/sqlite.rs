@@ -269,11 +269,12 @@ fn describe(e: rusqlite::Error) -> String {
 /// Errors (as a message without the path): not a regular file, a symlink out
 /// of the state dir, unreadable, not SQLite, corrupt, or a WAL that cannot be
 /// read without writing (see the module table).
-/// With `keep_raw`, each session row keeps its `entry_json` (for a plan).
+/// The session rows whose key is in `keep_raw` keep their `entry_json` (rows a
+/// plan may edit).
 pub fn read_agent_db(
     path: &Path,
     real_state_dir: &Path,
-    keep_raw: bool,
+    keep_raw: &[String],
 ) -> Result<AgentDb, String> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
     let real = if meta.file_type().is_symlink() {
@@ -353,7 +354,7 @@ mod tests {
             let p = root.join(format!("a{wal}.sqlite"));
             file_era_db(&p, wal);
             let before = listing(&root);
-            let db = read_agent_db(&p, &root, false).unwrap();
+            let db = read_agent_db(&p, &root, &[]).unwrap();
             assert_eq!(db.schema_version, Some(1));
             assert!(!db.session_tables);
             assert_eq!(listing(&root), before, "nothing created (wal={wal})");
@@ -376,7 +377,7 @@ mod tests {
         .unwrap();
         assert!(std::fs::metadata(with_suffix(&p, "-wal")).unwrap().len() > 0);
         let before = listing(&root);
-        let db = read_agent_db(&p, &root, false).unwrap();
+        let db = read_agent_db(&p, &root, &[]).unwrap();
         assert!(db.session_tables);
         assert_eq!(db.schema_version, Some(23));
         assert_eq!(listing(&root), before);
@@ -400,7 +401,7 @@ mod tests {
         std::fs::copy(with_suffix(&p, "-wal"), c.join("x.sqlite-wal")).unwrap();
         drop(w);
         let before = listing(&c);
-        let db = read_agent_db(&c.join("x.sqlite"), &root, false).unwrap();
+        let db = read_agent_db(&c.join("x.sqlite"), &root, &[]).unwrap();
         assert!(db.session_tables, "the table only in the WAL is seen");
         assert_eq!(listing(&c), before, "nothing created or changed beside it");
     }
@@ -411,17 +412,17 @@ mod tests {
         let root = d.path().canonicalize().unwrap();
         let p = root.join("x.sqlite");
         std::fs::write(&p, b"{\"not\": \"sqlite\"}").unwrap();
-        let e = read_agent_db(&p, &root, false).unwrap_err();
+        let e = read_agent_db(&p, &root, &[]).unwrap_err();
         assert!(e.contains("not an SQLite database"), "{e}");
         // A valid header followed by garbage.
         let mut bytes = HEADER_MAGIC.to_vec();
         bytes.extend([0x10, 0x00, 1, 1, 0, 64, 32, 32]);
         bytes.resize(4096, 0xAB);
         std::fs::write(&p, &bytes).unwrap();
-        let e = read_agent_db(&p, &root, false).unwrap_err();
+        let e = read_agent_db(&p, &root, &[]).unwrap_err();
         assert!(e.contains("SQLite"), "{e}");
         std::fs::write(&p, b"").unwrap();
-        let db = read_agent_db(&p, &root, false).unwrap();
+        let db = read_agent_db(&p, &root, &[]).unwrap();
         assert!(!db.session_tables);
         assert_eq!(db.schema_version, None);
         assert_eq!(std::fs::metadata(&p).unwrap().len(), 0);

@@ -49,8 +49,8 @@ pub struct SessionRow {
     /// The fields of `entry_json` the rules read, or why it is not a JSON
     /// object.
     pub entry: Result<EntryFacts, String>,
-    /// `entry_json` itself, kept only when reading for a plan
-    /// (`ReadOptions::keep_index`).
+    /// `entry_json` itself, kept only for a row a plan may edit
+    /// (`ReadOptions::sqlite_edit_keys`).
     pub raw_entry: Option<String>,
     /// `entry_json` is exactly the text `{}`: how the runtime clears a key
     /// that keeps its window (`clearSqliteSessionEntryPreservingWindows`,
@@ -245,11 +245,12 @@ fn index_names(conn: &ReadDb, table: &str) -> Result<Vec<String>, String> {
     names
 }
 
-/// Read the session tables of an agent database opened read-only.
+/// Read the session tables of an agent database opened read-only; the rows
+/// whose key is in `keep_raw` keep their `entry_json` (rows a plan may edit).
 pub fn read_session_tables(
     conn: &ReadDb,
     tables: &[String],
-    keep_raw: bool,
+    keep_raw: &[String],
 ) -> Result<SessionTables, String> {
     let mut out = SessionTables {
         user_version: user_version(conn)?,
@@ -305,7 +306,7 @@ pub fn read_session_tables(
     let mut rows = stmt.query([]).map_err(describe)?;
     // Each row's entry is parsed on another thread (`entry_parse`) and set
     // as it comes back, in row order.
-    let read = entry_parse::parse_beside(keep_raw, |pipe| {
+    let read = entry_parse::parse_beside(|pipe| {
         let mut read: Vec<SessionRow> = Vec::new();
         let mut filled = 0;
         let mut fill = |read: &mut [SessionRow], (entry, raw): entry_parse::Parsed| {
@@ -317,16 +318,17 @@ pub fn read_session_tables(
             let get = |i: usize| r.get::<_, Value>(i).map_err(describe);
             let key = text(get(0)?).unwrap_or_default();
             let current_session_id = text(get(1)?).unwrap_or_default();
+            let keep = keep_raw.contains(&key);
             let done = |e: Result<EntryFacts, String>, raw| Entry::Done(Box::new((e, raw)));
             let entry_json = r.get_ref(2).map_err(describe)?;
             let entry_json_empty = matches!(entry_json, ValueRef::Text(b"{}"));
             // Read in place (a row of 2026.9.6 is 14 KB); copied only to keep.
             pipe.push(match entry_json {
                 ValueRef::Text(t) => match std::str::from_utf8(t) {
-                    Ok(s) => Entry::Text(s),
+                    Ok(s) => Entry::Text { text: s, keep },
                     // Not UTF-8: read as a value, which fails naming the column.
                     Err(_) => match text(get(2)?) {
-                        Some(s) => done(parse_entry(&s), keep_raw.then_some(s)),
+                        Some(s) => done(parse_entry(&s), keep.then_some(s)),
                         None => done(Err("entry_json is not text".into()), None),
                     },
                 },
@@ -593,8 +595,14 @@ mod tests {
         drop(c);
         let db = sqlite::open_read_only(&p).unwrap();
         let tables = sqlite::table_names(&db).unwrap();
+        // Only the rows named keep their text ('b' is not text: nothing).
         for keep in [false, true] {
-            let t = read_session_tables(&db, &tables, keep).unwrap();
+            let named = if keep {
+                vec!["a".to_string(), "b".to_string()]
+            } else {
+                Vec::new()
+            };
+            let t = read_session_tables(&db, &tables, &named).unwrap();
             let (a, b) = (&t.rows[0], &t.rows[1]);
             let facts = a.entry.as_ref().unwrap();
             assert_eq!(facts.status.as_deref(), Some("running"));
@@ -621,7 +629,7 @@ mod tests {
             .map_err(describe);
         drop(c);
         let db = sqlite::open_read_only(&p).unwrap();
-        let got = read_session_tables(&db, &tables, false).map(|_| ());
+        let got = read_session_tables(&db, &tables, &[]).map(|_| ());
         assert!(expected.is_err(), "{expected:?}");
         assert_eq!(got, expected);
     }
