@@ -70,6 +70,8 @@ LOG = {
     "rejected": "ended during restart recovery",
     "changed": "changed while starting work",
     "unavailable": "to migrate session identities",
+    # a turn on an invalid row a release before 2026.9.5 started beside
+    "invalid": "SESSION_CANONICAL_KEY_MIGRATION_REQUIRED",
     # A database a newer release wrote (2026.8.1-9.6 preflight; 9.1-9.5 also
     # word it "this build cannot open your existing data").
     "newer_schema": "are newer than this build",
@@ -479,8 +481,10 @@ def b_file_era_only(w):
 
 class Case:
     def __init__(self, fixtures, build=None, turn=None, repair=None, after_repair=None, repair_turn=None,
-                 prime=False, sqlite_row=True, doc=""):
+                 prime=False, sqlite_row=True, made_by_doctor=False, doc=""):
         self.fixtures = fixtures          # release -> fixture dir
+        self.made_by_doctor = made_by_doctor  # the release's own databases: the fixture's file-era store
+        #                                   imported by its `openclaw doctor --fix` (state DB removed first)
         self.sqlite_row = sqlite_row      # KEY is in an agent DB (not only in a file-era store the boot imports)
         self.prime = prime                # boot once on the fixture (with this config) before the edit
         self.build = build                # edit applied to the copy before sessfix sees it
@@ -503,9 +507,10 @@ CASES = {
     # which the boot imports (then resumes KEY) once the lease is gone.
     "dead-maintenance-lease": Case({"2026.9.6": "sqlite-dead-maintenance-lease"}, build=b_lease_unexpired,
                                    repair=["--clear-dead-leases"], repair_turn="answered", sqlite_row=False),
-    # An upgrade from the file era: 2026.8.2 refuses to start ("Legacy session
-    # store requires migration"), 2026.9.6 imports the store and resumes KEY.
-    "legacy-store": Case({"2026.9.6": "sqlite-dead-maintenance-lease", "2026.8.2": "sqlite-dead-maintenance-lease"},
+    # An upgrade from the file era: 2026.8.1 to 2026.9.5 refuse to start
+    # ("Legacy session store requires migration"), 2026.9.6 imports the
+    # store and resumes KEY.
+    "legacy-store": Case({v: "sqlite-dead-maintenance-lease" for v in ROLLBACK + ["2026.9.6"]},
                          build=b_file_era_only, sqlite_row=False),
     # Not fixtures/sqlite-invalid-row as it is: a boot whose config differs
     # from the one the state DB's startup-migration checkpoint was recorded
@@ -513,6 +518,12 @@ CASES = {
     # session step canonicalizes the row (doctor --fix's repair) and starts.
     # The refusal needs an unchanged config: boot once, stop, edit, boot.
     "invalid-row": Case({"2026.9.6": "sqlite-between-running"}, prime=True, build=b_naive_edit),
+    # The same on databases each release made itself (its doctor --fix
+    # imported the file-era store): 8.1-9.4 start and refuse that session's
+    # turns; 9.5+ refuse to start.
+    "invalid-row-own": Case({v: "sqlite-dead-maintenance-lease" for v in ROLLBACK + ["2026.9.6"]},
+                            made_by_doctor=True, prime=True, build=b_naive_edit,
+                            turn={v: "invalid" for v in ROLLBACK if v not in ("2026.9.5",)}),
     "status-column-only": Case({"2026.9.6": "sqlite-between-running"}, build=b_status_column_only),
     "exhausted-budget": Case({"2026.9.6": "sqlite-between-running"}, build=b_exhausted_budget),
     # A finished session left with a recovery cycle and fence: every turn is
@@ -728,7 +739,7 @@ def boot_and_compare(w, report, tag, turn, sqlite_row=True):
         after_boot = after
     reqs = w.model_requests()[n_req:]
     resume_prompts = [r for r in reqs if RESUME_MARK in prompt_of(r)]
-    if turn == "answered" and not any(p.startswith("turn:") for p in problems):
+    if turn == "answered" and got_start == "ready" and not any(p.startswith("turn:") for p in problems):
         b, a = before.get(KEY) or legacy_row(w.state, KEY), after.get(KEY)
         if b and a:
             if a["sid"] != b["sid"]:
@@ -794,7 +805,7 @@ def send_turn(w, gw, want, before, history, tag):
     with open(os.path.join(w.dir, f"turn-{tag}.out"), "w") as f:
         f.write(out)
     problems = []
-    if want in ("rejected", "changed", "unavailable"):
+    if want in ("rejected", "changed", "unavailable", "invalid"):
         if LOG[want] not in out:
             problems.append(f"turn: predicted {want} ({LOG[want]!r}), got: {tail(out, 4)}")
         return problems
@@ -828,11 +839,25 @@ def new_world(rel, name, work, phase):
     w = World(rel, os.path.join(work, rel.version, name + phase), case.fixtures[rel.version])
     w.write_config()
     w.start_model()
+    if case.made_by_doctor:
+        import_with_doctor(w)
     if case.prime:
         prime(w)
     if case.build:
         case.build(w)
     return w
+
+
+def import_with_doctor(w):
+    """The release's own databases: drop the fixture's state DB and let the
+    release's `openclaw doctor --fix --non-interactive` import the file-era
+    store (what an upgrade to a release that does not import at boot asks)."""
+    b_file_era_only(w)
+    p = w.openclaw("doctor", "--fix", "--non-interactive", timeout=300)
+    with open(os.path.join(w.dir, "doctor.out"), "w") as f:
+        f.write(p.stdout + p.stderr)
+    if KEY not in rows(w.state):
+        raise Mismatch(f"doctor --fix (rc {p.returncode}) imported no row for {KEY}:\n{tail(p.stdout + p.stderr, 8)}")
 
 
 def prime(w):

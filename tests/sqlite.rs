@@ -552,6 +552,38 @@ fn projection_mismatches_are_reported_as_what_the_boot_does() {
     assert!(codes(&r).contains(&"sqlite-status-mismatch".to_string()));
 }
 
+/// An invalid row on databases 2026.8.2 wrote: 2026.8.1's line (8.2 to 9.3
+/// open them) starts and refuses that session's turns (`rejected`, the
+/// finding still an error), where 2026.9.6's databases under 9.6 halt the
+/// start (above). Measured on each release (`invalid-row-own` in
+/// `oracle/sqlite.py`).
+#[test]
+fn an_invalid_row_before_2026_9_5_refuses_its_session_not_the_start() {
+    let e = env("sqlite82-between-running");
+    let c = Connection::open(agent_db(&e)).unwrap();
+    c.execute("UPDATE session_nodes SET updated_at = updated_at - 1", [])
+        .unwrap();
+    drop(c);
+    for release in ["2026.8.2", "2026.9.3"] {
+        let (r, code) = scan_as(&e, release);
+        let s = session(&r, KEY);
+        assert_eq!(s["nextBoot"], "rejected", "{release}");
+        assert!(
+            s["reason"].as_str().unwrap().contains("gateway starts"),
+            "{s}"
+        );
+        let f = findings_with(&r, "sqlite-row-invalid");
+        assert_eq!(f.len(), 1, "{release}");
+        let f = f[0];
+        assert_eq!(f["severity"], "error");
+        assert!(f["message"]
+            .as_str()
+            .unwrap()
+            .contains("SESSION_CANONICAL_KEY_MIGRATION_REQUIRED"));
+        assert_eq!(code, 1);
+    }
+}
+
 /// openclaw#125793 (`cases/cleared-shell-row`): a row the runtime cleared
 /// (`entry_json` `{}`, `entry_valid` -1, its window kept) is one the real
 /// 2026.9.6 starts with and leaves: idle with an info, exit 0, nothing to

@@ -180,7 +180,7 @@ kinds! {
     SqliteMigrationManifestUnreadable = "sqlite-migration-manifest-unreadable", [Info], BySeverity,
         "a legacy-import manifest that cannot be read";
     StoreUnmigrated = "store-unmigrated", [Warning], BySeverity,
-        "on 2026.8.x, a file-era index the gateway does not start with until it is imported (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`; `openclaw doctor --fix` did it on 2026.8.2, not on 2026.8.1 by public reports); on 2026.9.6, one its import cannot parse";
+        "on 2026.8.1 to 2026.9.5, a file-era index the gateway does not start with until it is imported (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`; `openclaw doctor --fix` did it on every release from 2026.8.1 to 2026.9.5 here, not on 2026.8.1 installs whose agent already had a database by public reports); on 2026.9.6, one its import cannot parse";
     StoreImportedAtBoot = "store-imported-at-boot", [Info], BySeverity,
         "on 2026.9.6, a file-era index the next start imports into SQLite itself; its rows are predicted as imported rows (a running main row is resumed)";
     ConfigUnreadable = "config-unreadable", [Warning], BySeverity,

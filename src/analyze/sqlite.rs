@@ -305,6 +305,15 @@ fn row_finding(
             ),
             "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
         ),
+        RowVerdict::Invalid(why) => mk(
+            Kind::SqliteRowInvalid,
+            Severity::Error,
+            format!(
+                "{}: every turn on it is refused (\"invalid persisted session row requires repair\", SESSION_CANONICAL_KEY_MIGRATION_REQUIRED), though the gateway starts: {why}",
+                row.key
+            ),
+            "stop the gateway and run `openclaw doctor --fix` (it canonicalizes the row; `openclaw doctor --lint` does not report it)".into(),
+        ),
         RowVerdict::Fenced => {
             let e = entry.expect("a recovery cycle is read from the entry");
             let fence = if e.restart_recovery_runs.as_ref().is_some_and(|r| !r.is_null()) {

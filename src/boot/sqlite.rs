@@ -44,6 +44,10 @@ pub enum RowVerdict {
     Lost(String),
     /// The gateway refuses to start because of this row: why.
     Halt(String),
+    /// The gateway starts, but refuses every turn on this row and never
+    /// resumes it until `openclaw doctor --fix` repairs it: why (an invalid
+    /// row on a line without `invalid_row_refuses_start`).
+    Invalid(String),
     /// A subagent run the boot terminalizes as `failed`.
     Fail,
     /// Left as it is: why.
@@ -230,7 +234,11 @@ pub fn row_verdict(row: &SessionRow, line: &LineRules) -> RowVerdict {
         return RowVerdict::Cleared;
     }
     if let Some(why) = invalid_reason(row) {
-        return RowVerdict::Halt(why);
+        return if line.invalid_row_refuses_start {
+            RowVerdict::Halt(why)
+        } else {
+            RowVerdict::Invalid(why)
+        };
     }
     let Ok(entry) = &row.entry else {
         unreachable!("invalid_reason covers an unreadable entry")
@@ -396,6 +404,10 @@ pub fn next_boot_of(verdict: &RowVerdict) -> (NextBoot, String) {
             NextBoot::Halt,
             format!("the gateway refuses to start: {why} (a start whose config changed since the last one reruns the startup migrations, which canonicalize the row instead)"),
         ),
+        RowVerdict::Invalid(why) => (
+            NextBoot::Rejected,
+            format!("the gateway starts, but refuses every turn on it (SESSION_CANONICAL_KEY_MIGRATION_REQUIRED) and never resumes it until `openclaw doctor --fix` repairs the row: {why}"),
+        ),
         RowVerdict::Fail => (
             NextBoot::Fail,
             "a subagent run left running: the boot ends it failed".to_string(),
@@ -556,6 +568,35 @@ mod tests {
         assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
         let r = row(KEY, Some("done"), "[1]");
         assert!(matches!(row_verdict_9_6(&r), RowVerdict::Halt(_)));
+    }
+
+    /// An invalid row halts the start from 2026.9.5 on; 2026.8.1 to 2026.9.4
+    /// start and refuse that session's turns (measured on databases each
+    /// release made itself, `invalid-row-own` in `oracle/sqlite.py`).
+    #[test]
+    fn an_invalid_row_halts_the_start_from_2026_9_5_and_only_its_session_before() {
+        use crate::rules::lines::{ALL, L2026_9_5};
+        let mut r = row(
+            KEY,
+            Some("running"),
+            r#"{"sessionId":"s1","updatedAt":5,"status":"running"}"#,
+        );
+        r.updated_at = Some(4);
+        for line in ALL.iter().filter(|l| is_sqlite_line(l)) {
+            let verdict = row_verdict(&r, line);
+            if line.first >= L2026_9_5.first {
+                assert!(matches!(verdict, RowVerdict::Halt(_)), "{}", line.name);
+            } else {
+                assert!(
+                    matches!(&verdict, RowVerdict::Invalid(w) if w.contains("updated_at")),
+                    "{}",
+                    line.name
+                );
+                let (next, why) = next_boot_of(&verdict);
+                assert_eq!(next, NextBoot::Rejected, "{}", line.name);
+                assert!(why.contains("gateway starts"), "{why}");
+            }
+        }
     }
 
     /// A row the runtime cleared (`{}`, -1, its window kept under its key)

@@ -211,6 +211,14 @@ pub struct LineRules {
     /// shape at the same schema version; a database that fails one makes the
     /// gateway refuse to start.
     pub agent_shape: &'static [ShapeCheck],
+    /// SQLite era: a row whose projections disagree with `entry_json`
+    /// (`boot::sqlite::invalid_reason`) makes the gateway refuse to start
+    /// ("invalid persisted session row requires repair"; measured on 2026.9.5
+    /// and 2026.9.6). Without it the gateway starts and refuses every turn
+    /// on that session (`SessionCanonicalKeyMigrationRequiredError`, code
+    /// `SESSION_CANONICAL_KEY_MIGRATION_REQUIRED`; measured on 2026.8.1 and
+    /// 2026.9.4 on databases each made itself).
+    pub invalid_row_refuses_start: bool,
 }
 
 /// One fact of an agent database's shape a line's startup check requires.
@@ -257,6 +265,7 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     newest_agent_schema: None,
     migrates_agent_db_at_boot: false,
     agent_shape: &[],
+    invalid_row_refuses_start: false,
 };
 
 /// Lock-based recovery as 2026.5.12 does it (`main-session-restart-recovery-D1yxkDUR.js`,
@@ -336,7 +345,8 @@ pub const L2026_7_1: LineRules = LineRules {
 pub const L2026_8_1: LineRules = LineRules {
     name: "2026.8.1",
     first: v(2026, 8, 1),
-    checked_with: "oracle: 2026.8.1 (rollback, 2026.8.2's databases), 2026.8.2's rules otherwise",
+    checked_with:
+        "oracle: 2026.8.1 (its own databases, 2026.8.2's and 2026.9.6's, a file-era upgrade)",
     era: Era::Sqlite,
     newest_state_schema: Some(15),
     newest_agent_schema: Some(19),
@@ -349,7 +359,7 @@ pub const L2026_8_1: LineRules = LineRules {
 pub const L2026_8_2: LineRules = LineRules {
     name: "2026.8.2",
     first: v(2026, 8, 2),
-    checked_with: "oracle: 2026.8.2, 2026.9.1, 2026.9.2 (`oracle/sqlite.py`)",
+    checked_with: "oracle: 2026.8.2, 2026.9.1, 2026.9.2 (their own databases, 2026.8.2's and 2026.9.6's, a file-era upgrade)",
     agent_shape: &[],
     ..L2026_8_1
 };
@@ -360,7 +370,7 @@ pub const L2026_8_2: LineRules = LineRules {
 pub const L2026_9_3: LineRules = LineRules {
     name: "2026.9.3",
     first: v(2026, 9, 3),
-    checked_with: "oracle: 2026.9.3 (rollback, 2026.8.2's databases); `dist/` read (schemas)",
+    checked_with: "oracle: 2026.9.3 (its own databases, 2026.8.2's and 2026.9.6's, a file-era upgrade); `dist/` read (schemas)",
     newest_state_schema: Some(16),
     ..L2026_8_2
 };
@@ -370,7 +380,7 @@ pub const L2026_9_3: LineRules = LineRules {
 pub const L2026_9_4: LineRules = LineRules {
     name: "2026.9.4",
     first: v(2026, 9, 4),
-    checked_with: "oracle: 2026.9.4 (rollback, 2026.8.2's databases); `dist/` read (schemas)",
+    checked_with: "oracle: 2026.9.4 (its own databases, 2026.8.2's and 2026.9.6's, a file-era upgrade); `dist/` read (schemas)",
     newest_state_schema: Some(17),
     agent_shape: &[ShapeCheck::SessionNodesIndex(
         "idx_agent_session_nodes_active",
@@ -381,26 +391,28 @@ pub const L2026_9_4: LineRules = LineRules {
 /// Opens agent databases up to schema 21 (state 17) (2026.9.5's `dist/`), but
 /// does not migrate an older one at startup: the gateway starts on 2026.8.2's
 /// databases and refuses every session until `openclaw doctor --fix`
-/// (measured); it no longer checks 2026.9.4's index.
+/// (measured); it no longer checks 2026.9.4's index; it is the first to
+/// refuse to start on an invalid row (measured).
 pub const L2026_9_5: LineRules = LineRules {
     name: "2026.9.5",
     first: v(2026, 9, 5),
-    checked_with: "oracle: 2026.9.5 (rollback, 2026.8.2's databases); `dist/` read (schemas)",
+    checked_with: "oracle: 2026.9.5 (its own databases, 2026.8.2's and 2026.9.6's, a file-era upgrade); `dist/` read (schemas)",
     newest_agent_schema: Some(21),
     agent_shape: &[],
+    invalid_row_refuses_start: true,
     ..L2026_9_4
 };
 
 /// The gateway imports a file-era store itself at its first boot (measured
 /// on 2026.9.6: "Session SQLite - Legacy entries: N; SQLite entries: N ...
 /// Archived N legacy transcript artifact(s)", then the running rows are
-/// marked and resumed). The first release that does is not known; releases
-/// between 2026.8.2 and 2026.9.5 are predicted without it, and the advice
-/// (`openclaw doctor --session-sqlite import`) works on both.
+/// marked and resumed). It is the first release that does: 2026.8.1 to
+/// 2026.9.5, booted on the same file-era state, each refused to start
+/// (`legacy-store` in `oracle/sqlite.py`).
 pub const L2026_9_6: LineRules = LineRules {
     name: "2026.9.6",
     first: v(2026, 9, 6),
-    checked_with: "oracle: 2026.9.6 (`oracle/sqlite.py`)",
+    checked_with: "oracle: 2026.9.6 (its own databases, 2026.8.2's, a file-era upgrade)",
     imports_legacy_store_at_boot: true,
     newest_state_schema: Some(18),
     newest_agent_schema: Some(23),
@@ -531,7 +543,12 @@ pub fn markdown_table() -> String {
     for l in ALL {
         let mut boot: Vec<String> = Vec::new();
         if l.era == Era::Sqlite {
-            boot.push(format!("keeps sessions in SQLite; marks and resumes every interrupted `running` row itself; tombstones a session whose recovery never starts a turn in {RECOVERY_BUDGET} attempts; refuses to start on a row whose projections disagree with `entry_json`, and for up to 60 s on a dead maintenance lease"));
+            boot.push(format!("keeps sessions in SQLite; marks and resumes every interrupted `running` row itself; tombstones a session whose recovery never starts a turn in {RECOVERY_BUDGET} attempts; refuses to start for up to 60 s on a dead maintenance lease"));
+            boot.push(if l.invalid_row_refuses_start {
+                "refuses to start on a row whose projections disagree with `entry_json`".into()
+            } else {
+                "starts beside a row whose projections disagree with `entry_json`, and refuses every turn on it".into()
+            });
             boot.push(if l.imports_legacy_store_at_boot {
                 "imports a file-era `sessions.json` itself at startup".into()
             } else {

@@ -115,10 +115,11 @@ pub(crate) fn file_store_finding(
     }
 }
 
-/// How a file-era index gets into a SQLite-era gateway's store. 2026.8.2
-/// refuses to start and names `openclaw doctor --fix`; both it and the
-/// `--session-sqlite import` mode of `openclaw doctor` import the store
-/// (measured). 2026.9.6 imports it at startup itself.
+/// How a file-era index gets into a SQLite-era gateway's store. 2026.8.1 to
+/// 2026.9.5 refuse to start and name `openclaw doctor --fix`; both it and
+/// the `--session-sqlite import` mode of `openclaw doctor` import the store
+/// (measured on each, with no agent database beside the store). 2026.9.6
+/// imports it at startup itself.
 /// `release_known`: the release is a SQLite-era one, so sessfix leaves the
 /// store alone; when it is not known, repair may still make the file-era
 /// lines' edits (a flag, a stale lock removed), which an import carries over
@@ -132,6 +133,6 @@ pub(crate) fn import_advice(imports_at_boot: bool, release_known: bool) -> Strin
     if imports_at_boot {
         format!("nothing required: the next start imports it (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`, with the gateway stopped, does the same beforehand); do not edit, move or delete the legacy files by hand meanwhile; {sessfix}")
     } else {
-        format!("with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (`openclaw doctor --fix`, which the startup error names, imported it on 2026.8.2 but not on 2026.8.1 by public reports); {sessfix}")
+        format!("with the gateway stopped, run `openclaw doctor --session-sqlite import --session-sqlite-all-agents` (`openclaw doctor --fix`, which the startup error names, imported a store with no agent database beside it on every release from 2026.8.1 to 2026.9.5 here; public reports say it did not on 2026.8.1 installs whose agent already had a database); {sessfix}")
     }
 }
