@@ -58,37 +58,86 @@ fn an_agent_db_with_session_tables_is_the_sqlite_era() {
     assert!(codes(&r).iter().any(|c| c == "sqlite-era"), "{r:#}");
 }
 
-#[test]
-fn an_agent_db_that_is_not_sqlite_is_a_problem_and_the_agent_is_left_alone() {
+fn not_sqlite_agent_db_case() -> (Env, std::path::PathBuf) {
     let env = agent_db_case();
     let db = env.state().join("agents/main/agent/openclaw-agent.sqlite");
     std::fs::write(&db, b"this is not a database, but it is long enough to have a header ....................................").unwrap();
-    let r = scan(&env);
+    (env, db)
+}
+
+/// `repair --yes` at `version` and the case's clock; its exit code.
+fn repair_at(env: &Env, version: &str) -> i32 {
+    let out = env
+        .cmd()
+        .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")
+        .args(["--openclaw-version", version, "repair", "--yes"])
+        .output()
+        .unwrap();
+    out.status.code().unwrap()
+}
+
+/// With a SQLite-era line predicted, an agent database that cannot be read
+/// may be the agent's session store: an error, and nothing of the agent is
+/// changed.
+#[test]
+fn an_agent_db_that_is_not_sqlite_is_a_problem_and_the_agent_is_left_alone() {
+    let (env, _) = not_sqlite_agent_db_case();
+    let r = json_at(&env, "2026.8.2", "2026-07-07T07:25:00Z", &["scan"]);
     assert_eq!(r["agents"][0]["era"], "unknown");
-    let f = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "agent-unreadable")
-        .unwrap_or_else(|| panic!("no agent-unreadable finding: {r:#}"));
+    let f = common::findings_with(&r, "agent-unreadable");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert_eq!(f[0]["severity"], "error");
     assert!(
-        f["message"]
+        f[0]["message"]
             .as_str()
             .unwrap()
             .contains("not an SQLite database"),
-        "{f}"
+        "{}",
+        f[0]
     );
     let before = common::tree_digest(&env.state().join("agents"));
-    env.cmd()
-        .env("SESSFIX_NOW", "2026-07-07T07:25:00Z")
-        .args(["repair", "--yes"])
-        .output()
-        .unwrap();
+    assert_eq!(repair_at(&env, "2026.8.2"), 3);
     assert_eq!(
         before,
         common::tree_digest(&env.state().join("agents")),
         "repair wrote"
     );
+}
+
+/// A release that keeps sessions in `sessions.json` (2026.5.12) never reads
+/// sessions from the agent database: one that cannot be read is a warning,
+/// and the store that release reads is repaired (its stranded row flagged),
+/// the database left as it is.
+#[test]
+fn an_unreadable_agent_db_does_not_stop_the_repair_of_a_file_era_release() {
+    const KEY: &str = "agent:main:telegram:direct:7000000009";
+    let (env, db) = not_sqlite_agent_db_case();
+    let r = json_at(&env, common::RELEASE, "2026-07-07T07:25:00Z", &["scan"]);
+    assert_eq!(r["agents"][0]["era"], "file");
+    assert!(!codes(&r).iter().any(|c| c == "agent-unreadable"), "{r:#}");
+    let f = common::findings_with(&r, "agent-db-unreadable");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(
+        f[0]["message"].as_str().unwrap().contains("2026.4.25"),
+        "{}",
+        f[0]
+    );
+    assert_eq!(session(&r, KEY)["nextBoot"], "stranded");
+    let db_bytes = std::fs::read(&db).unwrap();
+    assert_eq!(
+        repair_at(&env, common::RELEASE),
+        1,
+        "the odd file stays a warning"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        db_bytes,
+        "the database was touched"
+    );
+    let r = json_at(&env, common::RELEASE, "2026-07-07T07:25:00Z", &["scan"]);
+    assert_eq!(session(&r, KEY)["nextBoot"], "resume");
+    assert_eq!(session(&r, KEY)["abortedLastRun"], true);
 }
 
 /// The custom-session-store case with `setup.sh` applied: `session.store` is

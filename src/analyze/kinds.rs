@@ -101,6 +101,8 @@ kinds! {
         "the transcript recovery would read cannot be read";
     AgentUnreadable = "agent-unreadable", [Error], CouldNotRead,
         "part of an agent dir cannot be read or is a link out of the state dir";
+    AgentDbUnreadable = "agent-db-unreadable", [Warning], BySeverity,
+        "an `openclaw-agent.sqlite` that cannot be read, where every release line predicted keeps sessions in `sessions.json` (before 2026.8.1) and never reads sessions from it: the file-era store is analysed and repaired, the file left alone";
     LockStale = "lock-stale", [Warning, Info], BySeverity,
         "a transcript lock boot cleanup judges stale, with the gateway's reasons (info when this release's boot cleanup does not remove it yet)";
     LockLiveOwner = "lock-live-owner", [Warning], BySeverity,

@@ -251,6 +251,17 @@ impl Analysis {
         if let Some(a) = self.agents.last_mut() {
             a.migration_input = agent.sqlite.is_some() || sqlite_line.is_some();
         }
+        if let Some(p) = &agent.db_problem {
+            let finding = findings::agent_db::unreadable(&self.release, agent, p);
+            if let Some(a) = self.agents.last_mut() {
+                if finding.kind == Kind::AgentUnreadable {
+                    a.unreadable_db_may_hold_sessions = true;
+                } else {
+                    a.era = crate::state::Era::File.name();
+                }
+            }
+            self.findings.push(finding);
+        }
         let version = self.release.version.clone().unwrap_or_default();
         if agent.sqlite.is_some() || sqlite_line.is_some() {
             // The file-era analysis below reports these itself.
@@ -470,6 +481,7 @@ fn agent_report(agent: &Agent, set: Settings) -> AgentReport {
             })
         }),
         migration_input: false,
+        unreadable_db_may_hold_sessions: false,
         stale_store_locks: agent
             .leftovers
             .iter()

@@ -123,6 +123,10 @@ pub struct AgentReport {
     /// line): its files are migration inputs, never edited (`sqlite-era.md` §6.6).
     #[serde(skip)]
     pub migration_input: bool,
+    /// Its agent database could not be read, and a line predicted for may
+    /// keep sessions there: nothing of this agent is edited.
+    #[serde(skip)]
+    pub unreadable_db_may_hold_sessions: bool,
     /// Its index locks (`sessions.json.lock`) that are stale: repair may remove them.
     #[serde(skip)]
     pub stale_store_locks: Vec<PathBuf>,

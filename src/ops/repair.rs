@@ -144,9 +144,8 @@ fn read_and_plan(
             };
             unread_dbs.extend(
                 agent
-                    .problems
+                    .db_problem
                     .iter()
-                    .filter(|p| p.path.file_name() == Some("openclaw-agent.sqlite".as_ref()))
                     .map(|p| format!("{}: {}", p.path.display(), p.message)),
             );
             if agent.sqlite.is_some() && refused.is_none() {

@@ -258,7 +258,11 @@ pub fn add_agent(plan: &mut Plan, agent: &Agent, rows: AgentRows<'_>, opts: Plan
         ));
         return;
     }
-    if rows.agent.migration_input || agent.sqlite.is_some() || !agent.problems.is_empty() {
+    if rows.agent.migration_input
+        || agent.sqlite.is_some()
+        || !agent.problems.is_empty()
+        || rows.agent.unreadable_db_may_hold_sessions
+    {
         return;
     }
     plan_agent(agent, rows, opts, plan);

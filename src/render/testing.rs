@@ -115,6 +115,7 @@ fn file_agent(state: &'static str) -> AgentReport {
         },
         database: None,
         migration_input: false,
+        unreadable_db_may_hold_sessions: false,
         stale_store_locks: Vec::new(),
     }
 }

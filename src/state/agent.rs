@@ -49,7 +49,7 @@ pub(super) fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {
         sqlite,
         era,
         agent_db,
-        problems: db_problem.into_iter().collect(),
+        db_problem,
         ..Agent::unread(
             t.id.clone(),
             t.origin.clone(),

@@ -56,7 +56,7 @@ pub struct Agent {
     /// What `agents/<id>/agent/openclaw-agent.sqlite` is, when it exists and
     /// could be read. When it exists but cannot be read (not SQLite, corrupt,
     /// unreadable, a WAL that cannot be read without writing), this is `None`
-    /// and `problems` names the file and what is wrong: the era is unknown.
+    /// and `db_problem` names the file and what is wrong: the era is unknown.
     pub agent_db: Option<sqlite::AgentDb>,
     /// Where this agent keeps its sessions, from the agent database's content.
     pub era: Era,
@@ -84,6 +84,12 @@ pub struct Agent {
     pub sessions: Vec<Session>,
     /// Things that stopped part of this agent from being read.
     pub problems: Vec<Problem>,
+    /// The agent database (`agent/openclaw-agent.sqlite`) exists but could
+    /// not be read: the file and what is wrong (`era` is then `Unknown`).
+    /// Kept apart from `problems`: a release that keeps sessions in
+    /// `sessions.json` never reads sessions from it, and its store is still
+    /// the one to repair.
+    pub db_problem: Option<Problem>,
     /// The gateway's startup state migration (2026.6.9+) would read this
     /// JSON5-only index and rewrite it as strict JSON
     /// (`rules::startup_migration_salvages`).
@@ -98,7 +104,7 @@ pub enum Era {
     File,
     /// The agent database has session tables (OpenClaw 2026.8.1 and later).
     Sqlite,
-    /// The agent database exists but could not be read; `problems` says why.
+    /// The agent database exists but could not be read; `db_problem` says why.
     Unknown,
 }
 
@@ -177,6 +183,7 @@ impl Agent {
             unlisted: Vec::new(),
             sessions: Vec::new(),
             problems: Vec::new(),
+            db_problem: None,
             json5_salvage: false,
         }
     }

@@ -3,6 +3,7 @@
 //! (`lock`) and the files left beside them (`leftover`). Each words what
 //! the boots decided (`boot`); none decides what a boot does.
 
+pub(crate) mod agent_db;
 pub(crate) mod entry;
 pub(crate) mod index;
 pub(crate) mod leftover;
