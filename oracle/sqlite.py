@@ -80,6 +80,9 @@ NEWER_SCHEMA_ALT = "cannot open your existing data"
 # An agent database the startup check refuses at the same schema version
 # (2026.8.1: "column definitions differ", 2026.9.4: "missing or drifted index").
 SHAPE_REFUSED = "SQLite schema is incomplete or noncanonical"
+# An agent database naming another agent (2026.8.1-9.6: "OpenClaw agent
+# database ... belongs to agent main; requested agent work").
+MISPLACED = "; requested agent "
 # Releases older than the fixtures' writer (2026.9.6): the rollback case.
 ROLLBACK = ["2026.8.1", "2026.8.2", "2026.9.1", "2026.9.2", "2026.9.3", "2026.9.4", "2026.9.5"]
 # Which lines each release must have in its dist/ (checked before running).
@@ -477,11 +480,45 @@ def b_file_era_only(w):
     shutil.rmtree(os.path.join(w.state, "state"))
 
 
+def two_agents(w):
+    """Config: agents.list main (the default) and work."""
+    cfg_path = os.path.join(w.state, "openclaw.json")
+    cfg = json.load(open(cfg_path))
+    cfg["agents"]["list"] = [{"id": "main", "default": True}, {"id": "work"}]
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f, indent=2)
+
+
+def b_db_copy_in_other_agent(w):
+    """An agent dir holding a copy of another agent's database (a restore
+    into the wrong dir): main's database copied under work, whose
+    `schema_meta` still names main."""
+    src = agent_db(w.state)
+    dst = agent_db(w.state, "work")
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    for side in ("", "-wal", "-shm"):
+        if os.path.exists(src + side):
+            shutil.copy2(src + side, dst + side)
+
+
+def b_db_of_other_agent_in_default(w):
+    """The default agent's dir holding a database whose `schema_meta` names
+    another agent (work)."""
+    con = sqlite3.connect(agent_db(w.state), timeout=30, isolation_level=None)
+    try:
+        n = con.execute("update schema_meta set agent_id='work' where meta_key='primary'").rowcount
+    finally:
+        con.close()
+    if n != 1:
+        raise Missing("the agent database has no primary schema_meta row")
+
+
 # ---------------------------------------------------------------- the cases
 
 class Case:
     def __init__(self, fixtures, build=None, turn=None, repair=None, after_repair=None, repair_turn=None,
-                 prime=False, sqlite_row=True, made_by_doctor=False, doc=""):
+                 prime=False, sqlite_row=True, made_by_doctor=False, config=None, doc=""):
+        self.config = config              # edit of the config, before anything boots on it
         self.fixtures = fixtures          # release -> fixture dir
         self.made_by_doctor = made_by_doctor  # the release's own databases: the fixture's file-era store
         #                                   imported by its `openclaw doctor --fix` (state DB removed first)
@@ -541,6 +578,17 @@ CASES = {
     "from-8.2": Case({v: "sqlite82-between-running" for v in ROLLBACK + ["2026.9.6"] if v != "2026.8.2"},
                      turn={"2026.9.5": "unavailable",
                            **{v: "answered" for v in ["2026.9.1", "2026.9.2", "2026.9.3", "2026.9.6"]}}),
+    # A database in the wrong agent dir, on databases each release made.
+    # (agents.list: main, the default, and work; the config unchanged since
+    # the priming boot, as after a restore)
+    "db-copy-in-other-agent": Case({v: "sqlite-dead-maintenance-lease" for v in ROLLBACK + ["2026.9.6"]},
+                                   config=two_agents, made_by_doctor=True, prime=True,
+                                   build=b_db_copy_in_other_agent),
+    "db-copy-in-unlisted-agent": Case({v: "sqlite-dead-maintenance-lease" for v in ROLLBACK + ["2026.9.6"]},
+                                      made_by_doctor=True, prime=True, build=b_db_copy_in_other_agent),
+    "db-of-other-agent-in-default": Case({v: "sqlite-dead-maintenance-lease" for v in ROLLBACK + ["2026.9.6"]},
+                                         config=two_agents, made_by_doctor=True, prime=True,
+                                         build=b_db_of_other_agent_in_default),
     # A row the runtime cleared: the gateway starts and leaves it.
     "cleared-row": Case({"2026.9.6": "sqlite-between-running", "2026.8.2": "sqlite82-between-running"},
                         build=b_cleared_row),
@@ -680,6 +728,9 @@ def boot_and_compare(w, report, tag, turn, sqlite_row=True):
         want_start = "refused:newer-schema"
     elif "sqlite-schema-mismatch" in codes:
         want_start = "refused:schema-mismatch"
+    elif any(f.get("code") == "sqlite-db-misplaced" and f.get("severity") == "error"
+             for f in report.get("findings", [])):
+        want_start = "refused:misplaced"
     elif "sqlite-lease-dead" in codes:
         want_start = "refused:lease"
     elif "store-unmigrated" in codes:
@@ -700,6 +751,8 @@ def boot_and_compare(w, report, tag, turn, sqlite_row=True):
                 got_start = "refused:newer-schema"
             elif SHAPE_REFUSED in log:
                 got_start = "refused:schema-mismatch"
+            elif MISPLACED in log:
+                got_start = "refused:misplaced"
             elif LOG["lease_held"] in log and LOG["migrations_refused"] in log:
                 got_start = "refused:lease"
             elif any(logged(log, LOG["invalid_row"], k) for k in (halts or [KEY])):
@@ -838,6 +891,8 @@ def new_world(rel, name, work, phase):
     case = CASES[name]
     w = World(rel, os.path.join(work, rel.version, name + phase), case.fixtures[rel.version])
     w.write_config()
+    if case.config:
+        case.config(w)
     w.start_model()
     if case.made_by_doctor:
         import_with_doctor(w)

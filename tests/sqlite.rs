@@ -1163,3 +1163,140 @@ fn an_untombstone_that_cannot_be_done_says_why_and_names_the_database() {
     );
     assert_eq!(tree_digest(&e.state()), before);
 }
+
+/// A copy of agent `main`'s database (and its -wal) under agent `work`,
+/// with `agents.list` as given (`None`: no list).
+fn copy_main_db_to_work(e: &Env, list: Option<&str>) -> PathBuf {
+    let src = agent_db(e);
+    let dst = e.state().join("agents/work/agent/openclaw-agent.sqlite");
+    std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+    for side in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{side}", src.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{side}", dst.display())).unwrap();
+        }
+    }
+    if let Some(list) = list {
+        std::fs::write(
+            e.state().join("openclaw.json"),
+            format!(r#"{{"agents": {{"list": {list}}}}}"#),
+        )
+        .unwrap();
+    }
+    dst
+}
+
+fn misplaced_finding(r: &serde_json::Value) -> serde_json::Value {
+    let f = findings_with(r, "sqlite-db-misplaced");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert_eq!(f[0]["agent"], "work");
+    f[0].clone()
+}
+
+/// An agent dir holding a copy of another agent's database (a restore into
+/// the wrong dir): as measured on each release (`db-*` cases in
+/// `oracle/sqlite.py`), 2026.9.6 sets a listed non-default agent apart
+/// (its sessions refused, the gateway starts) and refuses to start when the
+/// agent is not listed; 2026.8.2 refuses to start either way. The fix says
+/// whether it is a byte-identical copy; nothing is ever moved.
+#[test]
+fn an_agent_database_that_names_another_agent_is_found_where_it_sits() {
+    let e = env("sqlite-between-running");
+    let list = r#"[{"id": "main", "default": true}, {"id": "work"}]"#;
+    let copy = copy_main_db_to_work(&e, Some(list));
+    let (r, code) = scan(&e);
+    let f = misplaced_finding(&r);
+    assert_eq!(f["severity"], "warning", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("byte-identical"),
+        "{f}"
+    );
+    assert!(f["fix"].as_str().unwrap().contains("mv -n"), "{f}");
+    let work_rows: Vec<_> = r["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["agent"] == "work")
+        .collect();
+    assert!(!work_rows.is_empty());
+    assert!(
+        work_rows.iter().all(|s| s["nextBoot"] == "rejected"),
+        "{work_rows:?}"
+    );
+    let main_live = r["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["agent"] == "main" && s["key"] == KEY)
+        .unwrap();
+    assert_eq!(main_live["nextBoot"], "resume");
+    assert_eq!(code, 1);
+
+    // Not listed: 2026.9.6 refuses to start.
+    std::fs::remove_file(e.state().join("openclaw.json")).unwrap();
+    let (r, code) = scan(&e);
+    let f = misplaced_finding(&r);
+    assert_eq!(f["severity"], "error", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("agents.list"),
+        "{f}"
+    );
+    assert_ne!(code, 0);
+
+    // Written to since it was copied: not a copy any more.
+    let c = Connection::open(&copy).unwrap();
+    c.execute("UPDATE schema_meta SET updated_at = updated_at + 1", [])
+        .unwrap();
+    drop(c);
+    let (r, _) = scan(&e);
+    let f = misplaced_finding(&r);
+    assert!(
+        !f["message"].as_str().unwrap().contains("byte-identical"),
+        "{f}"
+    );
+    assert!(
+        f["fix"].as_str().unwrap().contains("a person must decide"),
+        "{f}"
+    );
+    let before = tree_digest(&e.state().join("agents"));
+    run(&e, &["repair", "--yes"]);
+    assert_eq!(
+        tree_digest(&e.state().join("agents")),
+        before,
+        "repair moved or changed a database"
+    );
+}
+
+/// The default agent's dir holding a database that names another agent:
+/// every SQLite-era release refuses to start (measured).
+#[test]
+fn the_default_agent_s_database_naming_another_agent_refuses_every_start() {
+    for (fixture, release) in [
+        ("sqlite-between-running", "2026.9.6"),
+        ("sqlite82-between-running", "2026.8.2"),
+    ] {
+        let e = env(fixture);
+        let c = Connection::open(agent_db(&e)).unwrap();
+        c.execute(
+            "UPDATE schema_meta SET agent_id = 'work' WHERE meta_key = 'primary'",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        let (r, code) = scan_as(&e, release);
+        let f = findings_with(&r, "sqlite-db-misplaced");
+        assert_eq!(f.len(), 1, "{release}: {r:#}");
+        assert_eq!(f[0]["agent"], "main");
+        assert_eq!(f[0]["severity"], "error", "{release}");
+        assert!(
+            f[0]["fix"]
+                .as_str()
+                .unwrap()
+                .contains("a person must decide"),
+            "{}",
+            f[0]
+        );
+        assert_eq!(session(&r, KEY)["nextBoot"], "halt", "{release}");
+        assert_ne!(code, 0);
+    }
+}

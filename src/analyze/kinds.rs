@@ -103,6 +103,8 @@ kinds! {
         "part of an agent dir cannot be read or is a link out of the state dir";
     AgentDbUnreadable = "agent-db-unreadable", [Warning], BySeverity,
         "an `openclaw-agent.sqlite` that cannot be read, where every release line predicted keeps sessions in `sessions.json` (before 2026.8.1) and never reads sessions from it: the file-era store is analysed and repaired, the file left alone";
+    SqliteDbMisplaced = "sqlite-db-misplaced", [Error, Warning], BySeverity,
+        "an agent database whose `schema_meta.agent_id` names another agent than the dir it sits in (a restore into the wrong dir): 2026.8.1 to 2026.9.4 refuse to start; 2026.9.5+ refuse only a listed non-default agent's sessions (warning) and the start otherwise; the fix says whether it is a byte-identical copy";
     LockStale = "lock-stale", [Warning, Info], BySeverity,
         "a transcript lock boot cleanup judges stale, with the gateway's reasons (info when this release's boot cleanup does not remove it yet)";
     LockLiveOwner = "lock-live-owner", [Warning], BySeverity,

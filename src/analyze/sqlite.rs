@@ -6,6 +6,7 @@ use super::lines::{merge_lines, LineFindings};
 use super::{show, Finding, Kind, NextBoot, Remedy, SessionReport, Severity};
 use crate::boot::sqlite::{self as rs, RowVerdict, SqliteRowFate};
 use crate::rules::{LineRules, LineSet};
+use crate::state::sqlite::Misplaced;
 use crate::state::sqlite_era::SessionRow;
 use crate::state::sqlite_era::SessionTables;
 use crate::state::{Agent, Session};
@@ -51,9 +52,18 @@ pub fn agent(
         });
     }
     let newer = tables.user_version > rs::NEWEST_AGENT_SCHEMA;
+    let misplaced = agent.agent_db.as_ref().and_then(|db| db.misplaced.as_ref());
+    let placed: Vec<Option<RowVerdict>> = lines
+        .iter()
+        .map(|l| misplaced.and_then(|m| crate::boot::placement::verdict(l, &agent.id, m)))
+        .collect();
     let wholes: Vec<Option<RowVerdict>> = lines
         .iter()
-        .map(|l| skew.and_then(|s| rs::database_verdict(l, s.state_schema, tables)))
+        .zip(&placed)
+        .map(|(l, p)| {
+            p.clone()
+                .or_else(|| skew.and_then(|s| rs::database_verdict(l, s.state_schema, tables)))
+        })
         .collect();
     let fates: Vec<Vec<SqliteRowFate>> = lines
         .iter()
@@ -65,7 +75,18 @@ pub fn agent(
             .iter()
             .fold(LineSet::EMPTY, |set, l| LineSet(set.0 | LineSet::one(l).0)),
     );
-    for (line, whole) in lines.iter().zip(&wholes) {
+    if let Some(m) = misplaced {
+        for (line, p) in lines.iter().zip(&placed) {
+            per_line.add(
+                LineSet::one(line),
+                misplaced_finding(agent, m, p.as_ref(), &path),
+            );
+        }
+    }
+    for (line, whole) in lines.iter().zip(&wholes).filter(|(_, w)| {
+        // the database's place decides it first
+        !misplaced.is_some_and(|_| w.is_some())
+    }) {
         // One finding for what decides the database on this line: its own
         // schema newer, else its shape (unless the state database is newer:
         // its finding is the state database's), else a migration it needs.
@@ -112,6 +133,56 @@ pub fn agent(
             ..bare_row(agent, &row.key, next_boot, reason)
         });
     }
+}
+
+/// An agent database that names another agent than the dir it sits in, with
+/// what the line's start does (`verdict`, `boot::placement::verdict`).
+fn misplaced_finding(
+    agent: &Agent,
+    m: &Misplaced,
+    verdict: Option<&RowVerdict>,
+    path: &Option<String>,
+) -> Finding {
+    let (severity, what) = match verdict {
+        Some(RowVerdict::Refused(why)) => (Severity::Error, format!("the gateway refuses to start: {why}")),
+        Some(RowVerdict::Unavailable(why)) => (
+            Severity::Warning,
+            format!("the gateway starts, but refuses every session of agent {} until it is settled: {why}", agent.id),
+        ),
+        _ => (
+            Severity::Warning,
+            format!("this release line does not check it at start (agent {} is not in agents.list): agent {}'s sessions are read from agent {}'s database", agent.id, agent.id, m.owner),
+        ),
+    };
+    let shown = path.as_deref().unwrap_or("openclaw-agent.sqlite");
+    let fix = if m.copy_of_owner {
+        format!(
+            "it is a byte-identical copy of agent {}'s database: with every OpenClaw process stopped, move its files aside (`mv -n -- {shown} {shown}.corrupt-$(date +%s%3N)`, and its -wal and -shm likewise), then `openclaw doctor --fix`; agent {} starts with a fresh database (2026.9.6 moves such a copy aside itself at a start whose config changed). sessfix never moves a database",
+            m.owner, agent.id
+        )
+    } else {
+        format!(
+            "it is not a copy of agent {}'s database (or that one cannot be read): it may hold the only copy of some sessions; a person must decide which database agent {} keeps. With every OpenClaw process stopped, keep it aside (`mv -n`), never delete it, then `openclaw doctor --fix`. sessfix never moves a database",
+            m.owner, agent.id
+        )
+    };
+    database_finding(
+        agent,
+        Kind::SqliteDbMisplaced,
+        severity,
+        path,
+        format!(
+            "agent {}'s database names agent {} (schema_meta.agent_id){}: {what}",
+            agent.id,
+            m.owner,
+            if m.copy_of_owner {
+                ", and is a byte-identical copy of that agent's database"
+            } else {
+                ""
+            }
+        ),
+        fix,
+    )
 }
 
 /// An agent database newer than `line`'s releases open: the gateway does

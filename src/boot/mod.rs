@@ -10,6 +10,7 @@
 
 pub mod file;
 pub mod leases;
+pub mod placement;
 pub mod schema;
 pub mod sqlite;
 

@@ -219,6 +219,32 @@ pub struct LineRules {
     /// `SESSION_CANONICAL_KEY_MIGRATION_REQUIRED`; measured on 2026.8.1 and
     /// 2026.9.4 on databases each made itself).
     pub invalid_row_refuses_start: bool,
+    /// SQLite era: what the start does with an agent database whose
+    /// `schema_meta` names another agent than the dir it sits in.
+    pub misplaced_agent_db: MisplacedDb,
+}
+
+/// What a line's start does with an agent database that names another
+/// agent (`boot::placement`). Measured on each of 2026.8.1 to 2026.9.6 with a
+/// copy of `main`'s database under `work` (listed in `agents.list` or not)
+/// and with `main`'s naming `work`, the config unchanged since the last
+/// start (`db-*` cases in `oracle/sqlite.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MisplacedDb {
+    /// Not a SQLite-era line: the file is never opened for sessions.
+    NotChecked,
+    /// The gateway refuses to start ("OpenClaw agent database ... belongs to
+    /// agent main; requested agent work", 2026.8.1 to 2026.9.4).
+    RefusesStart,
+    /// An agent the gateway may set apart (`canIsolateAgentDatabase`: in
+    /// `agents.list`, not the default or system agent) starts with its
+    /// sessions refused ("Sessions remain unavailable"); any other agent's
+    /// misplaced database refuses the start, except, when
+    /// `unlisted_refuses_start` is false, that of an agent missing from
+    /// `agents.list`, which is not checked (2026.9.5). 2026.9.6 also refuses
+    /// an unlisted one, and a start whose config changed since the last one
+    /// moves a byte-identical copy aside itself (`*.corrupt-<ms>`).
+    SetsApart { unlisted_refuses_start: bool },
 }
 
 /// One fact of an agent database's shape a line's startup check requires.
@@ -266,6 +292,7 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     migrates_agent_db_at_boot: false,
     agent_shape: &[],
     invalid_row_refuses_start: false,
+    misplaced_agent_db: MisplacedDb::NotChecked,
 };
 
 /// Lock-based recovery as 2026.5.12 does it (`main-session-restart-recovery-D1yxkDUR.js`,
@@ -351,6 +378,7 @@ pub const L2026_8_1: LineRules = LineRules {
     newest_state_schema: Some(15),
     newest_agent_schema: Some(19),
     agent_shape: &[ShapeCheck::PendingInputsWithout("consumed_event_id")],
+    misplaced_agent_db: MisplacedDb::RefusesStart,
     ..L2026_7_1
 };
 
@@ -400,6 +428,9 @@ pub const L2026_9_5: LineRules = LineRules {
     newest_agent_schema: Some(21),
     agent_shape: &[],
     invalid_row_refuses_start: true,
+    misplaced_agent_db: MisplacedDb::SetsApart {
+        unlisted_refuses_start: false,
+    },
     ..L2026_9_4
 };
 
@@ -417,6 +448,9 @@ pub const L2026_9_6: LineRules = LineRules {
     newest_state_schema: Some(18),
     newest_agent_schema: Some(23),
     migrates_agent_db_at_boot: true,
+    misplaced_agent_db: MisplacedDb::SetsApart {
+        unlisted_refuses_start: true,
+    },
     ..L2026_9_5
 };
 
@@ -563,6 +597,15 @@ pub fn markdown_table() -> String {
                     ShapeCheck::SessionNodesIndex(i) => format!("refuses to start on an agent database without `{i}`"),
                 });
             }
+            boot.push(match l.misplaced_agent_db {
+                MisplacedDb::NotChecked => String::new(),
+                MisplacedDb::RefusesStart => "refuses to start on an agent database that names another agent".into(),
+                MisplacedDb::SetsApart { unlisted_refuses_start } => format!(
+                    "refuses the sessions of a listed non-default agent whose database names another agent, and refuses to start on any other{}",
+                    if unlisted_refuses_start { "" } else { " (an agent missing from `agents.list` is not checked)" }
+                ),
+            });
+            boot.retain(|b| !b.is_empty());
             boot.push(if l.migrates_agent_db_at_boot {
                 "migrates an older agent database at startup".into()
             } else {

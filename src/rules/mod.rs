@@ -90,6 +90,10 @@ pub fn is_subagent_key(key: &str) -> bool {
     key.trim().to_lowercase().starts_with("subagent:") || rest_starts_with(key, "subagent:")
 }
 
+/// Agent ids OpenClaw reserves for its system agents (`SYSTEM_AGENT_ROSTER_ENTRIES`,
+/// 2026.9.6 `agent-database-admission-*.mjs`): never set apart by itself.
+pub const RESERVED_AGENT_IDS: [&str; 2] = ["openclaw", "crestodian"];
+
 /// `isCronSessionKey`: only agent-scoped keys; a bare `cron:x` is not a cron key.
 pub fn is_cron_key(key: &str) -> bool {
     rest_starts_with(key, "cron:")

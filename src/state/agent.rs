@@ -22,13 +22,49 @@ fn read_agent_db(ctx: &AgentCtx, t: &AgentTarget) -> Result<Option<sqlite::Agent
         _ => {}
     }
     sqlite::read_agent_db(&path, ctx.real_state_dir, ctx.sqlite_edit_keys)
-        .map(Some)
+        .map(|mut db| {
+            db.misplaced = db
+                .owner
+                .clone()
+                .filter(|o| *o != t.id)
+                .map(|owner| misplaced(ctx, t, &path, owner));
+            Some(db)
+        })
         .map_err(|message| Problem {
             message: format!(
                 "{message}; sessfix cannot tell whether it is this agent's session store (OpenClaw 2026.8+) or only its auth/memory database (2026.6.5 to 2026.7.x)"
             ),
             path,
         })
+}
+
+/// The facts of an agent database at `path` in `t`'s dir that names agent
+/// `owner`: the owner's own database is looked for in its agent dir beside
+/// this one.
+fn misplaced(
+    ctx: &AgentCtx,
+    t: &AgentTarget,
+    path: &std::path::Path,
+    owner: String,
+) -> sqlite::Misplaced {
+    let owner_db = t
+        .agent_dir
+        .with_file_name(&owner)
+        .join("agent")
+        .join("openclaw-agent.sqlite");
+    let listed = match ctx.listed_agents {
+        Some(list) => list.contains(&t.id),
+        None => t.id == "main",
+    };
+    sqlite::Misplaced {
+        copy_of_owner: sqlite::is_copy_of(path, &owner_db, &owner, ctx.real_state_dir),
+        owner,
+        listed,
+        isolatable: listed
+            && t.id != ctx.default_agent
+            && Some(t.id.as_str()) != ctx.system_agent
+            && !rules::RESERVED_AGENT_IDS.contains(&t.id.as_str()),
+    }
 }
 
 pub(super) fn read_agent(ctx: &AgentCtx, t: &AgentTarget) -> Agent {

@@ -34,29 +34,49 @@ impl Config {
 }
 
 impl Config {
-    /// `agents.list[].id`, normalised as agent ids are; `None` when the
-    /// config has no list (then only the default agent `main` exists).
-    pub fn agents(&self) -> Option<Vec<String>> {
-        self.get("agents.list")?.as_array().map(|list| {
+    /// The configured agents, in order, as (id, entry): the object
+    /// `agents.entries` keyed by id (2026.9.6's doctor writes it) or else the
+    /// array `agents.list` (`readAgentRosterProperty`,
+    /// `agent-scope-config-*.mjs` of 2026.9.6); `None` with neither.
+    fn roster(&self) -> Option<Vec<(&str, &serde_json::Value)>> {
+        if let Some(entries) = self.get("agents.entries").filter(|e| !e.is_null()) {
+            return Some(entries.as_object().map_or_else(Vec::new, |m| {
+                m.iter()
+                    .filter(|(_, e)| e.is_object())
+                    .map(|(id, e)| (id.as_str(), e))
+                    .collect()
+            }));
+        }
+        let list = self.get("agents.list").filter(|l| !l.is_null())?;
+        Some(list.as_array().map_or_else(Vec::new, |list| {
             list.iter()
-                .filter_map(|a| a.get("id").and_then(|i| i.as_str()))
-                .map(super::discover::normalize_agent_id)
+                .filter_map(|a| Some((a.get("id")?.as_str()?, a)))
+                .collect()
+        }))
+    }
+
+    /// The configured agent ids (`agents.entries` keys or `agents.list[].id`),
+    /// normalised as agent ids are; `None` when the config has neither (then
+    /// only the default agent `main` exists).
+    pub fn agents(&self) -> Option<Vec<String>> {
+        self.roster().map(|r| {
+            r.into_iter()
+                .map(|(id, _)| super::discover::normalize_agent_id(id))
                 .collect()
         })
     }
 
-    /// The default agent (`resolveDefaultAgentId`): the `agents.list` entry
+    /// The default agent (`resolveDefaultAgentId`): the configured entry
     /// with `default: true`, else the first one, else `main`.
     pub fn default_agent(&self) -> String {
-        let list = self.get("agents.list").and_then(|l| l.as_array());
-        list.and_then(|list| {
-            list.iter()
-                .find(|a| a.get("default").and_then(|d| d.as_bool()) == Some(true))
-                .or(list.first())
-        })
-        .and_then(|a| a.get("id").and_then(|i| i.as_str()))
-        .map(super::discover::normalize_agent_id)
-        .unwrap_or_else(|| "main".into())
+        self.roster()
+            .and_then(|r| {
+                r.iter()
+                    .find(|(_, a)| a.get("default").and_then(|d| d.as_bool()) == Some(true))
+                    .or(r.first())
+                    .map(|(id, _)| super::discover::normalize_agent_id(id))
+            })
+            .unwrap_or_else(|| "main".into())
     }
 }
 
@@ -151,6 +171,15 @@ mod tests {
         let (c, _) = read_for(d.path(), None);
         assert_eq!(c.agents(), Some(vec!["main".to_string(), "work".into()]));
         assert_eq!(c.default_agent(), "work");
+        // 2026.9.6's doctor rewrites the list as `agents.entries`, keyed by id.
+        std::fs::write(
+            &p,
+            "{ agents: { ownership: 'explicit', entries: { main: {workspace: '/w'}, Work: {}, x: 1 } } }",
+        )
+        .unwrap();
+        let (c, _) = read_for(d.path(), None);
+        assert_eq!(c.agents(), Some(vec!["main".to_string(), "work".into()]));
+        assert_eq!(c.default_agent(), "main");
     }
 
     #[test]

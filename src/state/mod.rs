@@ -269,8 +269,15 @@ pub fn read_each<A>(
         release,
     };
     let default_agent = snap.config.default_agent();
+    let listed_agents = snap.config.agents();
+    let system_agent = snap
+        .config
+        .get_str("agents.defaults.systemAgent.agentId")
+        .map(discover::normalize_agent_id);
     let ctx = AgentCtx {
         default_agent: &default_agent,
+        listed_agents: listed_agents.as_deref(),
+        system_agent: system_agent.as_deref(),
         real_state_dir: &snap.real_state_dir,
         state_dir: &snap.state_dir,
         home: opts.home.as_deref(),
@@ -416,6 +423,10 @@ struct AgentCtx<'a> {
     state_dir: &'a Path,
     /// The config's default agent (the one the startup migration targets).
     default_agent: &'a str,
+    /// The config's `agents.list` ids; `None` without a list.
+    listed_agents: Option<&'a [String]>,
+    /// `agents.defaults.systemAgent.agentId`, normalised.
+    system_agent: Option<&'a str>,
     real_state_dir: &'a Path,
     home: Option<&'a Path>,
     procs: &'a dyn Processes,

@@ -49,6 +49,34 @@ pub struct AgentDb {
     pub session_tables: bool,
     /// The session rows, when `session_tables`.
     pub sessions: Option<super::sqlite_era::SessionTables>,
+    /// The agent the database says it belongs to: `schema_meta.agent_id` of
+    /// the row `meta_key = 'primary'` whose `role` is `agent` (2026.8.1+;
+    /// what `inspectAgentDatabaseAdmission` of 2026.9.6 compares with the
+    /// agent dir it sits in). `None` without such a row.
+    pub owner: Option<String>,
+    /// When `owner` names another agent than the dir's: what the gateway's
+    /// ownership checks look at. Set by the agent reader.
+    pub misplaced: Option<Misplaced>,
+}
+
+/// An agent database sitting in another agent's dir than the one its
+/// `schema_meta` names, with the facts the gateway's checks use
+/// (`inspectAgentDatabaseAdmission`, `canIsolateAgentDatabase`,
+/// `recoverMisplacedAgentDatabaseCopies` of 2026.9.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misplaced {
+    /// The agent it names (`schema_meta.agent_id`).
+    pub owner: String,
+    /// Its files (`-wal`, `-shm`, `-journal` included) are byte-identical
+    /// to the owner's own database, which itself names the owner.
+    pub copy_of_owner: bool,
+    /// The dir's agent is in the config's `agents.list` (or is `main` with
+    /// no list): only then do 2026.9.5+ check the database's owner.
+    pub listed: bool,
+    /// The dir's agent may be set apart (listed, not the default agent, not
+    /// the system agent, not a reserved id): 2026.9.5+ then start and refuse
+    /// only its sessions; otherwise the start is refused.
+    pub isolatable: bool,
 }
 
 /// Tables whose presence makes an agent database the session store
@@ -259,6 +287,78 @@ pub fn schema_meta_value(
     })
 }
 
+/// The agent a database says it belongs to: `schema_meta.agent_id` of the
+/// row `meta_key = 'primary'` whose `role` is `agent`, normalised.
+fn owner_of(conn: &Connection, tables: &[String]) -> Result<Option<String>, String> {
+    use rusqlite::types::Value;
+    if !matches!(schema_meta_value(conn, tables, Some("primary"), "role")?, Some(Value::Text(r)) if r == "agent")
+    {
+        return Ok(None);
+    }
+    Ok(
+        match schema_meta_value(conn, tables, Some("primary"), "agent_id")? {
+            Some(Value::Text(id)) if !id.trim().is_empty() => {
+                Some(super::discover::normalize_agent_id(&id))
+            }
+            _ => None,
+        },
+    )
+}
+
+/// Whether the database at `copy` is a byte-identical copy of `owner_db`,
+/// the database of agent `owner` that itself names `owner`: every file of
+/// the set (the database, `-wal`, `-shm`, `-journal`) present in both or in
+/// neither, with the same bytes (`assertEqualFileSets` of 2026.9.6, which
+/// also compares the transcript archives; not compared here). Read only;
+/// any error is `false`.
+pub fn is_copy_of(copy: &Path, owner_db: &Path, owner: &str, real_state_dir: &Path) -> bool {
+    // The owner's database must name the owner (read as `read_agent_db`
+    // opens it, without its session rows).
+    let names_owner = || -> Result<bool, String> {
+        let meta = std::fs::symlink_metadata(owner_db).map_err(|e| e.to_string())?;
+        if meta.file_type().is_symlink() && !fsx::resolves_inside(owner_db, real_state_dir) {
+            return Ok(false);
+        }
+        let conn = open_read_only(&std::fs::canonicalize(owner_db).map_err(|e| e.to_string())?)?;
+        let tables = table_names(&conn)?;
+        Ok(owner_of(&conn, &tables)?.as_deref() == Some(owner))
+    };
+    if !names_owner().unwrap_or(false) {
+        return false;
+    }
+    ["", "-wal", "-shm", "-journal"].iter().all(|side| {
+        let (a, b) = (with_suffix(copy, side), with_suffix(owner_db, side));
+        match (std::fs::symlink_metadata(&a), std::fs::symlink_metadata(&b)) {
+            (Err(x), Err(y)) => {
+                x.kind() == std::io::ErrorKind::NotFound && y.kind() == std::io::ErrorKind::NotFound
+            }
+            (Ok(x), Ok(y)) => {
+                x.is_file()
+                    && y.is_file()
+                    && x.len() == y.len()
+                    && same_bytes(&a, &b).unwrap_or(false)
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Whether two files hold the same bytes, read in 64 KiB chunks.
+fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    let (mut a, mut b) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut x, mut y) = (vec![0u8; 64 << 10], vec![0u8; 64 << 10]);
+    loop {
+        let n = a.read(&mut x)?;
+        if n == 0 {
+            return Ok(b.read(&mut y[..1])? == 0);
+        }
+        b.read_exact(&mut y[..n])?;
+        if x[..n] != y[..n] {
+            return Ok(false);
+        }
+    }
+}
+
 fn describe(e: rusqlite::Error) -> String {
     format!("cannot be read as SQLite: {e}")
 }
@@ -306,11 +406,14 @@ pub fn read_agent_db(
     } else {
         None
     };
+    let owner = owner_of(&conn, &tables)?;
     Ok(AgentDb {
         path: path.to_path_buf(),
         schema_version,
         session_tables,
         sessions,
+        owner,
+        misplaced: None,
     })
 }
 

@@ -131,6 +131,8 @@ impl Agent {
                 pending_input_columns: None,
                 session_node_indexes: Vec::new(),
             }),
+            owner: Some(self.id.clone()),
+            misplaced: None,
         });
         self
     }
