@@ -82,6 +82,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --keep-transcripts 'Never edit transcripts (no artifact removal, no torn-line cut)'
             cand --end-orphans 'End running rows that no boot ever ends: a key boot recovery skips (acp, cron, subagent) whose transcript is gone'
             cand --restore-index 'Restore a missing, empty or unparseable sessions.json from its best intact copy (a complete temp file, sessions.json.bak.<ms> or a sessfix backup), backed up like every write, then repair the restored sessions'
+            cand --rebuild-dropped 'File era: add an index entry for each session a rebuild of the index dropped (`session-dropped`: a recent plain transcript no entry names), keyed `agent:<id>:restored:<sessionId>`, so that clients list it again and a turn on that key continues it with its history'
             cand --clear-dead-leases 'SQLite era: remove leases (state/openclaw.sqlite) whose owner is positively dead, such as the maintenance lease that keeps the gateway and `openclaw doctor --fix` from starting for a minute'
             cand --if-stopped 'For cron: when a gateway is live, change nothing and exit 0 (one line on stderr unless --quiet) instead of refusing with exit 4'
             cand -h 'Print help'

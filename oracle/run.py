@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 import time
 import traceback
 
@@ -504,7 +505,7 @@ def c_zero_index_complete_temp(fx):
 CASES = {name[2:].replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("c_")}
 
 # The reported incident, with a real run in flight.
-INCIDENTS = ["incident-sigusr1", "incident-sigkill"]
+INCIDENTS = ["incident-sigusr1", "incident-sigkill", "dropped-sessions"]
 
 # ---------------------------------------------------------------- running things
 
@@ -950,6 +951,85 @@ def repair_phase(rel, name, work, first):
 # ---------------------------------------------------------------- the incident, live
 
 
+def run_dropped(rel, name, work):
+    """openclaw#66522: a restart rebuilt the index with only the session
+    created since; two earlier sessions' plain transcripts remain. sessfix
+    names both (`session-dropped`); `repair --rebuild-dropped` adds their
+    entries; the gateway lists them (`openclaw sessions`), and a turn on a
+    rebuilt key is answered on the same session id with its history."""
+    fx = State(os.path.join(work, name), rel)
+    os.makedirs(fx.sessions_dir(), exist_ok=True)
+    model = Model(fx)
+    problems = []
+    try:
+        now = utcnow()
+        kept = str(uuid.uuid4())
+        fx.entry(FEISHU, kept, updated=now - dt.timedelta(minutes=1), status="done")
+        fx.write_store()
+        fx.transcript(kept, tail="assistant")
+        dropped = {}
+        for n, minutes in ((1, 11), (2, 21)):
+            sid = str(uuid.uuid4())
+            t = now - dt.timedelta(minutes=minutes)
+            text = f"dropped session {n} asks about {uuid.uuid4().hex[:8]}"
+            recs = [{"type": "session", "version": 3, "id": sid, "timestamp": iso(t - dt.timedelta(seconds=30)),
+                     "cwd": os.path.join(fx.state, "workspace")},
+                    {"type": "message", "id": f"u{n}", "parentId": None, "timestamp": iso(t - dt.timedelta(seconds=20)),
+                     "message": {"role": "user", "content": [{"type": "text", "text": text}],
+                                 "timestamp": int((t - dt.timedelta(seconds=20)).timestamp() * 1000)}},
+                    {"type": "message", "id": f"a{n}", "parentId": f"u{n}", "timestamp": iso(t),
+                     "message": {"role": "assistant", "content": [{"type": "text", "text": "noted"}],
+                                 "api": "openai-completions", "provider": "mock", "model": "mock-1",
+                                 "usage": {"input": 1, "output": 1, "totalTokens": 2}, "stopReason": "stop",
+                                 "timestamp": int(t.timestamp() * 1000)}}]
+            with open(os.path.join(fx.sessions_dir(), f"{sid}.jsonl"), "w") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in recs))
+            dropped[sid] = text
+        port = write_config(fx, model.port)
+        report = json.loads(sessfix(fx, "scan", "--json").stdout)
+        SEEN_LINES.setdefault(fx.rel.version, report.get("openclaw"))
+        named = {f["path"] for f in report["findings"] if f["code"] == "session-dropped"}
+        for sid in dropped:
+            if not any(sid in p for p in named):
+                problems.append(f"{sid}: not named session-dropped ({sorted(named)})")
+        p = sessfix(fx, "repair", "--yes", "--rebuild-dropped")
+        if p.returncode != 0:
+            problems.append(f"repair --rebuild-dropped exited {p.returncode}: {tail(p.stderr or p.stdout, 4)}")
+        listed = sessions_listing(fx)
+        keys = {sid: f"agent:main:restored:{sid}" for sid in dropped}
+        for sid, k in keys.items():
+            if (listed.get(k) or {}).get("sessionId") != sid:
+                problems.append(f"openclaw sessions does not list {k} with session id {sid}")
+        gw = Gateway(fx, port, "1")
+        try:
+            gw.start()
+            sid, text = next(iter(dropped.items()))
+            marker = f"continue {uuid.uuid4().hex[:8]}"
+            params = {"message": marker, "sessionKey": keys[sid], "idempotencyKey": uuid.uuid4().hex,
+                      "deliver": False}
+            p = subprocess.run(openclaw_argv(fx, "gateway", "call", "agent", "--url", f"ws://127.0.0.1:{port}",
+                                             "--token", "sessfix-oracle-token-0123456789", "--json",
+                                             "--expect-final", "--timeout", "90000", "--params", json.dumps(params)),
+                               env=env_for(fx), cwd=fx.home, capture_output=True, text=True, timeout=150)
+            if '"ok"' not in p.stdout:
+                problems.append(f"the turn on {keys[sid]} was not answered: {tail(p.stdout + p.stderr, 5)}")
+            mine = [r for r in model.requests() if marker in json.dumps(r["body"].get("messages", [])[-1:])]
+            if not mine:
+                problems.append("the model never saw the turn on the rebuilt key")
+            elif not any(text in json.dumps(r["body"].get("messages", [])[:-1]) for r in mine):
+                problems.append("the turn on the rebuilt key did not carry the session's history")
+            entry = (read_index(fx, "main") or {}).get(keys[sid]) or {}
+            if entry.get("sessionId") != sid:
+                problems.append(f"the turn moved {keys[sid]} to session {entry.get('sessionId')}")
+        finally:
+            gw.stop()
+    finally:
+        model.stop()
+        fx.cleanup()
+    observed = "listed+continued" if not problems else "-"
+    return [(name, "repair+boot", "dropped->rebuilt", observed, problems)]
+
+
 def run_incident(rel, name, work):
     """A real run in flight, then a graceful restart (SIGUSR1 under a
     supervisor) or a crash (SIGKILL); sessfix repair with the gateway stopped;
@@ -1098,7 +1178,10 @@ def main():
         # such failure is reported.
         for attempt in (1, 2):
             try:
-                r = run_incident(rel, n, wd) if n in INCIDENTS else run_case(rel, n, wd)
+                if n == "dropped-sessions":
+                    r = run_dropped(rel, n, wd)
+                else:
+                    r = run_incident(rel, n, wd) if n in INCIDENTS else run_case(rel, n, wd)
                 break
             except GatewayDidNotStart as e:
                 r = [(n, "?", "?", "error", [f"attempt {attempt}: {e}"])]

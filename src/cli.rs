@@ -205,6 +205,12 @@ pub struct RepairArgs {
     /// backup), backed up like every write, then repair the restored sessions
     #[arg(long)]
     pub restore_index: bool,
+    /// File era: add an index entry for each session a rebuild of the index
+    /// dropped (`session-dropped`: a recent plain transcript no entry names),
+    /// keyed `agent:<id>:restored:<sessionId>`, so that clients list it again
+    /// and a turn on that key continues it with its history
+    #[arg(long)]
+    pub rebuild_dropped: bool,
     /// SQLite era (OpenClaw 2026.8+): drop the restart-recovery cycle that
     /// rejects every turn of this session, keeping its history: a tombstone
     /// (restart recovery gave up), or a cycle and run fence left on a finished

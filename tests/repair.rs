@@ -645,13 +645,7 @@ fn a_running_row_no_boot_selects_whose_transcript_is_gone_is_said_and_ended_on_r
     let env = Env::fixture("ghost-acp-running");
     let now = "2026-07-20T09:00:00Z";
     let acp = "agent:claude:acp:7b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
-    let run = |args: &[&str]| {
-        env.cmd()
-            .env("SESSFIX_NOW", now)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| env.run_at(now, args);
     let out = run(&["scan", "--json"]);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(session(&r, acp)["nextBoot"], "skip");

@@ -508,3 +508,123 @@ fn every_temp_name_of_an_index_write_is_a_copy() {
         );
     }
 }
+
+/// An index a restart rebuilt (openclaw#66522): one entry, and two plain
+/// transcripts last active 1 h and 20 h before it that no entry names; a
+/// third, 40 days old, is history. Returns the dropped sessions' ids.
+fn rebuilt_index_state(env: &Env) -> [String; 2] {
+    let dir = env.sessions("main");
+    std::fs::create_dir_all(&dir).unwrap();
+    let transcript = |id: &str, last_ms: i64| {
+        let t = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .to_rfc3339()
+        };
+        let header = serde_json::json!({"type": "session", "version": 3, "id": id, "timestamp": t(last_ms - 60_000)});
+        let msg = serde_json::json!({"type": "message", "id": "a1", "parentId": null, "timestamp": t(last_ms),
+            "message": {"role": "user", "content": [{"type": "text", "text": format!("hello from {id}")}]}});
+        std::fs::write(
+            dir.join(format!("{id}.jsonl")),
+            format!("{header}\n{msg}\n"),
+        )
+        .unwrap();
+    };
+    let id = |n: u32| format!("{n:08x}-4e14-4c2d-9e3f-000000244014");
+    let entry_ms = 1_776_158_700_000i64; // 2026-04-14T09:25:00Z
+    std::fs::write(
+        dir.join("sessions.json"),
+        serde_json::to_string_pretty(&serde_json::json!({
+            "agent:main:feishu:direct:ou_w3": {"sessionId": id(1), "updatedAt": entry_ms, "status": "done"}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    transcript(&id(1), entry_ms);
+    transcript(&id(2), entry_ms - 3_600_000);
+    transcript(&id(3), entry_ms - 20 * 3_600_000);
+    transcript(&id(4), entry_ms - 40 * 86_400_000);
+    [id(2), id(3)]
+}
+
+/// `--rebuild-dropped` adds an entry for each dropped session, under
+/// `agent:main:restored:<id>` with its id and last activity, after the
+/// index's own members (kept byte for byte); only when asked; old history is
+/// not added; the dropped warnings go; `undo` puts the index back.
+#[test]
+fn rebuild_dropped_adds_an_entry_for_each_session_a_rebuilt_index_dropped() {
+    let env = Env::empty();
+    let dropped = rebuilt_index_state(&env);
+    let idx = index(&env);
+    let before = std::fs::read(&idx).unwrap();
+    let now = "2026-04-14T10:30:00Z";
+    let run = |args: &[&str]| env.run_at(now, args);
+    // Without the flag nothing changes.
+    let out = run(&["repair", "--yes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&idx).unwrap(), before);
+    let plan: serde_json::Value = serde_json::from_slice(
+        &run(&["repair", "--dry-run", "--json", "--rebuild-dropped"]).stdout,
+    )
+    .unwrap();
+    let edits = plan["plan"]["indexes"][0]["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 2, "{plan:#}");
+    assert!(edits.iter().all(|e| e["action"] == "rebuild"));
+    assert_eq!(std::fs::read(&idx).unwrap(), before, "the dry run wrote");
+
+    let out = run(&["repair", "--yes", "--rebuild-dropped"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read(&idx).unwrap();
+    let last_brace = before.iter().rposition(|&b| b == b'}').unwrap();
+    let entry_end = before[..last_brace]
+        .iter()
+        .rposition(|&b| b == b'}')
+        .unwrap()
+        + 1;
+    assert_eq!(
+        &after[..entry_end],
+        &before[..entry_end],
+        "the index's own bytes changed"
+    );
+    let v = json_of(&idx);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 3, "{v:#}");
+    for id in &dropped {
+        let e = &v[format!("agent:main:restored:{id}")];
+        assert_eq!(e["sessionId"], id.as_str(), "{v:#}");
+        assert!(e["updatedAt"].as_i64().unwrap() < 1_776_158_700_000);
+    }
+    let (r, _) = env
+        .cmd()
+        .env("SESSFIX_NOW", now)
+        .args(["scan", "--json"])
+        .output()
+        .map(|o| {
+            (
+                serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
+                o,
+            )
+        })
+        .unwrap();
+    assert!(findings_with(&r, "session-dropped").is_empty(), "{r:#}");
+    env.cmd()
+        .env("SESSFIX_NOW", now)
+        .args(["undo", "--yes"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        std::fs::read(&idx).unwrap(),
+        before,
+        "undo did not restore the index"
+    );
+}

@@ -128,7 +128,7 @@ kinds! {
     TranscriptMissing = "transcript-missing", [Warning, Info], BySeverity,
         "an entry whose transcript file does not exist (warning when running; a running row boot recovery never selects, such as an ACP key, then stays running forever: `--end-orphans`)";
     SessionDropped = "session-dropped", [Warning], BySeverity,
-        "a plain transcript last active shortly before every entry of the index, which no entry names: a restart that rebuilt the index dropped the session (its transcript is its only history)";
+        "a plain transcript last active shortly before every entry of the index, which no entry names: a restart that rebuilt the index dropped the session (its transcript is its only history); `repair --rebuild-dropped` adds its entry back under `agent:<id>:restored:<sessionId>`";
     TranscriptOutside = "transcript-outside", [Warning], BySeverity,
         "a transcript that resolves outside the state dir";
     EntryInvalid = "entry-invalid", [Warning], BySeverity,

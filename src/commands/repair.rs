@@ -31,6 +31,7 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
             end_orphans: args.end_orphans,
             now_ms: ctx.settings.now_ms,
             restore_index: args.restore_index,
+            rebuild_dropped: args.rebuild_dropped,
         },
         sqlite: SqliteRequest {
             untombstone: args.untombstone.clone(),

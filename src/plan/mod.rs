@@ -1,6 +1,7 @@
 //! From each agent and its rows of the report to a plan of edits. Scan and repair share it:
 //! `--dry-run` renders the plan, a real run applies exactly this plan.
 
+mod rebuild;
 mod splice;
 pub mod sqlite;
 
@@ -28,6 +29,9 @@ pub struct PlanOptions {
     pub now_ms: i64,
     /// Restore a lost index from its best intact copy (`--restore-index`).
     pub restore_index: bool,
+    /// Add an index entry for each session a rebuild of the index dropped
+    /// (`--rebuild-dropped`, `rebuild.rs`).
+    pub rebuild_dropped: bool,
 }
 
 /// One change to one field of one entry.
@@ -555,9 +559,12 @@ fn index_write(
         len: r.copy.size,
         hash: r.copy.hash,
     });
+    let (added, added_edits) = rebuild::planned(agent, bytes, opts);
     match (&agent.store.state, &agent.store.doc) {
-        (StoreState::Valid, Some(doc)) if !edits.is_empty() || restored.is_some() => {
-            let mut splices = Vec::new();
+        (StoreState::Valid, Some(doc))
+            if !edits.is_empty() || restored.is_some() || !added_edits.is_empty() =>
+        {
+            let mut splices = added;
             let mut out_edits = Vec::new();
             for (member, mut edit, ops) in edits {
                 let m = &doc.members[member];
@@ -568,6 +575,7 @@ fn index_write(
                 edit.changes = changes;
                 out_edits.push(edit);
             }
+            out_edits.extend(added_edits);
             let after = NewContent::Splices(normalize(splices));
             plan.indexes.push(IndexWrite {
                 agent: agent.id.clone(),

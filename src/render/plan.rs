@@ -18,6 +18,8 @@ pub struct Totals {
     pub temp_files: usize,
     pub transcripts: usize,
     pub rewritten: usize,
+    /// Index entries rebuilt for sessions a rebuild of the index dropped.
+    pub rebuilt: usize,
     /// SQLite-era edits: sessions untombstoned or re-queued, leases removed.
     pub database_edits: usize,
     pub left_alone: usize,
@@ -29,7 +31,8 @@ impl Totals {
         let removed = |what: &str| plan.removals.iter().filter(|r| r.what == what).count();
         Totals {
             flagged: edits.clone().filter(|e| e.action == "flag").count(),
-            ended: edits.filter(|e| e.action == "end").count(),
+            ended: edits.clone().filter(|e| e.action == "end").count(),
+            rebuilt: edits.filter(|e| e.action == "rebuild").count(),
             locks: removed("transcript lock") + removed("index lock"),
             temp_files: removed("index temp file"),
             transcripts: plan.transcripts.len(),
@@ -56,6 +59,17 @@ impl std::fmt::Display for Totals {
                 f,
                 ", {} rewritten as strict JSON",
                 plural(self.rewritten, "index", "indexes")
+            )?;
+        }
+        if self.rebuilt > 0 {
+            write!(
+                f,
+                ", {} rebuilt",
+                plural(
+                    self.rebuilt,
+                    "dropped session's entry",
+                    "dropped sessions' entries"
+                )
             )?;
         }
         if self.database_edits > 0 {

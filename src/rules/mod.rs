@@ -224,6 +224,14 @@ pub fn dropped_by_rebuild(
     plain && last_active_ms < since && since - last_active_ms <= DROPPED_WITHIN_MS
 }
 
+/// The key `repair --rebuild-dropped` gives the entry it rebuilds for session
+/// `session_id` of agent `agent`: the transcript does not hold the key the
+/// session had, and `restored` is a rest no channel routes to, so it can
+/// collide with no live session.
+pub fn rebuilt_key(agent: &str, session_id: &str) -> String {
+    format!("agent:{agent}:restored:{session_id}")
+}
+
 /// A plain `<uuid>.jsonl`: a session's live transcript, not an archived one.
 fn plain_transcript(name: &str) -> bool {
     name.strip_suffix(".jsonl").is_some_and(looks_like_uuid)

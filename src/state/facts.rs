@@ -226,6 +226,21 @@ impl Agent {
             .min()
     }
 
+    /// The transcripts a rebuild of the index dropped
+    /// (`rules::dropped_by_rebuild`), with when each was last active (epoch
+    /// ms), in listing order; empty unless the index is usable.
+    pub fn dropped_sessions(&self, now_ms: i64) -> Vec<(&copies::UnlistedTranscript, i64)> {
+        if !self.index_usable() {
+            return Vec::new();
+        }
+        let oldest = self.oldest_entry_update();
+        self.unlisted
+            .iter()
+            .filter_map(|u| Some((u, u.last_active_ms()?)))
+            .filter(|(u, last)| crate::rules::dropped_by_rebuild(&u.file, *last, oldest, now_ms))
+            .collect()
+    }
+
     /// Whether the index file holds the index as read: neither lost nor
     /// standing in for a copy (`restore_index`).
     pub fn index_usable(&self) -> bool {

@@ -99,6 +99,15 @@ impl Env {
         c
     }
 
+    /// `cmd` with `args` at the clock `now` (`SESSFIX_NOW`), run to its end.
+    pub fn run_at(&self, now: &str, args: &[&str]) -> std::process::Output {
+        self.cmd()
+            .env("SESSFIX_NOW", now)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// Like `cmd`, without `--state-dir`.
     pub fn bare(&self) -> Command {
         Command::from_std(self.std_bare())

@@ -7,7 +7,6 @@ use super::MakeFinding;
 use crate::analyze::{Finding, Kind, Settings, Severity};
 use crate::boot::ago;
 use crate::rules::{self, ProcState};
-use crate::state::copies::UnlistedTranscript;
 use crate::state::{Agent, StoreState};
 use std::collections::HashMap;
 
@@ -101,21 +100,16 @@ pub(crate) fn orphan_transcript_findings(
     if !matches!(agent.store.state, StoreState::Valid | StoreState::Missing) {
         return;
     }
-    let facts: HashMap<&str, &UnlistedTranscript> = agent
-        .unlisted
-        .iter()
-        .map(|u| (u.file.as_str(), u))
+    let dropped: HashMap<&str, i64> = agent
+        .dropped_sessions(now_ms)
+        .into_iter()
+        .map(|(u, last)| (u.file.as_str(), last))
         .collect();
     // The oldest entry's last update: the index holds nothing older.
     let oldest_entry = agent.oldest_entry_update();
     for name in agent.unlisted_transcript_names() {
         let path = agent.sessions_dir.join(name);
-        let dropped = facts
-            .get(name)
-            .filter(|_| agent.index_usable())
-            .and_then(|u| Some((u, u.last_active_ms()?)))
-            .filter(|(_, last)| rules::dropped_by_rebuild(name, *last, oldest_entry, now_ms));
-        let Some((_, last)) = dropped else {
+        let Some(&last) = dropped.get(name) else {
             findings.push(f(
                 Kind::TranscriptOrphan,
                 Severity::Info,
@@ -141,8 +135,9 @@ pub(crate) fn orphan_transcript_findings(
                 ago(now_ms, last)
             ),
             format!(
-                "keep {name}: it is the session's only history. Restore sessions.json from a backup taken before {} if you have one (with the gateway stopped); sessfix does not rebuild the entry (its session key and delivery target are not in the transcript)",
-                iso(oldest_entry.unwrap_or(now_ms))
+                "keep {name}: it is the session's only history. Restore sessions.json from a backup taken before {} if you have one (with the gateway stopped); or `sessfix repair --rebuild-dropped` adds an entry for it under {}: clients list it again and a turn on that key continues it with its history (its original key and delivery target are not in the transcript, so the chat's next message still starts a new session)",
+                iso(oldest_entry.unwrap_or(now_ms)),
+                crate::rules::rebuilt_key(&agent.id, id)
             ),
         ));
     }
