@@ -692,3 +692,30 @@ fn a_running_row_no_boot_selects_whose_transcript_is_gone_is_said_and_ended_on_r
         .timestamp_millis();
     assert_eq!(e["endedAt"], now_ms);
 }
+
+/// A heartbeat's runtime context after the user's message (a
+/// `custom_message` record, `openclaw.runtime-context`, not a message): the
+/// turn is still the user's, so the stranded row is flagged and the next
+/// boot resumes it. The real 2026.5.12 resumed such a row after repair (a
+/// public report rebuilt and booted).
+#[test]
+fn a_runtime_context_record_after_the_user_message_keeps_the_turn_resumable() {
+    let env = Env::fixture("graceful-restart");
+    let t = env
+        .sessions("main")
+        .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    let mut text = std::fs::read_to_string(&t).unwrap();
+    text.push_str(&serde_json::json!({"type": "custom_message", "customType": "openclaw.runtime-context",
+        "content": "[heartbeat] runtime context", "display": false, "id": "e005", "parentId": "e004",
+        "timestamp": "2026-11-24T02:46:41.000Z"}).to_string());
+    text.push('\n');
+    std::fs::write(&t, text).unwrap();
+    let (r, _) = env.scan_json();
+    let key = r["sessions"][0]["key"].as_str().unwrap().to_string();
+    assert_eq!(session(&r, &key)["nextBoot"], "stranded", "{r:#}");
+    assert!(!codes(&r).iter().any(|c| c == "tail-unresumable"), "{r:#}");
+    env.cmd().args(["repair", "--yes"]).assert().code(0);
+    let (r, _) = env.scan_json();
+    assert_eq!(session(&r, &key)["nextBoot"], "resume", "{r:#}");
+    assert_eq!(session(&r, &key)["abortedLastRun"], true);
+}
