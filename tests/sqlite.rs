@@ -1300,3 +1300,22 @@ fn the_default_agent_s_database_naming_another_agent_refuses_every_start() {
         assert_ne!(code, 0);
     }
 }
+
+/// A dry run with nothing to do unless a repair is named says which named
+/// repairs the findings offer (the tombstoned session's `--untombstone`).
+#[test]
+fn a_dry_run_with_nothing_to_do_names_the_repairs_the_findings_offer() {
+    let e = env("sqlite-tombstoned");
+    let out = run(&e, &["repair", "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Nothing to repair."), "{text}");
+    assert!(
+        text.contains(&format!("  sessfix repair --untombstone {KEY}\n")),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // Nothing is offered where nothing needs it.
+    let e = env("sqlite-between-running");
+    let text = String::from_utf8_lossy(&run(&e, &["repair", "--dry-run"]).stdout).into_owned();
+    assert!(!text.contains("offer"), "{text}");
+}

@@ -293,6 +293,33 @@ pub struct Streamed {
     /// of the state could not be read, a liveness is unknown), in the order
     /// found: few, and each changes the exit code.
     pub kept: Vec<Finding>,
+    /// The opt-in repairs their warnings and errors name
+    /// (`offered_repairs`), each once, at most `MAX_OFFERED`.
+    pub offered: Vec<String>,
+}
+
+/// How many distinct opt-in repairs a report keeps to offer.
+pub const MAX_OFFERED: usize = 20;
+
+/// The opt-in repairs a finding's fix names: each `` `sessfix repair --...` ``
+/// in it, without the backquotes.
+pub fn offered_repairs(fix: &str) -> impl Iterator<Item = &str> {
+    fix.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("sessfix repair --"))
+}
+
+/// Add the repairs `f` offers to `out` (each once, up to `MAX_OFFERED`).
+fn note_offered(f: &Finding, out: &mut Vec<String>) {
+    if f.severity < Severity::Warning {
+        return;
+    }
+    for c in offered_repairs(&f.fix) {
+        if out.len() < MAX_OFFERED && !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
 }
 
 impl Streamed {
@@ -303,6 +330,7 @@ impl Streamed {
             if f.kind.exit_class() != ExitClass::BySeverity {
                 self.kept.push(f.clone());
             }
+            note_offered(f, &mut self.offered);
         }
     }
 }
@@ -320,6 +348,16 @@ impl Report {
     /// finding whose kind's exit class is not `ExitClass::BySeverity`.
     pub fn held_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().chain(&self.streamed.kept)
+    }
+
+    /// The opt-in repairs the report's warnings and errors name, each once,
+    /// streamed ones included (at most `MAX_OFFERED`).
+    pub fn offered_repairs(&self) -> Vec<String> {
+        let mut out = self.streamed.offered.clone();
+        for f in &self.findings {
+            note_offered(f, &mut out);
+        }
+        out
     }
 
     /// The findings that say a liveness cannot be established (their kind's
@@ -342,5 +380,21 @@ pub fn whole_number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok
         }
         Some(f) => s.serialize_f64(*f),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod offered_tests {
+    #[test]
+    fn the_repairs_a_fix_names_are_its_quoted_sessfix_repair_commands() {
+        let fix = "`sessfix repair --untombstone k` keeps it (`openclaw doctor --fix` only warns); or `sessfix repair --resume k`; `sessfix repair` alone";
+        let got: Vec<&str> = super::offered_repairs(fix).collect();
+        assert_eq!(
+            got,
+            [
+                "sessfix repair --untombstone k",
+                "sessfix repair --resume k"
+            ]
+        );
     }
 }

@@ -117,7 +117,20 @@ pub struct PlanView<'a> {
 impl Renderer<RepairDoc<'_>> for PlanView<'_> {
     fn render(&self, doc: &RepairDoc<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         match *doc {
-            RepairDoc::DryRun { plan, .. } | RepairDoc::Plan(plan) => self.plan(plan, out),
+            RepairDoc::DryRun { plan, report } => {
+                self.plan(plan, out)?;
+                if plan.is_empty() {
+                    let offered = report.offered_repairs();
+                    if !offered.is_empty() {
+                        writeln!(out, "Repairs the findings offer, made only when named:")?;
+                    }
+                    for o in offered {
+                        writeln!(out, "  {o}")?;
+                    }
+                }
+                Ok(())
+            }
+            RepairDoc::Plan(plan) => self.plan(plan, out),
             RepairDoc::Applied { outcome, .. } => {
                 for d in &outcome.done {
                     writeln!(out, "{d}")?;
