@@ -29,7 +29,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -l profile -d 'Use ~/.open
 complete -c sessfix -n "__fish_sessfix_needs_command" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
 complete -c sessfix -n "__fish_sessfix_needs_command" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
-complete -c sessfix -n "__fish_sessfix_needs_command" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_needs_command" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -50,7 +50,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l profile -d 'Use
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -69,7 +69,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'U
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -96,7 +96,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l profile -d 'Use
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -111,7 +111,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l profile 
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -124,7 +124,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l profile -d 'Use 
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l stale-ms -d 'Transcript lock stale threshold in ms (2026.5.12\'s boot cleanup uses 30 min)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l gateway-pid -d 'Predict boot cleanup for a gateway that will run as this pid (in a container it gets the same pid at every start, e.g. 1)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l openclaw-version -d 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l color -d 'When to use colour' -r -f -a "auto\t''

@@ -112,12 +112,14 @@ pub struct StateArgs {
     /// Fix the clock (RFC 3339), for tests and reproducible reports
     #[arg(long, global = true, env = "SESSFIX_NOW", value_name = "TIME")]
     pub now: Option<String>,
-    /// Transcript lock stale threshold in ms (2026.5.12's boot cleanup uses 30 min)
+    /// Transcript lock stale threshold: ms as the gateway's variable takes
+    /// it, or a duration (`30m`) (2026.5.12's boot cleanup uses 30 min)
     #[arg(
         long,
         global = true,
         env = "OPENCLAW_SESSION_WRITE_LOCK_STALE_MS",
-        value_name = "MS"
+        value_name = "MS",
+        value_parser = parse_stale_ms
     )]
     pub stale_ms: Option<u64>,
     /// Predict boot cleanup for a gateway that will run as this pid (in a
@@ -291,6 +293,16 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too long"))
 }
 
+/// `--stale-ms` / `OPENCLAW_SESSION_WRITE_LOCK_STALE_MS`: a bare number is
+/// milliseconds (the gateway's variable is read so), anything else the
+/// duration syntax of `parse_duration_ms` (`30m`).
+pub fn parse_stale_ms(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(ms) => Ok(ms),
+        Err(_) => parse_duration_ms(s),
+    }
+}
+
 /// The command line with each command's exit codes at the end of its help.
 pub fn command() -> clap::Command {
     let mut cmd = <Cli as clap::CommandFactory>::command().after_help(exit_codes_help(""));
@@ -323,5 +335,13 @@ mod tests {
         assert!(parse_duration_ms("15").unwrap_err().contains("15d"));
         assert!(parse_duration_ms("2 days").is_err());
         assert!(parse_duration_ms("x").is_err());
+    }
+
+    /// `--stale-ms` takes the gateway's milliseconds and the duration syntax.
+    #[test]
+    fn stale_thresholds() {
+        assert_eq!(parse_stale_ms("1800000"), Ok(1_800_000));
+        assert_eq!(parse_stale_ms("30m"), Ok(1_800_000));
+        assert!(parse_stale_ms("30 minutes").is_err());
     }
 }

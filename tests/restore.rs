@@ -274,10 +274,14 @@ fn of_two_copies_the_one_with_the_newest_content_is_restored() {
         .ends_with("sessions.json.bak.1795100000000"));
     // The copy restored lacks the sessions the temp has: their transcripts,
     // last active before its one entry, are named as dropped (exit 1).
-    env.cmd()
+    let out = env
+        .cmd()
         .args(["repair", "--yes", "--restore-index"])
-        .assert()
-        .code(1);
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(1 entry)"), "{text}");
     assert_eq!(json_of(&index(&env)), old);
     let (r, _) = env.scan_json();
     let dropped: Vec<&str> = r["findings"]

@@ -307,7 +307,7 @@ pub fn offered_repairs(fix: &str) -> impl Iterator<Item = &str> {
     fix.split('`')
         .skip(1)
         .step_by(2)
-        .filter(|c| c.starts_with("sessfix repair --"))
+        .filter(|c| c.starts_with("sessfix repair --") && !c.contains("--dry-run"))
 }
 
 /// Add the repairs `f` offers to `out` (each once, up to `MAX_OFFERED`).
@@ -387,7 +387,7 @@ pub fn whole_number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok
 mod offered_tests {
     #[test]
     fn the_repairs_a_fix_names_are_its_quoted_sessfix_repair_commands() {
-        let fix = "`sessfix repair --untombstone k` keeps it (`openclaw doctor --fix` only warns); or `sessfix repair --resume k`; `sessfix repair` alone";
+        let fix = "`sessfix repair --untombstone k` keeps it (`openclaw doctor --fix` only warns); or `sessfix repair --resume k`; `sessfix repair` alone; `sessfix repair --dry-run --resume k` shows it";
         let got: Vec<&str> = super::offered_repairs(fix).collect();
         assert_eq!(
             got,

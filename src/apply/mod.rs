@@ -547,7 +547,11 @@ fn write_indexes(
             run.out.done.push(Change::new(
                 "restore-index",
                 &w.path,
-                format!("restored from {} ({} entries)", r.path.display(), r.entries),
+                format!(
+                    "restored from {} ({})",
+                    r.path.display(),
+                    crate::text::plural(r.entries, "entry", "entries")
+                ),
             ));
         }
         for e in &w.edits {

@@ -17,6 +17,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("NPM_CONFIG_PREFIX", "one of the npm prefixes searched for the installed openclaw package"),
     ("TMPDIR", "where the gateway keeps its singleton lock (openclaw-<uid>/gateway.*.lock)"),
     ("NO_COLOR", "when set to anything but the empty string, no colour (unless --color always)"),
+    ("TERM", "dumb: no colour (unless --color always)"),
     ("COLUMNS", "the width tables fit when stdout is not a terminal"),
 ];
 

@@ -16,6 +16,17 @@ pub struct Style {
     pub color: bool,
 }
 
+/// `--color auto`: colour on a terminal, unless `NO_COLOR` is set to
+/// something (an empty one counts as unset) or `TERM` is `dumb` (a terminal
+/// that does not interpret escapes, as Emacs shells and some CI logs say).
+pub fn auto_color(
+    is_terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
+}
+
 impl Style {
     pub fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
@@ -35,9 +46,11 @@ impl Style {
         let color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorChoice::Auto => auto_color(
+                is_terminal,
+                std::env::var_os("NO_COLOR").as_deref(),
+                std::env::var_os("TERM").as_deref(),
+            ),
         };
         Style { color }
     }
@@ -198,4 +211,20 @@ pub enum RepairDoc<'a> {
         applied: bool,
         outcome: &'a crate::apply::Outcome,
     },
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::auto_color;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn auto_colour_only_on_a_terminal_that_interprets_escapes() {
+        let s = |v: &'static str| Some(OsStr::new(v));
+        assert!(auto_color(true, None, s("xterm-256color")));
+        assert!(auto_color(true, s(""), None));
+        assert!(!auto_color(false, None, s("xterm")));
+        assert!(!auto_color(true, s("1"), s("xterm")));
+        assert!(!auto_color(true, None, s("dumb")));
+    }
 }

@@ -180,10 +180,10 @@ impl PlanView<'_> {
             if let Some(r) = &w.restore_from {
                 writeln!(
                     out,
-                    "  restore from {} ({}, {} entries; the {} index goes into the backup)",
+                    "  restore from {} ({}, {}; the {} index goes into the backup)",
                     r.path.display(),
                     r.source.describe(),
-                    r.entries,
+                    plural(r.entries, "entry", "entries"),
                     r.replaces
                 )?;
             }

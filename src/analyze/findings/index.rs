@@ -247,9 +247,13 @@ pub(crate) fn temp_copy_findings(
         } else {
             (
                 format!(
-                    "{facts} is a complete index that differs from {} ({} entries, newest updatedAt {}): it is an older state (as after `sessfix repair --restore-index` restored from it and wrote its edits) or the newer state of an interrupted write",
+                    "{facts} is a complete index that differs from {} ({}, newest updatedAt {}): it is an older state (as after `sessfix repair --restore-index` restored from it and wrote its edits) or the newer state of an interrupted write",
                     show(&agent.store.path),
-                    agent.sessions.iter().filter(|s| !s.shadowed).count(),
+                    crate::text::plural(
+                        agent.sessions.iter().filter(|s| !s.shadowed).count(),
+                        "entry",
+                        "entries"
+                    ),
                     agent
                         .sessions
                         .iter()
