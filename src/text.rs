@@ -16,6 +16,41 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
+/// `; did you mean "x"?` naming the candidates closest to `typed` (Jaro-Winkler
+/// similarity 0.8 or more, best first, at most 3), else `; there are: a, b`
+/// (at most 10, sorted), else nothing.
+pub fn did_you_mean(typed: &str, candidates: &[String]) -> String {
+    let mut close: Vec<(f64, &String)> = candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(typed, c), c))
+        .filter(|(s, _)| *s >= 0.8)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    if !close.is_empty() {
+        let names: Vec<String> = close
+            .iter()
+            .take(3)
+            .map(|(_, c)| format!("{c:?}"))
+            .collect();
+        return format!("; did you mean {}?", names.join(" or "));
+    }
+    let mut all: Vec<&String> = candidates.iter().collect();
+    all.sort();
+    match all.len() {
+        0 => String::new(),
+        n => format!(
+            "; there {} {}{}",
+            if n == 1 { "is" } else { "are" },
+            all.iter()
+                .take(10)
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if n > 10 { ", ..." } else { "" }
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -25,5 +60,16 @@ mod tests {
         assert_eq!(super::duration(90_000), "1m");
         assert_eq!(super::duration(7_200_000), "2h");
         assert_eq!(super::duration(3 * 86_400_000), "3d");
+    }
+
+    #[test]
+    fn did_you_mean_names_the_closest_or_lists_what_there_is() {
+        let names = vec!["main".to_string(), "work".into()];
+        assert_eq!(
+            super::did_you_mean("mian", &names),
+            "; did you mean \"main\"?"
+        );
+        assert_eq!(super::did_you_mean("zzz", &names), "; there are main, work");
+        assert_eq!(super::did_you_mean("x", &[]), "");
     }
 }

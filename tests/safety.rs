@@ -301,3 +301,19 @@ fn a_closed_pipe_ends_quietly_with_the_usual_status() {
         assert_eq!(stderr(&out), "", "{args:?}: said something");
     }
 }
+
+/// `--agent` naming no agent dir is an operational error that names the
+/// closest agent, or the agents there are.
+#[test]
+fn an_agent_that_does_not_exist_names_the_closest_one() {
+    let env = Env::fixture("graceful-restart");
+    for (typed, hint) in [("mian", "did you mean \"main\"?"), ("zzz", "there is main")] {
+        let out = env.cmd().args(["--agent", typed, "scan"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("no agent directory named \"{typed}\"; {hint}")),
+            "{err}"
+        );
+    }
+}

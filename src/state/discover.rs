@@ -305,9 +305,20 @@ pub fn agent_dirs(state_dir: &Path, only: Option<&str>) -> Result<Vec<AgentTarge
     out.sort_by(|a, b| a.sessions_dir.cmp(&b.sessions_dir));
     if let Some(o) = only {
         if out.is_empty() {
+            let names: Vec<String> = std::fs::read_dir(&agents)
+                .map(|rd| {
+                    rd.flatten()
+                        .filter(|e| e.path().is_dir())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
             return Err(ReadError::Path {
                 path: agents.join(o),
-                message: format!("no agent directory named {o:?}"),
+                message: format!(
+                    "no agent directory named {o:?}{}",
+                    crate::text::did_you_mean(o, &names)
+                ),
             });
         }
     }
