@@ -1319,3 +1319,19 @@ fn a_dry_run_with_nothing_to_do_names_the_repairs_the_findings_offer() {
     let text = String::from_utf8_lossy(&run(&e, &["repair", "--dry-run"]).stdout).into_owned();
     assert!(!text.contains("offer"), "{text}");
 }
+
+/// A misspelt `--untombstone` key is refused naming the closest key.
+#[test]
+fn a_misspelt_key_is_refused_with_the_closest_key() {
+    let e = env("sqlite-tombstoned");
+    let before = tree_digest(&e.state());
+    let typo = KEY.replace("live", "lvie");
+    let out = run(&e, &["repair", "--yes", "--untombstone", &typo]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("did you mean \"{KEY}\"?")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(tree_digest(&e.state()), before);
+}

@@ -88,6 +88,30 @@ enum Tails {
 /// tails kept (`Tails::Remember`; empty otherwise).
 type Planned = (Snapshot, analyze::Report, Plan, TailCache);
 
+/// Keep in `near` the (at most 3) session keys of `agent`'s database closest
+/// to a key `--untombstone` or `--resume` names (Jaro-Winkler 0.8 or more),
+/// best first: bounded, whatever the number of rows.
+fn note_near_keys(agent: &crate::state::Agent, req: &SqliteRequest, near: &mut Vec<(f64, String)>) {
+    let Some(rows) = agent
+        .agent_db
+        .as_ref()
+        .and_then(|db| db.sessions.as_ref())
+        .map(|t| &t.rows)
+    else {
+        return;
+    };
+    for named in [&req.untombstone, &req.resume].into_iter().flatten() {
+        for row in rows {
+            let score = strsim::jaro_winkler(named, &row.key);
+            if score >= 0.8 && row.key != *named && !near.iter().any(|(_, k)| *k == row.key) {
+                near.push((score, row.key.clone()));
+                near.sort_by(|a, b| b.0.total_cmp(&a.0));
+                near.truncate(3);
+            }
+        }
+    }
+}
+
 /// Read the state, analyse it and plan the repair, agent by agent: each agent
 /// is planned from its rows of the analysis as soon as it is added, and then
 /// dropped, so only a few agents' files are held at a time. The agent's
@@ -109,6 +133,8 @@ fn read_and_plan(
     let mut refused: Option<Refusal> = None;
     // Agent databases that could not be read: a named session may be there.
     let mut unread_dbs: Vec<String> = Vec::new();
+    // The SQLite-era keys closest to a named one, for a refusal's "did you mean".
+    let mut near: Vec<(f64, String)> = Vec::new();
     let phases = Phases {
         read: "reading",
         each: Some("planning"),
@@ -148,6 +174,7 @@ fn read_and_plan(
                     .iter()
                     .map(|p| format!("{}: {}", p.path.display(), p.message)),
             );
+            note_near_keys(&agent, req, &mut near);
             if agent.sqlite.is_some() && refused.is_none() {
                 if let Err(r) =
                     plan::sqlite::plan_rows(plan, &agent, rows.sessions, req, opts.now_ms)
@@ -168,7 +195,10 @@ fn read_and_plan(
     let refusal = refused
         .map(Err)
         .unwrap_or(Ok(()))
-        .and_then(|_| plan::sqlite::check_found(&plan, req, &unread_dbs))
+        .and_then(|_| {
+            let near: Vec<String> = near.into_iter().map(|(_, k)| k).collect();
+            plan::sqlite::check_found(&plan, req, &unread_dbs, &near)
+        })
         .and_then(|_| {
             if req.clear_dead_leases {
                 plan::sqlite::plan_leases(&mut plan, &snap, &report, opts.now_ms)

@@ -402,7 +402,13 @@ pub fn plan_rows(
 /// After every agent is planned: a named session no agent has is refused,
 /// naming the agent databases that could not be read (`unread`: each
 /// file and what is wrong with it), where it may be.
-pub fn check_found(plan: &Plan, req: &SqliteRequest, unread: &[String]) -> Result<(), Refusal> {
+/// `near`: the keys closest to the one named, best first.
+pub fn check_found(
+    plan: &Plan,
+    req: &SqliteRequest,
+    unread: &[String],
+    near: &[String],
+) -> Result<(), Refusal> {
     for (key, action) in [(&req.untombstone, "untombstone"), (&req.resume, "resume")] {
         let Some(key) = key else { continue };
         if !plan
@@ -419,7 +425,8 @@ pub fn check_found(plan: &Plan, req: &SqliteRequest, unread: &[String]) -> Resul
                 )
             };
             return Err(Refusal(format!(
-                "--{action} {key}: no SQLite-era session has this key in this state dir (`sessfix scan` lists them){unread}"
+                "--{action} {key}: no SQLite-era session has this key in this state dir{} (`sessfix scan` lists them){unread}",
+                if near.is_empty() { String::new() } else { crate::text::did_you_mean(key, near) }
             )));
         }
     }
