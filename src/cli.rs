@@ -60,9 +60,11 @@ fn exit_codes_help(command: &str) -> String {
     version,
     about = "Diagnose and repair the on-disk session state of the OpenClaw gateway",
     long_about = "Diagnose and repair the on-disk session state of the OpenClaw gateway.\n\n\
-        Reads agents/<id>/sessions/ offline, predicts what the next gateway boot does \
-        with every session (with the rules of the OpenClaw release it runs, 2026.4.25 to \
-        2026.7.x), and repairs sessions that would stay `running` forever."
+        Reads the state offline (agents/<id>/sessions/sessions.json and transcripts; from \
+        2026.8.1 agents/<id>/agent/openclaw-agent.sqlite and state/openclaw.sqlite), predicts \
+        what the next gateway boot does with every session (with the rules of the OpenClaw \
+        release it runs, file era and SQLite era; sessfix(1) lists the release lines), and \
+        repairs what the gateway will not heal itself."
 )]
 pub struct Cli {
     #[command(flatten)]

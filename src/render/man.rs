@@ -31,8 +31,16 @@ const FILES: &[(&str, &str)] = &[
         "transcripts and their write locks",
     ),
     (
+        "~/.openclaw/agents/<id>/agent/openclaw-agent.sqlite",
+        "from 2026.8.1, each agent's sessions (session_nodes, session_windows, transcript_events); earlier, auth and memory only",
+    ),
+    (
+        "~/.openclaw/state/openclaw.sqlite",
+        "from 2026.8.1, shared state: leases, the startup-migration record, the release that last used the state",
+    ),
+    (
         "~/.openclaw/openclaw.json",
-        "the gateway's config: session.store, agents.list, meta.lastTouchedVersion",
+        "the gateway's config: session.store, agents.list or agents.entries, meta.lastTouchedVersion",
     ),
     (
         "$TMPDIR/openclaw-<uid>/gateway.<hash>.lock",
@@ -154,6 +162,9 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
         .map(|(c, w)| (c.to_string(), w.to_string()))
         .collect();
     section(out, "EXIT STATUS", &exit)?;
+    if command.is_none() {
+        section(out, "RELEASE LINES", &release_lines())?;
+    }
     section(out, "ENVIRONMENT", &owned(ENVIRONMENT))?;
     section(out, "FILES", &owned(FILES))?;
     section(out, "EXAMPLES", &owned(examples(name)))?;
@@ -164,6 +175,15 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
         .collect();
     writeln!(out, ".SH \"SEE ALSO\"\n{}", see.join(", "))?;
     man.render_version_section(out)
+}
+
+/// The release lines sessfix has rules for, each with its releases
+/// (`rules::lines::ALL`): the range `--openclaw-version` is predicted with.
+fn release_lines() -> Vec<(String, String)> {
+    crate::rules::lines::ALL
+        .iter()
+        .map(|l| (l.name.to_string(), crate::rules::lines::range_label(l)))
+        .collect()
 }
 
 /// Every page: its file name and the command it documents.
@@ -182,6 +202,30 @@ mod tests {
     //! themselves are kept in `completions/` and checked by
     //! `tests/generated.rs`.
     use super::*;
+
+    /// The main page lists every release line sessfix has rules for, with
+    /// its releases, and the SQLite era's files; the help points at it and
+    /// names no superseded range.
+    #[test]
+    fn the_main_page_lists_the_release_lines_and_the_files_of_both_eras() {
+        let mut page = Vec::new();
+        super::render(None, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap().replace("\\-", "-");
+        let lines = &page[page
+            .find(".SH \"RELEASE LINES\"")
+            .expect("a RELEASE LINES section")..];
+        for l in crate::rules::lines::ALL {
+            assert!(lines.contains(&format!(".TP\n{}\n", l.name)), "{}", l.name);
+        }
+        assert!(page.contains("openclaw-agent.sqlite") && page.contains("state/openclaw.sqlite"));
+        let help = crate::cli::command().render_long_help().to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains("sessfix(1) lists the release lines"),
+            "{help}"
+        );
+        assert!(!help.contains("2026.7.x"), "{help}");
+    }
 
     fn versionless(text: &[u8]) -> String {
         String::from_utf8(text.to_vec())
