@@ -1335,3 +1335,23 @@ fn a_misspelt_key_is_refused_with_the_closest_key() {
     );
     assert_eq!(tree_digest(&e.state()), before);
 }
+
+/// On 2026.9.5 an unlisted agent's misplaced database is not checked at
+/// start, so what else decides it still says so: 2026.8.2's databases need
+/// `openclaw doctor --fix` there, for `work`'s copy as for `main`'s.
+#[test]
+fn a_misplaced_database_the_line_does_not_check_keeps_its_other_findings() {
+    let e = env("sqlite82-between-running");
+    copy_main_db_to_work(&e, None);
+    let (r, _) = scan_as(&e, "2026.9.5");
+    let f = misplaced_finding(&r);
+    assert_eq!(f["severity"], "warning", "{f}");
+    let agents: Vec<&str> = findings_with(&r, "sqlite-migration-required")
+        .iter()
+        .map(|f| f["agent"].as_str().unwrap())
+        .collect();
+    assert!(
+        agents.contains(&"work") && agents.contains(&"main"),
+        "{r:#}"
+    );
+}

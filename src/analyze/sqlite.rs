@@ -83,10 +83,10 @@ pub fn agent(
             );
         }
     }
-    for (line, whole) in lines.iter().zip(&wholes).filter(|(_, w)| {
-        // the database's place decides it first
-        !misplaced.is_some_and(|_| w.is_some())
-    }) {
+    // Where the line checks the database's place, that decides it (its
+    // finding is above); otherwise what decides it is said below.
+    let decided = lines.iter().zip(&wholes).zip(&placed);
+    for ((line, whole), _) in decided.filter(|(_, p)| p.is_none()) {
         // One finding for what decides the database on this line: its own
         // schema newer, else its shape (unless the state database is newer:
         // its finding is the state database's), else a migration it needs.
