@@ -597,15 +597,17 @@ pub fn markdown_table() -> String {
                     ShapeCheck::SessionNodesIndex(i) => format!("refuses to start on an agent database without `{i}`"),
                 });
             }
-            boot.push(match l.misplaced_agent_db {
-                MisplacedDb::NotChecked => String::new(),
-                MisplacedDb::RefusesStart => "refuses to start on an agent database that names another agent".into(),
-                MisplacedDb::SetsApart { unlisted_refuses_start } => format!(
+            if let MisplacedDb::SetsApart {
+                unlisted_refuses_start,
+            } = l.misplaced_agent_db
+            {
+                boot.push(format!(
                     "refuses the sessions of a listed non-default agent whose database names another agent, and refuses to start on any other{}",
                     if unlisted_refuses_start { "" } else { " (an agent missing from `agents.list` is not checked)" }
-                ),
-            });
-            boot.retain(|b| !b.is_empty());
+                ));
+            } else if l.misplaced_agent_db == MisplacedDb::RefusesStart {
+                boot.push("refuses to start on an agent database that names another agent".into());
+            }
             boot.push(if l.migrates_agent_db_at_boot {
                 "migrates an older agent database at startup".into()
             } else {
