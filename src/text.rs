@@ -51,6 +51,61 @@ pub fn did_you_mean(typed: &str, candidates: &[String]) -> String {
     }
 }
 
+/// `text` with `options` (say `--state-dir '/srv/my state'`) put after the
+/// subcommand of every quoted sessfix command in it (`` `sessfix repair
+/// --untombstone K` `` becomes `` `sessfix repair --state-dir ... --untombstone
+/// K` ``), so that an action pasted runs on the state it was reported for.
+/// `None` when nothing changes (no options, or no quoted sessfix command).
+pub fn pasteable(text: &str, options: &str) -> Option<String> {
+    if options.is_empty() || !text.contains("`sessfix ") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 2 * options.len());
+    let mut changed = false;
+    // Odd pieces are inside backquotes.
+    for (i, piece) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let sub = piece
+            .strip_prefix("sessfix ")
+            .map(|rest| rest.split(' ').next().unwrap_or(""))
+            .filter(|sub| SUBCOMMANDS.contains(sub));
+        match sub {
+            Some(sub) if i % 2 == 1 => {
+                let at = "sessfix ".len() + sub.len();
+                out.push_str(&piece[..at]);
+                out.push(' ');
+                out.push_str(options);
+                out.push_str(&piece[at..]);
+                changed = true;
+            }
+            _ => out.push_str(piece),
+        }
+    }
+    changed.then_some(out)
+}
+
+/// The subcommands an action may name.
+const SUBCOMMANDS: [&str; 3] = ["scan", "repair", "undo"];
+
+/// `arg` as one word of a shell command line: as it is when it holds only
+/// characters no shell treats specially, else quoted (POSIX single quotes;
+/// on Windows double quotes, as PowerShell and cmd.exe read them).
+pub fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg.chars().all(|c| {
+            c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c) || (cfg!(windows) && c == '\\')
+        });
+    if plain {
+        arg.to_string()
+    } else if cfg!(windows) {
+        format!("\"{}\"", arg.replace('"', "\"\""))
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -71,5 +126,34 @@ mod tests {
         );
         assert_eq!(super::did_you_mean("zzz", &names), "; there are main, work");
         assert_eq!(super::did_you_mean("x", &[]), "");
+    }
+    #[test]
+    fn pasteable_puts_the_options_after_each_quoted_subcommand() {
+        let opts = "--state-dir /srv/oc";
+        assert_eq!(
+            super::pasteable("`sessfix repair --untombstone k` keeps it; or `sessfix repair`; `openclaw doctor`", opts).unwrap(),
+            "`sessfix repair --state-dir /srv/oc --untombstone k` keeps it; or `sessfix repair --state-dir /srv/oc`; `openclaw doctor`"
+        );
+        assert_eq!(
+            super::pasteable("`sessfix undo` restores it, `sessfix scan` lists", opts).unwrap(),
+            "`sessfix undo --state-dir /srv/oc` restores it, `sessfix scan --state-dir /srv/oc` lists"
+        );
+        // Outside backquotes, or not a subcommand: left alone.
+        assert_eq!(
+            super::pasteable("sessfix repair sets it, `sessfix man`", opts),
+            None
+        );
+        assert_eq!(super::pasteable("`sessfix repair`", ""), None);
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(super::shell_word("/srv/oc-1/state"), "/srv/oc-1/state");
+        #[cfg(unix)]
+        {
+            assert_eq!(super::shell_word("/srv/my state"), "'/srv/my state'");
+            assert_eq!(super::shell_word("it's"), "'it'\\''s'");
+            assert_eq!(super::shell_word(""), "''");
+        }
     }
 }

@@ -1310,7 +1310,10 @@ fn a_dry_run_with_nothing_to_do_names_the_repairs_the_findings_offer() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("Nothing to repair."), "{text}");
     assert!(
-        text.contains(&format!("  sessfix repair --untombstone {KEY}\n")),
+        text.contains(&format!(
+            "  sessfix repair --state-dir {} --untombstone {KEY}\n",
+            e.state().display()
+        )),
         "{text}"
     );
     assert_eq!(out.status.code(), Some(1));

@@ -45,6 +45,9 @@ pub struct Settings {
     /// A waiting turn last updated longer ago than this (ms) is old
     /// (`session-old-turn`): `--max-age`, else `DEFAULT_OLD_TURN_MS`.
     pub old_turn_ms: u64,
+    /// The options naming this run's state (`--state-dir DIR`...), put into
+    /// each sessfix command a finding quotes (`report::make_pasteable`).
+    pub action_options: &'static str,
 }
 
 impl Settings {
@@ -378,8 +381,9 @@ impl Analysis {
     /// `finish` may still change one); what the exit code needs of those
     /// taken stays too (`Report::streamed`).
     pub fn take_rows(&mut self) -> Rows {
-        let findings = self.findings.split_off(self.head_findings);
+        let mut findings = self.findings.split_off(self.head_findings);
         kinds::debug_check(&findings);
+        report::make_pasteable(&mut findings, self.set.action_options);
         self.streamed.note(&findings);
         Rows {
             sessions: std::mem::take(&mut self.sessions),
@@ -425,6 +429,7 @@ impl Analysis {
             self.release.notes.push(note);
         }
         kinds::debug_check(&self.findings);
+        report::make_pasteable(&mut self.findings, self.set.action_options);
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
             openclaw: self.release,

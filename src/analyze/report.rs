@@ -310,6 +310,17 @@ pub fn offered_repairs(fix: &str) -> impl Iterator<Item = &str> {
         .filter(|c| c.starts_with("sessfix repair --") && !c.contains("--dry-run"))
 }
 
+/// Put `options` (`Settings::action_options`: the options that name the
+/// state a run read) into each sessfix command the fixes of `findings`
+/// quote, so that an action pasted runs on that state.
+pub(crate) fn make_pasteable(findings: &mut [Finding], options: &str) {
+    for f in findings {
+        if let Some(t) = crate::text::pasteable(&f.fix, options) {
+            f.fix = t;
+        }
+    }
+}
+
 /// Add the repairs `f` offers to `out` (each once, up to `MAX_OFFERED`).
 fn note_offered(f: &Finding, out: &mut Vec<String>) {
     if f.severity < Severity::Warning {

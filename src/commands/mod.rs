@@ -43,6 +43,50 @@ fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> S
     )
 }
 
+/// The options a pasted action needs to run on the state this run read, as
+/// one shell-quoted string (`Settings::action_options`): `--profile NAME`, or
+/// `--state-dir DIR` (absolute) when the dir came from `--state-dir` or a
+/// variable, then `--store`, `--agent`, and the options given on the command
+/// line that change what repair decides (`--openclaw-version`,
+/// `--gateway-pid`, `--stale-ms`). Empty when the state dir is the default
+/// one and nothing else was named.
+pub fn action_options(args: &StateArgs, resolved: &discover::Resolved) -> String {
+    let word = |p: &std::path::Path| {
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        crate::text::shell_word(&abs.to_string_lossy())
+    };
+    let on_command_line = |name: &str| std::env::args().any(|a| a.starts_with(name));
+    let mut out = Vec::new();
+    if let Some(name) = &args.profile {
+        out.push(format!("--profile {}", crate::text::shell_word(name)));
+    } else if !resolved.source.starts_with('~') {
+        out.push(format!("--state-dir {}", word(&resolved.dir)));
+    }
+    if let Some(store) = &args.store {
+        out.push(format!("--store {}", word(store)));
+    }
+    if let Some(agent) = &args.agent {
+        out.push(format!("--agent {}", crate::text::shell_word(agent)));
+    }
+    if let Some(v) = args
+        .openclaw_version
+        .as_deref()
+        .filter(|_| on_command_line("--openclaw-version"))
+    {
+        out.push(format!(
+            "--openclaw-version {}",
+            crate::text::shell_word(v.trim())
+        ));
+    }
+    if let Some(pid) = args.gateway_pid {
+        out.push(format!("--gateway-pid {pid}"));
+    }
+    if let Some(ms) = args.stale_ms.filter(|_| on_command_line("--stale-ms")) {
+        out.push(format!("--stale-ms {ms}"));
+    }
+    out.join(" ")
+}
+
 /// Ask `question` on the terminal (stderr) and read the answer from stdin:
 /// true for y or yes. Without a terminal on stdin nobody can answer: a usage
 /// error that names `--yes`, with `what` the answer would do.
@@ -110,6 +154,8 @@ impl Context {
                 ));
             }
         }
+        let action_options: &'static str =
+            Box::leak(action_options(args, &resolved).into_boxed_str());
         Ok(Context {
             read: ReadOptions {
                 state_dir: resolved.dir,
@@ -130,6 +176,7 @@ impl Context {
                     .unwrap_or(crate::rules::DEFAULT_STALE_MS),
                 requested,
                 old_turn_ms: crate::analyze::DEFAULT_OLD_TURN_MS,
+                action_options,
                 next_gateway: args.gateway_pid.map(|pid| crate::rules::NextGateway {
                     pid,
                     starttime: match procs.state(pid) {
@@ -141,7 +188,7 @@ impl Context {
             procs,
             style: Style::for_stream(args.color, std::io::stdout().is_terminal()),
             err_style: Style::for_stream(args.color, std::io::stderr().is_terminal()),
-            source: resolved.source,
+            source: resolved.source.clone(),
             progress: true,
         })
     }

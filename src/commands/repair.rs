@@ -53,6 +53,8 @@ struct Terminal<'a> {
     args: &'a RepairArgs,
     style: Style,
     err_style: Style,
+    /// The options a pasted command needs (`Settings::action_options`).
+    actions: &'static str,
     /// `--dry-run --json`: the report's rows, written as they come.
     sink: Option<JsonSink>,
 }
@@ -85,6 +87,7 @@ impl Terminal<'_> {
             style,
             diff: sources.as_ref(),
             backup,
+            actions: self.actions,
         };
         view.render(&doc, out).map_err(io)
     }
@@ -133,6 +136,7 @@ impl Ui for Terminal<'_> {
                     style: self.err_style,
                     diff: sources.as_ref(),
                     backup: backup_root,
+                    actions: self.actions,
                 };
                 view.render(&RepairDoc::Plan(plan), &mut std::io::stderr().lock())
                     .map_err(io)
@@ -152,9 +156,10 @@ impl Ui for Terminal<'_> {
                     .filter(|_| !outcome.done.is_empty())
                 {
                     eprintln!(
-                        "sessfix: repaired: {}; backup {} (`sessfix undo` restores it)",
+                        "sessfix: repaired: {}; backup {} ({} restores it)",
                         crate::render::plan::Totals::of(plan),
-                        b.display()
+                        b.display(),
+                        crate::render::plan::command("undo", self.actions)
                     );
                 }
                 crate::render::stdout().flush().map_err(io)
@@ -180,6 +185,7 @@ pub fn run(ctx: &Context, args: &RepairArgs) -> Result<Exit, Fatal> {
         args,
         style: ctx.style,
         err_style: ctx.err_style,
+        actions: ctx.settings.action_options,
         sink: (args.dry_run && args.json).then(JsonSink::nested),
     };
     crate::ops::repair::repair(ctx, &options(ctx, args), &mut ui).map(|o| o.exit())

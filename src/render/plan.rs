@@ -112,6 +112,18 @@ pub struct PlanView<'a> {
     pub diff: Option<&'a DiffSources>,
     /// Where the backup of a real run goes (`None`: a dry run says where it would).
     pub backup: &'a Path,
+    /// The options a pasted command needs (`Settings::action_options`).
+    pub actions: &'a str,
+}
+
+/// `` `sessfix SUB OPTIONS` ``: a sessfix command to paste, with the options
+/// that name the state the run read (`Settings::action_options`).
+pub fn command(sub: &str, actions: &str) -> String {
+    if actions.is_empty() {
+        format!("`sessfix {sub}`")
+    } else {
+        format!("`sessfix {sub} {actions}`")
+    }
 }
 
 impl Renderer<RepairDoc<'_>> for PlanView<'_> {
@@ -140,7 +152,12 @@ impl Renderer<RepairDoc<'_>> for PlanView<'_> {
                     .as_ref()
                     .filter(|_| !outcome.done.is_empty())
                 {
-                    writeln!(out, "backup: {} (`sessfix undo` restores it)", b.display())?;
+                    writeln!(
+                        out,
+                        "backup: {} ({} restores it)",
+                        b.display(),
+                        command("undo", self.actions)
+                    )?;
                 }
                 Ok(())
             }
@@ -236,8 +253,9 @@ impl PlanView<'_> {
         writeln!(out, "Plan: {}.", Totals::of(plan))?;
         writeln!(
             out,
-            "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; `sessfix undo` restores it.",
-            self.backup.display()
+            "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; {} restores it.",
+            self.backup.display(),
+            command("undo", self.actions)
         )
     }
 
@@ -459,12 +477,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_undo_named_carries_the_state_options() {
+        let plan = plan();
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new("/srv/oc/sessfix-backups"),
+            actions: "--state-dir /srv/oc",
+        };
+        let shown = text(&view, RepairDoc::Plan(&plan));
+        assert!(
+            shown.contains("; `sessfix undo --state-dir /srv/oc` restores it."),
+            "{shown}"
+        );
+        assert_eq!(command("undo", ""), "`sessfix undo`");
+    }
+
+    #[test]
     fn plan_as_text() {
         let plan = plan();
         let view = PlanView {
             style: Style { color: false },
             diff: None,
             backup: Path::new("/state/sessfix-backups"),
+            actions: "",
         };
         insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
     }
@@ -480,6 +516,7 @@ pub(crate) mod tests {
             style: Style { color: false },
             diff: Some(&sources),
             backup: Path::new("/state/sessfix-backups"),
+            actions: "",
         };
         insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
         // A file changed since it was read: no diff, and a line that says so.
@@ -503,6 +540,7 @@ pub(crate) mod tests {
             style: Style { color: false },
             diff: None,
             backup: Path::new("/state/sessfix-backups"),
+            actions: "",
         };
         let empty = Plan::default();
         assert_eq!(text(&view, RepairDoc::Plan(&empty)), "Nothing to repair.\n");
@@ -545,6 +583,7 @@ pub(crate) mod tests {
             style: Style { color: false },
             diff: None,
             backup: Path::new(""),
+            actions: "",
         };
         insta::assert_snapshot!("applied_text", text(&view, doc));
         insta::assert_snapshot!("applied_json", json(doc));

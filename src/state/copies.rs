@@ -53,6 +53,11 @@ pub struct IndexCopy {
     pub transcripts: usize,
     /// XXH3-128 of its bytes, for the re-check before a restore.
     pub hash: u128,
+    /// With the index usable: how many of its entries the index lacks or
+    /// holds with an older `updatedAt` (0: it holds nothing newer, as a
+    /// copy the index was restored from and repaired since). `None` when
+    /// the index is lost.
+    pub newer_entries: Option<usize>,
     pub identity: Option<Identity>,
 }
 
@@ -86,7 +91,11 @@ fn mtime_ms(meta: &std::fs::Metadata) -> Option<i64> {
     i64::try_from(d.as_millis()).ok()
 }
 
-/// Facts of `bytes` as an index, when they parse as one.
+/// An index's `updatedAt` by key (its entries the gateway keeps).
+type IndexUpdates<'a> = std::collections::HashMap<&'a str, Option<f64>>;
+
+/// Facts of `bytes` as an index, when they parse as one; `index`, the
+/// usable index's entries, to count those of `bytes` that are newer.
 fn facts(
     ctx: &AgentCtx,
     real_sessions_dir: &Path,
@@ -94,6 +103,7 @@ fn facts(
     source: CopySource,
     bytes: &[u8],
     meta: Option<&std::fs::Metadata>,
+    index: Option<&IndexUpdates>,
 ) -> Option<(IndexCopy, json::ObjectDoc)> {
     let Ok(json::Parsed::Object(doc)) = json::parse(bytes) else {
         return None;
@@ -105,6 +115,14 @@ fn facts(
         .filter_map(|s| s.updated_at)
         .filter(|u| u.is_finite())
         .reduce(f64::max);
+    let newer_entries = index.map(|index| {
+        live.iter()
+            .filter(|s| match index.get(s.key.as_str()) {
+                None => true,
+                Some(&kept) => s.updated_at.is_some_and(|u| kept.is_none_or(|k| k < u)),
+            })
+            .count()
+    });
     let transcripts = live
         .iter()
         .filter(|s| {
@@ -132,6 +150,7 @@ fn facts(
             transcripts,
             hash: xxh3_128(bytes),
             identity: meta.map(Identity::of),
+            newer_entries,
         },
         doc,
     ))
@@ -185,9 +204,25 @@ pub(super) fn find(
     let lost = index_lost(&agent.store.state);
     type Parsed = Option<(Vec<u8>, json::ObjectDoc)>;
     let mut found: Vec<(IndexCopy, Parsed)> = Vec::new();
+    // What the index holds, to tell whether a temp holds anything newer
+    // (only when there is a complete temp to compare).
+    let index: Option<IndexUpdates> = (!lost
+        && agent
+            .leftovers
+            .iter()
+            .any(|l| l.kind == FileKind::StoreTemp && l.complete))
+    .then(|| {
+        agent
+            .sessions
+            .iter()
+            .filter(|s| !s.shadowed)
+            .map(|s| (s.key.as_str(), s.updated_at))
+            .collect()
+    });
     let mut consider =
         |path: &Path, source: CopySource, bytes: Vec<u8>, meta: Option<&std::fs::Metadata>| {
-            if let Some((c, doc)) = facts(ctx, &real_dir, path, source, &bytes, meta) {
+            let index = index.as_ref();
+            if let Some((c, doc)) = facts(ctx, &real_dir, path, source, &bytes, meta, index) {
                 found.push((c, (prepare && lost).then_some((bytes, doc))));
             }
         };
@@ -462,6 +497,7 @@ mod tests {
             transcripts: 0,
             hash: 0,
             identity: None,
+            newer_entries: None,
         }
     }
 

@@ -112,6 +112,7 @@ pub(crate) fn entry_findings(
                         "no flag helps here: {why}. End it with `sessfix repair --max-age DURATION` (status failed, as the gateway ends a session){}",
                         if visited { "" } else { ", or move its entry and transcript into agents/<id>/sessions/ by hand" }
                     ),
+                    (None, None) if s.aborted_last_run == Some(true) => flagged_yet_stranded(s),
                     (None, None) => "`sessfix repair` sets abortedLastRun: true so the next boot resumes it".into(),
                 },
             ));
@@ -267,4 +268,18 @@ fn transcript_findings(
             fix,
         ));
     }
+}
+
+/// What helps a stranded session already flagged (`abortedLastRun: true`):
+/// no flag does; what keeps recovery from resuming it must change.
+fn flagged_yet_stranded(s: &crate::state::Session) -> String {
+    let unreadable = s.transcript.as_ref().is_some_and(|t| t.tail.is_err());
+    format!(
+        "abortedLastRun is already true: no flag helps. {}or end it with `sessfix repair --max-age DURATION` (status failed, as the gateway ends a session)",
+        if unreadable {
+            "Make its transcript a file the gateway's user can read (see transcript-unreadable): the next boot then resumes it; "
+        } else {
+            ""
+        }
+    )
 }

@@ -233,21 +233,26 @@ pub(crate) fn temp_copy_findings(
         if l.file_kind != crate::fsx::Kind::File {
             continue;
         }
-        let facts = agent
-            .index_copies
-            .iter()
-            .find(|c| c.path == l.path)
-            .map(|c| describe_copy(c, now_ms))
-            .unwrap_or_else(|| show(&l.path));
+        let copy = agent.index_copies.iter().find(|c| c.path == l.path);
+        let facts = copy.map_or_else(|| show(&l.path), |c| describe_copy(c, now_ms));
+        let newer = copy.and_then(|c| c.newer_entries);
         let (message, fix) = if lost {
             (
                 format!("{facts} is a complete copy of the index left by an interrupted write, and {} is not usable: it may be the only intact copy", show(&agent.store.path)),
                 "repair never removes it; `sessfix repair --restore-index` restores the best copy (see the index finding)".to_string(),
             )
+        } else if newer == Some(0) {
+            (
+                format!(
+                    "{facts} is a complete index that differs from {}, which holds each of its entries as new or newer: nothing in it is newer (as when `sessfix repair --restore-index` restored the index from it and repaired it since)",
+                    show(&agent.store.path)
+                ),
+                "repair leaves it. Do not copy it over the index: that would undo what was written since (a repair's edits included). Remove it by hand once you no longer want it".to_string(),
+            )
         } else {
             (
                 format!(
-                    "{facts} is a complete index that differs from {} ({}, newest updatedAt {}): it is an older state (as after `sessfix repair --restore-index` restored from it and wrote its edits) or the newer state of an interrupted write",
+                    "{facts} is a complete index that differs from {} ({}, newest updatedAt {}){}: it is an older state (as after `sessfix repair --restore-index` restored from it and wrote its edits) or the newer state of an interrupted write",
                     show(&agent.store.path),
                     crate::text::plural(
                         agent.sessions.iter().filter(|s| !s.shadowed).count(),
@@ -260,7 +265,11 @@ pub(crate) fn temp_copy_findings(
                         .filter(|s| !s.shadowed)
                         .filter_map(|s| s.updated_at)
                         .reduce(f64::max)
-                        .map_or("none".into(), |u| iso_ms(u as i64))
+                        .map_or("none".into(), |u| iso_ms(u as i64)),
+                    newer.map_or(String::new(), |n| format!(
+                        "; {} of it the index lacks or holds older",
+                        crate::text::plural(n, "entry", "entries")
+                    ))
                 ),
                 format!(
                     "repair leaves it. Compare the two first (`diff`); only if the temp holds newer sessions, stop the gateway and copy it over the index keeping its mode (`cp --preserve=mode,ownership {} {}`), keeping a copy of the index first; otherwise, or once the index is current, remove the temp by hand",
