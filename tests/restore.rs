@@ -120,8 +120,10 @@ fn restore_dry_run_shows_the_restore_and_the_flag_and_writes_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
+    // Wrapped to the width: the words, whatever lines they are on.
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.contains(&format!("restore from {}", temp(&env).display())),
+        words.contains(&format!("restore from {}", temp(&env).display())),
         "{text}"
     );
     assert!(

@@ -88,6 +88,7 @@ impl Terminal<'_> {
             diff: sources.as_ref(),
             backup,
             actions: self.actions,
+            width: crate::render::table::output_width(),
         };
         view.render(&doc, out).map_err(io)
     }
@@ -137,6 +138,7 @@ impl Ui for Terminal<'_> {
                     diff: sources.as_ref(),
                     backup: backup_root,
                     actions: self.actions,
+                    width: crate::render::plan::stderr_width(),
                 };
                 view.render(&RepairDoc::Plan(plan), &mut std::io::stderr().lock())
                     .map_err(io)

@@ -114,6 +114,53 @@ pub struct PlanView<'a> {
     pub backup: &'a Path,
     /// The options a pasted command needs (`Settings::action_options`).
     pub actions: &'a str,
+    /// Columns to wrap prose in (`table::output_width`); diffs and field
+    /// changes are not wrapped.
+    pub width: usize,
+}
+
+/// `text` wrapped at spaces into lines of at most `width` columns, as
+/// `table::wrap`, but never inside backquotes: a quoted command is one word.
+pub fn wrap_keeping_quotes(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let flush = |word: &mut String, line: &mut String, lines: &mut Vec<String>| {
+        if word.is_empty() {
+            return;
+        }
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        word.clear();
+    };
+    for c in text.trim().chars() {
+        if c == ' ' && !quoted {
+            flush(&mut word, &mut line, &mut lines);
+            continue;
+        }
+        quoted ^= c == '`';
+        word.push(c);
+    }
+    flush(&mut word, &mut line, &mut lines);
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The width to wrap a plan shown on stderr in (the prompt's): stderr's
+/// terminal, else `table::output_width`.
+pub fn stderr_width() -> usize {
+    terminal_size::terminal_size_of(std::io::stderr())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|&w| w > 0)
+        .map_or_else(crate::render::table::output_width, |w| w.max(40))
 }
 
 /// `` `sessfix SUB OPTIONS` ``: a sessfix command to paste, with the options
@@ -144,6 +191,7 @@ impl Renderer<RepairDoc<'_>> for PlanView<'_> {
             }
             RepairDoc::Plan(plan) => self.plan(plan, out),
             RepairDoc::Applied { outcome, .. } => {
+                // One record a line, as a log has them: not wrapped.
                 for d in &outcome.done {
                     writeln!(out, "{d}")?;
                 }
@@ -179,33 +227,31 @@ impl PlanView<'_> {
                 }
             )?;
             for l in &plan.left_alone {
-                writeln!(out, "left alone: {l}")?;
+                self.say(out, &format!("left alone: {l}"))?;
             }
             return Ok(());
         }
         for (i, w) in plan.indexes.iter().enumerate() {
-            writeln!(
-                out,
-                "index {}{}",
-                w.path.display(),
-                if w.rewrite_strict {
-                    " (rewrite as strict JSON)"
-                } else {
-                    ""
-                }
-            )?;
+            let strict = if w.rewrite_strict {
+                " (rewrite as strict JSON)"
+            } else {
+                ""
+            };
+            self.say(out, &format!("index {}{strict}", w.path.display()))?;
             if let Some(r) = &w.restore_from {
-                writeln!(
+                self.say(
                     out,
-                    "  restore from {} ({}, {}; the {} index goes into the backup)",
-                    r.path.display(),
-                    r.source.describe(),
-                    plural(r.entries, "entry", "entries"),
-                    r.replaces
+                    &format!(
+                        "  restore from {} ({}, {}; the {} index goes into the backup)",
+                        r.path.display(),
+                        r.source.describe(),
+                        plural(r.entries, "entry", "entries"),
+                        r.replaces
+                    ),
                 )?;
             }
             for e in &w.edits {
-                writeln!(out, "  {} [{}]: {}", e.key, e.action, e.reason)?;
+                self.say(out, &format!("  {} [{}]: {}", e.key, e.action, e.reason))?;
                 changes(&e.changes, out)?;
             }
             if let Some(d) = self.diff {
@@ -213,50 +259,69 @@ impl PlanView<'_> {
             }
         }
         for (i, c) in plan.transcripts.iter().enumerate() {
-            writeln!(
+            self.say(
                 out,
-                "transcript {}: cut {} from offset {} ({}): {}",
-                c.path.display(),
-                plural((c.size - c.at) as usize, "byte", "bytes"),
-                c.at,
-                c.key,
-                c.reason
+                &format!(
+                    "transcript {}: cut {} from offset {} ({}): {}",
+                    c.path.display(),
+                    plural((c.size - c.at) as usize, "byte", "bytes"),
+                    c.at,
+                    c.key,
+                    c.reason
+                ),
             )?;
             if let Some(d) = self.diff {
                 self.cut_diff(c, d.cuts.get(i).and_then(Option::as_ref), out)?;
             }
         }
         for r in &plan.removals {
-            writeln!(
+            self.say(
                 out,
-                "remove {} ({}): {}",
-                r.path.display(),
-                r.what,
-                r.reason
+                &format!("remove {} ({}): {}", r.path.display(), r.what, r.reason),
             )?;
         }
         for e in &plan.sqlite {
-            writeln!(
+            self.say(
                 out,
-                "database {}\n  {} [{}]: {}",
-                e.path.display(),
-                e.key,
-                e.action,
-                e.reason
+                &format!(
+                    "database {}\n  {} [{}]: {}",
+                    e.path.display(),
+                    e.key,
+                    e.action,
+                    e.reason
+                ),
             )?;
             changes(&e.changes, out)?;
         }
         for l in &plan.left_alone {
-            writeln!(out, "left alone: {l}")?;
+            self.say(out, &format!("left alone: {l}"))?;
         }
         writeln!(out)?;
-        writeln!(out, "Plan: {}.", Totals::of(plan))?;
-        writeln!(
+        self.say(out, &format!("Plan: {}.", Totals::of(plan)))?;
+        self.say(
             out,
-            "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; {} restores it.",
-            self.backup.display(),
-            command("undo", self.actions)
+            &format!(
+                "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; {} restores it.",
+                self.backup.display(),
+                command("undo", self.actions)
+            ),
         )
+    }
+
+    /// Write `text` wrapped at spaces to `self.width` columns: each of its
+    /// lines keeps its indent, and lines it is wrapped into are indented 4
+    /// more; a word longer than the width (a path, a key) and a quoted
+    /// command (`` `sessfix undo --state-dir DIR` ``, to paste) stay whole.
+    fn say(&self, out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+        for line in text.split('\n') {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            let fit = self.width.saturating_sub(indent + 4).max(20);
+            for (i, l) in wrap_keeping_quotes(line, fit).iter().enumerate() {
+                let pad = if i == 0 { indent } else { indent + 4 };
+                writeln!(out, "{:pad$}{l}", "")?;
+            }
+        }
+        Ok(())
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -477,6 +542,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn prose_wraps_at_spaces_keeping_quoted_commands_whole() {
+        let prose = "Backup: copied first into /srv/oc/sessfix-backups/<time>-<pid>/; `sessfix undo --state-dir /srv/oc` restores it.";
+        let lines = wrap_keeping_quotes(prose, 40);
+        assert_eq!(
+            lines,
+            [
+                "Backup: copied first into",
+                "/srv/oc/sessfix-backups/<time>-<pid>/;",
+                "`sessfix undo --state-dir /srv/oc`",
+                "restores it."
+            ]
+        );
+        assert_eq!(lines.join(" "), prose);
+        let plan = plan();
+        let view = PlanView {
+            style: Style { color: false },
+            diff: None,
+            backup: Path::new("/state/sessfix-backups"),
+            actions: "",
+            width: 60,
+        };
+        let shown = text(&view, RepairDoc::Plan(&plan));
+        for l in shown.lines() {
+            assert!(l.chars().count() <= 60 || !l.trim().contains(' '), "{l:?}");
+        }
+    }
+
+    #[test]
     fn the_undo_named_carries_the_state_options() {
         let plan = plan();
         let view = PlanView {
@@ -484,6 +577,7 @@ pub(crate) mod tests {
             diff: None,
             backup: Path::new("/srv/oc/sessfix-backups"),
             actions: "--state-dir /srv/oc",
+            width: 100,
         };
         let shown = text(&view, RepairDoc::Plan(&plan));
         assert!(
@@ -501,6 +595,7 @@ pub(crate) mod tests {
             diff: None,
             backup: Path::new("/state/sessfix-backups"),
             actions: "",
+            width: 100,
         };
         insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
     }
@@ -517,6 +612,7 @@ pub(crate) mod tests {
             diff: Some(&sources),
             backup: Path::new("/state/sessfix-backups"),
             actions: "",
+            width: 100,
         };
         insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
         // A file changed since it was read: no diff, and a line that says so.
@@ -541,6 +637,7 @@ pub(crate) mod tests {
             diff: None,
             backup: Path::new("/state/sessfix-backups"),
             actions: "",
+            width: 100,
         };
         let empty = Plan::default();
         assert_eq!(text(&view, RepairDoc::Plan(&empty)), "Nothing to repair.\n");
@@ -584,6 +681,7 @@ pub(crate) mod tests {
             diff: None,
             backup: Path::new(""),
             actions: "",
+            width: 100,
         };
         insta::assert_snapshot!("applied_text", text(&view, doc));
         insta::assert_snapshot!("applied_json", json(doc));
