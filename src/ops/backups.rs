@@ -152,8 +152,8 @@ pub struct Pruned {
 /// The runs `keep` prunes of `runs` (newest first): every run of this state
 /// dir (`ours`) that is neither among the `keep.runs` newest (`own`, the run
 /// just made, counted first and never pruned) nor made less than
-/// `keep.age_ms` before `now_ms`. A run whose manifest cannot be read, or
-/// whose time is unknown or later than `now_ms`, is kept.
+/// `keep.age_ms` before `now_ms` (or later). A run whose manifest cannot
+/// be read, or whose time is unknown, is kept.
 fn to_prune<'a>(
     runs: &'a [Run],
     own: &Path,
@@ -170,7 +170,7 @@ fn to_prune<'a>(
         let young = match (r.created_ms, keep.age_ms) {
             (None, _) => true,
             (Some(t), Some(age)) => now_ms.saturating_sub(t) < age as i64,
-            (Some(t), None) => t > now_ms,
+            (Some(_), None) => false,
         };
         if r.error.is_some() || young || kept < n {
             kept += usize::from(r.error.is_none());
