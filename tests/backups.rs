@@ -55,13 +55,18 @@ fn two_runs() -> Env {
     env
 }
 
-/// Put dead-pid-lock's lock back and repair at `now` with `args`.
-fn again(env: &Env, now: &str, args: &[&str]) -> std::process::Output {
+/// Put dead-pid-lock's lock (of a dead pid) back, as the fixture has it.
+fn put_lock_back(env: &Env) {
     let lock = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
     let from = fixtures()
         .join("dead-pid-lock/state/agents/main/sessions")
         .join(lock);
     std::fs::copy(from, env.sessions("main").join(lock)).unwrap();
+}
+
+/// Put dead-pid-lock's lock back and repair at `now` with `args`.
+fn again(env: &Env, now: &str, args: &[&str]) -> std::process::Output {
+    put_lock_back(env);
     let out = env.run_at(now, &[&["repair", "--yes"], args].concat());
     assert_exit(&out, 0);
     out
@@ -382,11 +387,7 @@ fn nothing_is_pruned_when_repair_refuses_or_has_nothing_to_do() {
     assert_eq!(ids(&env), runs);
     // a live gateway: refused, none pruned
     env.live_gateway(4242, 100);
-    let lock = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
-    let from = fixtures()
-        .join("dead-pid-lock/state/agents/main/sessions")
-        .join(lock);
-    std::fs::copy(from, env.sessions("main").join(lock)).unwrap();
+    put_lock_back(&env);
     let out = env.run_at(T3, &["repair", "--yes", "--keep-backups", "1"]);
     assert_exit(&out, 4);
     assert_eq!(ids(&env), runs);

@@ -31,7 +31,8 @@ impl Counts {
             "create" => self.indexes_created += 1,
             "truncate" => self.transcripts_cut += 1,
             "remove" => self.files_removed += 1,
-            _ => self.sqlite_edits += 1,
+            "sqlite" => self.sqlite_edits += 1,
+            _ => {}
         }
     }
 
