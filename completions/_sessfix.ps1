@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Report every inconsistency and what the next boot will do with each session')
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Repair the state so the next boot resumes interrupted sessions')
-            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair, if they are still as it left them')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -66,6 +66,8 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state')
             [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning')
             [CompletionResult]::new('--lock-wait', '--lock-wait', [CompletionResultType]::ParameterName, 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)')
+            [CompletionResult]::new('--keep-backups', '--keep-backups', [CompletionResultType]::ParameterName, 'After a run that changed something, prune this state dir''s older backup runs but the N newest (the run just made counted, never pruned); `all` keeps every run')
+            [CompletionResult]::new('--keep-backups-for', '--keep-backups-for', [CompletionResultType]::ParameterName, 'Keep backup runs made less than this long ago too (e.g. 30d), however many there are')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Only this index (as `openclaw sessions --store`)')
@@ -95,6 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             break
         }
         'sessfix;undo' {
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'Undo this run (an id from --list) instead of the newest not yet undone; refused while a newer run not undone changed the same files')
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where backups are [default: <state-dir>/sessfix-backups]')
             [CompletionResult]::new('--lock-wait', '--lock-wait', [CompletionResultType]::ParameterName, 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
@@ -107,6 +110,9 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--openclaw-version', '--openclaw-version', [CompletionResultType]::ParameterName, 'The OpenClaw release the next boot runs (e.g. 2026.5.12, 2026.7.1-2) [default: the installed openclaw package, else what last used the state; unknown: every release line is predicted]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read process facts from this proc filesystem (tests)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every backup run, newest first: its id, when it was made, what it changed, its size and whether it was undone; changes nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what undo would restore, file by file, and what it would refuse; changes nothing (exits as the real run would)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print --list or --dry-run as one JSON document (schema/undo.schema.json)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore even though a gateway is live or its liveness is unknown')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Restore without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Restore without asking')
@@ -147,7 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
         'sessfix;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Report every inconsistency and what the next boot will do with each session')
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Repair the state so the next boot resumes interrupted sessions')
-            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair, if they are still as it left them')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')

@@ -319,7 +319,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__repair)
-            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --end-orphans --restore-index --rebuild-dropped --untombstone --resume --clear-dead-leases --max-age --if-stopped --lock-wait --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-y -q -h --dry-run --diff --json --yes --quiet --force --backup-dir --keep-transcripts --end-orphans --restore-index --rebuild-dropped --untombstone --resume --clear-dead-leases --max-age --if-stopped --lock-wait --keep-backups --keep-backups-for --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +342,14 @@ _sessfix() {
                     return 0
                     ;;
                 --lock-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-backups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-backups-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -451,12 +459,16 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__undo)
-            opts="-y -h --force --backup-dir --yes --lock-wait --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-y -h --list --dry-run --json --run --force --backup-dir --yes --lock-wait --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -40,7 +40,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -s h -l help -d 'Print hel
 complete -c sessfix -n "__fish_sessfix_needs_command" -s V -l version -d 'Print version'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "scan" -d 'Report every inconsistency and what the next boot will do with each session'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
-complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore the files changed by the last repair, if they are still as it left them'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -64,6 +64,8 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l untombstone -
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l resume -d 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user\'s /stop leaves the same state' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l max-age -d 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l lock-wait -d 'How long to wait for another sessfix run\'s lock on this state dir before giving up with exit 7 (0s: do not wait)' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-backups -d 'After a run that changed something, prune this state dir\'s older backup runs but the N newest (the run just made counted, never pruned); `all` keeps every run' -r
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-backups-for -d 'Keep backup runs made less than this long ago too (e.g. 30d), however many there are' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
@@ -89,6 +91,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l rebuild-dropp
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l clear-dead-leases -d 'SQLite era: remove leases (state/openclaw.sqlite) whose owner is positively dead, such as the maintenance lease that keeps the gateway and `openclaw doctor --fix` from starting for a minute'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l if-stopped -d 'For cron: when a gateway is live, change nothing and exit 0 (one line on stderr unless --quiet) instead of refusing with exit 4'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l run -d 'Undo this run (an id from --list) instead of the newest not yet undone; refused while a newer run not undone changed the same files' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l backup-dir -d 'Where backups are [default: <state-dir>/sessfix-backups]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l lock-wait -d 'How long to wait for another sessfix run\'s lock on this state dir before giving up with exit 7 (0s: do not wait)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
@@ -103,6 +106,9 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l color -d 'When 
 always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l list -d 'List every backup run, newest first: its id, when it was made, what it changed, its size and whether it was undone; changes nothing'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l dry-run -d 'Show what undo would restore, file by file, and what it would refuse; changes nothing (exits as the real run would)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l json -d 'Print --list or --dry-run as one JSON document (schema/undo.schema.json)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l force -d 'Restore even though a gateway is live or its liveness is unknown'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s y -l yes -d 'Restore without asking'
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s h -l help -d 'Print help'
@@ -134,7 +140,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l proc-root -d 'Re
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "scan" -d 'Report every inconsistency and what the next boot will do with each session'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
-complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "undo" -d 'Restore the files changed by the last repair, if they are still as it left them'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "undo" -d 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "completions" -d 'Print a shell completion script'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

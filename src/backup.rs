@@ -11,6 +11,8 @@
 //! payload an SQLite edit records (`apply::sqlite::Undo`) is a type
 //! parameter of the manifest, so a reader needs no writer.
 
+pub mod runs;
+
 use crate::fsx;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -116,18 +118,6 @@ pub fn entries(run_dir: &Path, state_dir: &Path) -> Option<Vec<BackupEntry>> {
             })
             .collect(),
     )
-}
-
-/// The newest run folder under `root` with a manifest not yet undone.
-pub fn latest(root: &Path) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join(MANIFEST).is_file())
-        .collect();
-    dirs.sort();
-    dirs.pop()
 }
 
 /// A manifest's paths under its `stateDir` moved under `state_dir`, the

@@ -25,11 +25,11 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was read or written"),
         ],
         "undo" => &[
-            (0, "the backup was restored (or none of its changes was in place: nothing to restore)"),
-            (1, "nothing restored: a file changed since the repair (restore it by hand, as the message says), or the answer was no"),
-            (2, "usage error, or not on a terminal without --yes"),
-            (3, "no backup to undo, or a file could not be read or written"),
-            (4, "a gateway is live: nothing was changed"),
+            (0, "the backup was restored (or none of its changes was in place: nothing to restore); --list: listed; --dry-run: a real run would restore"),
+            (1, "nothing restored: a file changed since the repair (restore it by hand, as the message says), a newer run not undone changed the same files (--run), or the answer was no; --dry-run: a real run would refuse so"),
+            (2, "usage error (an unknown --run ID too), or not on a terminal without --yes"),
+            (3, "no backup to undo (none, or every run undone already), or a file could not be read or written"),
+            (4, "a gateway is live: nothing was changed (--dry-run: a real run would refuse)"),
             (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was changed"),
         ],
         "completions" | "man" => &[(0, "printed"), (2, "usage error")],
@@ -79,7 +79,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Repair the state so the next boot resumes interrupted sessions.
     Repair(RepairArgs),
-    /// Restore the files changed by the last repair, if they are still as it left them.
+    /// Restore the files changed by the last repair not yet undone, if they
+    /// are still as it left them; list the backups (--list)
     Undo(UndoArgs),
     /// Print a shell completion script.
     Completions {
@@ -244,10 +245,57 @@ pub struct RepairArgs {
     /// before giving up with exit 7 (0s: do not wait)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, default_value = "30s")]
     pub lock_wait: u64,
+    /// After a run that changed something, prune this state dir's older
+    /// backup runs but the N newest (the run just made counted, never
+    /// pruned); `all` keeps every run
+    #[arg(long, value_name = "N|all", value_parser = parse_keep, default_value = "10")]
+    pub keep_backups: Keep,
+    /// Keep backup runs made less than this long ago too (e.g. 30d), however
+    /// many there are
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    pub keep_backups_for: Option<u64>,
+}
+
+/// `--keep-backups`: how many backup runs repair keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every run: nothing is pruned.
+    All,
+    /// The N newest runs (N >= 1).
+    Runs(usize),
+}
+
+/// `all`, or a count of at least 1 (the run just made is always kept, so 0
+/// would mean 1: it is refused rather than guessed).
+pub fn parse_keep(s: &str) -> Result<Keep, String> {
+    match s.trim() {
+        "all" => Ok(Keep::All),
+        n => match n.parse::<usize>() {
+            Ok(0) => Err("0: the run just made is always kept; give 1 to keep only it, or all to keep every run".into()),
+            Ok(n) => Ok(Keep::Runs(n)),
+            Err(_) => Err(format!("{s:?} is neither a number of runs (e.g. 10) nor all")),
+        },
+    }
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("view").args(["list", "dry_run"])))]
 pub struct UndoArgs {
+    /// List every backup run, newest first: its id, when it was made, what it
+    /// changed, its size and whether it was undone; changes nothing
+    #[arg(long, conflicts_with_all = ["dry_run", "run", "yes", "force"])]
+    pub list: bool,
+    /// Show what undo would restore, file by file, and what it would refuse;
+    /// changes nothing (exits as the real run would)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print --list or --dry-run as one JSON document (schema/undo.schema.json)
+    #[arg(long, requires = "view")]
+    pub json: bool,
+    /// Undo this run (an id from --list) instead of the newest not yet undone;
+    /// refused while a newer run not undone changed the same files
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
     /// Restore even though a gateway is live or its liveness is unknown
     #[arg(long)]
     pub force: bool,

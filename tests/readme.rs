@@ -80,6 +80,7 @@ fn the_files_the_readme_points_at_exist() {
     for (said, file) in [
         ("schema/scan.schema.json", "schema/scan.schema.json"),
         ("schema/repair.schema.json", "schema/repair.schema.json"),
+        ("schema/undo.schema.json", "schema/undo.schema.json"),
         ("cargo install --locked", "Cargo.lock"),
         ("sessfix-scan(1)", "completions/sessfix-scan.1"),
         ("sessfix(1)", "completions/sessfix.1"),

@@ -182,3 +182,59 @@ fn every_fixture_on_every_line_matches_the_schemas() {
         "{checked} runs"
     );
 }
+
+/// `undo --list --json` and `undo --dry-run --json` match
+/// `schema/undo.schema.json`: no run, runs undone and not, a file changed
+/// since, a newer run in the way; and what must not pass does not.
+#[test]
+fn undo_documents_match_the_undo_schema() {
+    let undo = validator("undo.schema.json");
+    let env = Env::fixture("dead-pid-lock");
+    let run = |args: &[&str]| json_of(env.cmd().args(args).output().unwrap(), "undo");
+    check(&undo, &run(&["undo", "--list", "--json"]), "no run");
+    env.cmd()
+        .env("SESSFIX_NOW", "2026-11-24T03:00:00Z")
+        .args(["repair", "--yes"])
+        .assert()
+        .code(0);
+    let lock = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
+    let from = fixtures()
+        .join("dead-pid-lock/state/agents/main/sessions")
+        .join(lock);
+    std::fs::copy(from, env.sessions("main").join(lock)).unwrap();
+    env.cmd()
+        .env("SESSFIX_NOW", "2026-11-24T04:00:00Z")
+        .args(["repair", "--yes"])
+        .assert()
+        .code(0);
+    let list = run(&["undo", "--list", "--json"]);
+    check(&undo, &list, "two runs");
+    let older = list["runs"][1]["id"].as_str().unwrap().to_string();
+    let blocked = run(&["undo", "--dry-run", "--json", "--run", &older]);
+    assert_eq!(
+        blocked["blockedBy"].as_array().unwrap().len(),
+        1,
+        "{blocked}"
+    );
+    check(&undo, &blocked, "blocked");
+    check(&undo, &run(&["undo", "--dry-run", "--json"]), "dry run");
+    env.cmd().args(["undo", "--yes"]).assert().code(0);
+    check(&undo, &run(&["undo", "--list", "--json"]), "one undone");
+    let changed = run(&["undo", "--dry-run", "--json"]);
+    assert_eq!(changed["files"][1]["verdict"], "changed", "{changed}");
+    check(&undo, &changed, "changed since");
+    // a run with an unreadable manifest is listed with its error
+    let bad = env.state().join("sessfix-backups/20261124T050000.000Z-1");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("manifest.json"), "{").unwrap();
+    let list = run(&["undo", "--list", "--json"]);
+    assert!(list["runs"][0]["error"].is_string(), "{list}");
+    check(&undo, &list, "unreadable manifest");
+
+    let mut wrong = list.clone();
+    wrong["runs"][1]["undone"] = "yes".into();
+    assert!(!undo.is_valid(&wrong), "a string undone passes");
+    let mut wrong = changed;
+    wrong["files"][0]["verdict"] = "maybe".into();
+    assert!(!undo.is_valid(&wrong), "an unknown verdict passes");
+}

@@ -6,7 +6,7 @@
 pub mod sqlite;
 mod undo;
 
-pub use undo::{has_sqlite_edits, undo};
+pub use undo::{check as check_undo, has_sqlite_edits, undo, FileCheck, Verdict};
 
 use crate::backup::{self, absolute};
 use crate::fsx::{self, Identity};

@@ -105,6 +105,59 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
     done
 }
 
+/// What `undo` does with one file of a backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The change is in place: undo restores the file.
+    Restore,
+    /// The change was never made (a run stopped before it): nothing to do.
+    NotMade,
+    /// The file is neither as the repair left it nor as it was: undo
+    /// refuses the whole backup (why, in words).
+    Changed(&'static str),
+}
+
+/// One file of a backup and what `undo` does with it (`check`).
+#[derive(Debug, Clone)]
+pub struct FileCheck {
+    pub path: std::path::PathBuf,
+    /// The manifest entry's `action`.
+    pub action: String,
+    pub verdict: Verdict,
+}
+
+fn verdict(e: &ManifestEntry) -> Verdict {
+    match (change_in_place(e), e.done) {
+        (Some(true), _) => Verdict::Restore,
+        (_, false) => Verdict::NotMade,
+        (_, true) if e.action == "remove" => Verdict::Changed("exists again since the repair"),
+        (_, true) => Verdict::Changed("changed since the repair"),
+    }
+}
+
+/// The manifest of the backup in `dir`, its paths under `state_dir`.
+fn manifest(dir: &Path, state_dir: &Path) -> Result<Manifest, String> {
+    let mut m: Manifest = backup::read_manifest(&dir.join(MANIFEST))?;
+    backup::rebase(&mut m, state_dir);
+    Ok(m)
+}
+
+/// What `undo` would do with each file of the backup in `dir`, changing
+/// nothing (`undo --dry-run`): restore it, nothing, or refuse.
+///
+/// Errors: the manifest cannot be read (in words, naming it).
+pub fn check(dir: &Path, state_dir: &Path) -> Result<Vec<FileCheck>, String> {
+    Ok(manifest(dir, state_dir)?
+        .entries
+        .iter()
+        .map(|e| FileCheck {
+            path: e.path.clone(),
+            action: e.action.clone(),
+            verdict: verdict(e),
+        })
+        .collect())
+}
+
 /// Restore the files of one backup, if every one is still as repair left it.
 /// A change the manifest marks done must still be in place; one it does not
 /// mark (a run stopped in the middle of a phase) is restored when the file
@@ -114,19 +167,14 @@ fn remove_run_temps(dir: &Path, entries: &[ManifestEntry]) -> Vec<String> {
 /// its `stateDir` are taken as under `state_dir` (`backup::rebase`).
 pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
     let mp = dir.join(MANIFEST);
-    let mut m: Manifest = backup::read_manifest(&mp)?;
-    backup::rebase(&mut m, state_dir);
+    let m = manifest(dir, state_dir)?;
     let mut problems = Vec::new();
     let mut restore = Vec::new();
     for e in &m.entries {
-        match (change_in_place(e), e.done) {
-            (Some(true), _) => restore.push(e),
-            (_, false) => {}
-            (_, true) if e.action == "remove" => problems.push(format!(
-                "{}: exists again since the repair",
-                e.path.display()
-            )),
-            (_, true) => problems.push(format!("{}: changed since the repair", e.path.display())),
+        match verdict(e) {
+            Verdict::Restore => restore.push(e),
+            Verdict::NotMade => {}
+            Verdict::Changed(why) => problems.push(format!("{}: {why}", e.path.display())),
         }
     }
     if !problems.is_empty() {
@@ -166,6 +214,9 @@ pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
         done.push(format!("{}: restored", e.path.display()));
     }
     done.extend(remove_run_temps(dir, &m.entries));
+    // Marked undone by one rename, synced: `undo --list` and the next `undo`
+    // see it after a crash too.
     std::fs::rename(&mp, dir.join(backup::UNDONE)).map_err(|x| fsx::describe(&mp, &x))?;
+    let _ = fsx::sync_dir(dir);
     Ok(done)
 }

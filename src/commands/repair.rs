@@ -45,6 +45,13 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
         yes: args.yes,
         lock_wait_ms: args.lock_wait,
         backup_dir: args.backup_dir.clone(),
+        retention: crate::ops::backups::Retention {
+            runs: match args.keep_backups {
+                crate::cli::Keep::All => None,
+                crate::cli::Keep::Runs(n) => Some(n),
+            },
+            age_ms: args.keep_backups_for,
+        },
     }
 }
 

@@ -1,12 +1,13 @@
 //! `sessfix undo`: the flags mapped into `ops::undo`'s options, and its
-//! outcome rendered. Like repair, it refuses while a gateway is live and
-//! asks on a terminal.
+//! outcome rendered; `--list` lists the backup runs. Like repair, it
+//! refuses while a gateway is live and asks on a terminal.
 
 use super::{Context, Fatal};
 use crate::cli::UndoArgs;
 use crate::exit::Exit;
 use crate::ops::undo::{UndoOptions, UndoOutcome};
 use crate::ops::{Event, Ui};
+use crate::render::backups::{self, Preview};
 use std::io::Write;
 use std::path::Path;
 
@@ -24,16 +25,21 @@ impl Ui for Terminal {
 }
 
 pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
+    if args.list {
+        return list(ctx, args);
+    }
     let opts = UndoOptions {
         force: args.force,
         yes: args.yes,
         lock_wait_ms: args.lock_wait,
         backup_dir: args.backup_dir.clone(),
+        run: args.run.clone(),
+        dry_run: args.dry_run,
     };
     let outcome = crate::ops::undo::undo(ctx, &opts, &mut Terminal)?;
+    let mut out = crate::render::stdout();
     match &outcome {
         UndoOutcome::Restored { dir, done } => {
-            let mut out = crate::render::stdout();
             if done.is_empty() {
                 let _ = writeln!(
                     out,
@@ -44,12 +50,44 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
             for d in done {
                 let _ = writeln!(out, "{d}");
             }
-            let _ = out.flush();
+        }
+        UndoOutcome::DryRun(d) => {
+            let p = Preview {
+                run: &d.run,
+                files: &d.files,
+                blocking: &d.blocking,
+                gateway: d.gateway.as_deref(),
+                exit: d.exit,
+            };
+            let r = if args.json {
+                backups::preview_json(&p, &mut out)
+            } else {
+                backups::preview_text(&p, &mut out)
+            };
+            r.map_err(|e| Fatal::operational(format!("cannot write the output: {e}")))?;
         }
         UndoOutcome::Failed { dir, error } => eprintln!("sessfix: {error}\n{}", by_hand(dir)),
+        UndoOutcome::Blocked { error, .. } => eprintln!("sessfix: {error}"),
         UndoOutcome::Refused(_) | UndoOutcome::Declined => {}
     }
+    let _ = out.flush();
     Ok(outcome.exit())
+}
+
+/// `undo --list`: every backup run, newest first; changes nothing.
+fn list(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
+    let state_dir = &ctx.read.state_dir;
+    let root = crate::backup::root(state_dir, args.backup_dir.as_deref());
+    let runs = crate::ops::backups::list(&root, state_dir)?;
+    let mut out = crate::render::stdout();
+    let r = if args.json {
+        backups::list_json(&root, &runs, &mut out)
+    } else {
+        backups::list_text(&root, &runs, &mut out)
+    };
+    r.and_then(|_| out.flush())
+        .map_err(|e| Fatal::operational(format!("cannot write the output: {e}")))?;
+    Ok(Exit::Ok)
 }
 
 /// How to restore a backup by hand, when `undo` will not.

@@ -7,6 +7,7 @@
 //! Refusals, warnings and what needs a person go to stderr from here, as
 //! before: they are the protocol's own words, the same in every output format.
 
+pub mod backups;
 mod context;
 pub mod person;
 pub mod repair;

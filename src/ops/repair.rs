@@ -38,6 +38,9 @@ pub struct RepairOptions {
     pub lock_wait_ms: u64,
     /// Where backups go (`--backup-dir`); `None`: `<state-dir>/sessfix-backups`.
     pub backup_dir: Option<PathBuf>,
+    /// The backup runs kept after a run that changed something
+    /// (`--keep-backups`, `--keep-backups-for`).
+    pub retention: super::backups::Retention,
 }
 
 /// How a repair ended. `exit()` is its exit code.
@@ -372,10 +375,25 @@ pub fn repair(
     let Some(outcome) = apply_shown(ctx, &plan, &snap.state_dir, &backup_root, ui)? else {
         return Ok(RepairOutcome::Changed);
     };
+    let own = outcome.backup_dir.clone();
     drop(outcome);
     drop(plan);
     crate::fsx::os::trim_heap();
-    Ok(RepairOutcome::Applied(verify(ctx, tails)?))
+    let exit = verify(ctx, tails)?;
+    // Only now, the run's own backup complete and synced, and under the run
+    // lock still: older runs beyond the retention go.
+    if let Some(own) = own {
+        let shared = opts.backup_dir.is_some();
+        super::backups::prune_telling(
+            &backup_root,
+            &snap.state_dir,
+            &own,
+            &opts.retention,
+            ctx.settings.now_ms,
+            shared,
+        );
+    }
+    Ok(RepairOutcome::Applied(exit))
 }
 
 /// `repair --dry-run`: read and plan once, show the plan with its report,

@@ -1,5 +1,6 @@
 //! Output formats, one per file behind a small trait.
 
+pub mod backups;
 pub mod json;
 pub mod man;
 pub mod plan;
