@@ -59,18 +59,19 @@ pub fn run(cli: Cli) -> Exit {
                 .map(|_| Exit::Ok)
                 .map_err(|e| commands::Fatal::operational(e.to_string()))
         }
+        // A command an error quotes carries the options of this run's state.
         Command::Scan(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
             ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
-            commands::scan::run(&ctx, args)
+            commands::scan::run(&ctx, args).map_err(|e| e.pasteable(ctx.settings.action_options))
         }),
         Command::Repair(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
             ctx.progress = !args.quiet;
             ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
-            commands::repair::run(&ctx, args)
+            commands::repair::run(&ctx, args).map_err(|e| e.pasteable(ctx.settings.action_options))
         }),
-        Command::Undo(args) => {
-            commands::Context::new(&cli.state).and_then(|ctx| commands::undo::run(&ctx, args))
-        }
+        Command::Undo(args) => commands::Context::new(&cli.state).and_then(|ctx| {
+            commands::undo::run(&ctx, args).map_err(|e| e.pasteable(ctx.settings.action_options))
+        }),
     };
     match result {
         Ok(exit) => exit,

@@ -158,3 +158,18 @@ fn the_copy_an_index_was_restored_from_is_not_advised_back_over_it() {
         "{message}"
     );
 }
+
+/// An error that names a sessfix command names it with the state's options.
+#[test]
+fn a_command_an_error_quotes_carries_the_state_options() {
+    let env = Env::fixture("graceful-restart");
+    assert_eq!(env.code(&["repair", "--yes"]), Some(0));
+    assert_eq!(env.code(&["undo", "--yes"]), Some(0));
+    let out = env.cmd().args(["undo", "--yes"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let want = format!(
+        "`sessfix undo --state-dir {} --list`",
+        env.state().display()
+    );
+    assert!(stderr.contains(&want), "{stderr}");
+}

@@ -67,7 +67,12 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
             r.map_err(|e| Fatal::operational(format!("cannot write the output: {e}")))?;
         }
         UndoOutcome::Failed { dir, error } => eprintln!("sessfix: {error}\n{}", by_hand(dir)),
-        UndoOutcome::Blocked { error, .. } => eprintln!("sessfix: {error}"),
+        UndoOutcome::Blocked { error, .. } => eprintln!(
+            "sessfix: {}",
+            crate::text::pasteable(error, ctx.settings.action_options)
+                .as_deref()
+                .unwrap_or(error)
+        ),
         UndoOutcome::Refused(_) | UndoOutcome::Declined => {}
     }
     let _ = out.flush();

@@ -24,6 +24,16 @@ impl Fatal {
             message: message.into(),
         }
     }
+
+    /// The same error, each sessfix command it quotes carrying `options`
+    /// (`Settings::action_options`), so that it can be pasted.
+    #[must_use]
+    pub fn pasteable(mut self, options: &str) -> Self {
+        if let Some(t) = crate::text::pasteable(&self.message, options) {
+            self.message = t;
+        }
+        self
+    }
 }
 
 /// The phases a read names on its progress line: `read` while files are
