@@ -39,7 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Repair the state so the next boot resumes interrupted sessions')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -136,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             break
         }
         'sessfix;man' {
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'Write every page into DIR/man1/ instead (e.g. ~/.local/share/man, or /usr/local/share/man as root), then `man sessfix` reads them')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Only this index (as `openclaw sessions --store`)')
@@ -155,7 +156,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Repair the state so the next boot resumes interrupted sessions')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

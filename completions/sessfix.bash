@@ -265,12 +265,16 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__man)
-            opts="-h --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help scan repair undo completions man"
+            opts="-h --install --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help scan repair undo completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --install)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -36,7 +36,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand repair 'Repair the state so the next boot resumes interrupted sessions'
             cand undo 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)'
             cand completions 'Print a shell completion script'
-            cand man 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
+            cand man 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sessfix;scan'= {
@@ -128,6 +128,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --help 'Print help'
         }
         &'sessfix;man'= {
+            cand --install 'Write every page into DIR/man1/ instead (e.g. ~/.local/share/man, or /usr/local/share/man as root), then `man sessfix` reads them'
             cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
             cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
             cand --store 'Only this index (as `openclaw sessions --store`)'
@@ -146,7 +147,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand repair 'Repair the state so the next boot resumes interrupted sessions'
             cand undo 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)'
             cand completions 'Print a shell completion script'
-            cand man 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
+            cand man 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sessfix;help;scan'= {

@@ -42,7 +42,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "scan" -d 'Report ev
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
+complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l max-age -d 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
@@ -125,6 +125,7 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l install -d 'Write every page into DIR/man1/ instead (e.g. ~/.local/share/man, or /usr/local/share/man as root), then `man sessfix` reads them' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
@@ -142,5 +143,5 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_see
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "repair" -d 'Repair the state so the next boot resumes interrupted sessions'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "undo" -d 'Restore the files changed by the last repair not yet undone, if they are still as it left them; list the backups (--list)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand help; and not __fish_seen_subcommand_from scan repair undo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

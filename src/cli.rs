@@ -87,11 +87,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print a man page (roff): sessfix(1), or sessfix-COMMAND(1).
+    /// Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or
+    /// install them all (--install).
     Man {
         /// The command whose page to print [default: the main page]
         #[arg(value_parser = ["scan", "repair", "undo", "completions", "man"])]
         command: Option<String>,
+        /// Write every page into DIR/man1/ instead (e.g. ~/.local/share/man,
+        /// or /usr/local/share/man as root), then `man sessfix` reads them
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        install: Option<PathBuf>,
     },
 }
 

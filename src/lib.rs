@@ -52,7 +52,17 @@ pub fn run(cli: Cli) -> Exit {
                 .map(|()| Exit::Ok)
                 .map_err(|e| commands::Fatal::operational(format!("cannot write output: {e}")))
         }
-        Command::Man { command } => {
+        Command::Man {
+            install: Some(dir), ..
+        } => render::man::install(dir)
+            .map(|written| {
+                for p in written {
+                    println!("{}", p.display());
+                }
+                Exit::Ok
+            })
+            .map_err(commands::Fatal::operational),
+        Command::Man { command, .. } => {
             let mut out = render::stdout();
             render::man::render(command.as_deref(), &mut out)
                 .and_then(|()| std::io::Write::flush(&mut out))

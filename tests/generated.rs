@@ -50,8 +50,11 @@ fn man_pages_are_up_to_date() {
 #[test]
 fn every_page_has_its_sections_and_every_page_it_names_exists() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
-    for (page, _) in sessfix::render::man::pages() {
+    for (page, command) in sessfix::render::man::pages() {
         let text = std::fs::read_to_string(dir.join(&page)).unwrap();
+        // The environment and files are those of the commands that read a
+        // state dir (and of the main page); man and completions read none.
+        let reads_state = !matches!(command, Some("man" | "completions"));
         for s in [
             "EXIT STATUS",
             "ENVIRONMENT",
@@ -59,9 +62,11 @@ fn every_page_has_its_sections_and_every_page_it_names_exists() {
             "EXAMPLES",
             "SEE ALSO",
         ] {
-            assert!(text.contains(&format!(".SH \"{s}\"")), "{page}: no {s}");
+            let has = text.contains(&format!(".SH \"{s}\""));
+            let wanted = reads_state || !matches!(s, "ENVIRONMENT" | "FILES");
+            assert_eq!(has, wanted, "{page}: {s}");
         }
-        assert!(text.contains("NO_COLOR"), "{page}");
+        assert_eq!(text.contains("NO_COLOR"), reads_state, "{page}");
         // Every sessfix-X(1) it refers to is a page that exists.
         for (i, _) in text.match_indices("sessfix\\-") {
             let rest = &text[i + "sessfix\\-".len()..];
@@ -138,4 +143,107 @@ fn the_example_generator_answers_help() {
         text.contains("--out DIR") && text.contains("--seed"),
         "{text}"
     );
+}
+
+/// `sessfix man --install DIR` writes every page into DIR/man1/, each the
+/// page `sessfix man [COMMAND]` prints (the committed ones).
+#[test]
+fn man_install_writes_every_page_into_man1() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("share").join("man");
+    let out = Command::cargo_bin("sessfix")
+        .unwrap()
+        .env_clear()
+        .args(["man", "--install"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let mut pages = 0;
+    for e in std::fs::read_dir(&root).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".1") {
+            continue;
+        }
+        let installed = target.join("man1").join(&name);
+        assert_eq!(
+            std::fs::read(&installed).unwrap(),
+            std::fs::read(e.path()).unwrap(),
+            "{name}"
+        );
+        assert!(
+            listed.contains(&installed.display().to_string()),
+            "{listed}"
+        );
+        pages += 1;
+    }
+    assert_eq!(pages, 6);
+    assert_eq!(listed.lines().count(), pages);
+    // A page and --install together are a usage error.
+    let code = Command::cargo_bin("sessfix")
+        .unwrap()
+        .env_clear()
+        .args(["man", "scan", "--install"])
+        .arg(&target)
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert_eq!(code, Some(2));
+}
+
+/// The roff of `sessfix man [COMMAND]` as plain words.
+fn page_text(command: &[&str]) -> String {
+    let out = Command::cargo_bin("sessfix")
+        .unwrap()
+        .env_clear()
+        .arg("man")
+        .args(command)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .replace("\\fB", "")
+        .replace("\\fI", "")
+        .replace("\\fR", "")
+        .replace("\\-", "-")
+        .replace("\\ ", " ")
+}
+
+/// Each page's SYNOPSIS names its own options with their values and puts
+/// the global ones apart; the pages of commands that read no state dir
+/// (man, completions) name none of the state's options.
+#[test]
+fn synopses_name_values_and_only_state_commands_take_state_options() {
+    let repair = page_text(&["repair"]);
+    let synopsis =
+        &repair[repair.find(".SH SYNOPSIS").unwrap()..repair.find(".SH DESCRIPTION").unwrap()];
+    for want in [
+        "sessfix [GLOBAL OPTIONS] repair",
+        "[--max-age DURATION]",
+        "[--untombstone KEY]",
+        "[-y|--yes]",
+    ] {
+        assert!(synopsis.contains(want), "{synopsis}");
+    }
+    assert!(!synopsis.contains("--state-dir"), "{synopsis}");
+    for c in ["scan", "repair", "undo"] {
+        assert!(
+            page_text(&[c]).contains("--state-dir <DIR>"),
+            "sessfix-{c}(1)"
+        );
+    }
+    for c in ["man", "completions"] {
+        let page = page_text(&[c]);
+        for option in ["--state-dir", "--profile", "--agent", "OPENCLAW_STATE_DIR"] {
+            assert!(!page.contains(option), "sessfix-{c}(1) names {option}");
+        }
+    }
+    assert!(page_text(&["man"]).contains("sessfix man [COMMAND] [--install DIR]"));
 }

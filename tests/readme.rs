@@ -93,3 +93,46 @@ fn the_files_the_readme_points_at_exist() {
         assert!(root.join(file).is_file(), "{file} is missing");
     }
 }
+
+/// sessfix(1)'s FILES and the README's "What it reads" name the same
+/// files: each page entry is in the README, and each file the table names
+/// is on the page.
+#[test]
+fn the_man_page_and_the_readme_name_the_same_files() {
+    let text = readme();
+    let reads = &text[text.find("## What it reads").unwrap()..];
+    let reads = &reads[..reads[3..].find("\n## ").unwrap()];
+    let files = sessfix::render::man::FILES;
+    for (path, _) in files {
+        for name in path.rsplit('/').next().unwrap().split(", ") {
+            assert!(
+                text.contains(name),
+                "the README does not name {name} (sessfix(1) FILES)"
+            );
+        }
+    }
+    let mut checked = 0;
+    for token in reads.split('`').skip(1).step_by(2) {
+        let is_file = [".json", ".sqlite", ".lock", ".jsonl"]
+            .iter()
+            .any(|x| token.ends_with(x));
+        if !is_file {
+            continue;
+        }
+        let name = token.rsplit('/').next().unwrap();
+        assert!(
+            files.iter().any(|(p, _)| p.contains(name)),
+            "sessfix(1) FILES does not name {token} (README, What it reads)"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked}");
+}
+
+/// The README says how to read and install the man pages.
+#[test]
+fn the_readme_says_how_to_read_and_install_the_man_pages() {
+    let text = readme();
+    assert!(text.contains("sessfix man | man -l -"));
+    assert!(text.contains("sessfix man --install"));
+}

@@ -21,7 +21,9 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("COLUMNS", "the width tables fit when stdout is not a terminal"),
 ];
 
-const FILES: &[(&str, &str)] = &[
+/// The files sessfix reads or writes, with what each is (FILES; the README's
+/// "What it reads" names the same, a test checks).
+pub const FILES: &[(&str, &str)] = &[
     (
         "~/.openclaw/agents/<id>/sessions/sessions.json",
         "each agent's session index",
@@ -43,8 +45,12 @@ const FILES: &[(&str, &str)] = &[
         "the gateway's config: session.store, agents.list or agents.entries, meta.lastTouchedVersion",
     ),
     (
-        "$TMPDIR/openclaw-<uid>/gateway.<hash>.lock",
-        "the singleton lock of a live gateway",
+        "~/.openclaw/session-sqlite-migration-runs/*.json",
+        "from 2026.8.1, the legacy-import manifests of openclaw doctor --session-sqlite import",
+    ),
+    (
+        "$TMPDIR/openclaw-<uid>/gateway.<8 hex>.lock",
+        "the singleton lock of a live gateway (2026.8 and later: under <state>/tmp/openclaw-<uid>/)",
     ),
     (
         "<state>/sessfix-backups/<time>-<pid>/manifest.json",
@@ -140,18 +146,33 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
     let name = command.unwrap_or("");
     let cmd = match command {
         None => root.clone(),
-        Some(c) => root
-            .find_subcommand(c)
-            .expect("a known command")
-            .clone()
-            .display_name(format!("sessfix-{c}"))
-            .bin_name(format!("sessfix {c}"))
-            .version(env!("CARGO_PKG_VERSION")),
+        Some(c) => {
+            // The state's options are global to the commands that read it;
+            // the others' pages leave them out (clap propagates them to
+            // every command when it builds the tree).
+            let tree = if reads_state(c) {
+                root.clone()
+            } else {
+                crate::cli::command()
+            };
+            tree.find_subcommand(c)
+                .expect("a known command")
+                .clone()
+                .display_name(format!("sessfix-{c}"))
+                .bin_name(format!("sessfix {c}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
     };
-    let man = clap_mangen::Man::new(cmd).source(format!("sessfix {}", env!("CARGO_PKG_VERSION")));
+    let man =
+        clap_mangen::Man::new(cmd.clone()).source(format!("sessfix {}", env!("CARGO_PKG_VERSION")));
     man.render_title(out)?;
     man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
+    // No hyphenation: an option is typed as it is shown.
+    writeln!(
+        out,
+        ".SH SYNOPSIS\n.nh\n.ad l\n{}\n.ad b\n.hy",
+        synopsis(&cmd, command)
+    )?;
     man.render_description_section(out)?;
     man.render_options_section(out)?;
     if command.is_none() {
@@ -165,8 +186,11 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
     if command.is_none() {
         section(out, "RELEASE LINES", &release_lines())?;
     }
-    section(out, "ENVIRONMENT", &owned(ENVIRONMENT))?;
-    section(out, "FILES", &owned(FILES))?;
+    // What a state-reading command looks at; the others read neither.
+    if command.is_none_or(reads_state) {
+        section(out, "ENVIRONMENT", &owned(ENVIRONMENT))?;
+        section(out, "FILES", &owned(FILES))?;
+    }
     section(out, "EXAMPLES", &owned(examples(name)))?;
     let see: Vec<String> = std::iter::once("sessfix".to_string())
         .chain(COMMANDS.iter().map(|c| format!("sessfix-{c}")))
@@ -175,6 +199,78 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
         .collect();
     writeln!(out, ".SH \"SEE ALSO\"\n{}", see.join(", "))?;
     man.render_version_section(out)
+}
+
+/// Whether `command` reads a state dir (and so takes the global options).
+fn reads_state(command: &str) -> bool {
+    matches!(command, "scan" | "repair" | "undo")
+}
+
+/// The SYNOPSIS, as roff: `sessfix [GLOBAL OPTIONS] COMMAND ...` on the main
+/// page; on a command's, its own options with their value names (the
+/// global ones, where it takes them, as `[GLOBAL OPTIONS]`).
+fn synopsis(cmd: &clap::Command, command: Option<&str>) -> String {
+    let Some(name) = command else {
+        return "\\fBsessfix\\fR [\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR]".into();
+    };
+    let mut words = vec![format!("\\fBsessfix\\fR")];
+    if reads_state(name) {
+        words.push("[\\fIGLOBAL OPTIONS\\fR]".into());
+    }
+    words.push(format!("\\fB{}\\fR", esc(name)));
+    for a in cmd.get_arguments() {
+        if a.is_global_set() || a.is_hide_set() || matches!(a.get_id().as_str(), "help" | "version")
+        {
+            continue;
+        }
+        let value = a
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map(|v| format!("\\fI{}\\fR", esc(v)));
+        let word = match (a.get_long(), a.get_short()) {
+            (Some(long), short) => {
+                let flag = match short {
+                    Some(c) => format!("\\fB\\-{c}\\fR|\\fB\\-\\-{}\\fR", esc(long)),
+                    None => format!("\\fB\\-\\-{}\\fR", esc(long)),
+                };
+                let takes = a.get_action().takes_values();
+                match value.filter(|_| takes) {
+                    // Unbreakable: an option and its value on one line.
+                    Some(v) => format!("{flag}\\ {v}"),
+                    None => flag,
+                }
+            }
+            (None, _) => value
+                .unwrap_or_else(|| format!("\\fI{}\\fR", esc(a.get_id().as_str()).to_uppercase())),
+        };
+        words.push(if a.is_required_set() {
+            word
+        } else {
+            format!("[{word}]")
+        });
+    }
+    words.join(" ")
+}
+
+/// Write every page into `dir/man1/` (created), each atomically; returns
+/// the files written. `man -M DIR sessfix`, or DIR on the MANPATH, reads
+/// them.
+///
+/// # Errors
+/// The first directory or file that cannot be written, named.
+pub fn install(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let man1 = dir.join("man1");
+    std::fs::create_dir_all(&man1).map_err(|e| format!("{}: {e}", man1.display()))?;
+    let mut written = Vec::new();
+    for (file, command) in pages() {
+        let path = man1.join(file);
+        let mut page = Vec::new();
+        render(command, &mut page).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::fsx::write_atomic(&path, &page, 0o644)
+            .map_err(|e| format!("{}: cannot be written: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// The release lines sessfix has rules for, each with its releases
