@@ -72,6 +72,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --color 'When to use colour'
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
             cand --dry-run 'Show the plan and change nothing'
+            cand --detailed-exitcode 'With --dry-run: exit 0 when there is nothing to change and nothing needs a person, 1 when a person is needed (whatever the plan), 8 when the plan would change files and nothing else needs a person (as `terraform plan -detailed-exitcode`); 3, 4 and 6 as without it'
             cand --diff 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
             cand --json 'Print the plan (and, when applied, the results) as one JSON document on stdout (schema/repair.schema.json)'
             cand -y 'Apply without asking'

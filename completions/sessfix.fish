@@ -77,6 +77,7 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l dry-run -d 'Show the plan and change nothing'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l detailed-exitcode -d 'With --dry-run: exit 0 when there is nothing to change and nothing needs a person, 1 when a person is needed (whatever the plan), 8 when the plan would change files and nothing else needs a person (as `terraform plan -detailed-exitcode`); 3, 4 and 6 as without it'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l json -d 'Print the plan (and, when applied, the results) as one JSON document on stdout (schema/repair.schema.json)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s y -l yes -d 'Apply without asking'

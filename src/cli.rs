@@ -16,13 +16,14 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
         ],
         "repair" => &[
             (0, "the state was left consistent (repaired, or nothing to do)"),
-            (1, "problems remain that need a person (each named on stderr), or the answer was no"),
+            (1, "problems remain that need a person (each named on stderr), or the answer was no (--dry-run: a real run would leave such problems, or, without --detailed-exitcode, has a plan to carry out)"),
             (2, "usage error (a named SQLite edit that does not fit its session too), or not on a terminal without --yes"),
             (3, "the state could not be read or written (an agent whose index cannot be read is left alone)"),
             (4, "a gateway is live, or its liveness cannot be established: nothing was changed (--dry-run: a real run would refuse)"),
             (5, "a file changed while repair ran: that file was left alone"),
             (6, "starting the gateway now would lose data that repair could not save unattended (a lost index with an intact copy it did not restore, or an unparseable one): do not start it"),
             (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was read or written"),
+            (8, "--dry-run --detailed-exitcode only: the plan would change files and nothing else needs a person (0 there: nothing to change)"),
         ],
         "undo" => &[
             (0, "the backup was restored (or none of its changes was in place: nothing to restore)"),
@@ -42,6 +43,7 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (5, "a file changed while repair ran: that file was left alone"),
             (6, "repair: starting the gateway now would lose data: do not start it"),
             (7, "repair or undo: another sessfix run held the run lock for the whole --lock-wait"),
+            (8, "repair --dry-run --detailed-exitcode: the plan would change files and nothing else needs a person"),
         ],
     }
 }
@@ -176,6 +178,12 @@ pub struct RepairArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: exit 0 when there is nothing to change and nothing
+    /// needs a person, 1 when a person is needed (whatever the plan), 8 when
+    /// the plan would change files and nothing else needs a person (as
+    /// `terraform plan -detailed-exitcode`); 3, 4 and 6 as without it
+    #[arg(long, requires = "dry_run")]
+    pub detailed_exitcode: bool,
     /// Show the plan as unified diffs too (each index, and each transcript
     /// cut as removed lines)
     #[arg(long, conflicts_with_all = ["json", "quiet"])]

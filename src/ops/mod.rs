@@ -9,6 +9,7 @@
 
 mod context;
 pub mod person;
+pub mod remaining;
 pub mod repair;
 pub mod undo;
 

@@ -26,6 +26,9 @@ pub struct RepairOptions {
     pub sqlite: SqliteRequest,
     /// Plan and show, never write (`--dry-run`).
     pub dry_run: bool,
+    /// A dry run's exit tells a plan that needs no person apart
+    /// (`--detailed-exitcode`: `Exit::WouldChange`, see `ops::remaining`).
+    pub detailed_exitcode: bool,
     /// Write although a gateway looks live or a liveness is unknown (`--force`).
     pub force: bool,
     /// A live gateway is no error: exit 0, nothing written (`--if-stopped`).
@@ -388,7 +391,10 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         Some(s) => s,
         None => &mut discard,
     };
-    let (snap, report, plan, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, sink, Tails::Read)?;
+    let mut person = super::remaining::PersonNeeded::new(sink, opts.plan.max_age_ms.is_some());
+    let (snap, report, plan, _) =
+        read_and_plan(ctx, opts.plan, &opts.sqlite, &mut person, Tails::Read)?;
+    let person = person.needs_a_person(&report.findings, &plan);
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     ui.show(Event::DryRun {
         report: &report,
@@ -426,7 +432,12 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         plan_empty: plan.is_empty(),
         force: opts.force,
     };
-    Ok(RepairOutcome::DryRun(super::exit_telling(&report, mode)))
+    let exit = super::exit_telling(&report, mode);
+    Ok(RepairOutcome::DryRun(if opts.detailed_exitcode {
+        super::remaining::detailed(exit, person, plan.is_empty())
+    } else {
+        exit
+    }))
 }
 
 /// Show the plan and ask. The run lock is let go while the question is open
