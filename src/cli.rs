@@ -48,6 +48,11 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
     }
 }
 
+/// `sessfix --version`'s: the package's version, then the commit and its
+/// date when built from a git checkout (`build.rs`): `0.1.0 (cbbfc01
+/// 2026-12-04)`, else `0.1.0`.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("SESSFIX_BUILD_INFO"));
+
 fn exit_codes_help(command: &str) -> String {
     let mut s = String::from("Exit codes:");
     for (code, what) in exit_codes(command) {
@@ -59,7 +64,8 @@ fn exit_codes_help(command: &str) -> String {
 #[derive(Debug, Parser)]
 #[command(
     name = "sessfix",
-    version,
+    version = VERSION,
+    arg_required_else_help = true,
     about = "Diagnose and repair the on-disk session state of the OpenClaw gateway",
     long_about = "Diagnose and repair the on-disk session state of the OpenClaw gateway.\n\n\
         Reads the state offline (agents/<id>/sessions/sessions.json and transcripts; from \
@@ -322,9 +328,22 @@ pub fn command() -> clap::Command {
     cmd
 }
 
-/// Parse the process's arguments (clap prints help and usage errors).
+/// Parse the process's arguments (clap prints help and usage errors). A
+/// bare `sessfix` (no argument at all) prints the help on stdout, so that
+/// it pages (`sessfix | less`), and exits 2: no command is a usage error
+/// (`arg_required_else_help`, whatever `SESSFIX_*` variables are set).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
+    if std::env::args_os().len() <= 1 {
+        let help = command().render_help();
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            print!("{}", help.ansi());
+        } else {
+            print!("{help}");
+        }
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        std::process::exit(2);
+    }
     Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
 }
 

@@ -139,7 +139,8 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
     root.build();
     let name = command.unwrap_or("");
     let cmd = match command {
-        None => root.clone(),
+        // The pages name the release alone, not the commit they were made at.
+        None => root.clone().version(env!("CARGO_PKG_VERSION")),
         Some(c) => root
             .find_subcommand(c)
             .expect("a known command")
