@@ -118,3 +118,129 @@ fn a_bare_sessfix_prints_the_help_and_exits_2() {
         stderr(&out)
     );
 }
+
+/// `--store` naming the sessions dir says it is a directory and names the
+/// index in it, instead of "fix its permissions or type".
+#[test]
+fn a_store_that_is_a_directory_is_named_so() {
+    let env = Env::fixture("graceful-restart");
+    let before = tree_digest(&env.state());
+    let dir = env.sessions("main");
+    for args in [
+        &["scan"][..],
+        &["repair", "--dry-run"],
+        &["repair", "--yes"],
+    ] {
+        let out = env
+            .cmd()
+            .arg("--store")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_exit(&out, 3);
+        let err = stderr(&out);
+        assert!(err.contains("is a directory"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "did you mean --store {}",
+                dir.join("sessions.json").display()
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("permissions or type"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    // A directory with no index in it: no suggestion.
+    let empty = env.dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = env
+        .cmd()
+        .arg("--store")
+        .arg(&empty)
+        .arg("scan")
+        .output()
+        .unwrap();
+    assert_exit(&out, 3);
+    assert!(stderr(&out).contains("is a directory; --store takes the index file"));
+    assert!(!stderr(&out).contains("did you mean"));
+    assert_eq!(before, tree_digest(&env.state()));
+}
+
+/// `--store` alone (no `--state-dir`, no `~/.openclaw`) reads that index,
+/// with the state dir it sits in (`<state>/agents/<id>/sessions/`), as
+/// `openclaw sessions --store` does; relative to the caller's directory.
+#[test]
+fn a_store_alone_names_its_state_dir() {
+    let env = Env::fixture("two-agents");
+    let store = env.sessions("ops").join("sessions.json");
+    let with_dir = env
+        .cmd()
+        .arg("--store")
+        .arg(&store)
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let alone = env
+        .bare()
+        .current_dir(env.dir.path())
+        .args([
+            "--store",
+            "state/agents/ops/sessions/sessions.json",
+            "scan",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        alone.status.code(),
+        with_dir.status.code(),
+        "{}",
+        stderr(&alone)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+    assert_eq!(v["stateDir"], env.state().display().to_string());
+    assert_eq!(v["agents"][0]["id"], "ops");
+    assert_eq!(v["agents"].as_array().unwrap().len(), 1);
+    assert_eq!(alone.stdout, with_dir.stdout);
+    // A real run writes there, backed up in that state dir.
+    let out = env
+        .bare()
+        .arg("--store")
+        .arg(&store)
+        .args(["repair", "--yes", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(env.state().join("sessfix-backups").is_dir());
+}
+
+/// `--store` alone outside any state dir: no state dir is made up (nothing
+/// is read or written), and the list of what was tried names the store.
+#[test]
+fn a_store_alone_outside_a_state_dir_is_named_in_what_was_tried() {
+    let env = Env::fixture("two-agents");
+    let lone = env.dir.path().join("lone.json");
+    std::fs::copy(env.sessions("ops").join("sessions.json"), &lone).unwrap();
+    let before = tree_digest(env.dir.path());
+    for args in [&["scan"][..], &["repair", "--yes"]] {
+        let out = env
+            .bare()
+            .arg("--store")
+            .arg(&lone)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_exit(&out, 3);
+        let err = stderr(&out);
+        assert!(err.contains("no OpenClaw state dir found"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "--store {}: not in <state>/agents/<id>/sessions/",
+                lone.display()
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(before, tree_digest(env.dir.path()));
+}

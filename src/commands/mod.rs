@@ -14,6 +14,37 @@ use crate::state::process::{ProcFs, Processes};
 use crate::state::ReadOptions;
 use std::io::{IsTerminal, Write};
 
+/// The state dir: as the gateway resolves it; when that finds none and
+/// `--store` alone names an index in `<state>/agents/<id>/sessions/`, that
+/// `<state>` (as `openclaw sessions --store` reads the index where it is).
+fn resolve(args: &StateArgs, env: &Env) -> Result<discover::Resolved, Fatal> {
+    let resolved =
+        discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), env);
+    let exists = |r: &discover::Resolved| std::fs::symlink_metadata(&r.dir).is_ok();
+    let named = |r: &discover::Resolved| {
+        args.state_dir.is_some() || args.profile.is_some() || !r.source.starts_with('~')
+    };
+    match (resolved, &args.store) {
+        (Ok(r), _) if exists(&r) => Ok(r),
+        (Ok(r), _) if named(&r) => Err(Fatal::operational(no_state_dir(args, &r, env))),
+        (found, Some(store)) => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            match discover::state_dir_of_store(store, &cwd) {
+                Some(dir) => Ok(discover::Resolved {
+                    dir,
+                    source: "--store (the state dir its index sits in)".into(),
+                }),
+                None => Err(Fatal::operational(match found {
+                    Ok(r) => no_state_dir(args, &r, env),
+                    Err(e) => format!("{e}; --store {} is not in <state>/agents/<id>/sessions/, so it names no state dir either", store.display()),
+                })),
+            }
+        }
+        (Ok(r), None) => Err(Fatal::operational(no_state_dir(args, &r, env))),
+        (Err(e), None) => Err(Fatal::operational(e)),
+    }
+}
+
 /// Why there is no state dir: where it was looked for, and how to name it.
 fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> String {
     let dir = resolved.dir.display();
@@ -24,7 +55,8 @@ fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> S
             resolved.source
         );
     }
-    // The gateway's own order (`discover::resolve_state_dir`).
+    // The gateway's own order (`discover::resolve_state_dir`), then the
+    // index given alone.
     let mut tried = vec![
         "  --state-dir, --profile: not given".to_string(),
         "  OPENCLAW_STATE_DIR, CLAWDBOT_STATE_DIR: not set".to_string(),
@@ -37,10 +69,43 @@ fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> S
         ),
         None => tried.push("  ~/.openclaw: no home (HOME and OPENCLAW_HOME not set)".into()),
     }
+    if let Some(store) = &args.store {
+        tried.push(format!(
+            "  --store {}: not in <state>/agents/<id>/sessions/, so it names no state dir",
+            store.display()
+        ));
+    }
     format!(
         "no OpenClaw state dir found. Tried:\n{}\nName it with --state-dir DIR (or --profile NAME, or OPENCLAW_STATE_DIR)",
         tried.join("\n")
     )
+}
+
+/// `--store PATH` names an index that is there and not a directory (the
+/// sessions dir itself is a common slip: the index in it is suggested).
+fn check_store(store: &std::path::Path) -> Result<(), Fatal> {
+    if let Err(e) = std::fs::symlink_metadata(store) {
+        return Err(Fatal::operational(
+            if e.kind() == std::io::ErrorKind::NotFound {
+                format!("--store {}: no such file", store.display())
+            } else {
+                crate::fsx::describe(store, &e)
+            },
+        ));
+    }
+    if !store.is_dir() {
+        return Ok(());
+    }
+    let inside = store.join("sessions.json");
+    let hint = if inside.is_file() {
+        format!(": did you mean --store {}?", inside.display())
+    } else {
+        String::new()
+    };
+    Err(Fatal::operational(format!(
+        "--store {}: is a directory; --store takes the index file (sessions.json){hint}",
+        store.display()
+    )))
 }
 
 /// Ask `question` on the terminal (stderr) and read the answer from stdin:
@@ -66,12 +131,10 @@ pub fn ask(question: &str, what: &str) -> Result<bool, Fatal> {
 impl Context {
     pub fn new(args: &StateArgs) -> Result<Self, Fatal> {
         let env = Env::from_process();
-        let resolved =
-            discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), &env)
-                .map_err(Fatal::operational)?;
-        if std::fs::symlink_metadata(&resolved.dir).is_err() {
-            return Err(Fatal::operational(no_state_dir(args, &resolved, &env)));
+        if let Some(store) = &args.store {
+            check_store(store)?;
         }
+        let resolved = resolve(args, &env)?;
         let now_ms = match &args.now {
             Some(t) => chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|e| Fatal {
@@ -99,17 +162,6 @@ impl Context {
             }
         };
         let procs = ProcFs::new(&args.proc_root);
-        if let Some(store) = &args.store {
-            if let Err(e) = std::fs::symlink_metadata(store) {
-                return Err(Fatal::operational(
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        format!("--store {}: no such file", store.display())
-                    } else {
-                        crate::fsx::describe(store, &e)
-                    },
-                ));
-            }
-        }
         Ok(Context {
             read: ReadOptions {
                 state_dir: resolved.dir,

@@ -210,6 +210,20 @@ pub fn resolve_state_dir(
     })
 }
 
+/// The state dir an index given alone (`--store`) sits in: `<state>` for
+/// `<state>/agents/<id>/sessions/<file>`, the path made absolute lexically
+/// on `cwd` (links are not followed); `None` for an index anywhere else.
+pub fn state_dir_of_store(store: &Path, cwd: &Path) -> Option<PathBuf> {
+    let abs = fsx::normalize(&cwd.join(store));
+    let sessions = abs.parent()?;
+    let agent = sessions.parent()?;
+    let agents = agent.parent()?;
+    let named = |p: &Path, n: &str| p.file_name().is_some_and(|f| f == n);
+    (named(sessions, "sessions") && named(agents, "agents") && agent.file_name().is_some())
+        .then(|| agents.parent().map(Path::to_path_buf))
+        .flatten()
+}
+
 /// `normalizeAgentId`.
 pub fn normalize_agent_id(value: &str) -> String {
     let t = value.trim();
@@ -442,6 +456,23 @@ mod tests {
             resolve_state_dir(None, None, &env(d.path())).unwrap().dir,
             d.path().join(".moltbot")
         );
+    }
+
+    #[test]
+    fn a_store_in_an_agents_sessions_dir_names_its_state_dir() {
+        let cwd = Path::new("/work");
+        let of = |s: &str| state_dir_of_store(Path::new(s), cwd);
+        assert_eq!(
+            of("/s/agents/main/sessions/sessions.json"),
+            Some(PathBuf::from("/s"))
+        );
+        assert_eq!(
+            of("st/agents/ops/sessions/../sessions/sessions.json"),
+            Some(PathBuf::from("/work/st"))
+        );
+        assert_eq!(of("/s/agents/main/sessions.json"), None);
+        assert_eq!(of("/backup/sessions.json"), None);
+        assert_eq!(of("/s/agent/main/sessions/sessions.json"), None);
     }
 
     #[test]
