@@ -244,3 +244,41 @@ fn a_store_alone_outside_a_state_dir_is_named_in_what_was_tried() {
     }
     assert_eq!(before, tree_digest(env.dir.path()));
 }
+
+/// A relative `--state-dir` is made absolute once: text and JSON name
+/// every path as they do for the absolute one, not relative to the
+/// caller's directory.
+#[test]
+fn paths_are_absolute_when_the_state_dir_is_relative() {
+    let env = Env::fixture("dead-pid-lock");
+    let run = |dir: &str, args: &[&str]| {
+        env.bare()
+            .current_dir(env.dir.path())
+            .args(["--state-dir", dir])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let abs = env.state().display().to_string();
+    for args in [
+        &["scan", "--json"][..],
+        &["scan"],
+        &["repair", "--dry-run", "--json"],
+        &["repair", "--dry-run"],
+    ] {
+        let relative = run("state", args);
+        let absolute = run(&abs, args);
+        assert_eq!(relative.status.code(), absolute.status.code(), "{args:?}");
+        let text = String::from_utf8_lossy(&relative.stdout);
+        assert!(text.contains(&abs), "{args:?}: {text}");
+        assert_eq!(text, String::from_utf8_lossy(&absolute.stdout), "{args:?}");
+        assert_eq!(stderr(&relative), stderr(&absolute), "{args:?}");
+    }
+    let out = run("./state/../state", &["scan", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stateDir"], abs.as_str());
+    assert!(
+        v["locks"][0]["path"].as_str().unwrap().starts_with(&abs),
+        "{v}"
+    );
+}

@@ -161,8 +161,33 @@ pub struct Resolved {
     pub source: String,
 }
 
-/// The state dir, as `resolveStateDir` finds it, with sessfix's overrides first.
+/// The state dir, as `resolveStateDir` finds it, with sessfix's overrides
+/// first, made absolute once here: a relative one (`--state-dir state`, a
+/// relative `OPENCLAW_STATE_DIR`) is joined onto the current directory
+/// lexically, as the gateway's `path.resolve` does (`.` and `..` resolved
+/// by name; symbolic links are kept, not followed), so every path a report
+/// or a plan shows is absolute. Errors: no home to find `~/.openclaw` in.
 pub fn resolve_state_dir(
+    explicit: Option<&Path>,
+    profile: Option<&str>,
+    env: &Env,
+) -> Result<Resolved, String> {
+    let mut r = resolve_as_named(explicit, profile, env)?;
+    if r.dir.is_relative() {
+        let cwd = std::env::current_dir()
+            .map_err(|e| format!("{}: the current directory cannot be read ({e}), so a relative state dir cannot be made absolute", r.dir.display()))?;
+        r.dir = absolute(&r.dir, &cwd);
+    }
+    Ok(r)
+}
+
+/// `path` joined onto `cwd` and normalised by name (`.` dropped, `..` taking
+/// off the name before it), as Node's `path.resolve`; no link is followed.
+pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    fsx::normalize(&cwd.join(path))
+}
+
+fn resolve_as_named(
     explicit: Option<&Path>,
     profile: Option<&str>,
     env: &Env,
@@ -214,7 +239,7 @@ pub fn resolve_state_dir(
 /// `<state>/agents/<id>/sessions/<file>`, the path made absolute lexically
 /// on `cwd` (links are not followed); `None` for an index anywhere else.
 pub fn state_dir_of_store(store: &Path, cwd: &Path) -> Option<PathBuf> {
-    let abs = fsx::normalize(&cwd.join(store));
+    let abs = absolute(store, cwd);
     let sessions = abs.parent()?;
     let agent = sessions.parent()?;
     let agents = agent.parent()?;
@@ -446,6 +471,23 @@ mod tests {
         assert_eq!(w.windows_tmp_dir(), "C:\\tmp2");
         w.temp = Some("C:\\".into());
         assert_eq!(w.windows_tmp_dir(), "C:\\");
+    }
+
+    #[test]
+    fn a_relative_state_dir_is_made_absolute_by_name() {
+        let cwd = Path::new("/work/x");
+        assert_eq!(
+            absolute(Path::new("state"), cwd),
+            PathBuf::from("/work/x/state")
+        );
+        assert_eq!(absolute(Path::new("."), cwd), PathBuf::from("/work/x"));
+        assert_eq!(
+            absolute(Path::new("../s/./t"), cwd),
+            PathBuf::from("/work/s/t")
+        );
+        assert_eq!(absolute(Path::new("/abs"), cwd), PathBuf::from("/abs"));
+        let r = resolve_state_dir(Some(Path::new("rel")), None, &Env::default()).unwrap();
+        assert_eq!(r.dir, std::env::current_dir().unwrap().join("rel"));
     }
 
     #[test]
