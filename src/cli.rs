@@ -113,7 +113,9 @@ pub struct StateArgs {
     /// Use ~/.openclaw-NAME, as `openclaw --profile NAME`
     #[arg(long, global = true, value_name = "NAME", conflicts_with = "state_dir")]
     pub profile: Option<String>,
-    /// Only this index (as `openclaw sessions --store`)
+    /// Only this index, a sessions.json file (as `openclaw sessions
+    /// --store`); without a state dir, the one it sits in
+    /// (<state>/agents/<id>/sessions/)
     #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
     /// Only this agent

@@ -68,9 +68,12 @@ pub fn run(cli: Cli) -> Exit {
             ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
             commands::repair::run(&ctx, args)
         }),
-        Command::Undo(args) => {
-            commands::Context::new(&cli.state).and_then(|ctx| commands::undo::run(&ctx, args))
-        }
+        Command::Undo(args) => commands::Context::new(&cli.state).and_then(|ctx| {
+            match ctx.refuse_without_state_dir("undo") {
+                Some(exit) => Ok(exit),
+                None => commands::undo::run(&ctx, args),
+            }
+        }),
     };
     match result {
         Ok(exit) => exit,

@@ -215,34 +215,64 @@ fn a_store_alone_names_its_state_dir() {
     assert!(env.state().join("sessfix-backups").is_dir());
 }
 
-/// `--store` alone outside any state dir: no state dir is made up (nothing
-/// is read or written), and the list of what was tried names the store.
+/// `--store` alone outside any state dir: what can be established is
+/// read and reported, with why no state dir (so no gateway lock) is known;
+/// nothing is ever written, `--force` or not.
 #[test]
-fn a_store_alone_outside_a_state_dir_is_named_in_what_was_tried() {
+fn a_store_alone_outside_a_state_dir_is_read_and_never_written() {
     let env = Env::fixture("two-agents");
-    let lone = env.dir.path().join("lone.json");
+    let lone = env.dir.path().join("lone").join("sessions.json");
+    std::fs::create_dir(lone.parent().unwrap()).unwrap();
     std::fs::copy(env.sessions("ops").join("sessions.json"), &lone).unwrap();
     let before = tree_digest(env.dir.path());
-    for args in [&["scan"][..], &["repair", "--yes"]] {
-        let out = env
-            .bare()
+    let run = |args: &[&str]| {
+        env.bare()
             .arg("--store")
             .arg(&lone)
             .args(args)
             .output()
-            .unwrap();
-        assert_exit(&out, 3);
-        let err = stderr(&out);
-        assert!(err.contains("no OpenClaw state dir found"), "{err}");
+            .unwrap()
+    };
+    let out = run(&["scan", "--json"]);
+    assert_exit(&out, 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["sessions"].as_array().unwrap().len(),
+        3,
+        "the index is read"
+    );
+    let unknown = findings_with(&v, "gateway-liveness-unknown");
+    let message = unknown[0]["message"].as_str().unwrap();
+    assert!(message.contains("no state dir is known"), "{message}");
+    assert!(
+        message.contains("is not in <state>/agents/<id>/sessions/"),
+        "{message}"
+    );
+    for args in [
+        &["repair", "--dry-run"][..],
+        &["repair", "--dry-run", "--force"],
+        &["repair", "--yes"],
+        &[
+            "repair",
+            "--yes",
+            "--force",
+            "--max-age",
+            "1m",
+            "--end-orphans",
+        ],
+        &["undo", "--yes", "--force"],
+    ] {
+        let out = run(args);
+        assert_exit(&out, 4);
         assert!(
-            err.contains(&format!(
-                "--store {}: not in <state>/agents/<id>/sessions/",
-                lone.display()
-            )),
-            "{err}"
+            stderr(&out).contains("no state dir is known"),
+            "{args:?}: {}",
+            stderr(&out)
         );
     }
-    assert_eq!(before, tree_digest(env.dir.path()));
+    assert!(stderr(&run(&["repair", "--yes", "--force"]))
+        .contains("refusing to repair, --force or not"));
+    assert_eq!(before, tree_digest(env.dir.path()), "nothing written");
 }
 
 /// A relative `--state-dir` is made absolute once: text and JSON name

@@ -13,11 +13,15 @@ use crate::state::discover::{self, Env};
 use crate::state::process::{ProcFs, Processes};
 use crate::state::ReadOptions;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 /// The state dir: as the gateway resolves it; when that finds none and
 /// `--store` alone names an index in `<state>/agents/<id>/sessions/`, that
 /// `<state>` (as `openclaw sessions --store` reads the index where it is).
-fn resolve(args: &StateArgs, env: &Env) -> Result<discover::Resolved, Fatal> {
+/// An index anywhere else names no state dir: the index's own dir stands in
+/// for it, with why none is known (`ReadOptions::state_dir_unknown`: the
+/// gateway's liveness is then unknown, and nothing is written).
+fn resolve(args: &StateArgs, env: &Env) -> Result<(discover::Resolved, Option<String>), Fatal> {
     let resolved =
         discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), env);
     let exists = |r: &discover::Resolved| std::fs::symlink_metadata(&r.dir).is_ok();
@@ -25,20 +29,24 @@ fn resolve(args: &StateArgs, env: &Env) -> Result<discover::Resolved, Fatal> {
         args.state_dir.is_some() || args.profile.is_some() || !r.source.starts_with('~')
     };
     match (resolved, &args.store) {
-        (Ok(r), _) if exists(&r) => Ok(r),
+        (Ok(r), _) if exists(&r) => Ok((r, None)),
         (Ok(r), _) if named(&r) => Err(Fatal::operational(no_state_dir(args, &r, env))),
-        (found, Some(store)) => {
-            let cwd = std::env::current_dir().unwrap_or_default();
-            match discover::state_dir_of_store(store, &cwd) {
-                Some(dir) => Ok(discover::Resolved {
-                    dir,
-                    source: "--store (the state dir its index sits in)".into(),
-                }),
-                None => Err(Fatal::operational(match found {
-                    Ok(r) => no_state_dir(args, &r, env),
-                    Err(e) => format!("{e}; --store {} is not in <state>/agents/<id>/sessions/, so it names no state dir either", store.display()),
-                })),
+        (_, Some(store)) => {
+            let cwd = std::env::current_dir().map_err(|e| {
+                Fatal::operational(format!("the current directory cannot be read: {e}"))
+            })?;
+            if let Some(dir) = discover::state_dir_of_store(store, &cwd) {
+                let source = "--store (the state dir its index sits in)".to_string();
+                return Ok((discover::Resolved { dir, source }, None));
             }
+            let index = discover::absolute(store, &cwd);
+            let dir = index.parent().map(Path::to_path_buf).unwrap_or_default();
+            let why = format!(
+                "no state dir is known: none was found the gateway's way, and --store {} is not in <state>/agents/<id>/sessions/, so its gateway lock, config and backups cannot be found; name the state dir with --state-dir",
+                store.display()
+            );
+            let source = "--store (no state dir known: the index's own dir)".to_string();
+            Ok((discover::Resolved { dir, source }, Some(why)))
         }
         (Ok(r), None) => Err(Fatal::operational(no_state_dir(args, &r, env))),
         (Err(e), None) => Err(Fatal::operational(e)),
@@ -55,8 +63,7 @@ fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> S
             resolved.source
         );
     }
-    // The gateway's own order (`discover::resolve_state_dir`), then the
-    // index given alone.
+    // The gateway's own order (`discover::resolve_state_dir`).
     let mut tried = vec![
         "  --state-dir, --profile: not given".to_string(),
         "  OPENCLAW_STATE_DIR, CLAWDBOT_STATE_DIR: not set".to_string(),
@@ -68,12 +75,6 @@ fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> S
                 .map(|n| format!("  {}: does not exist", home.join(n).display())),
         ),
         None => tried.push("  ~/.openclaw: no home (HOME and OPENCLAW_HOME not set)".into()),
-    }
-    if let Some(store) = &args.store {
-        tried.push(format!(
-            "  --store {}: not in <state>/agents/<id>/sessions/, so it names no state dir",
-            store.display()
-        ));
     }
     format!(
         "no OpenClaw state dir found. Tried:\n{}\nName it with --state-dir DIR (or --profile NAME, or OPENCLAW_STATE_DIR)",
@@ -134,7 +135,7 @@ impl Context {
         if let Some(store) = &args.store {
             check_store(store)?;
         }
-        let resolved = resolve(args, &env)?;
+        let (resolved, state_dir_unknown) = resolve(args, &env)?;
         let now_ms = match &args.now {
             Some(t) => chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|e| Fatal {
@@ -173,6 +174,7 @@ impl Context {
                 keep_index: true,
                 sqlite_edit_keys: Vec::new(),
                 tails: None,
+                state_dir_unknown,
             },
             settings: Settings {
                 now_ms,

@@ -314,6 +314,9 @@ pub fn repair(
     if opts.dry_run {
         return dry_run(ctx, opts, ui);
     }
+    if let Some(exit) = ctx.refuse_without_state_dir("repair") {
+        return Ok(RepairOutcome::Refused(exit));
+    }
     // A live gateway sees no write at all.
     let gateway = state::read_gateway(&ctx.read, &ctx.procs)
         .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
@@ -401,6 +404,12 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         plan: &plan,
         backup_root: &backup_root,
     })?;
+    if let Some(why) = &ctx.read.state_dir_unknown {
+        eprintln!(
+            "sessfix: a real run would refuse and change nothing (exit 4), --force or not: {why}"
+        );
+        return Ok(RepairOutcome::DryRun(Exit::GatewayLive));
+    }
     if report.gateway.live && !opts.force {
         eprintln!(
             "sessfix: a gateway is live ({}): a real run would refuse and change nothing (exit 4); stop the gateway first",
