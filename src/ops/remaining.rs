@@ -48,16 +48,20 @@ fn repaired_by_plan(kind: Kind, max_age: bool) -> bool {
 /// and none once one needs a person.
 pub struct PersonNeeded<'a> {
     inner: &'a mut dyn ReportSink,
+    /// Asked for (`--detailed-exitcode`); otherwise rows only pass.
+    asked: bool,
     max_age: bool,
     found: bool,
     maybe_repaired: Vec<Place>,
 }
 
 impl<'a> PersonNeeded<'a> {
-    /// Rows go on to `inner`; `max_age`: `--max-age` was given.
-    pub fn new(inner: &'a mut dyn ReportSink, max_age: bool) -> Self {
+    /// Rows go on to `inner`; `asked`: tell (else nothing is kept, and
+    /// `needs_a_person` is false); `max_age`: `--max-age` was given.
+    pub fn new(inner: &'a mut dyn ReportSink, asked: bool, max_age: bool) -> Self {
         PersonNeeded {
             inner,
+            asked,
             max_age,
             found: false,
             maybe_repaired: Vec::new(),
@@ -65,6 +69,9 @@ impl<'a> PersonNeeded<'a> {
     }
 
     fn note(&mut self, findings: &[Finding]) {
+        if !self.asked {
+            return;
+        }
         for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
             if self.found {
                 return;
@@ -83,6 +90,9 @@ impl<'a> PersonNeeded<'a> {
     /// error among the rows passed or `head` (the report's own findings)
     /// that the plan does not repair, or something the plan leaves alone.
     pub fn needs_a_person(mut self, head: &[Finding], plan: &Plan) -> bool {
+        if !self.asked {
+            return false;
+        }
         self.note(head);
         if self.found || !plan.left_alone.is_empty() {
             return true;

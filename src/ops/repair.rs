@@ -394,7 +394,8 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         Some(s) => s,
         None => &mut discard,
     };
-    let mut person = super::remaining::PersonNeeded::new(sink, opts.plan.max_age_ms.is_some());
+    let max_age = opts.plan.max_age_ms.is_some();
+    let mut person = super::remaining::PersonNeeded::new(sink, opts.detailed_exitcode, max_age);
     let (snap, report, plan, _) =
         read_and_plan(ctx, opts.plan, &opts.sqlite, &mut person, Tails::Read)?;
     let person = person.needs_a_person(&report.findings, &plan);
