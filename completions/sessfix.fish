@@ -26,7 +26,7 @@ end
 
 complete -c sessfix -n "__fish_sessfix_needs_command" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_needs_command" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
-complete -c sessfix -n "__fish_sessfix_needs_command" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_needs_command" -l store -d 'Only this index, a sessions.json file (as `openclaw sessions --store`); without a state dir, the one it sits in (<state>/agents/<id>/sessions/)' -r -F
 complete -c sessfix -n "__fish_sessfix_needs_command" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_needs_command" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
@@ -47,7 +47,7 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print thi
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l max-age -d 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l store -d 'Only this index, a sessions.json file (as `openclaw sessions --store`); without a state dir, the one it sits in (<state>/agents/<id>/sessions/)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
@@ -68,7 +68,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-backups 
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l keep-backups-for -d 'Keep backup runs made less than this long ago too (e.g. 30d), however many there are' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l store -d 'Only this index, a sessions.json file (as `openclaw sessions --store`); without a state dir, the one it sits in (<state>/agents/<id>/sessions/)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
@@ -79,6 +79,7 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l dry-run -d 'Show the plan and change nothing'
+complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l detailed-exitcode -d 'With --dry-run: exit 0 when there is nothing to change and nothing needs a person, 1 when a person is needed (whatever the plan), 8 when the plan would change files and nothing else needs a person (as `terraform plan -detailed-exitcode`); 3, 4 and 6 as without it'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l diff -d 'Show the plan as unified diffs too (each index, and each transcript cut as removed lines)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l json -d 'Print the plan (and, when applied, the results) as one JSON document on stdout (schema/repair.schema.json)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -s y -l yes -d 'Apply without asking'
@@ -96,7 +97,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l backup-dir -d '
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l lock-wait -d 'How long to wait for another sessfix run\'s lock on this state dir before giving up with exit 7 (0s: do not wait)' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l store -d 'Only this index, a sessions.json file (as `openclaw sessions --store`); without a state dir, the one it sits in (<state>/agents/<id>/sessions/)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
@@ -114,7 +115,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s y -l yes -d 'Re
 complete -c sessfix -n "__fish_sessfix_using_subcommand undo" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l store -d 'Only this index, a sessions.json file (as `openclaw sessions --store`); without a state dir, the one it sits in (<state>/agents/<id>/sessions/)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r
@@ -128,7 +129,7 @@ complete -c sessfix -n "__fish_sessfix_using_subcommand completions" -s h -l hel
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l install -d 'Write every page into DIR/man1/ instead (e.g. ~/.local/share/man, or /usr/local/share/man as root), then `man sessfix` reads them' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
-complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l store -d 'Only this index (as `openclaw sessions --store`)' -r -F
+complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l store -d 'Only this index, a sessions.json file (as `openclaw sessions --store`); without a state dir, the one it sits in (<state>/agents/<id>/sessions/)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l agent -d 'Only this agent' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l now -d 'Fix the clock (RFC 3339), for tests and reproducible reports' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand man" -l stale-ms -d 'Transcript lock stale threshold: ms as the gateway\'s variable takes it, or a duration (`30m`) (2026.5.12\'s boot cleanup uses 30 min)' -r

@@ -16,13 +16,14 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
         ],
         "repair" => &[
             (0, "the state was left consistent (repaired, or nothing to do)"),
-            (1, "problems remain that need a person (each named on stderr), or the answer was no"),
+            (1, "problems remain that need a person (each named on stderr), or the answer was no (--dry-run: a real run would leave such problems, or, without --detailed-exitcode, has a plan to carry out)"),
             (2, "usage error (a named SQLite edit that does not fit its session too), or not on a terminal without --yes"),
             (3, "the state could not be read or written (an agent whose index cannot be read is left alone)"),
             (4, "a gateway is live, or its liveness cannot be established: nothing was changed (--dry-run: a real run would refuse)"),
             (5, "a file changed while repair ran: that file was left alone"),
             (6, "starting the gateway now would lose data that repair could not save unattended (a lost index with an intact copy it did not restore, or an unparseable one): do not start it"),
             (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was read or written"),
+            (8, "--dry-run --detailed-exitcode only: the plan would change files and nothing else needs a person (0 there: nothing to change)"),
         ],
         "undo" => &[
             (0, "the backup was restored (or none of its changes was in place: nothing to restore); --list: listed; --dry-run: a real run would restore"),
@@ -42,9 +43,15 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (5, "a file changed while repair ran: that file was left alone"),
             (6, "repair: starting the gateway now would lose data: do not start it"),
             (7, "repair or undo: another sessfix run held the run lock for the whole --lock-wait"),
+            (8, "repair --dry-run --detailed-exitcode: the plan would change files and nothing else needs a person"),
         ],
     }
 }
+
+/// `sessfix --version`'s: the package's version, then the commit and its
+/// date when built from a git checkout (`build.rs`): `0.1.0 (cbbfc01
+/// 2026-12-04)`, else `0.1.0`.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("SESSFIX_BUILD_INFO"));
 
 fn exit_codes_help(command: &str) -> String {
     let mut s = String::from("Exit codes:");
@@ -57,7 +64,8 @@ fn exit_codes_help(command: &str) -> String {
 #[derive(Debug, Parser)]
 #[command(
     name = "sessfix",
-    version,
+    version = VERSION,
+    arg_required_else_help = true,
     about = "Diagnose and repair the on-disk session state of the OpenClaw gateway",
     long_about = "Diagnose and repair the on-disk session state of the OpenClaw gateway.\n\n\
         Reads the state offline (agents/<id>/sessions/sessions.json and transcripts; from \
@@ -111,7 +119,9 @@ pub struct StateArgs {
     /// Use ~/.openclaw-NAME, as `openclaw --profile NAME`
     #[arg(long, global = true, value_name = "NAME", conflicts_with = "state_dir")]
     pub profile: Option<String>,
-    /// Only this index (as `openclaw sessions --store`)
+    /// Only this index, a sessions.json file (as `openclaw sessions
+    /// --store`); without a state dir, the one it sits in
+    /// (<state>/agents/<id>/sessions/)
     #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
     /// Only this agent
@@ -182,6 +192,12 @@ pub struct RepairArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: exit 0 when there is nothing to change and nothing
+    /// needs a person, 1 when a person is needed (whatever the plan), 8 when
+    /// the plan would change files and nothing else needs a person (as
+    /// `terraform plan -detailed-exitcode`); 3, 4 and 6 as without it
+    #[arg(long, requires = "dry_run")]
+    pub detailed_exitcode: bool,
     /// Show the plan as unified diffs too (each index, and each transcript
     /// cut as removed lines)
     #[arg(long, conflicts_with_all = ["json", "quiet"])]
@@ -367,9 +383,22 @@ pub fn command() -> clap::Command {
     cmd
 }
 
-/// Parse the process's arguments (clap prints help and usage errors).
+/// Parse the process's arguments (clap prints help and usage errors). A
+/// bare `sessfix` (no argument at all) prints the help on stdout, so that
+/// it pages (`sessfix | less`), and exits 2: no command is a usage error
+/// (`arg_required_else_help`, whatever `SESSFIX_*` variables are set).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
+    if std::env::args_os().len() <= 1 {
+        let help = command().render_help();
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            print!("{}", help.ansi());
+        } else {
+            print!("{help}");
+        }
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        std::process::exit(2);
+    }
     Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
 }
 

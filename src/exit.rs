@@ -25,20 +25,39 @@ pub enum Exit {
     /// Another sessfix run held the state dir's run lock for the whole wait
     /// (`--lock-wait`): nothing was read or written.
     RunLocked = 7,
+    /// `repair --dry-run --detailed-exitcode` only: the plan would change
+    /// files, and nothing else needs a person (without the option such a
+    /// dry run exits 1).
+    WouldChange = 8,
 }
 
 impl Exit {
+    /// Every exit code, in numeric order (the README's table and `--help`
+    /// list these).
+    pub const ALL: [Exit; 9] = [
+        Exit::Ok,
+        Exit::Problems,
+        Exit::Usage,
+        Exit::Operational,
+        Exit::GatewayLive,
+        Exit::Changed,
+        Exit::StartLosesData,
+        Exit::RunLocked,
+        Exit::WouldChange,
+    ];
+
     /// Severity order used by `merge` (not the numeric order).
     fn rank(self) -> u8 {
         match self {
             Exit::Ok => 0,
-            Exit::Problems => 1,
-            Exit::Changed => 2,
-            Exit::StartLosesData => 3,
-            Exit::GatewayLive => 4,
-            Exit::RunLocked => 5,
-            Exit::Operational => 6,
-            Exit::Usage => 7,
+            Exit::WouldChange => 1,
+            Exit::Problems => 2,
+            Exit::Changed => 3,
+            Exit::StartLosesData => 4,
+            Exit::GatewayLive => 5,
+            Exit::RunLocked => 6,
+            Exit::Operational => 7,
+            Exit::Usage => 8,
         }
     }
 
@@ -51,7 +70,7 @@ impl Exit {
         }
     }
 
-    /// The process's exit status (0 to 7; see the variants).
+    /// The process's exit status (0 to 8; see the variants).
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -78,11 +97,13 @@ mod tests {
                 Exit::GatewayLive,
                 Exit::Changed,
                 Exit::StartLosesData,
-                Exit::RunLocked
+                Exit::RunLocked,
+                Exit::WouldChange
             ]
             .map(Exit::code),
-            [0, 1, 2, 3, 4, 5, 6, 7]
+            [0, 1, 2, 3, 4, 5, 6, 7, 8]
         );
+        assert_eq!(Exit::ALL.map(Exit::code), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
     #[test]
@@ -108,6 +129,9 @@ mod tests {
             Exit::StartLosesData.merge(Exit::Operational),
             Exit::Operational
         );
+        // A person needed outweighs a plan that would change files.
+        assert_eq!(Exit::WouldChange.merge(Exit::Problems), Exit::Problems);
+        assert_eq!(Exit::Ok.merge(Exit::WouldChange), Exit::WouldChange);
         let all = [Exit::Problems, Exit::Ok, Exit::Changed];
         assert_eq!(all.into_iter().fold(Exit::Ok, Exit::merge), Exit::Changed);
     }

@@ -80,7 +80,11 @@ pub fn run(cli: Cli) -> Exit {
             commands::repair::run(&ctx, args).map_err(|e| e.pasteable(ctx.settings.action_options))
         }),
         Command::Undo(args) => commands::Context::new(&cli.state).and_then(|ctx| {
-            commands::undo::run(&ctx, args).map_err(|e| e.pasteable(ctx.settings.action_options))
+            match ctx.refuse_without_state_dir("undo") {
+                Some(exit) => Ok(exit),
+                None => commands::undo::run(&ctx, args)
+                    .map_err(|e| e.pasteable(ctx.settings.action_options)),
+            }
         }),
     };
     match result {

@@ -172,6 +172,7 @@ fn read_units(env: &Env, store: Option<&Path>) -> Vec<sessfix::state::Agent> {
         keep_index: false,
         sqlite_edit_keys: Vec::new(),
         tails: None,
+        state_dir_unknown: None,
     };
     let procs = sessfix::state::process::ProcFs::new(env.dir.path().join("proc"));
     let (_, units) = sessfix::state::read_each(

@@ -70,6 +70,15 @@ fn the_exit_code_table_is_the_one_the_binary_documents() {
         .map(|(c, _)| *c)
         .collect();
     assert_eq!(codes, documented);
+    // ... and every code of `Exit`, none other; each command's are among them.
+    let all: Vec<u8> = sessfix::exit::Exit::ALL
+        .map(sessfix::exit::Exit::code)
+        .to_vec();
+    assert_eq!(documented, all);
+    for cmd in ["scan", "repair", "undo"] {
+        let codes = sessfix::cli::exit_codes(cmd);
+        assert!(codes.iter().all(|(c, _)| all.contains(c)), "{cmd}");
+    }
 }
 
 #[test]

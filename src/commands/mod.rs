@@ -13,6 +13,45 @@ use crate::state::discover::{self, Env};
 use crate::state::process::{ProcFs, Processes};
 use crate::state::ReadOptions;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// The state dir: as the gateway resolves it; when that finds none and
+/// `--store` alone names an index in `<state>/agents/<id>/sessions/`, that
+/// `<state>` (as `openclaw sessions --store` reads the index where it is).
+/// An index anywhere else names no state dir: the index's own dir stands in
+/// for it, with why none is known (`ReadOptions::state_dir_unknown`: the
+/// gateway's liveness is then unknown, and nothing is written).
+fn resolve(args: &StateArgs, env: &Env) -> Result<(discover::Resolved, Option<String>), Fatal> {
+    let resolved =
+        discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), env);
+    let exists = |r: &discover::Resolved| std::fs::symlink_metadata(&r.dir).is_ok();
+    let named = |r: &discover::Resolved| {
+        args.state_dir.is_some() || args.profile.is_some() || !r.source.starts_with('~')
+    };
+    match (resolved, &args.store) {
+        (Ok(r), _) if exists(&r) => Ok((r, None)),
+        (Ok(r), _) if named(&r) => Err(Fatal::operational(no_state_dir(args, &r, env))),
+        (_, Some(store)) => {
+            let cwd = std::env::current_dir().map_err(|e| {
+                Fatal::operational(format!("the current directory cannot be read: {e}"))
+            })?;
+            if let Some(dir) = discover::state_dir_of_store(store, &cwd) {
+                let source = "--store (the state dir its index sits in)".to_string();
+                return Ok((discover::Resolved { dir, source }, None));
+            }
+            let index = discover::absolute(store, &cwd);
+            let dir = index.parent().map(Path::to_path_buf).unwrap_or_default();
+            let why = format!(
+                "no state dir is known: none was found the gateway's way, and --store {} is not in <state>/agents/<id>/sessions/, so its gateway lock, config and backups cannot be found; name the state dir with --state-dir",
+                store.display()
+            );
+            let source = "--store (no state dir known: the index's own dir)".to_string();
+            Ok((discover::Resolved { dir, source }, Some(why)))
+        }
+        (Ok(r), None) => Err(Fatal::operational(no_state_dir(args, &r, env))),
+        (Err(e), None) => Err(Fatal::operational(e)),
+    }
+}
 
 /// Why there is no state dir: where it was looked for, and how to name it.
 fn no_state_dir(args: &StateArgs, resolved: &discover::Resolved, env: &Env) -> String {
@@ -59,7 +98,8 @@ pub fn action_options(args: &StateArgs, resolved: &discover::Resolved) -> String
     let mut out = Vec::new();
     if let Some(name) = &args.profile {
         out.push(format!("--profile {}", crate::text::shell_word(name)));
-    } else if !resolved.source.starts_with('~') {
+    } else if !resolved.source.starts_with('~') && !resolved.source.starts_with("--store") {
+        // (A state dir found from --store alone is found so again.)
         out.push(format!("--state-dir {}", word(&resolved.dir)));
     }
     if let Some(store) = &args.store {
@@ -87,6 +127,33 @@ pub fn action_options(args: &StateArgs, resolved: &discover::Resolved) -> String
     out.join(" ")
 }
 
+/// `--store PATH` names an index that is there and not a directory (the
+/// sessions dir itself is a common slip: the index in it is suggested).
+fn check_store(store: &std::path::Path) -> Result<(), Fatal> {
+    if let Err(e) = std::fs::symlink_metadata(store) {
+        return Err(Fatal::operational(
+            if e.kind() == std::io::ErrorKind::NotFound {
+                format!("--store {}: no such file", store.display())
+            } else {
+                crate::fsx::describe(store, &e)
+            },
+        ));
+    }
+    if !store.is_dir() {
+        return Ok(());
+    }
+    let inside = store.join("sessions.json");
+    let hint = if inside.is_file() {
+        format!(": did you mean --store {}?", inside.display())
+    } else {
+        String::new()
+    };
+    Err(Fatal::operational(format!(
+        "--store {}: is a directory; --store takes the index file (sessions.json){hint}",
+        store.display()
+    )))
+}
+
 /// Ask `question` on the terminal (stderr) and read the answer from stdin:
 /// true for y or yes. Without a terminal on stdin nobody can answer: a usage
 /// error that names `--yes`, with `what` the answer would do.
@@ -110,12 +177,10 @@ pub fn ask(question: &str, what: &str) -> Result<bool, Fatal> {
 impl Context {
     pub fn new(args: &StateArgs) -> Result<Self, Fatal> {
         let env = Env::from_process();
-        let resolved =
-            discover::resolve_state_dir(args.state_dir.as_deref(), args.profile.as_deref(), &env)
-                .map_err(Fatal::operational)?;
-        if std::fs::symlink_metadata(&resolved.dir).is_err() {
-            return Err(Fatal::operational(no_state_dir(args, &resolved, &env)));
+        if let Some(store) = &args.store {
+            check_store(store)?;
         }
+        let (resolved, state_dir_unknown) = resolve(args, &env)?;
         let now_ms = match &args.now {
             Some(t) => chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|e| Fatal {
@@ -143,17 +208,6 @@ impl Context {
             }
         };
         let procs = ProcFs::new(&args.proc_root);
-        if let Some(store) = &args.store {
-            if let Err(e) = std::fs::symlink_metadata(store) {
-                return Err(Fatal::operational(
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        format!("--store {}: no such file", store.display())
-                    } else {
-                        crate::fsx::describe(store, &e)
-                    },
-                ));
-            }
-        }
         let action_options: &'static str =
             Box::leak(action_options(args, &resolved).into_boxed_str());
         Ok(Context {
@@ -167,6 +221,7 @@ impl Context {
                 keep_index: true,
                 sqlite_edit_keys: Vec::new(),
                 tails: None,
+                state_dir_unknown,
             },
             settings: Settings {
                 now_ms,

@@ -39,6 +39,7 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
             clear_dead_leases: args.clear_dead_leases,
         },
         dry_run: args.dry_run,
+        detailed_exitcode: args.detailed_exitcode,
         force: args.force,
         if_stopped: args.if_stopped,
         quiet: args.quiet,

@@ -79,6 +79,16 @@ pub struct Context {
 }
 
 impl Context {
+    /// Refuse a command that writes (`what`: "repair", "undo") when no state
+    /// dir is known (`ReadOptions::state_dir_unknown`), forced or not: its
+    /// gateway lock, and where its backups go, are unknown. One line on
+    /// stderr; `Some(Exit::GatewayLive)` (4), as for an unknown liveness.
+    pub fn refuse_without_state_dir(&self, what: &str) -> Option<Exit> {
+        let why = self.read.state_dir_unknown.as_deref()?;
+        eprintln!("sessfix: refusing to {what}, --force or not: {why}");
+        Some(Exit::GatewayLive)
+    }
+
     /// Read the state and analyse it agent by agent, keeping no agent's
     /// state once it is analysed, and write the report as it is read: each
     /// agent's rows go to `sink` as soon as the agent is analysed

@@ -10,6 +10,7 @@
 pub mod backups;
 mod context;
 pub mod person;
+pub mod remaining;
 pub mod repair;
 pub mod undo;
 

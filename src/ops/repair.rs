@@ -26,6 +26,9 @@ pub struct RepairOptions {
     pub sqlite: SqliteRequest,
     /// Plan and show, never write (`--dry-run`).
     pub dry_run: bool,
+    /// A dry run's exit tells a plan that needs no person apart
+    /// (`--detailed-exitcode`: `Exit::WouldChange`, see `ops::remaining`).
+    pub detailed_exitcode: bool,
     /// Write although a gateway looks live or a liveness is unknown (`--force`).
     pub force: bool,
     /// A live gateway is no error: exit 0, nothing written (`--if-stopped`).
@@ -314,6 +317,9 @@ pub fn repair(
     if opts.dry_run {
         return dry_run(ctx, opts, ui);
     }
+    if let Some(exit) = ctx.refuse_without_state_dir("repair") {
+        return Ok(RepairOutcome::Refused(exit));
+    }
     // A live gateway sees no write at all.
     let gateway = state::read_gateway(&ctx.read, &ctx.procs)
         .map_err(|e| Fatal::operational(format!("{e} (state dir from {})", ctx.source)))?;
@@ -406,13 +412,23 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         Some(s) => s,
         None => &mut discard,
     };
-    let (snap, report, plan, _) = read_and_plan(ctx, opts.plan, &opts.sqlite, sink, Tails::Read)?;
+    let max_age = opts.plan.max_age_ms.is_some();
+    let mut person = super::remaining::PersonNeeded::new(sink, opts.detailed_exitcode, max_age);
+    let (snap, report, plan, _) =
+        read_and_plan(ctx, opts.plan, &opts.sqlite, &mut person, Tails::Read)?;
+    let person = person.needs_a_person(&report.findings, &plan);
     let backup_root = crate::backup::root(&snap.state_dir, opts.backup_dir.as_deref());
     ui.show(Event::DryRun {
         report: &report,
         plan: &plan,
         backup_root: &backup_root,
     })?;
+    if let Some(why) = &ctx.read.state_dir_unknown {
+        eprintln!(
+            "sessfix: a real run would refuse and change nothing (exit 4), --force or not: {why}"
+        );
+        return Ok(RepairOutcome::DryRun(Exit::GatewayLive));
+    }
     if report.gateway.live && !opts.force {
         eprintln!(
             "sessfix: a gateway is live ({}): a real run would refuse and change nothing (exit 4); stop the gateway first",
@@ -444,7 +460,12 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         plan_empty: plan.is_empty(),
         force: opts.force,
     };
-    Ok(RepairOutcome::DryRun(super::exit_telling(&report, mode)))
+    let exit = super::exit_telling(&report, mode);
+    Ok(RepairOutcome::DryRun(if opts.detailed_exitcode {
+        super::remaining::detailed(exit, person, plan.is_empty())
+    } else {
+        exit
+    }))
 }
 
 /// Show the plan and ask. The run lock is let go while the question is open

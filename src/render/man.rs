@@ -145,7 +145,8 @@ pub fn render(command: Option<&str>, out: &mut dyn Write) -> std::io::Result<()>
     root.build();
     let name = command.unwrap_or("");
     let cmd = match command {
-        None => root.clone(),
+        // The pages name the release alone, not the commit they were made at.
+        None => root.clone().version(env!("CARGO_PKG_VERSION")),
         Some(c) => {
             // The state's options are global to the commands that read it;
             // the others' pages leave them out (clap propagates them to

@@ -197,7 +197,7 @@ impl StaleReason {
             StaleReason::InvalidCreatedAt => "its createdAt is missing or not a date",
             StaleReason::TooOld => "it is older than the stale threshold",
             StaleReason::OrphanSelfPid => "its pid is the inspecting gateway's own",
-            StaleReason::NonOpenclawOwner => "its pid is alive but is not an OpenClaw process",
+            StaleReason::NonOpenclawOwner => "its pid is alive, but the gateway's lock check (isOpenClawSessionOwnerArgv, session-write-lock) does not count it as an OpenClaw process: its command line names no openclaw executable by path (.../openclaw, .../openclaw-gateway), no openclaw.mjs, and no gateway or agent command with an OpenClaw entry script",
         }
     }
 }

@@ -161,8 +161,33 @@ pub struct Resolved {
     pub source: String,
 }
 
-/// The state dir, as `resolveStateDir` finds it, with sessfix's overrides first.
+/// The state dir, as `resolveStateDir` finds it, with sessfix's overrides
+/// first, made absolute once here: a relative one (`--state-dir state`, a
+/// relative `OPENCLAW_STATE_DIR`) is joined onto the current directory
+/// lexically, as the gateway's `path.resolve` does (`.` and `..` resolved
+/// by name; symbolic links are kept, not followed), so every path a report
+/// or a plan shows is absolute. Errors: no home to find `~/.openclaw` in.
 pub fn resolve_state_dir(
+    explicit: Option<&Path>,
+    profile: Option<&str>,
+    env: &Env,
+) -> Result<Resolved, String> {
+    let mut r = resolve_as_named(explicit, profile, env)?;
+    if r.dir.is_relative() {
+        let cwd = std::env::current_dir()
+            .map_err(|e| format!("{}: the current directory cannot be read ({e}), so a relative state dir cannot be made absolute", r.dir.display()))?;
+        r.dir = absolute(&r.dir, &cwd);
+    }
+    Ok(r)
+}
+
+/// `path` joined onto `cwd` and normalised by name (`.` dropped, `..` taking
+/// off the name before it), as Node's `path.resolve`; no link is followed.
+pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    fsx::normalize(&cwd.join(path))
+}
+
+fn resolve_as_named(
     explicit: Option<&Path>,
     profile: Option<&str>,
     env: &Env,
@@ -208,6 +233,20 @@ pub fn resolve_state_dir(
         dir: home.join(".openclaw"),
         source: "~/.openclaw (default)".into(),
     })
+}
+
+/// The state dir an index given alone (`--store`) sits in: `<state>` for
+/// `<state>/agents/<id>/sessions/<file>`, the path made absolute lexically
+/// on `cwd` (links are not followed); `None` for an index anywhere else.
+pub fn state_dir_of_store(store: &Path, cwd: &Path) -> Option<PathBuf> {
+    let abs = absolute(store, cwd);
+    let sessions = abs.parent()?;
+    let agent = sessions.parent()?;
+    let agents = agent.parent()?;
+    let named = |p: &Path, n: &str| p.file_name().is_some_and(|f| f == n);
+    (named(sessions, "sessions") && named(agents, "agents") && agent.file_name().is_some())
+        .then(|| agents.parent().map(Path::to_path_buf))
+        .flatten()
 }
 
 /// `normalizeAgentId`.
@@ -435,6 +474,23 @@ mod tests {
     }
 
     #[test]
+    fn a_relative_state_dir_is_made_absolute_by_name() {
+        let cwd = Path::new("/work/x");
+        assert_eq!(
+            absolute(Path::new("state"), cwd),
+            PathBuf::from("/work/x/state")
+        );
+        assert_eq!(absolute(Path::new("."), cwd), PathBuf::from("/work/x"));
+        assert_eq!(
+            absolute(Path::new("../s/./t"), cwd),
+            PathBuf::from("/work/s/t")
+        );
+        assert_eq!(absolute(Path::new("/abs"), cwd), PathBuf::from("/abs"));
+        let r = resolve_state_dir(Some(Path::new("rel")), None, &Env::default()).unwrap();
+        assert_eq!(r.dir, std::env::current_dir().unwrap().join("rel"));
+    }
+
+    #[test]
     fn moltbot_legacy_names_are_found() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir(d.path().join(".moltbot")).unwrap();
@@ -442,6 +498,23 @@ mod tests {
             resolve_state_dir(None, None, &env(d.path())).unwrap().dir,
             d.path().join(".moltbot")
         );
+    }
+
+    #[test]
+    fn a_store_in_an_agents_sessions_dir_names_its_state_dir() {
+        let cwd = Path::new("/work");
+        let of = |s: &str| state_dir_of_store(Path::new(s), cwd);
+        assert_eq!(
+            of("/s/agents/main/sessions/sessions.json"),
+            Some(PathBuf::from("/s"))
+        );
+        assert_eq!(
+            of("st/agents/ops/sessions/../sessions/sessions.json"),
+            Some(PathBuf::from("/work/st"))
+        );
+        assert_eq!(of("/s/agents/main/sessions.json"), None);
+        assert_eq!(of("/backup/sessions.json"), None);
+        assert_eq!(of("/s/agent/main/sessions/sessions.json"), None);
     }
 
     #[test]

@@ -510,6 +510,17 @@ fn seen_before(seen: &mut Vec<PathBuf>, d: &Path) -> bool {
 /// a bind mount, another host): its pid is another pid namespace's, so its
 /// liveness is unknown here.
 pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
+    if let Some(why) = &opts.state_dir_unknown {
+        // No state dir: no config path to name its lock by, nowhere to look.
+        return GatewayFacts {
+            lock_path: None,
+            pid: None,
+            payload_starttime: None,
+            proc_state: None,
+            unchecked: vec![(opts.state_dir.clone(), why.clone())],
+            cleared: Vec::new(),
+        };
+    }
     let names = lock_names(opts);
     let configs = config_path_candidates(&opts.state_dir, opts.config_path.as_deref());
     let users = gateway_users(&opts.state_dir, &configs);
@@ -1024,6 +1035,7 @@ mod tests {
             keep_index: false,
             sqlite_edit_keys: Vec::new(),
             tails: None,
+            state_dir_unknown: None,
         };
         assert!(!lock_names(&opts).iter().any(|(n, _)| lock.ends_with(n)));
         let mut procs = crate::state::process::FakeProcesses::default();

@@ -69,6 +69,11 @@ pub struct ReadOptions {
     pub sqlite_edit_keys: Vec<String>,
     /// Tails read before, reused for transcripts that did not change since.
     pub tails: Option<std::sync::Arc<TailCache>>,
+    /// Why no state dir is known, when none is (`--store` alone, its index
+    /// outside `<state>/agents/<id>/sessions/`): `state_dir` is then the
+    /// index's own dir, which holds none of a state dir's files, and the
+    /// gateway's liveness is unknown for this reason (`gateway_lock`).
+    pub state_dir_unknown: Option<String>,
 }
 
 /// What is read of the state dir as a whole; its agents are handed over one at
