@@ -59,9 +59,11 @@ pub fn run(cli: Cli) -> Exit {
                 .map(|_| Exit::Ok)
                 .map_err(|e| commands::Fatal::operational(e.to_string()))
         }
-        Command::Scan(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
+        Command::Scan(args) => commands::scan::filter(args).and_then(|filter| {
+            let mut ctx = commands::Context::new(&cli.state)?;
+            ctx.progress = !args.quiet;
             ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
-            commands::scan::run(&ctx, args)
+            commands::scan::run(&ctx, args, filter)
         }),
         Command::Repair(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
             ctx.progress = !args.quiet;

@@ -1,6 +1,8 @@
 //! Output formats, one per file behind a small trait.
 
+pub mod filter;
 pub mod json;
+pub mod listing;
 pub mod man;
 pub mod plan;
 pub mod table;
