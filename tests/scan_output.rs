@@ -58,7 +58,7 @@ fn repeated_findings_are_one_group_in_the_text() {
         "{text}"
     );
     assert!(text.contains(
-        "        ... and 49 more: `sessfix scan --code transcript-missing` lists them all\n"
+        "        ... and 49 more: `sessfix scan --code transcript-missing` lists them\n"
     ));
     assert_eq!(text.matches("no transcript file for session").count(), 1);
     assert!(

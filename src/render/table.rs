@@ -325,12 +325,20 @@ impl Tables {
         }
         labelled(out, 8, "action: ", &f.fix, self.width)?;
         if count > 1 {
-            // On one line, as a path: the command is never split.
-            writeln!(
-                out,
-                "        ... and {} more: `sessfix scan --code {}` lists them all",
-                thousands(count - 1),
-                f.kind
+            // Wrapped with the command as one word: it is never split.
+            const KEEP: char = '\u{1}';
+            let command =
+                format!("`sessfix scan --code {}`", f.kind).replace(' ', &KEEP.to_string());
+            let text = format!(
+                "... and {} more: {command} lists them",
+                thousands(count - 1)
+            );
+            let mut lines = Vec::new();
+            labelled(&mut lines, 8, "", &text, self.width)?;
+            out.write_all(
+                String::from_utf8_lossy(&lines)
+                    .replace(KEEP, " ")
+                    .as_bytes(),
             )?;
         }
         Ok(())
@@ -722,7 +730,7 @@ mod tests {
         assert_eq!(text.matches("transcript-missing").count(), 2, "{text}");
         assert!(text.contains("info    transcript-missing: 99,900 findings, the first:"));
         assert!(text.contains(
-            "        ... and 99,899 more: `sessfix scan --code transcript-missing` lists them all\n"
+            "        ... and 99,899 more: `sessfix scan --code transcript-missing` lists them\n"
         ));
         assert!(
             text.ends_with("Findings: 1 error, 1 warning, 99900 info\n"),
@@ -744,6 +752,30 @@ mod tests {
         let few = text_with(&with_missing_transcripts(3), false, Filter::default());
         assert_eq!(few.matches("info    transcript-missing\n").count(), 3);
         assert!(!few.contains("findings, the first"));
+    }
+
+    /// Narrow, a group's last line wraps before the command, never in it.
+    #[test]
+    fn a_groups_command_is_never_split() {
+        let tables = Tables {
+            style: Style { color: false },
+            now_ms: NOW_MS,
+            width: 50,
+            verbose: false,
+        };
+        let mut out = Vec::new();
+        let report = with_missing_transcripts(10);
+        render_whole(
+            &mut TableSink::new(tables, Filter::default()),
+            &report,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("        ... and 9 more:\n        `sessfix scan --code transcript-missing`\n        lists them\n"),
+            "{text}"
+        );
     }
 
     /// `--severity` hides the less severe findings; the totals still count
