@@ -44,6 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             break
         }
         'sessfix;scan' {
+            [CompletionResult]::new('--severity', '--severity', [CompletionResultType]::ParameterName, 'Show only findings at least this severe (text, --json''s findings array, --quiet''s lines); the totals and the exit code stay those of the whole state')
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'Show only findings with this code, every one (repeatable; README''s Findings lists the codes); the totals and the exit code stay those of the whole state')
             [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The OpenClaw state dir [default: as the gateway resolves it]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`')
@@ -56,6 +58,10 @@ Register-ArgumentCompleter -Native -CommandName 'sessfix' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read process facts from this proc filesystem (tests)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of tables (schema/scan.schema.json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout and no progress (for cron and scripts): the exit code, and on stderr one line per warning or error finding, as `repair --quiet`')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout and no progress (for cron and scripts): the exit code, and on stderr one line per warning or error finding, as `repair --quiet`')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the release''s notes in full, and every finding (without it, a code found more than 3 times in a severity is shown once, with its count and first finding)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the release''s notes in full, and every finding (without it, a code found more than 3 times in a severity is shown once, with its count and first finding)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -405,12 +405,20 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__scan)
-            opts="-h --json --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-q -v -h --json --quiet --verbose --severity --code --max-age --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --severity)
+                    COMPREPLY=($(compgen -W "error warning info" -- "${cur}"))
+                    return 0
+                    ;;
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

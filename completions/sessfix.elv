@@ -40,6 +40,8 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sessfix;scan'= {
+            cand --severity 'Show only findings at least this severe (text, --json''s findings array, --quiet''s lines); the totals and the exit code stay those of the whole state'
+            cand --code 'Show only findings with this code, every one (repeatable; README''s Findings lists the codes); the totals and the exit code stay those of the whole state'
             cand --max-age 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]'
             cand --state-dir 'The OpenClaw state dir [default: as the gateway resolves it]'
             cand --profile 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`'
@@ -52,6 +54,10 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --color 'When to use colour'
             cand --proc-root 'Read process facts from this proc filesystem (tests)'
             cand --json 'Print one JSON document instead of tables (schema/scan.schema.json)'
+            cand -q 'Print nothing on stdout and no progress (for cron and scripts): the exit code, and on stderr one line per warning or error finding, as `repair --quiet`'
+            cand --quiet 'Print nothing on stdout and no progress (for cron and scripts): the exit code, and on stderr one line per warning or error finding, as `repair --quiet`'
+            cand -v 'Show the release''s notes in full, and every finding (without it, a code found more than 3 times in a severity is shown once, with its count and first finding)'
+            cand --verbose 'Show the release''s notes in full, and every finding (without it, a code found more than 3 times in a severity is shown once, with its count and first finding)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

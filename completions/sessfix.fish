@@ -44,6 +44,10 @@ complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "undo" -d 'Restore t
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "man" -d 'Print a man page (roff): sessfix(1), or sessfix-COMMAND(1); or install them all (--install)'
 complete -c sessfix -n "__fish_sessfix_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l severity -d 'Show only findings at least this severe (text, --json\'s findings array, --quiet\'s lines); the totals and the exit code stay those of the whole state' -r -f -a "error\t''
+warning\t''
+info\t''"
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l code -d 'Show only findings with this code, every one (repeatable; README\'s Findings lists the codes); the totals and the exit code stay those of the whole state' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l max-age -d 'A waiting turn (a stranded session, or one the next boot resumes) last updated longer ago than this is old: a warning (session-old-turn), as `repair --max-age` ends it [default: 3d]' -r
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l state-dir -d 'The OpenClaw state dir [default: as the gateway resolves it]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l profile -d 'Use ~/.openclaw-NAME, as `openclaw --profile NAME`' -r
@@ -58,6 +62,8 @@ always\t''
 never\t''"
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l proc-root -d 'Read process facts from this proc filesystem (tests)' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -l json -d 'Print one JSON document instead of tables (schema/scan.schema.json)'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s q -l quiet -d 'Print nothing on stdout and no progress (for cron and scripts): the exit code, and on stderr one line per warning or error finding, as `repair --quiet`'
+complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s v -l verbose -d 'Show the release\'s notes in full, and every finding (without it, a code found more than 3 times in a severity is shown once, with its count and first finding)'
 complete -c sessfix -n "__fish_sessfix_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l backup-dir -d 'Where backups go [default: <state-dir>/sessfix-backups]' -r -F
 complete -c sessfix -n "__fish_sessfix_using_subcommand repair" -l untombstone -d 'SQLite era (OpenClaw 2026.8+): drop the restart-recovery cycle that rejects every turn of this session, keeping its history: a tombstone (restart recovery gave up), or a cycle and run fence left on a finished session ("changed while starting work. Retry.")' -r

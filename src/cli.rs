@@ -168,6 +168,14 @@ pub struct StateArgs {
     pub proc_root: PathBuf,
 }
 
+/// `scan --severity`: the least severe finding shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityChoice {
+    Error,
+    Warning,
+    Info,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -180,6 +188,26 @@ pub struct ScanArgs {
     /// Print one JSON document instead of tables (schema/scan.schema.json)
     #[arg(long)]
     pub json: bool,
+    /// Print nothing on stdout and no progress (for cron and scripts): the
+    /// exit code, and on stderr one line per warning or error finding, as
+    /// `repair --quiet`
+    #[arg(long, short = 'q', conflicts_with_all = ["json", "verbose"])]
+    pub quiet: bool,
+    /// Show the release's notes in full, and every finding (without it, a
+    /// code found more than 3 times in a severity is shown once, with its
+    /// count and first finding)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Show only findings at least this severe (text, --json's findings
+    /// array, --quiet's lines); the totals and the exit code stay those of
+    /// the whole state
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub severity: Option<SeverityChoice>,
+    /// Show only findings with this code, every one (repeatable; README's
+    /// Findings lists the codes); the totals and the exit code stay those
+    /// of the whole state
+    #[arg(long, value_name = "CODE")]
+    pub code: Vec<String>,
     /// A waiting turn (a stranded session, or one the next boot resumes)
     /// last updated longer ago than this is old: a warning
     /// (session-old-turn), as `repair --max-age` ends it [default: 3d]

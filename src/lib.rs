@@ -70,9 +70,12 @@ pub fn run(cli: Cli) -> Exit {
                 .map_err(|e| commands::Fatal::operational(e.to_string()))
         }
         // A command an error quotes carries the options of this run's state.
-        Command::Scan(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
+        Command::Scan(args) => commands::scan::filter(args).and_then(|filter| {
+            let mut ctx = commands::Context::new(&cli.state)?;
+            ctx.progress = !args.quiet;
             ctx.settings.old_turn_ms = args.max_age.unwrap_or(ctx.settings.old_turn_ms);
-            commands::scan::run(&ctx, args).map_err(|e| e.pasteable(ctx.settings.action_options))
+            commands::scan::run(&ctx, args, filter)
+                .map_err(|e| e.pasteable(ctx.settings.action_options))
         }),
         Command::Repair(args) => commands::Context::new(&cli.state).and_then(|mut ctx| {
             ctx.progress = !args.quiet;

@@ -5,6 +5,19 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `n` with a comma between each group of three digits: "99,900".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// A duration in ms as the largest whole unit: "900ms", "30s", "5m", "2h", "3d".
 pub fn duration(ms: u64) -> String {
     match ms {
@@ -115,6 +128,14 @@ mod tests {
         assert_eq!(super::duration(90_000), "1m");
         assert_eq!(super::duration(7_200_000), "2h");
         assert_eq!(super::duration(3 * 86_400_000), "3d");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(99_900), "99,900");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
     }
 
     #[test]

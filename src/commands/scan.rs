@@ -6,19 +6,44 @@
 
 use super::{Context, Fatal};
 use crate::analyze::exit::{self, Mode};
-use crate::cli::ScanArgs;
+use crate::analyze::Severity;
+use crate::cli::{ScanArgs, SeverityChoice};
 use crate::exit::Exit;
+use crate::ops::PersonLines;
+use crate::render::filter::{Filter, Filtered};
 use crate::render::{json::JsonSink, table::TableSink, table::Tables, ReportSink};
 
-pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
+/// The findings `--severity` and `--code` show; an unknown code is a usage
+/// error naming the closest codes (or listing them).
+pub fn filter(args: &ScanArgs) -> Result<Filter, Fatal> {
+    let min = args.severity.map(|s| match s {
+        SeverityChoice::Error => Severity::Error,
+        SeverityChoice::Warning => Severity::Warning,
+        SeverityChoice::Info => Severity::Info,
+    });
+    Filter::parse(min, &args.code).map_err(|message| Fatal {
+        exit: Exit::Usage,
+        message,
+    })
+}
+
+pub fn run(ctx: &Context, args: &ScanArgs, filter: Filter) -> Result<Exit, Fatal> {
+    if args.quiet {
+        return quiet(ctx, filter);
+    }
     let mut sink: Box<dyn ReportSink> = if args.json {
-        Box::new(JsonSink::default())
+        Box::new(Filtered {
+            inner: JsonSink::default(),
+            filter,
+        })
     } else {
-        Box::new(TableSink::new(Tables {
+        let tables = Tables {
             style: ctx.style,
             now_ms: ctx.settings.now_ms,
             width: crate::render::table::output_width(),
-        }))
+            verbose: args.verbose,
+        };
+        Box::new(TableSink::new(tables, filter))
     };
     let report = ctx.report_into(sink.as_mut())?;
     let mut out = crate::render::stdout();
@@ -26,5 +51,21 @@ pub fn run(ctx: &Context, args: &ScanArgs) -> Result<Exit, Fatal> {
         .and_then(|()| std::io::Write::flush(&mut out))
         .map_err(|e| Fatal::operational(format!("cannot write the report: {e}")))?;
     super::say_what_needs_a_person(&report, exit::unreadable);
+    Ok(exit::for_report(&report, Mode::Scan))
+}
+
+/// `scan --quiet`: nothing on stdout; on stderr the lines `repair --quiet`
+/// prints, one per warning or error finding the filter shows, and one per
+/// part of the state that could not be read whatever the filter (the exit
+/// code 3 they give is explained).
+fn quiet(ctx: &Context, filter: Filter) -> Result<Exit, Fatal> {
+    let mut lines = Filtered {
+        inner: PersonLines::new(crate::boot::show(&ctx.read.state_dir)),
+        filter,
+    };
+    let report = ctx.report_into(&mut lines)?;
+    crate::ops::person::say(&mut lines, &report);
+    let Filtered { filter, .. } = lines;
+    super::say_what_needs_a_person(&report, |f| exit::unreadable(f) && !filter.admits(f));
     Ok(exit::for_report(&report, Mode::Scan))
 }

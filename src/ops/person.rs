@@ -64,16 +64,23 @@ impl PersonLines {
     }
 
     /// Write the lines to stderr, `report`'s own findings (its head) among
-    /// them. A temporary file that cannot be read back is named instead of
-    /// the lines it held.
+    /// them (`say`).
     pub fn say(mut self, report: &Report) {
-        let mut err = std::io::stderr().lock();
-        if let Err(e) = self.finish(report, &report.findings, &mut err) {
-            let _ = writeln!(
-                err,
-                "sessfix: some NEEDS A PERSON lines cannot be shown: {e}; `sessfix scan` lists every finding"
-            );
-        }
+        say(&mut self, report)
+    }
+}
+
+/// Write the lines `lines` (a `PersonLines`, or one behind a filter) put
+/// aside to stderr, `report`'s own findings (its head) among them. A
+/// temporary file that cannot be read back is named instead of the lines
+/// it held.
+pub fn say(lines: &mut dyn ReportSink, report: &Report) {
+    let mut err = std::io::stderr().lock();
+    if let Err(e) = lines.finish(report, &report.findings, &mut err) {
+        let _ = writeln!(
+            err,
+            "sessfix: some NEEDS A PERSON lines cannot be shown: {e}; `sessfix scan` lists every finding"
+        );
     }
 }
 

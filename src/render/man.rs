@@ -66,6 +66,18 @@ fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
                 "sessfix --state-dir /home/openclaw/.openclaw scan --json > report.json",
                 "the report for another tool",
             ),
+            (
+                "sessfix scan --severity warning",
+                "only the warnings and errors (the exit code is the whole state's)",
+            ),
+            (
+                "sessfix scan --code transcript-missing",
+                "every finding of one code, none grouped",
+            ),
+            (
+                "sessfix scan --quiet",
+                "the exit code, and on stderr one line per warning or error",
+            ),
         ],
         "repair" => &[
             (

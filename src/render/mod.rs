@@ -1,7 +1,9 @@
 //! Output formats, one per file behind a small trait.
 
 pub mod backups;
+pub mod filter;
 pub mod json;
+pub mod listing;
 pub mod man;
 pub mod plan;
 pub mod table;

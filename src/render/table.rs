@@ -6,9 +6,12 @@
 //! never split: a key that does not fit beside the columns gets a line of its
 //! own; only prose (`why`, messages, fixes) is wrapped, at spaces.
 
-use super::{plural, severity_index, Renderer, ReportSink, Style, SEVERITIES};
-use crate::analyze::{Finding, LockReport, NextBoot, Report, SessionReport, Severity};
+use super::filter::Filter;
+use super::listing::Listing;
+use super::{plural, severity_index, Renderer, ReportSink, Style};
+use crate::analyze::{Finding, Kind, LockReport, NextBoot, Report, SessionReport, Severity};
 use crate::fsx::spill::Spill;
+use crate::text::thousands;
 use std::io::Write;
 
 #[derive(Debug, Clone)]
@@ -17,6 +20,9 @@ pub struct Tables {
     pub now_ms: i64,
     /// Columns to fit in.
     pub width: usize,
+    /// `--verbose`: the release's notes in full, and every finding (none
+    /// grouped by code).
+    pub verbose: bool,
 }
 
 /// The width to lay tables out in: stdout's terminal, else `COLUMNS`, else
@@ -143,6 +149,11 @@ struct Row {
     key: String,
     why_at: u64,
     why_len: usize,
+    /// When a finding shown below says the row's reason word for word: its
+    /// severity's place in `SEVERITIES` and its kind, and the length of
+    /// the `why:` lines that point to it instead, put aside right after
+    /// the others.
+    repeats: Option<(usize, Kind, usize)>,
 }
 
 /// `scan`'s text written as the report is read (`ReportSink`): a session
@@ -151,11 +162,14 @@ struct Row {
 /// aside as text; idle sessions are counted.
 pub struct TableSink {
     t: Tables,
+    filter: Filter,
     rows: Vec<Row>,
     why: Spill,
     sessions: usize,
-    /// By severity, as `SEVERITIES`: the text, and how many.
-    findings: [(Spill, usize); 3],
+    /// By severity, as `SEVERITIES`: the findings shown, and how many
+    /// findings there are (shown or not).
+    findings: [Listing; 3],
+    counts: [usize; 3],
 }
 
 impl Tables {
@@ -170,33 +184,60 @@ impl Tables {
         ]
     }
 
-    /// A session's lines under its row: why, and each line's prediction.
-    fn why(&self, s: &SessionReport, out: &mut dyn Write) -> std::io::Result<()> {
-        let why = match s.waiting_ms {
-            Some(w) => format!(
-                "{}; waiting for an answer for {}",
-                s.reason,
-                relative(w as i64, 0.0).trim_end_matches(" ago")
-            ),
+    /// A session's lines under its row: why (or, when finding `repeats`
+    /// below says it word for word, a pointer to it), and each line's
+    /// prediction, lines in a row that predict the same said once
+    /// (`2026.4.25 to 2026.7.1: fail: ...`).
+    fn why(
+        &self,
+        s: &SessionReport,
+        repeats: Option<Kind>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let reason = match repeats {
+            Some(k) => format!("as its {k} finding below says"),
             None => s.reason.clone(),
         };
+        let why = match s.waiting_ms {
+            Some(w) => format!(
+                "{reason}; waiting for an answer for {}",
+                relative(w as i64, 0.0).trim_end_matches(" ago")
+            ),
+            None => reason,
+        };
         labelled(out, 2, "why: ", &why, self.width)?;
-        for p in &s.next_boot_by_line {
+        let by_line = &s.next_boot_by_line;
+        let mut i = 0;
+        while i < by_line.len() {
+            let p = &by_line[i];
+            let same = by_line[i..]
+                .iter()
+                .take_while(|q| q.next_boot == p.next_boot && q.reason == p.reason)
+                .count();
+            let lines = match same {
+                1 => p.line.to_string(),
+                n => format!("{} to {}", p.line, by_line[i + n - 1].line),
+            };
             labelled(
                 out,
                 4,
-                &format!("{}: {}: ", p.line, p.next_boot.as_str()),
+                &format!("{lines}: {}: ", p.next_boot.as_str()),
                 &p.reason,
                 self.width,
             )?;
+            i += same;
         }
         Ok(())
     }
 
     /// The listed sessions, sorted, each with its `why:` lines from `why`.
+    /// A row whose reason a finding says word for word points to it,
+    /// unless its code is among those `grouped` (by severity) and so may
+    /// not be shown in full.
     fn sessions(
         &self,
         shown: &[&Row],
+        grouped: &[Vec<Kind>],
         why: &mut Spill,
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
@@ -240,18 +281,40 @@ impl Tables {
                 writeln!(out, "{}", line.trim_end())?;
                 writeln!(out, "  {}", r.key)?;
             }
-            out.write_all(&why.read_range(r.why_at, r.why_len)?)?;
+            let text = match r.repeats {
+                Some((i, kind, len)) if !grouped[i].contains(&kind) => {
+                    why.read_range(r.why_at + r.why_len as u64, len)?
+                }
+                _ => why.read_range(r.why_at, r.why_len)?,
+            };
+            out.write_all(&text)?;
         }
         Ok(())
     }
 
     /// One finding: severity and code, the message, its file, the action.
-    fn finding(&self, f: &Finding, out: &mut dyn Write) -> std::io::Result<()> {
+    /// With a `count` over 1, the first of that many of its code, shown for
+    /// them all: the count after the code, and how to list the others last.
+    pub(super) fn finding(
+        &self,
+        f: &Finding,
+        count: usize,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let sev = self.style.paint(
             sev_color(f.severity),
             &format!("{:<7}", f.severity.as_str()),
         );
-        writeln!(out, "{sev} {}", self.style.paint("1", f.kind.code()))?;
+        let code = self.style.paint("1", f.kind.code());
+        if count > 1 {
+            writeln!(
+                out,
+                "{sev} {code}: {} findings, the first:",
+                thousands(count)
+            )?;
+        } else {
+            writeln!(out, "{sev} {code}")?;
+        }
         let message = match &f.key {
             Some(k) if !f.message.contains(k.as_str()) => format!("{k}: {}", f.message),
             _ => f.message.clone(),
@@ -260,7 +323,25 @@ impl Tables {
         if let Some(p) = &f.path {
             writeln!(out, "        file: {p}")?;
         }
-        labelled(out, 8, "action: ", &f.fix, self.width)
+        labelled(out, 8, "action: ", &f.fix, self.width)?;
+        if count > 1 {
+            // Wrapped with the command as one word: it is never split.
+            const KEEP: char = '\u{1}';
+            let command =
+                format!("`sessfix scan --code {}`", f.kind).replace(' ', &KEEP.to_string());
+            let text = format!(
+                "... and {} more: {command} lists them",
+                thousands(count - 1)
+            );
+            let mut lines = Vec::new();
+            labelled(&mut lines, 8, "", &text, self.width)?;
+            out.write_all(
+                String::from_utf8_lossy(&lines)
+                    .replace(KEEP, " ")
+                    .as_bytes(),
+            )?;
+        }
+        Ok(())
     }
 
     /// What comes before the sessions: the state dir, the release and its
@@ -268,31 +349,53 @@ impl Tables {
     fn head(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "state dir: {}", r.state_dir)?;
         let o = &r.openclaw;
+        // The notes in one clause, unless asked for in full.
+        let notes = match o.notes.len() {
+            0 => String::new(),
+            _ if self.verbose => String::new(),
+            1 => "; 1 note (--verbose shows it)".into(),
+            n => format!("; {n} notes (--verbose shows them)"),
+        };
         match (&o.version, o.line) {
             (Some(v), Some(line)) => labelled(
                 out,
                 0,
                 "openclaw:  ",
                 &format!(
-                    "{v} (from {}: {}); rules of the {line} release line",
+                    "{v} (from {}: {}); rules of the {line} release line{notes}",
                     o.source.unwrap_or("?"),
                     o.evidence.as_deref().unwrap_or("")
                 ),
                 self.width,
             )?,
-            _ => writeln!(
-                out,
-                "openclaw:  {}; {}",
-                self.style.paint("33", "release unknown"),
-                match o.lines.as_slice() {
+            _ => {
+                let lines = match o.lines.as_slice() {
                     [one] => format!("predicting line {one}"),
                     [first, .., last] => format!("predicting lines {first} to {last}"),
                     [] => "no release line to predict".into(),
-                }
-            )?,
+                };
+                let mut text = Vec::new();
+                let unknown = "release unknown";
+                labelled(
+                    &mut text,
+                    0,
+                    "openclaw:  ",
+                    &format!("{unknown}; {lines}{notes}"),
+                    self.width,
+                )?;
+                // Painted once wrapped: colour codes take no columns.
+                let text = String::from_utf8_lossy(&text).replacen(
+                    unknown,
+                    &self.style.paint("33", unknown),
+                    1,
+                );
+                out.write_all(text.as_bytes())?;
+            }
         }
-        for n in &o.notes {
-            labelled(out, 11, "note: ", n, self.width)?;
+        if self.verbose {
+            for n in &o.notes {
+                labelled(out, 11, "note: ", n, self.width)?;
+            }
         }
         match (&r.gateway.live, &r.gateway.evidence) {
             (true, Some(e)) => writeln!(
@@ -347,21 +450,47 @@ impl Tables {
 }
 
 impl TableSink {
-    pub fn new(t: Tables) -> Self {
+    /// A sink showing the findings `filter` admits: grouped by code, or
+    /// every one in full with `--verbose` or when codes are named.
+    pub fn new(t: Tables, filter: Filter) -> Self {
+        let all = t.verbose || !filter.codes.is_empty();
         TableSink {
             t,
+            filter,
             rows: Vec::new(),
             why: Spill::default(),
             sessions: 0,
-            findings: Default::default(),
+            findings: [Listing::new(all), Listing::new(all), Listing::new(all)],
+            counts: [0; 3],
         }
+    }
+
+    /// The finding of `findings` shown below that says `s`'s reason word
+    /// for word, by key; its severity's place and kind.
+    fn repeated(
+        &self,
+        s: &SessionReport,
+        by_key: &std::collections::HashMap<&str, Vec<&Finding>>,
+    ) -> Option<(usize, Kind)> {
+        if s.reason.is_empty() {
+            return None;
+        }
+        by_key
+            .get(s.key.as_str())?
+            .iter()
+            .find(|f| {
+                f.agent.as_deref() == Some(s.agent.as_str())
+                    && self.filter.admits(f)
+                    && f.message.contains(&s.reason)
+            })
+            .map(|f| (severity_index(f), f.kind))
     }
 
     /// The totals, last: where a long listing ends.
     fn totals(
         &self,
         shown: &[&Row],
-        counts: [usize; 3],
+        shown_findings: usize,
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
         let mut by_boot: Vec<(NextBoot, usize)> = Vec::new();
@@ -393,12 +522,17 @@ impl TableSink {
             ),
             self.t.width,
         )?;
+        let hidden = self.counts.iter().sum::<usize>() - shown_findings;
         writeln!(
             out,
-            "Findings: {}, {}, {} info",
-            plural(counts[0], "error", "errors"),
-            plural(counts[1], "warning", "warnings"),
-            counts[2]
+            "Findings: {}, {}, {} info{}",
+            plural(self.counts[0], "error", "errors"),
+            plural(self.counts[1], "warning", "warnings"),
+            self.counts[2],
+            match hidden {
+                0 => String::new(),
+                n => format!(" ({} not shown: {})", thousands(n), self.filter.options()),
+            }
         )
     }
 }
@@ -412,25 +546,40 @@ impl ReportSink for TableSink {
     ) -> std::io::Result<()> {
         self.sessions += sessions.len();
         // Sessions that are running or need attention are listed; idle ones counted.
+        let mut by_key: std::collections::HashMap<&str, Vec<&Finding>> = Default::default();
+        for f in findings {
+            if let Some(k) = &f.key {
+                by_key.entry(k.as_str()).or_default().push(f);
+            }
+        }
         let mut text = Vec::new();
         for s in sessions.iter().filter(|s| s.next_boot != NextBoot::Idle) {
             text.clear();
-            self.t.why(s, &mut text)?;
+            self.t.why(s, None, &mut text)?;
+            let why_len = text.len();
+            let repeats = match self.repeated(s, &by_key) {
+                Some((i, kind)) => {
+                    self.t.why(s, Some(kind), &mut text)?;
+                    Some((i, kind, text.len() - why_len))
+                }
+                None => None,
+            };
             self.rows.push(Row {
                 next_boot: s.next_boot,
                 cells: self.t.cells(s),
                 key: s.key.clone(),
                 why_at: self.why.len(),
-                why_len: text.len(),
+                why_len,
+                repeats,
             });
             self.why.push(&text)?;
         }
         for f in findings {
-            text.clear();
-            self.t.finding(f, &mut text)?;
-            let (spill, n) = &mut self.findings[severity_index(f)];
-            spill.push(&text)?;
-            *n += 1;
+            let i = severity_index(f);
+            self.counts[i] += 1;
+            if self.filter.admits(f) {
+                self.findings[i].push(&self.t, f)?;
+            }
         }
         Ok(())
     }
@@ -446,33 +595,39 @@ impl ReportSink for TableSink {
         shown.sort_by(|a, b| {
             (a.next_boot, &a.cells[4], &a.key).cmp(&(b.next_boot, &b.cells[4], &b.key))
         });
+        let mut heads: [Vec<&Finding>; 3] = Default::default();
+        for f in head_findings {
+            self.counts[severity_index(f)] += 1;
+            if self.filter.admits(f) {
+                heads[severity_index(f)].push(f);
+            }
+        }
+        let grouped: Vec<Vec<Kind>> = (0..3)
+            .map(|i| self.findings[i].grouped(&heads[i]))
+            .collect();
         writeln!(out)?;
         if !shown.is_empty() {
-            self.t.sessions(&shown, &mut self.why, out)?;
+            self.t.sessions(&shown, &grouped, &mut self.why, out)?;
             writeln!(out)?;
         }
-        let mut counts = [0; 3];
-        for (i, (sev, (spill, n))) in SEVERITIES.iter().zip(&mut self.findings).enumerate() {
-            for f in head_findings.iter().filter(|f| f.severity == *sev) {
-                self.t.finding(f, out)?;
-                counts[i] += 1;
-            }
-            spill.copy_to(out)?;
-            counts[i] += *n;
+        let mut shown_findings = 0;
+        for (listing, head) in self.findings.iter_mut().zip(&heads) {
+            shown_findings += listing.write(&self.t, head, out)?;
         }
-        self.totals(&shown, counts, out)
+        self.totals(&shown, shown_findings, out)
     }
 }
 
 impl Renderer<Report> for Tables {
     fn render(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-        super::render_whole(&mut TableSink::new(self.clone()), r, out)
+        super::render_whole(&mut TableSink::new(self.clone(), Filter::default()), r, out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::render_whole;
     use crate::render::testing::{self, NOW_MS};
 
     #[test]
@@ -498,6 +653,7 @@ mod tests {
             style: Style { color },
             now_ms: NOW_MS,
             width,
+            verbose: false,
         };
         let mut out = Vec::new();
         tables.render(report, &mut out).unwrap();
@@ -512,12 +668,13 @@ mod tests {
             style: Style { color: true },
             now_ms: NOW_MS,
             width: 80,
+            verbose: false,
         };
         let mut reports = testing::all();
         reports.push(testing::many_sessions(20_000));
         for report in reports {
             let (head, parts, expected) = testing::streamed(&report);
-            let mut sink = TableSink::new(tables.clone());
+            let mut sink = TableSink::new(tables.clone(), Filter::default());
             for p in &parts {
                 sink.rows(&p.sessions, &p.locks, &p.findings).unwrap();
             }
@@ -528,6 +685,148 @@ mod tests {
             assert!(streamed == whole, "{}", report.state_dir);
             assert!(!whole.is_empty());
         }
+    }
+
+    /// The text of `report` (80 columns, no colour) with `filter`, and
+    /// with `--verbose` or not.
+    fn text_with(report: &Report, verbose: bool, filter: Filter) -> String {
+        let tables = Tables {
+            style: Style { color: false },
+            now_ms: NOW_MS,
+            width: 80,
+            verbose,
+        };
+        let mut out = Vec::new();
+        render_whole(&mut TableSink::new(tables, filter), report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// `stranded_and_stale_lock` with `n` more info findings of one code
+    /// (transcript-missing), each of its own session.
+    fn with_missing_transcripts(n: usize) -> Report {
+        let mut r = testing::stranded_and_stale_lock();
+        for i in 0..n {
+            r.findings.push(testing::finding(
+                Kind::TranscriptMissing,
+                Severity::Info,
+                Some("main"),
+                Some(&format!("agent:main:cron:{i}")),
+                Some(&format!("/state/agents/main/sessions/{i}.jsonl")),
+                "the transcript is missing; the next boot has nothing to read",
+                "nothing required",
+            ));
+        }
+        r
+    }
+
+    /// A code found more than `GROUP_OVER` times is one group: its count,
+    /// its first finding, how to list the rest; `--verbose` and `--code`
+    /// list every one; at `GROUP_OVER` or fewer each is listed.
+    #[test]
+    fn repeated_codes_are_grouped_with_their_count() {
+        let report = with_missing_transcripts(99_900);
+        let text = text_with(&report, false, Filter::default());
+        insta::assert_snapshot!("scan_text_grouped", text);
+        assert_eq!(text.matches("transcript-missing").count(), 2, "{text}");
+        assert!(text.contains("info    transcript-missing: 99,900 findings, the first:"));
+        assert!(text.contains(
+            "        ... and 99,899 more: `sessfix scan --code transcript-missing` lists them\n"
+        ));
+        assert!(
+            text.ends_with("Findings: 1 error, 1 warning, 99900 info\n"),
+            "{text}"
+        );
+        let small = with_missing_transcripts(100);
+        let verbose = text_with(&small, true, Filter::default());
+        assert_eq!(verbose.matches("info    transcript-missing\n").count(), 100);
+        let named = Filter::parse(None, &["transcript-missing".into()]).unwrap();
+        let listed = text_with(&small, false, named);
+        assert_eq!(listed.matches("info    transcript-missing\n").count(), 100);
+        assert!(!listed.contains("lock-stale"));
+        assert!(
+            listed.ends_with(
+                "Findings: 1 error, 1 warning, 100 info (2 not shown: --code transcript-missing)\n"
+            ),
+            "{listed}"
+        );
+        let few = text_with(&with_missing_transcripts(3), false, Filter::default());
+        assert_eq!(few.matches("info    transcript-missing\n").count(), 3);
+        assert!(!few.contains("findings, the first"));
+    }
+
+    /// Narrow, a group's last line wraps before the command, never in it.
+    #[test]
+    fn a_groups_command_is_never_split() {
+        let tables = Tables {
+            style: Style { color: false },
+            now_ms: NOW_MS,
+            width: 50,
+            verbose: false,
+        };
+        let mut out = Vec::new();
+        let report = with_missing_transcripts(10);
+        render_whole(
+            &mut TableSink::new(tables, Filter::default()),
+            &report,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("        ... and 9 more:\n        `sessfix scan --code transcript-missing`\n        lists them\n"),
+            "{text}"
+        );
+    }
+
+    /// `--severity` hides the less severe findings; the totals still count
+    /// them, and say how many are not shown and why.
+    #[test]
+    fn a_severity_floor_hides_findings_but_not_from_the_totals() {
+        let report = testing::stranded_and_stale_lock();
+        let filter = Filter::parse(Some(Severity::Error), &[]).unwrap();
+        let text = text_with(&report, false, filter);
+        assert!(text.contains("error   session-stranded"));
+        assert!(!text.contains("lock-stale"), "{text}");
+        assert!(text
+            .ends_with("Findings: 1 error, 1 warning, 0 info (1 not shown: --severity error)\n"));
+    }
+
+    /// A row's reason that a finding shown below says word for word is said
+    /// once, in the finding; a finding not shown (filtered, or grouped
+    /// behind another) leaves the row its reason.
+    #[test]
+    fn a_rows_why_is_not_repeated_by_its_finding() {
+        let reason = "running with abortedLastRun false and no transcript lock (a graceful restart): recovery never selects it";
+        let report = testing::stranded_and_stale_lock();
+        let text = text_with(&report, false, Filter::default());
+        assert_eq!(text.matches(reason).count(), 0, "wrapped: {text}");
+        assert!(text.contains("  why: as its session-stranded finding below says\n"));
+        let errors_hidden = Filter::parse(None, &["lock-stale".into()]).unwrap();
+        let text = text_with(&report, false, errors_hidden);
+        assert!(!text.contains("as its session-stranded finding"), "{text}");
+        let mut many = testing::stranded_and_stale_lock();
+        let f = many.findings[0].clone();
+        many.findings.extend(std::iter::repeat_n(f, 4));
+        let text = text_with(&many, false, Filter::default());
+        assert!(!text.contains("as its session-stranded finding"), "{text}");
+    }
+
+    /// The release's notes are one clause unless `--verbose`; each line's
+    /// prediction is said once for lines in a row that agree.
+    #[test]
+    fn notes_in_one_clause_and_agreeing_lines_folded() {
+        let report = testing::unknown_release_lines_disagree();
+        let short = text_with(&report, false, Filter::default());
+        assert!(
+            short.contains("; 2 notes\n           (--verbose shows them)\n"),
+            "{short}"
+        );
+        assert!(!short.contains("note: "));
+        assert!(short.contains("    2026.4.25 to 2026.7.1: fail: "));
+        assert_eq!(short.matches(": fail: ").count(), 1);
+        let verbose = text_with(&report, true, Filter::default());
+        assert_eq!(verbose.matches("           note: ").count(), 2, "{verbose}");
+        assert!(!verbose.contains("--verbose shows"));
     }
 
     #[test]
