@@ -42,6 +42,7 @@ pub fn run(ctx: &Context, args: &ScanArgs, filter: Filter) -> Result<Exit, Fatal
             now_ms: ctx.settings.now_ms,
             width: crate::render::table::output_width(),
             verbose: args.verbose,
+            actions: ctx.settings.action_options,
         };
         Box::new(TableSink::new(tables, filter))
     };

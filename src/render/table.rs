@@ -23,6 +23,8 @@ pub struct Tables {
     /// `--verbose`: the release's notes in full, and every finding (none
     /// grouped by code).
     pub verbose: bool,
+    /// The options a pasted command needs (`Settings::action_options`).
+    pub actions: &'static str,
 }
 
 /// The width to lay tables out in: stdout's terminal, else `COLUMNS`, else
@@ -328,7 +330,8 @@ impl Tables {
             // Wrapped with the command as one word: it is never split.
             const KEEP: char = '\u{1}';
             let command =
-                format!("`sessfix scan --code {}`", f.kind).replace(' ', &KEEP.to_string());
+                crate::render::plan::command(&format!("scan --code {}", f.kind), self.actions)
+                    .replace(' ', &KEEP.to_string());
             let text = format!(
                 "... and {} more: {command} lists them",
                 thousands(count - 1)
@@ -654,6 +657,7 @@ mod tests {
             now_ms: NOW_MS,
             width,
             verbose: false,
+            actions: "",
         };
         let mut out = Vec::new();
         tables.render(report, &mut out).unwrap();
@@ -669,6 +673,7 @@ mod tests {
             now_ms: NOW_MS,
             width: 80,
             verbose: false,
+            actions: "",
         };
         let mut reports = testing::all();
         reports.push(testing::many_sessions(20_000));
@@ -695,6 +700,7 @@ mod tests {
             now_ms: NOW_MS,
             width: 80,
             verbose,
+            actions: "",
         };
         let mut out = Vec::new();
         render_whole(&mut TableSink::new(tables, filter), report, &mut out).unwrap();
@@ -762,6 +768,7 @@ mod tests {
             now_ms: NOW_MS,
             width: 50,
             verbose: false,
+            actions: "",
         };
         let mut out = Vec::new();
         let report = with_missing_transcripts(10);
