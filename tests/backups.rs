@@ -418,3 +418,33 @@ fn a_shared_backup_dir_prunes_only_this_state_dirs_runs() {
         "b's run kept: {doc}"
     );
 }
+
+/// A repair that leaves an index lost, its only intact copy in an older
+/// run's backup (exit 6), prunes nothing: that run is the copy's only home.
+#[test]
+fn no_run_is_pruned_while_it_may_hold_a_lost_index_s_only_copy() {
+    let env = Env::fixture("two-agents");
+    assert_exit(&env.run_at(T1, &["repair", "--yes"]), 0);
+    let first = ids(&env);
+    assert_eq!(first.len(), 1);
+    // main's index is lost; its copy is in the first run's backup. Another
+    // agent gets a stale lock to repair, so the next run applies something.
+    std::fs::write(env.sessions("main").join("sessions.json"), b"").unwrap();
+    std::fs::write(
+        env.sessions("ops")
+            .join("0000000c-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock"),
+        br#"{"pid":999999,"createdAt":"2026-11-24T03:00:00.000Z"}"#,
+    )
+    .unwrap();
+    let out = env.run_at(T2, &["repair", "--yes", "--keep-backups", "1"]);
+    assert_exit(&out, 6);
+    assert!(
+        stdout(&out).contains("removed transcript lock"),
+        "{}",
+        stdout(&out)
+    );
+    let runs = ids(&env);
+    assert_eq!(runs.len(), 2, "{}", stderr(&out));
+    assert!(runs.contains(&first[0]));
+    assert!(!stderr(&out).contains("pruned"), "{}", stderr(&out));
+}

@@ -387,8 +387,11 @@ pub fn repair(
     crate::fsx::os::trim_heap();
     let exit = verify(ctx, tails)?;
     // Only now, the run's own backup complete and synced, and under the run
-    // lock still: older runs beyond the retention go.
-    if let Some(own) = own {
+    // lock still: older runs beyond the retention go. Not when the state
+    // is left unsafe to start or partly unread: an older run may hold the
+    // only intact copy of a lost index (`state::copies` finds copies there).
+    let safe = matches!(exit, Exit::Ok | Exit::Problems);
+    if let Some(own) = own.filter(|_| safe) {
         let shared = opts.backup_dir.is_some();
         super::backups::prune_telling(
             &backup_root,
