@@ -147,10 +147,15 @@ impl Env {
 }
 
 fn expand_tilde(p: &str, home: Option<&Path>) -> PathBuf {
-    match (p, home) {
-        ("~", Some(h)) => h.to_path_buf(),
-        (p, Some(h)) if p.starts_with("~/") => h.join(&p[2..]),
-        (p, _) => PathBuf::from(p),
+    // `resolveUserPath` (openclaw dist, config-utils): `~` followed by the
+    // end or a separator, either slash on every OS, becomes the home dir.
+    match (p.strip_prefix('~'), home) {
+        (Some(rest), Some(h)) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
+            let mut out = h.as_os_str().to_os_string();
+            out.push(rest);
+            PathBuf::from(out)
+        }
+        _ => PathBuf::from(p),
     }
 }
 
@@ -378,6 +383,21 @@ pub fn config_path_candidates(state_dir: &Path, override_path: Option<&Path>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `~` alone or before either slash is the home dir, as the gateway's
+    /// `resolveUserPath` has it on every OS; `~name` and a `~` inside are
+    /// names.
+    #[test]
+    fn a_tilde_before_either_slash_is_the_home_dir() {
+        let home = Path::new("/home/oc");
+        let e = |p: &str| super::expand_tilde(p, Some(home));
+        assert_eq!(e("~"), home);
+        assert_eq!(e("~/state"), Path::new("/home/oc/state"));
+        assert_eq!(e("~\\state").as_os_str(), "/home/oc\\state");
+        assert_eq!(e("~oc/state"), Path::new("~oc/state"));
+        assert_eq!(e("a/~/b"), Path::new("a/~/b"));
+        assert_eq!(super::expand_tilde("~/x", None), Path::new("~/x"));
+    }
 
     fn env(home: &Path) -> Env {
         Env {
