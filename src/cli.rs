@@ -163,10 +163,15 @@ pub struct StateArgs {
         global = true,
         env = "SESSFIX_PROC_ROOT",
         hide = true,
-        default_value = "/proc"
+        default_value = DEFAULT_PROC_ROOT
     )]
     pub proc_root: PathBuf,
 }
+
+/// Where process facts are read: `/proc` on Unix; on Windows none (empty:
+/// the OS's own interface), as `/proc` there is no process table of its own
+/// (under Wine it is the Linux host's).
+pub const DEFAULT_PROC_ROOT: &str = if cfg!(windows) { "" } else { "/proc" };
 
 /// `scan --severity`: the least severe finding shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -128,8 +128,17 @@ enum Table {
 }
 
 impl ProcFs {
+    /// The process table at `root`, a proc filesystem; an empty `root`
+    /// (Windows' default, `cli::DEFAULT_PROC_ROOT`) or one without `self`
+    /// is the OS's own interface.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
+        if root.as_os_str().is_empty() {
+            return ProcFs {
+                root,
+                kind: Table::Native,
+            };
+        }
         let kind = match std::fs::symlink_metadata(root.join("self")) {
             Err(_) => Table::Native,
             Ok(_) => {
@@ -285,6 +294,18 @@ impl Processes for FakeProcesses {
 mod tests {
     use super::*;
     use std::process::Command;
+
+    /// An empty root reads no proc filesystem (not `self/` of the current
+    /// directory either): the OS answers (Windows' default).
+    #[test]
+    fn an_empty_root_is_the_os_interface() {
+        let p = ProcFs::new("");
+        assert_eq!(p.kind, Table::Native);
+        assert!(matches!(
+            p.state(u64::from(std::process::id())),
+            ProcState::Alive { .. }
+        ));
+    }
 
     #[test]
     fn own_process_is_alive_with_start_time_and_argv() {
