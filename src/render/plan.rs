@@ -120,34 +120,42 @@ pub struct PlanView<'a> {
 }
 
 /// `text` wrapped at spaces into lines of at most `width` columns, as
-/// `table::wrap`, but never inside backquotes: a quoted command is one word.
+/// `table::wrap`, but not inside backquotes: a quoted command is one word
+/// (split at its own spaces only when it is longer than a line).
 pub fn wrap_keeping_quotes(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
+    let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
     let mut quoted = false;
-    let flush = |word: &mut String, line: &mut String, lines: &mut Vec<String>| {
-        if word.is_empty() {
-            return;
-        }
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        word.clear();
-    };
     for c in text.trim().chars() {
-        if c == ' ' && !quoted {
-            flush(&mut word, &mut line, &mut lines);
+        if c.is_whitespace() && !quoted {
+            words.push(std::mem::take(&mut word));
             continue;
         }
         quoted ^= c == '`';
         word.push(c);
     }
-    flush(&mut word, &mut line, &mut lines);
+    words.push(word);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let too_long = |w: &String| w.contains(' ') && w.chars().count() > width;
+    for w in words.iter().flat_map(|w| {
+        if too_long(w) {
+            w.split(' ').collect::<Vec<_>>()
+        } else {
+            vec![w.as_str()]
+        }
+    }) {
+        if w.is_empty() {
+            continue;
+        }
+        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
     }
@@ -553,6 +561,15 @@ pub(crate) mod tests {
                 "`sessfix undo --state-dir /srv/oc`",
                 "restores it."
             ]
+        );
+        assert_eq!(lines.join(" "), prose);
+        // Longer than a line, a command is wrapped at its own spaces.
+        let lines = wrap_keeping_quotes(prose, 20);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() <= 20 || !l.contains(' ')),
+            "{lines:?}"
         );
         assert_eq!(lines.join(" "), prose);
         let plan = plan();

@@ -121,7 +121,8 @@ fn labelled(
     width: usize,
 ) -> std::io::Result<()> {
     let pad = indent + width_of(label);
-    for (i, l) in wrap(text, width.saturating_sub(pad).max(20))
+    // A quoted command stays on one line where it fits: it is pasted.
+    for (i, l) in crate::render::plan::wrap_keeping_quotes(text, width.saturating_sub(pad).max(20))
         .iter()
         .enumerate()
     {
@@ -327,11 +328,16 @@ impl Tables {
         }
         labelled(out, 8, "action: ", &f.fix, self.width)?;
         if count > 1 {
-            // Wrapped with the command as one word: it is never split.
+            // Wrapped with the command as one word: it is not split where
+            // it fits a line of its own.
             const KEEP: char = '\u{1}';
             let command =
-                crate::render::plan::command(&format!("scan --code {}", f.kind), self.actions)
-                    .replace(' ', &KEEP.to_string());
+                crate::render::plan::command(&format!("scan --code {}", f.kind), self.actions);
+            let command = if command.chars().count() <= self.width.saturating_sub(8) {
+                command.replace(' ', &KEEP.to_string())
+            } else {
+                command
+            };
             let text = format!(
                 "... and {} more: {command} lists them",
                 thousands(count - 1)
