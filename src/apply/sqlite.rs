@@ -111,7 +111,11 @@ pub fn backup(conn: &Connection, path: &Path, to: &Path) -> Result<(), String> {
             e,
         )
     })?;
-    std::fs::File::open(to)
+    // Synced through a handle that may write: Windows' FlushFileBuffers
+    // refuses a read-only one (every SQLite edit failed there).
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(to)
         .and_then(|f| f.sync_all())
         .map_err(|e| crate::fsx::describe(to, &e))?;
     Ok(())
