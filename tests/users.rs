@@ -305,3 +305,43 @@ fn a_lock_dir_with_execute_only_access_has_this_state_dirs_lock_opened_by_name()
     assert!(said.contains("opened there by path"), "{said}");
     assert!(said.contains("chmod o+rx"), "{said}");
 }
+
+/// An index written in its own place keeps its owner and group, or is not
+/// written: owned by root (group-writable for the gateway's user), or with a
+/// group the gateway's user is not in, repair as that user refuses before
+/// making any backup, names who can, and leaves everything as it was.
+#[test]
+fn an_index_whose_owner_or_group_cannot_be_kept_is_not_rewritten() {
+    for (uid, gid, who) in [
+        (0, USER, "run sessfix as uid 0 or as root"),
+        (USER, 0, "in group 0"),
+    ] {
+        let env = Env::fixture("graceful-restart");
+        std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        chown_tree(env.dir.path(), USER);
+        let index = env.sessions("main").join("sessions.json");
+        std::os::unix::fs::lchown(&index, Some(uid), Some(gid)).unwrap();
+        std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let before = tree_digest(&env.state());
+        let out = as_uid(&env, USER, &["repair", "--yes"]).output().unwrap();
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(3), "{said}");
+        assert!(
+            said.contains("cannot be rewritten keeping its owner"),
+            "{said}"
+        );
+        assert!(
+            said.contains(who) && said.contains("nothing was changed"),
+            "{said}"
+        );
+        assert!(!said.contains("cannot be read"), "{said}");
+        assert!(
+            !env.state().join("sessfix-backups").exists(),
+            "no backup run left"
+        );
+        assert_eq!(tree_digest(&env.state()), before);
+        let meta = std::fs::symlink_metadata(&index).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!((meta.uid(), meta.gid()), (uid, gid));
+    }
+}

@@ -402,6 +402,18 @@ pub fn apply_with_progress(
     for e in &plan.sqlite {
         sqlite::check_writable(&e.path)?;
     }
+    // An index is written in its own place only where its owner and group
+    // can be kept: found out before any backup is made or file changed.
+    for w in &plan.indexes {
+        if let Ok(meta) = std::fs::symlink_metadata(&w.path) {
+            fsx::os::can_keep_owner(&meta).map_err(|why| {
+                format!(
+                    "{}: cannot be rewritten keeping its owner: {why}; nothing was changed",
+                    w.path.display()
+                )
+            })?;
+        }
+    }
     checkpoint("planned");
     fsx::os::mkdir_private(backup_root).map_err(|e| fsx::describe_write(backup_root, &e))?;
     let dir = backup_dir_for(backup_root, now_ms);

@@ -354,12 +354,12 @@ pub fn describe_write(path: &Path, e: &io::Error) -> String {
         let me = unsafe { libc::geteuid() };
         if let Some(m) = meta {
             return format!(
-                "{}: cannot be created or written: permission denied ({} is owned by uid {} with mode {:o}; sessfix runs as uid {me}): run sessfix as that user, or `chown -R {me} {}`",
+                "{}: cannot be created or written: permission denied ({} is owned by uid {} with mode {:o}; sessfix runs as uid {me}): run sessfix as uid {} (the gateway's user, as a rule) or as root",
                 path.display(),
                 what.display(),
                 m.uid(),
                 m.mode() & 0o7777,
-                what.display()
+                m.uid()
             );
         }
     }

@@ -8,7 +8,8 @@
 //! - `open_nofollow`: open without following a final link and without
 //!   blocking.
 //! - `create_private`: create a new file, private where the OS has modes.
-//! - `keep_owner_and_mode` / `mode_of`: what a replaced file keeps.
+//! - `keep_owner_and_mode` / `mode_of`: what a replaced file keeps;
+//!   `can_keep_owner`: whether it can keep it, asked before anything is done.
 //! - `mkdir_private`: the backup folders.
 //! - `sync_dir`: make a rename durable.
 //! - `RunLock` / `lock_run`: one sessfix run per state dir.

@@ -108,22 +108,65 @@ pub fn mode_of(meta: &Metadata) -> u32 {
 }
 
 /// Give the new file `f` the owner, group and mode of the file it replaces,
-/// or `new_mode` when it replaces nothing. Not being root and already the
-/// owner, the `fchown` has nothing to change.
+/// or `new_mode` when it replaces nothing. Errors: the owner or group
+/// cannot be kept (`can_keep_owner` says why), as an error of its own
+/// message: the replaced file is left as it is.
 pub fn keep_owner_and_mode(f: &File, existing: Option<&Metadata>, new_mode: u32) -> io::Result<()> {
     if let Some(m) = existing {
-        std::os::unix::fs::fchown(f, Some(m.uid()), Some(m.gid())).or_else(|e| {
-            // SAFETY: geteuid has no preconditions.
-            if e.kind() == io::ErrorKind::PermissionDenied && m.uid() == unsafe { libc::geteuid() }
-            {
-                Ok(())
-            } else {
-                Err(e)
+        std::os::unix::fs::fchown(f, Some(m.uid()), Some(m.gid())).map_err(|e| {
+            match (e.kind(), can_keep_owner(m)) {
+                (io::ErrorKind::PermissionDenied, Err(why)) => io::Error::other(why),
+                _ => e,
             }
         })?;
     }
     let mode = existing.map_or(new_mode, mode_of);
     f.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+/// Whether this process can give a file written in place of the one `meta`
+/// describes the same owner and group: as root, or as its owner when its
+/// group is one of ours (the effective group or a supplementary one), as
+/// `fchown` allows. `Err`: why not, and who can.
+pub fn can_keep_owner(meta: &Metadata) -> Result<(), String> {
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if me == 0 {
+        return Ok(());
+    }
+    if meta.uid() != me {
+        return Err(format!(
+            "it is owned by uid {}, and sessfix runs as uid {me}: a file written in its place would be uid {me}'s, and only root can give it back; run sessfix as uid {} or as root",
+            meta.uid(),
+            meta.uid()
+        ));
+    }
+    if in_group(meta.gid()) {
+        return Ok(());
+    }
+    Err(format!(
+        "its group is gid {}, which uid {me} is not in: a file written in its place would get another group; run sessfix as root, or as uid {me} in group {}",
+        meta.gid(),
+        meta.gid()
+    ))
+}
+
+/// Whether `gid` is this process's effective group or a supplementary one.
+fn in_group(gid: u32) -> bool {
+    // SAFETY: getegid has no preconditions; getgroups is given a buffer of
+    // the size it reported, and reads no more than that.
+    unsafe {
+        if libc::getegid() == gid {
+            return true;
+        }
+        let n = libc::getgroups(0, std::ptr::null_mut());
+        let Ok(len) = usize::try_from(n) else {
+            return false;
+        };
+        let mut groups: Vec<libc::gid_t> = vec![0; len];
+        let got = libc::getgroups(n, groups.as_mut_ptr());
+        usize::try_from(got).is_ok_and(|got| groups[..got.min(len)].contains(&gid))
+    }
 }
 
 /// Create a directory (and its parents) with mode 0700, and make it 0700 if

@@ -109,6 +109,19 @@ pub fn mode_of(meta: &Metadata) -> u32 {
     }
 }
 
+/// Whether a file written in place of the one `meta` describes can keep
+/// what it has: not when it is read-only (Windows does not replace one).
+/// Owners and access lists are not copied on Windows.
+pub fn can_keep_owner(meta: &Metadata) -> Result<(), String> {
+    if meta.permissions().readonly() {
+        return Err(
+            "is read-only; Windows does not replace a read-only file (clear the attribute first)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// Give the new file `f` the "mode" of the file it replaces, or `new_mode`
 /// (read-only when it has no write bit) when it replaces nothing. Windows
 /// does not replace a read-only file, so one is refused here, before anything
