@@ -98,3 +98,13 @@ pub fn gateway_report_on(g: &GatewayFacts, platform: rules::Platform) -> Gateway
         evidence,
     }
 }
+
+/// The action of `gateway-liveness-unknown`: where the fact can be
+/// established, or, with no state dir known (`--store` alone), naming it.
+pub(crate) fn liveness_unknown_fix(no_state_dir: bool) -> &'static str {
+    if no_state_dir {
+        "name the state dir with --state-dir DIR (the dir that holds agents/, whose config names the gateway's lock); until then sessfix reads this index but writes nothing, even with --force"
+    } else {
+        "run sessfix where the gateway runs (same host, same container: `docker exec`), as the gateway's user or root; `sessfix repair` and `undo` refuse to write until then (--force only if you know no gateway runs)"
+    }
+}

@@ -159,7 +159,7 @@ impl Analysis {
                     "whether a gateway is running on this state dir cannot be established here: {}",
                     gateway.evidence.clone().unwrap_or_default()
                 ),
-                fix: "run sessfix where the gateway runs (same host, same container: `docker exec`), as the gateway's user or root; `sessfix repair` and `undo` refuse to write until then (--force only if you know no gateway runs)".into(),
+                fix: gateway::liveness_unknown_fix(snap.gateway.no_state_dir).into(),
             });
         }
         // A config or release source that exists but cannot be read: its

@@ -96,6 +96,10 @@ pub fn action_options(args: &StateArgs, resolved: &discover::Resolved) -> String
     };
     let on_command_line = |name: &str| std::env::args().any(|a| a.starts_with(name));
     let mut out = Vec::new();
+    if resolved.source.starts_with("--store (no state dir") {
+        // Nothing is written without one: the operator names it.
+        out.push("--state-dir DIR".to_string());
+    }
     if let Some(name) = &args.profile {
         out.push(format!("--profile {}", crate::text::shell_word(name)));
     } else if !resolved.source.starts_with('~') && !resolved.source.starts_with("--store") {

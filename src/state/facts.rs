@@ -21,6 +21,9 @@ pub struct GatewayFacts {
     /// Places the lock may be that could not be read but hold no live lock
     /// (no gateway process runs: `discover::settle_blocked`), and why.
     pub cleared: Vec<(PathBuf, String)>,
+    /// No state dir is known (`--store` alone, outside any): nowhere to
+    /// look for the lock (`ReadOptions::state_dir_unknown`).
+    pub no_state_dir: bool,
 }
 
 /// Why a unit (an `Agent`) was read: which session store it is.

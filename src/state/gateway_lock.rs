@@ -519,6 +519,7 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
             proc_state: None,
             unchecked: vec![(opts.state_dir.clone(), why.clone())],
             cleared: Vec::new(),
+            no_state_dir: true,
         };
     }
     let names = lock_names(opts);
@@ -619,6 +620,7 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
         proc_state: None,
         unchecked: Vec::new(),
         cleared: Vec::new(),
+        no_state_dir: false,
     });
     if !blocked.is_empty() {
         #[cfg(unix)]
@@ -718,6 +720,7 @@ fn lock_facts(
         proc_state,
         unchecked: Vec::new(),
         cleared: Vec::new(),
+        no_state_dir: false,
     })
 }
 
