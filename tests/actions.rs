@@ -173,3 +173,29 @@ fn a_command_an_error_quotes_carries_the_state_options() {
     );
     assert!(stderr.contains(&want), "{stderr}");
 }
+
+/// The lines that stop a start, and the plan's "left alone", name the
+/// restore with the state's options too.
+#[test]
+fn the_do_not_start_line_and_the_plan_name_the_restore_to_paste() {
+    let env = Env::fixture("zero-index-complete-tmp");
+    let out = env.cmd().args(["repair", "--yes"]).output().unwrap();
+    assert_exit(&out, 6);
+    let restore = format!(
+        "`sessfix repair --state-dir {} --restore-index`",
+        env.state().display()
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stop = stderr
+        .lines()
+        .find(|l| l.starts_with("sessfix: DO NOT START THE GATEWAY"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(stop.contains(&restore), "{stop}");
+    let out = env.cmd().args(["repair", "--dry-run"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    let words = plan.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("left alone: ") && words.contains(&restore),
+        "{plan}"
+    );
+}

@@ -70,7 +70,11 @@ fn a_stranded_turn_says_how_long_it_waited_and_an_old_one_is_a_warning() {
     assert_eq!(f[0]["key"], FEISHU);
     let msg = f[0]["message"].as_str().unwrap();
     assert!(msg.contains("60d") && msg.contains("late answer"), "{msg}");
-    assert!(msg.contains("once `sessfix repair` flags it"), "{msg}");
+    let flags = format!(
+        "once `sessfix repair --state-dir {}` flags it",
+        env.state().display()
+    );
+    assert!(msg.contains(&flags), "{msg}");
     assert!(
         f[0]["fix"].as_str().unwrap().contains("--max-age 3d"),
         "{}",

@@ -254,10 +254,18 @@ fn a_store_alone_outside_a_state_dir_is_read_and_never_written() {
     );
     // What to do is to name the state dir, and every action says so.
     let fix = unknown[0]["fix"].as_str().unwrap();
-    assert!(fix.starts_with("name the state dir with --state-dir DIR"), "{fix}");
+    assert!(
+        fix.starts_with("name the state dir with --state-dir DIR"),
+        "{fix}"
+    );
     for f in v["findings"].as_array().unwrap() {
         let fix = f["fix"].as_str().unwrap();
-        for c in fix.split('`').skip(1).step_by(2).filter(|c| c.starts_with("sessfix ")) {
+        for c in fix
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|c| c.starts_with("sessfix "))
+        {
             assert!(c.contains(" --state-dir DIR "), "{c}");
         }
     }

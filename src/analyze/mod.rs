@@ -383,7 +383,7 @@ impl Analysis {
     pub fn take_rows(&mut self) -> Rows {
         let mut findings = self.findings.split_off(self.head_findings);
         kinds::debug_check(&findings);
-        report::make_pasteable(&mut findings, self.set.action_options);
+        report::make_pasteable(&mut findings, &mut [], self.set.action_options);
         self.streamed.note(&findings);
         Rows {
             sessions: std::mem::take(&mut self.sessions),
@@ -429,7 +429,8 @@ impl Analysis {
             self.release.notes.push(note);
         }
         kinds::debug_check(&self.findings);
-        report::make_pasteable(&mut self.findings, self.set.action_options);
+        let opts = self.set.action_options;
+        report::make_pasteable(&mut self.findings, &mut self.start_loses, opts);
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Report {
             openclaw: self.release,

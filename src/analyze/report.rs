@@ -311,12 +311,21 @@ pub fn offered_repairs(fix: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Put `options` (`Settings::action_options`: the options that name the
-/// state a run read) into each sessfix command the fixes of `findings`
-/// quote, so that an action pasted runs on that state.
-pub(crate) fn make_pasteable(findings: &mut [Finding], options: &str) {
-    for f in findings {
-        if let Some(t) = crate::text::pasteable(&f.fix, options) {
-            f.fix = t;
+/// state a run read) into each sessfix command `findings` quote (in their
+/// messages and fixes) and the whys of `start_loses` (`Report::start_loses`),
+/// so that one pasted runs on that state.
+pub(crate) fn make_pasteable(
+    findings: &mut [Finding],
+    start_loses: &mut [(String, String)],
+    options: &str,
+) {
+    let texts = findings
+        .iter_mut()
+        .flat_map(|f| [&mut f.message, &mut f.fix])
+        .chain(start_loses.iter_mut().map(|(_, why)| why));
+    for text in texts {
+        if let Some(t) = crate::text::pasteable(text, options) {
+            *text = t;
         }
     }
 }

@@ -309,9 +309,8 @@ impl PlanView<'_> {
         self.say(
             out,
             &format!(
-                "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; {} restores it.",
+                "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; `sessfix undo` restores it.",
                 self.backup.display(),
-                command("undo", self.actions)
             ),
         )
     }
@@ -321,6 +320,9 @@ impl PlanView<'_> {
     /// more; a word longer than the width (a path, a key) and a quoted
     /// command (`` `sessfix undo --state-dir DIR` ``, to paste) stay whole.
     fn say(&self, out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+        // A command it quotes carries the state's options, to be pasted.
+        let pasteable = crate::text::pasteable(text, self.actions);
+        let text = pasteable.as_deref().unwrap_or(text);
         for line in text.split('\n') {
             let indent = line.len() - line.trim_start_matches(' ').len();
             let fit = self.width.saturating_sub(indent + 4).max(20);
