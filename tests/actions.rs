@@ -199,3 +199,44 @@ fn the_do_not_start_line_and_the_plan_name_the_restore_to_paste() {
         "{plan}"
     );
 }
+
+/// A dry run offers only repairs made when named (never the plain run it
+/// is the dry run of), and says why it exits 1 on a terminal (a script
+/// reads the code).
+#[test]
+fn a_dry_run_offers_named_repairs_only_and_says_why_it_exits_1() {
+    let env = Env::fixture("graceful-restart");
+    let later = "2026-12-04T03:00:00Z";
+    let out = env.run_at(later, &["repair", "--yes"]);
+    assert_exit(&out, 1);
+    let out = env.run_at(later, &["repair", "--dry-run"]);
+    assert_exit(&out, 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let state = env.state().display().to_string();
+    assert!(text.starts_with("Nothing to repair."), "{text}");
+    assert!(
+        text.contains(&format!(
+            "  sessfix repair --state-dir {state} --max-age 3d\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("  sessfix repair --state-dir {state}\n")),
+        "{text}"
+    );
+    assert!(out.stderr.is_empty(), "not a terminal: nothing on stderr");
+    let mut c = env.std_bare();
+    c.env("SESSFIX_NOW", later)
+        .arg("--state-dir")
+        .arg(env.state())
+        .args(["repair", "--dry-run"]);
+    let (code, raw) = common::pty::Pty::spawn(c, 200, None, None).finish();
+    assert_eq!(code, Some(1));
+    let said = common::pty::plain(&raw);
+    let why =
+        format!("`sessfix scan --severity warning --state-dir {state}` lists what needs a person");
+    assert!(
+        said.contains("sessfix: exit 1: ") && said.contains(&why),
+        "{said}"
+    );
+}

@@ -308,6 +308,30 @@ pub fn offered_repairs(fix: &str) -> impl Iterator<Item = &str> {
         .skip(1)
         .step_by(2)
         .filter(|c| c.starts_with("sessfix repair --") && !c.contains("--dry-run"))
+        .filter(|c| names_a_repair(c))
+}
+
+/// Whether a quoted `sessfix repair ...` names a repair flag of its own, not
+/// only the options that name the state (`Settings::action_options`).
+fn names_a_repair(command: &str) -> bool {
+    const STATE_OPTIONS: [&str; 7] = [
+        "--state-dir",
+        "--profile",
+        "--store",
+        "--agent",
+        "--openclaw-version",
+        "--gateway-pid",
+        "--stale-ms",
+    ];
+    let mut words = command.split(' ').skip(2);
+    while let Some(w) = words.next() {
+        if STATE_OPTIONS.contains(&w) {
+            words.next();
+        } else if w.starts_with("--") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Put `options` (`Settings::action_options`: the options that name the
@@ -416,5 +440,10 @@ mod offered_tests {
                 "sessfix repair --resume k"
             ]
         );
+        // The state's options alone name no repair (the plain run is the
+        // dry run's own).
+        let fix = "`sessfix repair --state-dir '/a b' --agent x` flags it; `sessfix repair --state-dir /a --max-age 3d` ends it";
+        let got: Vec<&str> = super::offered_repairs(fix).collect();
+        assert_eq!(got, ["sessfix repair --state-dir /a --max-age 3d"]);
     }
 }

@@ -464,11 +464,28 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
         force: opts.force,
     };
     let exit = super::exit_telling(&report, mode);
-    Ok(RepairOutcome::DryRun(if opts.detailed_exitcode {
+    let exit = if opts.detailed_exitcode {
         super::remaining::detailed(exit, person, plan.is_empty())
     } else {
         exit
-    }))
+    };
+    if exit == Exit::Problems && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        // Exit 1 says why to a person at a terminal (a script reads the code,
+        // and --detailed-exitcode): the plan's changes, or what it leaves.
+        let scan =
+            crate::render::plan::command("scan --severity warning", ctx.settings.action_options);
+        eprintln!(
+            "sessfix: exit 1: {}; {scan} lists what needs a person",
+            if plan.is_empty() {
+                "the warnings and errors found are not settled by any repair made without naming it"
+            } else if opts.detailed_exitcode {
+                "besides this plan, a warning or error needs a person"
+            } else {
+                "this plan has changes to make, or a warning or error needs a person (--detailed-exitcode tells them apart: 8 for changes alone)"
+            }
+        );
+    }
+    Ok(RepairOutcome::DryRun(exit))
 }
 
 /// Show the plan and ask. The run lock is let go while the question is open
