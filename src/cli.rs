@@ -31,6 +31,7 @@ pub fn exit_codes(command: &str) -> &'static [(u8, &'static str)] {
             (2, "usage error (an unknown --run ID too), or not on a terminal without --yes"),
             (3, "no backup to undo (none, or every run undone already), or a file could not be read or written"),
             (4, "a gateway is live: nothing was changed (--dry-run: a real run would refuse)"),
+            (6, "restored, and the state put back would lose data at the gateway's start (the lost index a repair restored is back): do not start it"),
             (7, "another sessfix run held this state dir's run lock for the whole --lock-wait: nothing was changed"),
         ],
         "completions" | "man" => &[(0, "printed"), (2, "usage error")],

@@ -448,3 +448,25 @@ fn no_run_is_pruned_while_it_may_hold_a_lost_index_s_only_copy() {
     assert!(runs.contains(&first[0]));
     assert!(!stderr(&out).contains("pruned"), "{}", stderr(&out));
 }
+
+/// Undo of a restore puts the lost index back: undo says so as repair does
+/// (DO NOT START THE GATEWAY) and ends with 6.
+#[test]
+fn undo_that_puts_a_lost_index_back_says_not_to_start() {
+    let env = Env::fixture("zero-index-complete-tmp");
+    let out = env.run_at(T1, &["repair", "--restore-index", "--yes"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let out = env.run_at(T1, &["undo", "--yes"]);
+    assert_exit(&out, 6);
+    assert!(stdout(&out).contains("restored"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("sessfix: DO NOT START THE GATEWAY: "),
+        "{}",
+        stderr(&out)
+    );
+    // An undo that leaves a startable state ends with 0, saying nothing more.
+    let env = two_runs();
+    let out = env.run_at(T3, &["undo", "--yes"]);
+    assert_exit(&out, 0);
+    assert!(!stderr(&out).contains("DO NOT START"), "{}", stderr(&out));
+}

@@ -76,7 +76,24 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
         UndoOutcome::Refused(_) | UndoOutcome::Declined => {}
     }
     let _ = out.flush();
+    if let UndoOutcome::Restored { .. } = &outcome {
+        return Ok(outcome.exit().merge(unsafe_to_start(ctx)?));
+    }
     Ok(outcome.exit())
+}
+
+/// What was put back may be a state a start loses data on (the lost index
+/// a repair restored from an intact copy): read again, it is said as repair
+/// says it (`DO NOT START THE GATEWAY` lines) and is exit 6.
+fn unsafe_to_start(ctx: &Context) -> Result<Exit, Fatal> {
+    let report = ctx.report_into(&mut crate::render::Discard)?;
+    if report.start_loses.is_empty() {
+        return Ok(Exit::Ok);
+    }
+    for (path, why) in &report.start_loses {
+        eprintln!("sessfix: DO NOT START THE GATEWAY: {path}: {why}");
+    }
+    Ok(Exit::StartLosesData)
 }
 
 /// `undo --list`: every backup run, newest first; changes nothing.
