@@ -183,8 +183,9 @@ fn restore_then_undo_brings_the_zero_byte_original_back() {
     let (r, code) = env.scan_json();
     assert_eq!(code, 0, "{:#}", r["findings"]);
     assert_eq!(session(&r, DM)["nextBoot"], "resume");
-    // The 0-byte original is in the backup, and undo brings it back.
-    env.cmd().args(["undo", "--yes"]).assert().code(0);
+    // The 0-byte original is in the backup, and undo brings it back, and
+    // says not to start the gateway on it (exit 6).
+    env.cmd().args(["undo", "--yes"]).assert().code(6);
     assert_eq!(std::fs::read(index(&env)).unwrap(), b"");
     assert_eq!(std::fs::read(temp(&env)).unwrap(), temp_bytes);
 }
@@ -211,7 +212,8 @@ fn a_missing_index_is_restored_from_a_rotation_backup_and_undo_removes_it_again(
     let mut want = json_of(&bak);
     want[DM]["abortedLastRun"] = true.into();
     assert_eq!(json_of(&index(&env)), want);
-    env.cmd().args(["undo", "--yes"]).assert().code(0);
+    // Undone, the index is lost again beside its copy: exit 6.
+    env.cmd().args(["undo", "--yes"]).assert().code(6);
     assert!(
         !index(&env).exists(),
         "undo must leave the index missing, as it was"
