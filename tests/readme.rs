@@ -145,3 +145,25 @@ fn the_readme_says_how_to_read_and_install_the_man_pages() {
     assert!(text.contains("sessfix man | man -l -"));
     assert!(text.contains("sessfix man --install"));
 }
+
+/// The README's opening names the release range sessfix predicts for: the
+/// first and the last line with boot recovery, as `rules::lines::ALL` (and
+/// sessfix(1)'s RELEASE LINES) have them.
+#[test]
+fn the_opening_names_the_release_range_of_the_rules() {
+    let text = readme();
+    let opening = &text[..text.find("\n## ").unwrap()];
+    // The lines with boot recovery: what sessfix predicts for.
+    let lines: Vec<_> = sessfix::rules::lines::ALL
+        .iter()
+        .filter(|l| l.boot_recovery)
+        .collect();
+    let first = lines.first().unwrap().name;
+    let last = lines.last().unwrap().name;
+    let range = format!("from {first} to {last} and later");
+    let words = opening.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&range),
+        "the README's opening does not say {range}"
+    );
+}
