@@ -30,12 +30,27 @@ pub fn duration(ms: u64) -> String {
 }
 
 /// `; did you mean "x"?` naming the candidates closest to `typed` (Jaro-Winkler
-/// similarity 0.8 or more, best first, at most 3), else `; there are: a, b`
-/// (at most 10, sorted), else nothing.
+/// similarity 0.8 or more, or every `-`-separated word of `typed` among a
+/// candidate's, in any order: `stranded` for `session-stranded`; best first,
+/// at most 3), else `; there are: a, b` (at most 10, sorted), else nothing.
 pub fn did_you_mean(typed: &str, candidates: &[String]) -> String {
+    let words = |s: &str| -> Vec<String> {
+        s.split(['-', '_', ':', ' '])
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let typed_words = words(typed);
+    let within = |c: &str| {
+        let cw = words(c);
+        !typed_words.is_empty() && typed_words.iter().all(|w| cw.contains(w))
+    };
     let mut close: Vec<(f64, &String)> = candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(typed, c), c))
+        .map(|c| {
+            let score = strsim::jaro_winkler(typed, c);
+            (if within(c) { score.max(0.85) } else { score }, c)
+        })
         .filter(|(s, _)| *s >= 0.8)
         .collect();
     close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
@@ -147,6 +162,18 @@ mod tests {
         );
         assert_eq!(super::did_you_mean("zzz", &names), "; there are main, work");
         assert_eq!(super::did_you_mean("x", &[]), "");
+        let codes = vec![
+            "session-stranded".to_string(),
+            "lock-stale".into(),
+            "sqlite-tombstoned".into(),
+        ];
+        for typed in ["stranded", "stranded-session"] {
+            assert_eq!(
+                super::did_you_mean(typed, &codes),
+                "; did you mean \"session-stranded\"?",
+                "{typed}"
+            );
+        }
     }
     #[test]
     fn pasteable_puts_the_options_after_each_quoted_subcommand() {

@@ -636,3 +636,26 @@ fn rebuild_dropped_adds_an_entry_for_each_session_a_rebuilt_index_dropped() {
         "undo did not restore the index"
     );
 }
+
+/// A copy modified after the report's time (a fixed `--now`, a clock set
+/// back) says so, not "0s ago".
+#[test]
+fn a_copy_modified_after_the_reports_time_says_so() {
+    let env = Env::fixture(FIXTURE);
+    let later = filetime::FileTime::from_unix_time(1_795_500_000, 0); // 2026-11-24T06:40Z
+    filetime::set_file_mtime(temp(&env), later).unwrap();
+    let out = env.run_at("2026-11-24T03:00:00Z", &["scan", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fix = finding(&r, "index-invalid")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("modified 3h after the report's time"), "{fix}");
+    let out = env.run_at("2026-11-24T07:40:00Z", &["scan", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fix = finding(&r, "index-invalid")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("modified 1h ago"), "{fix}");
+}

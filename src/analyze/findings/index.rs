@@ -103,10 +103,17 @@ pub(crate) fn recovery(agent: &Agent, now_ms: i64) -> Option<Recovery> {
 /// One line about an intact copy, for a finding's fix or a plan.
 pub fn describe_copy(c: &crate::state::copies::IndexCopy, now_ms: i64) -> String {
     format!(
-        "{} ({}, modified {} ago; {} entr{}, newest updatedAt {}; transcripts of {} exist)",
+        "{} ({}, modified {}; {} entr{}, newest updatedAt {}; transcripts of {} exist)",
         show(&c.path),
         c.source.describe(),
-        c.mtime_ms.map_or("?".into(), |m| ago(now_ms, m)),
+        c.mtime_ms.map_or("at an unknown time".into(), |m| {
+            // A clock set back, or a report at a fixed time (--now).
+            if m > now_ms + 1000 {
+                format!("{} after the report's time", ago(m, now_ms))
+            } else {
+                format!("{} ago", ago(now_ms, m))
+            }
+        }),
         c.entries,
         if c.entries == 1 { "y" } else { "ies" },
         c.newest_updated_at
