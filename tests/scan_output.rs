@@ -236,3 +236,45 @@ fn release_notes_take_one_clause_unless_verbose() {
     let verbose = run(&["scan", "-v"]);
     assert!(verbose.contains("           note: no installed openclaw package was found"));
 }
+
+/// With the release unknown, a row's why does not list the per-line
+/// predictions its next lines show (the JSON's reason keeps the summary).
+#[test]
+fn a_rows_why_points_to_the_line_predictions_below_it() {
+    let env = Env::fixture("graceful-restart");
+    let out = env
+        .cmd()
+        .env_remove("SESSFIX_OPENCLAW_VERSION")
+        .args(["scan", "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(
+            "why: depends on the OpenClaw release line (each below); pass --openclaw-version"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    2026.4.25 to 2026.6.1: stranded: "),
+        "{text}"
+    );
+    let (r, _) = {
+        let out = env
+            .cmd()
+            .env_remove("SESSFIX_OPENCLAW_VERSION")
+            .args(["scan", "--json"])
+            .output()
+            .unwrap();
+        (
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+            (),
+        )
+    };
+    let reason = session(&r, FEISHU)["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("(2026.4.25 to 2026.6.1: stranded;"),
+        "{reason}"
+    );
+}

@@ -199,6 +199,12 @@ impl Tables {
     ) -> std::io::Result<()> {
         let reason = match repeats {
             Some(k) => format!("as its {k} finding below says"),
+            // Each line's prediction follows: the why does not list them too
+            // (the JSON's reason keeps the summary).
+            None if s.next_boot == NextBoot::Unknown && !s.next_boot_by_line.is_empty() => {
+                "depends on the OpenClaw release line (each below); pass --openclaw-version"
+                    .to_string()
+            }
             None => s.reason.clone(),
         };
         let why = match s.waiting_ms {
