@@ -539,6 +539,22 @@ pub(crate) mod tests {
         }
     }
 
+    /// A plain (no colour) view of a plan backed up in `backup`.
+    fn view<'a>(
+        diff: Option<&'a DiffSources>,
+        backup: &'a str,
+        actions: &'a str,
+        width: usize,
+    ) -> PlanView<'a> {
+        PlanView {
+            style: Style { color: false },
+            diff,
+            backup: Path::new(backup),
+            actions,
+            width,
+        }
+    }
+
     fn text(view: &PlanView<'_>, doc: RepairDoc<'_>) -> String {
         let mut out = Vec::new();
         view.render(&doc, &mut out).unwrap();
@@ -575,13 +591,7 @@ pub(crate) mod tests {
         );
         assert_eq!(lines.join(" "), prose);
         let plan = plan();
-        let view = PlanView {
-            style: Style { color: false },
-            diff: None,
-            backup: Path::new("/state/sessfix-backups"),
-            actions: "",
-            width: 60,
-        };
+        let view = view(None, "/state/sessfix-backups", "", 60);
         let shown = text(&view, RepairDoc::Plan(&plan));
         for l in shown.lines() {
             assert!(l.chars().count() <= 60 || !l.trim().contains(' '), "{l:?}");
@@ -591,13 +601,7 @@ pub(crate) mod tests {
     #[test]
     fn the_undo_named_carries_the_state_options() {
         let plan = plan();
-        let view = PlanView {
-            style: Style { color: false },
-            diff: None,
-            backup: Path::new("/srv/oc/sessfix-backups"),
-            actions: "--state-dir /srv/oc",
-            width: 100,
-        };
+        let view = view(None, "/srv/oc/sessfix-backups", "--state-dir /srv/oc", 100);
         let shown = text(&view, RepairDoc::Plan(&plan));
         assert!(
             shown.contains("; `sessfix undo --state-dir /srv/oc` restores it."),
@@ -609,13 +613,7 @@ pub(crate) mod tests {
     #[test]
     fn plan_as_text() {
         let plan = plan();
-        let view = PlanView {
-            style: Style { color: false },
-            diff: None,
-            backup: Path::new("/state/sessfix-backups"),
-            actions: "",
-            width: 100,
-        };
+        let view = view(None, "/state/sessfix-backups", "", 100);
         insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
     }
 
@@ -626,13 +624,7 @@ pub(crate) mod tests {
             indexes: vec![Some(BEFORE.as_bytes().to_vec())],
             cuts: vec![Some((3, b"{\"type\":\"mess".to_vec()))],
         };
-        let view = PlanView {
-            style: Style { color: false },
-            diff: Some(&sources),
-            backup: Path::new("/state/sessfix-backups"),
-            actions: "",
-            width: 100,
-        };
+        let view = view(Some(&sources), "/state/sessfix-backups", "", 100);
         insta::assert_snapshot!(text(&view, RepairDoc::Plan(&plan)));
         // A file changed since it was read: no diff, and a line that says so.
         let changed = DiffSources {
@@ -651,13 +643,7 @@ pub(crate) mod tests {
 
     #[test]
     fn nothing_to_repair() {
-        let view = PlanView {
-            style: Style { color: false },
-            diff: None,
-            backup: Path::new("/state/sessfix-backups"),
-            actions: "",
-            width: 100,
-        };
+        let view = view(None, "/state/sessfix-backups", "", 100);
         let empty = Plan::default();
         assert_eq!(text(&view, RepairDoc::Plan(&empty)), "Nothing to repair.\n");
         let left = Plan {
@@ -695,13 +681,7 @@ pub(crate) mod tests {
             applied: true,
             outcome: &outcome,
         };
-        let view = PlanView {
-            style: Style { color: false },
-            diff: None,
-            backup: Path::new(""),
-            actions: "",
-            width: 100,
-        };
+        let view = view(None, "", "", 100);
         insta::assert_snapshot!("applied_text", text(&view, doc));
         insta::assert_snapshot!("applied_json", json(doc));
     }
