@@ -119,49 +119,6 @@ pub struct PlanView<'a> {
     pub width: usize,
 }
 
-/// `text` wrapped at spaces into lines of at most `width` columns, as
-/// `table::wrap`, but not inside backquotes: a quoted command is one word
-/// (split at its own spaces only when it is longer than a line).
-pub fn wrap_keeping_quotes(text: &str, width: usize) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    for c in text.trim().chars() {
-        if c.is_whitespace() && !quoted {
-            words.push(std::mem::take(&mut word));
-            continue;
-        }
-        quoted ^= c == '`';
-        word.push(c);
-    }
-    words.push(word);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let too_long = |w: &String| w.contains(' ') && w.chars().count() > width;
-    for w in words.iter().flat_map(|w| {
-        if too_long(w) {
-            w.split(' ').collect::<Vec<_>>()
-        } else {
-            vec![w.as_str()]
-        }
-    }) {
-        if w.is_empty() {
-            continue;
-        }
-        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(w);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// The width to wrap a plan shown on stderr in (the prompt's): stderr's
 /// terminal, else `table::output_width`.
 pub fn stderr_width() -> usize {
@@ -326,7 +283,7 @@ impl PlanView<'_> {
         for line in text.split('\n') {
             let indent = line.len() - line.trim_start_matches(' ').len();
             let fit = self.width.saturating_sub(indent + 4).max(20);
-            for (i, l) in wrap_keeping_quotes(line, fit).iter().enumerate() {
+            for (i, l) in crate::render::table::wrap(line, fit).iter().enumerate() {
                 let pad = if i == 0 { indent } else { indent + 4 };
                 writeln!(out, "{:pad$}{l}", "")?;
             }
@@ -570,7 +527,7 @@ pub(crate) mod tests {
     #[test]
     fn prose_wraps_at_spaces_keeping_quoted_commands_whole() {
         let prose = "Backup: copied first into /srv/oc/sessfix-backups/<time>-<pid>/; `sessfix undo --state-dir /srv/oc` restores it.";
-        let lines = wrap_keeping_quotes(prose, 40);
+        let lines = crate::render::table::wrap(prose, 40);
         assert_eq!(
             lines,
             [
@@ -582,7 +539,7 @@ pub(crate) mod tests {
         );
         assert_eq!(lines.join(" "), prose);
         // Longer than a line, a command is wrapped at its own spaces.
-        let lines = wrap_keeping_quotes(prose, 20);
+        let lines = crate::render::table::wrap(prose, 20);
         assert!(
             lines
                 .iter()

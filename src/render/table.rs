@@ -92,18 +92,42 @@ fn width_of(s: &str) -> usize {
 }
 
 /// `text` wrapped at spaces into lines of at most `width` columns (a word
-/// longer than that stays whole on its own line).
+/// longer than that stays whole on its own line), but not inside
+/// backquotes: a quoted command is one word, to be pasted (split at its own
+/// spaces only when it is longer than a line).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in text.trim().chars() {
+        if c.is_whitespace() && !quoted {
+            words.push(std::mem::take(&mut word));
+            continue;
+        }
+        quoted ^= c == '`';
+        word.push(c);
+    }
+    words.push(word);
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && width_of(&line) + 1 + width_of(word) > width {
+    let too_long = |w: &String| w.contains(' ') && w.chars().count() > width;
+    for w in words.iter().flat_map(|w| {
+        if too_long(w) {
+            w.split(' ').collect::<Vec<_>>()
+        } else {
+            vec![w.as_str()]
+        }
+    }) {
+        if w.is_empty() {
+            continue;
+        }
+        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(w);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -122,7 +146,7 @@ fn labelled(
 ) -> std::io::Result<()> {
     let pad = indent + width_of(label);
     // A quoted command stays on one line where it fits: it is pasted.
-    for (i, l) in crate::render::plan::wrap_keeping_quotes(text, width.saturating_sub(pad).max(20))
+    for (i, l) in wrap(text, width.saturating_sub(pad).max(20))
         .iter()
         .enumerate()
     {
@@ -334,27 +358,14 @@ impl Tables {
         }
         labelled(out, 8, "action: ", &f.fix, self.width)?;
         if count > 1 {
-            // Wrapped with the command as one word: it is not split where
-            // it fits a line of its own.
-            const KEEP: char = '\u{1}';
+            // `wrap` keeps the quoted command on a line where it fits one.
             let command =
                 crate::render::plan::command(&format!("scan --code {}", f.kind), self.actions);
-            let command = if command.chars().count() <= self.width.saturating_sub(8) {
-                command.replace(' ', &KEEP.to_string())
-            } else {
-                command
-            };
             let text = format!(
                 "... and {} more: {command} lists them",
                 thousands(count - 1)
             );
-            let mut lines = Vec::new();
-            labelled(&mut lines, 8, "", &text, self.width)?;
-            out.write_all(
-                String::from_utf8_lossy(&lines)
-                    .replace(KEEP, " ")
-                    .as_bytes(),
-            )?;
+            labelled(out, 8, "", &text, self.width)?;
         }
         Ok(())
     }
