@@ -87,13 +87,12 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
 /// says it (`DO NOT START THE GATEWAY` lines) and is exit 6.
 fn unsafe_to_start(ctx: &Context) -> Result<Exit, Fatal> {
     let report = ctx.report_into(&mut crate::render::Discard)?;
-    if report.start_loses.is_empty() {
-        return Ok(Exit::Ok);
-    }
-    for (path, why) in &report.start_loses {
-        eprintln!("sessfix: DO NOT START THE GATEWAY: {path}: {why}");
-    }
-    Ok(Exit::StartLosesData)
+    let exit = crate::ops::exit_telling(&report, crate::analyze::exit::Mode::Remaining);
+    Ok(if exit == Exit::StartLosesData {
+        exit
+    } else {
+        Exit::Ok
+    })
 }
 
 /// `undo --list`: every backup run, newest first; changes nothing.

@@ -210,25 +210,6 @@ pub fn hidden_by_mount(mountinfo: &str, root: &Path, groups: &[u32]) -> Option<S
     ))
 }
 
-/// This process's effective and supplementary gids.
-pub(super) fn own_groups() -> Vec<u32> {
-    #[cfg(unix)]
-    {
-        // SAFETY: getgroups with a zero size only counts; then fills a
-        // buffer of the size it returned.
-        unsafe {
-            let n = libc::getgroups(0, std::ptr::null_mut());
-            let mut v = vec![0 as libc::gid_t; n.max(0) as usize];
-            let n = libc::getgroups(n, v.as_mut_ptr());
-            v.truncate(n.max(0) as usize);
-            v.push(libc::getegid());
-            v
-        }
-    }
-    #[cfg(not(unix))]
-    Vec::new()
-}
-
 /// `<root>/<pid>/{stat,status,cmdline}`; a pid that is not there is dead,
 /// one that cannot be read is unknown.
 pub(super) fn read_procfs(root: &Path, pid: u64) -> ProcState {

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use super::proc_fs::{hidden_by_mount, parse_procfs, tmp_dir_from_environ};
-use super::proc_fs::{own_groups, procfs_gateways, procfs_holders, procfs_tmp_dir, read_procfs};
+use super::proc_fs::{procfs_gateways, procfs_holders, procfs_tmp_dir, read_procfs};
 
 pub trait Processes: Send + Sync {
     /// What is known about `pid` right now.
@@ -195,7 +195,9 @@ impl Processes for ProcFs {
             Table::OwnProcFs => {
                 let mountinfo = std::fs::read_to_string(self.root.join("self/mountinfo"))
                     .map_err(|e| format!("{}: {e}", self.root.join("self/mountinfo").display()))?;
-                if let Some(why) = hidden_by_mount(&mountinfo, &self.root, &own_groups()) {
+                if let Some(why) =
+                    hidden_by_mount(&mountinfo, &self.root, &crate::fsx::os::own_groups())
+                {
                     return Err(why);
                 }
                 // The initial pid namespace's inode (`PROC_PID_INIT_INO`).

@@ -153,19 +153,20 @@ pub fn can_keep_owner(meta: &Metadata) -> Result<(), String> {
 
 /// Whether `gid` is this process's effective group or a supplementary one.
 fn in_group(gid: u32) -> bool {
-    // SAFETY: getegid has no preconditions; getgroups is given a buffer of
-    // the size it reported, and reads no more than that.
+    own_groups().contains(&gid)
+}
+
+/// This process's supplementary groups and its effective group.
+pub fn own_groups() -> Vec<u32> {
+    // SAFETY: getgroups with a zero size only counts; then fills a buffer
+    // of the size it returned.
     unsafe {
-        if libc::getegid() == gid {
-            return true;
-        }
         let n = libc::getgroups(0, std::ptr::null_mut());
-        let Ok(len) = usize::try_from(n) else {
-            return false;
-        };
-        let mut groups: Vec<libc::gid_t> = vec![0; len];
-        let got = libc::getgroups(n, groups.as_mut_ptr());
-        usize::try_from(got).is_ok_and(|got| groups[..got.min(len)].contains(&gid))
+        let mut v = vec![0 as libc::gid_t; n.max(0) as usize];
+        let n = libc::getgroups(n, v.as_mut_ptr());
+        v.truncate(n.max(0) as usize);
+        v.push(libc::getegid());
+        v
     }
 }
 
