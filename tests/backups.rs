@@ -40,6 +40,18 @@ fn ids(env: &Env) -> Vec<String> {
         .collect()
 }
 
+/// `undo --dry-run --json` with `args`, parsed, ended with exit `code`.
+fn undo_dry_run_json(env: &Env, args: &[&str], code: i32) -> Value {
+    let out = env
+        .cmd()
+        .args(["undo", "--dry-run", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_exit(&out, code);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The agents' files (not the backups), for before/after comparisons.
 fn agents(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
     tree_digest(&env.state().join("agents"))
@@ -205,13 +217,7 @@ fn dry_run_tells_file_by_file_and_changes_nothing() {
         .join("0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock");
     std::fs::write(&lock, "{}").unwrap();
     let before = tree_digest(&env.state());
-    let out = env
-        .cmd()
-        .args(["undo", "--dry-run", "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 1);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = undo_dry_run_json(&env, &[], 1);
     assert_eq!(doc["files"][0]["verdict"], "changed", "{doc}");
     assert_eq!(doc["files"][0]["reason"], "exists again since the repair");
     assert_eq!(doc["exit"], 1);
@@ -225,13 +231,7 @@ fn dry_run_tells_file_by_file_and_changes_nothing() {
     // a live gateway: exit 4, as the real run
     std::fs::remove_file(&lock).unwrap();
     env.live_gateway(4242, 100);
-    let out = env
-        .cmd()
-        .args(["undo", "--dry-run", "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 4);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = undo_dry_run_json(&env, &[], 4);
     assert!(
         doc["gateway"].as_str().unwrap().contains("gateway is live"),
         "{doc}"
@@ -256,13 +256,7 @@ fn an_older_run_is_refused_while_a_newer_one_changed_the_same_files() {
     assert!(err.contains("Undo them first"), "{err}");
     assert_eq!(before, tree_digest(&env.state()), "a refused undo wrote");
     // the dry run says the same
-    let out = env
-        .cmd()
-        .args(["undo", "--dry-run", "--json", "--run", &older])
-        .output()
-        .unwrap();
-    assert_exit(&out, 1);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = undo_dry_run_json(&env, &["--run", &older], 1);
     assert_eq!(doc["blockedBy"][0]["run"], newer.as_str(), "{doc}");
     // once the newer one is undone, the older one is no longer blocked: the
     // file check decides (here the lock put back by hand before the newer
