@@ -287,6 +287,25 @@ pub struct RepairArgs {
     /// and `openclaw doctor --fix` from starting for a minute
     #[arg(long)]
     pub clear_dead_leases: bool,
+    /// Delivery queue: put dead-lettered replies that were never sent, and
+    /// pending ones that failed before, back as pending with their retries
+    /// reset, so the next boot sends them (`delivery-queue/` files; 2026.6.1
+    /// to 2026.7.x `outbound` rows, before a 2026.8.1+ upgrade deletes them)
+    #[arg(long)]
+    pub requeue_replies: bool,
+    /// With --requeue-replies: sends that may have reached the chat too (a
+    /// send a restart interrupted): the user may get them twice
+    #[arg(long, requires = "requeue_replies")]
+    pub may_duplicate: bool,
+    /// Delivery queue: queue each restart-resumed turn's reply that is only
+    /// in its transcript (2026.4.25 to 2026.5.28 resume with deliver: false)
+    /// for the session's chat, as a delivery-queue/ file the next boot sends
+    #[arg(long)]
+    pub send_unsent_replies: bool,
+    /// Delivery queue: remove dead letters older than this (e.g. 30d), each
+    /// backed up
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    pub prune_dead_letters: Option<u64>,
     /// End waiting turns (stranded sessions, and those the next boot
     /// resumes) last updated longer ago than this (e.g. 2d, 12h) instead of
     /// resuming them; without it, those older than 3d are a warning

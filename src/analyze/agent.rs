@@ -4,6 +4,7 @@
 //! lock. A SQLite-era agent database is `sqlite.rs`'s.
 
 use super::findings::entry::{entry_findings, old_turn_finding};
+use super::findings::index::recovery;
 use super::findings::index::{lost_index_findings, temp_copy_findings};
 use super::findings::leftover::{leftover_findings, orphan_transcript_findings};
 use super::findings::lock::lock_findings;
@@ -14,10 +15,12 @@ use super::lines::{merge_lines, LineFindings, LinePred};
 use super::{
     older_than, Finding, Kind, LockReport, NextBoot, Remedy, SessionReport, Settings, Severity,
 };
+use super::{AgentReport, DatabaseReport, StoreReport};
 use crate::boot::file::{held_now, FileBoot, LockInfo, RowFate};
 use crate::boot::{self, show, AgentBoot};
 use crate::release::Release;
 use crate::rules::{self, LineRules};
+use crate::state::StoreState;
 use crate::state::{Agent, Session};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -358,5 +361,52 @@ fn lock_rows(
                 && lock.kind == crate::fsx::Kind::File,
             names_next_gateway_pid: first.verdict.self_owned,
         });
+    }
+}
+/// The agent's own part of the report: where it keeps its sessions, by its
+/// files (not a line's rule), its index and database; `migration_input` is
+/// set by `Analysis::add`, which knows the line.
+pub(super) fn agent_report(agent: &Agent, set: Settings) -> AgentReport {
+    // Where the agent keeps its sessions, by its files (not a line's rule).
+    let Agent { era: agent_era, .. } = agent;
+    AgentReport {
+        id: agent.id.clone(),
+        sessions_dir: show(&agent.sessions_dir),
+        era: agent_era.name(),
+        store: StoreReport {
+            path: show(&agent.store.path),
+            state: agent.store.state.name(),
+            error: match &agent.store.state {
+                StoreState::Json5Only { error }
+                | StoreState::Invalid { error }
+                | StoreState::Unreadable { error } => Some(error.clone()),
+                _ => None,
+            },
+            recovery: recovery(agent, set.now_ms),
+        },
+        database: agent.sqlite.as_ref().and_then(|p| {
+            let t = agent.agent_db.as_ref()?.sessions.as_ref()?;
+            Some(DatabaseReport {
+                path: show(p),
+                // An early database may keep its version only in schema_meta.
+                schema_version: if t.user_version > 0 {
+                    t.user_version
+                } else {
+                    agent.agent_db.as_ref()?.schema_version.unwrap_or(0)
+                },
+                schema_release: boot::sqlite::release_of_agent_schema(t.user_version),
+                app_version: t.app_version.clone(),
+                sessions: t.rows.len(),
+            })
+        }),
+        migration_input: false,
+        unreadable_db_may_hold_sessions: false,
+        stale_store_locks: agent
+            .leftovers
+            .iter()
+            .filter(|l| l.kind == rules::FileKind::StoreLock)
+            .filter(|l| rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms))
+            .map(|l| l.path.clone())
+            .collect(),
     }
 }

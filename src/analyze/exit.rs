@@ -115,6 +115,7 @@ mod tests {
                 Vec::new()
             },
             streamed: Default::default(),
+            unsent: Vec::new(),
         }
     }
 

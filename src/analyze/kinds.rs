@@ -187,12 +187,28 @@ kinds! {
         "on 2026.8.1 to 2026.9.5, a file-era index the gateway does not start with until it is imported (`openclaw doctor --session-sqlite import --session-sqlite-all-agents`; `openclaw doctor --fix` did it on every release from 2026.8.1 to 2026.9.5 here, not on 2026.8.1 installs whose agent already had a database by public reports); on 2026.9.6, one its import cannot parse";
     StoreImportedAtBoot = "store-imported-at-boot", [Info], BySeverity,
         "on 2026.9.6, a file-era index the next start imports into SQLite itself; its rows are predicted as imported rows (a running main row is resumed)";
+    ReplyLostOnUpgrade = "reply-lost-on-upgrade", [Error, Warning], BySeverity,
+        "a dead letter of 2026.6.1 to 2026.7.x holding its reply, which the first start of 2026.8.1+ deletes or strips to a payload-free tombstone (error when the release predicted is 2026.8.1+); `repair --requeue-replies` puts it back as pending before the upgrade";
+    ReplyUnsent = "reply-unsent", [Warning], BySeverity,
+        "the reply of a turn restart recovery resumed is only in the transcript: 2026.4.25 to 2026.5.28 resume with `deliver: false`, so the chat never got it; `repair --send-unsent-replies` queues it (`delivery-queue/`) for the next boot to send";
+    ReplyDeadLettered = "reply-dead-lettered", [Warning], BySeverity,
+        "a dead letter holding its reply (`delivery-queue/failed/<id>.json`, a `status='failed'` row): nothing ever sends it again; a readiness error (`Outbound not configured for channel`, the channel not yet connected) is named; `repair --requeue-replies` puts it back as pending";
+    ReplyAmbiguous = "reply-ambiguous", [Warning], BySeverity,
+        "a reply whose send began before a restart and may have reached the chat (`recoveryState`, `platformSendStartedAt`): recovery dead-letters it rather than replay it; `repair --requeue-replies --may-duplicate` requeues it, and the user may get it twice";
+    ReplyRetrying = "reply-retrying", [Warning], BySeverity,
+        "a pending reply that failed before (`retryCount`, `lastError`): tried again only at the next boot through 2026.7.x, dead-lettered at 5 failures, or at once on a permanent error (the readiness error through 2026.7.x)";
+    QueueLegacyIgnored = "queue-legacy-ignored", [Warning], BySeverity,
+        "legacy queue data (`delivery-queue/` files, 2026.6-7.x `outbound` rows) that 2026.9.5+ no longer deliver; `openclaw doctor --fix` imports it";
+    QueueEntryUnreadable = "queue-entry-unreadable", [Warning], BySeverity,
+        "a queue file that is not a JSON object the gateway reads (not JSON, too big, a link): skipped at every boot, its reply never sent";
     ConfigUnreadable = "config-unreadable", [Warning], BySeverity,
         "`openclaw.json` exists but cannot be read or parsed as JSON5: its `session.store` and `agents.list` are unknown";
     ReleaseSourceUnreadable = "release-source-unreadable", [Info], BySeverity,
         "a source of the release (an installed package, the state database) could not be read; the others decide";
     ReleaseUnknown = "release-unknown", [Info], BySeverity,
         "the release the next boot runs could not be told: every line with boot recovery out by the clock is predicted, the SQLite era's included";
+    DeadLettersOld = "dead-letters-old", [Info], BySeverity,
+        "dead letters that no longer hold their reply (2026.8.1+ tombstones): nothing prunes them and `openclaw health` counts them for ever; `repair --prune-dead-letters DURATION` removes those older than it";
     LockOrphan = "lock-orphan", [Info], BySeverity,
         "a transcript lock that belongs to no session";
     TranscriptOrphan = "transcript-orphan", [Info], BySeverity,

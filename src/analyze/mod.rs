@@ -22,8 +22,8 @@ pub use gateway::{gateway_report, gateway_report_on};
 pub use kinds::{ExitClass, Kind};
 pub use report::*;
 
-use agent::{analyze_agent, AgentCtx};
-use findings::index::{recovery, start_loses};
+use agent::{agent_report, analyze_agent, AgentCtx};
+use findings::index::start_loses;
 use findings::store::{file_store_finding, import_advice};
 
 use crate::boot::{self, show};
@@ -127,6 +127,11 @@ pub struct Analysis {
     // leaves them.
     head_findings: usize,
     streamed: Streamed,
+    // Each session key an outbound queue entry names, with its newest
+    // `enqueuedAt`: a resumed reply queued already is not unsent.
+    queued: std::collections::HashMap<String, i64>,
+    // Kept when rows are forgotten: `Report::unsent`.
+    unsent: Vec<UnsentReply>,
 }
 
 impl Analysis {
@@ -202,6 +207,7 @@ impl Analysis {
             set.now_ms,
             &mut findings,
         );
+        let queued = findings::delivery::state_findings(snap, &release, set.now_ms, &mut findings);
         if release.line.is_none() {
             findings.push(Finding {
                 kind: Kind::ReleaseUnknown,
@@ -232,6 +238,8 @@ impl Analysis {
             db_releases: Vec::new(),
             skew,
             start_loses: Vec::new(),
+            queued,
+            unsent: Vec::new(),
         }
     }
 
@@ -300,6 +308,16 @@ impl Analysis {
                 }
             }
             return;
+        }
+        let lines: Vec<&'static LineRules> = self.release.set.iter().collect();
+        for s in &agent.sessions {
+            let now = self.set.now_ms;
+            if let Some((f, u)) =
+                findings::delivery::reply_unsent(&lines, &agent.id, s, &self.queued, now)
+            {
+                self.findings.push(f);
+                self.unsent.extend(u);
+            }
         }
         let ctx = AgentCtx {
             configured_agents: self.configured_agents.as_deref(),
@@ -446,55 +464,8 @@ impl Analysis {
             locks: self.locks,
             findings: self.findings,
             streamed: self.streamed,
+            unsent: self.unsent,
         }
-    }
-}
-
-/// The agent's own part of the report: where it keeps its sessions, by its
-/// files (not a line's rule), its index and database; `migration_input` is
-/// set by `Analysis::add`, which knows the line.
-fn agent_report(agent: &Agent, set: Settings) -> AgentReport {
-    // Where the agent keeps its sessions, by its files (not a line's rule).
-    let Agent { era: agent_era, .. } = agent;
-    AgentReport {
-        id: agent.id.clone(),
-        sessions_dir: show(&agent.sessions_dir),
-        era: agent_era.name(),
-        store: StoreReport {
-            path: show(&agent.store.path),
-            state: agent.store.state.name(),
-            error: match &agent.store.state {
-                StoreState::Json5Only { error }
-                | StoreState::Invalid { error }
-                | StoreState::Unreadable { error } => Some(error.clone()),
-                _ => None,
-            },
-            recovery: recovery(agent, set.now_ms),
-        },
-        database: agent.sqlite.as_ref().and_then(|p| {
-            let t = agent.agent_db.as_ref()?.sessions.as_ref()?;
-            Some(DatabaseReport {
-                path: show(p),
-                // An early database may keep its version only in schema_meta.
-                schema_version: if t.user_version > 0 {
-                    t.user_version
-                } else {
-                    agent.agent_db.as_ref()?.schema_version.unwrap_or(0)
-                },
-                schema_release: boot::sqlite::release_of_agent_schema(t.user_version),
-                app_version: t.app_version.clone(),
-                sessions: t.rows.len(),
-            })
-        }),
-        migration_input: false,
-        unreadable_db_may_hold_sessions: false,
-        stale_store_locks: agent
-            .leftovers
-            .iter()
-            .filter(|l| l.kind == rules::FileKind::StoreLock)
-            .filter(|l| rules::store_lock_stale(l.proc_state.as_ref(), l.created_ms, set.now_ms))
-            .map(|l| l.path.clone())
-            .collect(),
     }
 }
 

@@ -270,6 +270,11 @@ pub struct Report {
     /// of the rows it no longer holds. Empty otherwise.
     #[serde(skip)]
     pub streamed: Streamed,
+    /// The resumed turns' replies only in their transcripts
+    /// (`reply-unsent`) that name a route: what `--send-unsent-replies`
+    /// queues. Not in `--json`, whose findings say it.
+    #[serde(skip)]
+    pub unsent: Vec<UnsentReply>,
 }
 
 /// One agent's rows, taken out of an `Analysis` as soon as the agent is
@@ -446,4 +451,16 @@ mod offered_tests {
         let got: Vec<&str> = super::offered_repairs(fix).collect();
         assert_eq!(got, ["sessfix repair --state-dir /a --max-age 3d"]);
     }
+}
+
+/// A resumed turn's reply that is only in the transcript, as the report
+/// found it (`reply-unsent`): what a queue entry for it is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnsentReply {
+    pub agent: String,
+    pub key: String,
+    pub transcript: PathBuf,
+    pub text: String,
+    pub at_ms: Option<i64>,
+    pub route: crate::state::ReplyRoute,
 }

@@ -3,6 +3,7 @@
 //! and compared just before it is changed, atomic writes, the index before the
 //! locks, each lock re-checked (content and inode) right before removal.
 
+mod queue;
 pub mod sqlite;
 mod undo;
 
@@ -394,8 +395,11 @@ pub fn apply_with_progress(
     now_ms: i64,
     progress: &dyn Fn(Progress),
 ) -> Result<Outcome, String> {
-    let files =
-        plan.indexes.len() + plan.transcripts.len() + plan.removals.len() + plan.sqlite.len();
+    let files = plan.indexes.len()
+        + plan.transcripts.len()
+        + plan.removals.len()
+        + plan.sqlite.len()
+        + plan.queues.len();
     if plan.is_empty() {
         return Ok(Outcome::default());
     }
@@ -437,6 +441,7 @@ pub fn apply_with_progress(
     // 1. Backups of everything first, and the manifest, before any change.
     run.tell("backed up", 0, files);
     let backed_up = back_up(&mut run, plan)?;
+    let first_queue_file = queue::back_up_files(&mut run, plan)?;
     run.save()?;
     run.out.backup_dir = Some(run.dir.clone());
     checkpoint("backed-up");
@@ -444,6 +449,7 @@ pub fn apply_with_progress(
     cut_transcripts(&mut run, plan, backed_up.first_cut)?;
     remove_files(&mut run, plan, backed_up.first_removal)?;
     edit_databases(&mut run, plan)?;
+    queue::edit_files(&mut run, plan, first_queue_file)?;
     Ok(run.out)
 }
 

@@ -16,6 +16,7 @@
 //! A SQLite older than 3.43 is refused: the schema's CHECK constraints call
 //! `octet_length()`.
 
+use super::queue;
 use crate::plan::sqlite::{RowEdit, RowImage, SqliteEdit, SqliteOp, WindowImage};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -243,12 +244,31 @@ fn read_lease(conn: &Connection, scope: &str, key: &str) -> rusqlite::Result<Opt
     .optional()
 }
 
+/// The `(queue_name, id)` of a queue row image.
+pub fn queue_key(row: &super::queue::QueueRow) -> (String, String) {
+    let get = |k: &str| {
+        row.iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    (get("queue_name"), get("id"))
+}
+
 /// What a done edit records for `undo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum Undo {
     Row(RowEdit),
-    Lease { before: LeaseRow },
+    Lease {
+        before: LeaseRow,
+    },
+    /// A `delivery_queue_entries` row as it was and as the edit left it
+    /// (`None`: removed).
+    QueueRow {
+        before: super::queue::QueueRow,
+        after: Option<super::queue::QueueRow>,
+    },
 }
 
 /// In the open transaction `tx`: if the row of `r` reads `from`, write `to`
@@ -313,6 +333,55 @@ pub fn apply_edit(
             .map_err(|e| err(path, "write", e))?;
             Undo::Lease { before: row }
         }
+        SqliteOp::UpdateQueueRow {
+            queue_name,
+            id,
+            before_entry_json,
+            set,
+        } => {
+            let now = queue::read_row(&tx, queue_name, id).map_err(|e| err(path, "read", e))?;
+            let entry_json = |r: &queue::QueueRow| {
+                r.iter()
+                    .find(|(n, _)| n == "entry_json")
+                    .and_then(|(_, v)| v.as_str().map(str::to_string))
+            };
+            let Some(row) = now.filter(|r| entry_json(r).as_deref() == Some(before_entry_json))
+            else {
+                return Ok((
+                    Edited::Changed(format!(
+                        "queue row {queue_name}/{id} changed since the plan was made; not edited"
+                    )),
+                    None,
+                ));
+            };
+            let after = queue::with_set(&row, set);
+            queue::write_row(&tx, &after, false).map_err(|e| err(path, "write", e))?;
+            Undo::QueueRow {
+                before: row,
+                after: Some(after),
+            }
+        }
+        SqliteOp::DeleteQueueRow { queue_name, id } => {
+            let Some(row) =
+                queue::read_row(&tx, queue_name, id).map_err(|e| err(path, "read", e))?
+            else {
+                return Ok((
+                    Edited::Changed(format!(
+                        "queue row {queue_name}/{id} is gone since the plan was made"
+                    )),
+                    None,
+                ));
+            };
+            tx.execute(
+                "DELETE FROM delivery_queue_entries WHERE queue_name = ?1 AND id = ?2",
+                [queue_name, id],
+            )
+            .map_err(|e| err(path, "write", e))?;
+            Undo::QueueRow {
+                before: row,
+                after: None,
+            }
+        }
     };
     tx.commit().map_err(|e| err(path, "COMMIT", e))?;
     integrity_check(conn, path)?;
@@ -336,6 +405,17 @@ fn change_in(conn: &Connection, path: &Path, undo: &Undo) -> Result<Option<bool>
             if now.as_ref() == Some(&r.after) {
                 Some(true)
             } else if now.as_ref() == Some(&r.before) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        Undo::QueueRow { before, after } => {
+            let (q, id) = queue_key(before);
+            let now = queue::read_row(conn, &q, &id).map_err(|e| err(path, "read", e))?;
+            if now == *after {
+                Some(true)
+            } else if now.as_ref() == Some(before) {
                 Some(false)
             } else {
                 None
@@ -374,6 +454,17 @@ pub fn restore(path: &Path, undo: &Undo) -> Result<(), String> {
                     r.key
                 ));
             }
+        }
+        Undo::QueueRow { before, after } => {
+            let (q, id) = queue_key(before);
+            let now = queue::read_row(&tx, &q, &id).map_err(|e| err(path, "read", e))?;
+            if now != *after {
+                return Err(format!(
+                    "{}: queue row {q}/{id} changed since the repair",
+                    path.display()
+                ));
+            }
+            queue::write_row(&tx, before, after.is_none()).map_err(|e| err(path, "write", e))?;
         }
         Undo::Lease { before: b } => {
             if read_lease(&tx, &b.scope, &b.lease_key)

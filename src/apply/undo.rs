@@ -57,6 +57,10 @@ fn undo_what(u: &sqlite::Undo) -> String {
     match u {
         sqlite::Undo::Row(r) => format!("session {}", r.key),
         sqlite::Undo::Lease { before } => format!("lease {}/{}", before.scope, before.lease_key),
+        sqlite::Undo::QueueRow { before, .. } => {
+            let (q, id) = sqlite::queue_key(before);
+            format!("queue row {q}/{id}")
+        }
     }
 }
 

@@ -32,6 +32,12 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
             now_ms: ctx.settings.now_ms,
             restore_index: args.restore_index,
             rebuild_dropped: args.rebuild_dropped,
+            delivery: crate::plan::delivery::DeliveryRequest {
+                requeue: args.requeue_replies,
+                may_duplicate: args.may_duplicate,
+                send_unsent: args.send_unsent_replies,
+                prune_older_than_ms: args.prune_dead_letters,
+            },
         },
         sqlite: SqliteRequest {
             untombstone: args.untombstone.clone(),

@@ -211,7 +211,8 @@ fn read_and_plan(
             } else {
                 Ok(())
             }
-        });
+        })
+        .and_then(|_| plan_deliveries(&mut plan, &snap, &report, opts));
     if let Err(Refusal(message)) = refusal {
         return Err(Fatal {
             exit: Exit::Usage,
@@ -219,6 +220,35 @@ fn read_and_plan(
         });
     }
     Ok((snap, report, plan, kept))
+}
+
+/// The delivery queues' edits the operator named (`plan::delivery`).
+fn plan_deliveries(
+    plan: &mut Plan,
+    snap: &Snapshot,
+    report: &analyze::Report,
+    opts: PlanOptions,
+) -> Result<(), Refusal> {
+    if opts.delivery.is_empty() {
+        return Ok(());
+    }
+    let rows = snap
+        .sqlite
+        .state_db
+        .as_ref()
+        .map_or(&[][..], |d| &d.deliveries[..]);
+    let entries = plan::delivery::entries(&snap.queues.entries, rows);
+    let lines: Vec<_> = report.openclaw.set.iter().collect();
+    plan::delivery::plan(
+        plan,
+        &snap.state_dir,
+        &entries,
+        &report.unsent,
+        &lines,
+        &opts.delivery,
+        opts.now_ms,
+    )
+    .map_err(Refusal)
 }
 
 /// SQLite edits need the third liveness check (no process has a database

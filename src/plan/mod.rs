@@ -1,9 +1,11 @@
 //! From each agent and its rows of the report to a plan of edits. Scan and repair share it:
 //! `--dry-run` renders the plan, a real run applies exactly this plan.
 
+pub mod delivery;
 mod rebuild;
 mod splice;
 pub mod sqlite;
+mod torn;
 
 use splice::apply_ops_value;
 pub(crate) use splice::{entry_splices, normalize, pieces, Op};
@@ -32,6 +34,8 @@ pub struct PlanOptions {
     /// Add an index entry for each session a rebuild of the index dropped
     /// (`--rebuild-dropped`, `rebuild.rs`).
     pub rebuild_dropped: bool,
+    /// The delivery queues' edits asked for (`plan::delivery`).
+    pub delivery: delivery::DeliveryRequest,
 }
 
 /// One change to one field of one entry.
@@ -168,8 +172,12 @@ pub struct Plan {
     pub indexes: Vec<IndexWrite>,
     pub transcripts: Vec<TranscriptCut>,
     pub removals: Vec<FileRemoval>,
-    /// SQLite-era edits the operator named (`plan::sqlite`).
+    /// SQLite-era edits the operator named (`plan::sqlite`), and the
+    /// queue rows' (`plan::delivery`).
     pub sqlite: Vec<sqlite::SqliteEdit>,
+    /// The queue files' edits the operator named (`plan::delivery`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<delivery::QueueFileEdit>,
     /// What repair leaves to a person, in words.
     pub left_alone: Vec<String>,
 }
@@ -232,6 +240,7 @@ impl Plan {
             && self.transcripts.is_empty()
             && self.removals.is_empty()
             && self.sqlite.is_empty()
+            && self.queues.is_empty()
     }
 }
 
@@ -276,7 +285,7 @@ fn plan_agent(agent: &Agent, rows: AgentRows<'_>, opts: PlanOptions, plan: &mut 
     let lock_files = lock_files(agent);
     let edits = entry_edits(agent, rows, &lock_files, opts, plan);
     if !opts.keep_transcripts {
-        torn_cuts(agent, plan);
+        torn::torn_cuts(agent, plan);
     }
     index_write(agent, edits, opts, plan);
     lock_removals(agent, rows.locks, &lock_files, plan);
@@ -487,41 +496,6 @@ fn entry_edit(
         },
         ops,
     ))
-}
-
-/// Torn last lines of transcripts inside the state dir.
-fn torn_cuts(agent: &Agent, plan: &mut Plan) {
-    let mut cut: HashSet<PathBuf> = plan.transcripts.iter().map(|c| c.path.clone()).collect();
-    for s in agent
-        .sessions
-        .iter()
-        .filter(|s| !s.shadowed && !s.transcript_outside)
-    {
-        let Some(t) = &s.transcript else { continue };
-        let Ok(tail) = &t.tail else { continue };
-        let Some(at) = tail.torn_at else { continue };
-        if !tail.has_records {
-            // Not one JSON line before the fragment: not positively a
-            // transcript (binary, or a single partial line); leave it.
-            plan.left_alone.push(format!(
-                "{}: {} ends without a newline but has no complete JSON line to cut back to",
-                s.key,
-                t.path.display()
-            ));
-            continue;
-        }
-        if !cut.insert(t.path.clone()) {
-            continue; // an artifact cut already ends before the torn bytes
-        }
-        plan.transcripts.push(TranscriptCut::new(
-            agent,
-            &s.key,
-            &t.path,
-            tail,
-            at,
-            "torn last line (no newline, not JSON) moves to the backup so the next append starts on a clean line",
-        ));
-    }
 }
 
 /// The index write: the entry edits spliced in (or, for a JSON5 index, the

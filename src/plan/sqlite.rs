@@ -60,6 +60,20 @@ pub enum SqliteOp {
         owner: String,
         expires_at: Option<i64>,
     },
+    /// A `delivery_queue_entries` row whose `entry_json` is still
+    /// `before_entry_json`: its columns `set` (`entry_json` among them).
+    UpdateQueueRow {
+        queue_name: String,
+        id: String,
+        before_entry_json: String,
+        set: Vec<(String, serde_json::Value)>,
+    },
+    /// A dead letter's `delivery_queue_entries` row, removed
+    /// (`--prune-dead-letters`).
+    DeleteQueueRow {
+        queue_name: String,
+        id: String,
+    },
 }
 
 /// A `session_nodes` row (and its window) as an edit finds it and leaves it;
@@ -106,7 +120,7 @@ impl From<&WindowRow> for WindowImage {
 pub struct Refusal(pub String);
 
 /// `entry_json` with `ops` applied by splicing, and the field changes.
-fn splice_entry(raw: &str, ops: &[Op]) -> Result<(String, Vec<FieldChange>), String> {
+pub(crate) fn splice_entry(raw: &str, ops: &[Op]) -> Result<(String, Vec<FieldChange>), String> {
     let doc = match json::parse(raw.as_bytes()) {
         Ok(json::Parsed::Object(doc)) => doc,
         Ok(_) => return Err("entry_json is not a JSON object".into()),

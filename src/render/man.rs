@@ -38,7 +38,11 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     (
         "~/.openclaw/state/openclaw.sqlite",
-        "from 2026.8.1, shared state: leases, the startup-migration record, the release that last used the state",
+        "from 2026.8.1, shared state: leases, the startup-migration record, the release that last used the state; from 2026.6.1, the delivery queues (delivery_queue_entries)",
+    ),
+    (
+        "~/.openclaw/delivery-queue/<id>.json, failed/<id>.json",
+        "through 2026.5.28, replies waiting to reach the chat, and dead letters (session-delivery-queue/ likewise)",
     ),
     (
         "~/.openclaw/openclaw.json",

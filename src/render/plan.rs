@@ -22,6 +22,8 @@ pub struct Totals {
     pub rebuilt: usize,
     /// SQLite-era edits: sessions untombstoned or re-queued, leases removed.
     pub database_edits: usize,
+    /// Queue files written or removed (`plan::delivery`).
+    pub queue_files: usize,
     pub left_alone: usize,
 }
 
@@ -38,6 +40,7 @@ impl Totals {
             transcripts: plan.transcripts.len(),
             rewritten: plan.indexes.iter().filter(|w| w.rewrite_strict).count(),
             database_edits: plan.sqlite.len(),
+            queue_files: plan.queues.len(),
             left_alone: plan.left_alone.len(),
         }
     }
@@ -77,6 +80,13 @@ impl std::fmt::Display for Totals {
                 f,
                 ", {} in SQLite",
                 plural(self.database_edits, "edit", "edits")
+            )?;
+        }
+        if self.queue_files > 0 {
+            write!(
+                f,
+                ", {} in the delivery queue",
+                plural(self.queue_files, "edit", "edits")
             )?;
         }
         if self.left_alone > 0 {
@@ -257,6 +267,22 @@ impl PlanView<'_> {
                 ),
             )?;
             changes(&e.changes, out)?;
+        }
+        for q in &plan.queues {
+            let head = match (&q.from, q.action) {
+                (Some(from), _) => {
+                    format!("{} {} -> {}", q.action, from.display(), q.path.display())
+                }
+                (None, "prune") => format!("remove {}", q.path.display()),
+                (None, _) => format!("{} {}", q.action, q.path.display()),
+            };
+            let key = q
+                .key
+                .as_deref()
+                .map(|k| format!(" ({k})"))
+                .unwrap_or_default();
+            self.say(out, &format!("{head}{key}: {}", q.reason))?;
+            changes(&q.changes, out)?;
         }
         for l in &plan.left_alone {
             self.say(out, &format!("left alone: {l}"))?;
@@ -493,6 +519,7 @@ pub(crate) mod tests {
                 },
             }],
             left_alone: vec!["agent:main:cron:j: no valid sessionId, so no transcript to resume; fix the entry by hand".into()],
+            queues: Vec::new(),
         }
     }
 

@@ -154,6 +154,7 @@ fn report(openclaw: Release, gateway: GatewayReport, agents: Vec<AgentReport>) -
         findings: Vec::new(),
         start_loses: Vec::new(),
         streamed: Default::default(),
+        unsent: Vec::new(),
     }
 }
 

@@ -181,8 +181,22 @@ pub struct LineRules {
     /// Before failing a row, recovery sends "please send that last request
     /// again" to its channel (2026.5.28).
     pub resend_notice: bool,
-    /// A resumed run's reply is delivered to the row's channel (2026.6.1).
+    /// A resumed run's reply is delivered to the row's channel (2026.6.1;
+    /// before, recovery resumes with `deliver: false`,
+    /// `main-session-restart-recovery-D1yxkDUR.js` in 2026.5.12, and the reply
+    /// stays in the transcript).
     pub delivers_resumed_reply: bool,
+    /// Where replies wait to reach the chat (`rules::delivery`).
+    pub queue: QueueStore,
+    /// `Outbound not configured for channel` (the channel launched, not yet
+    /// ready) is a permanent error: the reply is dead-lettered at its first
+    /// failure (through 2026.7.x; PR #126800 removed it in 2026.8.1).
+    pub readiness_error_permanent: bool,
+    /// The boot still delivers legacy queue data: `delivery-queue/` files
+    /// (imported by the CLI's state migration from 2026.6.1) and 6.x/7.x
+    /// `outbound` rows (migrated at runtime by 2026.8.1 to 2026.9.4);
+    /// 2026.9.5+ only warn and ask for `openclaw doctor --fix`.
+    pub replays_legacy_queue: bool,
     /// SQLite era: the gateway imports a file-era `sessions.json` (and its
     /// transcripts) into the agent database at startup by itself, archives
     /// the files and then recovers the rows (measured on 2026.9.6). Without
@@ -247,6 +261,23 @@ pub enum MisplacedDb {
     SetsApart { unlisted_refuses_start: bool },
 }
 
+/// Where a line keeps the replies waiting to reach the chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueStore {
+    /// `<stateDir>/delivery-queue/<id>.json`, dead letters in `failed/`
+    /// (through 2026.5.28, `delivery-queue-CSyJVJzj.js` in 2026.5.12).
+    Files,
+    /// Rows of `delivery_queue_entries` in `state/openclaw.sqlite`, queue
+    /// `outbound`, dead letters kept whole (2026.6.1 to 2026.7.x,
+    /// `delivery-queue-DyF7Pl38.js` in 2026.6.11).
+    Sqlite,
+    /// The same table, queue `outbound-prepared-v1`; a failed entry is
+    /// deleted or kept as a payload-free tombstone, and the first open of a
+    /// 6.x/7.x database does the same to its dead letters (2026.8.1+,
+    /// `openclaw-state-db-Cb4e1jdd.js`).
+    Custody,
+}
+
 /// One fact of an agent database's shape a line's startup check requires.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ShapeCheck {
@@ -286,6 +317,9 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     refuses_unconfigured_agent: false,
     resend_notice: false,
     delivers_resumed_reply: false,
+    queue: QueueStore::Files,
+    readiness_error_permanent: true,
+    replays_legacy_queue: true,
     imports_legacy_store_at_boot: false,
     newest_state_schema: None,
     newest_agent_schema: None,
@@ -339,6 +373,7 @@ pub const L2026_6_1: LineRules = LineRules {
     checked_with: "2026.6.5 booted once on 35 states",
     payload_grace_ms: Some(30_000),
     delivers_resumed_reply: true,
+    queue: QueueStore::Sqlite,
     ..L2026_5_28
 };
 
@@ -375,6 +410,8 @@ pub const L2026_8_1: LineRules = LineRules {
     checked_with:
         "oracle: 2026.8.1 (its own databases, 2026.8.2's and 2026.9.6's, a file-era upgrade)",
     era: Era::Sqlite,
+    queue: QueueStore::Custody,
+    readiness_error_permanent: false,
     newest_state_schema: Some(15),
     newest_agent_schema: Some(19),
     agent_shape: &[ShapeCheck::PendingInputsWithout("consumed_event_id")],
@@ -428,6 +465,7 @@ pub const L2026_9_5: LineRules = LineRules {
     newest_agent_schema: Some(21),
     agent_shape: &[],
     invalid_row_refuses_start: true,
+    replays_legacy_queue: false,
     misplaced_agent_db: MisplacedDb::SetsApart {
         unlisted_refuses_start: false,
     },
@@ -642,6 +680,22 @@ pub fn markdown_table() -> String {
                 boot.push("never resumes an agent missing from `agents.list`".into());
             }
         }
+        if l.boot_recovery {
+            if !l.delivers_resumed_reply {
+                boot.push("resumes a turn without sending its reply (`deliver: false`)".into());
+            }
+            boot.push(match l.queue {
+                QueueStore::Files => "replays `delivery-queue/` once per boot, dead letters kept in `failed/` for ever".into(),
+                QueueStore::Sqlite => "replays the `outbound` queue rows once per boot; dead-letters a reply whose channel is not ready yet".into(),
+                QueueStore::Custody => "retries a reply with backoff, then deletes it; deletes or empties the dead letters of a 2026.6-7.x database".into(),
+            });
+            if !l.replays_legacy_queue {
+                boot.push(
+                    "no longer delivers legacy queue data (`openclaw doctor --fix` imports it)"
+                        .into(),
+                );
+            }
+        }
         let repair = if l.era == Era::Sqlite {
             "only what the operator names: `--untombstone KEY`, `--resume KEY`, `--clear-dead-leases`; never a legacy file or a transcript"
         } else if !l.boot_recovery {
@@ -653,12 +707,21 @@ pub fn markdown_table() -> String {
         } else {
             "flags stranded rows, cuts restart artifacts, rewrites a JSON5 index, removes stale locks"
         };
+        let queue = match l.queue {
+            _ if !l.boot_recovery => "",
+            QueueStore::Files => {
+                "; named: `--requeue-replies`, `--send-unsent-replies`, `--prune-dead-letters`"
+            }
+            QueueStore::Sqlite => "; named: `--requeue-replies`, `--prune-dead-letters`",
+            QueueStore::Custody => "; named: `--prune-dead-letters`",
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {}{} | {} |\n",
             l.name,
             range_label(l),
             boot.join("; "),
             repair,
+            queue,
             l.checked_with
         ));
     }

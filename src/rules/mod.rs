@@ -8,6 +8,7 @@
 //! behaviour differs from `shared/openclaw-state.md`, the gateway wins and a test
 //! below pins the case.
 
+pub mod delivery;
 pub mod lines;
 pub mod locks;
 pub mod tail;

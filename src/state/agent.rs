@@ -365,6 +365,29 @@ fn read_store(ctx: &AgentCtx, agent: &mut Agent) {
         s.boot_key = crate::rules::boot_key(&s.key, id);
         attach_transcript(ctx, real_dir, lock_files, s);
     });
+    if let (Some(doc), Some(bytes)) = (&agent.store.doc, &agent.store.bytes) {
+        attach_reply_routes(bytes, doc, &mut agent.sessions);
+    }
+}
+
+/// The reply route of each row whose transcript ends with a resumed turn's
+/// reply (few: it is read from the index only for them).
+fn attach_reply_routes(src: &[u8], doc: &json::ObjectDoc, sessions: &mut [Session]) {
+    for s in sessions.iter_mut() {
+        let resumed = s
+            .transcript
+            .as_ref()
+            .and_then(|t| t.tail.as_ref().ok())
+            .is_some_and(|t| t.resumed_reply.is_some());
+        if !resumed {
+            continue;
+        }
+        let member = &doc.members[s.member];
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&src[member.value_span.clone()])
+        {
+            s.reply_route = super::ReplyRoute::of_entry(&v).map(Box::new);
+        }
+    }
 }
 
 /// Read a raw field value as the types the rules need.
@@ -429,6 +452,7 @@ pub(super) fn sessions_from_doc(src: &[u8], doc: &json::ObjectDoc) -> Vec<Sessio
                 transcript: None,
                 lock_paths: Vec::new(),
                 transcript_outside: false,
+                reply_route: None,
             }
         })
         .collect()
@@ -462,6 +486,7 @@ fn sessions_from_value(map: &serde_json::Map<String, serde_json::Value>) -> Vec<
                 transcript: None,
                 lock_paths: Vec::new(),
                 transcript_outside: false,
+                reply_route: None,
             }
         })
         .collect()

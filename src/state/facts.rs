@@ -359,6 +359,44 @@ pub struct Session {
     pub lock_paths: Vec<PathBuf>,
     /// The `sessionFile` resolved outside the state dir.
     pub transcript_outside: bool,
+    /// Where the row's replies go (`deliveryContext`, else `lastChannel`,
+    /// `lastTo`, ...): read only for a row whose transcript ends with a
+    /// resumed turn's reply (`Tail::resumed_reply`).
+    pub reply_route: Option<Box<ReplyRoute>>,
+}
+
+/// Where a session's replies go: its entry's `deliveryContext` (2026.5.12
+/// `SessionEntry`), or the `last*` fields before it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyRoute {
+    pub channel: Option<String>,
+    pub to: Option<String>,
+    pub account_id: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+impl ReplyRoute {
+    /// The route of an entry (a JSON object), when it names a channel and a
+    /// target.
+    pub fn of_entry(entry: &serde_json::Value) -> Option<ReplyRoute> {
+        let s = |v: Option<&serde_json::Value>| match v? {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let dc = entry.get("deliveryContext");
+        let pick = |inner: &str, last: &str| {
+            s(dc.and_then(|d| d.get(inner))).or_else(|| s(entry.get(last)))
+        };
+        let route = ReplyRoute {
+            channel: pick("channel", "lastChannel"),
+            to: pick("to", "lastTo"),
+            account_id: pick("accountId", "lastAccountId"),
+            thread_id: pick("threadId", "lastThreadId"),
+        };
+        (route.channel.is_some() && route.to.is_some()).then_some(route)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -396,6 +434,10 @@ pub struct Tail {
     pub last_line_exceeds_window: bool,
     /// The last non-blank line in the window is the last parsed record.
     pub last_record_is_last_line: bool,
+    /// The last turn is one restart recovery resumed, answered
+    /// (`rules::delivery::resumed_reply`).
+    #[serde(default)]
+    pub resumed_reply: Option<Box<rules::delivery::ResumedReply>>,
 }
 
 /// A transcript's tail window as lines: what `read_tail` reduces. Its
@@ -414,6 +456,7 @@ pub struct TailLines<'a> {
     pub torn_at: Option<u64>,
     pub last_line_exceeds_window: bool,
     pub last_record_is_last_line: bool,
+    pub resumed_reply: Option<Box<rules::delivery::ResumedReply>>,
 }
 
 impl Tail {
@@ -445,6 +488,7 @@ impl TailLines<'_> {
             torn_at: self.torn_at,
             last_line_exceeds_window: self.last_line_exceeds_window,
             last_record_is_last_line: self.last_record_is_last_line,
+            resumed_reply: self.resumed_reply,
         }
     }
 }
@@ -467,6 +511,7 @@ impl From<TailLines<'_>> for Tail {
             torn_at: l.torn_at,
             last_line_exceeds_window: l.last_line_exceeds_window,
             last_record_is_last_line: l.last_record_is_last_line,
+            resumed_reply: l.resumed_reply,
         }
     }
 }

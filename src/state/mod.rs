@@ -7,6 +7,7 @@
 mod agent;
 pub mod config;
 pub mod copies;
+pub mod delivery;
 pub mod discover;
 mod entry_parse;
 mod facts;
@@ -90,6 +91,9 @@ pub struct Snapshot {
     pub release: release::ReleaseFacts,
     /// The SQLite era's shared state (OpenClaw 2026.8.1+).
     pub sqlite: SqliteShared,
+    /// The queue files (`delivery-queue/`, `session-delivery-queue/`); the
+    /// queue rows are `sqlite.state_db`'s.
+    pub queues: delivery::Queues,
 }
 
 /// What the SQLite era keeps for the whole state dir.
@@ -268,6 +272,7 @@ pub fn read_each<A>(
     let snap = Snapshot {
         gateway: discover::gateway_lock(opts, procs),
         sqlite: read_sqlite_shared(&state_dir, &real_state_dir, procs),
+        queues: delivery::read_files(&state_dir),
         config,
         state_dir,
         real_state_dir,

@@ -105,6 +105,9 @@ pub struct StateDb {
     pub leases: Vec<Lease>,
     pub boots: Vec<Boot>,
     pub agent_db_leases: Vec<AgentDbLease>,
+    /// Every `delivery_queue_entries` row (2026.6.1+): the replies waiting
+    /// to reach the chat, and the dead letters (`state::delivery`).
+    pub deliveries: Vec<super::delivery::QueueEntry>,
 }
 
 /// A `state_leases` row.
@@ -498,6 +501,10 @@ pub fn read_state_db(state_dir: &Path, real_state_dir: &Path) -> Result<Option<S
                 owner_start_time: int(get(3)?),
             });
         }
+    }
+    if has("delivery_queue_entries") {
+        db.deliveries = super::delivery::read_rows(&conn, &path)
+            .map_err(|e| format!("delivery_queue_entries cannot be read: {e}"))?;
     }
     Ok(Some(db))
 }

@@ -159,6 +159,7 @@ impl Session {
             transcript: None,
             lock_paths: Vec::new(),
             transcript_outside: false,
+            reply_route: None,
         }
     }
 
@@ -196,6 +197,7 @@ impl Session {
                 torn_at: None,
                 last_line_exceeds_window: false,
                 last_record_is_last_line: true,
+                resumed_reply: None,
             }),
         });
         self

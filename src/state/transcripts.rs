@@ -371,6 +371,7 @@ fn with_tail_lines<R>(
         torn_at,
         last_line_exceeds_window,
         last_record_is_last_line,
+        resumed_reply: rules::delivery::resumed_reply(&window, &lines).map(Box::new),
     }))
 }
 

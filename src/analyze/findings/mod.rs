@@ -4,6 +4,7 @@
 //! the boots decided (`boot`); none decides what a boot does.
 
 pub(crate) mod agent_db;
+pub(crate) mod delivery;
 pub(crate) mod entry;
 pub(crate) mod index;
 pub(crate) mod leftover;

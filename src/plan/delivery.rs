@@ -1,0 +1,319 @@
+//! The delivery queues' edits, each one named by the operator (`repair
+//! --requeue-replies`, `--may-duplicate`, `--send-unsent-replies`,
+//! `--prune-dead-letters`), never automatic.
+//!
+//! A queue file is never edited in place: a requeue writes the entry, its
+//! retry state reset, as `delivery-queue/<id>.json` and then removes the dead
+//! letter `failed/<id>.json` (both backed up, `undo` puts them back). A queue
+//! row is updated in its columns and its `entry_json` alike (a non-NULL
+//! column overrides `entry_json` when the gateway reads it back,
+//! `shared/delivery-queue.md` §1b).
+
+use super::sqlite::{splice_entry, SqliteEdit, SqliteOp};
+use super::{FieldChange, Op, Plan};
+pub use crate::analyze::UnsentReply;
+use crate::rules::delivery::{self as rd, Queue, Status};
+use crate::rules::LineRules;
+use crate::state::delivery::{Place, QueueEntry, OUTBOUND_DIR};
+use serde::Serialize;
+use sha2::Digest;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+/// What the operator asked of the queues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryRequest {
+    /// `--requeue-replies`: dead letters and failed pending replies that
+    /// were never sent, back to pending with their retries reset.
+    pub requeue: bool,
+    /// `--may-duplicate`: with `requeue`, sends that may have reached the
+    /// chat too.
+    pub may_duplicate: bool,
+    /// `--send-unsent-replies`: a queue file for each resumed turn's reply
+    /// that is only in the transcript (2026.4.25 to 2026.5.28).
+    pub send_unsent: bool,
+    /// `--prune-dead-letters`: remove dead letters older than this (ms).
+    pub prune_older_than_ms: Option<u64>,
+}
+
+impl DeliveryRequest {
+    pub fn is_empty(&self) -> bool {
+        !self.requeue && !self.send_unsent && self.prune_older_than_ms.is_none()
+    }
+}
+
+/// One change to a queue file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueFileEdit {
+    /// `requeue`, `queue-reply` or `prune`.
+    pub action: &'static str,
+    /// The file written (requeue, queue-reply) or removed (prune).
+    pub path: PathBuf,
+    /// The dead letter a requeue removes once the entry is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub reason: String,
+    pub changes: Vec<FieldChange>,
+    /// What the removed file holds, as read (checked again before removal).
+    #[serde(skip)]
+    pub removed_bytes: Option<Vec<u8>>,
+    /// What the new file holds.
+    #[serde(skip)]
+    pub written: Option<Vec<u8>>,
+}
+
+/// The ops that reset an entry's retry state (`retryCount` 0; the last
+/// attempt, its error and any send state gone).
+fn reset_ops(e: &QueueEntry) -> Vec<Op> {
+    let mut ops = vec![Op::Set("retryCount", "0".into())];
+    if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&e.raw) {
+        if m.contains_key("attemptCount") {
+            ops.push(Op::Set("attemptCount", "0".into()));
+        }
+        for k in [
+            "lastAttemptAt",
+            "lastError",
+            "platformSendStartedAt",
+            "recoveryState",
+            "failedAt",
+        ] {
+            if m.contains_key(k) {
+                ops.push(Op::Remove(Cow::Borrowed(k)));
+            }
+        }
+    }
+    ops
+}
+
+/// Whether `--requeue-replies` takes `e`, and why not.
+fn requeue_takes(e: &QueueEntry, req: &DeliveryRequest) -> bool {
+    let place_ok = match &e.place {
+        Place::File(_) => true,
+        Place::Row { queue_name, .. } => queue_name == "outbound" || queue_name == "session",
+    };
+    let wanted = match e.status {
+        Status::Failed => e.has_payload,
+        Status::Pending => e.attempts > 0 || e.last_error.is_some() || rd::is_ambiguous(&e.facts()),
+        Status::Completed => false,
+    };
+    place_ok && wanted && (req.may_duplicate || rd::definitely_unsent(&e.facts()))
+}
+
+/// The plan's queue edits for `req`: on `entries` (files and rows), and
+/// `unsent` replies where one of `lines` replays a queue file.
+///
+/// Errors: a requeue whose new JSON cannot be made (an entry that is not a
+/// JSON object), in words.
+pub fn plan(
+    plan: &mut Plan,
+    state_dir: &Path,
+    entries: &[&QueueEntry],
+    unsent: &[UnsentReply],
+    lines: &[&'static LineRules],
+    req: &DeliveryRequest,
+    now_ms: i64,
+) -> Result<(), String> {
+    for e in entries {
+        if let Some(ms) = req.prune_older_than_ms {
+            let old = e
+                .since_ms()
+                .is_some_and(|t| now_ms.saturating_sub(t) > ms as i64);
+            if e.status == Status::Failed
+                && old
+                && e.recovery_state.as_deref() != Some("settlement_pending")
+            {
+                prune(plan, e, ms);
+                continue;
+            }
+        }
+        if req.requeue && requeue_takes(e, req) {
+            requeue(plan, e, now_ms)?;
+        }
+    }
+    if req.send_unsent {
+        let sends = lines
+            .iter()
+            .any(|l| rd::resumed_reply_unsent(l) && rd::replays_queue_files(l));
+        for u in unsent {
+            if sends {
+                plan.queues.push(queue_reply(state_dir, u, now_ms));
+            } else {
+                plan.left_alone.push(format!(
+                    "{}: its resumed turn's reply is only in the transcript, and no release line predicted replays a queue file: send it by hand",
+                    u.key
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn prune(plan: &mut Plan, e: &QueueEntry, older_than_ms: u64) {
+    let reason = format!(
+        "a dead letter older than {}: nothing sends it again",
+        crate::analyze::duration_label(older_than_ms)
+    );
+    match &e.place {
+        Place::File(p) => plan.queues.push(QueueFileEdit {
+            action: "prune",
+            path: p.clone(),
+            from: None,
+            key: e.session_key.clone(),
+            reason,
+            changes: Vec::new(),
+            removed_bytes: Some(e.raw.clone().into_bytes()),
+            written: None,
+        }),
+        Place::Row { db, queue_name, id } => plan.sqlite.push(SqliteEdit {
+            agent: None,
+            path: db.clone(),
+            action: "prune-dead-letter",
+            key: format!("{queue_name}/{id}"),
+            reason,
+            changes: Vec::new(),
+            op: SqliteOp::DeleteQueueRow {
+                queue_name: queue_name.clone(),
+                id: id.clone(),
+            },
+        }),
+    }
+}
+
+fn requeue(plan: &mut Plan, e: &QueueEntry, now_ms: i64) -> Result<(), String> {
+    let (after, changes) = splice_entry(&e.raw, &reset_ops(e))
+        .map_err(|why| format!("{}: {why}", e.path().display()))?;
+    let reason = if e.status == Status::Failed {
+        "a dead letter back to pending, its retries reset: the next boot sends it"
+    } else {
+        "its retries reset: the next boot sends it"
+    };
+    let reason = if rd::is_ambiguous(&e.facts()) {
+        format!("{reason} (--may-duplicate: the user may get it twice)")
+    } else {
+        reason.to_string()
+    };
+    match &e.place {
+        Place::File(p) => {
+            let dir = if e.status == Status::Failed {
+                p.parent().and_then(Path::parent)
+            } else {
+                p.parent()
+            };
+            let target = dir.unwrap_or(Path::new(".")).join(format!("{}.json", e.id));
+            plan.queues.push(QueueFileEdit {
+                action: "requeue",
+                from: (target != *p).then(|| p.clone()),
+                path: target,
+                key: e.session_key.clone(),
+                reason,
+                changes,
+                removed_bytes: Some(e.raw.clone().into_bytes()),
+                written: Some(after.into_bytes()),
+            });
+        }
+        Place::Row { db, queue_name, id } => {
+            let mut set = vec![
+                ("status", serde_json::Value::from("pending")),
+                ("retry_count", 0.into()),
+                ("updated_at", now_ms.into()),
+                ("entry_json", after.clone().into()),
+            ];
+            for c in [
+                "last_attempt_at",
+                "last_error",
+                "failed_at",
+                "recovery_state",
+                "platform_send_started_at",
+            ] {
+                set.push((c, serde_json::Value::Null));
+            }
+            plan.sqlite.push(SqliteEdit {
+                agent: None,
+                path: db.clone(),
+                action: "requeue",
+                key: format!("{queue_name}/{id}"),
+                reason,
+                changes,
+                op: SqliteOp::UpdateQueueRow {
+                    queue_name: queue_name.clone(),
+                    id: id.clone(),
+                    before_entry_json: e.raw.clone(),
+                    set: set.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A UUID-shaped id made from what the entry answers, so that the plan made
+/// again before applying names the same file.
+fn entry_id(u: &UnsentReply) -> String {
+    let h = sha2::Sha256::digest(format!("{}\n{}\n{:?}", u.key, u.text, u.at_ms));
+    let x: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[13..16],
+        &x[17..20],
+        &x[20..32]
+    )
+}
+
+/// The queue file for an unsent reply: the shape 2026.5.12's
+/// `enqueueDelivery` writes (`JSON.stringify(entry, null, 2)`), with the
+/// reply as its one payload, addressed by the session's delivery context.
+fn queue_reply(state_dir: &Path, u: &UnsentReply, now_ms: i64) -> QueueFileEdit {
+    let id = entry_id(u);
+    let mut entry = serde_json::Map::new();
+    entry.insert("id".into(), id.clone().into());
+    entry.insert("enqueuedAt".into(), now_ms.into());
+    entry.insert("channel".into(), u.route.channel.clone().into());
+    entry.insert("to".into(), u.route.to.clone().into());
+    if let Some(a) = &u.route.account_id {
+        entry.insert("accountId".into(), a.clone().into());
+    }
+    if let Some(t) = &u.route.thread_id {
+        entry.insert("threadId".into(), t.clone().into());
+    }
+    entry.insert("payloads".into(), serde_json::json!([{ "text": u.text }]));
+    entry.insert(
+        "session".into(),
+        serde_json::json!({ "key": u.key, "agentId": u.agent }),
+    );
+    entry.insert("retryCount".into(), 0.into());
+    let bytes = serde_json::to_vec_pretty(&serde_json::Value::Object(entry)).unwrap_or_default();
+    let to = format!(
+        "{} {}",
+        u.route.channel.as_deref().unwrap_or("?"),
+        u.route.to.as_deref().unwrap_or("?")
+    );
+    QueueFileEdit {
+        action: "queue-reply",
+        path: state_dir.join(OUTBOUND_DIR).join(format!("{id}.json")),
+        from: None,
+        key: Some(u.key.clone()),
+        reason: format!(
+            "the resumed turn's reply, only in the transcript, queued for {to}: the next boot sends it once"
+        ),
+        changes: vec![FieldChange {
+            field: Cow::Borrowed("payloads"),
+            before: None,
+            after: Some(serde_json::json!([{ "text": u.text }]).to_string()),
+        }],
+        removed_bytes: None,
+        written: Some(bytes),
+    }
+}
+
+/// The entries of both storages, outbound first then session, as the report
+/// read them.
+pub fn entries<'a>(files: &'a [QueueEntry], rows: &'a [QueueEntry]) -> Vec<&'a QueueEntry> {
+    let mut all: Vec<&QueueEntry> = files.iter().chain(rows).collect();
+    all.sort_by_key(|e| e.queue == Queue::Session);
+    all
+}

@@ -1,0 +1,313 @@
+//! The delivery queues: replies that never reached the chat found by `scan`,
+//! put back by the named `repair` edits, and undone by `undo`.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+
+mod common;
+use common::*;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The transcript of the example's done Discord thread session.
+const DONE_TRANSCRIPT: &str = "00000013-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl";
+const DISCORD: &str = "agent:main:discord:channel:1122334455:thread:99";
+const REPLY: &str = "The day after tomorrow: light rain, 14-19C.";
+
+/// The example state, whose Discord thread session's last turn is one
+/// restart recovery resumed and answered.
+fn resumed_env() -> Env {
+    let env = Env::fixture("example");
+    let t = env.sessions("main").join(DONE_TRANSCRIPT);
+    let mut body = std::fs::read_to_string(&t).unwrap();
+    for (role, text, ts) in [
+        ("user", "[System] Your previous turn was interrupted by a gateway restart while OpenClaw was waiting on tool/model work. Continue from the existing transcript and finish the interrupted response.", "2026-11-24T02:55:00.000Z"),
+        ("assistant", REPLY, "2026-11-24T02:55:04.000Z"),
+    ] {
+        let mut m = json!({"role": role, "content": [{"type": "text", "text": text}]});
+        if role == "assistant" {
+            m["stopReason"] = json!("stop");
+        }
+        body.push_str(&json!({"type": "message", "id": ts, "timestamp": ts, "message": m}).to_string());
+        body.push('\n');
+    }
+    std::fs::write(&t, body).unwrap();
+    env
+}
+
+fn queue(env: &Env) -> PathBuf {
+    env.state().join("delivery-queue")
+}
+
+fn write_json(path: &Path, v: &Value) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+}
+
+fn dead_letter(id: &str, extra: Value) -> Value {
+    let mut v = json!({
+        "id": id, "enqueuedAt": 1_795_400_000_000_i64, "channel": "feishu",
+        "to": "user:ou_1", "payloads": [{"text": format!("reply {id}")}],
+        "session": {"key": "agent:main:feishu:direct:ou_1"}, "retryCount": 1,
+        "lastAttemptAt": 1_795_400_001_000_i64,
+        "lastError": "Error: Outbound not configured for channel: feishu"
+    });
+    v.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    v
+}
+
+fn run(env: &Env, args: &[&str]) -> std::process::Output {
+    env.cmd().args(args).output().unwrap()
+}
+
+/// 2026.5.12: a resumed turn's reply only in the transcript, a dead letter
+/// the channel's readiness error made, an ambiguous one, and an unreadable
+/// queue file are each found; the named repairs queue the reply and the
+/// plain dead letter (not the ambiguous one), a scan then finds neither,
+/// and `undo` gives back the queue as it was.
+#[test]
+fn file_era_replies_are_found_queued_and_undone() {
+    let env = resumed_env();
+    let q = queue(&env);
+    write_json(&q.join("failed/d1.json"), &dead_letter("d1", json!({})));
+    write_json(
+        &q.join("failed/d2.json"),
+        &dead_letter(
+            "d2",
+            json!({"recoveryState": "send_attempt_started", "platformSendStartedAt": 1}),
+        ),
+    );
+    std::fs::write(q.join("broken.json"), "{\"id\":").unwrap();
+    let (report, _) = env.scan_json();
+    let unsent = findings_with(&report, "reply-unsent");
+    assert_eq!(unsent.len(), 1, "{unsent:?}");
+    assert_eq!(unsent[0]["key"], DISCORD);
+    assert!(unsent[0]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("--send-unsent-replies"));
+    let dead = findings_with(&report, "reply-dead-lettered");
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0]["message"].as_str().unwrap().contains("not ready"));
+    assert_eq!(findings_with(&report, "reply-ambiguous").len(), 1);
+    assert_eq!(findings_with(&report, "queue-entry-unreadable").len(), 1);
+
+    let before = tree_digest(&q);
+    let dry = run(
+        &env,
+        &[
+            "repair",
+            "--dry-run",
+            "--requeue-replies",
+            "--send-unsent-replies",
+        ],
+    );
+    assert_eq!(before, tree_digest(&q), "the dry run wrote");
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("requeue") && text.contains("queue-reply"),
+        "{text}"
+    );
+
+    let out = run(
+        &env,
+        &[
+            "repair",
+            "--yes",
+            "--requeue-replies",
+            "--send-unsent-replies",
+        ],
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    assert!(!q.join("failed/d1.json").exists(), "the dead letter moved");
+    let d1: Value = serde_json::from_slice(&std::fs::read(q.join("d1.json")).unwrap()).unwrap();
+    assert_eq!(d1["retryCount"], 0);
+    assert!(d1.get("lastError").is_none() && d1.get("lastAttemptAt").is_none());
+    assert_eq!(d1["payloads"][0]["text"], "reply d1", "the payload kept");
+    assert!(
+        q.join("failed/d2.json").exists(),
+        "an ambiguous send is kept without --may-duplicate"
+    );
+    let queued: Vec<Value> = std::fs::read_dir(&q)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name() != "d1.json" && e.file_name() != "broken.json")
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+        .collect();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0]["payloads"][0]["text"], REPLY);
+    assert_eq!(queued[0]["session"]["key"], DISCORD);
+    assert_eq!(queued[0]["channel"], "discord");
+    assert_eq!(queued[0]["retryCount"], 0);
+    let (after, _) = env.scan_json();
+    assert!(
+        findings_with(&after, "reply-unsent").is_empty(),
+        "queued once, not found again"
+    );
+    assert!(findings_with(&after, "reply-dead-lettered").is_empty());
+    // A second repair queues nothing twice.
+    let again = run(
+        &env,
+        &["repair", "--dry-run", "--json", "--send-unsent-replies"],
+    );
+    let plan: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert!(plan["plan"].get("queues").is_none(), "{plan}");
+
+    let undo = run(&env, &["undo", "--yes"]);
+    assert_eq!(undo.status.code(), Some(0), "{undo:?}");
+    assert_eq!(before, tree_digest(&q), "undo gave the queue back");
+}
+
+/// `--may-duplicate` requeues a send that may have reached the chat, its
+/// send state cleared; without `--requeue-replies` it is a usage error.
+#[test]
+fn an_ambiguous_send_is_requeued_only_when_acknowledged() {
+    let env = Env::fixture("example");
+    let q = queue(&env);
+    write_json(
+        &q.join("failed/d2.json"),
+        &dead_letter(
+            "d2",
+            json!({"recoveryState": "unknown_after_send", "platformSendStartedAt": 5}),
+        ),
+    );
+    assert_eq!(env.code(&["repair", "--yes", "--may-duplicate"]), Some(2));
+    let out = run(
+        &env,
+        &["repair", "--yes", "--requeue-replies", "--may-duplicate"],
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let d2: Value = serde_json::from_slice(&std::fs::read(q.join("d2.json")).unwrap()).unwrap();
+    assert!(d2.get("recoveryState").is_none() && d2.get("platformSendStartedAt").is_none());
+}
+
+/// A release that sends resumed replies itself (2026.6.1+) is not told a
+/// reply is unsent, and `--send-unsent-replies` writes nothing.
+#[test]
+fn later_releases_send_resumed_replies_themselves() {
+    let env = resumed_env();
+    let out = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings_with(&report, "reply-unsent").is_empty());
+}
+
+/// The 2026.6.1-7.x queue table, as 2026.7.35 makes it.
+fn queue_db(env: &Env) -> PathBuf {
+    let db = env.state().join("state/openclaw.sqlite");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch(
+        "PRAGMA user_version = 9;
+         CREATE TABLE delivery_queue_entries (queue_name TEXT NOT NULL, id TEXT NOT NULL,
+           status TEXT NOT NULL, entry_kind TEXT, session_key TEXT, channel TEXT, target TEXT,
+           account_id TEXT, retry_count INTEGER NOT NULL DEFAULT 0, last_attempt_at INTEGER,
+           last_error TEXT, recovery_state TEXT, platform_send_started_at INTEGER,
+           entry_json TEXT NOT NULL, enqueued_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+           failed_at INTEGER, PRIMARY KEY (queue_name, id));",
+    )
+    .unwrap();
+    let entry = dead_letter("r1", json!({}));
+    c.execute(
+        "INSERT INTO delivery_queue_entries VALUES ('outbound','r1','failed','outbound',
+           'agent:main:feishu:direct:ou_1','feishu','user:ou_1',NULL,1,1795400001000,
+           'Error: Outbound not configured for channel: feishu',NULL,NULL,?1,1795400000000,
+           1795400001000,1795400001000)",
+        [entry.to_string()],
+    )
+    .unwrap();
+    db
+}
+
+fn row(db: &Path) -> (String, i64, Option<String>, Option<i64>, Value) {
+    let c = Connection::open(db).unwrap();
+    c.query_row(
+        "SELECT status, retry_count, last_error, failed_at, entry_json FROM delivery_queue_entries",
+        [],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                serde_json::from_str(&r.get::<_, String>(4)?).unwrap(),
+            ))
+        },
+    )
+    .unwrap()
+}
+
+/// A 2026.7.35 dead letter in `state/openclaw.sqlite`: a warning on its own
+/// release, an error when 2026.9.6 (which deletes it at its first start) is
+/// the next; `--requeue-replies` makes it pending in its columns and its
+/// `entry_json` alike; `undo` puts the row back.
+#[test]
+fn a_sqlite_dead_letter_is_requeued_before_an_upgrade_deletes_it() {
+    let env = Env::fixture("example");
+    let db = queue_db(&env);
+    let scan = |v: &str| -> Value {
+        let out = env
+            .cmd()
+            .env("SESSFIX_OPENCLAW_VERSION", v)
+            .args(["scan", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let on_7 = scan("2026.7.35");
+    let dead = findings_with(&on_7, "reply-dead-lettered");
+    assert_eq!(dead.len(), 1, "{}", on_7["findings"]);
+    assert_eq!(dead[0]["key"], "agent:main:feishu:direct:ou_1");
+    let on_9 = scan("2026.9.6");
+    let lost = findings_with(&on_9, "reply-lost-on-upgrade");
+    assert_eq!(lost.len(), 1, "{}", on_9["findings"]);
+    assert_eq!(lost[0]["severity"], "error");
+
+    let before = row(&db);
+    let out = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
+        .args(["repair", "--yes", "--requeue-replies"])
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let (status, retries, error, failed_at, entry) = row(&db);
+    assert_eq!(
+        (status.as_str(), retries, error, failed_at),
+        ("pending", 0, None, None)
+    );
+    assert_eq!(entry["retryCount"], 0);
+    assert!(entry.get("lastError").is_none() && entry.get("lastAttemptAt").is_none());
+    assert_eq!(entry["payloads"][0]["text"], "reply r1");
+    let undo = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
+        .args(["undo", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(undo.status.code(), Some(0), "{undo:?}");
+    assert_eq!(before, row(&db), "undo put the row back");
+}
+
+/// `--prune-dead-letters` removes only dead letters older than it, and
+/// `undo` brings them back.
+#[test]
+fn old_dead_letters_are_pruned_and_undone() {
+    let env = Env::fixture("example");
+    let q = queue(&env);
+    write_json(&q.join("failed/old.json"), &dead_letter("old", json!({})));
+    let recent = dead_letter("new", json!({"lastAttemptAt": 1_795_489_000_000_i64}));
+    write_json(&q.join("failed/new.json"), &recent);
+    let out = run(&env, &["repair", "--yes", "--prune-dead-letters", "1d"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    assert!(!q.join("failed/old.json").exists());
+    assert!(q.join("failed/new.json").exists(), "younger than 1d");
+    assert_eq!(env.code(&["undo", "--yes"]), Some(0));
+    assert!(q.join("failed/old.json").exists());
+}
