@@ -311,3 +311,154 @@ fn old_dead_letters_are_pruned_and_undone() {
     assert_eq!(env.code(&["undo", "--yes"]), Some(0));
     assert!(q.join("failed/old.json").exists());
 }
+
+/// A real state's phase (`tests/cases/delivery/<release>/seed/<phase>/`,
+/// recorded by `oracle/delivery.py` from the real gateway).
+fn case(release: &str, phase: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/delivery")
+        .join(release)
+        .join("seed")
+        .join(phase)
+}
+
+/// 2026.5.12 as the oracle left it after resuming the turn with its channel
+/// not ready: the reply only in the transcript (the prompt folded into a
+/// queued message). Found, and queued for the session's own chat.
+#[test]
+fn the_real_5_12_resumed_reply_is_found_and_queued() {
+    let dir = case("2026.5.12", "2-after-resume-unready");
+    let env = Env::empty();
+    let mut row: serde_json::Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("session-row.json")).unwrap()).unwrap();
+    let (key, entry) = row.iter_mut().next().unwrap();
+    let key = key.clone();
+    entry.as_object_mut().unwrap().remove("sessionFile");
+    let id = entry["sessionId"].as_str().unwrap().to_string();
+    let sessions = env.sessions("main");
+    write_json(&sessions.join("sessions.json"), &Value::Object(row.clone()));
+    std::fs::copy(
+        dir.join("transcript-tail.jsonl"),
+        sessions.join(format!("{id}.jsonl")),
+    )
+    .unwrap();
+    let run_at = |args: &[&str]| env.run_at("2026-12-05T00:00:00Z", args);
+    let report: Value = serde_json::from_slice(&run_at(&["scan", "--json"]).stdout).unwrap();
+    let unsent = findings_with(&report, "reply-unsent");
+    assert_eq!(unsent.len(), 1, "{}", report["findings"]);
+    assert_eq!(unsent[0]["key"], key.as_str());
+    let out = run_at(&["repair", "--yes", "--send-unsent-replies"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let files: Vec<PathBuf> = std::fs::read_dir(env.state().join("delivery-queue"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let q: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    assert_eq!(
+        (q["channel"].as_str(), q["to"].as_str()),
+        (Some("standin"), Some("ou_oracle"))
+    );
+    assert_eq!(
+        q["payloads"][0]["text"],
+        "Done: the stand-in model answered."
+    );
+}
+
+/// The rows of a recorded `delivery_queue_entries.json`, in a state
+/// database with the same columns.
+fn rows_db(env: &Env, rows_json: &Path) -> PathBuf {
+    let rows: Vec<serde_json::Map<String, Value>> =
+        serde_json::from_slice(&std::fs::read(rows_json).unwrap()).unwrap();
+    let db = env.state().join("state/openclaw.sqlite");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch("PRAGMA user_version = 9").unwrap();
+    let cols: Vec<String> = rows[0].keys().cloned().collect();
+    c.execute_batch(&format!(
+        "CREATE TABLE delivery_queue_entries ({}, PRIMARY KEY (queue_name, id))",
+        cols.join(", ")
+    ))
+    .unwrap();
+    for r in &rows {
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let vals: Vec<rusqlite::types::Value> = cols
+            .iter()
+            .map(|k| match &r[k] {
+                Value::Null => rusqlite::types::Value::Null,
+                Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap()),
+                Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+                v => rusqlite::types::Value::Text(v.to_string()),
+            })
+            .collect();
+        c.execute(
+            &format!(
+                "INSERT INTO delivery_queue_entries VALUES ({})",
+                marks.join(", ")
+            ),
+            rusqlite::params_from_iter(vals),
+        )
+        .unwrap();
+    }
+    db
+}
+
+/// 2026.7.35 as the oracle left it: after the resumed reply's live send
+/// failed on the not-ready channel, one pending row (retry 1) that the next
+/// boot dead-letters at once; after that boot, the dead letter, which
+/// `--requeue-replies` puts back.
+#[test]
+fn the_real_7_35_rows_are_retrying_then_dead_and_requeued() {
+    let scan = |env: &Env| -> Value {
+        let out = env
+            .cmd()
+            .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
+            .args(["scan", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let env = Env::empty();
+    rows_db(
+        &env,
+        &case("2026.7.35", "2-after-resume-unready").join("delivery_queue_entries.json"),
+    );
+    let r = scan(&env);
+    let retrying = findings_with(&r, "reply-retrying");
+    assert_eq!(retrying.len(), 1, "{}", r["findings"]);
+    assert!(retrying[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("dead-letters it at once"));
+    assert_eq!(retrying[0]["key"], "agent:main:standin:direct:ou_oracle");
+
+    let env = Env::empty();
+    let db = rows_db(
+        &env,
+        &case("2026.7.35", "3-after-second-unready-boot").join("delivery_queue_entries.json"),
+    );
+    let r = scan(&env);
+    assert_eq!(
+        findings_with(&r, "reply-dead-lettered").len(),
+        1,
+        "{}",
+        r["findings"]
+    );
+    let out = env
+        .cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
+        .args(["repair", "--yes", "--requeue-replies"])
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let c = Connection::open(&db).unwrap();
+    let (status, retries): (String, i64) = c
+        .query_row(
+            "SELECT status, retry_count FROM delivery_queue_entries WHERE queue_name = 'outbound'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), retries), ("pending", 0));
+}

@@ -239,6 +239,27 @@ fn message_text(m: &Json) -> String {
     }
 }
 
+/// Whether a user message is recovery's resume prompt: a line of it starts
+/// with `RESUME_PROMPT`, after the `[<time>] ` envelope the gateway puts on
+/// a message, and after the "[Queued user message ...]" it folds a message
+/// queued during the turn into (measured on 2026.5.12: the prompt arrives as
+/// `[Queued user message that arrived while the previous turn was still
+/// active]\n[Fri 2026-12-04 22:21 UTC] oracle: and tomorrow?\n\n[Fri
+/// 2026-12-04 22:21 UTC] [System] Your previous turn was interrupted ...`).
+pub fn holds_resume_prompt(text: &str) -> bool {
+    text.lines().any(|line| {
+        let mut l = line.trim_start();
+        // `[<time>] ` envelopes, as many as there are, but not `[System]`.
+        while l.starts_with('[') && !l.starts_with(RESUME_PROMPT) {
+            match l.find("] ") {
+                Some(i) => l = &l[i + 2..],
+                None => break,
+            }
+        }
+        l.starts_with(RESUME_PROMPT)
+    })
+}
+
 /// Replies the gateway never sends (`SILENT_REPLY_TOKEN`, heartbeats).
 const SILENT: [&str; 2] = ["NO_REPLY", "HEARTBEAT_OK"];
 
@@ -274,7 +295,7 @@ pub fn resumed_reply(window: &[u8], lines: &[(usize, usize)]) -> Option<ResumedR
                 reply = Some(ResumedReply { text, at_ms });
             }
             Some("user") => {
-                return reply.filter(|_| message_text(m).starts_with(RESUME_PROMPT));
+                return reply.filter(|_| holds_resume_prompt(&message_text(m)));
             }
             _ => {}
         }
@@ -406,5 +427,25 @@ mod tests {
         let plain = PROMPT.replace("[System] Your previous turn", "Your previous turn");
         let (w, l) = window(&[&plain, REPLY]);
         assert_eq!(resumed_reply(&w, &l), None, "a user quoting it");
+        let quoted = PROMPT.replace(
+            "[System] Your previous turn",
+            "they said \\\"[System] Your previous turn",
+        );
+        let (w, l) = window(&[&quoted, REPLY]);
+        assert_eq!(resumed_reply(&w, &l), None, "quoted inside a sentence");
+    }
+
+    /// The prompt as 2026.5.12 delivered it in the oracle (a queued
+    /// message folded in front of it, each line in a time envelope).
+    #[test]
+    fn the_prompt_is_found_inside_the_gateways_envelopes() {
+        let real = "[Queued user message that arrived while the previous turn was still active]\n[Fri 2026-12-04 22:21 UTC] oracle: and tomorrow?\n\n[Fri 2026-12-04 22:21 UTC] [System] Your previous turn was interrupted by a gateway restart while OpenClaw was waiting on tool/model work. Continue from the existing transcript and finish the interrupted response.";
+        assert!(holds_resume_prompt(real));
+        assert!(holds_resume_prompt(
+            &real[real.rfind("[System]").unwrap()..]
+        ));
+        assert!(!holds_resume_prompt(
+            "[Fri 2026-12-04 22:21 UTC] oracle: and tomorrow?"
+        ));
     }
 }
