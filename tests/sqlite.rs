@@ -1358,3 +1358,45 @@ fn a_misplaced_database_the_line_does_not_check_keeps_its_other_findings() {
         "{r:#}"
     );
 }
+
+/// 2026.9.6 as the delivery oracle left it (`tests/cases/delivery/2026.9.6`):
+/// a resumed turn's reply its not-ready channel never got, kept only as the
+/// finished row's `pendingFinalDelivery`. Named as `reply-unsent`; a
+/// delivered one is not.
+#[test]
+fn a_final_reply_never_delivered_is_named() {
+    let e = env("sqlite-tombstoned");
+    let db = agent_db(&e);
+    let recorded: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/cases/delivery/2026.9.6/seed/2-after-resume-unready/session-row.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let pending =
+        recorded.as_object().unwrap().values().next().unwrap()["pendingFinalDelivery"].clone();
+    assert_eq!(pending["kind"], "replayable", "the recorded shape");
+    let set = |p: serde_json::Value| {
+        set_entry(&db, |m| {
+            m.remove("mainRestartRecovery");
+            m.insert("status".into(), "done".into());
+            m.insert("abortedLastRun".into(), false.into());
+            m.insert("pendingFinalDelivery".into(), p.clone());
+        })
+    };
+    set(pending.clone());
+    let (r, _) = scan(&e);
+    let unsent = findings_with(&r, "reply-unsent");
+    assert_eq!(unsent.len(), 1, "{}", r["findings"]);
+    assert_eq!(unsent[0]["key"], KEY);
+    assert!(unsent[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Done: the stand-in model answered."));
+    let mut delivered = pending;
+    delivered["deliveries"][0]["state"] = "delivered".into();
+    set(delivered);
+    assert!(findings_with(&scan(&e).0, "reply-unsent").is_empty());
+}

@@ -260,6 +260,33 @@ pub fn holds_resume_prompt(text: &str) -> bool {
     })
 }
 
+/// The reply a SQLite-era row recorded as its undelivered final reply
+/// (`pendingFinalDelivery`): replayable, with text, and not every delivery
+/// of it `delivered` or `suppressed` (`pendingFinalRecoveryAction`,
+/// `main-session-restart-recovery-CZEAhJMd.mjs` in 2026.9.6). Restart
+/// recovery acts on it only for a `running` row; a finished row keeps it, and
+/// the chat never gets it (measured on 2026.9.6: a resumed turn's reply whose
+/// channel was not ready leaves the row `done` with it, and no queue row).
+pub fn pending_final_reply(pending: &Json) -> Option<&str> {
+    if pending.get("kind").and_then(Json::as_str) != Some("replayable") {
+        return None;
+    }
+    let text = pending.get("text").and_then(Json::as_str)?;
+    let done = pending
+        .get("deliveries")
+        .and_then(Json::as_array)
+        .is_some_and(|d| {
+            !d.is_empty()
+                && d.iter().all(|x| {
+                    matches!(
+                        x.get("state").and_then(Json::as_str),
+                        Some("delivered" | "suppressed")
+                    )
+                })
+        });
+    (!done && !text.trim().is_empty()).then_some(text)
+}
+
 /// Replies the gateway never sends (`SILENT_REPLY_TOKEN`, heartbeats).
 const SILENT: [&str; 2] = ["NO_REPLY", "HEARTBEAT_OK"];
 
@@ -433,6 +460,18 @@ mod tests {
         );
         let (w, l) = window(&[&quoted, REPLY]);
         assert_eq!(resumed_reply(&w, &l), None, "quoted inside a sentence");
+    }
+
+    #[test]
+    fn a_pending_final_reply_is_one_not_delivered() {
+        let real = serde_json::json!({"kind": "replayable", "text": "Done.", "context": {"channel": "standin", "to": "ou_oracle"}, "intentId": "i", "deliveries": [{"id": "d", "state": "prepared"}]});
+        assert_eq!(pending_final_reply(&real), Some("Done."));
+        let mut sent = real.clone();
+        sent["deliveries"][0]["state"] = "delivered".into();
+        assert_eq!(pending_final_reply(&sent), None);
+        let mut other = real.clone();
+        other["kind"] = "notice".into();
+        assert_eq!(pending_final_reply(&other), None);
     }
 
     /// The prompt as 2026.5.12 delivered it in the oracle (a queued

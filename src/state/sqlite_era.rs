@@ -93,6 +93,10 @@ pub struct EntryFacts {
     pub provider_review: Option<serde_json::Value>,
     pub pending_project_git_url: Option<serde_json::Value>,
     pub pending_worktree: Option<serde_json::Value>,
+    /// A final reply the run produced and did not deliver (2026.8+:
+    /// `{kind: "replayable", text, context, intentId, deliveries: [{id,
+    /// state}]}`, `pending-final-delivery-state-*.mjs` in 2026.9.6).
+    pub pending_final_delivery: Option<serde_json::Value>,
 }
 
 /// What `state/openclaw.sqlite` holds that matters here.

@@ -319,3 +319,37 @@ pub(crate) fn reply_unsent(
     };
     Some((finding, queued_reply))
 }
+
+/// A SQLite-era row that recorded its final reply as undelivered and is no
+/// longer running: no boot replays it (`rules::delivery::pending_final_reply`).
+pub(crate) fn pending_final(
+    agent: &crate::state::Agent,
+    row: &crate::state::sqlite_era::SessionRow,
+    path: &Option<String>,
+) -> Option<Finding> {
+    let entry = row.entry.as_ref().ok()?;
+    if entry.status.as_deref() == Some("running") {
+        return None;
+    }
+    let text = rd::pending_final_reply(entry.pending_final_delivery.as_ref()?)?;
+    let ctx = entry.pending_final_delivery.as_ref()?.get("context");
+    let field = |k: &str| ctx.and_then(|c| c.get(k)).and_then(|v| v.as_str());
+    let to = match (field("channel"), field("to")) {
+        (Some(c), Some(t)) => format!("{c} {t}"),
+        _ => "its chat".into(),
+    };
+    Some(Finding {
+        kind: Kind::ReplyUnsent,
+        severity: Severity::Warning,
+        agent: Some(agent.id.clone()),
+        key: Some(row.key.clone()),
+        path: path.clone(),
+        message: format!(
+            "{}: its final reply{} was never delivered (pendingFinalDelivery, status {}): restart recovery replays it only for a running session, so {to} never gets it",
+            row.key,
+            preview(Some(text)),
+            entry.status.as_deref().unwrap_or("(absent)")
+        ),
+        fix: "send it by hand (its text is the row's pendingFinalDelivery.text); sessfix does not yet edit this row".into(),
+    })
+}
