@@ -323,7 +323,7 @@ _sessfix() {
             return 0
             ;;
         sessfix__subcmd__repair)
-            opts="-y -q -h --dry-run --detailed-exitcode --diff --json --yes --quiet --force --backup-dir --keep-transcripts --end-orphans --restore-index --rebuild-dropped --untombstone --resume --clear-dead-leases --requeue-replies --may-duplicate --send-unsent-replies --prune-dead-letters --max-age --if-stopped --lock-wait --keep-backups --keep-backups-for --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
+            opts="-y -q -h --dry-run --detailed-exitcode --diff --json --yes --quiet --force --backup-dir --keep-transcripts --end-orphans --restore-index --rebuild-dropped --untombstone --resume --clear-dead-leases --requeue-replies --may-duplicate --send-unsent-replies --dead-letter-failing --prune-dead-letters --max-age --if-stopped --lock-wait --keep-backups --keep-backups-for --state-dir --profile --store --agent --now --stale-ms --gateway-pid --openclaw-version --color --proc-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

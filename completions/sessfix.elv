@@ -97,6 +97,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --requeue-replies 'Delivery queue: put dead-lettered replies that were never sent, and pending ones that failed before, back as pending with their retries reset, so the next boot sends them (`delivery-queue/` files; 2026.6.1 to 2026.7.x `outbound` rows, before a 2026.8.1+ upgrade deletes them)'
             cand --may-duplicate 'With --requeue-replies: sends that may have reached the chat too (a send a restart interrupted): the user may get them twice'
             cand --send-unsent-replies 'Delivery queue: queue each restart-resumed turn''s reply that is only in its transcript (2026.4.25 to 2026.5.28 resume with deliver: false) for the session''s chat, as a delivery-queue/ file the next boot sends'
+            cand --dead-letter-failing 'Delivery queue: make pending replies whose last error can never succeed ("No conversation reference found", "chat not found", ...) dead letters, kept whole, instead of replaying them at every boot'
             cand --if-stopped 'For cron: when a gateway is live, change nothing and exit 0 (one line on stderr unless --quiet) instead of refusing with exit 4'
             cand -h 'Print help'
             cand --help 'Print help'

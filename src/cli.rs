@@ -302,6 +302,11 @@ pub struct RepairArgs {
     /// for the session's chat, as a delivery-queue/ file the next boot sends
     #[arg(long)]
     pub send_unsent_replies: bool,
+    /// Delivery queue: make pending replies whose last error can never
+    /// succeed ("No conversation reference found", "chat not found", ...)
+    /// dead letters, kept whole, instead of replaying them at every boot
+    #[arg(long)]
+    pub dead_letter_failing: bool,
     /// Delivery queue: remove dead letters older than this (e.g. 30d), each
     /// backed up
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]

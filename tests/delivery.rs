@@ -462,3 +462,47 @@ fn the_real_7_35_rows_are_retrying_then_dead_and_requeued() {
         .unwrap();
     assert_eq!((status.as_str(), retries), ("pending", 0));
 }
+
+/// A pending reply whose error can never succeed (openclaw#23777) is told
+/// so, and `--dead-letter-failing` moves it to `failed/` unchanged; `undo`
+/// puts it back. A readiness error is never taken so.
+#[test]
+fn a_reply_that_can_never_succeed_stops_replaying_on_request() {
+    let env = Env::fixture("example");
+    let q = queue(&env);
+    let failing = dead_letter(
+        "p1",
+        json!({"retryCount": 2, "lastError": "No conversation reference found for user:29:1abc"}),
+    );
+    write_json(&q.join("p1.json"), &failing);
+    write_json(&q.join("p2.json"), &dead_letter("p2", json!({})));
+    // The gateway makes failed/ with the queue dir (ensureJsonDurableQueueDirs).
+    std::fs::create_dir(q.join("failed")).unwrap();
+    let (report, _) = env.scan_json();
+    let retrying = findings_with(&report, "reply-retrying");
+    assert_eq!(retrying.len(), 2, "{}", report["findings"]);
+    let p1 = retrying
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("p1.json"))
+        .unwrap();
+    assert!(p1["fix"]
+        .as_str()
+        .unwrap()
+        .contains("--dead-letter-failing"));
+    let before = tree_digest(&q);
+    let bytes = std::fs::read(q.join("p1.json")).unwrap();
+    let out = run(&env, &["repair", "--yes", "--dead-letter-failing"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    assert!(!q.join("p1.json").exists());
+    assert_eq!(
+        std::fs::read(q.join("failed/p1.json")).unwrap(),
+        bytes,
+        "kept whole"
+    );
+    assert!(
+        q.join("p2.json").exists(),
+        "a readiness error may yet succeed"
+    );
+    assert_eq!(env.code(&["undo", "--yes"]), Some(0));
+    assert_eq!(before, tree_digest(&q));
+}

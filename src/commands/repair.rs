@@ -37,6 +37,7 @@ fn options(ctx: &Context, args: &RepairArgs) -> RepairOptions {
                 may_duplicate: args.may_duplicate,
                 send_unsent: args.send_unsent_replies,
                 prune_older_than_ms: args.prune_dead_letters,
+                dead_letter_failing: args.dead_letter_failing,
             },
         },
         sqlite: SqliteRequest {

@@ -34,11 +34,18 @@ pub struct DeliveryRequest {
     pub send_unsent: bool,
     /// `--prune-dead-letters`: remove dead letters older than this (ms).
     pub prune_older_than_ms: Option<u64>,
+    /// `--dead-letter-failing`: pending entries whose last error can never
+    /// succeed (`rules::delivery::is_structural_error`) become dead letters,
+    /// kept whole, instead of replaying at every boot.
+    pub dead_letter_failing: bool,
 }
 
 impl DeliveryRequest {
     pub fn is_empty(&self) -> bool {
-        !self.requeue && !self.send_unsent && self.prune_older_than_ms.is_none()
+        !self.requeue
+            && !self.send_unsent
+            && self.prune_older_than_ms.is_none()
+            && !self.dead_letter_failing
     }
 }
 
@@ -88,12 +95,18 @@ fn reset_ops(e: &QueueEntry) -> Vec<Op> {
     ops
 }
 
-/// Whether `--requeue-replies` takes `e`, and why not.
-fn requeue_takes(e: &QueueEntry, req: &DeliveryRequest) -> bool {
-    let place_ok = match &e.place {
+/// A file, or a row of the 6.x/7.x queues: what sessfix edits (never a
+/// 2026.8+ custody row).
+fn requeueable_place(e: &QueueEntry) -> bool {
+    match &e.place {
         Place::File(_) => true,
         Place::Row { queue_name, .. } => queue_name == "outbound" || queue_name == "session",
-    };
+    }
+}
+
+/// Whether `--requeue-replies` takes `e`.
+fn requeue_takes(e: &QueueEntry, req: &DeliveryRequest) -> bool {
+    let place_ok = requeueable_place(e);
     let wanted = match e.status {
         Status::Failed => e.has_payload,
         Status::Pending => e.attempts > 0 || e.last_error.is_some() || rd::is_ambiguous(&e.facts()),
@@ -129,7 +142,13 @@ pub fn plan(
                 continue;
             }
         }
-        if req.requeue && requeue_takes(e, req) {
+        let failing = e.status == Status::Pending
+            && e.last_error.as_deref().is_some_and(rd::is_structural_error);
+        if req.dead_letter_failing && failing && requeueable_place(e) {
+            dead_letter(plan, e, now_ms);
+            continue;
+        }
+        if req.requeue && requeue_takes(e, req) && !failing {
             requeue(plan, e, now_ms)?;
         }
     }
@@ -149,6 +168,52 @@ pub fn plan(
         }
     }
     Ok(())
+}
+
+/// A pending entry that can never succeed, made a dead letter as recovery
+/// makes one: the file moved to `failed/` unchanged, or the row `failed`.
+fn dead_letter(plan: &mut Plan, e: &QueueEntry, now_ms: i64) {
+    let reason = format!(
+        "its last error can never succeed ({}): a dead letter, kept whole, instead of a replay at every boot",
+        e.last_error.as_deref().unwrap_or_default()
+    );
+    match &e.place {
+        Place::File(p) => {
+            let target = p
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("failed")
+                .join(format!("{}.json", e.id));
+            plan.queues.push(QueueFileEdit {
+                action: "dead-letter",
+                path: target,
+                from: Some(p.clone()),
+                key: e.session_key.clone(),
+                reason,
+                changes: Vec::new(),
+                removed_bytes: Some(e.raw.clone().into_bytes()),
+                written: Some(e.raw.clone().into_bytes()),
+            });
+        }
+        Place::Row { db, queue_name, id } => plan.sqlite.push(SqliteEdit {
+            agent: None,
+            path: db.clone(),
+            action: "dead-letter",
+            key: format!("{queue_name}/{id}"),
+            reason,
+            changes: Vec::new(),
+            op: SqliteOp::UpdateQueueRow {
+                queue_name: queue_name.clone(),
+                id: id.clone(),
+                before_entry_json: e.raw.clone(),
+                set: vec![
+                    ("status".into(), "failed".into()),
+                    ("failed_at".into(), now_ms.into()),
+                    ("updated_at".into(), now_ms.into()),
+                ],
+            },
+        }),
+    }
 }
 
 fn prune(plan: &mut Plan, e: &QueueEntry, older_than_ms: u64) {

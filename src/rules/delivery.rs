@@ -112,6 +112,13 @@ pub fn is_permanent_error(line: &LineRules, error: &str) -> bool {
     })
 }
 
+/// Whether `error` is one that can never succeed (a permanent-error
+/// pattern other than the readiness error): an entry failing so replays at
+/// every boot in vain wherever it is not dead-lettered (openclaw#23777).
+pub fn is_structural_error(error: &str) -> bool {
+    !is_readiness_error(error) && is_permanent_error(&super::lines::L2026_9_6, error)
+}
+
 /// Whether `error` says the channel was not ready (launched, not connected):
 /// the reply would go out once it is.
 pub fn is_readiness_error(error: &str) -> bool {
@@ -365,6 +372,10 @@ mod tests {
             "Forbidden: bot is not a member of the group"
         ));
         assert!(!is_permanent_error(&lines::L2026_9_6, "ECONNRESET"));
+        assert!(is_structural_error(
+            "No conversation reference found for user:29:1abc"
+        ));
+        assert!(!is_structural_error(e), "the channel may yet become ready");
     }
 
     #[test]

@@ -176,7 +176,12 @@ pub(crate) fn queue_findings(input: &QueueInput, out: &mut Vec<Finding>) {
                 if !permanent.is_empty() {
                     msg.push_str(&format!("; the same error again dead-letters it at once{}", on(lines, &permanent)));
                 }
-                out.push(make(Kind::ReplyRetrying, Severity::Warning, e, msg, "start the gateway once its channel can connect; with the gateway stopped, `sessfix repair --requeue-replies` resets its retries".into()));
+                let fix = if rd::is_structural_error(err) {
+                    "it can never succeed: with the gateway stopped, `sessfix repair --dead-letter-failing` makes it a dead letter (kept whole) instead of a replay at every boot"
+                } else {
+                    "start the gateway once its channel can connect; with the gateway stopped, `sessfix repair --requeue-replies` resets its retries"
+                };
+                out.push(make(Kind::ReplyRetrying, Severity::Warning, e, msg, fix.into()));
             }
             _ => {}
         }
