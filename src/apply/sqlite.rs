@@ -266,7 +266,7 @@ pub enum Undo {
     /// A `delivery_queue_entries` row as it was and as the edit left it
     /// (`None`: removed).
     QueueRow {
-        before: super::queue::QueueRow,
+        before: Option<super::queue::QueueRow>,
         after: Option<super::queue::QueueRow>,
     },
 }
@@ -357,7 +357,7 @@ pub fn apply_edit(
             let after = queue::with_set(&row, set);
             queue::write_row(&tx, &after, false).map_err(|e| err(path, "write", e))?;
             Undo::QueueRow {
-                before: row,
+                before: Some(row),
                 after: Some(after),
             }
         }
@@ -378,8 +378,26 @@ pub fn apply_edit(
             )
             .map_err(|e| err(path, "write", e))?;
             Undo::QueueRow {
-                before: row,
+                before: Some(row),
                 after: None,
+            }
+        }
+        SqliteOp::InsertQueueRow { row } => {
+            let (q, id) = queue_key(row);
+            if queue::read_row(&tx, &q, &id)
+                .map_err(|e| err(path, "read", e))?
+                .is_some()
+            {
+                return Ok((
+                    Edited::Changed(format!("queue row {q}/{id} exists already; not written")),
+                    None,
+                ));
+            }
+            queue::write_row(&tx, row, true).map_err(|e| err(path, "write", e))?;
+            let after = queue::read_row(&tx, &q, &id).map_err(|e| err(path, "read", e))?;
+            Undo::QueueRow {
+                before: None,
+                after,
             }
         }
     };
@@ -411,11 +429,11 @@ fn change_in(conn: &Connection, path: &Path, undo: &Undo) -> Result<Option<bool>
             }
         }
         Undo::QueueRow { before, after } => {
-            let (q, id) = queue_key(before);
+            let (q, id) = queue_key(before.as_ref().or(after.as_ref()).expect("one image"));
             let now = queue::read_row(conn, &q, &id).map_err(|e| err(path, "read", e))?;
             if now == *after {
                 Some(true)
-            } else if now.as_ref() == Some(before) {
+            } else if now == *before {
                 Some(false)
             } else {
                 None
@@ -456,7 +474,7 @@ pub fn restore(path: &Path, undo: &Undo) -> Result<(), String> {
             }
         }
         Undo::QueueRow { before, after } => {
-            let (q, id) = queue_key(before);
+            let (q, id) = queue_key(before.as_ref().or(after.as_ref()).expect("one image"));
             let now = queue::read_row(&tx, &q, &id).map_err(|e| err(path, "read", e))?;
             if now != *after {
                 return Err(format!(
@@ -464,7 +482,16 @@ pub fn restore(path: &Path, undo: &Undo) -> Result<(), String> {
                     path.display()
                 ));
             }
-            queue::write_row(&tx, before, after.is_none()).map_err(|e| err(path, "write", e))?;
+            match before {
+                Some(b) => queue::write_row(&tx, b, after.is_none()),
+                None => tx
+                    .execute(
+                        "DELETE FROM delivery_queue_entries WHERE queue_name = ?1 AND id = ?2",
+                        [&q, &id],
+                    )
+                    .map(|_| ()),
+            }
+            .map_err(|e| err(path, "write", e))?;
         }
         Undo::Lease { before: b } => {
             if read_lease(&tx, &b.scope, &b.lease_key)

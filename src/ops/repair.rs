@@ -152,6 +152,11 @@ fn read_and_plan(
             .into_iter()
             .flatten()
             .cloned()
+            .chain(
+                opts.delivery
+                    .send_unsent
+                    .then(|| state::sqlite_era::KEEP_PENDING_FINAL.to_string()),
+            )
             .collect(),
         tails: match tails {
             Tails::Reuse(t) => Some(t),
@@ -187,6 +192,11 @@ fn read_and_plan(
                 {
                     refused = Some(r);
                 }
+            }
+            if opts.delivery.send_unsent {
+                let lines: Vec<_> = analysis.release().set.iter().collect();
+                let state_dir = &ctx.read.state_dir;
+                plan::delivery::plan_pending_final(plan, &agent, &lines, state_dir, opts.now_ms);
             }
             plan::add_agent(plan, &agent, rows, opts);
             super::pass_rows(analysis, rows_to, &mut sink_failed);

@@ -382,3 +382,116 @@ pub fn entries<'a>(files: &'a [QueueEntry], rows: &'a [QueueEntry]) -> Vec<&'a Q
     all.sort_by_key(|e| e.queue == Queue::Session);
     all
 }
+
+/// `--send-unsent-replies` on a SQLite-era agent: each finished row whose
+/// final reply was never delivered (`pendingFinalDelivery`,
+/// `rules::delivery::pending_final_reply`) gets a pending
+/// `outbound-prepared-v1` row in `state/openclaw.sqlite` where every line
+/// predicted sends one (2026.9.6), and the row loses its
+/// `pendingFinalDelivery` first (so that no later run queues it again: a
+/// duplicate is worse than a late reply). Elsewhere, left to a person.
+pub fn plan_pending_final(
+    plan: &mut Plan,
+    agent: &crate::state::Agent,
+    lines: &[&'static LineRules],
+    state_dir: &Path,
+    now_ms: i64,
+) {
+    let (Some(db), Some(tables)) = (
+        agent.sqlite.as_ref(),
+        agent.agent_db.as_ref().and_then(|d| d.sessions.as_ref()),
+    ) else {
+        return;
+    };
+    let sends = !lines.is_empty() && lines.iter().all(|l| rd::sends_prepared_row(l));
+    let state_db = state_dir.join("state").join("openclaw.sqlite");
+    for row in &tables.rows {
+        let Ok(entry) = &row.entry else { continue };
+        if entry.status.as_deref() == Some("running") {
+            continue;
+        }
+        let Some(pending) = entry.pending_final_delivery.as_ref() else {
+            continue;
+        };
+        let Some(text) = rd::pending_final_reply(pending) else {
+            continue;
+        };
+        let ctx = pending.get("context");
+        let field = |k: &str| {
+            ctx.and_then(|c| c.get(k))
+                .and_then(serde_json::Value::as_str)
+        };
+        let (Some(channel), Some(to)) = (field("channel"), field("to")) else {
+            plan.left_alone.push(format!(
+                "{}: its undelivered final reply names no channel and target: send it by hand",
+                row.key
+            ));
+            continue;
+        };
+        if !sends || !state_db.is_file() {
+            plan.left_alone.push(format!(
+                "{}: its undelivered final reply is in pendingFinalDelivery; sessfix queues it only where the release is 2026.9.6 (pass --openclaw-version) and state/openclaw.sqlite exists: send it by hand",
+                row.key
+            ));
+            continue;
+        }
+        let edit = match super::sqlite::pending_final_edit(agent, row, db.clone(), now_ms) {
+            Ok(e) => e,
+            Err(super::sqlite::Refusal(why)) => {
+                plan.left_alone.push(why);
+                continue;
+            }
+        };
+        let id = entry_id(&UnsentReply {
+            agent: agent.id.clone(),
+            key: row.key.clone(),
+            transcript: db.clone(),
+            text: text.to_string(),
+            at_ms: pending.get("createdAt").and_then(serde_json::Value::as_i64),
+            route: Default::default(),
+        });
+        let account = field("accountId");
+        let entry_json = rd::prepared_row_entry(
+            &id,
+            now_ms,
+            (channel, to, account),
+            (&row.key, &agent.id),
+            text,
+        );
+        let ns = "outbound-prepared-v1";
+        let cols: Vec<(String, serde_json::Value)> = vec![
+            ("queue_name".into(), ns.into()),
+            ("id".into(), id.clone().into()),
+            ("status".into(), "pending".into()),
+            ("entry_kind".into(), ns.into()),
+            ("session_key".into(), row.key.clone().into()),
+            ("channel".into(), channel.into()),
+            ("target".into(), to.into()),
+            (
+                "account_id".into(),
+                account.map_or(serde_json::Value::Null, Into::into),
+            ),
+            ("retry_count".into(), 0.into()),
+            ("entry_json".into(), entry_json.to_string().into()),
+            ("enqueued_at".into(), now_ms.into()),
+            ("updated_at".into(), now_ms.into()),
+        ];
+        plan.sqlite.push(edit);
+        plan.sqlite.push(SqliteEdit {
+            agent: Some(agent.id.clone()),
+            path: state_db.clone(),
+            action: "queue-reply",
+            key: format!("{ns}/{id}"),
+            reason: format!(
+                "{}'s final reply, never delivered, queued for {channel} {to}: the next boot sends it once",
+                row.key
+            ),
+            changes: vec![FieldChange {
+                field: Cow::Borrowed("preparedBatch"),
+                before: None,
+                after: Some(serde_json::json!([{ "text": text }]).to_string()),
+            }],
+            op: SqliteOp::InsertQueueRow { row: cols },
+        });
+    }
+}

@@ -74,6 +74,11 @@ pub enum SqliteOp {
         queue_name: String,
         id: String,
     },
+    /// A new `delivery_queue_entries` row, its columns and values
+    /// (`--send-unsent-replies` on 2026.9.6).
+    InsertQueueRow {
+        row: Vec<(String, serde_json::Value)>,
+    },
 }
 
 /// A `session_nodes` row (and its window) as an edit finds it and leaves it;
@@ -164,6 +169,25 @@ fn row_edit(
     Some(row_edit_of(
         agent, row, next_boot, path, key, action, now_ms,
     ))
+}
+
+/// The row edit that takes `row`'s undelivered `pendingFinalDelivery` off it
+/// once `repair --send-unsent-replies` queues the reply (`plan::delivery`).
+pub(crate) fn pending_final_edit(
+    agent: &Agent,
+    row: &SessionRow,
+    path: PathBuf,
+    now_ms: i64,
+) -> Result<SqliteEdit, Refusal> {
+    row_edit_of(
+        agent,
+        row,
+        NextBoot::Idle,
+        path,
+        &row.key,
+        "send-unsent",
+        now_ms,
+    )
 }
 
 fn row_edit_of(
@@ -270,6 +294,14 @@ fn row_ops(
 ) -> Result<(Vec<Op>, String, Option<String>), Refusal> {
     let flag = format!("--{action}");
     Ok(match action {
+        "send-unsent" => (
+            vec![
+                Op::Remove("pendingFinalDelivery".into()),
+                Op::Set("updatedAt", updated.to_string()),
+            ],
+            "its undelivered final reply is queued for its chat (the row below): the row no longer holds it".to_string(),
+            entry.status.clone(),
+        ),
         "untombstone" => {
             // Tombstoned, or a leftover cycle (`rs::leftover_recovery`): both
             // reject every turn, and dropping the same fields ends it. Not a

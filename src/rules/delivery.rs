@@ -207,6 +207,50 @@ pub fn replays_queue_files(line: &LineRules) -> bool {
     line.boot_recovery && line.replays_legacy_queue
 }
 
+/// Whether `line`'s boot sends a pending `outbound-prepared-v1` row sessfix
+/// writes for a reply (`prepared_row_entry`; 2026.9.6, measured).
+pub fn sends_prepared_row(line: &LineRules) -> bool {
+    line.replays_prepared_rows
+}
+
+/// The `entry_json` of a pending `outbound-prepared-v1` row for a reply of
+/// `text` to `channel`/`to`: the smallest shape 2026.9.6 delivered in the
+/// delivery oracle, with the session named. A row with `payloads` instead of
+/// `preparedBatch` stops every recovery pass of 2026.9.6 ("Cannot read
+/// properties of undefined (reading 'entries')"): never that shape.
+pub fn prepared_row_entry(
+    id: &str,
+    enqueued_at: i64,
+    route: (&str, &str, Option<&str>),
+    session: (&str, &str),
+    text: &str,
+) -> Json {
+    let (channel, to, account) = route;
+    let mut e = serde_json::Map::new();
+    e.insert("id".into(), id.into());
+    e.insert("enqueuedAt".into(), enqueued_at.into());
+    e.insert("channel".into(), channel.into());
+    e.insert("to".into(), to.into());
+    if let Some(a) = account {
+        e.insert("accountId".into(), a.into());
+    }
+    e.insert(
+        "preparedBatch".into(),
+        serde_json::json!({
+            "schemaVersion": 1,
+            "sourcePayloadCount": 1,
+            "channelNormalized": true,
+            "entries": [{"sourceIndex": 0, "status": "accepted", "payload": {"text": text}}]
+        }),
+    );
+    e.insert(
+        "session".into(),
+        serde_json::json!({"key": session.0, "agentId": session.1}),
+    );
+    e.insert("retryCount".into(), 0.into());
+    Json::Object(e)
+}
+
 /// Whether a restart-resumed turn's reply was never sent by `line`: it
 /// resumes with `deliver: false` (2026.4.25 to 2026.5.28), so the reply is
 /// only in the transcript.

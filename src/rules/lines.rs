@@ -197,6 +197,11 @@ pub struct LineRules {
     /// `outbound` rows (migrated at runtime by 2026.8.1 to 2026.9.4);
     /// 2026.9.5+ only warn and ask for `openclaw doctor --fix`.
     pub replays_legacy_queue: bool,
+    /// A pending `outbound-prepared-v1` row of the smallest shape the
+    /// delivery oracle found delivered (`preparedBatch` with one accepted
+    /// text payload) is sent by the boot (measured on 2026.9.6 only:
+    /// `oracle/delivery.py`'s template case).
+    pub replays_prepared_rows: bool,
     /// SQLite era: the gateway imports a file-era `sessions.json` (and its
     /// transcripts) into the agent database at startup by itself, archives
     /// the files and then recovers the rows (measured on 2026.9.6). Without
@@ -320,6 +325,7 @@ pub const PRE_RECOVERY: LineRules = LineRules {
     queue: QueueStore::Files,
     readiness_error_permanent: true,
     replays_legacy_queue: true,
+    replays_prepared_rows: false,
     imports_legacy_store_at_boot: false,
     newest_state_schema: None,
     newest_agent_schema: None,
@@ -483,6 +489,7 @@ pub const L2026_9_6: LineRules = LineRules {
     first: v(2026, 9, 6),
     checked_with: "oracle: 2026.9.6 (its own databases, 2026.8.2's, a file-era upgrade)",
     imports_legacy_store_at_boot: true,
+    replays_prepared_rows: true,
     newest_state_schema: Some(18),
     newest_agent_schema: Some(23),
     migrates_agent_db_at_boot: true,

@@ -18,6 +18,11 @@ use rusqlite::types::{Value, ValueRef};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// In `ReadOptions::sqlite_edit_keys`: also keep the `entry_json` of every
+/// row holding a `pendingFinalDelivery` object (`repair
+/// --send-unsent-replies` may edit them). Not a session key (a NUL byte).
+pub const KEEP_PENDING_FINAL: &str = "\u{0}pendingFinalDelivery";
+
 /// The session tables of one agent database.
 #[derive(Debug, Clone, Default)]
 pub struct SessionTables {
@@ -325,7 +330,9 @@ pub fn read_session_tables(
             let get = |i: usize| r.get::<_, Value>(i).map_err(describe);
             let key = text(get(0)?).unwrap_or_default();
             let current_session_id = text(get(1)?).unwrap_or_default();
-            let keep = keep_raw.contains(&key);
+            let keep = keep_raw.contains(&key)
+                || (keep_raw.iter().any(|k| k == KEEP_PENDING_FINAL)
+                    && matches!(r.get_ref(2), Ok(ValueRef::Text(t)) if memchr::memmem::find(t, b"\"pendingFinalDelivery\":{").is_some()));
             let done = |e: Result<EntryFacts, String>, raw| Entry::Done(Box::new((e, raw)));
             let entry_json = r.get_ref(2).map_err(describe)?;
             let entry_json_empty = matches!(entry_json, ValueRef::Text(b"{}"));

@@ -355,6 +355,6 @@ pub(crate) fn pending_final(
             preview(Some(text)),
             entry.status.as_deref().unwrap_or("(absent)")
         ),
-        fix: "send it by hand (its text is the row's pendingFinalDelivery.text); sessfix does not yet edit this row".into(),
+        fix: "with the gateway stopped, on 2026.9.6, `sessfix repair --send-unsent-replies` queues it (an outbound-prepared-v1 row) and takes it off the row, and the next boot sends it once; elsewhere send it by hand (its text is the row's pendingFinalDelivery.text)".into(),
     })
 }
