@@ -19,24 +19,27 @@ The seed, per release (own HOME, state dir, port, stand-in model):
   2. `sessfix repair --yes` (file era: flags the row to resume);
   3. boot 2 with the channel not ready: the row resumes, the model answers,
      the reply is lost (only in the transcript on 5.x; a queue entry that
-     failed on 6.x+). On 6.1-7.x a pending entry gets one more boot with the
-     channel not ready (dead-lettered there). On the custody releases (8.1+)
-     the `exhausted` case ages the entry to its last attempt (what ten
-     minutes of retries do) and boots once more: the gateway deletes it.
-     What is on disk is kept (--save-artifacts: tests/cases/delivery/);
-  4. `sessfix scan --json` must name the lost reply (finding code by state:
-     reply-unsent / reply-dead-lettered / reply-retrying) with the session
-     key; `sessfix repair --yes FLAG` (a `--dry-run` first must change
-     nothing); boot 3 with the channel ready: the reply text is sent exactly
-     once; boot 4: nothing more is sent.
+     failed on 6.x+, none at all on 9.6). On 6.1-7.x a pending entry gets
+     one more boot with the channel not ready (dead-lettered there). What
+     is on disk is kept (--save-artifacts: tests/cases/delivery/);
+  4. `sessfix scan --json` must name the lost reply with the session key,
+     the finding code following what is on disk (classify():
+     reply-unsent / reply-dead-lettered / reply-ambiguous / reply-retrying); `sessfix repair --yes FLAGS` (a `--dry-run` first must
+     change nothing); boot 3 with the channel ready: the reply text is sent
+     exactly once (not at all for an ambiguous entry left to the gateway);
+     boot 4: nothing more is sent.
+`seed-transport` is the seed with the channel throwing ECONNREFUSED from
+sendText while not ready (a transport error, recorded as a send that
+started: ambiguous) instead of having no sendText.
 The `template` case replaces step 4's sessfix by the harness writing the
-smallest queue entry this release delivers (TEMPLATES below): that is the
+smallest queue entry this release delivers (template_file_entry,
+template_row): that is the
 oracle for what `repair` may write.
 
 One row per (release, case, phase); exits 1 on any mismatch, 2 when
 something it needs is missing. Never skips. Python stdlib only; the state
-databases are read on copies, and written only by the `template` and
-`exhausted` edits (gateway stopped).
+databases are read on copies, and written only by the `template`
+case's insert (gateway stopped).
 """
 import argparse
 import concurrent.futures
@@ -139,8 +142,9 @@ class World:
     """One throwaway HOME: state dir, stand-in model (holdable), stand-in
     channel (its sends file and ready file), config."""
 
-    def __init__(self, rel, root):
+    def __init__(self, rel, root, fail="missing"):
         self.rel = rel
+        self.fail = fail
         self.dir = root
         self.home = os.path.join(root, "home")
         self.state = os.path.join(self.home, ".openclaw")
@@ -169,7 +173,7 @@ class World:
     def env(self, extra=None):
         e = {"HOME": self.home, "OPENCLAW_STATE_DIR": self.state, "TMPDIR": self.tmp,
              "PATH": os.path.dirname(self.rel.node) + ":/usr/bin:/bin", "LANG": "C.UTF-8", "NO_COLOR": "1",
-             "STANDIN_SENDS": self.sends_path, "STANDIN_READY_FILE": self.ready_path}
+             "STANDIN_SENDS": self.sends_path, "STANDIN_READY_FILE": self.ready_path, "STANDIN_FAIL": self.fail}
         e.update(extra or {})
         return e
 
@@ -447,42 +451,34 @@ def resumed_reply(w):
     return None
 
 
+def ambiguous(entry):
+    """A send that may have reached the chat: a recovery state or a
+    platform-send start, in the columns or in the entry."""
+    e = entry
+    if "entry_json" in entry:
+        try:
+            e = {**json.loads(entry["entry_json"]), **{k: v for k, v in entry.items() if v is not None}}
+        except ValueError:
+            pass
+    return bool(e.get("recovery_state") or e.get("recoveryState") or e.get("platform_send_started_at")
+                or e.get("platformSendStartedAt"))
+
+
 def classify(w):
     """The finding sessfix must report for KEY's lost reply, from what is on
-    disk: (code, repair flag or None)."""
-    entries = reply_entries(w)
-    if any(s == "failed" and (e.get("entry_json") or e.get("payloads")) and REPLY in json.dumps(e)
-           for _, s, e in entries):
-        return "reply-dead-lettered", "--requeue-replies"
-    if any(s == "pending" for _, s, e in entries):
-        return "reply-retrying", None
-    return "reply-unsent", "--send-unsent-replies"
-
-
-def age_to_last_attempt(w):
-    """Custody releases: what ten minutes of retries leave (retry 4 of 5, last
-    attempt an hour ago), in both the columns and entry_json."""
-    con = sqlite3.connect(os.path.join(w.state, "state", "openclaw.sqlite"), timeout=30, isolation_level=None)
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        past = int(time.time() * 1000) - 3600_000
-        n = 0
-        for qn, id_, ej in con.execute("select queue_name, id, entry_json from delivery_queue_entries "
-                                       "where status='pending' and entry_json like ?", (f"%{REPLY}%",)).fetchall():
-            e = json.loads(ej)
-            e.update(retryCount=4, lastAttemptAt=past)
-            if "attemptCount" in e:
-                e["attemptCount"] = 4
-            if "availableAt" in e:
-                e["availableAt"] = past
-            con.execute("update delivery_queue_entries set retry_count=4, last_attempt_at=?, entry_json=? "
-                        "where queue_name=? and id=?", (past, json.dumps(e, separators=(",", ":")), qn, id_))
-            n += 1
-        con.execute("COMMIT")
-    finally:
-        con.close()
-    if n != 1:
-        raise Mismatch(f"exhausted: {n} pending row(s) hold the reply, not 1")
+    disk: (code, repair flags)."""
+    entries = [(s, e) for _, s, e in reply_entries(w) if REPLY in json.dumps(e)]
+    failed = [e for s, e in entries if s == "failed"]
+    if any(ambiguous(e) for e in failed):
+        return "reply-ambiguous", ["--requeue-replies", "--may-duplicate"]
+    if failed:
+        return "reply-dead-lettered", ["--requeue-replies"]
+    pending = [e for s, e in entries if s == "pending"]
+    if any(ambiguous(e) for e in pending):
+        return "reply-ambiguous", []
+    if pending:
+        return "reply-retrying", []
+    return "reply-unsent", ["--send-unsent-replies"]
 
 
 def lose_reply(w, case):
@@ -497,7 +493,9 @@ def lose_reply(w, case):
     with open(os.path.join(w.dir, "repair-1.out"), "w") as f:
         f.write(p.stdout + p.stderr)
     problems = [] if p.returncode in (0, 1) else [f"repair exited {p.returncode}: {tail(p.stderr, 4)}"]
-    log, asked = recovery_boot(w, ready=False)
+    # 8.1+ retry on a 5 s timer: stop before it (ambiguous entries are
+    # tombstoned by the first retry, so that state is short-lived)
+    log, asked = recovery_boot(w, ready=False, settle=1 if w.rel.era == "custody" else 8)
     if asked < 1:
         problems.append(f"boot 2 did not resume {KEY} (no model request):\n{tail(log, 8)}")
     if not resumed_reply(w):
@@ -509,34 +507,27 @@ def lose_reply(w, case):
     code, _ = classify(w)
     out.append(("resume,unready", "lost", code, problems))
 
-    if code == "reply-retrying" and w.rel.era == "sqlite":
+    if code in ("reply-retrying", "reply-ambiguous") and w.rel.era == "sqlite":
         # 6.1-7.x: the next boot's recovery, channel still not ready
         log, sends = quiet_boot(w, ready=False)
         code, _ = classify(w)
         save_artifacts(w, case, "3-after-second-unready-boot")
-        out.append(("boot,unready", "reply-dead-lettered", code, []))
-    if case == "exhausted":
-        if w.rel.era != "custody" or code != "reply-retrying":
-            raise Mismatch(f"exhausted: wants a custody release with a retrying reply, found {code}")
-        age_to_last_attempt(w)
-        log, sends = quiet_boot(w, ready=False, settle=15)
-        code, _ = classify(w)
-        save_artifacts(w, case, "3-after-last-attempt")
-        out.append(("last-attempt,unready", "reply-unsent", code, []))
+        out.append(("boot,unready", "dead letter", code, []))
     return out
 
 
-def deliver_and_check(w, out, label):
-    """Boot 3 (channel ready): the reply sent exactly once; boot 4: nothing more."""
+def deliver_and_check(w, out, label, want=1):
+    """Boot 3 (channel ready): the reply sent `want` times (1; 0 where
+    nothing may resend it); boot 4: nothing more."""
     _, sends = quiet_boot(w, ready=True)
     mine = [s for s in sends if s.get("kind") == "text" and REPLY in (s.get("text") or "")]
     problems = []
-    if len(mine) != 1:
-        problems.append(f"boot 3 sent the reply {len(mine)} time(s) (sends: {sends})")
-    elif mine[0].get("to") != USER:
+    if len(mine) != want:
+        problems.append(f"boot 3 sent the reply {len(mine)} time(s), not {want} (sends: {sends})")
+    elif mine and mine[0].get("to") != USER:
         problems.append(f"boot 3 sent the reply to {mine[0].get('to')!r}, not {USER!r}")
     save_artifacts(w, label, "4-after-ready-boot", gateway_made=False)
-    out.append(("boot,ready", "sent-once", f"sent x{len(mine)}", problems))
+    out.append(("boot,ready", "sent-once" if want == 1 else f"sent x{want}", f"sent x{len(mine)}", problems))
     _, sends = quiet_boot(w, ready=True, settle=8)
     again = [s for s in sends if s.get("kind") == "text"]
     out.append(("boot again", "nothing", f"sent x{len(again)}" if again else "nothing",
@@ -544,10 +535,10 @@ def deliver_and_check(w, out, label):
 
 
 def run_seed(rel, case, work):
-    w = World(rel, os.path.join(work, rel.version, case))
+    w = World(rel, os.path.join(work, rel.version, case), CASES[case][2])
     try:
         out = lose_reply(w, case)
-        code, flag = classify(w)
+        code, flags = classify(w)
         report = w.sessfix("scan", "--json")
         try:
             doc = json.loads(report.stdout)
@@ -557,20 +548,23 @@ def run_seed(rel, case, work):
         named = [f"{f.get('code')}({f.get('key')})" for f in doc.get("findings", [])]
         out.append(("scan", code, ",".join(sorted({f['code'] for f in found})) or "-",
                     [] if found else [f"sessfix scan does not report {code} for {KEY} (findings: {named})"]))
-        if flag:
+        if flags:
             problems = []
+            flag = " ".join(flags)
             before = snapshot(w)
-            p = w.sessfix("repair", "--yes", "--dry-run", flag)
+            p = w.sessfix("repair", "--yes", "--dry-run", *flags)
             if snapshot(w) != before:
                 problems.append(f"repair --dry-run {flag} changed files")
-            p = w.sessfix("repair", "--yes", flag)
+            p = w.sessfix("repair", "--yes", *flags)
             with open(os.path.join(w.dir, "repair-2.out"), "w") as f:
                 f.write(p.stdout + p.stderr)
             if p.returncode != 0:
                 problems.append(f"repair {flag} exited {p.returncode}: {tail(p.stderr or p.stdout, 3)}")
             save_artifacts(w, case, "3-after-sessfix-repair", gateway_made=False)
             out.append(("repair", flag, "exit %d" % p.returncode, problems))
-        deliver_and_check(w, out, case)
+        # An ambiguous entry left for the gateway: it refuses blind replay
+        # (dead-letters it) and sessfix must not resend it unasked.
+        deliver_and_check(w, out, case, want=0 if code == "reply-ambiguous" and not flags else 1)
         return out
     finally:
         w.cleanup()
@@ -607,9 +601,10 @@ def template_file_entry(w, text):
 
 def template_row(w, text):
     """6.1+: a pending row in the release's outbound namespace. 6.1-7.x:
-    `outbound`, the file-era entry in entry_json. 8.1+: a copy of the row
-    the gateway wrote for the lost reply (outbound-prepared-v1), new id,
-    the text replaced, retry state zero."""
+    `outbound`, the file-era entry in entry_json. 8.1+:
+    `outbound-prepared-v1`, the payload as a one-entry `preparedBatch`
+    (an entry_json with `payloads` instead stops 9.6's whole recovery pass:
+    "TypeError: Cannot read properties of undefined (reading 'entries')")."""
     now = int(time.time() * 1000)
     i = str(uuid.uuid4())
     db = os.path.join(w.state, "state", "openclaw.sqlite")
@@ -624,7 +619,19 @@ def template_row(w, text):
                    "retry_count": 0, "entry_json": json.dumps(e, separators=(",", ":")),
                    "enqueued_at": now, "updated_at": now}
         else:
-            raise Missing(f"{w.rel.version}: no template for the custody releases yet")
+            # The smallest prepared entry 2026.9.6 delivers (tried against
+            # the gateway's own row: session, accountId, queuePolicy,
+            # requiresProducerClaim, retainOnFailure, renderedBatchPlan and
+            # deliveryCompletion are not needed).
+            e = {"id": i, "enqueuedAt": now, "channel": CHANNEL, "to": USER,
+                 "preparedBatch": {"schemaVersion": 1, "sourcePayloadCount": 1, "channelNormalized": True,
+                                   "entries": [{"sourceIndex": 0, "status": "accepted",
+                                                "payload": {"text": text}}]},
+                 "retryCount": 0}
+            row = {"queue_name": "outbound-prepared-v1", "id": i, "status": "pending",
+                   "entry_kind": "outbound-prepared-v1", "session_key": KEY, "channel": CHANNEL, "target": USER,
+                   "account_id": None, "retry_count": 0, "entry_json": json.dumps(e, separators=(",", ":")),
+                   "enqueued_at": now, "updated_at": now}
         cols = ",".join(row)
         con.execute(f"insert into delivery_queue_entries ({cols}) values ({','.join('?' * len(row))})",
                     list(row.values()))
@@ -635,7 +642,7 @@ def template_row(w, text):
 
 
 def run_template(rel, case, work):
-    w = World(rel, os.path.join(work, rel.version, case))
+    w = World(rel, os.path.join(work, rel.version, case), CASES[case][2])
     try:
         out = lose_reply(w, case)
         entry = template_file_entry(w, TEMPLATE_TEXT) if rel.era == "files" else template_row(w, TEMPLATE_TEXT)
@@ -659,10 +666,13 @@ def run_template(rel, case, work):
 
 # ---------------------------------------------------------------- cases, main
 
+# name -> (runner, eras, how the channel fails while not ready: "missing" =
+# no sendText, the gateway says "Outbound not configured for channel";
+# "throw" = sendText throws ECONNREFUSED, a transport error)
 CASES = {
-    "seed": (run_seed, ("files", "sqlite", "custody")),
-    "template": (run_template, ("files", "sqlite", "custody")),
-    "exhausted": (run_seed, ("custody",)),
+    "seed": (run_seed, ("files", "sqlite", "custody"), "missing"),
+    "template": (run_template, ("files", "sqlite", "custody"), "missing"),
+    "seed-transport": (run_seed, ("files", "sqlite", "custody"), "throw"),
 }
 
 
