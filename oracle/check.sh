@@ -3,15 +3,17 @@
 # install Node 24 and each release into a cache folder (oracle/install.sh),
 # build sessfix, boot every release's real gateway on every case and compare
 # with sessfix's prediction for that release: the file-era releases with
-# oracle/run.py, the SQLite-era ones (2026.8+) with oracle/sqlite.py.
+# oracle/run.py, the SQLite-era ones (2026.8+) with oracle/sqlite.py; then,
+# on the releases of oracle/releases-delivery.txt, a lost reply found and
+# delivered after sessfix's repair with oracle/delivery.py.
 #
 #     bash oracle/check.sh [--release VERSION]... [--jobs N] [--keep] [CASE...]
 #
 # Releases: those in oracle/releases.txt (file era) and
 # oracle/releases-sqlite.txt (SQLite era), or the ones named with --release
 # (repeatable; 2026.8 and later go to sqlite.py). A CASE goes to the harness
-# that has it. Both harnesses run (one after the other); the exit code is the
-# worse of the two (1: a mismatch, 2: something missing). Fails when anything
+# that has it. The harnesses run one after the other; the exit code is the
+# worst of them (1: a mismatch, 2: something missing). Fails when anything
 # it needs is missing; never skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,13 +62,18 @@ for c in ${cases[@]+"${cases[@]}"}; do
     if printf '%s\n' "${sqlite_known[@]}" | grep -qx -- "$c"; then sqlite_cases+=("$c"); else file_cases+=("$c"); fi
 done
 # Case names given for one harness only: the other one is not run.
-run_file=1; run_sqlite=1
+run_file=1; run_sqlite=1; run_delivery=1
 if [ ${#cases[@]} -gt 0 ]; then
     [ ${#file_cases[@]} -gt 0 ] || run_file=0
     [ ${#sqlite_cases[@]} -gt 0 ] || run_sqlite=0
+    [ ${#delivery_cases[@]} -gt 0 ] || run_delivery=0
 fi
 [ ${#file_args[@]} -gt 0 ] || run_file=0
 [ ${#sqlite_args[@]} -gt 0 ] || run_sqlite=0
+if [ ${#delivery_cases[@]} -gt 0 ] && [ ${#delivery_args[@]} -eq 0 ]; then
+    echo "oracle: case(s) ${delivery_cases[*]} are delivery cases, and no release of oracle/releases-delivery.txt is selected" >&2; exit 2
+fi
+[ ${#delivery_args[@]} -gt 0 ] || run_delivery=0
 if [ ${#file_cases[@]} -gt 0 ] && [ ${#file_args[@]} -eq 0 ]; then
     echo "oracle: case(s) ${file_cases[*]} are file-era cases, and no file-era release is selected" >&2; exit 2
 fi
@@ -86,6 +93,13 @@ if [ $run_sqlite = 1 ]; then
     s=0
     python3 oracle/sqlite.py "${sqlite_args[@]}" --sessfix target/debug/sessfix \
         ${opts[@]+"${opts[@]}"} ${sqlite_cases[@]+"${sqlite_cases[@]}"} || s=$?
+    [ $s -le $rc ] || rc=$s
+fi
+if [ $run_delivery = 1 ]; then
+    echo "== oracle: the delivery queue, end to end (oracle/delivery.py)"
+    s=0
+    python3 oracle/delivery.py "${delivery_args[@]}" --sessfix target/debug/sessfix \
+        ${opts[@]+"${opts[@]}"} ${delivery_cases[@]+"${delivery_cases[@]}"} || s=$?
     [ $s -le $rc ] || rc=$s
 fi
 exit $rc

@@ -1395,8 +1395,132 @@ fn a_final_reply_never_delivered_is_named() {
         .as_str()
         .unwrap()
         .contains("Done: the stand-in model answered."));
-    let mut delivered = pending;
+    let mut delivered = pending.clone();
     delivered["deliveries"][0]["state"] = "delivered".into();
     set(delivered);
     assert!(findings_with(&scan(&e).0, "reply-unsent").is_empty());
+    // Handed to the queue, its entry gone (2026.9.6 tombstones a send that
+    // threw): it may have reached the chat; named, never queued again.
+    let mut handed = pending.clone();
+    handed["deliveries"][0]["state"] = "queued".into();
+    set(handed);
+    let (r, _) = scan(&e);
+    assert!(findings_with(&r, "reply-unsent").is_empty());
+    assert_eq!(
+        findings_with(&r, "reply-ambiguous").len(),
+        1,
+        "{}",
+        r["findings"]
+    );
+    let before = (row(&db), queue_rows(&state_db(&e)));
+    let out = run(&e, &["repair", "--yes", "--send-unsent-replies"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        (row(&db), queue_rows(&state_db(&e))),
+        before,
+        "a duplicate is worse than a late reply"
+    );
+    assert!(
+        !e.state().join("sessfix-backups").exists(),
+        "nothing written"
+    );
+
+    // On 2026.9.6, `--send-unsent-replies` queues it as the smallest
+    // outbound-prepared-v1 row the delivery oracle saw delivered, takes it
+    // off the row (marked valid, as the gateway's writers do), and `undo`
+    // puts both back.
+    set(pending);
+    let before = (row(&db), queue_rows(&state_db(&e)));
+    let out = run(&e, &["repair", "--yes", "--send-unsent-replies"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (entry, ..) = row(&db);
+    assert!(entry.get("pendingFinalDelivery").is_none());
+    assert_eq!(entry_valid(&db), 1);
+    let queued = queue_rows(&state_db(&e));
+    assert_eq!(queued.len(), before.1.len() + 1);
+    let (ns, status, json) = queued
+        .iter()
+        .find(|(ns, ..)| ns == "outbound-prepared-v1")
+        .unwrap();
+    assert_eq!(
+        (ns.as_str(), status.as_str()),
+        ("outbound-prepared-v1", "pending")
+    );
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        json["preparedBatch"]["entries"][0]["payload"]["text"],
+        "Done: the stand-in model answered."
+    );
+    assert!(
+        json.get("payloads").is_none(),
+        "that shape stops 2026.9.6's recovery"
+    );
+    assert!(
+        findings_with(&scan(&e).0, "reply-unsent").is_empty(),
+        "not queued twice"
+    );
+    let out = run(&e, &["undo", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(before, (row(&db), queue_rows(&state_db(&e))));
+}
+
+/// Another release line than 2026.9.6 is not known to send such a row:
+/// nothing is written, and the plan says why.
+#[test]
+fn a_final_reply_is_queued_only_where_the_row_is_known_to_be_sent() {
+    let e = env("sqlite-tombstoned");
+    let db = agent_db(&e);
+    set_entry(&db, |m| {
+        m.remove("mainRestartRecovery");
+        m.insert("status".into(), "done".into());
+        m.insert(
+            "pendingFinalDelivery".into(),
+            serde_json::json!({"kind": "replayable", "text": "late", "context": {"channel": "standin", "to": "x"}, "intentId": "i", "deliveries": [{"id": "d", "state": "prepared"}]}),
+        );
+    });
+    let before = tree_digest(&e.state());
+    let out = run(
+        &e,
+        &[
+            "--openclaw-version",
+            "2026.9.5",
+            "repair",
+            "--yes",
+            "--send-unsent-replies",
+        ],
+    );
+    assert_eq!(tree_digest(&e.state()), before, "{}", stderr(&out));
+    let out = run(
+        &e,
+        &[
+            "--openclaw-version",
+            "2026.9.5",
+            "repair",
+            "--dry-run",
+            "--send-unsent-replies",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("only where the release is 2026.9.6"));
+}
+
+fn queue_rows(db: &Path) -> Vec<(String, String, String)> {
+    let c = Connection::open(db).unwrap();
+    let mut s = c
+        .prepare("SELECT queue_name, status, entry_json FROM delivery_queue_entries ORDER BY queue_name, id")
+        .unwrap();
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn entry_valid(db: &Path) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT entry_valid FROM session_nodes WHERE session_key = ?1",
+            [KEY],
+            |r| r.get(0),
+        )
+        .unwrap()
 }

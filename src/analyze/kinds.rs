@@ -190,7 +190,7 @@ kinds! {
     ReplyLostOnUpgrade = "reply-lost-on-upgrade", [Error, Warning], BySeverity,
         "a dead letter of 2026.6.1 to 2026.7.x holding its reply, which the first start of 2026.8.1+ deletes or strips to a payload-free tombstone (error when the release predicted is 2026.8.1+); `repair --requeue-replies` puts it back as pending before the upgrade";
     ReplyUnsent = "reply-unsent", [Warning], BySeverity,
-        "a reply the chat never got: on 2026.4.25 to 2026.5.28, a restart-resumed turn's reply only in the transcript (recovery resumes with `deliver: false`), which `repair --send-unsent-replies` queues (`delivery-queue/`) for the next boot to send; on 2026.8+, a finished session's `pendingFinalDelivery` never delivered (recovery replays it only for a running session)";
+        "a reply the chat never got: on 2026.4.25 to 2026.5.28, a restart-resumed turn's reply only in the transcript (recovery resumes with `deliver: false`), which `repair --send-unsent-replies` queues (`delivery-queue/`) for the next boot to send; on 2026.8+, a finished session's `pendingFinalDelivery` never delivered (recovery replays it only for a running session), which `repair --send-unsent-replies` queues on 2026.9.6 (an `outbound-prepared-v1` row)";
     ReplyDeadLettered = "reply-dead-lettered", [Warning], BySeverity,
         "a dead letter holding its reply (`delivery-queue/failed/<id>.json`, a `status='failed'` row): nothing ever sends it again; a readiness error (`Outbound not configured for channel`, the channel not yet connected) is named; `repair --requeue-replies` puts it back as pending";
     ReplyAmbiguous = "reply-ambiguous", [Warning], BySeverity,

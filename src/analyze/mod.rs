@@ -129,7 +129,7 @@ pub struct Analysis {
     streamed: Streamed,
     // Each session key an outbound queue entry names, with its newest
     // `enqueuedAt`: a resumed reply queued already is not unsent.
-    queued: std::collections::HashMap<String, i64>,
+    queued: findings::delivery::Queued,
     // Kept when rows are forgotten: `Report::unsent`.
     unsent: Vec<UnsentReply>,
 }
@@ -390,6 +390,12 @@ impl Analysis {
                 &mut self.sessions,
                 &mut self.findings,
             );
+            let path = Some(show(db_path));
+            let q = &self.queued;
+            let replies = tables.rows.iter();
+            let replies =
+                replies.filter_map(|r| findings::delivery::pending_final(agent, r, &path, q));
+            self.findings.extend(replies);
         }
     }
 

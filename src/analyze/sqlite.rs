@@ -116,12 +116,6 @@ pub fn agent(
         }
     }
     per_line.finish(findings);
-    findings.extend(
-        tables
-            .rows
-            .iter()
-            .filter_map(|r| super::findings::delivery::pending_final(agent, r, &path)),
-    );
     for (ri, row) in tables.rows.iter().enumerate() {
         let entry = row.entry.as_ref().ok();
         let preds: Vec<(&'static LineRules, NextBoot, &str)> = lines

@@ -201,6 +201,25 @@ fn write_row(
         "UPDATE session_nodes SET entry_json = ?1, updated_at = ?2, status = ?3 WHERE session_key = ?4",
         params![to.entry_json, to.updated_at, to.status, key],
     )?;
+    // The triggers mark the row pending validation (`entry_valid` 0); the
+    // gateway's own writers then mark a row they wrote valid
+    // (`markValid`, `session-accessor.sqlite-entry-store-*.mjs` in 2026.9.6),
+    // and its canonical validation refuses a row that is not
+    // (`validateCanonicalSessionRow`: "invalid persisted session row
+    // requires repair", measured on 2026.9.6 with a finished row). An edit
+    // writes only rows whose identity matches their columns (`sessionId`,
+    // `updatedAt`), as theirs do.
+    let has_valid: bool = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('session_nodes') WHERE name = 'entry_valid'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? > 0;
+    if has_valid {
+        conn.execute(
+            "UPDATE session_nodes SET entry_valid = 1 WHERE session_key = ?1",
+            [key],
+        )?;
+    }
     if let Some(w) = &to.window {
         conn.execute(
             "UPDATE session_windows SET status = ?1, updated_at = ?2, ended_at = ?3 WHERE session_id = ?4",

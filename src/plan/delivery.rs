@@ -416,6 +416,9 @@ pub fn plan_pending_final(
         let Some(text) = rd::pending_final_reply(pending) else {
             continue;
         };
+        if !rd::pending_final_unsent(pending) {
+            continue; // handed to the queue: it may have been sent
+        }
         let ctx = pending.get("context");
         let field = |k: &str| {
             ctx.and_then(|c| c.get(k))

@@ -338,6 +338,34 @@ pub fn pending_final_reply(pending: &Json) -> Option<&str> {
     (!done && !text.trim().is_empty()).then_some(text)
 }
 
+/// Whether every delivery of a pending final reply is still `prepared`:
+/// never handed to the queue or the channel, so sending it cannot make a
+/// duplicate (restart recovery's own "retry" condition,
+/// `pendingFinalRecoveryAction`).
+pub fn pending_final_unsent(pending: &Json) -> bool {
+    pending
+        .get("deliveries")
+        .and_then(Json::as_array)
+        .is_some_and(|d| {
+            !d.is_empty()
+                && d.iter()
+                    .all(|x| x.get("state").and_then(Json::as_str) == Some("prepared"))
+        })
+}
+
+/// The queue entry ids of a pending final reply's deliveries.
+pub fn pending_final_ids(pending: &Json) -> Vec<&str> {
+    pending
+        .get("deliveries")
+        .and_then(Json::as_array)
+        .map(|d| {
+            d.iter()
+                .filter_map(|x| x.get("id").and_then(Json::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Replies the gateway never sends (`SILENT_REPLY_TOKEN`, heartbeats).
 const SILENT: [&str; 2] = ["NO_REPLY", "HEARTBEAT_OK"];
 
@@ -527,6 +555,11 @@ mod tests {
         let mut other = real.clone();
         other["kind"] = "notice".into();
         assert_eq!(pending_final_reply(&other), None);
+        assert!(pending_final_unsent(&real));
+        let mut queued = real.clone();
+        queued["deliveries"][0]["state"] = "queued".into();
+        assert!(!pending_final_unsent(&queued), "handed to the queue");
+        assert_eq!(pending_final_ids(&queued), vec!["d"]);
     }
 
     /// The prompt as 2026.5.12 delivered it in the oracle (a queued

@@ -720,6 +720,9 @@ pub fn markdown_table() -> String {
                 "; named: `--requeue-replies`, `--send-unsent-replies`, `--prune-dead-letters`"
             }
             QueueStore::Sqlite => "; named: `--requeue-replies`, `--prune-dead-letters`",
+            QueueStore::Custody if l.replays_prepared_rows => {
+                "; named: `--send-unsent-replies`, `--prune-dead-letters`"
+            }
             QueueStore::Custody => "; named: `--prune-dead-letters`",
         };
         out.push_str(&format!(

@@ -332,7 +332,7 @@ pub fn read_session_tables(
             let current_session_id = text(get(1)?).unwrap_or_default();
             let keep = keep_raw.contains(&key)
                 || (keep_raw.iter().any(|k| k == KEEP_PENDING_FINAL)
-                    && matches!(r.get_ref(2), Ok(ValueRef::Text(t)) if memchr::memmem::find(t, b"\"pendingFinalDelivery\":{").is_some()));
+                    && matches!(r.get_ref(2), Ok(ValueRef::Text(t)) if memchr::memmem::find(t, b"\"pendingFinalDelivery\"").is_some()));
             let done = |e: Result<EntryFacts, String>, raw| Entry::Done(Box::new((e, raw)));
             let entry_json = r.get_ref(2).map_err(describe)?;
             let entry_json_empty = matches!(entry_json, ValueRef::Text(b"{}"));

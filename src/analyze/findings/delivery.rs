@@ -223,7 +223,7 @@ pub(crate) fn state_findings(
     release: &crate::release::Release,
     now_ms: i64,
     out: &mut Vec<Finding>,
-) -> HashMap<String, i64> {
+) -> Queued {
     let lines: Vec<&'static LineRules> = release.set.iter().collect();
     let db = snap.sqlite.state_db.as_ref();
     let input = QueueInput {
@@ -237,15 +237,24 @@ pub(crate) fn state_findings(
     queued_by_session(&input)
 }
 
-/// The outbound entries naming each session, by key: the newest
-/// `enqueuedAt` (a reply queued at or after a resumed turn's answer covers
-/// it).
-pub(crate) fn queued_by_session(input: &QueueInput) -> HashMap<String, i64> {
-    let mut out: HashMap<String, i64> = HashMap::new();
+/// What is queued, for the findings of replies kept elsewhere.
+#[derive(Debug, Default)]
+pub(crate) struct Queued {
+    /// The outbound entries naming each session, by key: the newest
+    /// `enqueuedAt` (a reply queued at or after a resumed turn's answer
+    /// covers it).
+    pub by_session: HashMap<String, i64>,
+    /// The id of every entry.
+    pub ids: std::collections::HashSet<String>,
+}
+
+pub(crate) fn queued_by_session(input: &QueueInput) -> Queued {
+    let mut out = Queued::default();
     for e in input.queues.entries.iter().chain(input.rows) {
+        out.ids.insert(e.id.clone());
         if let (Queue::Outbound, Some(k)) = (e.queue, &e.session_key) {
             let t = e.enqueued_at.unwrap_or(i64::MAX);
-            let v = out.entry(k.clone()).or_insert(t);
+            let v = out.by_session.entry(k.clone()).or_insert(t);
             *v = (*v).max(t);
         }
     }
@@ -259,7 +268,7 @@ pub(crate) fn reply_unsent(
     lines: &[&'static LineRules],
     agent: &str,
     s: &Session,
-    queued: &HashMap<String, i64>,
+    queued: &Queued,
     now_ms: i64,
 ) -> Option<(Finding, Option<UnsentReply>)> {
     let t = s.transcript.as_ref()?;
@@ -273,6 +282,7 @@ pub(crate) fn reply_unsent(
         return None;
     }
     if queued
+        .by_session
         .get(&s.key)
         .is_some_and(|&at| at >= reply.at_ms.unwrap_or(0))
     {
@@ -331,12 +341,36 @@ pub(crate) fn pending_final(
     agent: &crate::state::Agent,
     row: &crate::state::sqlite_era::SessionRow,
     path: &Option<String>,
+    queued: &Queued,
 ) -> Option<Finding> {
     let entry = row.entry.as_ref().ok()?;
     if entry.status.as_deref() == Some("running") {
         return None;
     }
-    let text = rd::pending_final_reply(entry.pending_final_delivery.as_ref()?)?;
+    let pending = entry.pending_final_delivery.as_ref()?;
+    let text = rd::pending_final_reply(pending)?;
+    if !rd::pending_final_unsent(pending) {
+        // Handed to the queue: while its row is there, the queue's findings
+        // say what becomes of it; once it is gone undelivered (a blind
+        // replay refused, a tombstone), it may have reached the chat.
+        let ids = rd::pending_final_ids(pending);
+        if ids.iter().any(|id| queued.ids.contains(*id)) {
+            return None;
+        }
+        return Some(Finding {
+            kind: Kind::ReplyAmbiguous,
+            severity: Severity::Warning,
+            agent: Some(agent.id.clone()),
+            key: Some(row.key.clone()),
+            path: path.clone(),
+            message: format!(
+                "{}: its final reply{} was handed to the queue and its entry is gone without a delivery recorded (a send that may have reached the chat, refused a blind replay)",
+                row.key,
+                preview(Some(text))
+            ),
+            fix: "if the user did not get it, send it by hand (its text is the row's pendingFinalDelivery.text); sessfix does not queue it again, as the user may get it twice".into(),
+        });
+    }
     let ctx = entry.pending_final_delivery.as_ref()?.get("context");
     let field = |k: &str| ctx.and_then(|c| c.get(k)).and_then(|v| v.as_str());
     let to = match (field("channel"), field("to")) {
