@@ -506,3 +506,153 @@ fn a_reply_that_can_never_succeed_stops_replaying_on_request() {
     assert_eq!(env.code(&["undo", "--yes"]), Some(0));
     assert_eq!(before, tree_digest(&q));
 }
+
+/// A queue table as 2026.8.1+ make it (the 7.x columns; state schema 18, as
+/// 2026.9.6's), with `rows` of (queue_name, id, status, recovery_state,
+/// last_error, entry_json).
+fn custody_db(
+    env: &Env,
+    rows: &[(&str, String, &str, Option<&str>, Option<&str>, Value)],
+) -> PathBuf {
+    let db = queue_db(env);
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch("PRAGMA user_version = 18; DELETE FROM delivery_queue_entries;")
+        .unwrap();
+    for (ns, id, status, state, err, entry) in rows {
+        c.execute(
+            "INSERT INTO delivery_queue_entries (queue_name, id, status, session_key, channel, target, recovery_state, last_error, entry_json, enqueued_at, updated_at, failed_at)
+             VALUES (?1, ?2, ?3, ?4, 'telegram', '42', ?5, ?6, ?7, 1795000000000, 1795000000000, 1795000001000)",
+            rusqlite::params![
+                ns,
+                id,
+                status,
+                entry.get("session").map(|s| s["key"].as_str().unwrap().to_string()),
+                state,
+                err,
+                entry.to_string()
+            ],
+        )
+        .unwrap();
+    }
+    db
+}
+
+/// States rebuilt from the public reports the issue names; each reply a
+/// user never gets is named with its code, and the repair the finding
+/// offers does what it says.
+#[test]
+fn the_public_reports_states_are_named() {
+    // openclaw#112313 / #126522: 2026.8+ dead letters compacted to
+    // payload-free tombstones, never pruned ("outbound: 764").
+    let env = Env::fixture("example");
+    let tombstone = |i: usize| {
+        (
+            "outbound-prepared-v1",
+            format!("t{i}"),
+            "failed",
+            Some("completed_permanent"),
+            None,
+            json!({"id": format!("t{i}"), "enqueuedAt": 1_795_000_000_000_i64, "retryCount": 5, "failedAt": 1_795_000_001_000_i64, "completionRetention": "permanent", "recoveryState": "completed_permanent"}),
+        )
+    };
+    let rows: Vec<_> = (0..764).map(tombstone).collect();
+    let db = custody_db(&env, &rows);
+    let run9 = |args: &[&str]| {
+        env.cmd()
+            .env("SESSFIX_OPENCLAW_VERSION", "2026.9.6")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let r: Value = serde_json::from_slice(&run9(&["scan", "--json"]).stdout).unwrap();
+    let old = findings_with(&r, "dead-letters-old");
+    assert_eq!(old.len(), 1, "one finding with the count");
+    assert!(old[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("764 dead letter(s)"));
+    let out = run9(&["repair", "--yes", "--prune-dead-letters", "1d"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let left: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM delivery_queue_entries", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(left, 0);
+    let out = run9(&["undo", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let back: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM delivery_queue_entries", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(back, 764, "undo puts every dead letter back");
+
+    // openclaw#119371: a send interrupted by the restart, or an adapter
+    // lookup failure recorded as a send attempt (2026.6.x): ambiguous.
+    // openclaw#91212: entries the 2026.6.1 recovery budget ran out on.
+    // openclaw#23777: a permanent error replaying at every restart.
+    let env = Env::fixture("example");
+    let q = queue(&env);
+    write_json(
+        &q.join("a.json"),
+        &dead_letter(
+            "a",
+            json!({"recoveryState": "send_attempt_started", "platformSendStartedAt": 1, "lastError": "Error: Unknown channel adapter: feishu"}),
+        ),
+    );
+    write_json(
+        &q.join("b.json"),
+        &dead_letter(
+            "b",
+            json!({"retryCount": 3, "lastError": "recovery time budget exceeded"}),
+        ),
+    );
+    write_json(
+        &q.join("c.json"),
+        &dead_letter(
+            "c",
+            json!({"retryCount": 2, "lastError": "No conversation reference found for user:29:1abc"}),
+        ),
+    );
+    let (r, _) = env.scan_json();
+    let code_of = |file: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(file)))
+            .map(|f| f["code"].as_str().unwrap().to_string())
+    };
+    assert_eq!(code_of("a.json").as_deref(), Some("reply-ambiguous"));
+    assert_eq!(code_of("b.json").as_deref(), Some("reply-retrying"));
+    assert_eq!(code_of("c.json").as_deref(), Some("reply-retrying"));
+
+    // 2026.7.x dead letters the first 2026.8.1+ start deletes: an error on
+    // 2026.9.6, and legacy pending rows 2026.9.5+ ignore.
+    let env = Env::fixture("example");
+    let legacy = dead_letter("l1", json!({}));
+    let rows = vec![("outbound", "l1".to_string(), "pending", None, None, legacy)];
+    custody_db(&env, &rows);
+    Connection::open(env.state().join("state/openclaw.sqlite"))
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 9")
+        .unwrap();
+    let r: Value = serde_json::from_slice(
+        &env.cmd()
+            .env("SESSFIX_OPENCLAW_VERSION", "2026.9.6")
+            .args(["scan", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        findings_with(&r, "queue-legacy-ignored").len(),
+        1,
+        "{}",
+        r["findings"]
+    );
+}

@@ -288,6 +288,10 @@ pub enum Undo {
         before: Option<super::queue::QueueRow>,
         after: Option<super::queue::QueueRow>,
     },
+    /// `delivery_queue_entries` rows as they were, all removed.
+    QueueRowsRemoved {
+        rows: Vec<super::queue::QueueRow>,
+    },
 }
 
 /// In the open transaction `tx`: if the row of `r` reads `from`, write `to`
@@ -380,26 +384,26 @@ pub fn apply_edit(
                 after: Some(after),
             }
         }
-        SqliteOp::DeleteQueueRow { queue_name, id } => {
-            let Some(row) =
-                queue::read_row(&tx, queue_name, id).map_err(|e| err(path, "read", e))?
-            else {
-                return Ok((
-                    Edited::Changed(format!(
-                        "queue row {queue_name}/{id} is gone since the plan was made"
-                    )),
-                    None,
-                ));
-            };
-            tx.execute(
-                "DELETE FROM delivery_queue_entries WHERE queue_name = ?1 AND id = ?2",
-                [queue_name, id],
-            )
-            .map_err(|e| err(path, "write", e))?;
-            Undo::QueueRow {
-                before: Some(row),
-                after: None,
+        SqliteOp::DeleteQueueRows { keys } => {
+            let mut rows = Vec::with_capacity(keys.len());
+            for (q, id) in keys {
+                let Some(row) = queue::read_row(&tx, q, id).map_err(|e| err(path, "read", e))?
+                else {
+                    return Ok((
+                        Edited::Changed(format!(
+                            "queue row {q}/{id} is gone since the plan was made; no dead letter of this database removed"
+                        )),
+                        None,
+                    ));
+                };
+                tx.execute(
+                    "DELETE FROM delivery_queue_entries WHERE queue_name = ?1 AND id = ?2",
+                    [q, id],
+                )
+                .map_err(|e| err(path, "write", e))?;
+                rows.push(row);
             }
+            Undo::QueueRowsRemoved { rows }
         }
         SqliteOp::InsertQueueRow { row } => {
             let (q, id) = queue_key(row);
@@ -458,6 +462,20 @@ fn change_in(conn: &Connection, path: &Path, undo: &Undo) -> Result<Option<bool>
                 None
             }
         }
+        Undo::QueueRowsRemoved { rows } => {
+            let mut now = Vec::with_capacity(rows.len());
+            for r in rows {
+                let (q, id) = queue_key(r);
+                now.push(queue::read_row(conn, &q, &id).map_err(|e| err(path, "read", e))?);
+            }
+            if now.iter().all(Option::is_none) {
+                Some(true)
+            } else if now.iter().zip(rows).all(|(n, r)| n.as_ref() == Some(r)) {
+                Some(false)
+            } else {
+                None
+            }
+        }
         Undo::Lease { before } => {
             match read_lease(conn, &before.scope, &before.lease_key)
                 .map_err(|e| err(path, "read", e))?
@@ -511,6 +529,21 @@ pub fn restore(path: &Path, undo: &Undo) -> Result<(), String> {
                     .map(|_| ()),
             }
             .map_err(|e| err(path, "write", e))?;
+        }
+        Undo::QueueRowsRemoved { rows } => {
+            for r in rows {
+                let (q, id) = queue_key(r);
+                if queue::read_row(&tx, &q, &id)
+                    .map_err(|e| err(path, "read", e))?
+                    .is_some()
+                {
+                    return Err(format!(
+                        "{}: queue row {q}/{id} exists again since the repair",
+                        path.display()
+                    ));
+                }
+                queue::write_row(&tx, r, true).map_err(|e| err(path, "write", e))?;
+            }
         }
         Undo::Lease { before: b } => {
             if read_lease(&tx, &b.scope, &b.lease_key)

@@ -57,6 +57,7 @@ fn undo_what(u: &sqlite::Undo) -> String {
     match u {
         sqlite::Undo::Row(r) => format!("session {}", r.key),
         sqlite::Undo::Lease { before } => format!("lease {}/{}", before.scope, before.lease_key),
+        sqlite::Undo::QueueRowsRemoved { rows } => format!("{} dead letters", rows.len()),
         sqlite::Undo::QueueRow { before, after } => {
             let (q, id) = sqlite::queue_key(before.as_ref().or(after.as_ref()).expect("one image"));
             format!("queue row {q}/{id}")

@@ -232,18 +232,34 @@ fn prune(plan: &mut Plan, e: &QueueEntry, older_than_ms: u64) {
             removed_bytes: Some(e.raw.clone().into_bytes()),
             written: None,
         }),
-        Place::Row { db, queue_name, id } => plan.sqlite.push(SqliteEdit {
-            agent: None,
-            path: db.clone(),
-            action: "prune-dead-letter",
-            key: format!("{queue_name}/{id}"),
-            reason,
-            changes: Vec::new(),
-            op: SqliteOp::DeleteQueueRow {
-                queue_name: queue_name.clone(),
-                id: id.clone(),
-            },
-        }),
+        // The rows of one database go in one edit: one transaction, one
+        // check (a state of 764 dead letters is a public report's).
+        Place::Row { db, queue_name, id } => {
+            let key = (queue_name.clone(), id.clone());
+            let batch = plan
+                .sqlite
+                .iter_mut()
+                .find(|x| x.path == *db && matches!(x.op, SqliteOp::DeleteQueueRows { .. }));
+            if let Some(SqliteEdit {
+                op: SqliteOp::DeleteQueueRows { keys },
+                key: label,
+                ..
+            }) = batch
+            {
+                keys.push(key);
+                *label = format!("{} dead letter(s)", keys.len());
+                return;
+            }
+            plan.sqlite.push(SqliteEdit {
+                agent: None,
+                path: db.clone(),
+                action: "prune-dead-letters",
+                key: "1 dead letter(s)".into(),
+                reason,
+                changes: Vec::new(),
+                op: SqliteOp::DeleteQueueRows { keys: vec![key] },
+            })
+        }
     }
 }
 

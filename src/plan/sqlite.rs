@@ -68,11 +68,10 @@ pub enum SqliteOp {
         before_entry_json: String,
         set: Vec<(String, serde_json::Value)>,
     },
-    /// A dead letter's `delivery_queue_entries` row, removed
-    /// (`--prune-dead-letters`).
-    DeleteQueueRow {
-        queue_name: String,
-        id: String,
+    /// Dead letters' `delivery_queue_entries` rows `(queue_name, id)`,
+    /// removed together (`--prune-dead-letters`).
+    DeleteQueueRows {
+        keys: Vec<(String, String)>,
     },
     /// A new `delivery_queue_entries` row, its columns and values
     /// (`--send-unsent-replies` on 2026.9.6).
