@@ -507,13 +507,20 @@ fn a_reply_that_can_never_succeed_stops_replaying_on_request() {
     assert_eq!(before, tree_digest(&q));
 }
 
+/// (queue_name, id, status, recovery_state, last_error, entry_json).
+type Row<'a> = (
+    &'a str,
+    String,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Value,
+);
+
 /// A queue table as 2026.8.1+ make it (the 7.x columns; state schema 18, as
 /// 2026.9.6's), with `rows` of (queue_name, id, status, recovery_state,
 /// last_error, entry_json).
-fn custody_db(
-    env: &Env,
-    rows: &[(&str, String, &str, Option<&str>, Option<&str>, Value)],
-) -> PathBuf {
+fn custody_db(env: &Env, rows: &[Row<'_>]) -> PathBuf {
     let db = queue_db(env);
     let c = Connection::open(&db).unwrap();
     c.execute_batch("PRAGMA user_version = 18; DELETE FROM delivery_queue_entries;")
