@@ -131,11 +131,17 @@ pub fn plan(
 ) -> Result<(), String> {
     for e in entries {
         if let Some(ms) = req.prune_older_than_ms {
+            // A duration past i64 (`10000000000000000000ms`) is older than
+            // anything, never negative.
+            let ms_i = i64::try_from(ms).unwrap_or(i64::MAX);
             let old = e
                 .since_ms()
-                .is_some_and(|t| now_ms.saturating_sub(t) > ms as i64);
+                .is_some_and(|t| now_ms.saturating_sub(t) > ms_i);
+            // A reply the operator asked to requeue is requeued, not pruned.
+            let requeued = req.requeue && requeue_takes(e, req);
             if e.status == Status::Failed
                 && old
+                && !requeued
                 && e.recovery_state.as_deref() != Some("settlement_pending")
             {
                 prune(plan, e, ms);
@@ -183,7 +189,7 @@ fn dead_letter(plan: &mut Plan, e: &QueueEntry, now_ms: i64) {
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join("failed")
-                .join(format!("{}.json", e.id));
+                .join(p.file_name().unwrap_or_default());
             plan.queues.push(QueueFileEdit {
                 action: "dead-letter",
                 path: target,
@@ -283,7 +289,11 @@ fn requeue(plan: &mut Plan, e: &QueueEntry, now_ms: i64) -> Result<(), String> {
             } else {
                 p.parent()
             };
-            let target = dir.unwrap_or(Path::new(".")).join(format!("{}.json", e.id));
+            // The file's own name, never the `id` it holds: an `id` is data
+            // (`../x` would name a file outside the queue dir).
+            let target = dir
+                .unwrap_or(Path::new("."))
+                .join(p.file_name().unwrap_or_default());
             plan.queues.push(QueueFileEdit {
                 action: "requeue",
                 from: (target != *p).then(|| p.clone()),

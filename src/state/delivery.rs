@@ -213,19 +213,34 @@ pub fn read_files(state_dir: &Path) -> Queues {
         (SESSION_DIR, Queue::Session),
     ] {
         let dir = state_dir.join(dir);
-        read_dir(&dir, queue, Status::Pending, &mut q);
-        read_dir(&dir.join("failed"), queue, Status::Failed, &mut q);
+        if read_dir(&dir, queue, Status::Pending, &mut q) {
+            read_dir(&dir.join("failed"), queue, Status::Failed, &mut q);
+        }
     }
     q
 }
 
-fn read_dir(dir: &Path, queue: Queue, status: Status, q: &mut Queues) {
+/// Read the entries of the queue dir `dir` into `q`; whether it was read
+/// (or is absent). A dir that is a symbolic link is not followed (an edit
+/// through it would write or remove files outside the state dir): it is
+/// one of `q.problems`.
+fn read_dir(dir: &Path, queue: Queue, status: Status, q: &mut Queues) -> bool {
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        q.problems.push((
+            dir.to_path_buf(),
+            format!(
+                "{} is a symbolic link: sessfix neither reads nor edits a queue through it",
+                dir.display()
+            ),
+        ));
+        return false;
+    }
     let list = match std::fs::read_dir(dir) {
         Ok(l) => l,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
         Err(e) => {
             q.problems.push((dir.to_path_buf(), fsx::describe(dir, &e)));
-            return;
+            return false;
         }
     };
     let mut names: Vec<_> = list.flatten().map(|d| d.path()).collect();
@@ -258,6 +273,7 @@ fn read_dir(dir: &Path, queue: Queue, status: Status, q: &mut Queues) {
             Err(why) => q.unreadable.push((path, why)),
         }
     }
+    true
 }
 
 fn read_file(path: &Path) -> Result<(String, Option<i64>), String> {

@@ -197,6 +197,17 @@ pub(crate) fn queue_findings(input: &QueueInput, out: &mut Vec<Finding>) {
             fix: "read it by hand: if it holds a reply, fix its JSON (the gateway then sends it at the next boot); else move it out of the queue dir".into(),
         });
     }
+    for (dir, why) in &input.queues.problems {
+        out.push(Finding {
+            kind: Kind::QueueEntryUnreadable,
+            severity: Severity::Warning,
+            agent: None,
+            key: None,
+            path: Some(show(dir)),
+            message: format!("a queue dir sessfix cannot read: {why}; a reply waiting in it is not reported, and no repair edits it"),
+            fix: "make it a plain dir the user running sessfix can read (the gateway's own queue dir), then scan again".into(),
+        });
+    }
     if !tombstones.is_empty() {
         let oldest = tombstones.iter().filter_map(|e| e.since_ms()).min();
         let path = show(tombstones[0].path());

@@ -1,0 +1,137 @@
+//! The delivery queues' edits stay inside the state dir and never lose a
+//! reply the operator asked to keep: ids that are not file names, queue dirs
+//! that are links or cannot be read, durations past any age, a prune beside
+//! a requeue.
+#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn write_json(path: &Path, v: &Value) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+}
+
+/// A dead letter of 2026.5.12 the readiness error made, a day before `NOW`.
+fn dead_letter(id: &str) -> Value {
+    json!({
+        "id": id, "enqueuedAt": 1_795_400_000_000_i64, "channel": "feishu",
+        "to": "user:ou_1", "payloads": [{"text": "reply"}],
+        "session": {"key": "agent:main:feishu:direct:ou_1"}, "retryCount": 1,
+        "lastAttemptAt": 1_795_400_001_000_i64,
+        "lastError": "Error: Outbound not configured for channel: feishu"
+    })
+}
+
+fn run(env: &Env, args: &[&str]) -> std::process::Output {
+    let out = env.cmd().args(args).output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    out
+}
+
+/// A dead letter whose `id` is not its file name is requeued under its file
+/// name: an `id` of `../../../x` never names a file outside the queue.
+#[test]
+fn a_requeue_writes_the_dead_letters_own_file_name() {
+    let env = Env::fixture("example");
+    let q = env.state().join("delivery-queue");
+    write_json(&q.join("failed/d3.json"), &dead_letter("../../../escaped"));
+    run(&env, &["repair", "--yes", "--requeue-replies"]);
+    assert!(
+        !env.dir.path().join("escaped.json").exists(),
+        "wrote outside"
+    );
+    let d3: Value = serde_json::from_slice(&std::fs::read(q.join("d3.json")).unwrap()).unwrap();
+    assert_eq!(d3["retryCount"], 0);
+    assert!(!q.join("failed/d3.json").exists());
+}
+
+/// A `failed/` dir that is a symbolic link out of the state dir is named,
+/// and nothing through it is read or removed.
+#[test]
+fn a_linked_queue_dir_is_named_and_never_edited_through() {
+    let env = Env::fixture("example");
+    let outside = env.dir.path().join("outside");
+    write_json(&outside.join("o1.json"), &dead_letter("o1"));
+    let q = env.state().join("delivery-queue");
+    std::fs::create_dir_all(&q).unwrap();
+    std::os::unix::fs::symlink(&outside, q.join("failed")).unwrap();
+    let (report, _) = env.scan_json();
+    assert!(findings_with(&report, "reply-dead-lettered").is_empty());
+    let named = findings_with(&report, "queue-entry-unreadable");
+    assert_eq!(named.len(), 1, "{report}");
+    assert!(named[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("symbolic link"));
+    run(&env, &["repair", "--yes", "--prune-dead-letters", "1ms"]);
+    assert!(outside.join("o1.json").exists(), "removed outside");
+}
+
+/// A `failed/` dir sessfix may not list is a finding, not silence.
+#[test]
+fn a_queue_dir_that_cannot_be_listed_is_named() {
+    let env = Env::fixture("example");
+    let failed = env.state().join("delivery-queue/failed");
+    write_json(&failed.join("d1.json"), &dead_letter("d1"));
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for e in walkdir::WalkDir::new(env.dir.path()) {
+        std::os::unix::fs::lchown(e.unwrap().path(), Some(65534), Some(65534)).unwrap();
+    }
+    std::fs::set_permissions(&failed, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut c = env.std_bare();
+    c.arg("--state-dir")
+        .arg(env.state())
+        .args(["scan", "--json"]);
+    run_as(&mut c, 65534);
+    let report: Value = serde_json::from_slice(&c.output().unwrap().stdout).unwrap();
+    let named = findings_with(&report, "queue-entry-unreadable");
+    assert_eq!(named.len(), 1, "{report}");
+    assert!(named[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("permission denied"));
+}
+
+/// A prune duration past what an i64 of milliseconds holds prunes nothing
+/// (it once wrapped negative and pruned every dead letter).
+#[test]
+fn a_huge_prune_duration_prunes_nothing() {
+    let env = Env::fixture("example");
+    let d1 = env.state().join("delivery-queue/failed/d1.json");
+    write_json(&d1, &dead_letter("d1"));
+    run(
+        &env,
+        &[
+            "repair",
+            "--yes",
+            "--prune-dead-letters",
+            "10000000000000000000ms",
+        ],
+    );
+    assert!(d1.exists(), "pruned");
+}
+
+/// `--requeue-replies` with `--prune-dead-letters`: a dead letter holding a
+/// reply to requeue is requeued, not pruned.
+#[test]
+fn a_reply_asked_requeued_is_not_pruned() {
+    let env = Env::fixture("example");
+    let q = env.state().join("delivery-queue");
+    write_json(&q.join("failed/d1.json"), &dead_letter("d1"));
+    run(
+        &env,
+        &[
+            "repair",
+            "--yes",
+            "--requeue-replies",
+            "--prune-dead-letters",
+            "1h",
+        ],
+    );
+    let d1: Value = serde_json::from_slice(&std::fs::read(q.join("d1.json")).unwrap()).unwrap();
+    assert_eq!(d1["payloads"][0]["text"], "reply");
+}
