@@ -238,3 +238,72 @@ fn undo_documents_match_the_undo_schema() {
     wrong["files"][0]["verdict"] = "maybe".into();
     assert!(!undo.is_valid(&wrong), "an unknown verdict passes");
 }
+
+/// The delivery queues' edits are in `repair --dry-run --json` (files under
+/// `queues`, rows under `sqlite`) and match the schema, as does the real
+/// run's document.
+#[test]
+fn delivery_queue_edits_match_the_repair_schema() {
+    let repair = validator("repair.schema.json");
+    let env = Env::fixture("example");
+    let q = env.state().join("delivery-queue");
+    std::fs::create_dir_all(q.join("failed")).unwrap();
+    let entry = |id: &str, extra: Value| {
+        let mut v = serde_json::json!({"id": id, "enqueuedAt": 1_795_400_000_000_i64, "channel": "feishu", "to": "user:ou_1", "payloads": [{"text": "hi"}], "retryCount": 1, "lastError": "Error: Outbound not configured for channel: feishu"});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        v.to_string()
+    };
+    std::fs::write(q.join("failed/d1.json"), entry("d1", serde_json::json!({}))).unwrap();
+    let ambiguous = serde_json::json!({"recoveryState": "unknown_after_send"});
+    std::fs::write(q.join("failed/d2.json"), entry("d2", ambiguous)).unwrap();
+    let never = serde_json::json!({"lastError": "400: Bad Request: chat not found"});
+    std::fs::write(q.join("d3.json"), entry("d3", never)).unwrap();
+    let db = env.state().join("state/openclaw.sqlite");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "PRAGMA user_version = 9;
+         CREATE TABLE delivery_queue_entries (queue_name TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, entry_kind TEXT, session_key TEXT, channel TEXT, target TEXT, account_id TEXT, retry_count INTEGER NOT NULL DEFAULT 0, last_attempt_at INTEGER, last_error TEXT, recovery_state TEXT, platform_send_started_at INTEGER, entry_json TEXT NOT NULL, enqueued_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, failed_at INTEGER, PRIMARY KEY (queue_name, id));",
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO delivery_queue_entries (queue_name, id, status, entry_kind, channel, target, retry_count, entry_json, enqueued_at, updated_at, failed_at) VALUES ('outbound', 'r1', 'failed', 'outbound', 'feishu', 'user:ou_1', 1, ?1, 1795400000000, 1795400000000, 1795400000000)",
+        [entry("r1", serde_json::json!({}))],
+    )
+    .unwrap();
+    drop(c);
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .env("SESSFIX_OPENCLAW_VERSION", "2026.5.12")
+            .args(args)
+            .output()
+            .unwrap();
+        json_of(out, "delivery")
+    };
+    let flags = [
+        "--requeue-replies",
+        "--dead-letter-failing",
+        "--prune-dead-letters",
+        "1h",
+    ];
+    let dry = run(&[&["repair", "--dry-run", "--json"][..], &flags].concat());
+    let actions: Vec<&str> = dry["plan"]["queues"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no queues in the plan: {dry}"))
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["dead-letter", "requeue", "prune"], "{dry}");
+    assert_eq!(
+        dry["plan"]["queues"][1]["changes"][0]["after"], 0,
+        "a value"
+    );
+    assert_eq!(dry["plan"]["sqlite"][0]["action"], "requeue", "{dry}");
+    check(&repair, &dry, "dry run");
+    let real = run(&[&["repair", "--yes", "--json"][..], &flags].concat());
+    assert_eq!(real["applied"], true, "{real}");
+    check(&repair, &real, "real run");
+}

@@ -282,11 +282,15 @@ impl serde::Serialize for PlanDoc<'_> {
             }
         }
         let p = self.0;
-        let mut m = s.serialize_map(Some(5))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("indexes", &Each(&p.indexes, fix_index_write))?;
         m.serialize_entry("transcripts", &Each(&p.transcripts, whole_numbers))?;
         m.serialize_entry("removals", &Each(&p.removals, whole_numbers))?;
         m.serialize_entry("sqlite", &Each(&p.sqlite, fix_sqlite_edit))?;
+        // As `plan_value`: the queue files' edits, when there are any.
+        if !p.queues.is_empty() {
+            m.serialize_entry("queues", &Each(&p.queues, fix_sqlite_edit))?;
+        }
         m.serialize_entry("leftAlone", &Each(&p.left_alone, whole_numbers))?;
         m.end()
     }
@@ -302,7 +306,8 @@ fn fix_index_write(w: &mut Value) {
     whole_numbers(w);
 }
 
-/// A SQLite edit's changes as values, as `plan_value` makes them.
+/// A SQLite edit's (or a queue file edit's) changes as values, as
+/// `plan_value` makes them.
 fn fix_sqlite_edit(e: &mut Value) {
     for c in e["changes"].as_array_mut().into_iter().flatten() {
         raw_to_values(c);
@@ -342,9 +347,12 @@ pub fn plan_value(plan: &crate::plan::Plan) -> serde_json::Result<Value> {
             }
         }
     }
-    for e in v["sqlite"].as_array_mut().into_iter().flatten() {
-        for c in e["changes"].as_array_mut().into_iter().flatten() {
-            raw_to_values(c);
+    for k in ["sqlite", "queues"] {
+        let edits = v.get_mut(k).and_then(Value::as_array_mut);
+        for e in edits.into_iter().flatten() {
+            for c in e["changes"].as_array_mut().into_iter().flatten() {
+                raw_to_values(c);
+            }
         }
     }
     whole_numbers(&mut v);
