@@ -135,3 +135,19 @@ fn a_reply_asked_requeued_is_not_pruned() {
     let d1: Value = serde_json::from_slice(&std::fs::read(q.join("d1.json")).unwrap()).unwrap();
     assert_eq!(d1["payloads"][0]["text"], "reply");
 }
+
+/// A dead letter whose send began and whose error is the readiness one is
+/// not said to be "never sent": the send may have reached the chat.
+#[test]
+fn an_ambiguous_dead_letter_is_never_said_unsent() {
+    let env = Env::fixture("example");
+    let mut d2 = dead_letter("d2");
+    d2["recoveryState"] = "unknown_after_send".into();
+    write_json(&env.state().join("delivery-queue/failed/d2.json"), &d2);
+    let (report, _) = env.scan_json();
+    let f = findings_with(&report, "reply-ambiguous");
+    assert_eq!(f.len(), 1, "{report}");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(!message.contains("never sent"), "{message}");
+    assert!(message.contains("may have reached the chat"), "{message}");
+}

@@ -153,8 +153,9 @@ pub(crate) fn queue_findings(input: &QueueInput, out: &mut Vec<Finding>) {
             Status::Failed => {
                 let kind = if ambiguous { Kind::ReplyAmbiguous } else { Kind::ReplyDeadLettered };
                 let why = match e.last_error.as_deref() {
-                    Some(err) if rd::is_readiness_error(err) => format!("dead-lettered because the channel was not ready yet ({err}); it was never sent"),
+                    // A send that began may have reached the chat, whatever its error says.
                     Some(err) if ambiguous => format!("dead-lettered after a send that may have reached the chat ({err})"),
+                    Some(err) if rd::is_readiness_error(err) => format!("dead-lettered because the channel was not ready yet ({err}); it was never sent"),
                     Some(err) => format!("dead-lettered ({err})"),
                     None if ambiguous => "dead-lettered: its send began before a restart, and may have reached the chat".into(),
                     None => "dead-lettered".into(),
