@@ -151,3 +151,31 @@ fn an_ambiguous_dead_letter_is_never_said_unsent() {
     assert!(!message.contains("never sent"), "{message}");
     assert!(message.contains("may have reached the chat"), "{message}");
 }
+
+/// A dead letter whose id is pending too (`x.json` and `failed/x.json`) is
+/// left to a person, said so in the plan, and never overwrites the pending
+/// entry.
+#[test]
+fn a_requeue_onto_a_pending_entry_of_the_same_id_is_left_alone() {
+    let env = Env::fixture("example");
+    let q = env.state().join("delivery-queue");
+    write_json(&q.join("failed/x.json"), &dead_letter("x"));
+    let mut pending = dead_letter("x");
+    pending["payloads"][0]["text"] = "the pending one".into();
+    write_json(&q.join("x.json"), &pending);
+    let dry = run(
+        &env,
+        &["repair", "--dry-run", "--json", "--requeue-replies"],
+    );
+    let plan: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    let left = plan["plan"]["leftAlone"].to_string();
+    assert!(left.contains("exists already"), "{plan}");
+    let moves = plan["plan"]["queues"]
+        .as_array()
+        .map_or(0, |q| q.iter().filter(|e| e.get("from").is_some()).count());
+    assert_eq!(moves, 0, "{plan}");
+    run(&env, &["repair", "--yes", "--requeue-replies"]);
+    let x: Value = serde_json::from_slice(&std::fs::read(q.join("x.json")).unwrap()).unwrap();
+    assert_eq!(x["payloads"][0]["text"], "the pending one");
+    assert!(q.join("failed/x.json").exists());
+}

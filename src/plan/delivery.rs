@@ -190,6 +190,9 @@ fn dead_letter(plan: &mut Plan, e: &QueueEntry, now_ms: i64) {
                 .unwrap_or(Path::new("."))
                 .join("failed")
                 .join(p.file_name().unwrap_or_default());
+            if taken(plan, p, &target) {
+                return;
+            }
             plan.queues.push(QueueFileEdit {
                 action: "dead-letter",
                 path: target,
@@ -220,6 +223,21 @@ fn dead_letter(plan: &mut Plan, e: &QueueEntry, now_ms: i64) {
             },
         }),
     }
+}
+
+/// Whether moving the queue file `from` to `target` would overwrite a file
+/// there (a pending entry and a dead letter of the same id): then it is left
+/// to a person, and said so, rather than planned and refused at apply.
+fn taken(plan: &mut Plan, from: &Path, target: &Path) -> bool {
+    if std::fs::symlink_metadata(target).is_err() {
+        return false;
+    }
+    plan.left_alone.push(format!(
+        "{}: {} exists already (an entry of the same id): sessfix overwrites neither; compare the two and keep one by hand",
+        from.display(),
+        target.display()
+    ));
+    true
 }
 
 fn prune(plan: &mut Plan, e: &QueueEntry, older_than_ms: u64) {
@@ -294,6 +312,9 @@ fn requeue(plan: &mut Plan, e: &QueueEntry, now_ms: i64) -> Result<(), String> {
             let target = dir
                 .unwrap_or(Path::new("."))
                 .join(p.file_name().unwrap_or_default());
+            if target != *p && taken(plan, p, &target) {
+                return Ok(());
+            }
             plan.queues.push(QueueFileEdit {
                 action: "requeue",
                 from: (target != *p).then(|| p.clone()),
