@@ -179,3 +179,39 @@ fn a_requeue_onto_a_pending_entry_of_the_same_id_is_left_alone() {
     assert_eq!(x["payloads"][0]["text"], "the pending one");
     assert!(q.join("failed/x.json").exists());
 }
+
+/// 2026.5.12: a resumed turn's reply whose session names no route (no
+/// `deliveryContext`, no `last*` fields): `--send-unsent-replies` writes no
+/// queue file and says it leaves the reply to a person (it was silent).
+#[test]
+fn an_unsent_reply_with_no_route_is_left_to_a_person_in_words() {
+    let env = Env::fixture("example");
+    let sessions = env.sessions("main");
+    let key = "agent:main:discord:channel:1122334455:thread:99";
+    let t = sessions.join("00000013-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl");
+    let mut body = std::fs::read_to_string(&t).unwrap();
+    for (role, text, ts) in [
+        ("user", "[System] Your previous turn was interrupted by a gateway restart while OpenClaw was waiting on tool/model work. Continue from the existing transcript and finish the interrupted response.", "2026-11-24T02:55:00.000Z"),
+        ("assistant", "Tomorrow: rain.", "2026-11-24T02:55:04.000Z"),
+    ] {
+        let m = json!({"role": role, "content": [{"type": "text", "text": text}], "stopReason": "stop"});
+        body.push_str(&json!({"type": "message", "id": ts, "timestamp": ts, "message": m}).to_string());
+        body.push('\n');
+    }
+    std::fs::write(&t, body).unwrap();
+    let index = sessions.join("sessions.json");
+    let mut store: Value = serde_json::from_slice(&std::fs::read(&index).unwrap()).unwrap();
+    let entry = store[key].as_object_mut().unwrap();
+    entry.retain(|k, _| !k.starts_with("last") && k != "deliveryContext" && k != "origin");
+    std::fs::write(&index, store.to_string()).unwrap();
+    let (report, _) = env.scan_json();
+    assert_eq!(findings_with(&report, "reply-unsent").len(), 1, "{report}");
+    let dry = run(
+        &env,
+        &["repair", "--dry-run", "--json", "--send-unsent-replies"],
+    );
+    let plan: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert!(plan["plan"].get("queues").is_none(), "{plan}");
+    let left = plan["plan"]["leftAlone"].to_string();
+    assert!(left.contains(key) && left.contains("by hand"), "{plan}");
+}

@@ -271,8 +271,9 @@ pub struct Report {
     #[serde(skip)]
     pub streamed: Streamed,
     /// The resumed turns' replies only in their transcripts
-    /// (`reply-unsent`) that name a route: what `--send-unsent-replies`
-    /// queues. Not in `--json`, whose findings say it.
+    /// (`reply-unsent`): what `--send-unsent-replies` queues (one whose
+    /// session names no route has an empty one, and is left to a person).
+    /// Not in `--json`, whose findings say it.
     #[serde(skip)]
     pub unsent: Vec<UnsentReply>,
 }

@@ -163,7 +163,12 @@ pub fn plan(
             .iter()
             .any(|l| rd::resumed_reply_unsent(l) && rd::replays_queue_files(l));
         for u in unsent {
-            if sends {
+            if u.route.channel.is_none() || u.route.to.is_none() {
+                plan.left_alone.push(format!(
+                    "{}: its resumed turn's reply is only in the transcript, and the session names no channel and target (no deliveryContext): send it by hand",
+                    u.key
+                ));
+            } else if sends {
                 plan.queues.push(queue_reply(state_dir, u, now_ms));
             } else {
                 plan.left_alone.push(format!(

@@ -322,13 +322,14 @@ pub(crate) fn reply_unsent(
     } else {
         format!("with the gateway stopped, `sessfix repair --send-unsent-replies` queues it for {to} (delivery-queue/), and the next boot sends it once")
     };
-    let queued_reply = route.map(|r| UnsentReply {
+    // Without a route too: `--send-unsent-replies` then says it leaves it.
+    let queued_reply = Some(UnsentReply {
         agent: agent.to_string(),
         key: s.key.clone(),
         transcript: t.path.clone(),
         text: reply.text.clone(),
         at_ms: reply.at_ms,
-        route: r.clone(),
+        route: route.cloned().unwrap_or_default(),
     });
     let finding = Finding {
         kind: Kind::ReplyUnsent,
