@@ -65,7 +65,7 @@ set edit:completion:arg-completer[sessfix] = {|@words|
             cand --backup-dir 'Where backups go [default: <state-dir>/sessfix-backups]'
             cand --untombstone 'SQLite era (OpenClaw 2026.8+): drop the restart-recovery cycle that rejects every turn of this session, keeping its history: a tombstone (restart recovery gave up), or a cycle and run fence left on a finished session ("changed while starting work. Retry.")'
             cand --resume 'SQLite era: re-queue the turn of this session that a stop dropped (`killed` with abortedLastRun); never automatic, as a user''s /stop leaves the same state'
-            cand --prune-dead-letters 'Delivery queue: remove dead letters older than this (e.g. 30d), each backed up'
+            cand --prune-dead-letters 'Delivery queue: remove dead letters older than this (e.g. 30d), each backed up: payload-free tombstones, and dead letters that still hold a reply too (given with --requeue-replies, the requeue wins)'
             cand --max-age 'End waiting turns (stranded sessions, and those the next boot resumes) last updated longer ago than this (e.g. 2d, 12h) instead of resuming them; without it, those older than 3d are a warning'
             cand --lock-wait 'How long to wait for another sessfix run''s lock on this state dir before giving up with exit 7 (0s: do not wait)'
             cand --keep-backups 'After a run that changed something, prune this state dir''s older backup runs but the N newest (the run just made counted, never pruned); `all` keeps every run'

@@ -308,7 +308,8 @@ pub struct RepairArgs {
     #[arg(long)]
     pub dead_letter_failing: bool,
     /// Delivery queue: remove dead letters older than this (e.g. 30d), each
-    /// backed up
+    /// backed up: payload-free tombstones, and dead letters that still hold
+    /// a reply too (given with --requeue-replies, the requeue wins)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub prune_dead_letters: Option<u64>,
     /// End waiting turns (stranded sessions, and those the next boot

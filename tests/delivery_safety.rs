@@ -61,13 +61,19 @@ fn a_linked_queue_dir_is_named_and_never_edited_through() {
     std::os::unix::fs::symlink(&outside, q.join("failed")).unwrap();
     let (report, _) = env.scan_json();
     assert!(findings_with(&report, "reply-dead-lettered").is_empty());
-    let named = findings_with(&report, "queue-entry-unreadable");
+    let named = findings_with(&report, "queue-unreadable");
     assert_eq!(named.len(), 1, "{report}");
     assert!(named[0]["message"]
         .as_str()
         .unwrap()
         .contains("symbolic link"));
-    run(&env, &["repair", "--yes", "--prune-dead-letters", "1ms"]);
+    assert_eq!(
+        env.code(&["scan"]),
+        Some(3),
+        "part of the state was not read"
+    );
+    let code = env.code(&["repair", "--yes", "--prune-dead-letters", "1ms"]);
+    assert_eq!(code, Some(3), "the rest repaired; part not read");
     assert!(outside.join("o1.json").exists(), "removed outside");
 }
 
@@ -87,8 +93,10 @@ fn a_queue_dir_that_cannot_be_listed_is_named() {
         .arg(env.state())
         .args(["scan", "--json"]);
     run_as(&mut c, 65534);
-    let report: Value = serde_json::from_slice(&c.output().unwrap().stdout).unwrap();
-    let named = findings_with(&report, "queue-entry-unreadable");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "part of the state was not read");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let named = findings_with(&report, "queue-unreadable");
     assert_eq!(named.len(), 1, "{report}");
     assert!(named[0]["message"]
         .as_str()

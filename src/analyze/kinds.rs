@@ -199,6 +199,8 @@ kinds! {
         "a pending reply that failed before (`retryCount`, `lastError`): tried again only at the next boot through 2026.7.x, dead-lettered at 5 failures, or at once on a permanent error (the readiness error through 2026.7.x)";
     QueueLegacyIgnored = "queue-legacy-ignored", [Warning], BySeverity,
         "legacy queue data (`delivery-queue/` files, 2026.6-7.x `outbound` rows) that 2026.9.5+ no longer deliver; `openclaw doctor --fix` imports it";
+    QueueUnreadable = "queue-unreadable", [Error], CouldNotRead,
+        "a queue dir (`delivery-queue/`, its `failed/`, `session-delivery-queue/`) that cannot be listed, or a link out of the state dir: the replies in it are not known, and none is edited";
     QueueEntryUnreadable = "queue-entry-unreadable", [Warning], BySeverity,
         "a queue file that is not a JSON object the gateway reads (not JSON, too big, a link): skipped at every boot, its reply never sent";
     ConfigUnreadable = "config-unreadable", [Warning], BySeverity,
@@ -319,7 +321,8 @@ mod tests {
                 "index-unreadable",
                 "transcript-unreadable",
                 "agent-unreadable",
-                "state-db-unreadable"
+                "state-db-unreadable",
+                "queue-unreadable"
             ]
         );
         assert_eq!(

@@ -279,11 +279,11 @@ fn read_dir(dir: &Path, queue: Queue, status: Status, q: &mut Queues) -> bool {
 fn read_file(path: &Path) -> Result<(String, Option<i64>), String> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| fsx::describe(path, &e))?;
     if meta.file_type().is_symlink() || !meta.is_file() {
-        return Err("is not a regular file (the gateway skips it)".into());
+        return Err("is not a regular file".into());
     }
     let (bytes, meta) = fsx::read_regular(path, MAX_ENTRY_BYTES).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
-            format!("is larger than {MAX_ENTRY_BYTES} bytes (the gateway skips it)")
+            format!("is larger than {MAX_ENTRY_BYTES} bytes")
         } else {
             fsx::describe(path, &e)
         }

@@ -195,13 +195,18 @@ pub(crate) fn queue_findings(input: &QueueInput, out: &mut Vec<Finding>) {
             key: None,
             path: Some(show(path)),
             message: format!("a queue entry that {why}: the gateway skips it at every boot, and whatever reply it held is never sent"),
-            fix: "read it by hand: if it holds a reply, fix its JSON (the gateway then sends it at the next boot); else move it out of the queue dir".into(),
+            fix: if why.contains("JSON") || why.contains("UTF-8") {
+                "read it by hand: if it holds a reply, fix its JSON (the gateway then sends it at the next boot); else move it out of the queue dir"
+            } else {
+                "read it by hand: if it is a reply, put it back as a plain file under 16 MiB (the gateway then sends it at the next boot); else move it out of the queue dir"
+            }
+            .into(),
         });
     }
     for (dir, why) in &input.queues.problems {
         out.push(Finding {
-            kind: Kind::QueueEntryUnreadable,
-            severity: Severity::Warning,
+            kind: Kind::QueueUnreadable,
+            severity: Severity::Error,
             agent: None,
             key: None,
             path: Some(show(dir)),
@@ -223,7 +228,7 @@ pub(crate) fn queue_findings(input: &QueueInput, out: &mut Vec<Finding>) {
                 tombstones.len(),
                 oldest.map(|t| format!(", the oldest {} old", crate::boot::ago(now_ms, t))).unwrap_or_default()
             ),
-            fix: "nothing is lost by removing them: with the gateway stopped, `sessfix repair --prune-dead-letters 30d` removes those older than 30 days".into(),
+            fix: "nothing is lost by removing these: with the gateway stopped, `sessfix repair --prune-dead-letters 30d` removes every dead letter older than 30 days (one that still holds a reply too: add --requeue-replies to send those instead)".into(),
         });
     }
 }
