@@ -51,15 +51,23 @@ fi
 
 file_args=()
 sqlite_args=()
+delivery_args=()
+mapfile -t delivery_releases < <(read_list oracle/releases-delivery.txt)
 for v in "${releases[@]}"; do
     dir="$(bash oracle/install.sh "$v")"
     if sqlite_era "$v"; then sqlite_args+=(--release "$v=$dir"); else file_args+=(--release "$v=$dir"); fi
+    # The delivery oracle (oracle/delivery.py) runs on the releases it lists.
+    if printf '%s\n' "${delivery_releases[@]}" | grep -qx -- "$v"; then delivery_args+=(--release "$v=$dir"); fi
 done
 mapfile -t sqlite_known < <(python3 oracle/sqlite.py --list)
+mapfile -t delivery_known < <(python3 oracle/delivery.py --list)
 file_cases=()
 sqlite_cases=()
+delivery_cases=()
 for c in ${cases[@]+"${cases[@]}"}; do
-    if printf '%s\n' "${sqlite_known[@]}" | grep -qx -- "$c"; then sqlite_cases+=("$c"); else file_cases+=("$c"); fi
+    if printf '%s\n' "${delivery_known[@]}" | grep -qx -- "$c"; then delivery_cases+=("$c")
+    elif printf '%s\n' "${sqlite_known[@]}" | grep -qx -- "$c"; then sqlite_cases+=("$c")
+    else file_cases+=("$c"); fi
 done
 # Case names given for one harness only: the other one is not run.
 run_file=1; run_sqlite=1; run_delivery=1

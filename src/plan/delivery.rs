@@ -1,13 +1,15 @@
 //! The delivery queues' edits, each one named by the operator (`repair
 //! --requeue-replies`, `--may-duplicate`, `--send-unsent-replies`,
-//! `--prune-dead-letters`), never automatic.
+//! `--prune-dead-letters`, `--dead-letter-failing`), never automatic.
 //!
-//! A queue file is never edited in place: a requeue writes the entry, its
-//! retry state reset, as `delivery-queue/<id>.json` and then removes the dead
-//! letter `failed/<id>.json` (both backed up, `undo` puts them back). A queue
-//! row is updated in its columns and its `entry_json` alike (a non-NULL
-//! column overrides `entry_json` when the gateway reads it back,
-//! `shared/delivery-queue.md` §1b).
+//! A dead letter is never edited in place: a requeue writes the entry, its
+//! retry state reset, as `delivery-queue/<name>.json` and then removes the
+//! dead letter `failed/<name>.json` (both backed up, `undo` puts them back);
+//! a pending entry's retries are reset in place. A queue row is updated in
+//! its columns and its `entry_json` alike (a non-NULL column overrides
+//! `entry_json` when the gateway reads it back, `shared/delivery-queue.md`
+//! §1b). On 2026.9.6 an unsent final reply becomes a new
+//! `outbound-prepared-v1` row (`plan_pending_final`).
 
 use super::sqlite::{splice_entry, SqliteEdit, SqliteOp};
 use super::{FieldChange, Op, Plan};
@@ -53,11 +55,13 @@ impl DeliveryRequest {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueFileEdit {
-    /// `requeue`, `queue-reply` or `prune`.
+    /// `requeue`, `queue-reply`, `dead-letter` or `prune`.
     pub action: &'static str,
-    /// The file written (requeue, queue-reply) or removed (prune).
+    /// The file written (requeue, queue-reply, dead-letter) or removed
+    /// (prune).
     pub path: PathBuf,
-    /// The dead letter a requeue removes once the entry is written.
+    /// The file a requeue or a dead-letter move removes once the new one is
+    /// written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
