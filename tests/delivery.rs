@@ -57,6 +57,15 @@ fn dead_letter(id: &str, extra: Value) -> Value {
     v
 }
 
+/// `sessfix --state-dir <state> ARGS` as `release` would boot the state.
+fn run_on(env: &Env, release: &str, args: &[&str]) -> std::process::Output {
+    env.cmd()
+        .env("SESSFIX_OPENCLAW_VERSION", release)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn run(env: &Env, args: &[&str]) -> std::process::Output {
     env.cmd().args(args).output().unwrap()
 }
@@ -188,12 +197,7 @@ fn an_ambiguous_send_is_requeued_only_when_acknowledged() {
 #[test]
 fn later_releases_send_resumed_replies_themselves() {
     let env = resumed_env();
-    let out = env
-        .cmd()
-        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
-        .args(["scan", "--json"])
-        .output()
-        .unwrap();
+    let out = run_on(&env, "2026.7.35", &["scan", "--json"]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(findings_with(&report, "reply-unsent").is_empty());
 }
@@ -252,12 +256,7 @@ fn a_sqlite_dead_letter_is_requeued_before_an_upgrade_deletes_it() {
     let env = Env::fixture("example");
     let db = queue_db(&env);
     let scan = |v: &str| -> Value {
-        let out = env
-            .cmd()
-            .env("SESSFIX_OPENCLAW_VERSION", v)
-            .args(["scan", "--json"])
-            .output()
-            .unwrap();
+        let out = run_on(&env, v, &["scan", "--json"]);
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let on_7 = scan("2026.7.35");
@@ -270,12 +269,7 @@ fn a_sqlite_dead_letter_is_requeued_before_an_upgrade_deletes_it() {
     assert_eq!(lost[0]["severity"], "error");
 
     let before = row(&db);
-    let out = env
-        .cmd()
-        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
-        .args(["repair", "--yes", "--requeue-replies"])
-        .output()
-        .unwrap();
+    let out = run_on(&env, "2026.7.35", &["repair", "--yes", "--requeue-replies"]);
     assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
     let (status, retries, error, failed_at, entry) = row(&db);
     assert_eq!(
@@ -285,12 +279,7 @@ fn a_sqlite_dead_letter_is_requeued_before_an_upgrade_deletes_it() {
     assert_eq!(entry["retryCount"], 0);
     assert!(entry.get("lastError").is_none() && entry.get("lastAttemptAt").is_none());
     assert_eq!(entry["payloads"][0]["text"], "reply r1");
-    let undo = env
-        .cmd()
-        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
-        .args(["undo", "--yes"])
-        .output()
-        .unwrap();
+    let undo = run_on(&env, "2026.7.35", &["undo", "--yes"]);
     assert_eq!(undo.status.code(), Some(0), "{undo:?}");
     assert_eq!(before, row(&db), "undo put the row back");
 }
@@ -411,12 +400,7 @@ fn rows_db(env: &Env, rows_json: &Path) -> PathBuf {
 #[test]
 fn the_real_7_35_rows_are_retrying_then_dead_and_requeued() {
     let scan = |env: &Env| -> Value {
-        let out = env
-            .cmd()
-            .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
-            .args(["scan", "--json"])
-            .output()
-            .unwrap();
+        let out = run_on(&env, "2026.7.35", &["scan", "--json"]);
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let env = Env::empty();
@@ -445,12 +429,7 @@ fn the_real_7_35_rows_are_retrying_then_dead_and_requeued() {
         "{}",
         r["findings"]
     );
-    let out = env
-        .cmd()
-        .env("SESSFIX_OPENCLAW_VERSION", "2026.7.35")
-        .args(["repair", "--yes", "--requeue-replies"])
-        .output()
-        .unwrap();
+    let out = run_on(&env, "2026.7.35", &["repair", "--yes", "--requeue-replies"]);
     assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
     let c = Connection::open(&db).unwrap();
     let (status, retries): (String, i64) = c
@@ -564,13 +543,7 @@ fn the_public_reports_states_are_named() {
     };
     let rows: Vec<_> = (0..764).map(tombstone).collect();
     let db = custody_db(&env, &rows);
-    let run9 = |args: &[&str]| {
-        env.cmd()
-            .env("SESSFIX_OPENCLAW_VERSION", "2026.9.6")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run9 = |args: &[&str]| run_on(&env, "2026.9.6", args);
     let r: Value = serde_json::from_slice(&run9(&["scan", "--json"]).stdout).unwrap();
     let old = findings_with(&r, "dead-letters-old");
     assert_eq!(old.len(), 1, "one finding with the count");
@@ -647,15 +620,8 @@ fn the_public_reports_states_are_named() {
         .unwrap()
         .execute_batch("PRAGMA user_version = 9")
         .unwrap();
-    let r: Value = serde_json::from_slice(
-        &env.cmd()
-            .env("SESSFIX_OPENCLAW_VERSION", "2026.9.6")
-            .args(["scan", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let r: Value =
+        serde_json::from_slice(&run_on(&env, "2026.9.6", &["scan", "--json"]).stdout).unwrap();
     assert_eq!(
         findings_with(&r, "queue-legacy-ignored").len(),
         1,
