@@ -400,7 +400,7 @@ fn rows_db(env: &Env, rows_json: &Path) -> PathBuf {
 #[test]
 fn the_real_7_35_rows_are_retrying_then_dead_and_requeued() {
     let scan = |env: &Env| -> Value {
-        let out = run_on(&env, "2026.7.35", &["scan", "--json"]);
+        let out = run_on(env, "2026.7.35", &["scan", "--json"]);
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let env = Env::empty();
