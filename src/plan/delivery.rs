@@ -99,18 +99,9 @@ fn reset_ops(e: &QueueEntry) -> Vec<Op> {
     ops
 }
 
-/// A file, or a row of the 6.x/7.x queues: what sessfix edits (never a
-/// 2026.8+ custody row).
-fn requeueable_place(e: &QueueEntry) -> bool {
-    match &e.place {
-        Place::File(_) => true,
-        Place::Row { queue_name, .. } => queue_name == "outbound" || queue_name == "session",
-    }
-}
-
 /// Whether `--requeue-replies` takes `e`.
 fn requeue_takes(e: &QueueEntry, req: &DeliveryRequest) -> bool {
-    let place_ok = requeueable_place(e);
+    let place_ok = rd::editable(&e.facts());
     let wanted = match e.status {
         Status::Failed => e.has_payload,
         Status::Pending => e.attempts > 0 || e.last_error.is_some() || rd::is_ambiguous(&e.facts()),
@@ -154,7 +145,7 @@ pub fn plan(
         }
         let failing = e.status == Status::Pending
             && e.last_error.as_deref().is_some_and(rd::is_structural_error);
-        if req.dead_letter_failing && failing && requeueable_place(e) {
+        if req.dead_letter_failing && failing && rd::editable(&e.facts()) {
             dead_letter(plan, e, now_ms);
             continue;
         }

@@ -258,6 +258,13 @@ pub fn resumed_reply_unsent(line: &LineRules) -> bool {
     line.boot_recovery && !line.delivers_resumed_reply
 }
 
+/// Whether sessfix may edit `e` in place of the gateway: a queue file, or a
+/// row of the 2026.6.1-7.x queues (`outbound`, `session`); never a 2026.8+
+/// custody row, whose ownership and settlement fields the gateway checks.
+pub fn editable(e: &EntryFacts) -> bool {
+    e.file || matches!(e.namespace, Some("outbound" | "session"))
+}
+
 /// Whether an entry that failed with `error` and never began its send is
 /// definitely unsent: safe to requeue without a duplicate.
 pub fn definitely_unsent(e: &EntryFacts) -> bool {
@@ -494,6 +501,8 @@ mod tests {
             ..pending
         };
         assert_eq!(fate(&lines::L2026_4_25, &file), Fate::Sent);
+        assert!(editable(&file) && editable(&pending));
+        assert!(!editable(&prepared), "a custody row");
         assert_eq!(fate(&lines::L2026_9_5, &file), Fate::Ignored);
     }
 

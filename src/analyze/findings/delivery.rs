@@ -80,11 +80,7 @@ fn on(lines: &[&'static LineRules], some: &[&'static LineRules]) -> String {
 /// The `repair` that puts a dead letter back, where one can: files, and
 /// the 6.x/7.x `outbound` rows.
 fn requeue_fix(e: &QueueEntry, ambiguous: bool) -> String {
-    let requeueable = match &e.place {
-        Place::File(_) => true,
-        Place::Row { queue_name, .. } => queue_name == "outbound" || queue_name == "session",
-    };
-    if !requeueable || !e.has_payload {
+    if !rd::editable(&e.facts()) || !e.has_payload {
         return "nothing holds the reply any more: it is only in the session's transcript".into();
     }
     let flag = if ambiguous {
