@@ -37,7 +37,7 @@ pub use transcripts::{read_tail, read_tail_lines};
 
 use crate::fsx;
 use crate::rules::ProcState;
-use process::Processes;
+use process::{Held, Processes};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -136,6 +136,39 @@ fn is_sqlite_file(p: &Path) -> bool {
         .any(|s| n.ends_with(s))
 }
 
+/// The SQLite files OpenClaw keeps in `real_state_dir` (`state/` and each
+/// `agents/<id>/agent/`; regular files only, links not followed), and the
+/// uids that own them (Unix; none elsewhere).
+fn sqlite_files(real_state_dir: &Path) -> (Vec<PathBuf>, Vec<u32>) {
+    let mut dirs = vec![real_state_dir.join("state")];
+    if let Ok(rd) = std::fs::read_dir(real_state_dir.join("agents")) {
+        dirs.extend(rd.flatten().map(|a| a.path().join("agent")));
+    }
+    let mut files = Vec::new();
+    let mut owners = Vec::new();
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(m) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if !m.is_file() || !is_sqlite_file(&p) {
+                continue;
+            }
+            #[cfg(unix)]
+            owners.push(std::os::unix::fs::MetadataExt::uid(&m));
+            files.push(p);
+        }
+    }
+    files.sort();
+    owners.sort_unstable();
+    owners.dedup();
+    (files, owners)
+}
+
 /// Read the SQLite era's shared state of `state_dir`, and the process facts
 /// it needs.
 pub fn read_sqlite_shared(
@@ -177,7 +210,13 @@ pub fn read_sqlite_shared(
         }
     }
     let holders = if state_db.is_some() || state_db_problem.is_some() {
-        procs.holders(&|t: &Path| t.starts_with(real_state_dir) && is_sqlite_file(t))
+        let wanted = |t: &Path| t.starts_with(real_state_dir) && is_sqlite_file(t);
+        let (files, owners) = sqlite_files(real_state_dir);
+        procs.holders(&Held {
+            wanted: &wanted,
+            files: &files,
+            owners: &owners,
+        })
     } else {
         Ok(Vec::new())
     };

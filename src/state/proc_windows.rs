@@ -150,6 +150,139 @@ unsafe fn command_line(h: windows_sys::Win32::Foundation::HANDLE) -> Option<Stri
     Some(String::from_utf16_lossy(s))
 }
 
+/// What the Restart Manager and a sharing probe said about one file, and
+/// what follows: the pids using it (`Ok`), or why that is unknown.
+///
+/// `rm`: the pids `RmGetList` named (this process left out), or its error.
+/// `in_use`: whether the file could not be opened with no sharing at all
+/// (`ERROR_SHARING_VIOLATION`: some handle is open on it), or the error.
+/// The probe is the check on the Restart Manager: a file some handle holds
+/// open, of which it names no process (Wine's `rstrtmgr` is a stub that
+/// names none; a process it may not see) is unknown, never free.
+pub fn holders_from(
+    file: &std::path::Path,
+    rm: Result<Vec<u32>, String>,
+    in_use: Result<bool, String>,
+) -> Result<Vec<u32>, String> {
+    match (rm, in_use) {
+        (Ok(pids), _) if !pids.is_empty() => Ok(pids),
+        (_, Ok(false)) => Ok(Vec::new()),
+        (Ok(_), Ok(true)) => Err(format!(
+            "{} is open in another process, and the Restart Manager names none",
+            file.display()
+        )),
+        (Err(rm), Ok(true)) => Err(format!(
+            "{} is open in another process, and the Restart Manager cannot name it ({rm})",
+            file.display()
+        )),
+        (Ok(_), Err(probe)) | (Err(_), Err(probe)) => Err(format!(
+            "{}: whether another process has it open cannot be established ({probe})",
+            file.display()
+        )),
+    }
+}
+
+/// The processes (not this one) using any of `files`, by the Restart
+/// Manager (`RmStartSession`, `RmRegisterResources`, `RmGetList`), each
+/// checked by opening the file with no sharing (`holders_from`). A file
+/// gone meanwhile has no holder.
+#[cfg(windows)]
+pub fn holders(files: &[std::path::PathBuf]) -> Result<Vec<(u64, std::path::PathBuf)>, String> {
+    let own = std::process::id();
+    let mut out = Vec::new();
+    for f in files {
+        let rm = rm_users(f).map(|mut p| {
+            p.retain(|&pid| pid != own);
+            p
+        });
+        for pid in holders_from(f, rm, in_use(f))? {
+            out.push((u64::from(pid), f.clone()));
+        }
+    }
+    out.sort();
+    out.dedup_by_key(|(pid, _)| *pid);
+    Ok(out)
+}
+
+/// Whether some handle is open on `file`: it cannot be opened for reading
+/// with no sharing (`ERROR_SHARING_VIOLATION`, 32).
+#[cfg(windows)]
+fn in_use(file: &std::path::Path) -> Result<bool, String> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .share_mode(0)
+        .open(file)
+    {
+        Ok(_) => Ok(false),
+        Err(e) if e.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The pids the Restart Manager names as using `file`.
+#[cfg(windows)]
+fn rm_users(file: &std::path::Path) -> Result<Vec<u32>, String> {
+    use std::os::windows::ffi::OsStrExt;
+    use windows_sys::Win32::Foundation::{ERROR_MORE_DATA, ERROR_SUCCESS};
+    use windows_sys::Win32::System::RestartManager::{
+        RmEndSession, RmGetList, RmRegisterResources, RmStartSession, CCH_RM_SESSION_KEY,
+        RM_PROCESS_INFO,
+    };
+    let wide: Vec<u16> = file.as_os_str().encode_wide().chain([0]).collect();
+    let mut session = 0u32;
+    let mut key = [0u16; CCH_RM_SESSION_KEY as usize + 1];
+    // SAFETY: plain Win32 calls; every buffer outlives the call given it,
+    // and the session is ended before returning.
+    unsafe {
+        let rc = RmStartSession(&mut session, 0, key.as_mut_ptr());
+        if rc != ERROR_SUCCESS {
+            return Err(format!("RmStartSession failed with error {rc}"));
+        }
+        let names = [wide.as_ptr()];
+        let rc = RmRegisterResources(
+            session,
+            1,
+            names.as_ptr(),
+            0,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+        );
+        let result = if rc != ERROR_SUCCESS {
+            Err(format!("RmRegisterResources failed with error {rc}"))
+        } else {
+            let mut infos: Vec<RM_PROCESS_INFO> = Vec::new();
+            loop {
+                let mut needed = 0u32;
+                let mut n = infos.len() as u32;
+                let mut reasons = 0u32;
+                let rc = RmGetList(
+                    session,
+                    &mut needed,
+                    &mut n,
+                    infos.as_mut_ptr(),
+                    &mut reasons,
+                );
+                if rc == ERROR_SUCCESS {
+                    break Ok(infos[..n as usize]
+                        .iter()
+                        .map(|i| i.Process.dwProcessId)
+                        .collect());
+                }
+                if rc != ERROR_MORE_DATA || infos.len() > 4096 {
+                    break Err(format!("RmGetList failed with error {rc}"));
+                }
+                infos = vec![std::mem::zeroed(); needed as usize + 4];
+            }
+        };
+        RmEndSession(session);
+        result
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +302,33 @@ mod tests {
         assert_eq!(command_argv("  "), None);
         let gw = command_argv(r"C:\Users\ana\AppData\Roaming\npm\openclaw.cmd gateway").unwrap();
         assert!(crate::rules::is_gateway_argv(&gw));
+    }
+
+    #[test]
+    fn a_file_in_use_that_the_restart_manager_cannot_name_is_unknown() {
+        let f = std::path::Path::new(r"C:\s\state\openclaw.sqlite");
+        // Named holders are the answer, whatever the probe says.
+        assert_eq!(holders_from(f, Ok(vec![42]), Ok(true)), Ok(vec![42]));
+        assert_eq!(holders_from(f, Ok(vec![42]), Err("x".into())), Ok(vec![42]));
+        // No handle open at all: nobody holds it, even if the Restart
+        // Manager cannot be asked.
+        assert_eq!(holders_from(f, Ok(vec![]), Ok(false)), Ok(vec![]));
+        assert_eq!(holders_from(f, Err("e".into()), Ok(false)), Ok(vec![]));
+        // Open, but no process named (Wine's stub, an unseen process).
+        let e = holders_from(f, Ok(vec![]), Ok(true)).unwrap_err();
+        assert!(
+            e.contains("open in another process") && e.contains("openclaw.sqlite"),
+            "{e}"
+        );
+        assert!(
+            holders_from(f, Err("RmStartSession failed".into()), Ok(true))
+                .unwrap_err()
+                .contains("RmStartSession failed")
+        );
+        // The probe failed for another reason and nothing named: unknown.
+        assert!(holders_from(f, Ok(vec![]), Err("access denied".into()))
+            .unwrap_err()
+            .contains("cannot be established"));
     }
 
     #[test]

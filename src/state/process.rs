@@ -33,13 +33,13 @@ pub trait Processes: Send + Sync {
     /// What is known about `pid` right now.
     fn state(&self, pid: u64) -> ProcState;
 
-    /// The processes (other than this one) that have a file open that
-    /// `wanted` accepts (given the file's resolved path), with that path;
-    /// `Err` says why this cannot be established here. The SQLite era's
-    /// third liveness check (`sqlite-era.md` §6.1 c): an OpenClaw process
-    /// holding `openclaw-agent.sqlite`, `openclaw.sqlite` or their `-wal`.
-    fn holders(&self, wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
-        let _ = wanted;
+    /// The processes (other than this one) that have one of `held`'s files
+    /// open, with that file's path; `Err` says why this cannot be
+    /// established here. The SQLite era's third liveness check
+    /// (`sqlite-era.md` §6.1 c): an OpenClaw process holding
+    /// `openclaw-agent.sqlite`, `openclaw.sqlite` or their `-wal`.
+    fn holders(&self, held: &Held) -> Result<Vec<(u64, PathBuf)>, String> {
+        let _ = held;
         Err("the open files of other processes cannot be listed on this OS".into())
     }
 
@@ -70,6 +70,32 @@ pub trait Processes: Send + Sync {
     /// `os.hostname()` gives there); `None` when it cannot be read.
     fn hostname(&self) -> Option<String> {
         hostname()
+    }
+}
+
+/// The files a holder is looked for by (`Processes::holders`), in the two
+/// forms the OSes ask in: by a test of each open file's resolved path (a
+/// proc filesystem's `fd` links, macOS vnode paths), or per file (Windows'
+/// Restart Manager names the processes using a file it is given).
+pub struct Held<'a> {
+    /// Accepts an open file's resolved path.
+    pub wanted: &'a dyn Fn(&Path) -> bool,
+    /// The files themselves, as they exist now (each accepted by `wanted`).
+    pub files: &'a [PathBuf],
+    /// The owners (uids) of `files` (Unix): besides root, the only users
+    /// whose processes can have them open for writing.
+    pub owners: &'a [u32],
+}
+
+impl<'a> Held<'a> {
+    /// Only a test of paths (no files listed, no owners): a proc
+    /// filesystem needs nothing more.
+    pub fn by_path(wanted: &'a dyn Fn(&Path) -> bool) -> Self {
+        Held {
+            wanted,
+            files: &[],
+            owners: &[],
+        }
     }
 }
 
@@ -222,14 +248,11 @@ impl Processes for ProcFs {
         procfs_tmp_dir(&self.root.join(pid.to_string()))
     }
 
-    fn holders(&self, wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
+    fn holders(&self, held: &Held) -> Result<Vec<(u64, PathBuf)>, String> {
         match self.kind {
-            Table::Native => Err(
-                "the open files of other processes cannot be listed on this OS (no proc filesystem)"
-                    .into(),
-            ),
-            Table::OwnProcFs => procfs_holders(&self.root, true, wanted),
-            Table::OtherProcFs => procfs_holders(&self.root, false, wanted),
+            Table::Native => native_holders(held),
+            Table::OwnProcFs => procfs_holders(&self.root, true, held.wanted),
+            Table::OtherProcFs => procfs_holders(&self.root, false, held.wanted),
         }
     }
 }
@@ -248,6 +271,20 @@ fn native_state(pid: u64) -> ProcState {
     };
 }
 
+/// The OS's own open-file facts, without a proc filesystem.
+fn native_holders(held: &Held) -> Result<Vec<(u64, PathBuf)>, String> {
+    #[cfg(windows)]
+    return super::proc_windows::holders(held.files);
+    #[cfg(not(windows))]
+    {
+        let _ = held;
+        Err(
+            "the open files of other processes cannot be listed on this OS (no proc filesystem)"
+                .into(),
+        )
+    }
+}
+
 /// A fixed process table for unit tests.
 #[derive(Default)]
 pub struct FakeProcesses {
@@ -259,7 +296,7 @@ impl Processes for FakeProcesses {
         self.table.get(&pid).cloned().unwrap_or(ProcState::Dead)
     }
 
-    fn holders(&self, _: &dyn Fn(&Path) -> bool) -> Result<Vec<(u64, PathBuf)>, String> {
+    fn holders(&self, _: &Held) -> Result<Vec<(u64, PathBuf)>, String> {
         Ok(Vec::new())
     }
 
@@ -409,7 +446,7 @@ mod tests {
         let sleep = || std::thread::sleep(std::time::Duration::from_millis(10));
         let mut found = Vec::new();
         for _ in 0..200 {
-            found = p.holders(&want).unwrap();
+            found = p.holders(&Held::by_path(&want)).unwrap();
             if found.iter().any(|(h, _)| *h == pid) {
                 break;
             }
@@ -419,13 +456,13 @@ mod tests {
         child.wait().unwrap();
         assert!(found.contains(&(pid, real.clone())), "{found:?}");
         assert!(found.iter().all(|(_, path)| *path == real), "{found:?}");
-        let mut left = p.holders(&want).unwrap();
+        let mut left = p.holders(&Held::by_path(&want)).unwrap();
         for _ in 0..200 {
             if left.is_empty() {
                 break;
             }
             sleep();
-            left = p.holders(&want).unwrap();
+            left = p.holders(&Held::by_path(&want)).unwrap();
         }
         assert!(left.is_empty(), "gone with the process: {left:?}");
     }
@@ -433,7 +470,7 @@ mod tests {
     #[test]
     fn without_a_proc_filesystem_open_files_are_unknown() {
         let dir = tempfile::tempdir().unwrap();
-        let e = ProcFs::new(dir.path().join("none")).holders(&|_| true);
+        let e = ProcFs::new(dir.path().join("none")).holders(&Held::by_path(&|_| true));
         assert!(e.unwrap_err().contains("cannot be listed"));
         // A fake table whose process's fd cannot be read, running OpenClaw.
         let root = dir.path().join("proc");
@@ -441,10 +478,13 @@ mod tests {
         std::fs::create_dir_all(root.join("12")).unwrap();
         std::fs::write(root.join("12/cmdline"), b"node\0openclaw.mjs\0").unwrap();
         std::fs::write(root.join("12/fd"), b"not a dir").unwrap();
-        let e = ProcFs::new(&root).holders(&|_| true);
+        let e = ProcFs::new(&root).holders(&Held::by_path(&|_| true));
         assert!(e.unwrap_err().contains("pid 12 runs OpenClaw"));
         std::fs::write(root.join("12/cmdline"), b"bash\0").unwrap();
-        assert_eq!(ProcFs::new(&root).holders(&|_| true), Ok(Vec::new()));
+        assert_eq!(
+            ProcFs::new(&root).holders(&Held::by_path(&|_| true)),
+            Ok(Vec::new())
+        );
     }
 
     #[test]
