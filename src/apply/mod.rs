@@ -242,7 +242,8 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), String> {
 fn save_backup(dir: &Path, name: &str, bytes: &[u8]) -> Result<(PathBuf, std::fs::File), String> {
     let p = dir.join(name);
     let mut f = fsx::os::create_private(&p).map_err(|e| fsx::describe_write(&p, &e))?;
-    f.write_all(bytes).map_err(|e| fsx::describe(&p, &e))?;
+    f.write_all(bytes)
+        .map_err(|e| fsx::describe_write(&p, &e))?;
     Ok((p, f))
 }
 
@@ -556,7 +557,7 @@ fn write_indexes(
         fsx::write_atomic_pieces(&w.path, &w.after_pieces(&source), 0o600, || {
             checkpoint("temp-written")
         })
-        .map_err(|e| fsx::describe(&w.path, &e))?;
+        .map_err(|e| fsx::describe_write(&w.path, &e))?;
         run.manifest.entries[i].done = true;
         checkpoint("written");
         written += 1;
@@ -618,10 +619,10 @@ fn cut_transcripts(run: &mut Run<'_>, plan: &Plan, first_cut: usize) -> Result<(
             ));
             continue;
         }
-        let f = f.map_err(|e| fsx::describe(&c.path, &e))?;
+        let f = f.map_err(|e| fsx::describe_write(&c.path, &e))?;
         f.set_len(c.at)
             .and_then(|_| f.sync_all())
-            .map_err(|e| fsx::describe(&c.path, &e))?;
+            .map_err(|e| fsx::describe_write(&c.path, &e))?;
         run.manifest.entries[i].done = true;
         let n = c.size - c.at;
         run.out.done.push(Change {
@@ -676,7 +677,7 @@ fn remove_files(run: &mut Run<'_>, plan: &Plan, first_removal: usize) -> Result<
             ));
             continue;
         }
-        std::fs::remove_file(&r.path).map_err(|e| fsx::describe(&r.path, &e))?;
+        std::fs::remove_file(&r.path).map_err(|e| fsx::describe_write(&r.path, &e))?;
         if let Some(parent) = r.path.parent() {
             if seen_dirs.insert(parent) {
                 removed_from.push(parent);

@@ -171,7 +171,7 @@ pub(super) fn edit_files(run: &mut Run<'_>, plan: &Plan, first: usize) -> Result
             run.manifest.entries[k].done = true;
         }
         if let Some(k) = remove_at {
-            std::fs::remove_file(source).map_err(|e| fsx::describe(source, &e))?;
+            std::fs::remove_file(source).map_err(|e| fsx::describe_write(source, &e))?;
             run.manifest.entries[k].done = true;
             if let Some(d) = source.parent().filter(|d| !removed_from.contains(d)) {
                 removed_from.push(d);

@@ -202,19 +202,20 @@ pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
             "truncate" => {
                 let mut f =
                     fsx::os::open_nofollow(&e.path, std::fs::OpenOptions::new().append(true))
-                        .map_err(|x| fsx::describe(&e.path, &x))?;
+                        .map_err(|x| fsx::describe_write(&e.path, &x))?;
                 f.write_all(&b)
                     .and_then(|_| f.sync_all())
-                    .map_err(|x| fsx::describe(&e.path, &x))?;
+                    .map_err(|x| fsx::describe_write(&e.path, &x))?;
             }
             // The file did not exist before the repair made it.
             "create" => {
-                std::fs::remove_file(&e.path).map_err(|x| fsx::describe(&e.path, &x))?;
+                std::fs::remove_file(&e.path).map_err(|x| fsx::describe_write(&e.path, &x))?;
                 if let Some(parent) = e.path.parent() {
                     let _ = fsx::sync_dir(parent);
                 }
             }
-            _ => fsx::write_atomic(&e.path, &b, e.mode).map_err(|x| fsx::describe(&e.path, &x))?,
+            _ => fsx::write_atomic(&e.path, &b, e.mode)
+                .map_err(|x| fsx::describe_write(&e.path, &x))?,
         }
         done.push(format!("{}: restored", e.path.display()));
     }

@@ -51,20 +51,66 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// `p` with every link resolved, spelled as Node's `fs.realpathSync`
+/// spells it: on Windows `C:\w\gw`, not the verbatim `\\?\C:\w\gw`
+/// `std::fs::canonicalize` gives (`dunce`; the verbatim form is kept only
+/// where no other spelling names the file: a path over 260 characters, a
+/// reserved name). Errors: as `std::fs::canonicalize`.
+pub fn canonicalize(p: &Path) -> io::Result<PathBuf> {
+    dunce::canonicalize(p)
+}
+
+/// Node's `path.isAbsolute` on this OS (what the gateway tests a
+/// `sessionFile` or `session.store` with): see `node_is_absolute_on`.
+pub fn node_is_absolute(p: &str) -> bool {
+    node_is_absolute_on(p, cfg!(windows))
+}
+
+/// Node's `path.isAbsolute`: POSIX, a leading `/`; win32 (`windows`), a
+/// leading `/` or `\` (a path rooted without a drive, `\w\x`, and UNC
+/// `\\host\share` alike) or a drive letter, `:` and a separator. A
+/// drive-relative `C:x` is not absolute.
+pub fn node_is_absolute_on(p: &str, windows: bool) -> bool {
+    if !windows {
+        return p.starts_with('/');
+    }
+    match p.as_bytes() {
+        [b'/' | b'\\', ..] => true,
+        [d, b':', b'/' | b'\\', ..] => d.is_ascii_alphabetic(),
+        _ => false,
+    }
+}
+
+/// Whether joining `p` onto a dir could leave that dir by its spelling
+/// alone: `p` is absolute, rooted (`\x` on Windows) or carries a drive or
+/// UNC prefix (`C:x`), for Rust's `Path::join` or for Node.
+pub fn escapes_join(p: &str) -> bool {
+    let path = Path::new(p);
+    node_is_absolute(p)
+        || path.has_root()
+        || matches!(path.components().next(), Some(Component::Prefix(_)))
+}
+
+/// `p` without a Windows verbatim prefix (`\\?\C:\w` is `C:\w`) where the
+/// plain spelling names the same file; `p` itself elsewhere and on Unix.
+pub fn simplified(p: &Path) -> &Path {
+    dunce::simplified(p)
+}
+
 /// Like `fs.realpathSync`, or the path itself when that fails.
 pub fn realpath_or_self(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| normalize(p))
+    canonicalize(p).unwrap_or_else(|_| normalize(p))
 }
 
 /// Whether `p` resolves (following symlinks) to somewhere inside `root`
 /// (which must already be canonical).
 pub fn resolves_inside(p: &Path, real_root: &Path) -> bool {
-    match std::fs::canonicalize(p) {
+    match canonicalize(p) {
         Ok(real) => real.starts_with(real_root),
         // Missing files: judge by the parent.
         Err(_) => p
             .parent()
-            .and_then(|d| std::fs::canonicalize(d).ok())
+            .and_then(|d| canonicalize(d).ok())
             .is_some_and(|d| d.starts_with(real_root)),
     }
 }
@@ -335,6 +381,15 @@ pub fn describe(path: &Path, e: &io::Error) -> String {
 /// error names who owns the path (or the folder it is made in) and who
 /// sessfix runs as, and what to do.
 pub fn describe_write(path: &Path, e: &io::Error) -> String {
+    // Windows: a sharing violation (32), or "access denied" for a file that
+    // is read-only or open without delete sharing: the reason, not the code.
+    if e.kind() == io::ErrorKind::PermissionDenied
+        || (cfg!(windows) && e.raw_os_error() == Some(32))
+    {
+        if let Some(why) = os::replace_blocked(path, true) {
+            return format!("{}: cannot be written: {why}", path.display());
+        }
+    }
     if e.kind() != io::ErrorKind::PermissionDenied {
         return describe(path, e);
     }
@@ -516,5 +571,42 @@ mod tests {
             assert!(write_atomic(&link, b"x", 0o600).is_err());
             assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
         }
+    }
+
+    #[test]
+    fn absolute_as_node_says_on_each_os() {
+        for (p, posix, win32) in [
+            ("/a/b", true, true),
+            (r"\w\other\x.jsonl", false, true),
+            (r"\\host\share\x", false, true),
+            (r"C:\w\gw", false, true),
+            ("c:/w/gw", false, true),
+            ("C:x", false, false),
+            ("x/y", false, false),
+            ("~/x", false, false),
+            ("", false, false),
+        ] {
+            assert_eq!(node_is_absolute_on(p, false), posix, "posix {p}");
+            assert_eq!(node_is_absolute_on(p, true), win32, "win32 {p}");
+        }
+        assert!(escapes_join("/etc/passwd"));
+        assert!(!escapes_join("t.jsonl"));
+    }
+
+    /// `canonicalize` spells a real path as Node does: on Windows with its
+    /// drive, not the verbatim `\\?\` form.
+    #[test]
+    fn real_paths_are_spelled_as_node_spells_them() {
+        let d = tempfile::tempdir().unwrap();
+        let real = canonicalize(d.path()).unwrap();
+        assert!(real.is_absolute());
+        assert!(
+            !real.to_string_lossy().starts_with(r"\\?\"),
+            "{}",
+            real.display()
+        );
+        assert_eq!(realpath_or_self(d.path()), real);
+        #[cfg(windows)]
+        assert_eq!(simplified(Path::new(r"\\?\C:\w\gw")), Path::new(r"C:\w\gw"));
     }
 }

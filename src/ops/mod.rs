@@ -8,6 +8,7 @@
 //! before: they are the protocol's own words, the same in every output format.
 
 pub mod backups;
+pub mod blocked;
 mod context;
 pub mod person;
 pub mod remaining;

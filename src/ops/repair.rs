@@ -330,6 +330,20 @@ fn refuse_if_live(gateway: &analyze::GatewayReport, opts: &RepairOptions) -> Opt
     Some(Exit::GatewayLive)
 }
 
+/// The refusal to start a repair the OS would stop halfway: a file of the
+/// plan that cannot be changed now (`ops::blocked`), forced or not (exit 3).
+fn refuse_if_blocked(plan: &Plan) -> Option<Exit> {
+    let blocked = super::blocked::blocked(plan);
+    if blocked.is_empty() {
+        return None;
+    }
+    eprintln!("sessfix: refusing to repair: files it would change cannot be changed now; nothing was written:");
+    for b in blocked {
+        eprintln!("  {b}");
+    }
+    Some(Exit::Operational)
+}
+
 /// The refusal to write while a lock owner's liveness is unknown, unless
 /// forced (forced, such locks are still kept).
 fn refuse_if_unknown(report: &analyze::Report, force: bool) -> Option<Exit> {
@@ -383,6 +397,7 @@ pub fn repair(
     if let Some(exit) = refuse_if_live(&report.gateway, opts)
         .or_else(|| refuse_if_unknown(&report, opts.force))
         .or_else(|| refuse_if_holders_unknown(&snap, &plan, opts.force))
+        .or_else(|| refuse_if_blocked(&plan))
     {
         return Ok(RepairOutcome::Refused(exit));
     }
@@ -489,6 +504,12 @@ fn dry_run(ctx: &Context, opts: &RepairOptions, ui: &mut dyn Ui) -> Result<Repai
                 .filter(|_| report.gateway.liveness_unknown)
                 .unwrap_or("see the findings")
         );
+    } else if let Some(b) = Some(super::blocked::blocked(&plan)).filter(|b| !b.is_empty()) {
+        eprintln!("sessfix: a real run would refuse and change nothing (exit 3): files it would change cannot be changed now:");
+        for line in b {
+            eprintln!("  {line}");
+        }
+        return Ok(RepairOutcome::DryRun(Exit::Operational));
     } else if let Some((exit, why)) = sqlite_refusal(&snap, &plan, opts.force) {
         eprintln!(
             "sessfix: a real run would refuse to edit an SQLite database and change nothing (exit {}): {why}",

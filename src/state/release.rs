@@ -211,7 +211,7 @@ fn installed(env: &Env, facts: &mut ReleaseFacts) {
 /// (any ancestor of the resolved file whose `package.json` names `openclaw`
 /// counts); on Windows a `.cmd` shim sits next to `node_modules/openclaw`.
 fn package_of_bin(bin: &Path) -> Option<PathBuf> {
-    let real = std::fs::canonicalize(bin).ok()?;
+    let real = crate::fsx::canonicalize(bin).ok()?;
     for dir in real.ancestors().skip(1).take(4) {
         if package_name(dir).as_deref() == Some("openclaw") {
             return Some(dir.to_path_buf());
@@ -289,7 +289,8 @@ fn state_db_version(state_dir: &Path, problems: &mut Vec<Problem>) -> Option<Str
             if !fsx::resolves_inside(&path, &real_state) {
                 return Err("is a symbolic link that points outside the state dir; sessfix does not follow it".into());
             }
-            std::fs::canonicalize(&path).map_err(|e| format!("is a broken symbolic link: {e}"))?
+            crate::fsx::canonicalize(&path)
+                .map_err(|e| format!("is a broken symbolic link: {e}"))?
         } else {
             path.clone()
         };

@@ -319,7 +319,7 @@ pub fn is_copy_of(copy: &Path, owner_db: &Path, owner: &str, real_state_dir: &Pa
         if meta.file_type().is_symlink() && !fsx::resolves_inside(owner_db, real_state_dir) {
             return Ok(false);
         }
-        let conn = open_read_only(&std::fs::canonicalize(owner_db).map_err(|e| e.to_string())?)?;
+        let conn = open_read_only(&crate::fsx::canonicalize(owner_db).map_err(|e| e.to_string())?)?;
         let tables = table_names(&conn)?;
         Ok(owner_of(&conn, &tables)?.as_deref() == Some(owner))
     };
@@ -384,7 +384,7 @@ pub fn read_agent_db(
                     .into(),
             );
         }
-        std::fs::canonicalize(path).map_err(|e| format!("is a broken symbolic link: {e}"))?
+        crate::fsx::canonicalize(path).map_err(|e| format!("is a broken symbolic link: {e}"))?
     } else {
         path.to_path_buf()
     };

@@ -410,7 +410,7 @@ pub fn read_state_db(state_dir: &Path, real_state_dir: &Path) -> Result<Option<S
                     .into(),
             );
         }
-        std::fs::canonicalize(&path).map_err(|e| format!("is a broken symbolic link: {e}"))?
+        crate::fsx::canonicalize(&path).map_err(|e| format!("is a broken symbolic link: {e}"))?
     } else {
         path.clone()
     };

@@ -47,6 +47,11 @@ pub fn resolve_store_path(
     } else {
         PathBuf::from(&expanded)
     };
+    if !p.is_absolute() && crate::fsx::node_is_absolute(&expanded) {
+        return Err(format!(
+            "session.store {setting:?} is rooted without a drive: the gateway puts it on the drive of its working directory, which sessfix cannot know; pass the index with --store"
+        ));
+    }
     if !p.is_absolute() {
         return Err(format!(
             "session.store {setting:?} is a relative path: the gateway resolves it against its working directory, which sessfix cannot know; pass the index with --store"
@@ -265,5 +270,18 @@ mod tests {
         let t = configured_targets(&c, &state, None, &defaults, None);
         assert_eq!(t.len(), 1);
         assert!(t[0].refused.is_some());
+    }
+
+    /// A `session.store` rooted without a drive is placed by the gateway on
+    /// its working directory's drive: unknown, and said so (not "relative").
+    #[cfg(windows)]
+    #[test]
+    fn a_store_rooted_without_a_drive_is_named_as_such() {
+        let e = resolve_store_path(r"\data\{agentId}.json", "main", None).unwrap_err();
+        assert!(e.contains("rooted without a drive"), "{e}");
+        assert_eq!(
+            resolve_store_path(r"D:\data\{agentId}.json", "main", None).unwrap(),
+            PathBuf::from(r"D:\data\main.json")
+        );
     }
 }

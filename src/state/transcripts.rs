@@ -17,23 +17,28 @@ fn resolve_within_sessions_dir(
         return None;
     }
     let cand = Path::new(trimmed);
-    let real_trimmed = if cand.is_absolute() {
-        std::fs::canonicalize(cand).unwrap_or_else(|_| cand.to_path_buf())
+    // Absolute as Node's `path.isAbsolute` says: on Windows a path rooted
+    // without a drive (`\w\x.jsonl`) too, which `path.resolve` puts on
+    // the current drive (as `std::path::absolute` does).
+    let absolute = fsx::node_is_absolute(trimmed);
+    let real_trimmed = if absolute {
+        fsx::canonicalize(cand)
+            .or_else(|_| std::path::absolute(cand))
+            .unwrap_or_else(|_| cand.to_path_buf())
     } else {
         cand.to_path_buf()
     };
-    let normalized: String = if real_trimmed.is_absolute() {
+    let normalized: String = if absolute {
         relative(real_base, &real_trimmed)
     } else {
         trimmed.to_string()
     };
-    if normalized.starts_with("..") && real_trimmed.is_absolute() {
+    if normalized.starts_with("..") && absolute {
         if let Some(p) = agent_path_fallback(state_dir, real_base, &real_trimmed) {
             return Some(p);
         }
     }
-    if normalized.is_empty() || normalized.starts_with("..") || Path::new(&normalized).is_absolute()
-    {
+    if normalized.is_empty() || normalized.starts_with("..") || fsx::escapes_join(&normalized) {
         return None;
     }
     Some(fsx::normalize(&real_base.join(normalized)))
@@ -701,5 +706,23 @@ mod tests {
         assert!(!real.starts_with(&state), "a link out resolves outside");
         let (_, _, tail) = fast(&sessions, vec![fifo]).unwrap();
         assert!(tail.contains("FIFO"), "{tail}");
+    }
+
+    /// A `sessionFile` rooted without a drive (`\w\other\<id>.jsonl`) is
+    /// absolute to the gateway (`path.isAbsolute`), on the current drive,
+    /// outside the sessions dir: the gateway falls back to `<id>.jsonl`, and
+    /// sessfix never reads the file it names.
+    #[cfg(windows)]
+    #[test]
+    fn a_session_file_rooted_without_a_drive_is_not_joined_onto_the_sessions_dir() {
+        let d = tempfile::tempdir().unwrap();
+        let state = crate::fsx::canonicalize(d.path()).unwrap();
+        let sessions = state.join("agents").join("main").join("sessions");
+        std::fs::create_dir_all(&sessions).unwrap();
+        let r = |c: &str| resolve_session_file(&state, &sessions, "s1", Some(c));
+        assert_eq!(r(r"\w\other\s1.jsonl"), Some(sessions.join("s1.jsonl")));
+        assert_eq!(r(r"\\host\share\s1.jsonl"), Some(sessions.join("s1.jsonl")));
+        assert_eq!(r(r"C:s1.jsonl"), Some(sessions.join("s1.jsonl")));
+        assert_eq!(r("t.jsonl"), Some(sessions.join("t.jsonl")));
     }
 }

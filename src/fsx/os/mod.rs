@@ -13,6 +13,8 @@
 //! - `mkdir_private`: the backup folders.
 //! - `sync_dir`: make a rename durable.
 //! - `RunLock` / `lock_run`: one sessfix run per state dir.
+//! - `replace_blocked`: why a file cannot be replaced or removed now
+//!   (Windows: the read-only attribute, a handle without delete sharing).
 //! - `stop_here`: the test stop hook (`SESSFIX_STOP_AT`).
 //! - `same_file`: whether two paths name one file, by what the OS says of
 //!   it, never by spelling.

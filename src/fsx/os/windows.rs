@@ -14,6 +14,39 @@ use windows_sys::Win32::Storage::FileSystem::{
     FILE_ATTRIBUTE_REPARSE_POINT, FILE_FLAG_OPEN_REPARSE_POINT,
 };
 
+/// Why `p` cannot be replaced (renamed over) or removed now, as Windows
+/// would refuse it: its read-only attribute is set (a rename over it and a
+/// delete fail with "access denied"), or, with `in_use`, a handle is open
+/// on it without delete sharing (`ERROR_SHARING_VIOLATION` when opened for
+/// `DELETE`). `None`: nothing known against it (a missing file included).
+pub fn replace_blocked(p: &Path, in_use: bool) -> Option<String> {
+    const DELETE: u32 = 0x0001_0000;
+    const SHARE_ALL: u32 = 7; // FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    let meta = std::fs::symlink_metadata(p).ok()?;
+    if meta.permissions().readonly() {
+        return Some(format!(
+            "it is read-only (its read-only attribute is set; `attrib -r \"{}\"` clears it, if the file is meant to be repaired)",
+            p.display()
+        ));
+    }
+    if !in_use {
+        return None;
+    }
+    let probe = OpenOptions::new()
+        .access_mode(DELETE)
+        .share_mode(SHARE_ALL)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(p);
+    match probe {
+        Err(e) if e.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => Some(
+            "it is in use by another process (open without delete sharing), so it cannot be replaced or removed: stop that process and run again"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 /// Windows keeps no FIFOs in the file namespace (named pipes live under
 /// `\\.\pipe\`, never under a state dir).
 pub fn is_fifo(_ft: &FileType) -> bool {
@@ -216,5 +249,50 @@ pub fn stop_here() {
     // SAFETY: GetCurrentThread returns a pseudo-handle valid in this thread.
     if unsafe { SuspendThread(GetCurrentThread()) } == u32::MAX {
         std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two reasons Windows refuses to replace a file are told apart:
+    /// the read-only attribute, and a handle open without delete sharing.
+    #[test]
+    fn read_only_and_in_use_files_are_named_as_such() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sessions.json");
+        std::fs::write(&p, b"{}").unwrap();
+        assert_eq!(replace_blocked(&p, true), None);
+        assert_eq!(replace_blocked(&d.path().join("missing"), true), None);
+        // Held open for reading and writing, without FILE_SHARE_DELETE.
+        let held = OpenOptions::new()
+            .read(true)
+            .share_mode(3)
+            .open(&p)
+            .unwrap();
+        let why = replace_blocked(&p, true).unwrap();
+        assert!(why.contains("in use by another process"), "{why}");
+        assert_eq!(replace_blocked(&p, false), None);
+        drop(held);
+        let mut perms = std::fs::metadata(&p).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&p, perms.clone()).unwrap();
+        let why = replace_blocked(&p, false).unwrap();
+        assert!(
+            why.contains("read-only") && why.contains("attrib -r"),
+            "{why}"
+        );
+        // The write's own reason, not "cannot be read".
+        let err = std::fs::remove_file(&p).unwrap_err();
+        let msg = crate::fsx::describe_write(&p, &err);
+        assert!(
+            msg.contains("read-only") && !msg.contains("cannot be read"),
+            "{msg}"
+        );
+        // Windows: clears the attribute (no Unix mode to widen).
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&p, perms).unwrap();
     }
 }
