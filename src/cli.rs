@@ -480,6 +480,21 @@ mod tests {
         assert!(parse_duration_ms("x").is_err());
     }
 
+    /// Windows has no proc filesystem: `--proc-root` names none there, so
+    /// process facts come from the OS (under Wine, `/proc` would be the
+    /// Linux host's table); elsewhere `/proc`.
+    #[test]
+    fn the_proc_root_is_none_on_windows() {
+        let m = command().get_matches_from(["sessfix", "scan"]);
+        let root = m.get_one::<std::path::PathBuf>("proc_root").unwrap();
+        assert_eq!(
+            root.as_os_str().is_empty(),
+            cfg!(windows),
+            "{}",
+            root.display()
+        );
+    }
+
     /// `--stale-ms` takes the gateway's milliseconds and the duration syntax.
     #[test]
     fn stale_thresholds() {
