@@ -159,20 +159,10 @@ pub struct StateArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Read process facts from this proc filesystem (tests)
-    #[arg(
-        long,
-        global = true,
-        env = "SESSFIX_PROC_ROOT",
-        hide = true,
-        default_value = DEFAULT_PROC_ROOT
-    )]
-    pub proc_root: PathBuf,
+    #[arg(long, global = true, env = "SESSFIX_PROC_ROOT", hide = true)]
+    #[cfg_attr(unix, arg(default_value = "/proc"))]
+    pub proc_root: Option<PathBuf>,
 }
-
-/// Where process facts are read: `/proc` on Unix; on Windows none (empty:
-/// the OS's own interface), as `/proc` there is no process table of its own
-/// (under Wine it is the Linux host's).
-pub const DEFAULT_PROC_ROOT: &str = if cfg!(windows) { "" } else { "/proc" };
 
 /// `scan --severity`: the least severe finding shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -486,13 +476,11 @@ mod tests {
     #[test]
     fn the_proc_root_is_none_on_windows() {
         let m = command().get_matches_from(["sessfix", "scan"]);
-        let root = m.get_one::<std::path::PathBuf>("proc_root").unwrap();
-        assert_eq!(
-            root.as_os_str().is_empty(),
-            cfg!(windows),
-            "{}",
-            root.display()
-        );
+        let root = m.get_one::<std::path::PathBuf>("proc_root");
+        assert_eq!(root.is_none(), cfg!(windows), "{root:?}");
+        if !cfg!(windows) {
+            assert_eq!(root.unwrap(), std::path::Path::new("/proc"));
+        }
     }
 
     /// `--stale-ms` takes the gateway's milliseconds and the duration syntax.

@@ -211,7 +211,8 @@ impl Context {
                 Some(crate::release::Requested { version, from })
             }
         };
-        let procs = ProcFs::new(&args.proc_root);
+        // No proc filesystem named (Windows' default): the OS answers.
+        let procs = ProcFs::new(args.proc_root.clone().unwrap_or_default());
         let action_options: &'static str =
             Box::leak(action_options(args, &resolved).into_boxed_str());
         Ok(Context {

@@ -155,7 +155,7 @@ enum Table {
 
 impl ProcFs {
     /// The process table at `root`, a proc filesystem; an empty `root`
-    /// (Windows' default, `cli::DEFAULT_PROC_ROOT`) or one without `self`
+    /// (Windows, where `--proc-root` has no default) or one without `self`
     /// is the OS's own interface.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
