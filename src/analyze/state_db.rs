@@ -177,7 +177,7 @@ pub fn shared_findings(
             format!(
                 "whether a process has this state dir's SQLite databases open cannot be established here: {why}"
             ),
-            "`sessfix repair` refuses SQLite edits (--untombstone, --resume, --clear-dead-leases) until it can: run it as the gateway's user or root, on the gateway's host (--force only if you know no OpenClaw process runs)".into(),
+            "`sessfix repair` refuses SQLite edits (--untombstone, --resume, --clear-dead-leases) until it can: run it as the gateway's user or as root (an administrator on Windows), on the gateway's host, or stop what has them open (--force only if you know no OpenClaw process runs)".into(),
         ));
     }
     if db.user_version > rs::NEWEST_STATE_SCHEMA {
