@@ -13,6 +13,16 @@
 //! | macOS (`proc_macos`) | `kill(pid, 0)` as above | `proc_pidinfo` `SZOMB` | not used: the gateway compares start times on Linux only | `sysctl(KERN_PROCARGS2)`, split as `ps -o command=` (own processes, or root) |
 //! | Windows (`proc_windows`) | `OpenProcess` + `GetExitCodeProcess` (`STILL_ACTIVE`); access denied is alive | no such state | not used (Linux only in the gateway) | `NtQueryInformationProcess(ProcessCommandLineInformation)`, split as the gateway splits `Win32_Process.CommandLine` |
 //!
+//! Open files (`Processes::holders`: who has one of the state dir's SQLite
+//! files open):
+//!
+//! | source | read by | unknown when |
+//! |---|---|---|
+//! | a proc filesystem | `<root>/<pid>/fd/*` links (`proc_fs::procfs_holders`) | a process's `fd` cannot be read and its `cmdline` names `openclaw` |
+//! | macOS (`proc_macos::open_files`) | libproc: `PROC_PIDLISTFDS`, then `PROC_PIDFDVNODEPATHINFO` for each vnode (its path, or its device and inode) | a process's descriptors cannot be read (another user's, not root) and it may be OpenClaw's: its command line names `openclaw`, or, unreadable, its name is `node*`/`bun`/`openclaw*` and a uid of it is root's or an owner's of the files |
+//! | Windows (`proc_windows`) | the Restart Manager, per file, checked by opening the file with no sharing | a file in use of which it names no process |
+//! | other Unix without `/proc` | nothing | always |
+//!
 //! The gateway processes of the whole table (`Processes::gateways`, which
 //! settles a lock dir that cannot be read: `discover::settle_blocked`) are
 //! listed from a proc filesystem only (`cmdline`, the real uid of `status`),
@@ -275,7 +285,9 @@ fn native_state(pid: u64) -> ProcState {
 fn native_holders(held: &Held) -> Result<Vec<(u64, PathBuf)>, String> {
     #[cfg(windows)]
     return super::proc_windows::holders(held.files);
-    #[cfg(not(windows))]
+    #[cfg(target_os = "macos")]
+    return super::proc_macos::holders(held);
+    #[cfg(not(any(windows, target_os = "macos")))]
     {
         let _ = held;
         Err(

@@ -1,5 +1,7 @@
-//! macOS process facts and temp dirs (libc's bindings of libproc, sysctl and
-//! confstr; no hand-declared FFI).
+//! macOS process facts, open files and temp dirs (libc's bindings of
+//! libproc, sysctl and confstr; the one libproc structure libc lacks,
+//! `vnode_fdinfowithpath`, is declared in `open_files` and its layout
+//! checked at compile time for the macOS targets).
 //!
 //! What the gateway reads on darwin (2026.5.12): `isPidAlive` is
 //! `kill(pid, 0)` with no zombie check (`pid-alive-DHduzhBu.js`);
@@ -9,11 +11,16 @@
 //!
 //! Can: alive/dead (`kill`), zombie (`proc_pidinfo` `PROC_PIDTBSDINFO`),
 //! command line of one's own processes (of every process as root) through
-//! `sysctl(KERN_PROCARGS2)`. Cannot: another user's command line unless
-//! root (argv `None`, which the gateway's rules read as "keep"). The start
-//! time (`pbi_start_tvsec`) is readable but unused: no rule compares it.
+//! `sysctl(KERN_PROCARGS2)`, the open files of one's own processes (of
+//! every process as root: `open_files`). Cannot: another user's command
+//! line or open files unless root (argv `None`, which the gateway's rules
+//! read as "keep"; for open files see `open_files`). The start time
+//! (`pbi_start_tvsec`) is readable but unused: no rule compares it.
 //!
 //! The parsing is plain functions, unit-tested on recorded bytes on every OS.
+
+mod open_files;
+pub use open_files::*;
 
 #[cfg(target_os = "macos")]
 use crate::rules::ProcState;
@@ -120,8 +127,16 @@ fn is_zombie(pid: i32) -> Option<bool> {
     (n == size).then_some(info.pbi_status == libc::SZOMB)
 }
 
+/// The argv of `pid` (`KERN_PROCARGS2`): its own user's processes, or
+/// every process as root; `None` when it cannot be read.
 #[cfg(target_os = "macos")]
 fn procargs(pid: i32) -> Option<Vec<String>> {
+    procargs2(pid).and_then(|b| parse_procargs2(&b))
+}
+
+/// The `KERN_PROCARGS2` buffer of `pid`, as many bytes as the kernel wrote.
+#[cfg(target_os = "macos")]
+fn procargs2(pid: i32) -> Option<Vec<u8>> {
     let mut mib = [libc::CTL_KERN, libc::KERN_ARGMAX];
     let mut argmax: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>();
@@ -157,7 +172,7 @@ fn procargs(pid: i32) -> Option<Vec<String>> {
         return None;
     }
     buf.truncate(len);
-    parse_procargs2(&buf)
+    Some(buf)
 }
 
 #[cfg(target_os = "macos")]
