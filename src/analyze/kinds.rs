@@ -180,7 +180,7 @@ kinds! {
     SqliteLeaseElsewhere = "sqlite-lease-elsewhere", [Info], BySeverity,
         "a live pid whose `agent_database_leases` rows all name databases outside this state dir (copied with a backup from the dir they name): they, and the same pid's `gateway-owner` lease, are not taken as a gateway running here";
     SqliteOpenFilesUnknown = "sqlite-open-files-unknown", [Info], BySeverity,
-        "whether a process has the state dir's SQLite databases open cannot be established here (no proc filesystem, or another user's OpenClaw process): SQLite edits are refused unless `--force`";
+        "whether a process has the state dir's SQLite databases open cannot be established here (no proc filesystem or libproc answer, another user's process that may be OpenClaw's, or on Windows a database open in a process the Restart Manager does not name): SQLite edits are refused unless `--force`";
     SqliteMigrationManifestUnreadable = "sqlite-migration-manifest-unreadable", [Info], BySeverity,
         "a legacy-import manifest that cannot be read";
     StoreUnmigrated = "store-unmigrated", [Warning], BySeverity,
