@@ -177,7 +177,17 @@ pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
     let mut restore = Vec::new();
     for e in &m.entries {
         match verdict(e) {
-            Verdict::Restore => restore.push(e),
+            // Windows: a file the OS would not let undo replace now.
+            Verdict::Restore => match crate::fsx::os::replace_blocked(
+                &e.path,
+                e.sqlite.is_none() && e.action != "truncate",
+            ) {
+                Some(why) => problems.push(format!(
+                    "{}: cannot be restored now: {why}",
+                    e.path.display()
+                )),
+                None => restore.push(e),
+            },
             Verdict::NotMade => {}
             Verdict::Changed(why) => problems.push(format!("{}: {why}", e.path.display())),
         }

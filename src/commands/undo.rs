@@ -111,13 +111,26 @@ fn list(ctx: &Context, args: &UndoArgs) -> Result<Exit, Fatal> {
     Ok(Exit::Ok)
 }
 
-/// How to restore a backup by hand, when `undo` will not.
+/// How to restore a backup by hand, when `undo` will not: the copy and
+/// append commands of this OS's shell (`cmd` on Windows).
 fn by_hand(dir: &Path) -> String {
+    let backup = dir.join("<backup>");
+    let (copy, append) = if cfg!(windows) {
+        (
+            format!("copy /y \"{}\" <path>", backup.display()),
+            format!("type \"{}\" >> <path>", backup.display()),
+        )
+    } else {
+        (
+            format!("cp {} <path>", backup.display()),
+            format!("cat {} >> <path>", backup.display()),
+        )
+    };
     format!(
         "  To restore by hand, with the gateway stopped: {manifest} lists each file \
          (`path`), its copy in {dir} (`backup`) and what repair did (`action`): for \
-         `write` and `remove`, copy the backup over the path (cp {dir}/<backup> <path>); \
-         for `truncate`, append it (cat {dir}/<backup> >> <path>); for `sqlite`, the \
+         `write` and `remove`, copy the backup over the path ({copy}); \
+         for `truncate`, append it ({append}); for `sqlite`, the \
          backup is a copy of the whole database made before the edit (`VACUUM INTO`), \
          and `sqlite` in the entry holds the row before and after: put the row back \
          with an UPDATE, or, to replace the whole database (losing what was written \

@@ -26,7 +26,7 @@ pub fn replace_blocked(p: &Path, in_use: bool) -> Option<String> {
     let meta = std::fs::symlink_metadata(p).ok()?;
     if meta.permissions().readonly() {
         return Some(format!(
-            "it is read-only (its read-only attribute is set; `attrib -r \"{}\"` clears it, if the file is meant to be repaired)",
+            "it is read-only (its read-only attribute is set; `attrib -r \"{}\"` clears it, if sessfix is meant to change the file)",
             p.display()
         ));
     }
