@@ -48,7 +48,11 @@ fn lock_names(opts: &ReadOptions) -> Vec<(String, PathBuf)> {
 ///   the per-user `confstr(_CS_DARWIN_USER_TEMP_DIR)` dir as `$TMPDIR`, and
 ///   one started without `TMPDIR` uses `/tmp`; a cron or sudo shell has
 ///   neither, so on macOS all three are checked (and, best effort, every
-///   user's `/var/folders/*/*/T`, which only root can read).
+///   user's `/var/folders/*/*/T`, which only root can read). On Windows a
+///   gateway run as a service or a scheduled task has another `TEMP` than
+///   the operator's console: `%SystemRoot%\Temp`, `%SystemRoot%\SystemTemp`
+///   and every user's `AppData\Local\Temp` are looked at too, where they
+///   can be read (an administrator can read them all).
 /// - SQLite era (2026.8.2, 2026.9.6): `<stateDir>/tmp`, where the gateway
 ///   also keeps `gateway.state.lock` (same payload) beside the hashed one.
 pub fn lock_bases(opts: &ReadOptions) -> Vec<(PathBuf, bool)> {
@@ -64,11 +68,14 @@ pub fn lock_bases(opts: &ReadOptions) -> Vec<(PathBuf, bool)> {
     v
 }
 
-/// The lock bases only this OS has (`proc_macos::lock_bases` on macOS).
+/// The lock bases only this OS has (`proc_macos::lock_bases` on macOS,
+/// `proc_windows::lock_bases` on Windows).
 fn os_lock_bases() -> Vec<(PathBuf, bool)> {
     #[cfg(target_os = "macos")]
     return super::proc_macos::lock_bases();
-    #[cfg(not(target_os = "macos"))]
+    #[cfg(windows)]
+    return super::proc_windows::lock_bases();
+    #[cfg(not(any(target_os = "macos", windows)))]
     return Vec::new();
 }
 

@@ -20,6 +20,51 @@
 
 #[cfg(windows)]
 use crate::rules::ProcState;
+use std::path::PathBuf;
+
+/// The places a Windows gateway's `os.tmpdir()` may be besides sessfix's
+/// own (`discover::lock_bases`), each best effort (`false`: looked at
+/// where it can be read; a user who is not an administrator cannot list
+/// another user's): `<system_root>\Temp` (`TEMP` of a service or task run
+/// as SYSTEM, and Node's fallback without `TEMP`/`TMP`),
+/// `<system_root>\SystemTemp` (SYSTEM's on Windows 11 24H2 and later), and
+/// each of `profiles` (the dirs under `C:\Users`) `AppData\Local\Temp`.
+pub fn lock_bases_from(system_root: Option<&str>, profiles: &[PathBuf]) -> Vec<(PathBuf, bool)> {
+    let mut v: Vec<(PathBuf, bool)> = Vec::new();
+    if let Some(r) = system_root
+        .map(|r| r.trim_end_matches(['\\', '/']))
+        .filter(|r| !r.is_empty())
+    {
+        v.push((PathBuf::from(format!("{r}\\Temp")), false));
+        v.push((PathBuf::from(format!("{r}\\SystemTemp")), false));
+    }
+    for p in profiles {
+        v.push((p.join("AppData").join("Local").join("Temp"), false));
+    }
+    v
+}
+
+/// This host's `lock_bases_from`: `%SystemRoot%` (else `%windir%`), and the
+/// profiles in the folder holding `%USERPROFILE%` (else `%SystemDrive%\Users`).
+#[cfg(windows)]
+pub fn lock_bases() -> Vec<(PathBuf, bool)> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let root = var("SystemRoot").or_else(|| var("windir"));
+    let users = var("USERPROFILE")
+        .and_then(|p| std::path::Path::new(&p).parent().map(|d| d.to_path_buf()))
+        .or_else(|| var("SystemDrive").map(|d| PathBuf::from(format!("{d}\\Users"))));
+    let mut profiles: Vec<PathBuf> = users
+        .and_then(|u| std::fs::read_dir(u).ok())
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    profiles.sort();
+    lock_bases_from(root.as_deref(), &profiles)
+}
 
 /// `parseCmdScriptCommandLine`: split on unquoted whitespace, `"` toggles
 /// quoting and is dropped, `\"` is a literal quote; then `%%` is `%` and
@@ -329,6 +374,35 @@ mod tests {
         assert!(holders_from(f, Ok(vec![]), Err("access denied".into()))
             .unwrap_err()
             .contains("cannot be established"));
+    }
+
+    #[test]
+    fn a_service_gateways_temp_dirs_are_looked_at_too() {
+        let v = lock_bases_from(
+            Some(r"C:\Windows\"),
+            &[
+                PathBuf::from(r"C:\Users\ana"),
+                PathBuf::from(r"C:\Users\svc"),
+            ],
+        );
+        let got: Vec<String> = v
+            .iter()
+            .map(|(p, _)| p.to_string_lossy().replace('/', "\\"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                r"C:\Windows\Temp",
+                r"C:\Windows\SystemTemp",
+                r"C:\Users\ana\AppData\Local\Temp",
+                r"C:\Users\svc\AppData\Local\Temp",
+            ]
+        );
+        assert!(
+            v.iter().all(|(_, required)| !required),
+            "best effort: {v:?}"
+        );
+        assert!(lock_bases_from(None, &[]).is_empty());
     }
 
     #[test]
