@@ -430,17 +430,33 @@ fn owner_of(p: &Path) -> Option<u32> {
     }
 }
 
-/// The lock dirs under `base` (`lock_dir_uid`), each with its uid. A base
+/// Whether `name` is a lock dir in a base (`lock_dir_uid` for this OS),
+/// with its uid. Under `<stateDir>/tmp` (`in_state`) on Windows a POSIX
+/// gateway's `openclaw-<uid>` counts too: a Linux container's or WSL's
+/// gateway sharing the state folder keeps its lock there.
+fn lock_dir_in(name: &str, in_state: bool) -> Option<Option<u32>> {
+    lock_dir_uid(name, cfg!(windows)).or_else(|| {
+        (cfg!(windows) && in_state)
+            .then(|| lock_dir_uid(name, false))
+            .flatten()
+    })
+}
+
+/// The lock dirs under `base` (`lock_dir_in`), each with its uid. A base
 /// that cannot be listed but can be searched still shows the lock dirs of
 /// the `users` named (a base that cannot be searched then shows them as
 /// unreadable).
-fn lock_dirs(base: &Path, users: &GatewayUsers) -> std::io::Result<Vec<(PathBuf, Option<u32>)>> {
+fn lock_dirs(
+    base: &Path,
+    in_state: bool,
+    users: &GatewayUsers,
+) -> std::io::Result<Vec<(PathBuf, Option<u32>)>> {
     match std::fs::read_dir(base) {
         Ok(rd) => {
             let mut dirs: Vec<(PathBuf, Option<u32>)> = rd
                 .flatten()
                 .filter_map(|e| {
-                    let uid = lock_dir_uid(&e.file_name().to_string_lossy(), cfg!(windows))?;
+                    let uid = lock_dir_in(&e.file_name().to_string_lossy(), in_state)?;
                     Some((e.path(), uid))
                 })
                 .collect();
@@ -555,7 +571,7 @@ pub fn gateway_lock(opts: &ReadOptions, procs: &dyn Processes) -> GatewayFacts {
         };
         let dirs = match base.gateway_uid {
             Some(u) => vec![(base.path.join(lock_dir_name(Some(u))), Some(u))],
-            None => match lock_dirs(&base.path, &users) {
+            None => match lock_dirs(&base.path, base.in_state, &users) {
                 Ok(d) => d,
                 Err(e) => {
                     block(&base.path, &e, "", Place::Base);

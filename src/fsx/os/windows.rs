@@ -109,7 +109,18 @@ fn is_reparse_point(meta: &Metadata) -> bool {
 /// deduplicated file) is refused too, since opened as itself its bytes are
 /// not the file's. Opening a file on a disk never blocks; there are no FIFOs.
 pub fn open_nofollow(p: &Path, opts: &mut OpenOptions) -> io::Result<File> {
-    let f = opts.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT).open(p)?;
+    let f = match opts.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT).open(p) {
+        Ok(f) => f,
+        // A directory opened as a file is "access denied" on Windows: say
+        // what it is, as on Unix.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Err(match std::fs::symlink_metadata(p) {
+                Ok(m) if m.is_dir() => io::Error::other("is a directory, not a file"),
+                _ => e,
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let meta = f.metadata()?;
     if meta.file_type().is_symlink() {
         return Err(io::Error::other("is a symbolic link"));
@@ -275,6 +286,11 @@ mod tests {
         assert!(why.contains("in use by another process"), "{why}");
         assert_eq!(replace_blocked(&p, false), None);
         drop(held);
+        // A directory is named as such, not "access denied".
+        let dir = d.path().join("sessions.json.lock");
+        std::fs::create_dir(&dir).unwrap();
+        let e = open_nofollow(&dir, OpenOptions::new().read(true)).unwrap_err();
+        assert_eq!(e.to_string(), "is a directory, not a file");
         let mut perms = std::fs::metadata(&p).unwrap().permissions();
         perms.set_readonly(true);
         std::fs::set_permissions(&p, perms.clone()).unwrap();
