@@ -7,10 +7,12 @@ exits 1 when any failed. Nothing is skipped.
     scenarios.py --prefix P --exe sessfix.exe --holder holder.exe --linux target/debug/sessfix
 """
 import argparse
+import contextlib
 import json
 import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -175,20 +177,44 @@ class Scenarios:
         db = state / "agents/main/agent/openclaw-agent.sqlite"
         kw = {"now": SQL_NOW, "release": SQL_RELEASE}
         before = tree(state)
+        row0 = row(db)
         code, out, err = self.sessfix("C:\\w\\s4", "repair", "--yes", "--untombstone", SQL_KEY, **kw)
         problems = []
         if code != 0:
             problems.append(f"repair --yes --untombstone (no process holds the databases): want exit 0\n"
                             + shown(code, out, err))
         else:
-            entry = row_entry(db)
+            entry = json.loads(row(db)[0])
             if "mainRestartRecovery" in entry:
                 problems.append(f"the row still has its tombstone: {json.dumps(entry)[:400]}")
+            # Undo puts the row back (its entry, columns and window, as
+            # tests/sqlite.rs checks), not the database file's bytes; every
+            # other file is as it was.
             code, out, err = self.sessfix("C:\\w\\s4", "undo", "--yes", **kw)
-            after = [t for t in tree(state) if not t[0].startswith("sessfix-backups")]
-            diff = tree_diff([t for t in before if not t[0].startswith("sessfix-backups")], after)
-            if code != 0 or diff:
-                problems.append(f"undo: want exit 0 and the bytes back, got {diff}\n{shown(code, out, err)}")
+            if code != 0 or row(db) != row0:
+                problems.append(f"undo: want exit 0 and the row back\n{shown(code, out, err)}")
+            keep = lambda t: not t[0].startswith("sessfix-backups") and t[0] != db.relative_to(state).as_posix()  # noqa: E731
+            diff = tree_diff([t for t in before if keep(t)], [t for t in tree(state) if keep(t)])
+            if diff:
+                problems.append(f"undo: other files changed: {diff}")
+            r, _, _ = self.scan("C:\\w\\s4", **kw)
+            boot = [x.get("nextBoot") for x in r.get("sessions", []) if x.get("key") == SQL_KEY]
+            if boot != ["rejected"]:
+                problems.append(f"after undo the session's next boot is {boot}, want ['rejected']")
+        # --clear-dead-leases on the state database (tests/sqlite.rs).
+        state = self.state_from("sqlite-dead-maintenance-lease", "s4leases")
+        shutil.rmtree(state / "tmp", ignore_errors=True)
+        sdb = state / "state/openclaw.sqlite"
+        lkw = {"now": "2026-11-30T14:43:53Z", "release": SQL_RELEASE}
+        code, out, err = self.sessfix("C:\\w\\s4leases", "repair", "--yes", "--clear-dead-leases", **lkw)
+        if code not in (0, 1) or query(sdb, "SELECT count(*) FROM state_leases") != 0:
+            problems.append(f"repair --yes --clear-dead-leases: want exit 0 or 1 and no lease left\n"
+                            + shown(code, out, err))
+        else:
+            code, out, err = self.sessfix("C:\\w\\s4leases", "undo", "--yes", **lkw)
+            if code != 0 or query(sdb, "SELECT count(*) FROM state_leases") != 2:
+                problems.append(f"undo of --clear-dead-leases: want exit 0 and the 2 leases back\n"
+                                + shown(code, out, err))
         # Held open by another process: refused, nothing changed.
         state = self.state_from("sqlite-tombstoned", "s4held")
         shutil.rmtree(state / "tmp", ignore_errors=True)
@@ -203,7 +229,8 @@ class Scenarios:
         if diff:
             problems.append(f"the held database's state changed: {diff}")
         check(not problems, "\n".join(problems))
-        return f"untombstone exit 0 without --force and undone to the same bytes; held by pid {pid}: exit 4, unchanged"
+        return (f"--untombstone and --clear-dead-leases without --force, each undone (row and leases back, "
+                f"every other file's bytes the same); held by pid {pid}: exit 4, unchanged")
 
     # 5. An index that cannot be replaced: read-only, or open without FILE_SHARE_DELETE.
     def index_unwritable(self):
@@ -269,13 +296,44 @@ class Scenarios:
         return f"pid {pid} killed at temp-written: index intact; second repair exit 0; scan clean ({codes})"
 
 
-def row_entry(db):
-    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+def row(db):
+    """The session row as tests/sqlite.rs reads it: (entry_json, updated_at,
+    status, and its window's status and updated_at), read from a copy."""
+    with copy_of(db) as c:
+        return read_row(c)
+
+
+def query(db, sql):
+    """The one value `sql` answers on a copy of the database `db`."""
+    with copy_of(db) as path:
+        c = sqlite3.connect(path)
+        try:
+            return c.execute(sql).fetchone()[0]
+        finally:
+            c.close()
+
+
+@contextlib.contextmanager
+def copy_of(db):
+    """A copy of the database `db` (with its WAL) to read: opening a WAL
+    database makes `-wal` and `-shm` files beside it."""
+    with tempfile.TemporaryDirectory() as d:
+        for suffix in ("", "-wal"):
+            if Path(f"{db}{suffix}").exists():
+                shutil.copy(f"{db}{suffix}", Path(d) / f"db{suffix}")
+        yield Path(d) / "db"
+
+
+def read_row(db):
+    c = sqlite3.connect(db)
     try:
-        (entry,) = c.execute("SELECT entry_json FROM session_nodes WHERE session_key = ?", (SQL_KEY,)).fetchone()
+        entry, updated, status, sid = c.execute(
+            "SELECT entry_json, updated_at, status, current_session_id FROM session_nodes WHERE session_key = ?",
+            (SQL_KEY,)).fetchone()
+        window = c.execute("SELECT status, updated_at FROM session_windows WHERE session_id = ?", (sid,)).fetchone()
     finally:
         c.close()
-    return json.loads(entry)
+    return entry, updated, status, window
 
 
 def main():
