@@ -29,6 +29,7 @@ phase packages
 need cargo
 need rustup
 need python3
+need timeout
 missing=()
 command -v wine >/dev/null || missing+=(wine64 wine)
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
@@ -88,7 +89,8 @@ rm -f "$WINEPREFIX/dosdevices/z:"
 
 phase scenarios
 status=0
-python3 -B .ci/wine/scenarios.py --prefix "$WINEPREFIX" --exe "$exe" --holder "$cbuild/holder.exe" \
+# Bounded: a hung Wine run must not hold CI (measured: about 2 min here).
+timeout --kill-after=30 1200 python3 -B .ci/wine/scenarios.py --prefix "$WINEPREFIX" --exe "$exe" --holder "$cbuild/holder.exe" \
   --linux "$linux" "$@" || status=$?
 # This prefix's wineserver (and anything left in it) ends with the run.
 wineserver -k 2>/dev/null || true

@@ -284,7 +284,7 @@ class Scenarios:
         time.sleep(1.0)
         check(p.poll() is None, f"sessfix did not stop at temp-written (exit {p.returncode})")
         pid = int(temp[0].name.split("sessfix-")[1].split("-")[0].split(".")[0])
-        self.w.taskkill(pid)
+        check(self.w.taskkill(pid) == 0, f"taskkill /F /PID {pid} failed")
         p.wait(timeout=60)
         check((sessions / "sessions.json").read_bytes() == old, "the index is not its old bytes after the kill")
         code, out, err = self.sessfix("C:\\w\\s6", "repair", "--yes")
