@@ -68,18 +68,17 @@ def run_windows(wine, root, fixture, release, kind):
     base = wine.root / "fx" / name
     prepare(root / "fixtures" / fixture, base)
     wb = wine.win(base)
-    winenv = {"TEMP": wb + "\\tmp", "TMP": wb + "\\tmp", "USERPROFILE": wb + "\\home",
-              "SESSFIX_NOW": NOW, "SESSFIX_PROC_ROOT": wb + "\\proc"}
+    winenv = {"TEMP": wb + "\\tmp", "TMP": wb + "\\tmp", "USERPROFILE": wb + "\\home"}
+    env = {"SESSFIX_NOW": NOW, "SESSFIX_NPM_PREFIXES": "", "SESSFIX_PROC_ROOT": wb + "\\proc"}
     if release:
-        winenv["SESSFIX_OPENCLAW_VERSION"] = release
-    env = {"SESSFIX_NPM_PREFIXES": ""}
+        env["SESSFIX_OPENCLAW_VERSION"] = release
     args = ["--state-dir", wb + "\\state", *KINDS[kind]]
     code, out, err = wine.run(args, winenv=winenv, env=env)
-    if not out and not err:
+    if not out.strip() and not err.strip():
         # Once in about a thousand runs on a loaded machine, Wine ends the
-        # run with exit 1 and no output at all, which sessfix never does
+        # run (exit 1 or 49) with no output at all, which sessfix never does
         # (its --json always prints a document): said and run again, once.
-        err = f"(wine: exit {code} with no output at all; run again)\n"
+        err = f"(wine: exit {code} with no output at all, stderr {err!r}; run again)\n"
         code, out, err2 = wine.run(args, winenv=winenv, env=env)
         err += err2
     shutil.rmtree(base)

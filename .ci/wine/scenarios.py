@@ -46,16 +46,17 @@ class Scenarios:
     def __init__(self, wine, log):
         self.w = wine
         self.log = log
-        self.home = "C:\\w"
+
+    # What Wine overrides is set on the Windows side: a private temp dir
+    # (where the file-era gateway keeps its lock), `~` = C:\\w.
+    WINENV = {"TEMP": "C:\\w\\tmp", "TMP": "C:\\w\\tmp", "USERPROFILE": "C:\\w"}
 
     def env(self, now=FILE_NOW, release=FILE_RELEASE):
-        """The Windows-side environment of every run: a private temp dir
-        (where the file-era gateway keeps its lock), `~` = C:\\w."""
-        return {"TEMP": "C:\\w\\tmp", "TMP": "C:\\w\\tmp", "USERPROFILE": self.home,
-                "SESSFIX_NOW": now, "SESSFIX_OPENCLAW_VERSION": release}
+        """The variables that pass through Wine: the clock and the release."""
+        return {"SESSFIX_NOW": now, "SESSFIX_OPENCLAW_VERSION": release}
 
-    def sessfix(self, state, *args, now=FILE_NOW, release=FILE_RELEASE, env=None):
-        code, out, err = self.w.run(["--state-dir", state, *args], winenv=self.env(now, release), env=env)
+    def sessfix(self, state, *args, now=FILE_NOW, release=FILE_RELEASE):
+        code, out, err = self.w.run(["--state-dir", state, *args], winenv=self.WINENV, env=self.env(now, release))
         self.log(f"    $ sessfix --state-dir {state} {' '.join(args)} -> exit {code}")
         return code, out, err
 
@@ -269,9 +270,9 @@ class Scenarios:
         state = self.state_from("dead-pid-lock", "s6")
         sessions = state / "agents/main/sessions"
         old = (sessions / "sessions.json").read_bytes()
-        winenv = self.env()
-        winenv["SESSFIX_STOP_AT"] = "temp-written"
-        p = self.w.popen(["--state-dir", "C:\\w\\s6", "repair", "--yes"], winenv=winenv)
+        env = self.env()
+        env["SESSFIX_STOP_AT"] = "temp-written"
+        p = self.w.popen(["--state-dir", "C:\\w\\s6", "repair", "--yes"], winenv=self.WINENV, env=env)
         deadline = time.time() + 60
         temp = []
         while not temp:

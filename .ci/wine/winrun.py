@@ -33,7 +33,8 @@ class Wine:
         mjs.parent.mkdir(parents=True)
         mjs.write_text("// stand-in\n")
         self.holders = {}
-        self.env = dict(os.environ)
+        # Hermetic: no SESSFIX_* of the caller's passes through.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SESSFIX_")}
         self.env["WINEPREFIX"] = str(self.prefix)
         self.env["WINEDEBUG"] = "-all"
 
