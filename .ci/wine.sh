@@ -65,9 +65,15 @@ export WINEDEBUG=-all
 stamp=$WINEPREFIX/.sessfix-prefix
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wine_version" ]; then
   echo "wine: making the prefix $WINEPREFIX"
+  # Only a Wine prefix (or nothing) is removed.
+  if [ -e "$WINEPREFIX" ] && [ -n "$(ls -A "$WINEPREFIX")" ] && [ ! -f "$WINEPREFIX/system.reg" ]; then
+    echo "wine: $WINEPREFIX is not empty and not a Wine prefix: not removed; choose another SESSFIX_WINEPREFIX" >&2
+    exit 1
+  fi
   rm -rf "$WINEPREFIX"
   mkdir -p "$WINEPREFIX"
-  wineboot --init >/dev/null 2>&1 || { echo "wine: wineboot --init failed" >&2; exit 1; }
+  # No Mono or Gecko (nothing here needs them; a headless CI cannot be asked).
+  WINEDLLOVERRIDES="mscoree,mshtml=" wineboot --init >/dev/null 2>&1 || { echo "wine: wineboot --init failed" >&2; exit 1; }
   wineserver -w
   # Rust's std imports ProcessPrng from bcryptprimitives.dll, which Wine
   # before 9.0 lacks: the stand-in goes in only then.
