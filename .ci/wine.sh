@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# CI: the Windows build (x86_64-pc-windows-gnu) run under Wine, scenario by
+# scenario (.ci/wine/scenarios.py): the fixtures compared with the Linux
+# build's output, a live gateway held by a real Windows process and found by
+# every spelling of its state dir, session locks of live and dead owners,
+# SQLite edits with undo, an index that cannot be replaced, a kill before the
+# index rename. Run by .ci/run in the background; alone:
+#
+#     bash .ci/wine.sh [--releases all|unknown,2026.5.22,...]
+#
+# Installs what it needs when missing (as root, on Debian): Wine, MinGW, the
+# Rust target. The Wine prefix is kept between runs (SESSFIX_WINEPREFIX,
+# default ~/.cache/sessfix-wine/prefix) and made again when Wine's version
+# changes. Prints each phase's wall time; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+t_start=$(date +%s)
+t_phase=$t_start
+phase() {
+  local now; now=$(date +%s)
+  [ -z "${phase_name:-}" ] || echo "wine: phase '$phase_name' took $((now - t_phase)) s"
+  phase_name=$1; t_phase=$now
+  [ "$1" = end ] || echo "== wine: $1"
+}
+need() { command -v "$1" >/dev/null || { echo "wine: required tool '$1' is missing" >&2; exit 1; }; }
+
+phase packages
+need cargo
+need rustup
+need python3
+need timeout
+missing=()
+command -v wine >/dev/null || missing+=(wine64 wine)
+command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
+if [ ${#missing[@]} -gt 0 ]; then
+  # Other CI steps may run apt-get meanwhile: wait for dpkg's lock.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
+fi
+for t in wine wineboot wineserver x86_64-w64-mingw32-gcc; do need "$t"; done
+wine_version=$(wine --version)
+echo "wine: $wine_version"
+
+phase build
+target=x86_64-pc-windows-gnu
+rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+out=${CARGO_TARGET_DIR:-target}
+cargo build --release --locked --target "$target" --bin sessfix
+# The Linux build the fixtures are compared with (the test suite's).
+cargo build --locked --quiet --bin sessfix
+exe=$out/$target/release/sessfix.exe
+linux=$out/debug/sessfix
+[ -f "$exe" ] || { echo "wine: $exe was not built" >&2; exit 1; }
+[ -x "$linux" ] || { echo "wine: $linux was not built" >&2; exit 1; }
+cbuild=$out/wine
+mkdir -p "$cbuild"
+x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$cbuild/holder.exe" .ci/wine/holder.c
+x86_64-w64-mingw32-gcc -O2 -Wall -Werror -shared -o "$cbuild/bcryptprimitives.dll" \
+  .ci/wine/bcryptprimitives.c -ladvapi32
+
+phase prefix
+export WINEPREFIX=${SESSFIX_WINEPREFIX:-$HOME/.cache/sessfix-wine/prefix}
+export WINEDEBUG=-all
+stamp=$WINEPREFIX/.sessfix-prefix
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wine_version" ]; then
+  echo "wine: making the prefix $WINEPREFIX"
+  # Only a Wine prefix (or nothing) is removed.
+  if [ -e "$WINEPREFIX" ] && [ -n "$(ls -A "$WINEPREFIX")" ] && [ ! -f "$WINEPREFIX/system.reg" ]; then
+    echo "wine: $WINEPREFIX is not empty and not a Wine prefix: not removed; choose another SESSFIX_WINEPREFIX" >&2
+    exit 1
+  fi
+  rm -rf "$WINEPREFIX"
+  mkdir -p "$WINEPREFIX"
+  # No Mono or Gecko (nothing here needs them; a headless CI cannot be asked).
+  WINEDLLOVERRIDES="mscoree,mshtml=" wineboot --init >/dev/null 2>&1 || { echo "wine: wineboot --init failed" >&2; exit 1; }
+  wineserver -w
+  # Rust's std imports ProcessPrng from bcryptprimitives.dll, which Wine
+  # before 9.0 lacks: the stand-in goes in only then.
+  sys32=$WINEPREFIX/drive_c/windows/system32
+  [ -d "$sys32" ] || { echo "wine: $sys32 missing after wineboot" >&2; exit 1; }
+  if [ ! -e "$sys32/bcryptprimitives.dll" ]; then
+    echo "wine: no bcryptprimitives.dll in this Wine: the stand-in (.ci/wine/bcryptprimitives.c) goes in"
+    cp "$cbuild/bcryptprimitives.dll" "$sys32/bcryptprimitives.dll"
+    touch "$WINEPREFIX/.sessfix-standin"
+  fi
+  echo "$wine_version" >"$stamp"
+elif [ -f "$WINEPREFIX/.sessfix-standin" ]; then
+  cp "$cbuild/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+fi
+# Wine maps Linux's / to Z: (the Windows build would read Linux's /proc as
+# Z:\proc): without it the prefix is closer to a Windows machine.
+rm -f "$WINEPREFIX/dosdevices/z:"
+[ ! -e "$WINEPREFIX/dosdevices/z:" ] || { echo "wine: cannot remove the z: drive" >&2; exit 1; }
+
+phase scenarios
+status=0
+# Bounded: a hung Wine run must not hold CI (measured: about 2 min here).
+timeout --kill-after=30 1200 python3 -B .ci/wine/scenarios.py --prefix "$WINEPREFIX" --exe "$exe" --holder "$cbuild/holder.exe" \
+  --linux "$linux" "$@" || status=$?
+# This prefix's wineserver (and anything left in it) ends with the run.
+wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
+
+phase end
+echo "wine: total $(( $(date +%s) - t_start )) s"
+[ "$status" -eq 0 ] || echo "wine: FAILED (scenarios exit $status)" >&2
+exit "$status"
