@@ -115,7 +115,7 @@ pub enum Command {
 #[command(next_help_heading = "Global options")]
 pub struct StateArgs {
     /// The OpenClaw state dir [default: as the gateway resolves it]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_parser = plain_path)]
     pub state_dir: Option<PathBuf>,
     /// Use ~/.openclaw-NAME, as `openclaw --profile NAME`
     #[arg(long, global = true, value_name = "NAME", conflicts_with = "state_dir")]
@@ -123,7 +123,7 @@ pub struct StateArgs {
     /// Only this index, a sessions.json file (as `openclaw sessions
     /// --store`); without a state dir, the one it sits in
     /// (<state>/agents/<id>/sessions/)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_parser = plain_path)]
     pub store: Option<PathBuf>,
     /// Only this agent
     #[arg(long, global = true, value_name = "ID")]
@@ -451,6 +451,13 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
 }
 
+/// A path as given, but on Windows without a verbatim prefix where the
+/// plain spelling names the same file (`\\?\C:\w` is `C:\w`, `dunce`):
+/// what sessfix shows and suggests is then what the gateway is given.
+fn plain_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(dunce::simplified(std::path::Path::new(s)).to_path_buf())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +488,19 @@ mod tests {
         if !cfg!(windows) {
             assert_eq!(root.unwrap(), std::path::Path::new("/proc"));
         }
+    }
+
+    /// A path given verbatim (`\\?\C:\...`) is taken plain on Windows.
+    #[test]
+    fn paths_are_taken_without_a_verbatim_prefix() {
+        let m = command().get_matches_from(["sessfix", "--store", r"\\?\C:\w\s.json", "scan"]);
+        let store = m.get_one::<PathBuf>("store").unwrap();
+        let want = if cfg!(windows) {
+            r"C:\w\s.json"
+        } else {
+            r"\\?\C:\w\s.json"
+        };
+        assert_eq!(store, std::path::Path::new(want));
     }
 
     /// `--stale-ms` takes the gateway's milliseconds and the duration syntax.

@@ -134,8 +134,94 @@ pub fn shell_word(arg: &str) -> String {
     }
 }
 
+/// The shell commands a finding's fix may give, in this OS's shell: POSIX
+/// `sh` on Unix, `cmd.exe` on Windows (`Shell::here`); each path quoted
+/// with `shell_word`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Posix,
+    Cmd,
+}
+
+impl Shell {
+    /// The shell an operator of this build types into.
+    pub fn here() -> Self {
+        if cfg!(windows) {
+            Shell::Cmd
+        } else {
+            Shell::Posix
+        }
+    }
+
+    /// Show the differences of two files: `diff` / `fc`.
+    pub fn compare(self, a: &str, b: &str) -> String {
+        match self {
+            Shell::Posix => format!("diff {} {}", shell_word(a), shell_word(b)),
+            Shell::Cmd => format!("fc {} {}", shell_word(a), shell_word(b)),
+        }
+    }
+
+    /// Copy `from` over `to`, keeping `to`'s mode and owner where the OS has
+    /// them: `cp --preserve=mode,ownership` / `copy /y`.
+    pub fn copy_over(self, from: &str, to: &str) -> String {
+        match self {
+            Shell::Posix => format!(
+                "cp --preserve=mode,ownership {} {}",
+                shell_word(from),
+                shell_word(to)
+            ),
+            Shell::Cmd => format!("copy /y {} {}", shell_word(from), shell_word(to)),
+        }
+    }
+
+    /// Move `path` aside as `<path>.corrupt-<ms since the epoch>` (the
+    /// gateway's own name for a database it moves aside), never over an
+    /// existing file: `mv -n` / `move` (which asks before replacing).
+    pub fn move_aside(self, path: &str) -> String {
+        match self {
+            Shell::Posix => format!(
+                "mv -n -- {} {}.corrupt-$(date +%s%3N)",
+                shell_word(path),
+                shell_word(path)
+            ),
+            Shell::Cmd => format!(
+                "move {} {}",
+                shell_word(path),
+                shell_word(&format!("{path}.corrupt-<ms since 1970>"))
+            ),
+        }
+    }
+
+    /// Only the command's name, for prose: `mv -n` / `move`.
+    pub fn move_word(self) -> &'static str {
+        match self {
+            Shell::Posix => "mv -n",
+            Shell::Cmd => "move",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::Shell;
+
+    #[test]
+    fn fix_commands_are_in_each_shells_words() {
+        assert_eq!(Shell::Posix.compare("a", "b"), "diff a b");
+        assert_eq!(Shell::Cmd.compare("a", "b"), "fc a b");
+        assert!(Shell::Cmd.copy_over("a", "b").starts_with("copy /y a b"));
+        assert!(Shell::Posix
+            .copy_over("a", "b")
+            .starts_with("cp --preserve"));
+        assert!(Shell::Posix
+            .move_aside("x.sqlite")
+            .starts_with("mv -n -- x.sqlite x.sqlite.corrupt-"));
+        assert!(Shell::Cmd
+            .move_aside("x.sqlite")
+            .starts_with("move x.sqlite "));
+        assert_eq!(Shell::here() == Shell::Cmd, cfg!(windows));
+    }
+
     #[test]
     fn durations_in_words() {
         assert_eq!(super::duration(250), "250ms");

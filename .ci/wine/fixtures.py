@@ -89,14 +89,34 @@ def normalise_linux(text, base):
     return text.replace(base, "<BASE>")
 
 
+# What is worded for each OS: the shell commands a fix gives (src/text.rs,
+# `Shell`: cmd.exe's read as sh's, once the paths are normalised), and
+# where another machine's gateway runs.
+CMD_AS_SH = [
+    (re.compile(r"`fc ([^`]*)`"), r"`diff \1`"),
+    (re.compile(r"`copy /y ([^`]*)`"), r"`cp --preserve=mode,ownership \1`"),
+    (re.compile(r'`move (\S+) "\1\.corrupt-<ms since 1970>"`'), r"`mv -n -- \1 \1.corrupt-$(date +%s%3N)`"),
+    (re.compile(r"\(`move`\)"), "(`mv -n`)"),
+    # A lock of another machine's gateway (src/state/gateway_lock.rs).
+    (re.compile(r"another host, a container or WSL, whose pid (\d+) is not one of this machine's; "
+                r"run sessfix where that gateway runs"),
+     r"a container or another host, whose pid \1 is not one of this pid namespace's; "
+     r"run sessfix inside that container"),
+]
+
+
 def normalise_windows(text, base):
     """`base` in any case, with or without `\\\\?\\`, as `<BASE>`, and the
-    separators of the path after it as `/`. In JSON the backslashes are
-    escaped: the document is read, normalised string by string, written back."""
+    separators of the path after it as `/`; cmd.exe's commands as sh's
+    (`CMD_AS_SH`). In JSON the backslashes are escaped: the document is read,
+    normalised string by string, written back."""
     pat = windows_path_re(base)
 
     def one(s):
-        return pat.sub(lambda m: "<BASE>" + m.group(1).replace("\\", "/"), s)
+        s = pat.sub(lambda m: "<BASE>" + m.group(1).replace("\\", "/"), s)
+        for cmd, sh in CMD_AS_SH:
+            s = cmd.sub(sh, s)
+        return s
     try:
         doc = json.loads(text)
     except ValueError:

@@ -10,6 +10,7 @@ use crate::state::sqlite::Misplaced;
 use crate::state::sqlite_era::SessionRow;
 use crate::state::sqlite_era::SessionTables;
 use crate::state::{Agent, Session};
+use crate::text::Shell;
 use std::path::Path;
 
 /// What an agent's databases are judged against when the release starting
@@ -157,13 +158,17 @@ fn misplaced_finding(
     let shown = path.as_deref().unwrap_or("openclaw-agent.sqlite");
     let fix = if m.copy_of_owner {
         format!(
-            "it is a byte-identical copy of agent {}'s database: with every OpenClaw process stopped, move its files aside (`mv -n -- {shown} {shown}.corrupt-$(date +%s%3N)`, and its -wal and -shm likewise), then `openclaw doctor --fix`; agent {} starts with a fresh database (2026.9.6 moves such a copy aside itself at a start whose config changed). sessfix never moves a database",
-            m.owner, agent.id
+            "it is a byte-identical copy of agent {}'s database: with every OpenClaw process stopped, move its files aside (`{}`, and its -wal and -shm likewise), then `openclaw doctor --fix`; agent {} starts with a fresh database (2026.9.6 moves such a copy aside itself at a start whose config changed). sessfix never moves a database",
+            m.owner,
+            Shell::here().move_aside(shown),
+            agent.id
         )
     } else {
         format!(
-            "it is not a copy of agent {}'s database (or that one cannot be read): it may hold the only copy of some sessions; a person must decide which database agent {} keeps. With every OpenClaw process stopped, keep it aside (`mv -n`), never delete it, then `openclaw doctor --fix`. sessfix never moves a database",
-            m.owner, agent.id
+            "it is not a copy of agent {}'s database (or that one cannot be read): it may hold the only copy of some sessions; a person must decide which database agent {} keeps. With every OpenClaw process stopped, keep it aside (`{}`), never delete it, then `openclaw doctor --fix`. sessfix never moves a database",
+            m.owner,
+            agent.id,
+            Shell::here().move_word()
         )
     };
     database_finding(

@@ -120,6 +120,10 @@ pub enum Verdict {
     /// The file is neither as the repair left it nor as it was: undo
     /// refuses the whole backup (why, in words).
     Changed(&'static str),
+    /// The change is in place, but the OS would not let undo restore the
+    /// file now (Windows: read-only, open without delete sharing): undo
+    /// refuses the whole backup (why, in words).
+    Blocked(String),
 }
 
 /// One file of a backup and what `undo` does with it (`check`).
@@ -133,7 +137,15 @@ pub struct FileCheck {
 
 fn verdict(e: &ManifestEntry) -> Verdict {
     match (change_in_place(e), e.done) {
-        (Some(true), _) => Verdict::Restore,
+        // Restored in place (a truncate's append, a database row) or by
+        // replacing the file: only the read-only attribute blocks the first.
+        (Some(true), _) => match crate::fsx::os::replace_blocked(
+            &e.path,
+            e.sqlite.is_none() && e.action != "truncate",
+        ) {
+            Some(why) => Verdict::Blocked(format!("cannot be restored now: {why}")),
+            None => Verdict::Restore,
+        },
         (_, false) => Verdict::NotMade,
         (_, true) if e.action == "remove" => Verdict::Changed("exists again since the repair"),
         (_, true) => Verdict::Changed("changed since the repair"),
@@ -177,19 +189,10 @@ pub fn undo(dir: &Path, state_dir: &Path) -> Result<Vec<String>, String> {
     let mut restore = Vec::new();
     for e in &m.entries {
         match verdict(e) {
-            // Windows: a file the OS would not let undo replace now.
-            Verdict::Restore => match crate::fsx::os::replace_blocked(
-                &e.path,
-                e.sqlite.is_none() && e.action != "truncate",
-            ) {
-                Some(why) => problems.push(format!(
-                    "{}: cannot be restored now: {why}",
-                    e.path.display()
-                )),
-                None => restore.push(e),
-            },
+            Verdict::Restore => restore.push(e),
             Verdict::NotMade => {}
             Verdict::Changed(why) => problems.push(format!("{}: {why}", e.path.display())),
+            Verdict::Blocked(why) => problems.push(format!("{}: {why}", e.path.display())),
         }
     }
     if !problems.is_empty() {

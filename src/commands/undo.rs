@@ -117,7 +117,10 @@ fn by_hand(dir: &Path) -> String {
     let backup = dir.join("<backup>");
     let (copy, append) = if cfg!(windows) {
         (
-            format!("copy /y \"{}\" <path>", backup.display()),
+            format!(
+                "attrib -r <path>, then copy /y \"{}\" <path>",
+                backup.display()
+            ),
             format!("type \"{}\" >> <path>", backup.display()),
         )
     } else {
@@ -135,7 +138,8 @@ fn by_hand(dir: &Path) -> String {
          and `sqlite` in the entry holds the row before and after: put the row back \
          with an UPDATE, or, to replace the whole database (losing what was written \
          since), move <path> and its -wal and -shm aside and copy the backup to <path>. \
-         Check the files you keep first: they changed since the repair.",
+         Check the files you keep first: undo found some changed since the repair, \
+         or unable to be restored now.",
         manifest = dir.join(crate::backup::MANIFEST).display(),
         dir = dir.display(),
     )

@@ -122,9 +122,12 @@ fn dry_run(ctx: &Context, target: Target, force: bool) -> Result<UndoOutcome, Fa
     let dir = &target.run.dir;
     let files = apply::check_undo(dir, &ctx.read.state_dir).map_err(Fatal::operational)?;
     let gateway = gateway_refusal(ctx, dir, force)?;
-    let changed = files
-        .iter()
-        .any(|f| matches!(f.verdict, apply::Verdict::Changed(_)));
+    let changed = files.iter().any(|f| {
+        matches!(
+            f.verdict,
+            apply::Verdict::Changed(_) | apply::Verdict::Blocked(_)
+        )
+    });
     let exit = if !target.blocking.is_empty() {
         Exit::Problems
     } else if gateway.is_some() {

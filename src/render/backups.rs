@@ -115,11 +115,12 @@ pub struct Preview<'a> {
 }
 
 /// A verdict's JSON name and its words (`None`: no more to say).
-fn verdict(v: &Verdict) -> (&'static str, Option<&'static str>) {
+fn verdict(v: &Verdict) -> (&'static str, Option<&str>) {
     match v {
         Verdict::Restore => ("restore", None),
         Verdict::NotMade => ("not-made", Some("the change was never made")),
         Verdict::Changed(why) => ("changed", Some(why)),
+        Verdict::Blocked(why) => ("blocked", Some(why)),
     }
 }
 
@@ -136,7 +137,7 @@ pub fn preview_text(p: &Preview<'_>, out: &mut dyn Write) -> std::io::Result<()>
         let word = match f.verdict {
             Verdict::Restore => "restore",
             Verdict::NotMade => "nothing",
-            Verdict::Changed(_) => "refuse",
+            Verdict::Changed(_) | Verdict::Blocked(_) => "refuse",
         };
         match why {
             Some(why) => writeln!(out, "  {word:<8} {}: {why}", f.path.display())?,
@@ -156,6 +157,12 @@ pub fn preview_text(p: &Preview<'_>, out: &mut dyn Write) -> std::io::Result<()>
         )
     } else if let Some(g) = p.gateway {
         format!("would refuse: {g}")
+    } else if p.exit != Exit::Ok
+        && p.files
+            .iter()
+            .all(|f| !matches!(f.verdict, Verdict::Changed(_)))
+    {
+        "would refuse: files that cannot be restored now (marked refuse above)".into()
     } else if p.exit != Exit::Ok {
         "would refuse: files changed since the repair (marked refuse above)".into()
     } else {

@@ -292,8 +292,9 @@ impl PlanView<'_> {
         self.say(
             out,
             &format!(
-                "Backup: every file changed or removed (and every database edited, whole) is copied first into {}/<time>-<pid>/; `sessfix undo` restores it.",
-                self.backup.display(),
+                "Backup: every file changed or removed (and every database edited, whole) is copied first into {}; `sessfix undo` restores it.",
+                // With this OS's separator: `<root>\\<time>-<pid>\\` on Windows.
+                self.backup.join("<time>-<pid>").join("").display(),
             ),
         )
     }

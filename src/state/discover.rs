@@ -180,6 +180,11 @@ pub fn resolve_state_dir(
     let mut r = resolve_as_named(explicit, profile, env)?;
     // Spelled as the gateway would be given it: `\\?\C:\w\gw` is `C:\w\gw`.
     r.dir = fsx::simplified(&r.dir).to_path_buf();
+    // Windows: one separator, as `path.resolve` gives it (`~/gw` is
+    // `C:\Users\me\gw`, not `C:\Users\me/gw`).
+    if cfg!(windows) && r.dir.is_absolute() {
+        r.dir = fsx::normalize(&r.dir);
+    }
     if r.dir.is_relative() {
         let cwd = std::env::current_dir()
             .map_err(|e| format!("{}: the current directory cannot be read ({e}), so a relative state dir cannot be made absolute", r.dir.display()))?;

@@ -726,10 +726,16 @@ fn lock_facts(
     }
     let proc_state = pid.map(|p| {
             if foreign {
+                let whose = if cfg!(windows) {
+                    "another host, a container or WSL, whose pid {p} is not one of this machine's; run sessfix where that gateway runs"
+                } else {
+                    "a container or another host, whose pid {p} is not one of this pid namespace's; run sessfix inside that container"
+                };
                 crate::rules::ProcState::Unknown {
                     why: format!(
-                        "the lock was written by a gateway that sees this state dir's config as {}: a container or another host, whose pid {p} is not one of this pid namespace's; run sessfix inside that container",
-                        config.unwrap_or("")
+                        "the lock was written by a gateway that sees this state dir's config as {}: {}",
+                        config.unwrap_or(""),
+                        whose.replace("{p}", &p.to_string())
                     ),
                 }
             } else {

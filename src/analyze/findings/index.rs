@@ -7,7 +7,7 @@ use super::MakeFinding;
 use crate::analyze::{CopyReport, Finding, Kind, Recovery, Severity, NOT_REBUILDABLE};
 use crate::boot::{ago, show};
 use crate::state::{Agent, StoreState};
-use crate::text::plural;
+use crate::text::{plural, Shell};
 
 /// Whether the index file holds anything but white space. A scan does not
 /// keep the bytes: then its size tells (white space alone counts as content).
@@ -279,9 +279,9 @@ pub(crate) fn temp_copy_findings(
                     ))
                 ),
                 format!(
-                    "repair leaves it. Compare the two first (`diff`); only if the temp holds newer sessions, stop the gateway and copy it over the index keeping its mode (`cp --preserve=mode,ownership {} {}`), keeping a copy of the index first; otherwise, or once the index is current, remove the temp by hand",
-                    show(&l.path),
-                    show(&agent.store.path)
+                    "repair leaves it. Compare the two first (`{}`); only if the temp holds newer sessions, stop the gateway and copy it over the index keeping its mode (`{}`), keeping a copy of the index first; otherwise, or once the index is current, remove the temp by hand",
+                    Shell::here().compare(&show(&l.path), &show(&agent.store.path)),
+                    Shell::here().copy_over(&show(&l.path), &show(&agent.store.path)),
                 ),
             )
         };
