@@ -246,6 +246,10 @@ class Scenarios:
                 self.w.attrib("+r", win_index)
             else:
                 _, stop = self.w.holder("index", hold=win_index, share="nodelete")
+            dcode, dout, derr = self.sessfix(f"C:\\w\\s5{name}", "repair", "--dry-run")
+            if dcode != 3 or words not in derr:
+                problems.append(f"{name}: repair --dry-run must say a real run would refuse (exit 3, {words!r})\n"
+                                + shown(dcode, dout, derr))
             code, out, err = self.sessfix(f"C:\\w\\s5{name}", "repair", "--yes")
             if stop:
                 stop()
@@ -262,8 +266,26 @@ class Scenarios:
             if words not in said or "cannot be read" in said:
                 problems.append(f"{name}: the message must say {words!r} and not 'cannot be read'\n"
                                 + shown(code, out, err))
+        # Undo of a repair, the index made read-only since: the dry run
+        # tells the refusal the real undo makes, and nothing is restored.
+        state = self.state_from("dead-pid-lock", "s5undo")
+        index = state / "agents/main/sessions/sessions.json"
+        win_index = "C:\\w\\s5undo\\agents\\main\\sessions\\sessions.json"
+        code, out, err = self.sessfix("C:\\w\\s5undo", "repair", "--yes")
+        check(code == 0, f"repair before undo: {shown(code, out, err)}")
+        repaired = index.read_bytes()
+        self.w.attrib("+r", win_index)
+        dcode, dout, derr = self.sessfix("C:\\w\\s5undo", "undo", "--dry-run")
+        code, out, err = self.sessfix("C:\\w\\s5undo", "undo", "--yes")
+        self.w.attrib("-r", win_index)
+        if dcode != 1 or "read-only" not in dout + derr:
+            problems.append("undo --dry-run of a read-only index: want exit 1 and 'read-only'\n" + shown(dcode, dout, derr))
+        if code != 1 or "read-only" not in out + err or index.read_bytes() != repaired:
+            problems.append("undo --yes of a read-only index: want exit 1, 'read-only', nothing restored\n"
+                            + shown(code, out, err))
         check(not problems, "\n".join(problems))
-        return "read-only and in-use index refused, unchanged, with the write's own reason"
+        return ("read-only and in-use index refused by the dry run and the real run (exit 3), unchanged, "
+                "with the write's own reason; undo of a read-only index refused by its dry run and itself")
 
     # 6. Killed before the index rename, then repaired by a second run.
     def kill_before_rename(self):
