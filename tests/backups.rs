@@ -1,7 +1,6 @@
 //! Backup runs: `undo --list`, `undo --dry-run`, `undo --run ID`, undo of
 //! the newest run not yet undone, and repair's retention
 //! (`--keep-backups`, `--keep-backups-for`).
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

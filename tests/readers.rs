@@ -1,6 +1,5 @@
 //! The readers through the binary: the era per agent from the agent
 //! database's content, configured session stores, release facts.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 

@@ -1,7 +1,6 @@
 //! What a user trial found: `--store` alone, `--store` naming a directory,
 //! `--version`'s build, paths made absolute, the gateway's owner rule named
 //! as the gateway's, and a bare `sessfix`.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
