@@ -151,7 +151,11 @@ fn custom_store_case(store: Option<&str>) -> Env {
     };
     std::fs::write(
         &cfg,
-        text.replace("@STATE_DIR@", &env.state().display().to_string()),
+        // inside a JSON5 string: a Windows path's `\` escaped
+        text.replace(
+            "@STATE_DIR@",
+            &env.state().display().to_string().replace('\\', "\\\\"),
+        ),
     )
     .unwrap();
     env

@@ -90,7 +90,9 @@ fn an_undo_refusal_says_how_to_restore_by_hand() {
     assert!(err.contains("by hand"), "{err}");
     assert!(err.contains("manifest.json"), "{err}");
     assert!(err.contains(&backups.display().to_string()), "{err}");
-    assert!(err.contains("cp "), "{err}");
+    // The copy command of the OS's shell (cmd.exe's on Windows).
+    let copy = if cfg!(windows) { "copy /y " } else { "cp " };
+    assert!(err.contains(copy), "{err}");
 }
 
 /// The agent dir of `dead-pid-lock` with its index made unreadable in a way

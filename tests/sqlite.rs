@@ -58,11 +58,15 @@ fn adopt_agent_db_leases(e: &Env) {
 }
 
 fn agent_db(e: &Env) -> PathBuf {
-    e.state().join("agents/main/agent/openclaw-agent.sqlite")
+    e.state()
+        .join("agents")
+        .join("main")
+        .join("agent")
+        .join("openclaw-agent.sqlite")
 }
 
 fn state_db(e: &Env) -> PathBuf {
-    e.state().join("state/openclaw.sqlite")
+    e.state().join("state").join("openclaw.sqlite")
 }
 
 fn run(e: &Env, args: &[&str]) -> std::process::Output {
