@@ -130,15 +130,12 @@ impl Env {
             .env("TMPDIR", self.dir.path().join("tmp"))
             .env("HOME", self.dir.path().join("home"));
         if cfg!(windows) {
-            // Node's os.tmpdir() and os.homedir() there; SystemRoot is what
-            // Windows' own DLLs need in any process.
+            // Node's os.tmpdir() and os.homedir() there. No SystemRoot: the
+            // machine's %SystemRoot%\Temp is not looked at for locks.
             let tmp = self.dir.path().join("tmp");
             c.env("TMP", &tmp)
                 .env("TEMP", &tmp)
                 .env("USERPROFILE", self.dir.path().join("home"));
-            if let Some(root) = std::env::var_os("SystemRoot") {
-                c.env("SystemRoot", root);
-            }
         }
         c
     }
