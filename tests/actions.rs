@@ -1,4 +1,3 @@
-#![cfg(unix)]
 //! The actions findings name are commands that work when pasted, and say
 //! nothing already done or that would undo a repair (issue: what an
 //! operator reads and types).
@@ -40,7 +39,7 @@ fn an_action_names_the_state_dir_as_an_absolute_path_and_runs_when_pasted_elsewh
     let mut c = env.bare();
     c.current_dir(env.dir.path()).args(["--state-dir", "state"]);
     let fix = fix_of(&scan_json(c), "session-stranded");
-    let state = env.state().canonicalize().unwrap();
+    let state = canonical(&env.state());
     let want = format!("`sessfix repair --state-dir {}`", state.display());
     assert!(fix.contains(&want), "{fix}");
 
@@ -72,7 +71,12 @@ fn a_state_dir_with_a_space_is_quoted_for_the_shell() {
     let mut c = env.bare();
     c.arg("--state-dir").arg(&spaced);
     let fix = fix_of(&scan_json(c), "session-stranded");
-    let want = format!("`sessfix repair --state-dir '{}'`", spaced.display());
+    // Quoted for the shell of the OS: POSIX sh, or cmd.exe on Windows.
+    let want = if cfg!(windows) {
+        format!("`sessfix repair --state-dir \"{}\"`", spaced.display())
+    } else {
+        format!("`sessfix repair --state-dir '{}'`", spaced.display())
+    };
     assert!(fix.contains(&want), "{fix}");
 }
 
@@ -204,6 +208,7 @@ fn the_do_not_start_line_and_the_plan_name_the_restore_to_paste() {
 /// is the dry run of), and says why it exits 1 on a terminal (a script
 /// reads the code).
 #[test]
+#[cfg(unix)] // a pseudo-terminal
 fn a_dry_run_offers_named_repairs_only_and_says_why_it_exits_1() {
     let env = Env::fixture("graceful-restart");
     let later = "2026-12-04T03:00:00Z";

@@ -1,7 +1,6 @@
 //! Backup runs: `undo --list`, `undo --dry-run`, `undo --run ID`, undo of
 //! the newest run not yet undone, and repair's retention
 //! (`--keep-backups`, `--keep-backups-for`).
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
@@ -174,9 +173,10 @@ fn a_second_undo_takes_the_newest_run_not_undone_then_says_all_are_undone() {
     );
     assert_exit(&env.cmd().args(["undo", "--yes"]).output().unwrap(), 0);
     let root = env.dir.path().display().to_string();
+    let state_sep = format!("{0}state{0}", std::path::MAIN_SEPARATOR);
     let rel = |t: Vec<(String, u32, Vec<u8>)>| {
         t.into_iter()
-            .map(|(p, m, b)| (p.rsplit_once("/state/").unwrap().1.to_string(), m, b))
+            .map(|(p, m, b)| (p.rsplit_once(&state_sep).unwrap().1.to_string(), m, b))
             .collect::<Vec<_>>()
     };
     assert_eq!(

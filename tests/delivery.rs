@@ -1,6 +1,5 @@
 //! The delivery queues: replies that never reached the chat found by `scan`,
 //! put back by the named `repair` edits, and undone by `undo`.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

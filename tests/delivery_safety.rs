@@ -2,11 +2,11 @@
 //! reply the operator asked to keep: ids that are not file names, queue dirs
 //! that are links or cannot be read, durations past any age, a prune beside
 //! a requeue.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
 use serde_json::{json, Value};
+#[cfg(unix)] // file modes
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -52,6 +52,7 @@ fn a_requeue_writes_the_dead_letters_own_file_name() {
 /// A `failed/` dir that is a symbolic link out of the state dir is named,
 /// and nothing through it is read or removed.
 #[test]
+#[cfg(unix)] // the queue dir is a symlink
 fn a_linked_queue_dir_is_named_and_never_edited_through() {
     let env = Env::fixture("example");
     let outside = env.dir.path().join("outside");
@@ -79,6 +80,7 @@ fn a_linked_queue_dir_is_named_and_never_edited_through() {
 
 /// A `failed/` dir sessfix may not list is a finding, not silence.
 #[test]
+#[cfg(unix)] // an unreadable dir: modes and another uid
 fn a_queue_dir_that_cannot_be_listed_is_named() {
     let env = Env::fixture("example");
     let failed = env.state().join("delivery-queue/failed");

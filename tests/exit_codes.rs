@@ -1,10 +1,10 @@
 //! Exit codes that scripts branch on: `repair --dry-run --detailed-exitcode`
 //! (0 nothing to do, 1 a person is needed, 8 a plan alone), and a held run
 //! lock (7, never 3) for each command.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
+#[cfg(unix)] // the run lock is held with flock(2)
 use std::os::fd::AsRawFd;
 
 /// On every fixture, `--detailed-exitcode` says what a real run ends with:
@@ -76,6 +76,7 @@ fn detailed_exitcode_needs_dry_run() {
 /// The commands that write wait for another run's lock and end with 7 (not
 /// 3, "could not read"); those that only read are not held up by it.
 #[test]
+#[cfg(unix)] // holds the run lock with flock(2), as sessfix takes it on Unix
 fn a_held_run_lock_is_7_for_every_command_that_writes() {
     let env = Env::fixture("graceful-restart");
     // A backup for undo to find.

@@ -1,6 +1,5 @@
 //! Messages a person reads: where a missing state dir was looked for, no
 //! "(s)" plurals, no word said twice in a row by sessfix itself.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

@@ -1,7 +1,6 @@
 //! A turn that waited days for an answer: scan gives its age, one older than
 //! `--max-age` (default 3 days) is `session-old-turn`, and `repair --max-age`
 //! ends it instead of resuming it.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

@@ -1,7 +1,7 @@
 //! Liveness is known or refused, never guessed: a host without /proc (what
 //! macOS gives), unreadable process facts, a container's lock seen from the
 //! host. The case `no-proc-live-gateway` (tests/cases/) is run as written.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+#![cfg(unix)] // real processes stand in for gateways (kill(2)), and lock dirs are named by the effective uid
 mod common;
 
 use common::Env;

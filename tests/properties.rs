@@ -10,7 +10,6 @@
 //! Case counts are each test's base count times `SESSFIX_PROPTEST_FACTOR`
 //! (default 1); `scripts/reliability.sh` runs them with a higher factor. Every
 //! property prints how many cases it ran.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

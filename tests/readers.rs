@@ -1,6 +1,5 @@
 //! The readers through the binary: the era per agent from the agent
 //! database's content, configured session stores, release facts.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 
@@ -152,7 +151,11 @@ fn custom_store_case(store: Option<&str>) -> Env {
     };
     std::fs::write(
         &cfg,
-        text.replace("@STATE_DIR@", &env.state().display().to_string()),
+        // inside a JSON5 string: a Windows path's `\` escaped
+        text.replace(
+            "@STATE_DIR@",
+            &env.state().display().to_string().replace('\\', "\\\\"),
+        ),
     )
     .unwrap();
     env

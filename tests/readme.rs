@@ -1,5 +1,4 @@
 //! What the README says a person can run and will see is true.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
@@ -61,7 +60,7 @@ fn the_exit_code_table_is_the_one_the_binary_documents() {
                 .next()
                 .unwrap()
                 .trim()
-                .parse()
+                .parse::<u8>()
                 .unwrap()
         })
         .collect();

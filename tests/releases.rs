@@ -2,7 +2,6 @@
 //! runs (`--openclaw-version`), as measured on the real 2026.5.28, 6.5, 6.11,
 //! 7.1-2 and 7.35 gateways; and with no release known, every line is
 //! predicted and repair does only what is safe on all of them.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

@@ -1,9 +1,7 @@
 //! `sessfix repair` and `undo` on copies of the fixtures.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
-use std::os::unix::fs::PermissionsExt;
 
 fn tree(env: &Env) -> Vec<(String, u32, Vec<u8>)> {
     tree_digest(&env.state().join("agents"))
@@ -76,7 +74,7 @@ fn the_reported_incident_is_repaired_with_a_one_field_change() {
     let env = Env::fixture("graceful-restart");
     let index = env.sessions("main").join("sessions.json");
     // The mode the gateway gives its index; repair must keep it.
-    std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&index, 0o600);
     let before = std::fs::read_to_string(&index).unwrap();
     env.cmd().args(["repair", "--yes"]).assert().code(0);
     let after = std::fs::read_to_string(&index).unwrap();
@@ -88,10 +86,7 @@ fn the_reported_incident_is_repaired_with_a_one_field_change() {
         !after.ends_with('\n'),
         "written as the gateway writes: no trailing newline"
     );
-    assert_eq!(
-        std::fs::metadata(&index).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_mode(&index, 0o600);
     let (r, code) = env.scan_json();
     assert_eq!(code, 0);
     assert_eq!(session(&r, FEISHU)["nextBoot"], "resume");
@@ -205,10 +200,7 @@ fn restart_artifacts_move_to_the_backup_and_the_session_resumes() {
         .flatten()
         .collect();
     let dir = backups[0].path();
-    assert_eq!(
-        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
-        0o700
-    );
+    assert_mode(&dir, 0o700);
     let saved: String = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -269,6 +261,7 @@ fn leftovers_are_removed_and_undo_restores_everything() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
     // The manifest marks changes done once per phase: a run killed inside a
     // phase leaves changes made and not marked, which undo must still find,
@@ -319,6 +312,7 @@ fn undo_after_a_run_killed_mid_phase_restores_exactly_what_was_changed() {
 /// is as it was, the temp holds the repaired index, and the next repair ends
 /// exactly as a repair that was never interrupted, the temp removed.
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_run_killed_before_its_rename_is_finished_by_the_next() {
     let clean = Env::fixture("dead-pid-lock");
     clean.cmd().args(["repair", "--yes"]).assert().code(0);
@@ -397,6 +391,7 @@ fn max_age_ends_old_stranded_sessions() {
 }
 
 #[test]
+#[cfg(unix)] // holds the run lock with flock(2), as sessfix takes it on Unix
 fn concurrent_runs_are_refused() {
     // A cron run and a pre-start run never overlap: the second one refuses.
     let env = Env::fixture("graceful-restart");
@@ -420,6 +415,7 @@ fn concurrent_runs_are_refused() {
 
 /// Change an index as a gateway or a person would (every running row marked
 /// done) and return what it now holds.
+#[cfg(unix)] // for the runs stopped with signals
 fn write_as_someone_else(index: &std::path::Path) -> String {
     let theirs = std::fs::read_to_string(index)
         .unwrap()
@@ -431,6 +427,7 @@ fn write_as_someone_else(index: &std::path::Path) -> String {
 const LOCK: &str = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn an_index_changed_after_the_plan_is_not_written_and_its_locks_stay() {
     // A gateway (or a person) writes the index while repair is stopped:
     // before the backups (the plan kept only the index's length and hash, so
@@ -461,6 +458,7 @@ fn an_index_changed_after_the_plan_is_not_written_and_its_locks_stay() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_second_index_changed_before_its_write_is_not_written_and_its_locks_stay() {
     // The first index written is compared with the bytes still held; a later
     // one is read again and hashed. Change the second while repair is stopped
@@ -505,6 +503,7 @@ fn a_second_index_changed_before_its_write_is_not_written_and_its_locks_stay() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_lock_changed_between_plan_and_removal_is_kept() {
     let env = Env::fixture("dead-pid-lock");
     let index = env.sessions("main").join("sessions.json");
@@ -527,6 +526,7 @@ fn a_lock_changed_between_plan_and_removal_is_kept() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_lock_replaced_by_another_file_with_the_same_bytes_is_kept() {
     let env = Env::fixture("dead-pid-lock");
     let lock = env.sessions("main").join(LOCK);
@@ -541,6 +541,7 @@ fn a_lock_replaced_by_another_file_with_the_same_bytes_is_kept() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_transcript_changed_between_plan_and_cut_is_not_cut() {
     let env = Env::fixture("torn-last-line");
     let transcript = env

@@ -1,6 +1,5 @@
 //! A lost index (missing, empty, unparseable) and its intact copies: found,
 //! named, never removed, restored with `repair --restore-index`, undone.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
@@ -468,6 +467,7 @@ fn with_no_copy_the_transcripts_are_listed_for_a_rebuild() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_copy_that_changes_between_plan_and_write_is_not_restored() {
     let env = Env::fixture(FIXTURE);
     let child = env.spawn_stopped("write", &["repair", "--yes", "--restore-index"]);

@@ -1,11 +1,12 @@
 //! Safety and exit semantics: what repair and undo refuse, what counts as an
 //! operational error, what a run with nothing to do leaves behind, what a
 //! quiet run still says, and how output ends when its reader goes away.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
+#[cfg(unix)] // file modes
 use std::os::unix::fs::PermissionsExt;
+#[cfg(unix)] // the closed pipe
 use std::process::Stdio;
 
 const LOCK: &str = "0b6c7f7e-3a1d-4a53-9d7e-1f1c2d3e4f50.jsonl.lock";
@@ -89,7 +90,9 @@ fn an_undo_refusal_says_how_to_restore_by_hand() {
     assert!(err.contains("by hand"), "{err}");
     assert!(err.contains("manifest.json"), "{err}");
     assert!(err.contains(&backups.display().to_string()), "{err}");
-    assert!(err.contains("cp "), "{err}");
+    // The copy command of the OS's shell (cmd.exe's on Windows).
+    let copy = if cfg!(windows) { "copy /y " } else { "cp " };
+    assert!(err.contains(copy), "{err}");
 }
 
 /// The agent dir of `dead-pid-lock` with its index made unreadable in a way
@@ -122,6 +125,7 @@ fn an_index_that_cannot_be_read_is_exit_3_and_nothing_in_its_agent_is_removed() 
 
 /// Run the binary as `nobody` (uid 65534) through `setpriv`, so that file
 /// permissions really stop reads: only possible as root with util-linux.
+#[cfg(unix)] // uids
 fn as_nobody(env: &Env) -> Option<std::process::Command> {
     let root = unsafe { libc::geteuid() } == 0;
     let setpriv = std::process::Command::new("setpriv")
@@ -143,6 +147,7 @@ fn as_nobody(env: &Env) -> Option<std::process::Command> {
     Some(c)
 }
 
+#[cfg(unix)] // uids
 fn chown_tree(root: &std::path::Path, uid: u32) {
     for e in walkdir::WalkDir::new(root) {
         let p = e.unwrap().into_path();
@@ -151,6 +156,7 @@ fn chown_tree(root: &std::path::Path, uid: u32) {
 }
 
 #[test]
+#[cfg(unix)] // file modes
 fn a_permission_denied_index_or_sessions_dir_is_exit_3_and_nothing_is_removed() {
     // Everything belongs to nobody but the index (root's, 0600), then the
     // sessions dir (root's, 0700): the run, as nobody, cannot read them.
@@ -269,6 +275,7 @@ fn a_dry_run_while_a_gateway_is_live_says_the_real_run_would_refuse() {
 }
 
 /// Run with stdout a pipe whose reader has gone: every write fails with EPIPE.
+#[cfg(unix)] // a closed pipe (EPIPE) made from raw descriptors
 fn with_closed_stdout(mut cmd: std::process::Command) -> std::process::Output {
     let mut fds = [0; 2];
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
@@ -279,6 +286,7 @@ fn with_closed_stdout(mut cmd: std::process::Command) -> std::process::Output {
 }
 
 #[test]
+#[cfg(unix)] // a closed pipe (EPIPE) made from raw descriptors
 fn a_closed_pipe_ends_quietly_with_the_usual_status() {
     let env = Env::fixture("graceful-restart");
     for (args, code) in [

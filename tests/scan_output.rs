@@ -1,7 +1,6 @@
 //! How much `sessfix scan` says: findings grouped by code, `--severity` and
 //! `--code` filters (text and JSON; the totals and exit code unfiltered),
 //! `--quiet`, `--verbose`.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

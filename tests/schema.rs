@@ -1,7 +1,6 @@
 //! `schema/scan.schema.json` and `schema/repair.schema.json` describe what
 //! `scan --json` and `repair --json` print: every fixture's documents (known
 //! and unknown release, dry and real runs, nothing to do) must validate.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;

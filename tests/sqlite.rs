@@ -1,11 +1,10 @@
-#![cfg(unix)]
 //! The SQLite era (OpenClaw 2026.8.1+) on databases made by the real
 //! 2026.9.6 gateway (`fixtures/sqlite-*`): what scan predicts, and the three
 //! opt-in repairs with their backups and undo.
 
 mod common;
 
-use common::{codes, findings_with, session, tree_digest, Env};
+use common::{assert_mode, codes, findings_with, session, tree_digest, Env};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +45,7 @@ fn adopt_gateway_locks(e: &Env) {
 /// The fixtures' `agent_database_leases` name the databases of the dir the
 /// gateway ran in; point them at this copy's, as if it had run here (leases
 /// naming another dir were copied from it: not evidence about this one).
+#[cfg(unix)] // for the open-file runs, Unix-only
 fn adopt_agent_db_leases(e: &Env) {
     let c = Connection::open(state_db(e)).unwrap();
     let n = c
@@ -58,11 +58,15 @@ fn adopt_agent_db_leases(e: &Env) {
 }
 
 fn agent_db(e: &Env) -> PathBuf {
-    e.state().join("agents/main/agent/openclaw-agent.sqlite")
+    e.state()
+        .join("agents")
+        .join("main")
+        .join("agent")
+        .join("openclaw-agent.sqlite")
 }
 
 fn state_db(e: &Env) -> PathBuf {
-    e.state().join("state/openclaw.sqlite")
+    e.state().join("state").join("openclaw.sqlite")
 }
 
 fn run(e: &Env, args: &[&str]) -> std::process::Output {
@@ -206,6 +210,7 @@ fn a_running_row_is_resumed_by_the_boot_and_read_without_touching_the_wal() {
 }
 
 #[test]
+#[cfg(unix)] // open files: the fake /proc/<pid>/fd entries are symlinks
 fn the_gateway_is_live_by_its_owner_lease_or_an_open_database() {
     // The lease's pid alive with its recorded start time.
     let e = env("sqlite-between-running");
@@ -353,11 +358,7 @@ fn untombstone_keeps_the_session_and_undo_puts_the_tombstone_back() {
         .map(|d| d.path())
         .collect();
     let copy = backups[0].join("0001-openclaw-agent.sqlite");
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_mode(&copy, 0o600);
     let c = Connection::open(&copy).unwrap();
     let kept: String = c
         .query_row("SELECT entry_json FROM session_nodes", [], |r| r.get(0))
@@ -777,6 +778,7 @@ fn a_newer_schema_is_reported_and_never_edited() {
 }
 
 #[test]
+#[cfg(unix)] // stops, continues or kills a run with signals
 fn a_row_changed_after_the_plan_is_left_alone() {
     let e = env("sqlite-tombstoned");
     let db = agent_db(&e);
@@ -798,6 +800,7 @@ fn a_row_changed_after_the_plan_is_left_alone() {
 }
 
 #[test]
+#[cfg(unix)] // open files: the fake /proc/<pid>/fd entries are symlinks
 fn undo_refuses_while_a_process_has_the_database_open() {
     let e = env("sqlite-tombstoned");
     std::fs::create_dir_all(e.state().join("state")).unwrap();

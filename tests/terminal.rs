@@ -1,7 +1,7 @@
 //! What a person at a terminal sees, on a real pseudo-terminal: the prompt
 //! and plan on the terminal (never in stdout), tables that fit the window
 //! with colour that never counts, progress, diffs, and undo's question.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+#![cfg(unix)] // pseudo-terminals (openpty(3))
 
 mod common;
 use common::pty::{plain, Pty};

@@ -1,7 +1,6 @@
 //! What a user trial found: `--store` alone, `--store` naming a directory,
 //! `--version`'s build, paths made absolute, the gateway's owner rule named
 //! as the gateway's, and a bare `sessfix`.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
 
 mod common;
 use common::*;
@@ -68,7 +67,13 @@ fn the_version_names_the_commit_and_its_date() {
     };
     let checkout = git(&["rev-parse", "--show-toplevel"])
         .is_some_and(|top| std::fs::canonicalize(top).ok() == std::fs::canonicalize(root).ok());
-    if !checkout {
+    let no_git = git(&["--version"]).is_none();
+    if no_git {
+        // No git to ask (Windows under Wine): a commit, if any, is checked by its shape.
+        if rest.is_empty() {
+            return;
+        }
+    } else if !checkout {
         assert_eq!(rest, "", "{line}");
         return;
     }
@@ -89,6 +94,9 @@ fn the_version_names_the_commit_and_its_date() {
                 .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_digit())),
         "{line}"
     );
+    if no_git {
+        return;
+    }
     let head = git(&["log", "-1", "--format=%h %cd", "--date=short"]).unwrap();
     assert_eq!(inner, head, "the commit the tree is at");
 }
@@ -205,7 +213,7 @@ fn a_store_alone_names_its_state_dir() {
     // The same report; only the actions differ: each names the options
     // its run was given (`--store` alone finds this state dir again).
     let with_dir = String::from_utf8_lossy(&with_dir.stdout)
-        .replace(&format!("--state-dir {} ", env.state().display()), "");
+        .replace(&format!("--state-dir {} ", json_escaped(&env.state())), "");
     assert_eq!(String::from_utf8_lossy(&alone.stdout), with_dir);
     // A real run writes there, backed up in that state dir.
     let out = env
@@ -296,6 +304,12 @@ fn a_store_alone_outside_a_state_dir_is_read_and_never_written() {
     assert_eq!(before, tree_digest(env.dir.path()), "nothing written");
 }
 
+/// `path` as it stands inside a JSON string (a Windows path's `\` doubled).
+fn json_escaped(path: &std::path::Path) -> String {
+    let quoted = serde_json::to_string(&path.display().to_string()).unwrap();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
 /// A relative `--state-dir` is made absolute once: text and JSON name
 /// every path as they do for the absolute one, not relative to the
 /// caller's directory.
@@ -321,7 +335,12 @@ fn paths_are_absolute_when_the_state_dir_is_relative() {
         let absolute = run(&abs, args);
         assert_eq!(relative.status.code(), absolute.status.code(), "{args:?}");
         let text = String::from_utf8_lossy(&relative.stdout);
-        assert!(text.contains(&abs), "{args:?}: {text}");
+        let named = if args.contains(&"--json") {
+            json_escaped(&env.state())
+        } else {
+            abs.clone()
+        };
+        assert!(text.contains(&named), "{args:?}: {text}");
         assert_eq!(text, String::from_utf8_lossy(&absolute.stdout), "{args:?}");
         assert_eq!(stderr(&relative), stderr(&absolute), "{args:?}");
     }

@@ -1,7 +1,7 @@
 //! Unattended runs: the recipes of `examples/deploy/` run as written, the
 //! run lock's bounded wait, `--if-stopped`, exit 6, and `undo` from any
 //! directory.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+#![cfg(unix)] // the deploy recipes (examples/deploy/) are POSIX shell run by /bin/sh, and the run lock is held with flock(2)
 
 mod common;
 use common::*;

@@ -2,7 +2,7 @@
 //! host where root (or another user) once ran OpenClaw. The binary really
 //! runs as another uid (privileges dropped in `pre_exec`), so file
 //! permissions really stop its reads; the state is chowned to that uid.
-#![cfg(unix)] // the harness (tests/common) is Unix-only: modes, signals, /proc, ptys
+#![cfg(unix)] // runs sessfix as other uids (setuid in pre_exec) on chowned state
 
 mod common;
 use common::*;

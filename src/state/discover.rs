@@ -462,17 +462,18 @@ mod tests {
             resolve_state_dir(None, Some("work"), &e).unwrap().dir,
             h.join(".openclaw-work")
         );
+        // Absolute paths built on the temp dir: `/x` is relative on Windows.
+        let x = h.join("x");
         assert_eq!(
-            resolve_state_dir(Some(Path::new("/x")), Some("work"), &e)
-                .unwrap()
-                .dir,
-            PathBuf::from("/x")
+            resolve_state_dir(Some(&x), Some("work"), &e).unwrap().dir,
+            x
         );
         e.openclaw_state_dir = None;
-        e.openclaw_home = Some("/oc-home".into());
+        let oc_home = h.join("oc-home");
+        e.openclaw_home = Some(oc_home.to_string_lossy().into_owned());
         assert_eq!(
             resolve_state_dir(None, None, &e).unwrap().dir,
-            PathBuf::from("/oc-home/.openclaw")
+            oc_home.join(".openclaw")
         );
     }
 

@@ -533,7 +533,18 @@ mod tests {
 
     #[test]
     fn uris_escape_query_characters() {
-        let u = uri(Path::new("/a b/x?y#z%.sqlite"), "mode=ro").unwrap();
-        assert_eq!(u, "file:///a b/x%3fy%23z%25.sqlite?mode=ro");
+        // An absolute path on each OS: a drive path on Windows (file:///C:/...).
+        let (path, want) = if cfg!(windows) {
+            (
+                r"C:\a b\x?y#z%.sqlite",
+                "file:///C:/a b/x%3fy%23z%25.sqlite?mode=ro",
+            )
+        } else {
+            (
+                "/a b/x?y#z%.sqlite",
+                "file:///a b/x%3fy%23z%25.sqlite?mode=ro",
+            )
+        };
+        assert_eq!(uri(Path::new(path), "mode=ro").unwrap(), want);
     }
 }

@@ -183,6 +183,16 @@ pub fn configured_targets(
 mod tests {
     use super::*;
 
+    /// An absolute path on this OS: `/data` is rooted but drive-less, so
+    /// relative, on Windows.
+    fn abs(p: &str) -> String {
+        if cfg!(windows) {
+            format!("C:{p}")
+        } else {
+            p.to_string()
+        }
+    }
+
     fn config(v: serde_json::Value) -> Config {
         Config {
             path: Some("openclaw.json".into()),
@@ -192,19 +202,17 @@ mod tests {
 
     #[test]
     fn resolution_like_resolve_store_path() {
-        let h = Some(Path::new("/home/u"));
+        let home = PathBuf::from(abs("/home/u"));
+        let h = Some(home.as_path());
         assert_eq!(
             resolve_store_path("~/s/{agentId}.json", "Ops Team", h).unwrap(),
-            PathBuf::from("/home/u/s/ops-team.json")
+            PathBuf::from(abs("/home/u/s/ops-team.json"))
         );
         assert_eq!(
-            resolve_store_path("/data/./x/../store.json", "main", h).unwrap(),
-            PathBuf::from("/data/store.json")
+            resolve_store_path(&abs("/data/./x/../store.json"), "main", h).unwrap(),
+            PathBuf::from(abs("/data/store.json"))
         );
-        assert_eq!(
-            resolve_store_path("~", "main", h).unwrap(),
-            PathBuf::from("/home/u")
-        );
+        assert_eq!(resolve_store_path("~", "main", h).unwrap(), home);
         // `~user` is not expanded: relative, so unknown
         assert!(resolve_store_path("~bob/s.json", "main", h).is_err());
         assert!(resolve_store_path("sessions/s.json", "main", h)
@@ -233,36 +241,36 @@ mod tests {
         }
         let defaults = super::super::discover::agent_dirs(&state, None).unwrap();
         let c = config(serde_json::json!({
-            "session": {"store": "/data/{agentId}/store.json"},
+            "session": {"store": abs("/data/{agentId}/store.json")},
             "agents": {"list": [{"id": "Ops"}]}
         }));
         let t = configured_targets(&c, &state, None, &defaults, None);
-        let got: Vec<(&str, &Path)> = t
+        let got: Vec<(&str, PathBuf)> = t
             .iter()
-            .map(|t| (t.id.as_str(), t.store_path.as_path()))
+            .map(|t| (t.id.as_str(), t.store_path.clone()))
             .collect();
         assert_eq!(
             got,
             [
-                ("coder", Path::new("/data/coder/store.json")),
-                ("main", Path::new("/data/main/store.json")),
-                ("ops", Path::new("/data/ops/store.json")),
+                ("coder", PathBuf::from(abs("/data/coder/store.json"))),
+                ("main", PathBuf::from(abs("/data/main/store.json"))),
+                ("ops", PathBuf::from(abs("/data/ops/store.json"))),
             ]
         );
-        assert_eq!(t[0].sessions_dir, Path::new("/data/coder"));
+        assert_eq!(t[0].sessions_dir, PathBuf::from(abs("/data/coder")));
         assert_eq!(t[0].agent_dir, state.join("agents/coder"));
         assert_eq!(
             configured_targets(&c, &state, None, &defaults, Some("main")).len(),
             1
         );
-        let c = config(serde_json::json!({"session": {"store": "/data/store.json"}}));
+        let c = config(serde_json::json!({"session": {"store": abs("/data/store.json")}}));
         let t = configured_targets(&c, &state, None, &defaults, None);
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].id, SHARED_STORE_ID);
         assert_eq!(
             t[0].origin,
             StoreOrigin::Configured {
-                setting: "/data/store.json".into()
+                setting: abs("/data/store.json")
             }
         );
         assert!(configured_targets(&c, &state, None, &defaults, Some("main")).is_empty());

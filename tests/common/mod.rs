@@ -1,7 +1,11 @@
 //! Hermetic runs of the binary: cleared environment, fixed clock, a copy of a
-//! fixture in a temp dir, its fake /proc, and a private TMPDIR and HOME.
+//! fixture in a temp dir, its fake /proc, and a private TMPDIR and HOME
+//! (`TMP`/`TEMP` and `USERPROFILE` too on Windows). Portable but for what is
+//! Unix by nature: file modes, stopping and signalling a run, other uids,
+//! ptys.
 #![allow(dead_code)]
 
+#[cfg(unix)] // pseudo-terminals are Unix-only
 pub mod pty;
 
 use assert_cmd::Command;
@@ -125,11 +129,20 @@ impl Env {
             .env("SESSFIX_PROC_ROOT", self.dir.path().join("proc"))
             .env("TMPDIR", self.dir.path().join("tmp"))
             .env("HOME", self.dir.path().join("home"));
+        if cfg!(windows) {
+            // Node's os.tmpdir() and os.homedir() there. No SystemRoot: the
+            // machine's %SystemRoot%\Temp is not looked at for locks.
+            let tmp = self.dir.path().join("tmp");
+            c.env("TMP", &tmp)
+                .env("TEMP", &tmp)
+                .env("USERPROFILE", self.dir.path().join("home"));
+        }
         c
     }
 
     /// Start `sessfix --state-dir <state> <args>` with `SESSFIX_STOP_AT=<point>`
     /// and return once it has stopped itself there.
+    #[cfg(unix)] // a run stops itself with SIGSTOP
     pub fn spawn_stopped(&self, point: &str, args: &[&str]) -> std::process::Child {
         let mut c = self.std_bare();
         c.arg("--state-dir")
@@ -196,7 +209,14 @@ impl Env {
         let config = self.state().join("openclaw.json");
         let hash = sha2::Sha256::digest(config.to_string_lossy().as_bytes());
         let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
-        let dir = self.dir.path().join("tmp").join("openclaw-1000");
+        // `resolveGatewayLockDir`: `openclaw-<uid>`, `openclaw` where the OS
+        // has no uid (Windows).
+        let name = if cfg!(windows) {
+            "openclaw"
+        } else {
+            "openclaw-1000"
+        };
+        let dir = self.dir.path().join("tmp").join(name);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("gateway.{hex}.lock"));
         let mut payload = serde_json::json!({"pid": pid, "createdAt": "2026-11-24T02:00:00.000Z", "configPath": config});
@@ -211,9 +231,9 @@ impl Env {
 /// Copy a fixture tree. Modes are set here, not taken from the checkout (git
 /// keeps no modes but the executable bit, and a clone's follow its umask):
 /// dirs 0755, files 0644, and indexes and lock files 0600, as the gateway
-/// creates them and `fixtures/generate.py` writes them.
+/// creates them and `fixtures/generate.py` writes them (Unix: Windows has no
+/// modes).
 pub fn copy_dir(from: &Path, to: &Path) {
-    use std::os::unix::fs::PermissionsExt;
     for entry in walkdir::WalkDir::new(from).min_depth(1) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(from).unwrap();
@@ -230,8 +250,41 @@ pub fn copy_dir(from: &Path, to: &Path) {
                 0o644
             }
         };
-        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
+        set_mode(&dest, mode);
     }
+}
+
+/// `path` with links resolved, as sessfix names it in what it prints: on
+/// Windows without the `\\?\` of a canonical drive path.
+pub fn canonical(path: &Path) -> PathBuf {
+    let p = path.canonicalize().unwrap();
+    match p.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
+        Some(rest) if cfg!(windows) && rest.as_bytes().get(1) == Some(&b':') => rest.into(),
+        _ => p,
+    }
+}
+
+/// That `path` has the permission bits `mode` (Unix; Windows has no modes).
+pub fn assert_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let got = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(got, mode, "mode of {}", path.display());
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// `chmod mode path` on Unix; nothing on Windows, which has no modes.
+pub fn set_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
 }
 
 /// The session object for `key` in a scan report.
@@ -273,25 +326,39 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// Every path under `root` with its mode and bytes, for before/after comparisons.
+/// Every path under `root` with its mode (Windows: 0o444 read-only, else
+/// 0o644) and bytes, for before/after comparisons.
 pub fn tree_digest(root: &Path) -> Vec<(String, u32, Vec<u8>)> {
-    use std::os::unix::fs::MetadataExt;
     let mut v = Vec::new();
     for e in walkdir::WalkDir::new(root).sort_by_file_name() {
         let e = e.unwrap();
+        if cfg!(windows) && e.depth() == 1 && e.file_name() == ".sessfix.lock" {
+            // The run lock's file on Windows, made by the first run and left
+            // in place by design (src/fsx/os/windows.rs).
+            continue;
+        }
         let m = std::fs::symlink_metadata(e.path()).unwrap();
         let bytes = if m.is_file() {
             std::fs::read(e.path()).unwrap()
         } else {
             Vec::new()
         };
-        v.push((e.path().display().to_string(), m.mode(), bytes));
+        #[cfg(unix)]
+        let mode = std::os::unix::fs::MetadataExt::mode(&m);
+        #[cfg(not(unix))]
+        let mode = if m.permissions().readonly() {
+            0o444
+        } else {
+            0o644
+        };
+        v.push((e.path().display().to_string(), mode, bytes));
     }
     v
 }
 
 /// Wait until `child` is in the stopped state; panic if it exits first or
 /// does not stop within 60 s.
+#[cfg(unix)] // the stopped state of a process (SIGSTOP), read from /proc
 pub fn wait_stopped(child: &mut std::process::Child, point: &str) {
     let stat = format!("/proc/{}/stat", child.id());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -320,6 +387,7 @@ pub fn wait_stopped(child: &mut std::process::Child, point: &str) {
 }
 
 /// Send `sig` to `child`.
+#[cfg(unix)] // signals
 pub fn signal(child: &std::process::Child, sig: i32) {
     let rc = unsafe { libc::kill(child.id() as i32, sig) };
     assert_eq!(rc, 0, "kill({}, {sig}) failed", child.id());
@@ -328,6 +396,7 @@ pub fn signal(child: &std::process::Child, sig: i32) {
 /// Make `c` run as `uid` (gid the same, no supplementary groups): file
 /// permissions then really stop its reads. Needs root, as CI runs: a test
 /// that needs another user fails rather than pass without one.
+#[cfg(unix)] // uids
 pub fn run_as(c: &mut std::process::Command, uid: u32) {
     use std::os::unix::process::CommandExt;
     assert_eq!(
