@@ -4,7 +4,8 @@
 # build's output, a live gateway held by a real Windows process and found by
 # every spelling of its state dir, session locks of live and dead owners,
 # SQLite edits with undo, an index that cannot be replaced, a kill before the
-# index rename. Run by .ci/run in the background; alone:
+# index rename; then the test suite under Wine (.ci/wine-test.sh). Run by
+# .ci/run in the background; alone:
 #
 #     bash .ci/wine.sh [--releases all|unknown,2026.5.22,...]
 #
@@ -102,7 +103,16 @@ timeout --kill-after=30 1200 python3 -B .ci/wine/scenarios.py --prefix "$WINEPRE
 wineserver -k 2>/dev/null || true
 wineserver -w 2>/dev/null || true
 
+phase tests
+# The unit and integration tests, built for Windows (release: the
+# dependencies are the release build's above) and run under Wine, bounded.
+tests_status=0
+timeout --kill-after=30 1500 bash .ci/wine-test.sh --release --locked || tests_status=$?
+wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
+
 phase end
 echo "wine: total $(( $(date +%s) - t_start )) s"
 [ "$status" -eq 0 ] || echo "wine: FAILED (scenarios exit $status)" >&2
-exit "$status"
+[ "$tests_status" -eq 0 ] || echo "wine: FAILED (the test suite under Wine, exit $tests_status)" >&2
+[ "$status" -eq 0 ] && [ "$tests_status" -eq 0 ]
