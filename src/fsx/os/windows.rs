@@ -3,8 +3,8 @@
 //! "mode", `File::try_lock` on a lock file in the state dir, a suspended
 //! thread as the test stop.
 //!
-//! Type-checked and linted in CI (`x86_64-pc-windows-gnu`); not yet run on a
-//! Windows machine (README, "Platforms").
+//! Run under Wine in CI (`.ci/wine.sh`: the tests and scenarios with real
+//! Windows processes); not run on a Windows machine (README, "Platforms").
 
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io;
