@@ -143,7 +143,7 @@ fn the_copy_an_index_was_restored_from_is_not_advised_back_over_it() {
     let (doc, _) = env.scan_json();
     let fix = fix_of(&doc, "temp-complete");
     assert!(fix.contains("Do not copy it over the index"), "{fix}");
-    assert!(!fix.contains("cp --preserve"), "{fix}");
+    assert!(!fix.contains(COPY_OVER), "{fix}");
 
     // A temp that does hold a newer entry keeps the advice to compare and
     // copy, and says how many entries are newer.
@@ -154,7 +154,7 @@ fn the_copy_an_index_was_restored_from_is_not_advised_back_over_it() {
     std::fs::write(&temp, serde_json::to_vec(&v).unwrap()).unwrap();
     let (doc, _) = env.scan_json();
     let fix = fix_of(&doc, "temp-complete");
-    assert!(fix.contains("cp --preserve=mode,ownership"), "{fix}");
+    assert!(fix.contains(COPY_OVER), "{fix}");
     let f = findings_with(&doc, "temp-complete")[0];
     let message = f["message"].as_str().unwrap();
     assert!(

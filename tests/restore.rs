@@ -320,7 +320,7 @@ fn a_complete_temp_that_differs_from_a_valid_index_is_kept_and_named() {
     let f = finding(&r, "temp-complete");
     assert!(f["path"].as_str().unwrap().ends_with(".tmp"));
     assert!(f["message"].as_str().unwrap().contains("sessions.json"));
-    assert!(f["fix"].as_str().unwrap().contains("cp --preserve"));
+    assert!(f["fix"].as_str().unwrap().contains(COPY_OVER));
     env.cmd().args(["repair", "--yes"]).assert().code(0);
     assert!(t.exists(), "a complete differing temp was removed");
     assert!(

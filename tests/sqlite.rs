@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_mode, codes, findings_with, session, tree_digest, Env};
+use common::{assert_mode, codes, findings_with, session, tree_digest, Env, MOVE_ASIDE};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -1214,7 +1214,7 @@ fn an_agent_database_that_names_another_agent_is_found_where_it_sits() {
         f["message"].as_str().unwrap().contains("byte-identical"),
         "{f}"
     );
-    assert!(f["fix"].as_str().unwrap().contains("mv -n"), "{f}");
+    assert!(f["fix"].as_str().unwrap().contains(MOVE_ASIDE), "{f}");
     let work_rows: Vec<_> = r["sessions"]
         .as_array()
         .unwrap()

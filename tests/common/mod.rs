@@ -54,6 +54,15 @@ pub const ALL_FIXTURES: &[&str] = &[
     "sqlite-invalid-row",
 ];
 
+/// The copy and move commands a finding's fix gives, in this OS's shell
+/// (src/text.rs, `Shell`): sh's on Unix, cmd.exe's on Windows.
+pub const COPY_OVER: &str = if cfg!(windows) {
+    "copy /y"
+} else {
+    "cp --preserve=mode,ownership"
+};
+pub const MOVE_ASIDE: &str = if cfg!(windows) { "(`move" } else { "mv -n" };
+
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
