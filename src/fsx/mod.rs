@@ -383,9 +383,7 @@ pub fn describe(path: &Path, e: &io::Error) -> String {
 pub fn describe_write(path: &Path, e: &io::Error) -> String {
     // Windows: a sharing violation (32), or "access denied" for a file that
     // is read-only or open without delete sharing: the reason, not the code.
-    if e.kind() == io::ErrorKind::PermissionDenied
-        || (cfg!(windows) && e.raw_os_error() == Some(32))
-    {
+    if e.kind() == io::ErrorKind::PermissionDenied || os::is_sharing_violation(e) {
         if let Some(why) = os::replace_blocked(path, true) {
             return format!("{}: cannot be written: {why}", path.display());
         }

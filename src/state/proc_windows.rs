@@ -256,17 +256,8 @@ pub fn holders(files: &[std::path::PathBuf]) -> Result<Vec<(u64, std::path::Path
 #[cfg(windows)]
 fn in_use(file: &std::path::Path) -> Result<bool, String> {
     use std::os::windows::fs::OpenOptionsExt;
-    const ERROR_SHARING_VIOLATION: i32 = 32;
-    match std::fs::OpenOptions::new()
-        .read(true)
-        .share_mode(0)
-        .open(file)
-    {
-        Ok(_) => Ok(false),
-        Err(e) if e.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e.to_string()),
-    }
+    crate::fsx::os::held_open(file, std::fs::OpenOptions::new().read(true).share_mode(0))
+        .map_err(|e| e.to_string())
 }
 
 /// The pids the Restart Manager names as using `file`.

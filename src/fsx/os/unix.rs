@@ -14,6 +14,11 @@ pub fn replace_blocked(_p: &Path, _in_use: bool) -> Option<String> {
     None
 }
 
+/// Unix has no sharing modes: never a sharing violation.
+pub fn is_sharing_violation(_e: &io::Error) -> bool {
+    false
+}
+
 pub fn is_fifo(ft: &FileType) -> bool {
     ft.is_fifo()
 }

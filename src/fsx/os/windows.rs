@@ -22,7 +22,6 @@ use windows_sys::Win32::Storage::FileSystem::{
 pub fn replace_blocked(p: &Path, in_use: bool) -> Option<String> {
     const DELETE: u32 = 0x0001_0000;
     const SHARE_ALL: u32 = 7; // FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
-    const ERROR_SHARING_VIOLATION: i32 = 32;
     let meta = std::fs::symlink_metadata(p).ok()?;
     if meta.permissions().readonly() {
         return Some(format!(
@@ -33,17 +32,35 @@ pub fn replace_blocked(p: &Path, in_use: bool) -> Option<String> {
     if !in_use {
         return None;
     }
-    let probe = OpenOptions::new()
-        .access_mode(DELETE)
-        .share_mode(SHARE_ALL)
-        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
-        .open(p);
-    match probe {
-        Err(e) if e.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => Some(
-            "it is in use by another process (open without delete sharing), so it cannot be replaced or removed: stop that process and run again"
-                .into(),
-        ),
-        _ => None,
+    let held = held_open(
+        p,
+        OpenOptions::new()
+            .access_mode(DELETE)
+            .share_mode(SHARE_ALL)
+            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT),
+    );
+    held.unwrap_or(false).then(|| {
+        "it is in use by another process (open without delete sharing), so it cannot be replaced or removed: stop that process and run again"
+            .into()
+    })
+}
+
+/// Whether `e` is Windows' `ERROR_SHARING_VIOLATION` (32): another handle's
+/// sharing forbids what was asked.
+pub fn is_sharing_violation(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(32)
+}
+
+/// Whether another handle holds `p` open in a way `opts` (its access and
+/// sharing) conflicts with: opening it so fails with a sharing violation.
+/// `Ok(false)`: it opened (and is closed at once), or is missing; `Err`:
+/// any other failure.
+pub fn held_open(p: &Path, opts: &OpenOptions) -> io::Result<bool> {
+    match opts.open(p) {
+        Ok(_) => Ok(false),
+        Err(e) if is_sharing_violation(&e) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
