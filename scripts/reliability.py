@@ -185,7 +185,10 @@ def fixture(name):
 def live_gateway():
     root = fresh(fixture("dead-pid-lock"), "live-gateway")
     config = os.path.join(root, "state", "openclaw.json")
-    gw = subprocess.Popen(["openclaw", "-c", "sleep 100000; :", "gateway"], executable="/bin/sh")
+    # Its own process group, so that its sleep goes with it (left behind, the
+    # sleep held the caller's output open for a day).
+    gw = subprocess.Popen(["openclaw", "-c", "sleep 100000; :", "gateway"], executable="/bin/sh",
+                          start_new_session=True)
     try:
         d = os.path.join(root, "tmp", f"openclaw-{os.getuid()}")
         os.makedirs(d)
@@ -198,7 +201,7 @@ def live_gateway():
         print(f"live gateway (singleton lock, pid {gw.pid}): exit {p.returncode}, files changed {changed}")
         check(p.returncode == 4 and changed == 0, "repair while a gateway is live")
     finally:
-        gw.kill()
+        os.killpg(gw.pid, signal.SIGKILL)
         gw.wait()
     # A live OpenClaw process holding a transcript lock: that session untouched.
     root = fresh(fixture("dead-pid-lock"), "live-lock")
