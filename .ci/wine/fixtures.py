@@ -170,4 +170,5 @@ def scenario(wine, root, linux_bin, releases, jobs, log):
                 log("    windows stderr: " + werr.strip().replace("\n", "\n    "))
     shutil.rmtree(work)
     return differ == 0, (f"{len(runs)} runs ({len(fixtures(root))} fixtures x {len(releases)} releases x 2), "
-                         f"{differ} differ, {retried} run again after Wine printed nothing")
+                         f"{differ} differ, {retried} run again after Wine printed nothing, "
+                         f"{wine.restarted} started again after cmd could not start sessfix.exe")

@@ -14,6 +14,10 @@ import subprocess
 import time
 from pathlib import Path, PureWindowsPath
 
+# What Wine 8.0's cmd says when it fails to start an .exe that is there:
+# seen under load, once in several hundred runs, before the program runs.
+CMD_COULD_NOT_START = re.compile(r"Can't recognize '.*' as an internal or external command")
+
 
 class Wine:
     def __init__(self, prefix, sessfix_exe, holder_exe):
@@ -33,6 +37,8 @@ class Wine:
         mjs.parent.mkdir(parents=True)
         mjs.write_text("// stand-in\n")
         self.holders = {}
+        # Runs that cmd could not start and that were started again.
+        self.restarted = 0
         # Hermetic: no SESSFIX_* of the caller's passes through.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SESSFIX_")}
         self.env["WINEPREFIX"] = str(self.prefix)
@@ -57,9 +63,15 @@ class Wine:
         sets = "".join(f"set {k}={v}&& " for k, v in winenv.items())
         e = dict(self.env)
         e.update(env or {})
-        p = subprocess.run(["wine", "cmd", "/c", sets + line], cwd=self.root, env=e,
-                           capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+        # A run cmd could not start (CMD_COULD_NOT_START, no output) never
+        # reached the program: started again, at most twice, and counted.
+        for attempt in range(3):
+            p = subprocess.run(["wine", "cmd", "/c", sets + line], cwd=self.root, env=e,
+                               capture_output=True, timeout=timeout)
+            out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+            if out or not CMD_COULD_NOT_START.search(err) or attempt == 2:
+                return p.returncode, out, err
+            self.restarted += 1
 
     def popen(self, args, winenv=None, env=None, exe="C:\\w\\bin\\sessfix.exe"):
         winenv = dict(winenv or {})
