@@ -263,14 +263,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `path` with links resolved, as sessfix names it in what it prints: on
-/// Windows without the `\\?\` of a canonical drive path.
+/// `path` with links resolved, as sessfix names it in what it prints
+/// (`fsx::canonicalize`, through `dunce`): on Windows without the `\\?\`
+/// of a canonical drive path.
 pub fn canonical(path: &Path) -> PathBuf {
-    let p = path.canonicalize().unwrap();
-    match p.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
-        Some(rest) if cfg!(windows) && rest.as_bytes().get(1) == Some(&b':') => rest.into(),
-        _ => p,
-    }
+    dunce::canonicalize(path).unwrap()
 }
 
 /// That `path` has the permission bits `mode` (Unix; Windows has no modes).

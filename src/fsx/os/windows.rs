@@ -48,7 +48,7 @@ pub fn replace_blocked(p: &Path, in_use: bool) -> Option<String> {
 /// Whether `e` is Windows' `ERROR_SHARING_VIOLATION` (32): another handle's
 /// sharing forbids what was asked.
 pub fn is_sharing_violation(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(32)
+    e.raw_os_error() == Some(windows_sys::Win32::Foundation::ERROR_SHARING_VIOLATION as i32)
 }
 
 /// Whether another handle holds `p` open in a way `opts` (its access and
