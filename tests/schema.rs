@@ -149,7 +149,19 @@ fn sqlite_era_edits_match_the_repair_schema() {
 fn every_fixture_on_every_line_matches_the_schemas() {
     let scan = validator("scan.schema.json");
     let repair = validator("repair.schema.json");
-    let mut releases: Vec<&str> = sessfix::rules::lines::ALL.iter().map(|l| l.name).collect();
+    let all = sessfix::rules::lines::ALL;
+    // On Windows (run under Wine, where a run of sessfix costs about 70 ms
+    // and every line took this test to 167 s of CI's busiest stretch), each
+    // era's first and last line: what a document's shape owes to the OS is
+    // its paths, and the Wine job compares every fixture's documents with
+    // the Linux build's byte for byte (.ci/wine/fixtures.py).
+    let era_edge = |i: usize| {
+        i == 0 || i + 1 == all.len() || all[i - 1].era != all[i].era || all[i + 1].era != all[i].era
+    };
+    let mut releases: Vec<&str> = (0..all.len())
+        .filter(|&i| !cfg!(windows) || era_edge(i))
+        .map(|i| all[i].name)
+        .collect();
     releases.push("");
     let mut checked = 0;
     for dir in std::fs::read_dir(fixtures()).unwrap() {
