@@ -117,8 +117,9 @@ wineserver -w 2>/dev/null || true
 
 phase tests
 # The unit and integration tests, built for Windows (debug, on the build
-# above) and run under Wine, bounded (measured: 7 to 15 minutes, niced
-# beside the oracle).
+# above) and run under Wine, bounded (measured: 7 minutes alone; niced
+# beside the oracle, 15 minutes at 3 boots at a time (a release build), 28
+# at 5).
 tests_status=0
 timeout --kill-after=30 2400 bash .ci/wine-test.sh --locked || tests_status=$?
 wineserver -k 2>/dev/null || true
