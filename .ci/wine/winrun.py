@@ -15,8 +15,19 @@ import time
 from pathlib import Path, PureWindowsPath
 
 # What Wine 8.0's cmd says when it fails to start an .exe that is there:
-# seen under load, once in several hundred runs, before the program runs.
-CMD_COULD_NOT_START = re.compile(r"Can't recognize '.*' as an internal or external command")
+# seen under load, once in several hundred runs, before the program runs
+# (the second and third on stdout, when CreateProcess fails with 1359).
+CMD_COULD_NOT_START = re.compile(r"Can't recognize '.*' as an internal or external command"
+                                 r"|Application could not be started, or no application associated"
+                                 r" with the specified file\.|ShellExecuteEx failed: Internal error\.")
+
+
+def could_not_start(out, err):
+    """Whether cmd said it could not start the program, and nothing else
+    was printed on stdout (so the program never ran)."""
+    said = CMD_COULD_NOT_START.search(err) or CMD_COULD_NOT_START.search(out)
+    rest = [line for line in out.splitlines() if line.strip() and not CMD_COULD_NOT_START.search(line)]
+    return bool(said) and not rest
 
 
 class Wine:
@@ -69,7 +80,7 @@ class Wine:
             p = subprocess.run(["wine", "cmd", "/c", sets + line], cwd=self.root, env=e,
                                capture_output=True, timeout=timeout)
             out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-            if out or not CMD_COULD_NOT_START.search(err) or attempt == 2:
+            if not could_not_start(out, err) or attempt == 2:
                 return p.returncode, out, err
             self.restarted += 1
 
