@@ -64,8 +64,6 @@ log="$(mktemp)"
 trap 'rm -f "$runner" "$log"' EXIT
 status=0
 cargo test --target x86_64-pc-windows-gnu --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
-# Sums the counts; a test that failed only because Wine could not start a
-# process (os error 1359, under load) is run again alone (.ci/wine/retest.py).
 python3 -B .ci/wine/retest.py "$log" "$status" --no-fail-fast "$@" || {
   echo "wine-test: FAILED (cargo exit $status)" >&2
   exit 1
